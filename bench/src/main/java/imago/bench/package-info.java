@@ -1,0 +1,2 @@
+/** Benchmarks and load generators; each prints figures and ratios against a baseline. */
+package imago.bench;

@@ -1,0 +1,151 @@
+package imago.core.config;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * Imago's configuration: the built-in defaults ({@code imago-defaults.yaml}), overlaid by the
+ * config file, then by environment variables ({@code IMAGO_NODE_DICOM_PORT} for
+ * {@code node.dicomPort}), then by explicit overrides (tests). Only keys that exist in the
+ * defaults can be set, so a typo fails loudly instead of being ignored.
+ */
+public final class Config {
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+      .registerModule(new JavaTimeModule())
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+
+  private final ObjectNode tree;
+
+  private Config(ObjectNode tree) {
+    this.tree = tree;
+  }
+
+  /** Loads defaults, then {@code file} if it exists, then {@code env}, then {@code overrides}. */
+  public static Config load(Path file, Map<String, String> env, Map<String, String> overrides) {
+    ObjectNode tree = defaults();
+    if (file != null && Files.isRegularFile(file)) {
+      try {
+        JsonNode user = YAML.readTree(file.toFile());
+        if (user != null && !user.isNull()) merge(tree, user, "");
+      } catch (IOException e) {
+        throw new ConfigException("cannot read " + file + ": " + e.getMessage());
+      }
+    }
+    overlay(tree, "", env, true);
+    overlay(tree, "", overrides, false);
+    return new Config(tree);
+  }
+
+  /** The standard way: IMAGO_CONFIG or ./imago.yaml, the process environment. */
+  public static Config fromEnvironment(Map<String, String> overrides) {
+    Map<String, String> env = System.getenv();
+    Path file = Path.of(env.getOrDefault("IMAGO_CONFIG", "imago.yaml"));
+    return load(file, env, overrides);
+  }
+
+  private static ObjectNode defaults() {
+    try (InputStream in = Config.class.getResourceAsStream("/imago-defaults.yaml")) {
+      return (ObjectNode) YAML.readTree(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void merge(ObjectNode base, JsonNode user, String path) {
+    Iterator<Map.Entry<String, JsonNode>> fields = user.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> f = fields.next();
+      String key = path.isEmpty() ? f.getKey() : path + "." + f.getKey();
+      JsonNode current = base.get(f.getKey());
+      if (current == null) throw new ConfigException("unknown configuration key '" + key + "'");
+      if (current.isObject() && f.getValue().isObject()) {
+        merge((ObjectNode) current, f.getValue(), key);
+      } else {
+        base.set(f.getKey(), f.getValue());
+      }
+    }
+  }
+
+  /** Env: IMAGO_A_B_C for a.b.c (camelCase split); overrides: the dotted path itself. */
+  private static void overlay(ObjectNode node, String path, Map<String, String> values, boolean env) {
+    Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> f = fields.next();
+      String key = path.isEmpty() ? f.getKey() : path + "." + f.getKey();
+      String name = env ? envName(key) : key;
+      String value = values.get(name);
+      if (value == null && f.getValue().isObject()) {
+        overlay((ObjectNode) f.getValue(), key, values, env);
+      } else if (value != null) {
+        node.set(f.getKey(), parseValue(value, f.getValue(), name));
+      }
+    }
+  }
+
+  private static JsonNode parseValue(String value, JsonNode current, String name) {
+    if (current.isContainerNode()) {
+      try {
+        return YAML.readTree(value);
+      } catch (IOException e) {
+        throw new ConfigException(name + ": expected YAML/JSON, got '" + value + "'");
+      }
+    }
+    return TextNode.valueOf(value);
+  }
+
+  /** {@code node.dicomPort} -> {@code IMAGO_NODE_DICOM_PORT}; {@code data} -> {@code IMAGO_DATA}. */
+  public static String envName(String path) {
+    StringBuilder b = new StringBuilder("IMAGO_");
+    for (char c : path.toCharArray()) {
+      if (c == '.') b.append('_');
+      else if (Character.isUpperCase(c)) b.append('_').append(c);
+      else b.append(Character.toUpperCase(c));
+    }
+    return b.toString();
+  }
+
+  /** Binds one section (a dotted path) to its module's immutable config record. */
+  public <T> T section(String path, Class<T> type) {
+    JsonNode node = tree;
+    for (String part : path.split("\\.")) {
+      node = node.get(part);
+      if (node == null) throw new ConfigException("no configuration section '" + path + "'");
+    }
+    try {
+      return YAML.treeToValue(node, type);
+    } catch (IOException e) {
+      throw new ConfigException("configuration '" + path + "': " + e.getMessage().lines().findFirst().orElse(""));
+    }
+  }
+
+  public Path dataDir() {
+    return Path.of(tree.get("data").asText()).toAbsolutePath().normalize();
+  }
+
+  public String toYaml() {
+    try {
+      return YAML.writeValueAsString(tree);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A configuration mistake, reported to the operator as one readable line. */
+  public static final class ConfigException extends RuntimeException {
+    public ConfigException(String message) {
+      super(message);
+    }
+  }
+}

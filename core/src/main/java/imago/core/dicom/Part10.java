@@ -1,0 +1,123 @@
+package imago.core.dicom;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/** PS3.10 files: the 128-byte preamble, "DICM", and the File Meta Information (group 0002). */
+public final class Part10 {
+  private static final int PREAMBLE = 128;
+
+  /** What the File Meta Information says, and where the data set starts. */
+  public record Header(int datasetOffset, String transferSyntaxUid, String sopClassUid, String sopInstanceUid) {}
+
+  private Part10() {}
+
+  public static boolean looksLikePart10(ByteBuffer file) {
+    return file.remaining() >= PREAMBLE + 4
+        && file.get(file.position() + PREAMBLE) == 'D' && file.get(file.position() + PREAMBLE + 1) == 'I'
+        && file.get(file.position() + PREAMBLE + 2) == 'C' && file.get(file.position() + PREAMBLE + 3) == 'M';
+  }
+
+  /** Reads the File Meta Information (explicit VR little endian, PS3.10 §7.1). */
+  public static Header parse(ByteBuffer file) throws MalformedDicomException {
+    if (!looksLikePart10(file)) {
+      throw new MalformedDicomException("not a DICOM PS3.10 file: no 128-byte preamble followed by 'DICM'");
+    }
+    ByteBuffer b = file.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    int base = b.position();
+    int pos = base + PREAMBLE + 4;
+    int end = b.limit();
+    long groupEnd = -1;
+    String ts = null;
+    String sopClass = null;
+    String sopInstance = null;
+    while (pos + 8 <= end) {
+      int group = Short.toUnsignedInt(b.getShort(pos));
+      if (group != 0x0002 || (groupEnd >= 0 && pos >= groupEnd)) break;
+      int element = Short.toUnsignedInt(b.getShort(pos + 2));
+      String vr = new String(new byte[] {b.get(pos + 4), b.get(pos + 5)}, StandardCharsets.US_ASCII);
+      long length;
+      int header;
+      if (DatasetWalker.isLongVr(vr)) {
+        if (pos + 12 > end) break;
+        length = Integer.toUnsignedLong(b.getInt(pos + 8));
+        header = 12;
+      } else if (DatasetWalker.isVr(vr)) {
+        length = Short.toUnsignedInt(b.getShort(pos + 6));
+        header = 8;
+      } else {
+        throw new MalformedDicomException(String.format("File Meta Information: invalid VR '%s' in (0002,%04X)", vr, element));
+      }
+      if (length > end - pos - header) {
+        throw new MalformedDicomException(String.format("File Meta Information truncated in (0002,%04X)", element));
+      }
+      int value = pos + header;
+      switch (element) {
+        case 0x0000 -> groupEnd = value + 4 + Integer.toUnsignedLong(b.getInt(value));
+        case 0x0002 -> sopClass = text(b, value, (int) length);
+        case 0x0003 -> sopInstance = text(b, value, (int) length);
+        case 0x0010 -> ts = text(b, value, (int) length);
+        default -> { }
+      }
+      pos = value + (int) length;
+    }
+    if (ts == null || ts.isEmpty()) {
+      throw new MalformedDicomException("File Meta Information has no Transfer Syntax UID (0002,0010)");
+    }
+    return new Header(pos - base, ts, sopClass, sopInstance);
+  }
+
+  static String text(ByteBuffer b, int offset, int length) {
+    byte[] bytes = new byte[length];
+    b.get(offset, bytes);
+    int n = length;
+    while (n > 0 && (bytes[n - 1] == 0 || bytes[n - 1] == ' ')) n--;
+    int s = 0;
+    while (s < n && bytes[s] == ' ') s++;
+    return new String(bytes, s, n - s, StandardCharsets.ISO_8859_1);
+  }
+
+  /** PS3.10 §7.1 File Meta Information for a data set received over the network. */
+  public static byte[] fileMetaInformation(String sopClassUid, String sopInstanceUid, String transferSyntaxUid, String sourceAeTitle) {
+    ByteArrayOutputStream elements = new ByteArrayOutputStream(256);
+    element(elements, 0x0001, "OB", new byte[] {0, 1});
+    element(elements, 0x0002, "UI", padded(sopClassUid, (byte) 0));
+    element(elements, 0x0003, "UI", padded(sopInstanceUid, (byte) 0));
+    element(elements, 0x0010, "UI", padded(transferSyntaxUid, (byte) 0));
+    element(elements, 0x0012, "UI", padded(Uids.IMPLEMENTATION_CLASS_UID, (byte) 0));
+    element(elements, 0x0013, "SH", padded(Uids.IMPLEMENTATION_VERSION_NAME, (byte) ' '));
+    if (sourceAeTitle != null && !sourceAeTitle.isBlank()) {
+      element(elements, 0x0016, "AE", padded(sourceAeTitle.trim(), (byte) ' '));
+    }
+    byte[] body = elements.toByteArray();
+    ByteBuffer out = ByteBuffer.allocate(PREAMBLE + 4 + 12 + body.length).order(ByteOrder.LITTLE_ENDIAN);
+    out.position(PREAMBLE);
+    out.put((byte) 'D').put((byte) 'I').put((byte) 'C').put((byte) 'M');
+    out.putShort((short) 2).putShort((short) 0).put((byte) 'U').put((byte) 'L').putShort((short) 4).putInt(body.length);
+    out.put(body);
+    return out.array();
+  }
+
+  private static byte[] padded(String value, byte pad) {
+    byte[] raw = value.getBytes(StandardCharsets.US_ASCII);
+    if (raw.length % 2 == 0) return raw;
+    byte[] p = new byte[raw.length + 1];
+    System.arraycopy(raw, 0, p, 0, raw.length);
+    p[raw.length] = pad;
+    return p;
+  }
+
+  private static void element(ByteArrayOutputStream out, int element, String vr, byte[] value) {
+    ByteBuffer h = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+    h.putShort((short) 2).putShort((short) element).put((byte) vr.charAt(0)).put((byte) vr.charAt(1));
+    if (DatasetWalker.isLongVr(vr)) {
+      h.putShort((short) 0).putInt(value.length);
+    } else {
+      h.putShort((short) value.length);
+    }
+    out.write(h.array(), 0, h.position());
+    out.write(value, 0, value.length);
+  }
+}

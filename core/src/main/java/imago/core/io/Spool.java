@@ -1,0 +1,131 @@
+package imago.core.io;
+
+import java.io.ByteArrayInputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+
+/**
+ * Bytes of one object as they arrive from the network: held in memory up to a threshold, then
+ * spilled to a file in the spool folder, so a 2 GB multi-frame instance never sits in the heap.
+ * One writer, then any number of readers; {@link #close()} deletes the file.
+ */
+public final class Spool implements Closeable {
+  /** ByteBuffers index with int: objects beyond this are refused with a clear status. */
+  public static final long MAX_SIZE = Integer.MAX_VALUE - 8;
+
+  private final Path dir;
+  private final int threshold;
+  private byte[] memory = new byte[8192];
+  private int memorySize;
+  private Path file;
+  private FileChannel channel;
+  private long size;
+  private ByteBuffer mapped;
+
+  public Spool(Path dir, int threshold) {
+    this.dir = dir;
+    this.threshold = threshold;
+  }
+
+  public void write(byte[] b, int off, int len) throws IOException {
+    if (size + len > MAX_SIZE) throw new SpoolFullException(size + len);
+    if (channel == null && memorySize + len <= threshold) {
+      if (memorySize + len > memory.length) {
+        memory = Arrays.copyOf(memory, Math.min(threshold, Math.max(memory.length * 2, memorySize + len)));
+      }
+      System.arraycopy(b, off, memory, memorySize, len);
+      memorySize += len;
+    } else {
+      if (channel == null) spill();
+      ByteBuffer src = ByteBuffer.wrap(b, off, len);
+      while (src.hasRemaining()) channel.write(src);
+    }
+    size += len;
+  }
+
+  private void spill() throws IOException {
+    Files.createDirectories(dir);
+    file = Files.createTempFile(dir, "spool-", ".part");
+    channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    ByteBuffer src = ByteBuffer.wrap(memory, 0, memorySize);
+    while (src.hasRemaining()) channel.write(src);
+    memory = null;
+  }
+
+  public OutputStream outputStream() {
+    return new OutputStream() {
+      @Override
+      public void write(int b) throws IOException {
+        Spool.this.write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        Spool.this.write(b, off, len);
+      }
+    };
+  }
+
+  public long size() {
+    return size;
+  }
+
+  public boolean inMemory() {
+    return channel == null;
+  }
+
+  /** A read-only view of everything written (the file is memory-mapped once spilled). */
+  public ByteBuffer buffer() throws IOException {
+    if (channel == null) return ByteBuffer.wrap(memory, 0, memorySize).asReadOnlyBuffer();
+    if (mapped == null || mapped.capacity() != size) {
+      mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
+    }
+    return mapped.duplicate();
+  }
+
+  /** A fresh stream over everything written, from the first byte. */
+  public InputStream open() throws IOException {
+    if (channel == null) return new ByteArrayInputStream(memory, 0, memorySize);
+    return Channels.newInputStream(FileChannel.open(file, StandardOpenOption.READ));
+  }
+
+  /** Forget the content and start again (reuse for the next instance on an association). */
+  public void reset() throws IOException {
+    deleteFile();
+    if (memory == null) memory = new byte[8192];
+    memorySize = 0;
+    size = 0;
+  }
+
+  private void deleteFile() throws IOException {
+    mapped = null;
+    if (channel != null) {
+      channel.close();
+      channel = null;
+      Files.deleteIfExists(file);
+      file = null;
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    deleteFile();
+    memory = null;
+  }
+
+  /** The object is larger than a spool can hold. */
+  public static final class SpoolFullException extends IOException {
+    public SpoolFullException(long size) {
+      super("object larger than " + MAX_SIZE + " bytes (" + size + ")");
+    }
+  }
+}

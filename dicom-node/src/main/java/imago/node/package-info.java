@@ -1,0 +1,1 @@
+package imago.node;
