@@ -1,0 +1,87 @@
+package imago.node.dimse;
+
+import imago.core.tenant.Tenant;
+import imago.core.tenant.Tenants;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Reads the A-ASSOCIATE-RQ before PixelMed does and decides who may associate: the called AE
+ * title must be ours and the calling AE title must belong to a tenant. Others get a proper
+ * A-ASSOCIATE-RJ (PS3.8 §9.3.4) instead of a dropped connection.
+ */
+final class AssociationGate {
+  /** Largest A-ASSOCIATE-RQ accepted (hundreds of presentation contexts fit in far less). */
+  private static final int MAX_REQUEST = 1 << 20;
+
+  /** Result values (PS3.8 Table 9-21). */
+  static final int PERMANENT = 1;
+  static final int TRANSIENT = 2;
+  /** Source and reason values (PS3.8 Table 9-21). */
+  static final int SOURCE_SERVICE_USER = 1;
+  static final int SOURCE_PRESENTATION = 3;
+  static final int REASON_CALLING_AE_NOT_RECOGNIZED = 3;
+  static final int REASON_CALLED_AE_NOT_RECOGNIZED = 7;
+  static final int REASON_LOCAL_LIMIT_EXCEEDED = 2;
+
+  /** What the gate decided. */
+  sealed interface Decision {
+    record Admitted(Tenant tenant, String callingAe, byte[] request) implements Decision {}
+
+    record Rejected(String callingAe, String calledAe, int result, int source, int reason, String why) implements Decision {}
+
+    /** Not an A-ASSOCIATE-RQ at all: close without a word (PS3.8 state machine: AA-1). */
+    record NotAssociation(String why) implements Decision {}
+  }
+
+  private final String aeTitle;
+  private final Tenants tenants;
+
+  AssociationGate(String aeTitle, Tenants tenants) {
+    this.aeTitle = aeTitle.trim();
+    this.tenants = tenants;
+  }
+
+  Decision admit(Socket socket) throws IOException {
+    DataInputStream in = new DataInputStream(socket.getInputStream());
+    byte[] header = new byte[6];
+    in.readFully(header);
+    int type = header[0] & 0xFF;
+    long length = ((header[2] & 0xFFL) << 24) | ((header[3] & 0xFFL) << 16) | ((header[4] & 0xFFL) << 8) | (header[5] & 0xFFL);
+    if (type != 0x01) return new Decision.NotAssociation(String.format("first PDU has type 0x%02X, not A-ASSOCIATE-RQ", type));
+    if (length < 68 || length > MAX_REQUEST) {
+      return new Decision.NotAssociation("A-ASSOCIATE-RQ declares " + length + " bytes");
+    }
+    byte[] request = new byte[6 + (int) length];
+    System.arraycopy(header, 0, request, 0, 6);
+    in.readFully(request, 6, (int) length);
+    String called = ae(request, 10);
+    String calling = ae(request, 26);
+    if (!called.equals(aeTitle)) {
+      return new Decision.Rejected(calling, called, PERMANENT, SOURCE_SERVICE_USER, REASON_CALLED_AE_NOT_RECOGNIZED,
+          "called AE title '" + called + "' is not " + aeTitle);
+    }
+    return tenants.byAeTitle(calling)
+        .<Decision>map(t -> new Decision.Admitted(t, calling, request))
+        .orElseGet(() -> new Decision.Rejected(calling, called, PERMANENT, SOURCE_SERVICE_USER,
+            REASON_CALLING_AE_NOT_RECOGNIZED, "calling AE title '" + calling + "' belongs to no tenant"));
+  }
+
+  private static String ae(byte[] pdu, int offset) {
+    return new String(pdu, offset, 16, StandardCharsets.US_ASCII).trim();
+  }
+
+  static void reject(OutputStream out, int result, int source, int reason) throws IOException {
+    out.write(new byte[] {0x03, 0, 0, 0, 0, 4, 0, (byte) result, (byte) source, (byte) reason});
+    out.flush();
+  }
+
+  /** A-ABORT from the service provider (source 2) with a reason (PS3.8 Table 9-26). */
+  static void abort(OutputStream out, int reason) throws IOException {
+    out.write(new byte[] {0x07, 0, 0, 0, 0, 4, 0, 0, 2, (byte) reason});
+    out.flush();
+  }
+}

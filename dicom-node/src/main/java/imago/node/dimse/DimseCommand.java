@@ -1,0 +1,119 @@
+package imago.node.dimse;
+
+import imago.core.dicom.MalformedDicomException;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A DIMSE command set (PS3.7 §9.3, §E): group 0000, always implicit VR little endian. Imago
+ * encodes and decodes them itself so responses can carry Error Comment (0000,0902).
+ */
+public record DimseCommand(int commandField, int messageId, int messageIdBeingRespondedTo, String affectedSopClassUid,
+    String affectedSopInstanceUid, boolean hasDataSet, int status, String errorComment) {
+
+  public static final int C_STORE_RQ = 0x0001;
+  public static final int C_STORE_RSP = 0x8001;
+  public static final int C_ECHO_RQ = 0x0030;
+  public static final int C_ECHO_RSP = 0x8030;
+  /** PS3.7 C.4.1: the command is not one this SCP performs. */
+  public static final int UNRECOGNIZED_OPERATION = 0x0211;
+  private static final int NO_DATA_SET = 0x0101;
+
+  public static DimseCommand parse(byte[] bytes) throws MalformedDicomException {
+    ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    int field = -1;
+    int messageId = -1;
+    int respondedTo = -1;
+    int dataSetType = NO_DATA_SET;
+    int status = 0;
+    String sopClass = null;
+    String sopInstance = null;
+    String comment = null;
+    while (b.remaining() >= 8) {
+      int group = Short.toUnsignedInt(b.getShort());
+      int element = Short.toUnsignedInt(b.getShort());
+      long length = Integer.toUnsignedLong(b.getInt());
+      if (group != 0 || length > b.remaining()) {
+        throw new MalformedDicomException(String.format("malformed command set at (%04X,%04X)", group, element));
+      }
+      int at = b.position();
+      switch (element) {
+        case 0x0002 -> sopClass = text(b, at, (int) length);
+        case 0x0100 -> field = us(b, at, length);
+        case 0x0110 -> messageId = us(b, at, length);
+        case 0x0120 -> respondedTo = us(b, at, length);
+        case 0x0800 -> dataSetType = us(b, at, length);
+        case 0x0900 -> status = us(b, at, length);
+        case 0x0902 -> comment = text(b, at, (int) length);
+        case 0x1000 -> sopInstance = text(b, at, (int) length);
+        default -> { }
+      }
+      b.position(at + (int) length);
+    }
+    if (field < 0) throw new MalformedDicomException("command set without Command Field (0000,0100)");
+    return new DimseCommand(field, messageId, respondedTo, sopClass, sopInstance, dataSetType != NO_DATA_SET, status, comment);
+  }
+
+  private static int us(ByteBuffer b, int at, long length) throws MalformedDicomException {
+    if (length != 2) throw new MalformedDicomException("command element of VR US with length " + length);
+    return Short.toUnsignedInt(b.getShort(at));
+  }
+
+  private static String text(ByteBuffer b, int at, int length) {
+    byte[] v = new byte[length];
+    b.get(at, v);
+    return new String(v, StandardCharsets.US_ASCII).replace("\0", "").trim();
+  }
+
+  /** A response to {@code request} with {@code status} and, for failures, a comment. */
+  public static DimseCommand response(DimseCommand request, int status, String comment) {
+    int field = request.commandField() | 0x8000;
+    return new DimseCommand(field, -1, request.messageId(), request.affectedSopClassUid(),
+        request.affectedSopInstanceUid(), false, status, comment);
+  }
+
+  public byte[] encode() {
+    ByteArrayOutputStream body = new ByteArrayOutputStream(160);
+    if (affectedSopClassUid != null) ui(body, 0x0002, affectedSopClassUid);
+    us(body, 0x0100, commandField);
+    if (messageId >= 0) us(body, 0x0110, messageId);
+    if (messageIdBeingRespondedTo >= 0) us(body, 0x0120, messageIdBeingRespondedTo);
+    us(body, 0x0800, hasDataSet ? 0x0000 : NO_DATA_SET);
+    if ((commandField & 0x8000) != 0) us(body, 0x0900, status);
+    if (errorComment != null && !errorComment.isEmpty()) {
+      // LO: at most 64 characters (PS3.7 C.4, Error Comment)
+      String c = errorComment.length() > 64 ? errorComment.substring(0, 64) : errorComment;
+      element(body, 0x0902, padded(c, (byte) ' '));
+    }
+    if (affectedSopInstanceUid != null) ui(body, 0x1000, affectedSopInstanceUid);
+    byte[] elements = body.toByteArray();
+    ByteBuffer out = ByteBuffer.allocate(12 + elements.length).order(ByteOrder.LITTLE_ENDIAN);
+    out.putShort((short) 0).putShort((short) 0).putInt(4).putInt(elements.length).put(elements);
+    return out.array();
+  }
+
+  private static void us(ByteArrayOutputStream out, int element, int value) {
+    element(out, element, new byte[] {(byte) value, (byte) (value >> 8)});
+  }
+
+  private static void ui(ByteArrayOutputStream out, int element, String uid) {
+    element(out, element, padded(uid, (byte) 0));
+  }
+
+  private static byte[] padded(String s, byte pad) {
+    byte[] raw = s.getBytes(StandardCharsets.US_ASCII);
+    if (raw.length % 2 == 0) return raw;
+    byte[] p = java.util.Arrays.copyOf(raw, raw.length + 1);
+    p[raw.length] = pad;
+    return p;
+  }
+
+  private static void element(ByteArrayOutputStream out, int element, byte[] value) {
+    ByteBuffer h = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+    h.putShort((short) 0).putShort((short) element).putInt(value.length);
+    out.write(h.array(), 0, 8);
+    out.write(value, 0, value.length);
+  }
+}

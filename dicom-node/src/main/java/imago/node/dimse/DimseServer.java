@@ -1,0 +1,170 @@
+package imago.node.dimse;
+
+import com.pixelmed.network.AReleaseException;
+import com.pixelmed.network.Association;
+import com.pixelmed.network.AssociationFactory;
+import imago.core.io.Spool;
+import imago.core.tenant.Tenants;
+import imago.node.NodeConfig;
+import imago.storage.ingest.Ingest;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.file.Path;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The DIMSE SCP: Imago's own accept loop over PixelMed's association layer. Each association
+ * runs on a thread of a bounded pool; when all are busy, a new peer gets a transient
+ * A-ASSOCIATE-RJ (local limit exceeded) and can retry, instead of an unbounded thread count.
+ */
+public final class DimseServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DimseServer.class);
+  private static final int ABORT_REASON_INVALID_PDU_PARAMETER = 6;
+
+  private final NodeConfig config;
+  private final AssociationGate gate;
+  private final Ingest ingest;
+  private final Path spoolDir;
+  private final int spoolThreshold;
+  private final ThreadPoolExecutor pool;
+  private final AtomicInteger associations = new AtomicInteger();
+  private final StorePresentationPolicy policy = new StorePresentationPolicy();
+  private ServerSocket server;
+  private Thread acceptor;
+  private volatile boolean running;
+
+  public DimseServer(NodeConfig config, Tenants tenants, Ingest ingest, Path spoolDir, int spoolThreshold) {
+    this.config = config;
+    this.gate = new AssociationGate(config.aeTitle(), tenants);
+    this.ingest = ingest;
+    this.spoolDir = spoolDir;
+    this.spoolThreshold = spoolThreshold;
+    AtomicInteger n = new AtomicInteger();
+    this.pool = new ThreadPoolExecutor(config.maxAssociations(), config.maxAssociations(), 60, TimeUnit.SECONDS,
+        new SynchronousQueue<>(), r -> {
+          Thread t = new Thread(r, "dimse-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    pool.allowCoreThreadTimeOut(true);
+  }
+
+  public void start() throws IOException {
+    server = new ServerSocket();
+    server.setReuseAddress(true);
+    server.bind(new InetSocketAddress(InetAddress.getByName(config.bindAddress()), config.dicomPort()), 128);
+    running = true;
+    acceptor = new Thread(this::acceptLoop, "dimse-accept");
+    acceptor.setDaemon(true);
+    acceptor.start();
+    LOG.info("event=dimse.listening ae={} port={} maxAssociations={}", config.aeTitle(), port(), config.maxAssociations());
+  }
+
+  public int port() {
+    return server.getLocalPort();
+  }
+
+  private void acceptLoop() {
+    while (running) {
+      Socket socket;
+      try {
+        socket = server.accept();
+      } catch (IOException e) {
+        if (running) LOG.warn("event=dimse.accept.failed reason=\"{}\"", e.getMessage());
+        continue;
+      }
+      try {
+        socket.setTcpNoDelay(true);
+        socket.setSoTimeout((int) config.socketTimeout().toMillis());
+        pool.execute(() -> serve(socket));
+      } catch (RejectedExecutionException | SocketException e) {
+        refuseBusy(socket);
+      }
+    }
+  }
+
+  private void refuseBusy(Socket socket) {
+    try (socket) {
+      socket.setSoTimeout(2000);
+      gate.admit(socket);
+      AssociationGate.reject(socket.getOutputStream(), AssociationGate.TRANSIENT, AssociationGate.SOURCE_PRESENTATION,
+          AssociationGate.REASON_LOCAL_LIMIT_EXCEEDED);
+      LOG.warn("event=association.rejected reason=\"all {} association slots busy\"", config.maxAssociations());
+    } catch (IOException e) {
+      LOG.debug("event=association.busy.dropped reason=\"{}\"", e.getMessage());
+    }
+  }
+
+  private void serve(Socket socket) {
+    long start = System.nanoTime();
+    String peer = socket.getRemoteSocketAddress().toString();
+    int id = associations.incrementAndGet();
+    try (socket; Spool spool = new Spool(spoolDir, spoolThreshold)) {
+      AssociationGate.Decision decision = gate.admit(socket);
+      if (decision instanceof AssociationGate.Decision.NotAssociation n) {
+        LOG.warn("event=association.dropped peer={} reason=\"{}\"", peer, n.why());
+        return;
+      }
+      if (decision instanceof AssociationGate.Decision.Rejected r) {
+        AssociationGate.reject(socket.getOutputStream(), r.result(), r.source(), r.reason());
+        LOG.warn("event=association.rejected peer={} calling={} called={} reason=\"{}\"", peer, r.callingAe(), r.calledAe(), r.why());
+        return;
+      }
+      AssociationGate.Decision.Admitted admitted = (AssociationGate.Decision.Admitted) decision;
+      GatedSocket gated = new GatedSocket(socket, admitted.request(), config.maxPduLength());
+      Association as = AssociationFactory.createNewAssociation(gated, config.aeTitle(), config.maxPduLength(),
+          1 << 20, 1 << 20, policy, 0);
+      StoreScpHandler handler = new StoreScpHandler(admitted.tenant(), admitted.callingAe(), ingest, spool);
+      as.setReceivedDataHandler(handler);
+      String end = "released";
+      try {
+        as.waitForPDataPDUsUntilHandlerReportsDone();
+      } catch (AReleaseException e) {
+        end = "released";
+      } catch (Exception e) {
+        end = abortReason(socket, e);
+      }
+      LOG.info("event=association.end id={} calling={} tenant={} stored={} failed={} end={} ms={}", id,
+          admitted.callingAe(), admitted.tenant().id(), handler.stored, handler.failed, end,
+          (System.nanoTime() - start) / 1_000_000);
+    } catch (Exception e) {
+      LOG.warn("event=association.failed id={} peer={} reason=\"{}\"", id, peer, e.getMessage());
+    }
+  }
+
+  /** A broken PDU stream: tell the peer with A-ABORT (service provider) and say why in the log. */
+  private static String abortReason(Socket socket, Exception e) {
+    Throwable cause = e;
+    while (cause.getCause() != null && !(cause instanceof PduGuardInputStream.InvalidPduException)) cause = cause.getCause();
+    String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    if (cause instanceof PduGuardInputStream.InvalidPduException) {
+      try {
+        AssociationGate.abort(socket.getOutputStream(), ABORT_REASON_INVALID_PDU_PARAMETER);
+      } catch (IOException ignored) {
+        // the peer is gone already
+      }
+    }
+    return "aborted: " + why.replace('"', '\'');
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    try {
+      if (server != null) server.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+    pool.shutdownNow();
+  }
+}

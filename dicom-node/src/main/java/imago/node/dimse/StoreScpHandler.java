@@ -1,0 +1,135 @@
+package imago.node.dimse;
+
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.network.Association;
+import com.pixelmed.network.CompositeResponseHandler;
+import com.pixelmed.network.DicomNetworkException;
+import com.pixelmed.network.PDataPDU;
+import com.pixelmed.network.PresentationDataValue;
+import imago.core.dicom.DicomStatus;
+import imago.core.dicom.MalformedDicomException;
+import imago.core.io.Spool;
+import imago.core.tenant.Tenant;
+import imago.storage.ingest.Ingest;
+import imago.storage.ingest.IngestOutcome;
+import imago.storage.ingest.IngestRequest;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Receives every PDV of one association as it arrives (PixelMed calls {@link #sendPDataIndication}
+ * per P-DATA-TF): command fragments are collected, data fragments stream into a spool, and when
+ * the last data fragment is in, the instance goes through the ingest path and only then is the
+ * C-STORE-RSP sent, with the status the ingest decided.
+ */
+final class StoreScpHandler extends CompositeResponseHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(StoreScpHandler.class);
+
+  private final Tenant tenant;
+  private final String callingAe;
+  private final Ingest ingest;
+  private final Spool spool;
+  private final ByteArrayOutputStream command = new ByteArrayOutputStream(256);
+  private DimseCommand pending;
+  private byte pendingContext;
+  private IOException spoolFailure;
+  int stored;
+  int failed;
+
+  StoreScpHandler(Tenant tenant, String callingAe, Ingest ingest, Spool spool) {
+    this.tenant = tenant;
+    this.callingAe = callingAe;
+    this.ingest = ingest;
+    this.spool = spool;
+  }
+
+  @Override
+  public void sendPDataIndication(PDataPDU pdata, Association as) throws DicomNetworkException, IOException {
+    for (Object o : pdata.getPDVList()) {
+      PresentationDataValue pdv = (PresentationDataValue) o;
+      byte[] value = pdv.getValue();
+      if (pdv.isCommand()) {
+        command.write(value, 0, value.length);
+        if (pdv.isLastFragment()) onCommand(pdv.getPresentationContextID(), as);
+      } else {
+        if (pending == null) throw new DicomNetworkException("data PDV without a preceding command");
+        if (spoolFailure == null) {
+          try {
+            spool.write(value, 0, value.length);
+          } catch (IOException e) {
+            spoolFailure = e; // keep reading the data so the association stays usable
+          }
+        }
+        if (pdv.isLastFragment()) onDataComplete(as);
+      }
+    }
+  }
+
+  private void onCommand(byte context, Association as) throws DicomNetworkException, IOException {
+    DimseCommand rq;
+    try {
+      rq = DimseCommand.parse(command.toByteArray());
+    } catch (MalformedDicomException e) {
+      throw new DicomNetworkException("unreadable command set: " + e.getMessage());
+    } finally {
+      command.reset();
+    }
+    switch (rq.commandField()) {
+      case DimseCommand.C_ECHO_RQ -> respond(as, context, DimseCommand.response(rq, DicomStatus.SUCCESS, null));
+      case DimseCommand.C_STORE_RQ -> {
+        if (!rq.hasDataSet()) {
+          respond(as, context, DimseCommand.response(rq, DicomStatus.CANNOT_UNDERSTAND, "C-STORE-RQ without a data set"));
+          return;
+        }
+        pending = rq;
+        pendingContext = context;
+        spool.reset();
+        spoolFailure = null;
+      }
+      default -> {
+        LOG.warn("event=dimse.unsupported calling={} command=0x{}", callingAe, Integer.toHexString(rq.commandField()));
+        respond(as, context, DimseCommand.response(rq, DimseCommand.UNRECOGNIZED_OPERATION,
+            "Imago performs C-ECHO and C-STORE here"));
+        if (rq.hasDataSet()) pending = null;
+      }
+    }
+  }
+
+  private void onDataComplete(Association as) throws DicomNetworkException, IOException {
+    DimseCommand rq = pending;
+    pending = null;
+    IngestOutcome outcome;
+    if (spoolFailure instanceof Spool.SpoolFullException) {
+      outcome = IngestOutcome.refused(DicomStatus.OUT_OF_RESOURCES_TOO_LARGE, spoolFailure.getMessage(),
+          rq.affectedSopClassUid(), rq.affectedSopInstanceUid());
+    } else if (spoolFailure != null) {
+      outcome = IngestOutcome.refused(DicomStatus.OUT_OF_RESOURCES, "cannot spool: " + spoolFailure.getMessage(),
+          rq.affectedSopClassUid(), rq.affectedSopInstanceUid());
+    } else {
+      String ts = as.getTransferSyntaxForPresentationContextID(pendingContext);
+      outcome = ingest.store(IngestRequest.dataset(tenant, callingAe, spool, ts, rq.affectedSopClassUid(),
+          rq.affectedSopInstanceUid()));
+    }
+    if (outcome.ok()) {
+      stored++;
+      LOG.debug("event=cstore.stored calling={} tenant={} sop={} duplicate={}", callingAe, tenant.id(),
+          outcome.sopInstanceUid(), outcome.duplicate());
+    } else {
+      failed++;
+      LOG.warn("event=cstore.refused calling={} tenant={} sop={} status={} reason=\"{}\"", callingAe, tenant.id(),
+          rq.affectedSopInstanceUid(), DicomStatus.hex(outcome.status()), outcome.reason());
+    }
+    respond(as, pendingContext, DimseCommand.response(rq, outcome.status(), outcome.ok() ? null : outcome.reason()));
+  }
+
+  private static void respond(Association as, byte context, DimseCommand rsp) throws DicomNetworkException {
+    as.send(context, rsp.encode(), null);
+  }
+
+  @Override
+  protected void evaluateStatusAndSetSuccess(AttributeList list) {
+    // Not used: this handler answers requests rather than evaluating responses.
+  }
+}

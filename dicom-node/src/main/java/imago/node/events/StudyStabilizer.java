@@ -1,0 +1,67 @@
+package imago.node.events;
+
+import imago.core.events.Events;
+import imago.storage.index.Index;
+import imago.storage.index.StableStudy;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes {@code study.stable} once for each study that has received no instance for the
+ * quiet period, and again after more instances arrive. The decision is a claim in SQL
+ * ({@link Index#claimStableStudies}), so it survives restarts and holds with several node
+ * processes: exactly one of them announces each quiet study.
+ */
+public final class StudyStabilizer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(StudyStabilizer.class);
+
+  private final Vertx vertx;
+  private final Index index;
+  private final Duration quiet;
+  private long timer = -1;
+  private boolean scanning;
+
+  public StudyStabilizer(Vertx vertx, Index index, Duration quiet) {
+    this.vertx = vertx;
+    this.index = index;
+    this.quiet = quiet;
+  }
+
+  /** Scans every second, or every tenth of the quiet period when that is shorter. */
+  public StudyStabilizer start() {
+    long period = Math.max(100, Math.min(1000, quiet.toMillis() / 10));
+    timer = vertx.setPeriodic(period, id -> scan());
+    return this;
+  }
+
+  private void scan() {
+    if (scanning) return;
+    scanning = true;
+    vertx.<List<StableStudy>>executeBlocking(() -> index.claimStableStudies(Instant.now().minus(quiet), 500), false)
+        .onComplete(ar -> {
+          scanning = false;
+          if (ar.failed()) {
+            LOG.warn("event=stable.scan.failed reason=\"{}\"", ar.cause().getMessage());
+            return;
+          }
+          for (StableStudy s : ar.result()) {
+            LOG.info("event=study.stable tenant={} study={} instances={}", s.tenantId(), s.studyUid(), s.instances());
+            vertx.eventBus().publish(Events.STUDY_STABLE, new JsonObject()
+                .put("tenant", s.tenantId())
+                .put("studyUid", s.studyUid())
+                .put("revision", s.revision())
+                .put("instances", s.instances()));
+          }
+        });
+  }
+
+  @Override
+  public void close() {
+    if (timer >= 0) vertx.cancelTimer(timer);
+  }
+}

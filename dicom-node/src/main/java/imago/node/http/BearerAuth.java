@@ -1,0 +1,72 @@
+package imago.node.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import java.time.Duration;
+
+/**
+ * Bearer tokens (JWT, HS256) carrying a tenant and a role. This is the seam full access control
+ * grows from; for now a valid token of a known tenant may store into that tenant.
+ */
+public final class BearerAuth {
+  private final JWTAuth jwt;
+  private final String issuer;
+
+  public BearerAuth(Vertx vertx, AuthConfig config) {
+    this.issuer = config.issuer();
+    this.jwt = JWTAuth.create(vertx, new JWTAuthOptions()
+        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(config.jwtSecret()))
+        .setJWTOptions(new JWTOptions().setIssuer(config.issuer())));
+  }
+
+  /** Mints a token (the {@code imago token} command, demos, tests). */
+  public String mint(String subject, String tenantId, Caller.Role role, Duration ttl) {
+    return jwt.generateToken(new JsonObject().put("tenant", tenantId).put("role", role.name().toLowerCase()),
+        new JWTOptions().setAlgorithm("HS256").setIssuer(issuer).setSubject(subject)
+            .setExpiresInSeconds((int) Math.min(Integer.MAX_VALUE, ttl.toSeconds())));
+  }
+
+  /** The caller named by an {@code Authorization: Bearer ...} header, or a 401 problem. */
+  public Future<Caller> authenticate(String authorization) {
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return Future.failedFuture(new ProblemException(Problem.of(401, "unauthorized", "Bearer token required",
+          "send Authorization: Bearer <token> (mint one with ./imago token)")));
+    }
+    return jwt.authenticate(new TokenCredentials(authorization.substring(7).trim()))
+        .recover(e -> Future.failedFuture(new ProblemException(Problem.of(401, "unauthorized", "Invalid bearer token",
+            "the token is expired, malformed or not signed with this Imago's key"))))
+        .compose(user -> {
+          JsonObject p = user.principal();
+          String tenant = p.getString("tenant");
+          String role = p.getString("role");
+          if (tenant == null || role == null) {
+            return Future.failedFuture(new ProblemException(Problem.of(401, "unauthorized", "Token lacks tenant or role", null)));
+          }
+          try {
+            return Future.succeededFuture(new Caller(p.getString("sub", ""), tenant, Caller.Role.parse(role)));
+          } catch (IllegalArgumentException e) {
+            return Future.failedFuture(new ProblemException(Problem.of(401, "unauthorized", "Unknown role " + role, null)));
+          }
+        });
+  }
+
+  /** A failure that already knows its HTTP problem. */
+  public static final class ProblemException extends RuntimeException {
+    private final Problem problem;
+
+    public ProblemException(Problem problem) {
+      super(problem.title(), null, false, false);
+      this.problem = problem;
+    }
+
+    public Problem problem() {
+      return problem;
+    }
+  }
+}

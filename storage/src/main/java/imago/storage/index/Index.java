@@ -1,0 +1,50 @@
+package imago.storage.index;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/** The door to the SQL index: the only way other modules read or write its tables. */
+public interface Index {
+
+  /** The outcome of {@link #insert}: our row, or the row that was already there. */
+  sealed interface InsertResult {
+    StoredInstance instance();
+
+    record Inserted(StoredInstance instance) implements InsertResult {}
+
+    record Existing(StoredInstance instance) implements InsertResult {}
+  }
+
+  /** A store of a known SOP Instance UID with other bytes, and what the policy made of it. */
+  record Conflict(String tenantId, String sopInstanceUid, String existingSha256, String receivedSha256,
+      String policy, String outcome, Source source, String origin) {}
+
+  Optional<StoredInstance> instance(String tenantId, String sopInstanceUid) throws IndexUnavailableException;
+
+  /**
+   * Writes patient, study, series and instance rows in one transaction; if the SOP Instance UID
+   * is already indexed for the tenant, writes nothing and returns the existing row.
+   */
+  InsertResult insert(NewInstance instance) throws IndexUnavailableException;
+
+  /** Points an existing SOP Instance at a new object (duplicate policy "replace"). */
+  StoredInstance replace(StoredInstance existing, NewInstance replacement) throws IndexUnavailableException;
+
+  void recordConflict(Conflict conflict) throws IndexUnavailableException;
+
+  /** Whether any instance row points at this object key (the orphan sweep asks). */
+  boolean referencesObject(String objectKey) throws IndexUnavailableException;
+
+  List<StoredInstance> studyInstances(String tenantId, String studyUid) throws IndexUnavailableException;
+
+  List<Conflict> conflicts(String tenantId, String sopInstanceUid) throws IndexUnavailableException;
+
+  long instanceCount() throws IndexUnavailableException;
+
+  /**
+   * Claims studies whose last instance arrived before {@code quietSince} and that have not been
+   * announced since: each claimed study is returned by exactly one caller, across processes.
+   */
+  List<StableStudy> claimStableStudies(Instant quietSince, int limit) throws IndexUnavailableException;
+}

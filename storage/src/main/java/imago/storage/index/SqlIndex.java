@@ -1,0 +1,290 @@
+package imago.storage.index;
+
+import imago.core.dicom.InstanceAttributes;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/** {@link Index} over JDBC; the same SQL runs on H2 (PostgreSQL mode) and PostgreSQL. */
+public final class SqlIndex implements Index {
+  private static final String INSTANCE_COLUMNS = "i.pk, i.tenant_id, st.study_uid, se.series_uid, i.sop_instance_uid, "
+      + "i.sop_class_uid, i.transfer_syntax_uid, i.object_key, i.object_size, i.dataset_offset, i.dataset_sha256, "
+      + "i.source, i.stored_at FROM instances i JOIN series se ON se.pk = i.series_pk JOIN studies st ON st.pk = se.study_pk";
+
+  private final DataSource ds;
+
+  public SqlIndex(DataSource ds) {
+    this.ds = ds;
+  }
+
+  @FunctionalInterface
+  private interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private <T> T read(String what, Work<T> work) throws IndexUnavailableException {
+    try (Connection c = ds.getConnection()) {
+      return work.run(c);
+    } catch (SQLException e) {
+      throw new IndexUnavailableException("index " + what + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  private <T> T transaction(String what, Work<T> work) throws IndexUnavailableException {
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        T result = work.run(c);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw new IndexUnavailableException("index " + what + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Optional<StoredInstance> instance(String tenantId, String sopInstanceUid) throws IndexUnavailableException {
+    return read("lookup", c -> findInstance(c, tenantId, sopInstanceUid));
+  }
+
+  private static Optional<StoredInstance> findInstance(Connection c, String tenantId, String sop) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT " + INSTANCE_COLUMNS
+        + " WHERE i.tenant_id = ? AND i.sop_instance_uid = ?")) {
+      ps.setString(1, tenantId);
+      ps.setString(2, sop);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(instanceRow(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  private static StoredInstance instanceRow(ResultSet rs) throws SQLException {
+    return new StoredInstance(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+        rs.getString(6), rs.getString(7), rs.getString(8), rs.getLong(9), rs.getInt(10), rs.getString(11).trim(),
+        Source.valueOf(rs.getString(12)), rs.getTimestamp(13).toInstant());
+  }
+
+  @Override
+  public InsertResult insert(NewInstance n) throws IndexUnavailableException {
+    return transaction("insert", c -> {
+      InstanceAttributes a = n.attributes();
+      Timestamp now = Timestamp.from(Instant.now());
+      long patientPk = patient(c, n.tenantId(), a, now);
+      long studyPk = study(c, n.tenantId(), patientPk, a, now);
+      long seriesPk = series(c, studyPk, a, now);
+      int inserted;
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO instances (tenant_id, sop_instance_uid, series_pk, "
+          + "sop_class_uid, instance_number, transfer_syntax_uid, pixel_rows, pixel_columns, number_of_frames, "
+          + "bits_allocated, object_key, object_size, dataset_offset, dataset_sha256, source, origin, stored_at) "
+          + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, sop_instance_uid) DO NOTHING")) {
+        int i = 1;
+        ps.setString(i++, n.tenantId());
+        ps.setString(i++, a.sopInstanceUid());
+        ps.setLong(i++, seriesPk);
+        ps.setString(i++, a.sopClassUid());
+        ps.setString(i++, cut(a.instanceNumber(), 12));
+        ps.setString(i++, n.transferSyntaxUid());
+        ps.setInt(i++, a.rows());
+        ps.setInt(i++, a.columns());
+        ps.setInt(i++, a.numberOfFrames());
+        ps.setInt(i++, a.bitsAllocated());
+        ps.setString(i++, n.objectKey());
+        ps.setLong(i++, n.objectSize());
+        ps.setInt(i++, n.datasetOffset());
+        ps.setString(i++, n.datasetSha256());
+        ps.setString(i++, n.source().name());
+        ps.setString(i++, cut(n.origin(), 128));
+        ps.setTimestamp(i, now);
+        inserted = ps.executeUpdate();
+      }
+      if (inserted == 0) {
+        return new InsertResult.Existing(findInstance(c, n.tenantId(), a.sopInstanceUid()).orElseThrow());
+      }
+      touchStudy(c, studyPk, now);
+      return new InsertResult.Inserted(findInstance(c, n.tenantId(), a.sopInstanceUid()).orElseThrow());
+    });
+  }
+
+  /** A new instance re-arms the study's stability (study.stable fires again later). */
+  private static void touchStudy(Connection c, long studyPk, Timestamp now) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "UPDATE studies SET revision = revision + 1, last_instance_at = ?, stable_at = NULL WHERE pk = ?")) {
+      ps.setTimestamp(1, now);
+      ps.setLong(2, studyPk);
+      ps.executeUpdate();
+    }
+  }
+
+  private static long patient(Connection c, String tenant, InstanceAttributes a, Timestamp now) throws SQLException {
+    String select = "SELECT pk FROM patients WHERE tenant_id = ? AND patient_id = ? AND issuer = ?";
+    Object[] key = {tenant, cut(a.patientId(), 64), cut(a.issuerOfPatientId(), 64)};
+    Long pk = selectPk(c, select, key);
+    if (pk != null) return pk;
+    update(c, "INSERT INTO patients (tenant_id, patient_id, issuer, patient_name, birth_date, sex, created_at) "
+        + "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, patient_id, issuer) DO NOTHING",
+        key[0], key[1], key[2], cut(a.patientName(), 324), cut(a.patientBirthDate(), 8), cut(a.patientSex(), 16), now);
+    return selectPk(c, select, key);
+  }
+
+  private static long study(Connection c, String tenant, long patientPk, InstanceAttributes a, Timestamp now)
+      throws SQLException {
+    String select = "SELECT pk FROM studies WHERE tenant_id = ? AND study_uid = ?";
+    Object[] key = {tenant, a.studyInstanceUid()};
+    Long pk = selectPk(c, select, key);
+    if (pk != null) return pk;
+    update(c, "INSERT INTO studies (tenant_id, study_uid, patient_pk, study_date, study_time, accession_number, "
+        + "study_id, study_description, referring_physician, created_at, revision, last_instance_at) "
+        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT (tenant_id, study_uid) DO NOTHING",
+        tenant, a.studyInstanceUid(), patientPk, cut(a.studyDate(), 8), cut(a.studyTime(), 16),
+        cut(a.accessionNumber(), 64), cut(a.studyId(), 16), cut(a.studyDescription(), 64),
+        cut(a.referringPhysicianName(), 324), now, now);
+    return selectPk(c, select, key);
+  }
+
+  private static long series(Connection c, long studyPk, InstanceAttributes a, Timestamp now) throws SQLException {
+    String select = "SELECT pk FROM series WHERE study_pk = ? AND series_uid = ?";
+    Object[] key = {studyPk, a.seriesInstanceUid()};
+    Long pk = selectPk(c, select, key);
+    if (pk != null) return pk;
+    update(c, "INSERT INTO series (study_pk, series_uid, modality, series_number, series_description, body_part, "
+        + "series_date, series_time, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        + "ON CONFLICT (study_pk, series_uid) DO NOTHING",
+        studyPk, a.seriesInstanceUid(), cut(a.modality(), 16), cut(a.seriesNumber(), 12),
+        cut(a.seriesDescription(), 64), cut(a.bodyPartExamined(), 16), cut(a.seriesDate(), 8),
+        cut(a.seriesTime(), 16), now);
+    return selectPk(c, select, key);
+  }
+
+  private static Long selectPk(Connection c, String sql, Object... args) throws SQLException {
+    try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? rs.getLong(1) : null;
+    }
+  }
+
+  private static int update(Connection c, String sql, Object... args) throws SQLException {
+    try (PreparedStatement ps = prepare(c, sql, args)) {
+      return ps.executeUpdate();
+    }
+  }
+
+  private static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
+    PreparedStatement ps = c.prepareStatement(sql);
+    for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
+    return ps;
+  }
+
+  /** Index columns have the DICOM VR's maximum length; longer (non-conformant) values are cut. */
+  private static String cut(String value, int max) {
+    if (value == null) return "";
+    return value.length() <= max ? value : value.substring(0, max);
+  }
+
+  @Override
+  public StoredInstance replace(StoredInstance existing, NewInstance n) throws IndexUnavailableException {
+    return transaction("replace", c -> {
+      InstanceAttributes a = n.attributes();
+      Timestamp now = Timestamp.from(Instant.now());
+      long patientPk = patient(c, n.tenantId(), a, now);
+      long studyPk = study(c, n.tenantId(), patientPk, a, now);
+      long seriesPk = series(c, studyPk, a, now);
+      int updated = update(c, "UPDATE instances SET series_pk = ?, sop_class_uid = ?, instance_number = ?, "
+          + "transfer_syntax_uid = ?, pixel_rows = ?, pixel_columns = ?, number_of_frames = ?, bits_allocated = ?, "
+          + "object_key = ?, object_size = ?, dataset_offset = ?, dataset_sha256 = ?, source = ?, origin = ?, "
+          + "stored_at = ? WHERE pk = ? AND dataset_sha256 = ?",
+          seriesPk, a.sopClassUid(), cut(a.instanceNumber(), 12), n.transferSyntaxUid(), a.rows(), a.columns(),
+          a.numberOfFrames(), a.bitsAllocated(), n.objectKey(), n.objectSize(), n.datasetOffset(),
+          n.datasetSha256(), n.source().name(), cut(n.origin(), 128), now, existing.pk(), existing.datasetSha256());
+      if (updated != 1) throw new SQLException("instance changed concurrently; retry");
+      touchStudy(c, studyPk, now);
+      return findInstance(c, n.tenantId(), a.sopInstanceUid()).orElseThrow();
+    });
+  }
+
+  @Override
+  public void recordConflict(Conflict k) throws IndexUnavailableException {
+    read("conflict record", c -> update(c, "INSERT INTO ingest_conflicts (tenant_id, sop_instance_uid, existing_sha256, "
+        + "received_sha256, policy, outcome, source, origin, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        k.tenantId(), k.sopInstanceUid(), k.existingSha256(), k.receivedSha256(), k.policy(), k.outcome(),
+        k.source().name(), cut(k.origin(), 128), Timestamp.from(Instant.now())));
+  }
+
+  @Override
+  public List<Conflict> conflicts(String tenantId, String sopInstanceUid) throws IndexUnavailableException {
+    return read("conflict list", c -> {
+      List<Conflict> out = new ArrayList<>();
+      try (PreparedStatement ps = prepare(c, "SELECT tenant_id, sop_instance_uid, existing_sha256, received_sha256, "
+          + "policy, outcome, source, origin FROM ingest_conflicts WHERE tenant_id = ? AND sop_instance_uid = ? ORDER BY pk",
+          tenantId, sopInstanceUid); ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new Conflict(rs.getString(1), rs.getString(2), rs.getString(3).trim(), rs.getString(4).trim(),
+              rs.getString(5), rs.getString(6), Source.valueOf(rs.getString(7)), rs.getString(8)));
+        }
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public boolean referencesObject(String objectKey) throws IndexUnavailableException {
+    return read("object lookup", c -> selectPk(c, "SELECT pk FROM instances WHERE object_key = ?", objectKey) != null);
+  }
+
+  @Override
+  public List<StoredInstance> studyInstances(String tenantId, String studyUid) throws IndexUnavailableException {
+    return read("study instances", c -> {
+      List<StoredInstance> out = new ArrayList<>();
+      try (PreparedStatement ps = prepare(c, "SELECT " + INSTANCE_COLUMNS
+          + " WHERE st.tenant_id = ? AND st.study_uid = ? ORDER BY se.pk, i.pk", tenantId, studyUid);
+           ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) out.add(instanceRow(rs));
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public long instanceCount() throws IndexUnavailableException {
+    return read("count", c -> selectPk(c, "SELECT COUNT(*) FROM instances"));
+  }
+
+  @Override
+  public List<StableStudy> claimStableStudies(Instant quietSince, int limit) throws IndexUnavailableException {
+    record Candidate(long pk, String tenant, String uid, long revision) {}
+    List<Candidate> candidates = read("stable scan", c -> {
+      List<Candidate> out = new ArrayList<>();
+      try (PreparedStatement ps = prepare(c, "SELECT pk, tenant_id, study_uid, revision FROM studies "
+          + "WHERE stable_at IS NULL AND last_instance_at < ? ORDER BY last_instance_at LIMIT " + limit,
+          Timestamp.from(quietSince)); ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) out.add(new Candidate(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
+      }
+      return out;
+    });
+    List<StableStudy> claimed = new ArrayList<>();
+    for (Candidate k : candidates) {
+      StableStudy s = read("stable claim", c -> {
+        // Only one claimer wins the row, and only if no instance arrived since the scan.
+        int won = update(c, "UPDATE studies SET stable_at = ?, stable_revision = revision "
+            + "WHERE pk = ? AND revision = ? AND stable_at IS NULL", Timestamp.from(Instant.now()), k.pk(), k.revision());
+        if (won != 1) return null;
+        Long count = selectPk(c, "SELECT COUNT(*) FROM instances i JOIN series se ON se.pk = i.series_pk "
+            + "WHERE se.study_pk = ?", k.pk());
+        return new StableStudy(k.tenant(), k.uid(), k.revision(), count.intValue());
+      });
+      if (s != null) claimed.add(s);
+    }
+    return claimed;
+  }
+}
