@@ -49,4 +49,4 @@ if [ $want_test = 1 ]; then
   su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname='imago'\"" | grep -q 1 ||
     su postgres -c "psql -q -c \"CREATE ROLE imago LOGIN SUPERUSER PASSWORD 'imago'\""
 fi
-echo "setup: ok" >&2
+[ -n "${IMAGO_VERBOSE:-}" ] && echo "setup: ok" >&2; true

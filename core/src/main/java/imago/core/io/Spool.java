@@ -30,13 +30,28 @@ public final class Spool implements Closeable {
   private FileChannel channel;
   private long size;
   private ByteBuffer mapped;
+  private boolean borrowed;
 
   public Spool(Path dir, int threshold) {
     this.dir = dir;
     this.threshold = threshold;
   }
 
+  /** A spool over an existing file (import): read in place, never written, never deleted. */
+  public static Spool ofFile(Path file) throws IOException {
+    long size = Files.size(file);
+    if (size > MAX_SIZE) throw new SpoolFullException(size);
+    Spool spool = new Spool(file.getParent(), 0);
+    spool.memory = null;
+    spool.file = file;
+    spool.channel = FileChannel.open(file, StandardOpenOption.READ);
+    spool.size = size;
+    spool.borrowed = true;
+    return spool;
+  }
+
   public void write(byte[] b, int off, int len) throws IOException {
+    if (borrowed) throw new IllegalStateException("a spool over an existing file is read-only");
     if (size + len > MAX_SIZE) throw new SpoolFullException(size + len);
     if (channel == null && memorySize + len <= threshold) {
       if (memorySize + len > memory.length) {
@@ -70,6 +85,7 @@ public final class Spool implements Closeable {
 
       @Override
       public void write(byte[] b, int off, int len) throws IOException {
+    if (borrowed) throw new IllegalStateException("a spool over an existing file is read-only");
         Spool.this.write(b, off, len);
       }
     };
@@ -111,7 +127,7 @@ public final class Spool implements Closeable {
     if (channel != null) {
       channel.close();
       channel = null;
-      Files.deleteIfExists(file);
+      if (!borrowed) Files.deleteIfExists(file);
       file = null;
     }
   }

@@ -123,7 +123,7 @@ public final class DimseServer implements AutoCloseable {
       AssociationGate.Decision.Admitted admitted = (AssociationGate.Decision.Admitted) decision;
       GatedSocket gated = new GatedSocket(socket, admitted.request(), config.maxPduLength());
       Association as = AssociationFactory.createNewAssociation(gated, config.aeTitle(), config.maxPduLength(),
-          1 << 20, 1 << 20, policy, 0);
+          1 << 20, 1 << 20, policy);
       StoreScpHandler handler = new StoreScpHandler(admitted.tenant(), admitted.callingAe(), ingest, spool);
       as.setReceivedDataHandler(handler);
       String end = "released";

@@ -89,7 +89,7 @@ public final class SqlIndex implements Index {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO instances (tenant_id, sop_instance_uid, series_pk, "
           + "sop_class_uid, instance_number, transfer_syntax_uid, pixel_rows, pixel_columns, number_of_frames, "
           + "bits_allocated, object_key, object_size, dataset_offset, dataset_sha256, source, origin, stored_at) "
-          + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, sop_instance_uid) DO NOTHING")) {
+          + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
         int i = 1;
         ps.setString(i++, n.tenantId());
         ps.setString(i++, a.sopInstanceUid());
@@ -134,7 +134,7 @@ public final class SqlIndex implements Index {
     Long pk = selectPk(c, select, key);
     if (pk != null) return pk;
     update(c, "INSERT INTO patients (tenant_id, patient_id, issuer, patient_name, birth_date, sex, created_at) "
-        + "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, patient_id, issuer) DO NOTHING",
+        + "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         key[0], key[1], key[2], cut(a.patientName(), 324), cut(a.patientBirthDate(), 8), cut(a.patientSex(), 16), now);
     return selectPk(c, select, key);
   }
@@ -147,7 +147,7 @@ public final class SqlIndex implements Index {
     if (pk != null) return pk;
     update(c, "INSERT INTO studies (tenant_id, study_uid, patient_pk, study_date, study_time, accession_number, "
         + "study_id, study_description, referring_physician, created_at, revision, last_instance_at) "
-        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT (tenant_id, study_uid) DO NOTHING",
+        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING",
         tenant, a.studyInstanceUid(), patientPk, cut(a.studyDate(), 8), cut(a.studyTime(), 16),
         cut(a.accessionNumber(), 64), cut(a.studyId(), 16), cut(a.studyDescription(), 64),
         cut(a.referringPhysicianName(), 324), now, now);
@@ -161,7 +161,7 @@ public final class SqlIndex implements Index {
     if (pk != null) return pk;
     update(c, "INSERT INTO series (study_pk, series_uid, modality, series_number, series_description, body_part, "
         + "series_date, series_time, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        + "ON CONFLICT (study_pk, series_uid) DO NOTHING",
+        + "ON CONFLICT DO NOTHING",
         studyPk, a.seriesInstanceUid(), cut(a.modality(), 16), cut(a.seriesNumber(), 12),
         cut(a.seriesDescription(), 64), cut(a.bodyPartExamined(), 16), cut(a.seriesDate(), 8),
         cut(a.seriesTime(), 16), now);

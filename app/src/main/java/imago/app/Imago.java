@@ -1,0 +1,165 @@
+package imago.app;
+
+import imago.core.config.Config;
+import imago.core.tenant.Tenant;
+import imago.core.tenant.Tenants;
+import imago.node.NodeConfig;
+import imago.node.dicomweb.StowRs;
+import imago.node.dimse.DimseServer;
+import imago.node.events.EventBusPublisher;
+import imago.node.events.StudyStabilizer;
+import imago.node.http.AuthConfig;
+import imago.node.http.BearerAuth;
+import imago.node.http.HttpNode;
+import imago.storage.StorageConfig;
+import imago.storage.index.Index;
+import imago.storage.index.IndexUnavailableException;
+import imago.storage.ingest.Ingest;
+import imago.storage.ingest.OrphanSweep;
+import imago.storage.object.ObjectStore;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Imago process with every role, wired by hand so "who creates what" reads top to bottom:
+ * storage (S3 + index) -> orphan sweep -> ingest -> DIMSE SCP, HTTP (STOW-RS) -> study stabiliser.
+ */
+public final class Imago implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Imago.class);
+
+  private final Path dataDir;
+  private final StorageRuntime storage;
+  private final Vertx vertx;
+  private final BearerAuth auth;
+  private final Tenants tenants;
+  private DimseServer dimse;
+  private HttpNode http;
+  private StowRs stow;
+  private StudyStabilizer stabilizer;
+
+  private Imago(Path dataDir, StorageRuntime storage, Vertx vertx, BearerAuth auth, Tenants tenants) {
+    this.dataDir = dataDir;
+    this.storage = storage;
+    this.vertx = vertx;
+    this.auth = auth;
+    this.tenants = tenants;
+  }
+
+  public static Imago start(Config config) throws IOException {
+    Path data = config.dataDir();
+    Files.createDirectories(data);
+    StorageConfig storageConfig = config.section("storage", StorageConfig.class);
+    NodeConfig nodeConfig = config.section("node", NodeConfig.class);
+    Tenants tenants = tenants(config);
+    StorageRuntime storage = StorageRuntime.open(storageConfig, data, true);
+    Vertx vertx = Vertx.vertx();
+    Imago imago = new Imago(data, storage, vertx, auth(vertx, config, data), tenants);
+    try {
+      try {
+        new OrphanSweep(storage.store(), storage.index()).run(storageConfig.orphanSweepGrace());
+      } catch (IndexUnavailableException e) {
+        throw new IOException("orphan sweep: " + e.getMessage(), e);
+      }
+      Ingest ingest = new Ingest(storage.store(), storage.index(), storageConfig.duplicatePolicy(), new EventBusPublisher(vertx));
+      Path spool = data.resolve("spool");
+      cleanSpool(spool);
+      imago.dimse = new DimseServer(nodeConfig, tenants, ingest, spool, storageConfig.spoolThreshold());
+      imago.dimse.start();
+      imago.stow = new StowRs(vertx, nodeConfig, tenants, imago.auth, ingest, spool, storageConfig.spoolThreshold(),
+          Math.max(4, Runtime.getRuntime().availableProcessors() * 2));
+      imago.http = new HttpNode(vertx, nodeConfig, storage.store(), storage.index(), imago.stow).start().await();
+      imago.stabilizer = new StudyStabilizer(vertx, storage.index(), nodeConfig.stableQuietPeriod()).start();
+      imago.writeRunFile();
+      LOG.info("event=imago.ready dicomPort={} httpPort={} ae={} data={}", imago.dimse.port(), imago.http.port(),
+          nodeConfig.aeTitle(), data);
+      return imago;
+    } catch (IOException | RuntimeException e) {
+      imago.close();
+      throw e;
+    }
+  }
+
+  static Tenants tenants(Config config) {
+    return new Tenants(Arrays.asList(config.section("tenants", Tenant[].class)));
+  }
+
+  static BearerAuth auth(Vertx vertx, Config config, Path data) throws IOException {
+    AuthConfig auth = config.section("auth", AuthConfig.class);
+    if (auth.jwtSecret() == null || auth.jwtSecret().isBlank()) {
+      auth = auth.withSecret(Secrets.loadOrCreateKey(data.resolve("secrets").resolve("jwt-hs256.key")));
+    }
+    return new BearerAuth(vertx, auth);
+  }
+
+  /** Spool files belong to transfers that died with the last process. */
+  private static void cleanSpool(Path spool) throws IOException {
+    if (!Files.isDirectory(spool)) return;
+    try (var files = Files.list(spool)) {
+      for (Path f : (Iterable<Path>) files::iterator) Files.deleteIfExists(f);
+    }
+  }
+
+  /** {data}/run/imago.json: what a script or a second process needs to find this one. */
+  private void writeRunFile() throws IOException {
+    Path run = dataDir.resolve("run");
+    Files.createDirectories(run);
+    String json = String.format("{\"pid\": %d, \"dicomPort\": %d, \"httpPort\": %d}%n",
+        ProcessHandle.current().pid(), dimse.port(), http.port());
+    Files.writeString(run.resolve("imago.json"), json, StandardCharsets.UTF_8);
+  }
+
+  public int dicomPort() {
+    return dimse.port();
+  }
+
+  public int httpPort() {
+    return http.port();
+  }
+
+  public ObjectStore store() {
+    return storage.store();
+  }
+
+  public Index index() {
+    return storage.index();
+  }
+
+  public StorageRuntime storage() {
+    return storage;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public BearerAuth auth() {
+    return auth;
+  }
+
+  public Tenants tenants() {
+    return tenants;
+  }
+
+
+  @Override
+  public void close() {
+    if (stabilizer != null) stabilizer.close();
+    if (dimse != null) dimse.close();
+    if (http != null) http.close();
+    if (stow != null) stow.close();
+    vertx.close().await();
+    storage.close();
+    try {
+      Files.deleteIfExists(dataDir.resolve("run").resolve("imago.json"));
+    } catch (IOException ignored) {
+      // stale run file: its pid tells it is stale
+    }
+    LOG.info("event=imago.stopped");
+  }
+}

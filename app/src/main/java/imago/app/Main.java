@@ -1,0 +1,127 @@
+package imago.app;
+
+import imago.core.config.Config;
+import imago.node.http.Caller;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+
+/** The {@code imago} command line: serve, import, token, config. */
+public final class Main {
+  private static final String USAGE = """
+      usage: imago <command> [options]
+        serve                         start Imago (DIMSE, DICOMweb, storage) on its configuration
+        import DIR [--tenant T] [--threads N]
+                                      store every DICOM file under DIR through the ingest path
+        token --tenant T --role R [--ttl 30d] [--subject S]
+                                      mint a bearer token (roles: hospital, radiologist, researcher, admin)
+        config                        print the effective configuration
+      configuration: imago.yaml (or $IMAGO_CONFIG), environment IMAGO_* overrides, data folder $IMAGO_DATA
+      """;
+
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    SLF4JBridgeHandler.removeHandlersForRootLogger();
+    SLF4JBridgeHandler.install();
+    if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
+      System.out.print(USAGE);
+      System.exit(args.length == 0 ? 2 : 0);
+    }
+    try {
+      System.exit(run(args));
+    } catch (Config.ConfigException | IllegalArgumentException e) {
+      System.err.println("imago: " + e.getMessage());
+      System.exit(2);
+    }
+  }
+
+  static int run(String[] args) throws Exception {
+    String command = args[0];
+    Options options = Options.parse(args);
+    Config config = Config.fromEnvironment(Map.of());
+    switch (command) {
+      case "serve" -> {
+        Imago imago = Imago.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          imago.close();
+          stopped.countDown();
+        }, "imago-shutdown"));
+        System.out.printf("Imago is running: DICOM %s@%d, HTTP http://localhost:%d (Ctrl-C stops it)%n",
+            config.section("node", imago.node.NodeConfig.class).aeTitle(), imago.dicomPort(), imago.httpPort());
+        stopped.await();
+        return 0;
+      }
+      case "import" -> {
+        if (options.positional.isEmpty()) throw new IllegalArgumentException("import needs a folder\n" + USAGE);
+        return ImportCommand.run(config, java.nio.file.Path.of(options.positional.get(0)), options.get("tenant"),
+            options.integer("threads", 0));
+      }
+      case "token" -> {
+        String tenant = options.require("tenant");
+        Caller.Role role = Caller.Role.parse(options.require("role"));
+        Duration ttl = parseDuration(options.get("ttl") == null ? "30d" : options.get("ttl"));
+        System.out.println(TokenCommand.mint(config, tenant, role, ttl, options.get("subject")));
+        return 0;
+      }
+      case "config" -> {
+        System.out.print(config.toYaml());
+        return 0;
+      }
+      default -> throw new IllegalArgumentException("unknown command '" + command + "'\n" + USAGE);
+    }
+  }
+
+  /** "90s", "15m", "12h", "30d", "1y", or ISO-8601 ("P30D"). */
+  static Duration parseDuration(String text) {
+    String t = text.trim().toLowerCase(Locale.ROOT);
+    if (t.startsWith("p")) return Duration.parse(text.trim().toUpperCase(Locale.ROOT));
+    long n = Long.parseLong(t.substring(0, t.length() - 1));
+    return switch (t.charAt(t.length() - 1)) {
+      case 's' -> Duration.ofSeconds(n);
+      case 'm' -> Duration.ofMinutes(n);
+      case 'h' -> Duration.ofHours(n);
+      case 'd' -> Duration.ofDays(n);
+      case 'y' -> Duration.ofDays(365 * n);
+      default -> throw new IllegalArgumentException("duration like 30d, 12h or P30D expected: " + text);
+    };
+  }
+
+  /** --key value options and positional arguments after the command. */
+  private record Options(Map<String, String> named, List<String> positional) {
+    static Options parse(String[] args) {
+      Map<String, String> named = new HashMap<>();
+      List<String> positional = new ArrayList<>();
+      for (int i = 1; i < args.length; i++) {
+        if (args[i].startsWith("--")) {
+          if (i + 1 >= args.length) throw new IllegalArgumentException(args[i] + " needs a value");
+          named.put(args[i].substring(2), args[++i]);
+        } else {
+          positional.add(args[i]);
+        }
+      }
+      return new Options(named, positional);
+    }
+
+    String get(String key) {
+      return named.get(key);
+    }
+
+    String require(String key) {
+      String v = named.get(key);
+      if (v == null) throw new IllegalArgumentException("--" + key + " is required\n" + USAGE);
+      return v;
+    }
+
+    int integer(String key, int fallback) {
+      String v = named.get(key);
+      return v == null ? fallback : Integer.parseInt(v);
+    }
+  }
+}

@@ -1,1 +1,0 @@
-package imago.app;

@@ -1,0 +1,141 @@
+package imago.node.dicomweb;
+
+import imago.core.multipart.MultipartRelatedParser;
+import imago.core.tenant.Tenant;
+import imago.core.tenant.Tenants;
+import imago.node.NodeConfig;
+import imago.node.http.BearerAuth;
+import imago.node.http.Caller;
+import imago.node.http.Problem;
+import imago.storage.ingest.Ingest;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * STOW-RS (PS3.18 §10.5): {@code POST /dicomweb/studies[/{study}]} with a multipart/related body
+ * of application/dicom parts. The body is parsed and ingested as it streams in, on a worker
+ * thread (never the event loop), with back-pressure on the connection; each part is acknowledged
+ * only once it is in S3 and indexed.
+ */
+public final class StowRs {
+  private final Vertx vertx;
+  private final NodeConfig config;
+  private final Tenants tenants;
+  private final BearerAuth auth;
+  private final Ingest ingest;
+  private final Path spoolDir;
+  private final int spoolThreshold;
+  private final ExecutorService workers;
+
+  public StowRs(Vertx vertx, NodeConfig config, Tenants tenants, BearerAuth auth, Ingest ingest, Path spoolDir,
+      int spoolThreshold, int threads) {
+    this.vertx = vertx;
+    this.config = config;
+    this.tenants = tenants;
+    this.auth = auth;
+    this.ingest = ingest;
+    this.spoolDir = spoolDir;
+    this.spoolThreshold = spoolThreshold;
+    AtomicInteger n = new AtomicInteger();
+    this.workers = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+      Thread t = new Thread(r, "stow-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  public Router router() {
+    Router router = Router.router(vertx);
+    router.post("/studies").handler(ctx -> store(ctx, null));
+    router.post("/studies/:study").handler(ctx -> store(ctx, ctx.pathParam("study")));
+    return router;
+  }
+
+  private void store(RoutingContext ctx, String studyUid) {
+    HttpServerRequest request = ctx.request();
+    request.pause();
+    auth.authenticate(request.getHeader("Authorization"))
+        .onSuccess(caller -> begin(ctx, caller, studyUid))
+        .onFailure(ctx::fail);
+  }
+
+  private void begin(RoutingContext ctx, Caller caller, String studyUid) {
+    HttpServerRequest request = ctx.request();
+    Tenant tenant = tenants.byId(caller.tenantId()).orElse(null);
+    Problem problem = null;
+    String contentType = request.getHeader("Content-Type");
+    if (tenant == null) {
+      problem = Problem.of(403, "forbidden", "Unknown tenant", "the token's tenant '" + caller.tenantId() + "' is not configured");
+    } else if (caller.role() != Caller.Role.HOSPITAL && caller.role() != Caller.Role.ADMIN) {
+      problem = Problem.of(403, "forbidden", "Role may not store", "storing needs role hospital or admin, not "
+          + caller.role().name().toLowerCase(Locale.ROOT));
+    } else if (contentType == null || !"multipart/related".equals(MultipartRelatedParser.mediaType(contentType))) {
+      problem = Problem.of(415, "unsupported-media-type", "Unsupported media type",
+          "STOW-RS takes multipart/related; type=\"application/dicom\" (PS3.18 §10.5.1.2)");
+    } else if (!partTypeSupported(contentType)) {
+      problem = Problem.of(415, "unsupported-media-type", "Unsupported part type",
+          "only application/dicom parts are accepted; metadata+bulkdata STOW is not supported");
+    } else if (MultipartRelatedParser.boundary(contentType).isEmpty()) {
+      problem = Problem.of(400, "bad-request", "Missing boundary", "the Content-Type has no boundary parameter");
+    } else if (!acceptsDicomJson(request.getHeader("Accept"))) {
+      problem = Problem.of(406, "not-acceptable", "Not acceptable", "the STOW-RS response is application/dicom+json");
+    } else if (contentLength(request) > config.maxStowRequestSize()) {
+      problem = Problem.of(413, "payload-too-large", "Request too large",
+          "at most " + config.maxStowRequestSize() + " bytes per request (node.maxStowRequestSize)");
+    } else if (studyUid != null && !imago.core.dicom.Uids.isValid(studyUid)) {
+      problem = Problem.of(400, "bad-request", "Malformed Study Instance UID", studyUid);
+    }
+    if (problem != null) {
+      problem.send(ctx.response());
+      request.resume();
+      return;
+    }
+    String origin = String.valueOf(request.remoteAddress());
+    StowUpload upload = new StowUpload(vertx, ctx, tenant, studyUid, MultipartRelatedParser.boundary(contentType).get(),
+        origin, ingest, spoolDir, spoolThreshold, config.baseUrl(), config.maxStowRequestSize());
+    workers.execute(upload);
+    request.handler(upload::offer);
+    request.endHandler(v -> upload.end());
+    request.exceptionHandler(upload::broken);
+    request.resume();
+  }
+
+  private static boolean partTypeSupported(String contentType) {
+    String type = MultipartRelatedParser.parameters(contentType).get("type");
+    return type == null || type.equalsIgnoreCase("application/dicom");
+  }
+
+  static boolean acceptsDicomJson(String accept) {
+    if (accept == null || accept.isBlank()) return true;
+    for (String range : accept.split(",")) {
+      String media = range.split(";")[0].trim().toLowerCase(Locale.ROOT);
+      if (media.equals("application/dicom+json") || media.equals("application/json") || media.equals("*/*")
+          || media.equals("application/*")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static long contentLength(HttpServerRequest request) {
+    try {
+      String v = request.getHeader("Content-Length");
+      return v == null ? -1 : Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  public void close() {
+    workers.shutdownNow();
+  }
+}

@@ -1,0 +1,224 @@
+package imago.node.dicomweb;
+
+import imago.core.dicom.DicomStatus;
+import imago.core.dicom.json.DicomJson;
+import imago.core.dicom.json.DicomJsonWriter;
+import imago.core.io.Spool;
+import imago.core.multipart.MultipartRelatedParser;
+import imago.core.multipart.PartListener;
+import imago.core.tenant.Tenant;
+import imago.node.http.Problem;
+import imago.storage.index.Source;
+import imago.storage.ingest.Ingest;
+import imago.storage.ingest.IngestOutcome;
+import imago.storage.ingest.IngestRequest;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One STOW-RS request on its worker thread: network buffers come in through a bounded hand-off
+ * (the connection is paused while the worker is behind), the multipart parser streams each part
+ * into a spool, and each complete part is ingested before the next is read.
+ */
+final class StowUpload implements Runnable, PartListener {
+  private static final Logger LOG = LoggerFactory.getLogger(StowUpload.class);
+  private static final int HIGH_WATER = 64;
+  private static final int LOW_WATER = 16;
+  private static final Object END = new Object();
+  // PS3.18 Table 10.5.3-2 attributes of the response
+  private static final int RETRIEVE_URL = 0x00081190;
+  private static final int FAILED_SOP_SEQUENCE = 0x00081198;
+  private static final int REFERENCED_SOP_SEQUENCE = 0x00081199;
+  private static final int REFERENCED_SOP_CLASS_UID = 0x00081150;
+  private static final int REFERENCED_SOP_INSTANCE_UID = 0x00081155;
+  private static final int FAILURE_REASON = 0x00081197;
+
+  private final Vertx vertx;
+  private final Context context;
+  private final RoutingContext ctx;
+  private final Tenant tenant;
+  private final String studyUid;
+  private final String boundary;
+  private final String origin;
+  private final Ingest ingest;
+  private final Path spoolDir;
+  private final int spoolThreshold;
+  private final String baseUrl;
+  private final long maxBytes;
+  private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+  private final AtomicBoolean paused = new AtomicBoolean();
+  private final List<IngestOutcome> outcomes = new ArrayList<>();
+  private Spool spool;
+  private String partProblem;
+  private long received;
+
+  StowUpload(Vertx vertx, RoutingContext ctx, Tenant tenant, String studyUid, String boundary, String origin,
+      Ingest ingest, Path spoolDir, int spoolThreshold, String baseUrl, long maxBytes) {
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.ctx = ctx;
+    this.tenant = tenant;
+    this.studyUid = studyUid;
+    this.boundary = boundary;
+    this.origin = origin;
+    this.ingest = ingest;
+    this.spoolDir = spoolDir;
+    this.spoolThreshold = spoolThreshold;
+    this.baseUrl = baseUrl;
+    this.maxBytes = maxBytes;
+  }
+
+  /** Event loop: a chunk of the body arrived. */
+  void offer(Buffer buffer) {
+    queue.add(buffer);
+    if (queue.size() > HIGH_WATER && paused.compareAndSet(false, true)) ctx.request().pause();
+  }
+
+  void end() {
+    queue.add(END);
+  }
+
+  void broken(Throwable e) {
+    queue.add(e);
+  }
+
+  @Override
+  public void run() {
+    MultipartRelatedParser parser = new MultipartRelatedParser(boundary, this);
+    try {
+      while (true) {
+        Object item = queue.take();
+        if (paused.get() && queue.size() < LOW_WATER && paused.compareAndSet(true, false)) {
+          context.runOnContext(v -> ctx.request().resume());
+        }
+        if (item == END) break;
+        if (item instanceof Throwable t) throw new IOException("connection broke: " + t.getMessage(), t);
+        Buffer b = (Buffer) item;
+        received += b.length();
+        if (received > maxBytes) throw new TooLarge();
+        byte[] bytes = b.getBytes();
+        parser.feed(bytes, 0, bytes.length);
+      }
+      parser.finish();
+      respond();
+    } catch (TooLarge e) {
+      fail(Problem.of(413, "payload-too-large", "Request too large", "at most " + maxBytes + " bytes per request"), true);
+    } catch (IOException e) {
+      fail(Problem.of(400, "bad-request", "Malformed multipart body", e.getMessage()), false);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      closeSpool();
+    }
+  }
+
+  @Override
+  public void partStarted(Map<String, String> headers) throws IOException {
+    String type = headers.get("content-type");
+    partProblem = null;
+    if (type != null && !MultipartRelatedParser.mediaType(type).equals("application/dicom")) {
+      partProblem = "part of type " + type + " is not application/dicom";
+    }
+    closeSpool();
+    spool = new Spool(spoolDir, spoolThreshold);
+  }
+
+  @Override
+  public void partData(byte[] b, int off, int len) throws IOException {
+    if (partProblem != null) return;
+    try {
+      spool.write(b, off, len);
+    } catch (Spool.SpoolFullException e) {
+      partProblem = e.getMessage();
+    }
+  }
+
+  @Override
+  public void partEnded() {
+    IngestOutcome outcome;
+    if (partProblem != null) {
+      outcome = IngestOutcome.refused(DicomStatus.CANNOT_UNDERSTAND, partProblem, null, null);
+    } else {
+      outcome = ingest.store(IngestRequest.part10(tenant, Source.STOW, origin, spool,
+          new IngestRequest.Expectations(null, null, studyUid)));
+    }
+    if (!outcome.ok()) {
+      LOG.warn("event=stow.refused tenant={} sop={} status={} reason=\"{}\"", tenant.id(), outcome.sopInstanceUid(),
+          DicomStatus.hex(outcome.status()), outcome.reason());
+    }
+    outcomes.add(outcome);
+    closeSpool();
+  }
+
+  private void closeSpool() {
+    if (spool == null) return;
+    try {
+      spool.close();
+    } catch (IOException ignored) {
+      // spool files are temporary; a leftover is removed with the spool folder
+    }
+    spool = null;
+  }
+
+  /** PS3.18 §10.5.3: 200 all stored, 202 some failed, 409 none stored. */
+  private void respond() {
+    if (outcomes.isEmpty()) {
+      fail(Problem.of(400, "bad-request", "No DICOM parts", "the multipart body held no part"), false);
+      return;
+    }
+    List<DicomJsonWriter> referenced = new ArrayList<>();
+    List<DicomJsonWriter> failed = new ArrayList<>();
+    for (IngestOutcome o : outcomes) {
+      DicomJsonWriter item = DicomJson.dataset();
+      if (o.sopClassUid() != null) item.uids(REFERENCED_SOP_CLASS_UID, o.sopClassUid());
+      if (o.sopInstanceUid() != null) item.uids(REFERENCED_SOP_INSTANCE_UID, o.sopInstanceUid());
+      if (o.ok()) {
+        item.url(RETRIEVE_URL, baseUrl + "/dicomweb/studies/" + o.instance().studyUid() + "/series/"
+            + o.instance().seriesUid() + "/instances/" + o.sopInstanceUid());
+        referenced.add(item);
+      } else {
+        item.us(FAILURE_REASON, o.status());
+        failed.add(item);
+      }
+    }
+    DicomJsonWriter response = DicomJson.dataset();
+    if (studyUid != null) response.url(RETRIEVE_URL, baseUrl + "/dicomweb/studies/" + studyUid);
+    if (!failed.isEmpty()) response.sequence(FAILED_SOP_SEQUENCE, failed);
+    if (!referenced.isEmpty()) response.sequence(REFERENCED_SOP_SEQUENCE, referenced);
+    int status = failed.isEmpty() ? 200 : referenced.isEmpty() ? 409 : 202;
+    String body = response.toJson().toString();
+    LOG.info("event=stow.done tenant={} stored={} failed={} status={}", tenant.id(), referenced.size(), failed.size(), status);
+    context.runOnContext(v -> ctx.response().setStatusCode(status)
+        .putHeader("Content-Type", DicomJson.MEDIA_TYPE).end(body));
+  }
+
+  private void fail(Problem problem, boolean closeConnection) {
+    JsonArray stored = new JsonArray();
+    outcomes.stream().filter(IngestOutcome::ok).forEach(o -> stored.add(o.sopInstanceUid()));
+    Problem p = stored.isEmpty() ? problem : problem.with("storedSOPInstanceUIDs", stored);
+    LOG.warn("event=stow.failed tenant={} status={} stored={} reason=\"{}\"", tenant.id(), p.status(), stored.size(), p.detail());
+    context.runOnContext(v -> {
+      if (closeConnection) ctx.response().putHeader("Connection", "close");
+      p.send(ctx.response());
+      if (paused.get()) ctx.request().resume();
+    });
+  }
+
+  private static final class TooLarge extends IOException {
+    TooLarge() {
+      super("request too large");
+    }
+  }
+}
