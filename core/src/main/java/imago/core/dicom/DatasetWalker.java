@@ -93,7 +93,8 @@ public final class DatasetWalker {
           pos = fragments(pos, end);
         } else if ("UN".equals(vr)) {
           // PS3.5 §6.2.2: an undefined-length UN value is a sequence in implicit VR little endian
-          pos = new DatasetWalker(b, false).sequence(pos, end, -1, depth + 1);
+          // (little endian even inside an explicit VR big endian data set)
+          pos = new DatasetWalker(b.duplicate().order(ByteOrder.LITTLE_ENDIAN), false).sequence(pos, end, -1, depth + 1);
         } else if (!explicit || "SQ".equals(vr)) {
           pos = sequence(pos, end, -1, depth + 1);
         } else {

@@ -55,7 +55,10 @@ public final class Part10 {
       }
       int value = pos + header;
       switch (element) {
-        case 0x0000 -> groupEnd = value + 4 + Integer.toUnsignedLong(b.getInt(value));
+        case 0x0000 -> {
+          if (length != 4) throw new MalformedDicomException("File Meta Information Group Length (0002,0000) is not 4 bytes");
+          groupEnd = value + 4 + Integer.toUnsignedLong(b.getInt(value));
+        }
         case 0x0002 -> sopClass = text(b, value, (int) length);
         case 0x0003 -> sopInstance = text(b, value, (int) length);
         case 0x0010 -> ts = text(b, value, (int) length);

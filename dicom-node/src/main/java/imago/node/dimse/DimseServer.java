@@ -124,6 +124,7 @@ public final class DimseServer implements AutoCloseable {
       GatedSocket gated = new GatedSocket(socket, admitted.request(), config.maxPduLength());
       Association as = AssociationFactory.createNewAssociation(gated, config.aeTitle(), config.maxPduLength(),
           1 << 20, 1 << 20, policy);
+      gated.association(as);
       StoreScpHandler handler = new StoreScpHandler(admitted.tenant(), admitted.callingAe(), ingest, spool);
       as.setReceivedDataHandler(handler);
       String end = "released";

@@ -17,15 +17,61 @@ import java.net.SocketException;
 final class GatedSocket extends Socket {
   private final Socket socket;
   private final InputStream in;
+  private final OutputStream out;
+  private volatile Object association;
 
   GatedSocket(Socket socket, byte[] associateRequest, long maxPDataLength) throws IOException {
     this.socket = socket;
     InputStream guarded = new PduGuardInputStream(new java.io.BufferedInputStream(socket.getInputStream(), 65536), maxPDataLength);
     this.in = new SequenceInputStream(new ByteArrayInputStream(associateRequest), guarded);
+    this.out = new ReleaseWatchingOutputStream(socket.getOutputStream());
+  }
+
+  /** The PixelMed association using this socket (its monitor is what the ARTIM wait waits on). */
+  void association(Object association) {
+    this.association = association;
+  }
+
+  /**
+   * After sending A-RELEASE-RP, PixelMed waits a fixed 5 s (its ARTIM timer) for the peer to close
+   * the transport connection, holding an association slot. PS3.8 §9.2.3 lets the acceptor close as
+   * soon as the requestor has: so watch for the peer's close and end the wait then.
+   */
+  private final class ReleaseWatchingOutputStream extends java.io.FilterOutputStream {
+    ReleaseWatchingOutputStream(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      if (len == 10 && b[off] == 0x06) watchForPeerClose();
+    }
+
+    private void watchForPeerClose() {
+      Thread watcher = new Thread(() -> {
+        try {
+          socket.setSoTimeout(6000);
+          while (socket.getInputStream().read() >= 0) {
+            // nothing more is expected after A-RELEASE-RP; wait for end of stream
+          }
+        } catch (IOException ignored) {
+          // closed or timed out: either way the wait can end
+        }
+        Object as = association;
+        if (as != null) {
+          synchronized (as) {
+            as.notifyAll();
+          }
+        }
+      }, "dimse-release-watch");
+      watcher.setDaemon(true);
+      watcher.start();
+    }
   }
 
   @Override public InputStream getInputStream() { return in; }
-  @Override public OutputStream getOutputStream() throws IOException { return socket.getOutputStream(); }
+  @Override public OutputStream getOutputStream() { return out; }
   @Override public synchronized void close() throws IOException { socket.close(); }
   @Override public boolean isClosed() { return socket.isClosed(); }
   @Override public boolean isConnected() { return socket.isConnected(); }

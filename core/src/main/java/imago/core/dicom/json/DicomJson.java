@@ -1,0 +1,35 @@
+package imago.core.dicom.json;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.util.List;
+
+/**
+ * Entry point to the DICOM JSON model (PS3.18 Annex F): {@code DicomJson.dataset()} starts a data
+ * set, {@link #array} makes the top-level array that QIDO-RS and metadata responses carry.
+ * Media type {@value #MEDIA_TYPE}.
+ */
+public final class DicomJson {
+  public static final String MEDIA_TYPE = "application/dicom+json";
+
+  /** Keeps BigDecimals as given, so DS "1.50" stays 1.50 rather than becoming 1.5. */
+  static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
+
+  private DicomJson() {}
+
+  public static DicomJsonWriter dataset() {
+    return new DicomJsonWriter();
+  }
+
+  /** PS3.18 F.2.1.1: an attribute's name is its tag as eight uppercase hex digits, "00081190". */
+  public static String key(int tag) {
+    return String.format("%08X", tag);
+  }
+
+  /** PS3.18 F.2: a response with several data sets is a JSON array of them. */
+  public static ArrayNode array(List<DicomJsonWriter> datasets) {
+    ArrayNode array = NODES.arrayNode(datasets.size());
+    for (DicomJsonWriter d : datasets) array.add(d.toJson());
+    return array;
+  }
+}
