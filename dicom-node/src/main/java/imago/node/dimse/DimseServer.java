@@ -29,7 +29,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class DimseServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DimseServer.class);
-  private static final int ABORT_REASON_INVALID_PDU_PARAMETER = 6;
 
   private final NodeConfig config;
   private final AssociationGate gate;
@@ -133,7 +132,7 @@ public final class DimseServer implements AutoCloseable {
       } catch (AReleaseException e) {
         end = "released";
       } catch (Exception e) {
-        end = abortReason(socket, e);
+        end = abort(gated, e);
       }
       LOG.info("event=association.end id={} calling={} tenant={} stored={} failed={} end={} ms={}", id,
           admitted.callingAe(), admitted.tenant().id(), handler.stored, handler.failed, end,
@@ -143,18 +142,14 @@ public final class DimseServer implements AutoCloseable {
     }
   }
 
-  /** A broken PDU stream: tell the peer with A-ABORT (service provider) and say why in the log. */
-  private static String abortReason(Socket socket, Exception e) {
-    Throwable cause = e;
-    while (cause.getCause() != null && !(cause instanceof PduGuardInputStream.InvalidPduException)) cause = cause.getCause();
-    String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-    if (cause instanceof PduGuardInputStream.InvalidPduException) {
-      try {
-        AssociationGate.abort(socket.getOutputStream(), ABORT_REASON_INVALID_PDU_PARAMETER);
-      } catch (IOException ignored) {
-        // the peer is gone already
-      }
-    }
+  /**
+   * The association ended abnormally: a PDU stream that lied (the guard has already sent A-ABORT),
+   * or a peer that aborted or vanished.
+   */
+  private static String abort(GatedSocket socket, Exception e) {
+    String violation = socket.pduViolation();
+    if (violation != null) return "aborted: " + violation;
+    String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     return "aborted: " + why.replace('"', '\'');
   }
 

@@ -17,14 +17,30 @@ import java.net.SocketException;
 final class GatedSocket extends Socket {
   private final Socket socket;
   private final InputStream in;
+  private final PduGuardInputStream guard;
   private final OutputStream out;
   private volatile Object association;
 
   GatedSocket(Socket socket, byte[] associateRequest, long maxPDataLength) throws IOException {
     this.socket = socket;
-    InputStream guarded = new PduGuardInputStream(new java.io.BufferedInputStream(socket.getInputStream(), 65536), maxPDataLength);
-    this.in = new SequenceInputStream(new ByteArrayInputStream(associateRequest), guarded);
+    this.guard = new PduGuardInputStream(new java.io.BufferedInputStream(socket.getInputStream(), 65536), maxPDataLength,
+        violation -> abortQuietly(socket));
+    this.in = new SequenceInputStream(new ByteArrayInputStream(associateRequest), guard);
     this.out = new ReleaseWatchingOutputStream(socket.getOutputStream());
+  }
+
+  /** PS3.8 §9.3.8: A-ABORT from the service provider, reason invalid-PDU-parameter-value. */
+  private static void abortQuietly(Socket socket) {
+    try {
+      AssociationGate.abort(socket.getOutputStream(), 6);
+    } catch (IOException ignored) {
+      // the peer is gone already
+    }
+  }
+
+  /** Why the PDU guard refused the stream, or null. */
+  String pduViolation() {
+    return guard.violation();
   }
 
   /** The PixelMed association using this socket (its monitor is what the ARTIM wait waits on). */

@@ -22,10 +22,15 @@ final class PduGuardInputStream extends FilterInputStream {
   private final byte[] header = new byte[6];
   private int headerFill;
   private long remaining;
+  private volatile String violation;
 
-  PduGuardInputStream(InputStream in, long maxPDataLength) {
+  private final java.util.function.Consumer<String> onViolation;
+
+  /** {@code onViolation} runs before the exception reaches PixelMed (which closes the socket). */
+  PduGuardInputStream(InputStream in, long maxPDataLength, java.util.function.Consumer<String> onViolation) {
     super(in);
     this.maxPDataLength = maxPDataLength;
+    this.onViolation = onViolation;
   }
 
   @Override
@@ -46,13 +51,24 @@ final class PduGuardInputStream extends FilterInputStream {
       headerFill += n;
       if (headerFill == 6) {
         headerFill = 0;
-        remaining = check();
+        try {
+          remaining = check();
+        } catch (InvalidPduException e) {
+          violation = e.getMessage();
+          onViolation.accept(violation);
+          throw e;
+        }
       }
       return n;
     }
     int n = in.read(b, off, (int) Math.min(len, remaining));
     if (n > 0) remaining -= n;
     return n;
+  }
+
+  /** Why the stream was refused, or null; PixelMed reports the failure without its cause. */
+  String violation() {
+    return violation;
   }
 
   private long check() throws InvalidPduException {
