@@ -23,8 +23,10 @@ public final class Database implements AutoCloseable {
     if (config.embedded()) {
       // MODE=PostgreSQL: one dialect for both (ON CONFLICT, identity columns). AUTO_SERVER lets
       // `imago import` and worker processes on this machine share the file with the server.
+      // WRITE_DELAY=0: H2 otherwise keeps commits in memory for up to 500 ms, and a kill -9 in
+      // that window loses instances that were already acknowledged (invariant 1).
       hikari.setJdbcUrl("jdbc:h2:file:" + dataDir.resolve("index").resolve("imago").toAbsolutePath()
-          + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;AUTO_SERVER=TRUE");
+          + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;AUTO_SERVER=TRUE;WRITE_DELAY=0");
       hikari.setUsername("imago");
       hikari.setPassword("");
     } else {

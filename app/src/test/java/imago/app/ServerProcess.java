@@ -1,0 +1,82 @@
+package imago.app;
+
+import imago.core.testkit.PortFinder;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code imago serve} as a separate JVM, so a test can kill -9 it like a power cut would. */
+final class ServerProcess implements AutoCloseable {
+  final Path data;
+  final int dicomPort;
+  final int httpPort;
+  private final Process process;
+
+  private ServerProcess(Path data, int dicomPort, int httpPort, Process process) {
+    this.data = data;
+    this.dicomPort = dicomPort;
+    this.httpPort = httpPort;
+    this.process = process;
+  }
+
+  static ServerProcess start(Path data, int dicomPort, int httpPort) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+        "-cp", System.getProperty("java.class.path"), "imago.app.Main", "serve"));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(data.resolveSibling(data.getFileName() + "-server.log").toFile());
+    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolveSibling(data.getFileName() + "-server.log").toFile()));
+    pb.environment().put("IMAGO_DATA", data.toString());
+    pb.environment().put("IMAGO_CONFIG", data.resolve("none.yaml").toString());
+    pb.environment().put("IMAGO_NODE_DICOM_PORT", Integer.toString(dicomPort));
+    pb.environment().put("IMAGO_NODE_HTTP_PORT", Integer.toString(httpPort));
+    pb.environment().put("IMAGO_NODE_BIND_ADDRESS", "127.0.0.1");
+    pb.environment().put("IMAGO_TENANTS", TestImago.TENANTS);
+    ServerProcess server = new ServerProcess(data, dicomPort, httpPort, pb.start());
+    server.awaitReady();
+    return server;
+  }
+
+  static ServerProcess start(Path data) throws IOException, InterruptedException {
+    return start(data, PortFinder.freePort(), PortFinder.freePort());
+  }
+
+  ServerProcess restart() throws IOException, InterruptedException {
+    return start(data, dicomPort, httpPort);
+  }
+
+  private void awaitReady() throws InterruptedException, IOException {
+    HttpClient http = HttpClient.newHttpClient();
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) throw new IOException("imago serve exited with " + process.exitValue());
+      try {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/ready"))
+            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) return;
+      } catch (IOException notYet) {
+        // still starting
+      }
+      Thread.sleep(200);
+    }
+    throw new IOException("imago serve did not become ready");
+  }
+
+  /** SIGKILL: no shutdown hook, no flush, no goodbye. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    process.waitFor();
+  }
+}
