@@ -101,12 +101,20 @@ public final class StowRs {
     }
     String origin = String.valueOf(request.remoteAddress());
     StowUpload upload = new StowUpload(vertx, ctx, tenant, studyUid, MultipartRelatedParser.boundary(contentType).get(),
-        origin, ingest, spoolDir, spoolThreshold, config.baseUrl(), config.maxStowRequestSize());
+        origin, ingest, spoolDir, spoolThreshold, baseUrl(request), config.maxStowRequestSize());
     workers.execute(upload);
     request.handler(upload::offer);
     request.endHandler(v -> upload.end());
     request.exceptionHandler(upload::broken);
     request.resume();
+  }
+
+  /**
+   * The root of RetrieveURLs: node.publicUrl, else http://localhost on the port this request came
+   * in on, which is the listening port even when node.httpPort is 0 (any free port).
+   */
+  private String baseUrl(HttpServerRequest request) {
+    return config.withPorts(config.dicomPort(), request.localAddress().port()).baseUrl();
   }
 
   private static boolean partTypeSupported(String contentType) {

@@ -5,6 +5,7 @@ import imago.core.dicom.DicomStatus;
 import imago.core.dicom.InstanceAttributes;
 import imago.core.dicom.MalformedDicomException;
 import imago.core.dicom.Part10;
+import imago.core.dicom.Uids;
 import imago.storage.StorageConfig.DuplicatePolicy;
 import imago.storage.index.Index;
 import imago.storage.index.Index.InsertResult;
@@ -56,7 +57,8 @@ public final class Ingest {
     try {
       checked = check(request);
     } catch (MalformedDicomException e) {
-      return IngestOutcome.refused(e.status(), e.getMessage(), request.expect().sopClassUid(), request.expect().sopInstanceUid());
+      Named named = named(request);
+      return IngestOutcome.refused(e.status(), e.getMessage(), named.sopClassUid(), named.sopInstanceUid());
     } catch (IOException e) {
       return IngestOutcome.refused(DicomStatus.OUT_OF_RESOURCES, "cannot read received bytes: " + e.getMessage(),
           request.expect().sopClassUid(), request.expect().sopInstanceUid());
@@ -117,6 +119,29 @@ public final class Ingest {
     return IngestOutcome.refused(DicomStatus.DUPLICATE_SOP_INSTANCE,
         "SOP Instance UID already stored with different content (duplicate policy: reject)",
         checked.attributes().sopClassUid(), existing.sopInstanceUid());
+  }
+
+  /** The UIDs a refused object goes by. */
+  private record Named(String sopClassUid, String sopInstanceUid) {}
+
+  /**
+   * PS3.18 Table 10.5.3-1: a Failed SOP Sequence item names the instance. A refused object is
+   * named as its sender named it: by the DIMSE command, else by its File Meta Information (a
+   * truncated data set or one of the wrong study still has one), else not at all (garbage).
+   */
+  private static Named named(IngestRequest r) {
+    String sopClass = r.expect().sopClassUid();
+    String sopInstance = r.expect().sopInstanceUid();
+    if (r.encoding() == IngestRequest.Encoding.PART10 && (sopClass == null || sopInstance == null)) {
+      try {
+        Part10.Header h = Part10.parse(r.content().buffer());
+        if (sopClass == null && Uids.isValid(h.sopClassUid())) sopClass = h.sopClassUid();
+        if (sopInstance == null && Uids.isValid(h.sopInstanceUid())) sopInstance = h.sopInstanceUid();
+      } catch (MalformedDicomException | IOException e) {
+        // no readable File Meta Information: nothing to name it by
+      }
+    }
+    return new Named(sopClass, sopInstance);
   }
 
   private Checked check(IngestRequest r) throws MalformedDicomException, IOException {

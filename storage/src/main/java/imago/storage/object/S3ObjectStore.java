@@ -91,6 +91,7 @@ public final class S3ObjectStore implements ObjectStore {
     dispatcher.setMaxRequestsPerHost(MAX_CONCURRENT_REQUESTS);
     return new OkHttpClient.Builder()
         .dispatcher(dispatcher)
+        .socketFactory(new NoDelaySocketFactory())
         .addInterceptor(new RetryOnStaleConnection())
         .connectTimeout(CONNECT_TIMEOUT)
         .readTimeout(READ_WRITE_TIMEOUT)
@@ -272,5 +273,47 @@ public final class S3ObjectStore implements ObjectStore {
         : e.getClass().getSimpleName() + ": " + e.getMessage();
     return new StorageUnavailableException("object store " + operation + " failed (bucket="
         + bucket + " key=" + key + " endpoint=" + endpoint + "): " + why, e);
+  }
+
+  /**
+   * Sockets with TCP_NODELAY. OkHttp writes a request's headers and body in separate segments;
+   * with Nagle's algorithm the body then waits for the server's delayed ACK, which measured
+   * ~15 ms per PUT on loopback (60 PUT/s from one thread, CPU idle). The same effect is why
+   * dcmtk's storescu needs TCP_NODELAY=1.
+   */
+  private static final class NoDelaySocketFactory extends javax.net.SocketFactory {
+    private final javax.net.SocketFactory delegate = javax.net.SocketFactory.getDefault();
+
+    private static java.net.Socket noDelay(java.net.Socket s) throws java.net.SocketException {
+      s.setTcpNoDelay(true);
+      return s;
+    }
+
+    @Override
+    public java.net.Socket createSocket() throws java.io.IOException {
+      return noDelay(delegate.createSocket());
+    }
+
+    @Override
+    public java.net.Socket createSocket(String host, int port) throws java.io.IOException {
+      return noDelay(delegate.createSocket(host, port));
+    }
+
+    @Override
+    public java.net.Socket createSocket(String host, int port, java.net.InetAddress localHost, int localPort)
+        throws java.io.IOException {
+      return noDelay(delegate.createSocket(host, port, localHost, localPort));
+    }
+
+    @Override
+    public java.net.Socket createSocket(java.net.InetAddress host, int port) throws java.io.IOException {
+      return noDelay(delegate.createSocket(host, port));
+    }
+
+    @Override
+    public java.net.Socket createSocket(java.net.InetAddress address, int port, java.net.InetAddress localAddress,
+        int localPort) throws java.io.IOException {
+      return noDelay(delegate.createSocket(address, port, localAddress, localPort));
+    }
   }
 }

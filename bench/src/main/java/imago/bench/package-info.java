@@ -1,2 +1,0 @@
-/** Benchmarks and load generators; each prints figures and ratios against a baseline. */
-package imago.bench;
