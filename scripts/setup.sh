@@ -40,7 +40,7 @@ install_jar /usr/share/java/pixelmed.jar com.pixelmed pixelmed 20220618
 install_jar /usr/share/java/pixelmed_imageio.jar com.pixelmed pixelmed-imageio 20200328
 
 if [ $want_test = 1 ]; then
-  # PostgreSQL for StorageOnPostgresTest: a cluster on loopback with a known test role.
+  # PostgreSQL for IngestOnPostgresTest: a cluster on loopback with a known test role.
   if ! pg_lsclusters -h 2>/dev/null | grep -q online; then
     v=$(ls /usr/lib/postgresql | sort -n | tail -1)
     pg_lsclusters -h | grep -q "^$v main" || pg_createcluster "$v" main >/dev/null

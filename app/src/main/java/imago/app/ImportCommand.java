@@ -60,7 +60,8 @@ final class ImportCommand {
       Ingest ingest = new Ingest(storage.store(), storage.index(), storageConfig.duplicatePolicy(), IngestListener.NONE);
       Tally tally = importFiles(ingest, tenant, files, n, System.err);
       printSummary(System.out, tally, files.size());
-      return tally.rejected.sum() == 0 ? 0 : 1;
+      // Success only if every file was accounted for: a task that died is neither stored nor rejected.
+      return tally.stored.sum() + tally.duplicate.sum() == files.size() ? 0 : 1;
     }
   }
 
@@ -104,6 +105,8 @@ final class ImportCommand {
       }
     } catch (IOException e) {
       reject(tally, "cannot read file: " + e.getMessage());
+    } catch (RuntimeException e) {
+      reject(tally, "processing failure: " + e);
     }
   }
 

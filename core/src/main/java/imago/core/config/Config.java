@@ -45,6 +45,9 @@ public final class Config {
     }
     overlay(tree, "", env, true);
     overlay(tree, "", overrides, false);
+    for (String key : overrides.keySet()) {
+      if (!hasPath(tree, key)) throw new ConfigException("unknown configuration key '" + key + "'");
+    }
     return new Config(tree);
   }
 
@@ -92,6 +95,14 @@ public final class Config {
         node.set(f.getKey(), parseValue(value, f.getValue(), name));
       }
     }
+  }
+
+  private static boolean hasPath(JsonNode tree, String path) {
+    JsonNode node = tree;
+    for (String part : path.split("\\.")) {
+      node = node == null ? null : node.get(part);
+    }
+    return node != null;
   }
 
   private static JsonNode parseValue(String value, JsonNode current, String name) {

@@ -1,0 +1,140 @@
+package imago.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import imago.core.events.Events;
+import imago.core.synthetic.SyntheticCt;
+import imago.core.testkit.Dcmtk;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * instance.stored after every durable instance; study.stable once per quiet study, re-armed by
+ * new instances, and decided in SQL so that a restart neither loses nor repeats it.
+ */
+class EventsTest {
+  /** How long "nothing more arrives" is watched for: more than two quiet periods of 1 s. */
+  private static final Duration SILENCE = Duration.ofMillis(2500);
+  private static final Duration WAIT = Duration.ofSeconds(15);
+
+  @TempDir Path tmp;
+
+  @Test
+  void threeInstancesGiveThreeInstanceStoredThenOneStudyStableAndAFourthReArmsIt() throws Exception {
+    SyntheticCt.Spec spec = new SyntheticCt.Spec(1, 1, 4, 32, 32, 41, "EVT");
+    List<Path> files = SyntheticCt.write(spec, tmp.resolve("study"));
+    String study = SyntheticCt.studyInstanceUid(spec, 1);
+    try (TestImago node = TestImago.start(tmp.resolve("data")); Recorder events = new Recorder(node, study)) {
+      store(node, files.subList(0, 3));
+
+      Set<String> sops = new HashSet<>();
+      for (int i = 0; i < 3; i++) {
+        JsonObject stored = events.next(events.stored);
+        assertEquals("demo", stored.getString("tenant"));
+        assertEquals(SyntheticCt.seriesInstanceUid(spec, 1, 1), stored.getString("seriesUid"));
+        assertEquals(SyntheticCt.CT_IMAGE_STORAGE, stored.getString("sopClassUid"));
+        assertTrue(stored.getString("objectKey").startsWith("demo/" + study + "/"), stored.encode());
+        sops.add(stored.getString("sopInstanceUid"));
+      }
+      long lastStored = System.nanoTime();
+      assertEquals(Set.of(SyntheticCt.sopInstanceUid(spec, 1, 1, 1), SyntheticCt.sopInstanceUid(spec, 1, 1, 2),
+          SyntheticCt.sopInstanceUid(spec, 1, 1, 3)), sops);
+
+      JsonObject stable = events.next(events.stable);
+      long quietFor = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastStored);
+      assertTrue(quietFor >= 800, "study.stable only after the 1 s quiet period, came after " + quietFor + " ms");
+      assertEquals("demo", stable.getString("tenant"));
+      assertEquals(3, stable.getInteger("instances"));
+      events.assertNothingMore();
+
+      store(node, files.subList(3, 4));
+      assertEquals(SyntheticCt.sopInstanceUid(spec, 1, 1, 4), events.next(events.stored).getString("sopInstanceUid"));
+      JsonObject again = events.next(events.stable);
+      assertEquals(4, again.getInteger("instances"));
+      assertTrue(again.getLong("revision") > stable.getLong("revision"), again.encode() + " after " + stable.encode());
+      events.assertNothingMore();
+    }
+  }
+
+  @Test
+  void aStudyLeftUnannouncedByAStoppedProcessIsAnnouncedOnceAfterRestart() throws Exception {
+    SyntheticCt.Spec spec = new SyntheticCt.Spec(1, 1, 2, 32, 32, 42, "EVT");
+    List<Path> files = SyntheticCt.write(spec, tmp.resolve("study"));
+    String study = SyntheticCt.studyInstanceUid(spec, 1);
+    Path data = tmp.resolve("data");
+
+    try (TestImago first = TestImago.start(data, Map.of("node.stableQuietPeriod", "PT1H"));
+         Recorder events = new Recorder(first, study)) {
+      store(first, files);
+      events.next(events.stored);
+      events.next(events.stored);
+      assertNull(events.stable.poll(1500, TimeUnit.MILLISECONDS), "an hour has not passed");
+    }
+
+    try (TestImago restarted = TestImago.start(data); Recorder events = new Recorder(restarted, study)) {
+      JsonObject stable = events.next(events.stable);
+      assertEquals(2, stable.getInteger("instances"));
+      assertEquals("demo", stable.getString("tenant"));
+      events.assertNothingMore();
+    }
+
+    try (TestImago again = TestImago.start(data); Recorder events = new Recorder(again, study)) {
+      assertNull(events.stable.poll(SILENCE.toMillis(), TimeUnit.MILLISECONDS), "already announced: not again");
+    }
+  }
+
+  private static void store(TestImago node, List<Path> files) {
+    Dcmtk.Result r = Dcmtk.storescu("127.0.0.1", node.dicomPort(), "STORESCU", "IMAGO", files);
+    assertTrue(r.ok(), r.toString());
+    assertEquals(files.size(), Dcmtk.storescuAcknowledged(r.output()).size(), r.output());
+  }
+
+  /** The node's instance.stored and study.stable messages about one study, as they arrive. */
+  private static final class Recorder implements AutoCloseable {
+    final BlockingQueue<JsonObject> stored = new LinkedBlockingQueue<>();
+    final BlockingQueue<JsonObject> stable = new LinkedBlockingQueue<>();
+    private final MessageConsumer<JsonObject> storedConsumer;
+    private final MessageConsumer<JsonObject> stableConsumer;
+
+    Recorder(TestImago node, String studyUid) {
+      storedConsumer = node.imago.vertx().eventBus().<JsonObject>consumer(Events.INSTANCE_STORED, m -> {
+        if (studyUid.equals(m.body().getString("studyUid"))) stored.add(m.body());
+      });
+      stableConsumer = node.imago.vertx().eventBus().<JsonObject>consumer(Events.STUDY_STABLE, m -> {
+        if (studyUid.equals(m.body().getString("studyUid"))) stable.add(m.body());
+      });
+    }
+
+    JsonObject next(BlockingQueue<JsonObject> queue) throws InterruptedException {
+      JsonObject event = queue.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      assertNotNull(event, "no event within " + WAIT);
+      return event;
+    }
+
+    void assertNothingMore() throws InterruptedException {
+      JsonObject extra = stable.poll(SILENCE.toMillis(), TimeUnit.MILLISECONDS);
+      assertNull(extra, "study.stable once only, but also got " + extra);
+      assertTrue(stored.isEmpty(), "unexpected instance.stored " + stored);
+    }
+
+    @Override
+    public void close() {
+      storedConsumer.unregister();
+      stableConsumer.unregister();
+    }
+  }
+}

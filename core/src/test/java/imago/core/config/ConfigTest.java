@@ -1,0 +1,153 @@
+package imago.core.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import imago.core.tenant.Tenant;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One file, environment overrides, explicit overrides: in that order, over the built-in defaults. */
+class ConfigTest {
+  @TempDir Path tmp;
+
+  @Test
+  void defaultsLoadWithTheConventionsOfDesignMd() {
+    Config c = Config.load(null, Map.of(), Map.of());
+
+    assertEquals(11112, c.section("node.dicomPort", Integer.class));
+    assertEquals(8080, c.section("node.httpPort", Integer.class));
+    assertEquals("IMAGO", c.section("node.aeTitle", String.class));
+    assertEquals(Duration.ofSeconds(10), c.section("node.stableQuietPeriod", Duration.class));
+    assertEquals(Path.of("data").toAbsolutePath().normalize(), c.dataDir());
+    Tenant[] tenants = c.section("tenants", Tenant[].class);
+    assertEquals(1, tenants.length);
+    assertEquals("demo", tenants[0].id());
+    assertEquals(List.of("DEMO", "STORESCU"), tenants[0].aeTitles());
+    assertEquals("", c.section("storage.s3.endpoint", String.class), "embedded S3 by default");
+    assertEquals("", c.section("storage.db.url", String.class), "embedded H2 by default");
+  }
+
+  @Test
+  void aMissingFileMeansDefaults() {
+    Config c = Config.load(tmp.resolve("no-such.yaml"), Map.of(), Map.of());
+    assertEquals(11112, c.section("node.dicomPort", Integer.class));
+  }
+
+  @Test
+  void environmentOverridesTheDicomPort() {
+    Config c = Config.load(null, Map.of("IMAGO_NODE_DICOM_PORT", "104"), Map.of());
+    assertEquals(104, c.section("node.dicomPort", Integer.class));
+    assertEquals(8080, c.section("node.httpPort", Integer.class), "its neighbours keep their defaults");
+  }
+
+  @Test
+  void imagoDataSetsTheDataFolder() {
+    Path data = tmp.resolve("elsewhere");
+    Config c = Config.load(null, Map.of("IMAGO_DATA", data.toString()), Map.of());
+    assertEquals(data.toAbsolutePath().normalize(), c.dataDir());
+  }
+
+  @Test
+  void fileThenEnvironmentThenOverridesEachWin() throws Exception {
+    Path file = Files.writeString(tmp.resolve("imago.yaml"), """
+        node:
+          dicomPort: 1104
+          httpPort: 1080
+          aeTitle: FROMFILE
+        """);
+    Map<String, String> env = Map.of("IMAGO_NODE_HTTP_PORT", "2080", "IMAGO_NODE_AE_TITLE", "FROMENV");
+    Config c = Config.load(file, env, Map.of("node.aeTitle", "OVERRIDE"));
+
+    assertEquals(1104, c.section("node.dicomPort", Integer.class));
+    assertEquals(2080, c.section("node.httpPort", Integer.class));
+    assertEquals("OVERRIDE", c.section("node.aeTitle", String.class));
+    assertEquals(32, c.section("node.maxAssociations", Integer.class), "keys the file leaves out keep their defaults");
+  }
+
+  @Test
+  void aListIsOverriddenAsYaml() {
+    String tenants = "[{id: north, name: North hospital, aeTitles: [NORTH_CT, NORTH_MR]}, {id: south, name: South}]";
+    Config fromOverride = Config.load(null, Map.of(), Map.of("tenants", tenants));
+    Config fromEnv = Config.load(null, Map.of("IMAGO_TENANTS", tenants), Map.of());
+
+    for (Config c : List.of(fromOverride, fromEnv)) {
+      Tenant[] t = c.section("tenants", Tenant[].class);
+      assertEquals(2, t.length);
+      assertEquals(new Tenant("north", "North hospital", List.of("NORTH_CT", "NORTH_MR")), t[0]);
+      assertEquals(new Tenant("south", "South", List.of()), t[1]);
+    }
+  }
+
+  @Test
+  void aListInTheFileReplacesTheDefaultList() throws Exception {
+    Path file = Files.writeString(tmp.resolve("imago.yaml"), """
+        tenants:
+          - id: only
+            name: The only one
+            aeTitles: [ONLY]
+        """);
+    Tenant[] t = Config.load(file, Map.of(), Map.of()).section("tenants", Tenant[].class);
+    assertEquals(List.of(new Tenant("only", "The only one", List.of("ONLY"))), List.of(t));
+  }
+
+  @Test
+  void anUnknownKeyInTheFileFailsNamingIt() throws Exception {
+    Path file = Files.writeString(tmp.resolve("imago.yaml"), """
+        node:
+          dicomPrt: 104
+        """);
+    Config.ConfigException e = assertThrows(Config.ConfigException.class, () -> Config.load(file, Map.of(), Map.of()));
+    assertTrue(e.getMessage().contains("node.dicomPrt"), e.getMessage());
+  }
+
+  @Test
+  void anUnknownTopLevelKeyInTheFileFailsNamingIt() throws Exception {
+    Path file = Files.writeString(tmp.resolve("imago.yaml"), "storgae:\n  duplicatePolicy: replace\n");
+    Config.ConfigException e = assertThrows(Config.ConfigException.class, () -> Config.load(file, Map.of(), Map.of()));
+    assertTrue(e.getMessage().contains("'storgae'"), e.getMessage());
+  }
+
+  @Test
+  void anUnknownKeyInsideAListItemFailsWhenTheSectionIsRead() throws Exception {
+    Path file = Files.writeString(tmp.resolve("imago.yaml"), "tenants: [{id: a, name: A, aeTitle: [X]}]\n");
+    Config c = Config.load(file, Map.of(), Map.of());
+    Config.ConfigException e = assertThrows(Config.ConfigException.class, () -> c.section("tenants", Tenant[].class));
+    assertTrue(e.getMessage().contains("aeTitle"), e.getMessage());
+  }
+
+  @Test
+  void envNameIsImagoPlusThePathInUpperSnakeCase() {
+    assertEquals("IMAGO_DATA", Config.envName("data"));
+    assertEquals("IMAGO_NODE_DICOM_PORT", Config.envName("node.dicomPort"));
+    assertEquals("IMAGO_NODE_AE_TITLE", Config.envName("node.aeTitle"));
+    assertEquals("IMAGO_STORAGE_S3_ENDPOINT", Config.envName("storage.s3.endpoint"));
+    assertEquals("IMAGO_STORAGE_S3_ACCESS_KEY", Config.envName("storage.s3.accessKey"));
+    assertEquals("IMAGO_STORAGE_DB_MAX_POOL_SIZE", Config.envName("storage.db.maxPoolSize"));
+    assertEquals("IMAGO_TENANTS", Config.envName("tenants"));
+  }
+
+  @Test
+  void everyDefaultKeyCanBeSetThroughItsEnvironmentName() {
+    Config c = Config.load(null, Map.of(
+        Config.envName("storage.db.url"), "jdbc:postgresql://db.example/imago",
+        Config.envName("storage.duplicatePolicy"), "replace",
+        Config.envName("node.stableQuietPeriod"), "PT1S"), Map.of());
+    assertEquals("jdbc:postgresql://db.example/imago", c.section("storage.db.url", String.class));
+    assertEquals("replace", c.section("storage.duplicatePolicy", String.class));
+    assertEquals(Duration.ofSeconds(1), c.section("node.stableQuietPeriod", Duration.class));
+  }
+
+  @Test
+  void aMalformedYamlOverrideOfAListFailsNamingTheVariable() {
+    Config.ConfigException e = assertThrows(Config.ConfigException.class,
+        () -> Config.load(null, Map.of("IMAGO_TENANTS", "[{id: a"), Map.of()));
+    assertTrue(e.getMessage().contains("IMAGO_TENANTS"), e.getMessage());
+  }
+}
