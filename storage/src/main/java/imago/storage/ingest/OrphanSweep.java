@@ -50,7 +50,13 @@ public final class OrphanSweep {
     return new Result(examined[0], removed);
   }
 
+  /**
+   * Instance objects are {@code tenant/study/series/sop.tag.dcm}. A kill -9 during an upload to the
+   * embedded server also leaves its half-written temporary file, listed as
+   * {@code ...sop.tag.dcm-<uuid>}: both are instance debris when no row points at them.
+   */
   static boolean isInstanceKey(String key) {
-    return key.endsWith(".dcm") && key.chars().filter(ch -> ch == '/').count() == 3;
+    int slash = key.lastIndexOf('/');
+    return key.chars().filter(ch -> ch == '/').count() == 3 && key.indexOf(".dcm", slash) > 0;
   }
 }

@@ -115,6 +115,7 @@ class OrphanSweepTest {
   @Test
   void instanceKeysAreTenantStudySeriesSopDotDcm() {
     assertTrue(OrphanSweep.isInstanceKey(ORPHAN));
+    assertTrue(OrphanSweep.isInstanceKey(ORPHAN + "-4221b8c6-7775-44db-a78d-05a8f99b59a3"), "a half-written upload");
     assertFalse(OrphanSweep.isInstanceKey("demo/1.2/1.2.3/1.2.3.4.json"));
     assertFalse(OrphanSweep.isInstanceKey("demo/1.2/1.2.3.dcm"));
     assertFalse(OrphanSweep.isInstanceKey("a/demo/1.2/1.2.3/1.2.3.4.dcm"));
