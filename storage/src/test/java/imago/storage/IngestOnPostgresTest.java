@@ -17,6 +17,7 @@ import imago.core.synthetic.SyntheticCt;
 import imago.core.tenant.Tenant;
 import imago.storage.StorageConfig.DuplicatePolicy;
 import imago.storage.index.Database;
+import imago.storage.index.PostgresFixture;
 import imago.storage.index.Index;
 import imago.storage.index.NewInstance;
 import imago.storage.index.SqlIndex;
@@ -78,9 +79,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 @ParameterizedClass(name = "{0}")
 @EnumSource(IngestOnPostgresTest.Backend.class)
 class IngestOnPostgresTest {
-  static final String PG_SERVER = "jdbc:postgresql://127.0.0.1:5432/";
-  static final String PG_USER = "imago";
-  static final String PG_PASSWORD = "imago";
+  static final String PG_USER = PostgresFixture.USER;
+  static final String PG_PASSWORD = PostgresFixture.PASSWORD;
   static final Tenant DEMO = new Tenant("demo", "Demo", List.of("DEMO"));
 
   enum Backend { POSTGRESQL, H2 }
@@ -88,7 +88,7 @@ class IngestOnPostgresTest {
   @RegisterExtension static final EmbeddedS3Fixture S3 = new EmbeddedS3Fixture();
   @TempDir static Path tmp;
 
-  static String pgDatabase;
+  static PostgresFixture pg;
   static Path dataDir;
   static StorageConfig.Db dbConfig;
   static Database db;
@@ -103,9 +103,8 @@ class IngestOnPostgresTest {
     dataDir = Files.createDirectories(tmp.resolve(backend.name().toLowerCase() + "-" + suffix));
     Map<String, String> keys = new HashMap<>(Map.of("data", dataDir.toString()));
     if (backend == Backend.POSTGRESQL) {
-      pgDatabase = "imago_test_" + suffix;
-      adminExecute("CREATE DATABASE " + pgDatabase);
-      keys.putAll(Map.of("storage.db.url", PG_SERVER + pgDatabase, "storage.db.user", PG_USER,
+      pg = PostgresFixture.create();
+      keys.putAll(Map.of("storage.db.url", pg.url(), "storage.db.user", PG_USER,
           "storage.db.password", PG_PASSWORD));
     }
     // The operator's keys (imago.yaml / IMAGO_STORAGE_DB_URL ...), bound as the app binds them.
@@ -120,9 +119,9 @@ class IngestOnPostgresTest {
   static void dropIndex(Backend backend) throws Exception {
     if (db != null) db.close();
     db = null;
-    if (backend == Backend.POSTGRESQL && pgDatabase != null) {
-      adminExecute("DROP DATABASE IF EXISTS " + pgDatabase + " WITH (FORCE)");
-      pgDatabase = null;
+    if (backend == Backend.POSTGRESQL && pg != null) {
+      pg.close();
+      pg = null;
     }
   }
 
@@ -505,17 +504,6 @@ class IngestOnPostgresTest {
         s.execute("DROP OWNED BY " + user);
         s.execute("DROP ROLE " + user);
       }
-    }
-  }
-
-  /** A statement on the PostgreSQL server's maintenance database (CREATE/DROP DATABASE). */
-  private static void adminExecute(String sql) throws SQLException {
-    try (Connection c = DriverManager.getConnection(PG_SERVER + "postgres", PG_USER, PG_PASSWORD);
-         Statement s = c.createStatement()) {
-      s.execute(sql);
-    } catch (SQLException e) {
-      throw new SQLException(e.getMessage() + " (is PostgreSQL running with role imago/imago on 127.0.0.1:5432? "
-          + "scripts/setup.sh --test starts it)", e.getSQLState(), e);
     }
   }
 
