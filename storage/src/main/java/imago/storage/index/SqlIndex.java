@@ -129,42 +129,46 @@ public final class SqlIndex implements Index {
   }
 
   private static long patient(Connection c, String tenant, InstanceAttributes a, Timestamp now) throws SQLException {
-    String select = "SELECT pk FROM patients WHERE tenant_id = ? AND patient_id = ? AND issuer = ?";
-    Object[] key = {tenant, cut(a.patientId(), 64), cut(a.issuerOfPatientId(), 64)};
-    Long pk = selectPk(c, select, key);
-    if (pk != null) return pk;
-    update(c, "INSERT INTO patients (tenant_id, patient_id, issuer, patient_name, birth_date, sex, created_at) "
-        + "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        key[0], key[1], key[2], cut(a.patientName(), 324), cut(a.patientBirthDate(), 8), cut(a.patientSex(), 16), now);
-    return selectPk(c, select, key);
+    String patientId = cut(a.patientId(), 64);
+    String issuer = cut(a.issuerOfPatientId(), 64);
+    return findOrInsert(c, "SELECT pk FROM patients WHERE tenant_id = ? AND patient_id = ? AND issuer = ?",
+        new Object[] {tenant, patientId, issuer},
+        "INSERT INTO patients (tenant_id, patient_id, issuer, patient_name, birth_date, sex, created_at) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        tenant, patientId, issuer, cut(a.patientName(), 324), cut(a.patientBirthDate(), 8), cut(a.patientSex(), 16), now);
   }
 
   private static long study(Connection c, String tenant, long patientPk, InstanceAttributes a, Timestamp now)
       throws SQLException {
-    String select = "SELECT pk FROM studies WHERE tenant_id = ? AND study_uid = ?";
-    Object[] key = {tenant, a.studyInstanceUid()};
-    Long pk = selectPk(c, select, key);
-    if (pk != null) return pk;
-    update(c, "INSERT INTO studies (tenant_id, study_uid, patient_pk, study_date, study_time, accession_number, "
-        + "study_id, study_description, referring_physician, created_at, revision, last_instance_at) "
-        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING",
+    return findOrInsert(c, "SELECT pk FROM studies WHERE tenant_id = ? AND study_uid = ?",
+        new Object[] {tenant, a.studyInstanceUid()},
+        "INSERT INTO studies (tenant_id, study_uid, patient_pk, study_date, study_time, accession_number, "
+            + "study_id, study_description, referring_physician, created_at, revision, last_instance_at) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING",
         tenant, a.studyInstanceUid(), patientPk, cut(a.studyDate(), 8), cut(a.studyTime(), 16),
         cut(a.accessionNumber(), 64), cut(a.studyId(), 16), cut(a.studyDescription(), 64),
         cut(a.referringPhysicianName(), 324), now, now);
-    return selectPk(c, select, key);
   }
 
   private static long series(Connection c, long studyPk, InstanceAttributes a, Timestamp now) throws SQLException {
-    String select = "SELECT pk FROM series WHERE study_pk = ? AND series_uid = ?";
-    Object[] key = {studyPk, a.seriesInstanceUid()};
-    Long pk = selectPk(c, select, key);
-    if (pk != null) return pk;
-    update(c, "INSERT INTO series (study_pk, series_uid, modality, series_number, series_description, body_part, "
-        + "series_date, series_time, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        + "ON CONFLICT DO NOTHING",
+    return findOrInsert(c, "SELECT pk FROM series WHERE study_pk = ? AND series_uid = ?",
+        new Object[] {studyPk, a.seriesInstanceUid()},
+        "INSERT INTO series (study_pk, series_uid, modality, series_number, series_description, body_part, "
+            + "series_date, series_time, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         studyPk, a.seriesInstanceUid(), cut(a.modality(), 16), cut(a.seriesNumber(), 12),
         cut(a.seriesDescription(), 64), cut(a.bodyPartExamined(), 16), cut(a.seriesDate(), 8),
         cut(a.seriesTime(), 16), now);
+  }
+
+  /**
+   * The row's key, inserting it first if it is new. Most instances join an existing study, so the
+   * select comes first; ON CONFLICT DO NOTHING makes a concurrent first insert harmless.
+   */
+  private static long findOrInsert(Connection c, String select, Object[] key, String insert, Object... values)
+      throws SQLException {
+    Long pk = selectPk(c, select, key);
+    if (pk != null) return pk;
+    update(c, insert, values);
     return selectPk(c, select, key);
   }
 
