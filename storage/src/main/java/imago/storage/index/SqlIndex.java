@@ -85,36 +85,19 @@ public final class SqlIndex implements Index {
       long patientPk = patient(c, n.tenantId(), a, now);
       long studyPk = study(c, n.tenantId(), patientPk, a, now);
       long seriesPk = series(c, studyPk, a, now);
-      int inserted;
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO instances (tenant_id, sop_instance_uid, series_pk, "
+      String select = "SELECT pk FROM instances WHERE tenant_id = ? AND sop_instance_uid = ?";
+      Object[] key = {n.tenantId(), a.sopInstanceUid()};
+      Found instance = findOrInsert(c, select, key, "INSERT INTO instances (tenant_id, sop_instance_uid, series_pk, "
           + "sop_class_uid, instance_number, transfer_syntax_uid, pixel_rows, pixel_columns, number_of_frames, "
           + "bits_allocated, object_key, object_size, dataset_offset, dataset_sha256, source, origin, stored_at) "
-          + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
-        int i = 1;
-        ps.setString(i++, n.tenantId());
-        ps.setString(i++, a.sopInstanceUid());
-        ps.setLong(i++, seriesPk);
-        ps.setString(i++, a.sopClassUid());
-        ps.setString(i++, cut(a.instanceNumber(), 12));
-        ps.setString(i++, n.transferSyntaxUid());
-        ps.setInt(i++, a.rows());
-        ps.setInt(i++, a.columns());
-        ps.setInt(i++, a.numberOfFrames());
-        ps.setInt(i++, a.bitsAllocated());
-        ps.setString(i++, n.objectKey());
-        ps.setLong(i++, n.objectSize());
-        ps.setInt(i++, n.datasetOffset());
-        ps.setString(i++, n.datasetSha256());
-        ps.setString(i++, n.source().name());
-        ps.setString(i++, cut(n.origin(), 128));
-        ps.setTimestamp(i, now);
-        inserted = ps.executeUpdate();
-      }
-      if (inserted == 0) {
-        return new InsertResult.Existing(findInstance(c, n.tenantId(), a.sopInstanceUid()).orElseThrow());
-      }
+          + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+          n.tenantId(), a.sopInstanceUid(), seriesPk, a.sopClassUid(), cut(a.instanceNumber(), 12),
+          n.transferSyntaxUid(), a.rows(), a.columns(), a.numberOfFrames(), a.bitsAllocated(), n.objectKey(),
+          n.objectSize(), n.datasetOffset(), n.datasetSha256(), n.source().name(), cut(n.origin(), 128), now);
+      StoredInstance row = findInstance(c, n.tenantId(), a.sopInstanceUid()).orElseThrow();
+      if (!instance.inserted()) return new InsertResult.Existing(row);
       touchStudy(c, studyPk, now);
-      return new InsertResult.Inserted(findInstance(c, n.tenantId(), a.sopInstanceUid()).orElseThrow());
+      return new InsertResult.Inserted(row);
     });
   }
 
@@ -135,7 +118,8 @@ public final class SqlIndex implements Index {
         new Object[] {tenant, patientId, issuer},
         "INSERT INTO patients (tenant_id, patient_id, issuer, patient_name, birth_date, sex, created_at) "
             + "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        tenant, patientId, issuer, cut(a.patientName(), 324), cut(a.patientBirthDate(), 8), cut(a.patientSex(), 16), now);
+        tenant, patientId, issuer, cut(a.patientName(), 324), cut(a.patientBirthDate(), 8), cut(a.patientSex(), 16), now)
+        .pk();
   }
 
   private static long study(Connection c, String tenant, long patientPk, InstanceAttributes a, Timestamp now)
@@ -147,7 +131,7 @@ public final class SqlIndex implements Index {
             + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING",
         tenant, a.studyInstanceUid(), patientPk, cut(a.studyDate(), 8), cut(a.studyTime(), 16),
         cut(a.accessionNumber(), 64), cut(a.studyId(), 16), cut(a.studyDescription(), 64),
-        cut(a.referringPhysicianName(), 324), now, now);
+        cut(a.referringPhysicianName(), 324), now, now).pk();
   }
 
   private static long series(Connection c, long studyPk, InstanceAttributes a, Timestamp now) throws SQLException {
@@ -157,19 +141,33 @@ public final class SqlIndex implements Index {
             + "series_date, series_time, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         studyPk, a.seriesInstanceUid(), cut(a.modality(), 16), cut(a.seriesNumber(), 12),
         cut(a.seriesDescription(), 64), cut(a.bodyPartExamined(), 16), cut(a.seriesDate(), 8),
-        cut(a.seriesTime(), 16), now);
+        cut(a.seriesTime(), 16), now).pk();
   }
+
+  /** A row's key, and whether this transaction inserted it. */
+  private record Found(long pk, boolean inserted) {}
 
   /**
    * The row's key, inserting it first if it is new. Most instances join an existing study, so the
-   * select comes first; ON CONFLICT DO NOTHING makes a concurrent first insert harmless.
+   * select comes first; ON CONFLICT DO NOTHING makes a concurrent first insert harmless. When the
+   * conflicting row is another transaction's, still uncommitted, PostgreSQL waits for it but H2
+   * answers at once and the row stays invisible until that commit: so look again, briefly.
    */
-  private static long findOrInsert(Connection c, String select, Object[] key, String insert, Object... values)
+  private static Found findOrInsert(Connection c, String select, Object[] key, String insert, Object... values)
       throws SQLException {
-    Long pk = selectPk(c, select, key);
-    if (pk != null) return pk;
-    update(c, insert, values);
-    return selectPk(c, select, key);
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (true) {
+      Long pk = selectPk(c, select, key);
+      if (pk != null) return new Found(pk, false);
+      if (update(c, insert, values) == 1) return new Found(selectPk(c, select, key), true);
+      if (System.nanoTime() > deadline) throw new SQLException("row still locked by another transaction: " + select);
+      try {
+        Thread.sleep(2);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SQLException("interrupted", e);
+      }
+    }
   }
 
   private static Long selectPk(Connection c, String sql, Object... args) throws SQLException {
