@@ -3,13 +3,25 @@
 #  - PixelMed from Debian, manifests stripped, into the local Maven repository
 #  - dcmtk, dicom3tools and pydicom's test corpus for the tests
 #  - PostgreSQL for the tests against an external SQL index
-# Usage: scripts/setup.sh [--test]
+#  - the OHIF viewer's prebuilt dist/ from npm (--viewer, implied by --test), served at /viewer/
+#  - Chromium (Debian) and playwright-core (npm) for the viewer's browser test
+# Usage: scripts/setup.sh [--test] [--viewer]
 set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
 want_test=0
-[ "${1:-}" = "--test" ] && want_test=1
+want_viewer=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) want_test=1; want_viewer=1 ;;
+    --viewer) want_viewer=1 ;;
+    *) echo "usage: scripts/setup.sh [--test] [--viewer]" >&2; exit 2 ;;
+  esac
+done
 
 pkgs=(openjdk-17-jdk-headless maven zip unzip libpixelmed-java libpixelmed-imageio-java libjsonp-java)
-[ $want_test = 1 ] && pkgs+=(dcmtk dicom3tools python3-pydicom postgresql)
+# npm by command, not by package: NodeSource's nodejs bundles npm and conflicts with Debian's npm
+[ $want_viewer = 1 ] && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
+[ $want_test = 1 ] && pkgs+=(dcmtk dicom3tools python3-pydicom postgresql chromium)
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -39,7 +51,34 @@ install_jar() { # jar groupId artifactId version
 install_jar /usr/share/java/pixelmed.jar com.pixelmed pixelmed 20220618
 install_jar /usr/share/java/pixelmed_imageio.jar com.pixelmed pixelmed-imageio 20200328
 
+# OHIF: the npm package ships a prebuilt dist/ (~200 MB unpacked). Unpacked into a versioned,
+# git-ignored folder, atomically (a half-unpacked dist is never left at the final path).
+# --touch: npm stores every file with a 1985 mtime, which would make Last-Modified useless.
+ohif_version=3.13.2
+ohif_dir="$root/.cache/ohif/$ohif_version"
+if [ $want_viewer = 1 ] && [ ! -f "$ohif_dir/dist/index.html" ]; then
+  echo "setup: fetching @ohif/app@$ohif_version (prebuilt viewer, ~50 MB download)" >&2
+  mkdir -p "$ohif_dir"
+  tmp=$(mktemp -d "$ohif_dir/.fetch.XXXXXX")
+  (cd "$tmp" && npm pack --silent --loglevel=error "@ohif/app@$ohif_version" >/dev/null)
+  tar -xzf "$tmp/ohif-app-$ohif_version.tgz" -C "$tmp" --touch package/dist
+  rm -rf "$ohif_dir/dist"
+  mv "$tmp/package/dist" "$ohif_dir/dist"
+  rm -rf "$tmp"
+fi
+
 if [ $want_test = 1 ]; then
+  # playwright-core drives Debian's chromium (/usr/bin/chromium); it downloads no browser itself.
+  pw_version=1.65.1
+  pw_dir="$root/.cache/playwright"
+  if [ "$(node -p "require('$pw_dir/node_modules/playwright-core/package.json').version" 2>/dev/null)" != "$pw_version" ]; then
+    echo "setup: installing playwright-core@$pw_version into .cache/playwright" >&2
+    mkdir -p "$pw_dir"
+    [ -f "$pw_dir/package.json" ] || echo '{"private": true}' > "$pw_dir/package.json"
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --prefix "$pw_dir" --no-save --silent --loglevel=error \
+      "playwright-core@$pw_version" >/dev/null
+  fi
+
   # PostgreSQL for IngestOnPostgresTest: a cluster on loopback with a known test role.
   if ! pg_lsclusters -h 2>/dev/null | grep -q online; then
     v=$(ls /usr/lib/postgresql | sort -n | tail -1)

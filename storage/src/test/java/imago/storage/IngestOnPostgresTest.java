@@ -398,7 +398,7 @@ class IngestOnPostgresTest {
     InstanceAttributes a = InstanceAttributes.read(ByteBuffer.wrap(part10).position(header.datasetOffset()),
         header.transferSyntaxUid());
     return new NewInstance("demo", a, header.transferSyntaxUid(), "demo/race/" + a.sopInstanceUid() + ".dcm",
-        part10.length, header.datasetOffset(), "0".repeat(64), Source.IMPORT, "test");
+        part10.length, header.datasetOffset(), "0".repeat(64), Source.IMPORT, "test", null);
   }
 
   private static byte[] changedPixel(byte[] bytes) {

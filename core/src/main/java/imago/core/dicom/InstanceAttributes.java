@@ -29,13 +29,18 @@ public record InstanceAttributes(
 
   /** Reads {@code dataset} (position to limit) in {@code transferSyntaxUid}, stopping at Pixel Data. */
   public static InstanceAttributes read(ByteBuffer dataset, String transferSyntaxUid) throws MalformedDicomException {
+    return from(parse(dataset, transferSyntaxUid));
+  }
+
+  /** The data set up to Pixel Data as PixelMed's attribute list (for the metadata kept at ingest). */
+  public static AttributeList parse(ByteBuffer dataset, String transferSyntaxUid) throws MalformedDicomException {
     AttributeList list = new AttributeList();
     try (DicomInputStream in = new DicomInputStream(new ByteBufferInputStream(dataset.slice()), transferSyntaxUid, false)) {
       list.read(in, PIXEL_DATA);
     } catch (IOException | DicomException | RuntimeException e) {
       throw new MalformedDicomException("cannot parse data set: " + e.getMessage());
     }
-    return from(list);
+    return list;
   }
 
   public static InstanceAttributes from(AttributeList l) {

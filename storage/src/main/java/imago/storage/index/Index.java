@@ -47,4 +47,25 @@ public interface Index {
    * announced since: each claimed study is returned by exactly one caller, across processes.
    */
   List<StableStudy> claimStableStudies(Instant quietSince, int limit) throws IndexUnavailableException;
+
+  /**
+   * The instances of a study, series or single instance that {@code scope} may see, in series then
+   * instance order ({@code seriesUid} and {@code sopInstanceUid} may be null for "all").
+   */
+  List<StoredInstance> instances(Scope scope, String studyUid, String seriesUid, String sopInstanceUid)
+      throws IndexUnavailableException;
+
+  /** Like {@link #instances}, but each instance's DICOM JSON kept at ingest (gzip), in the same order. */
+  List<byte[]> metadata(Scope scope, String studyUid, String seriesUid, String sopInstanceUid)
+      throws IndexUnavailableException;
+
+  void audit(List<AuditEvent> events) throws IndexUnavailableException;
+
+  List<AuditEvent> auditOfStudy(String studyUid) throws IndexUnavailableException;
+
+  /** Shares a study of {@code tenantId} with a person; empty when the tenant has no such study. */
+  Optional<Share> share(String tenantId, String studyUid, String grantee, String grantedBy, Instant expiresAt)
+      throws IndexUnavailableException;
+
+  boolean revokeShare(String tenantId, long shareId) throws IndexUnavailableException;
 }

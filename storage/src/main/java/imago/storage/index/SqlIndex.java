@@ -1,6 +1,7 @@
 package imago.storage.index;
 
 import imago.core.dicom.InstanceAttributes;
+import imago.core.dicom.PersonNames;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -84,21 +85,42 @@ public final class SqlIndex implements Index {
       Timestamp now = Timestamp.from(Instant.now());
       long patientPk = patient(c, n.tenantId(), a, now);
       long studyPk = study(c, n.tenantId(), patientPk, a, now);
-      long seriesPk = series(c, studyPk, a, now);
+      Found series = series(c, studyPk, a, now);
       String select = "SELECT pk FROM instances WHERE tenant_id = ? AND sop_instance_uid = ?";
       Object[] key = {n.tenantId(), a.sopInstanceUid()};
       Found instance = findOrInsert(c, select, key, "INSERT INTO instances (tenant_id, sop_instance_uid, series_pk, "
           + "sop_class_uid, instance_number, transfer_syntax_uid, pixel_rows, pixel_columns, number_of_frames, "
-          + "bits_allocated, object_key, object_size, dataset_offset, dataset_sha256, source, origin, stored_at) "
-          + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-          n.tenantId(), a.sopInstanceUid(), seriesPk, a.sopClassUid(), cut(a.instanceNumber(), 12),
+          + "bits_allocated, object_key, object_size, dataset_offset, dataset_sha256, source, origin, stored_at, metadata) "
+          + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+          n.tenantId(), a.sopInstanceUid(), series.pk(), a.sopClassUid(), cut(a.instanceNumber(), 12),
           n.transferSyntaxUid(), a.rows(), a.columns(), a.numberOfFrames(), a.bitsAllocated(), n.objectKey(),
-          n.objectSize(), n.datasetOffset(), n.datasetSha256(), n.source().name(), cut(n.origin(), 128), now);
+          n.objectSize(), n.datasetOffset(), n.datasetSha256(), n.source().name(), cut(n.origin(), 128), now,
+          n.metadata());
       StoredInstance row = findInstance(c, n.tenantId(), a.sopInstanceUid()).orElseThrow();
       if (!instance.inserted()) return new InsertResult.Existing(row);
       touchStudy(c, studyPk, now);
+      summarize(c, studyPk, series, a.modality());
       return new InsertResult.Inserted(row);
     });
+  }
+
+  /** Keeps the per-study and per-series counts QIDO reports (computed attributes, PS3.18 §10.6.3.3). */
+  private static void summarize(Connection c, long studyPk, Found series, String modality) throws SQLException {
+    update(c, "UPDATE series SET num_instances = num_instances + 1 WHERE pk = ?", series.pk());
+    update(c, "UPDATE studies SET num_instances = num_instances + 1, num_series = num_series + ? WHERE pk = ?",
+        series.inserted() ? 1 : 0, studyPk);
+    if (!series.inserted() || modality == null || modality.isBlank()) return;
+    String current;
+    try (PreparedStatement ps = prepare(c, "SELECT modalities FROM studies WHERE pk = ?", studyPk);
+         ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      current = rs.getString(1);
+    }
+    java.util.TreeSet<String> all = new java.util.TreeSet<>(java.util.Arrays.asList(current.split("\\\\")));
+    all.remove("");
+    if (all.add(modality.trim())) {
+      update(c, "UPDATE studies SET modalities = ? WHERE pk = ?", cut(String.join("\\", all), 160), studyPk);
+    }
   }
 
   /** A new instance re-arms the study's stability (study.stable fires again later). */
@@ -116,9 +138,10 @@ public final class SqlIndex implements Index {
     String issuer = cut(a.issuerOfPatientId(), 64);
     return findOrInsert(c, "SELECT pk FROM patients WHERE tenant_id = ? AND patient_id = ? AND issuer = ?",
         new Object[] {tenant, patientId, issuer},
-        "INSERT INTO patients (tenant_id, patient_id, issuer, patient_name, birth_date, sex, created_at) "
-            + "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        tenant, patientId, issuer, cut(a.patientName(), 324), cut(a.patientBirthDate(), 8), cut(a.patientSex(), 16), now)
+        "INSERT INTO patients (tenant_id, patient_id, issuer, patient_name, patient_name_fuzzy, birth_date, sex, "
+            + "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        tenant, patientId, issuer, cut(a.patientName(), 324), cut(PersonNames.fold(a.patientName()), 324),
+        cut(a.patientBirthDate(), 8), cut(a.patientSex(), 16), now)
         .pk();
   }
 
@@ -134,14 +157,14 @@ public final class SqlIndex implements Index {
         cut(a.referringPhysicianName(), 324), now, now).pk();
   }
 
-  private static long series(Connection c, long studyPk, InstanceAttributes a, Timestamp now) throws SQLException {
+  private static Found series(Connection c, long studyPk, InstanceAttributes a, Timestamp now) throws SQLException {
     return findOrInsert(c, "SELECT pk FROM series WHERE study_pk = ? AND series_uid = ?",
         new Object[] {studyPk, a.seriesInstanceUid()},
         "INSERT INTO series (study_pk, series_uid, modality, series_number, series_description, body_part, "
             + "series_date, series_time, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         studyPk, a.seriesInstanceUid(), cut(a.modality(), 16), cut(a.seriesNumber(), 12),
         cut(a.seriesDescription(), 64), cut(a.bodyPartExamined(), 16), cut(a.seriesDate(), 8),
-        cut(a.seriesTime(), 16), now).pk();
+        cut(a.seriesTime(), 16), now);
   }
 
   /** A row's key, and whether this transaction inserted it. */
@@ -201,7 +224,7 @@ public final class SqlIndex implements Index {
       Timestamp now = Timestamp.from(Instant.now());
       long patientPk = patient(c, n.tenantId(), a, now);
       long studyPk = study(c, n.tenantId(), patientPk, a, now);
-      long seriesPk = series(c, studyPk, a, now);
+      long seriesPk = series(c, studyPk, a, now).pk();
       int updated = update(c, "UPDATE instances SET series_pk = ?, sop_class_uid = ?, instance_number = ?, "
           + "transfer_syntax_uid = ?, pixel_rows = ?, pixel_columns = ?, number_of_frames = ?, bits_allocated = ?, "
           + "object_key = ?, object_size = ?, dataset_offset = ?, dataset_sha256 = ?, source = ?, origin = ?, "
@@ -288,5 +311,75 @@ public final class SqlIndex implements Index {
       if (s != null) claimed.add(s);
     }
     return claimed;
+  }
+
+  /** WHERE clause and parameters selecting a study/series/instance within a scope. */
+  private static Object[] scoped(StringBuilder where, Scope scope, String study, String series, String sop) {
+    List<Object> args = new ArrayList<>(List.of(scope.bind()));
+    where.append(" WHERE ").append(Scope.STUDY_CONDITION).append(" AND st.study_uid = ?");
+    args.add(study);
+    if (series != null) {
+      where.append(" AND se.series_uid = ?");
+      args.add(series);
+    }
+    if (sop != null) {
+      where.append(" AND i.sop_instance_uid = ?");
+      args.add(sop);
+    }
+    where.append(" ORDER BY se.pk, i.pk");
+    return args.toArray();
+  }
+
+  @Override
+  public List<StoredInstance> instances(Scope scope, String studyUid, String seriesUid, String sopInstanceUid)
+      throws IndexUnavailableException {
+    return read("scoped instances", c -> {
+      StringBuilder sql = new StringBuilder("SELECT " + INSTANCE_COLUMNS);
+      Object[] args = scoped(sql, scope, studyUid, seriesUid, sopInstanceUid);
+      List<StoredInstance> out = new ArrayList<>();
+      try (PreparedStatement ps = prepare(c, sql.toString(), args); ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) out.add(instanceRow(rs));
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public List<byte[]> metadata(Scope scope, String studyUid, String seriesUid, String sopInstanceUid)
+      throws IndexUnavailableException {
+    return read("metadata", c -> {
+      StringBuilder sql = new StringBuilder("SELECT i.metadata FROM instances i JOIN series se ON se.pk = i.series_pk "
+          + "JOIN studies st ON st.pk = se.study_pk");
+      Object[] args = scoped(sql, scope, studyUid, seriesUid, sopInstanceUid);
+      List<byte[]> out = new ArrayList<>();
+      try (PreparedStatement ps = prepare(c, sql.toString(), args); ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) out.add(rs.getBytes(1));
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public void audit(List<AuditEvent> events) throws IndexUnavailableException {
+    read("audit", c -> {
+      SqlAccess.audit(c, events);
+      return null;
+    });
+  }
+
+  @Override
+  public List<AuditEvent> auditOfStudy(String studyUid) throws IndexUnavailableException {
+    return read("audit list", c -> SqlAccess.auditOfStudy(c, studyUid));
+  }
+
+  @Override
+  public Optional<Share> share(String tenantId, String studyUid, String grantee, String grantedBy, Instant expiresAt)
+      throws IndexUnavailableException {
+    return read("share", c -> SqlAccess.share(c, tenantId, studyUid, grantee, grantedBy, expiresAt));
+  }
+
+  @Override
+  public boolean revokeShare(String tenantId, long shareId) throws IndexUnavailableException {
+    return read("share revocation", c -> SqlAccess.revokeShare(c, tenantId, shareId));
   }
 }

@@ -5,6 +5,7 @@ import imago.core.dicom.DicomStatus;
 import imago.core.dicom.InstanceAttributes;
 import imago.core.dicom.MalformedDicomException;
 import imago.core.dicom.Part10;
+import imago.core.dicom.json.AttributeListJson;
 import imago.core.dicom.Uids;
 import imago.storage.StorageConfig.DuplicatePolicy;
 import imago.storage.index.Index;
@@ -50,7 +51,7 @@ public final class Ingest {
 
   /** A parsed, validated object ready to upload. */
   private record Checked(InstanceAttributes attributes, String transferSyntaxUid, int datasetOffset,
-      String datasetSha256, byte[] fileMeta, long objectSize) {}
+      String datasetSha256, byte[] fileMeta, long objectSize, byte[] metadata) {}
 
   public IngestOutcome store(IngestRequest request) {
     Checked checked;
@@ -73,7 +74,8 @@ public final class Ingest {
       String key = objectKey(request.tenant().id(), a, checked.datasetSha256());
       upload(request, checked, key);
       NewInstance row = new NewInstance(request.tenant().id(), a, checked.transferSyntaxUid(), key,
-          checked.objectSize(), checked.datasetOffset(), checked.datasetSha256(), request.source(), request.origin());
+          checked.objectSize(), checked.datasetOffset(), checked.datasetSha256(), request.source(), request.origin(),
+          checked.metadata());
       InsertResult result;
       try {
         result = existing.isPresent() ? new InsertResult.Inserted(index.replace(existing.get(), row)) : index.insert(row);
@@ -159,7 +161,8 @@ public final class Ingest {
     }
     ByteBuffer dataset = all.duplicate().position(offset);
     DatasetWalker.validate(dataset, ts);
-    InstanceAttributes a = InstanceAttributes.read(dataset, ts);
+    com.pixelmed.dicom.AttributeList list = InstanceAttributes.parse(dataset, ts);
+    InstanceAttributes a = InstanceAttributes.from(list);
     a.requireIdentity();
     IngestRequest.Expectations x = r.expect();
     if (x.sopClassUid() != null && !x.sopClassUid().equals(a.sopClassUid())) {
@@ -187,7 +190,7 @@ public final class Ingest {
       offset = meta.length;
       size += meta.length;
     }
-    return new Checked(a, ts, offset, sha, meta, size);
+    return new Checked(a, ts, offset, sha, meta, size, gzip(AttributeListJson.toJson(list).toString()));
   }
 
   private void upload(IngestRequest r, Checked c, String key) throws IOException {
@@ -214,6 +217,14 @@ public final class Ingest {
     } catch (IOException e) {
       LOG.warn("event=ingest.cleanup.failed key={} reason=\"{}\" (the start-up orphan sweep removes it)", key, e.getMessage());
     }
+  }
+
+  private static byte[] gzip(String json) throws IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(json.length() / 4);
+    try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(out)) {
+      z.write(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return out.toByteArray();
   }
 
   static String sha256(ByteBuffer bytes) {

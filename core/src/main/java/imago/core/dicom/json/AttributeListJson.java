@@ -1,0 +1,71 @@
+package imago.core.dicom.json;
+
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.AttributeTag;
+import com.pixelmed.dicom.DicomException;
+import com.pixelmed.dicom.SequenceAttribute;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A PixelMed data set as PS3.18 Annex F DICOM JSON, through Imago's own conformant writer.
+ * Pixel Data is left out (WADO-RS serves it as bulk data); other binary values are inline.
+ */
+public final class AttributeListJson {
+  private static final Set<String> BINARY = Set.of("OB", "OD", "OF", "OL", "OV", "OW", "UN");
+  private static final Set<String> FLOATS = Set.of("FL", "FD");
+  private static final Set<String> INTEGERS = Set.of("SL", "SS", "UL", "US", "SV", "UV");
+  private static final int PIXEL_DATA = 0x7FE00010;
+  private static final int FLOAT_PIXEL_DATA = 0x7FE00008;
+  private static final int DOUBLE_PIXEL_DATA = 0x7FE00009;
+
+  private AttributeListJson() {}
+
+  public static DicomJsonWriter toJson(AttributeList list) {
+    DicomJsonWriter out = DicomJson.dataset();
+    for (Object o : list.values()) {
+      Attribute a = (Attribute) o;
+      AttributeTag t = a.getTag();
+      int tag = (t.getGroup() << 16) | t.getElement();
+      if (tag == PIXEL_DATA || tag == FLOAT_PIXEL_DATA || tag == DOUBLE_PIXEL_DATA || t.getGroup() == 0x0002) continue;
+      try {
+        add(out, tag, a);
+      } catch (DicomException | IllegalArgumentException e) {
+        // a value PixelMed cannot decode is left out rather than failing the whole instance
+      }
+    }
+    return out;
+  }
+
+  private static void add(DicomJsonWriter out, int tag, Attribute a) throws DicomException {
+    String vr = a.getVRAsString();
+    if (a instanceof SequenceAttribute sq) {
+      List<DicomJsonWriter> items = new ArrayList<>();
+      for (int i = 0; i < sq.getNumberOfItems(); i++) items.add(toJson(sq.getItem(i).getAttributeList()));
+      out.sequence(tag, items);
+    } else if (a.getVL() == 0) {
+      out.empty(tag, vr);
+    } else if (BINARY.contains(vr)) {
+      out.inlineBinary(tag, vr, a.getByteValues());
+    } else if (FLOATS.contains(vr)) {
+      out.decimals(tag, vr, finite(a.getDoubleValues()));
+    } else if (INTEGERS.contains(vr)) {
+      out.integers(tag, vr, a.getLongValues());
+    } else if ("AT".equals(vr)) {
+      long[] values = a.getLongValues();
+      String[] hex = new String[values.length];
+      for (int i = 0; i < values.length; i++) hex[i] = String.format("%08X", values[i]);
+      out.string(tag, vr, hex);
+    } else {
+      out.string(tag, vr, a.getStringValues());
+    }
+  }
+
+  /** JSON has no NaN or infinity; such values become 0 rather than invalid JSON. */
+  private static double[] finite(double[] values) {
+    for (int i = 0; i < values.length; i++) if (!Double.isFinite(values[i])) values[i] = 0;
+    return values;
+  }
+}
