@@ -4,6 +4,7 @@ import imago.core.config.Config;
 import imago.core.tenant.Tenant;
 import imago.core.tenant.Tenants;
 import imago.node.NodeConfig;
+import imago.node.access.Access;
 import imago.node.dicomweb.StowRs;
 import imago.node.dimse.DimseServer;
 import imago.node.events.EventBusPublisher;
@@ -23,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,9 +73,11 @@ public final class Imago implements AutoCloseable {
       cleanSpool(spool);
       imago.dimse = new DimseServer(nodeConfig, tenants, ingest, spool, storageConfig.spoolThreshold());
       imago.dimse.start();
-      imago.stow = new StowRs(vertx, nodeConfig, tenants, imago.auth, ingest, spool, storageConfig.spoolThreshold(),
+      imago.stow = new StowRs(vertx, nodeConfig, tenants, ingest, spool, storageConfig.spoolThreshold(),
           Math.max(4, Runtime.getRuntime().availableProcessors() * 2));
-      imago.http = new HttpNode(vertx, nodeConfig, storage.store(), storage.index(), imago.stow).start().await();
+      Access access = new Access(imago.auth, storage.index());
+      imago.http = new HttpNode(vertx, nodeConfig, storage.store(), storage.index(), access, List.of(imago.stow),
+          List.of()).start().await();
       imago.stabilizer = new StudyStabilizer(vertx, storage.index(), nodeConfig.stableQuietPeriod()).start();
       imago.writeRunFile();
       LOG.info("event=imago.ready dicomPort={} httpPort={} ae={} data={}", imago.dimse.port(), imago.http.port(),

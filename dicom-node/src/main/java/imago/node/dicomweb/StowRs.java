@@ -4,7 +4,7 @@ import imago.core.multipart.MultipartRelatedParser;
 import imago.core.tenant.Tenant;
 import imago.core.tenant.Tenants;
 import imago.node.NodeConfig;
-import imago.node.http.BearerAuth;
+import imago.node.access.Access;
 import imago.node.http.Caller;
 import imago.node.http.Problem;
 import imago.storage.ingest.Ingest;
@@ -26,22 +26,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * thread (never the event loop), with back-pressure on the connection; each part is acknowledged
  * only once it is in S3 and indexed.
  */
-public final class StowRs {
+public final class StowRs implements DicomWebService {
   private final Vertx vertx;
   private final NodeConfig config;
   private final Tenants tenants;
-  private final BearerAuth auth;
   private final Ingest ingest;
   private final Path spoolDir;
   private final int spoolThreshold;
   private final ExecutorService workers;
 
-  public StowRs(Vertx vertx, NodeConfig config, Tenants tenants, BearerAuth auth, Ingest ingest, Path spoolDir,
+  public StowRs(Vertx vertx, NodeConfig config, Tenants tenants, Ingest ingest, Path spoolDir,
       int spoolThreshold, int threads) {
     this.vertx = vertx;
     this.config = config;
     this.tenants = tenants;
-    this.auth = auth;
     this.ingest = ingest;
     this.spoolDir = spoolDir;
     this.spoolThreshold = spoolThreshold;
@@ -53,19 +51,10 @@ public final class StowRs {
     });
   }
 
-  public Router router() {
-    Router router = Router.router(vertx);
-    router.post("/studies").handler(ctx -> store(ctx, null));
-    router.post("/studies/:study").handler(ctx -> store(ctx, ctx.pathParam("study")));
-    return router;
-  }
-
-  private void store(RoutingContext ctx, String studyUid) {
-    HttpServerRequest request = ctx.request();
-    request.pause();
-    auth.authenticate(request.getHeader("Authorization"))
-        .onSuccess(caller -> begin(ctx, caller, studyUid))
-        .onFailure(ctx::fail);
+  @Override
+  public void mount(Router dicomweb) {
+    dicomweb.post("/studies").handler(ctx -> begin(ctx, Access.caller(ctx), null));
+    dicomweb.post("/studies/:study").handler(ctx -> begin(ctx, Access.caller(ctx), ctx.pathParam("study")));
   }
 
   private void begin(RoutingContext ctx, Caller caller, String studyUid) {

@@ -1,7 +1,9 @@
 package imago.node.http;
 
 import imago.node.NodeConfig;
-import imago.node.dicomweb.StowRs;
+import imago.node.access.Access;
+import imago.node.dicomweb.DicomWebService;
+import java.util.List;
 import imago.storage.index.Index;
 import imago.storage.object.ObjectStore;
 import io.vertx.core.Future;
@@ -22,22 +24,34 @@ public final class HttpNode implements AutoCloseable {
   private final NodeConfig config;
   private final ObjectStore store;
   private final Index index;
-  private final StowRs stow;
+  private final Access access;
+  private final List<DicomWebService> dicomWeb;
+  private final List<Mount> mounts;
   private HttpServer server;
 
-  public HttpNode(Vertx vertx, NodeConfig config, ObjectStore store, Index index, StowRs stow) {
+  /** A router of its own at a path (the viewer at /viewer, the admin API at /admin...). */
+  public record Mount(String path, Router router) {}
+
+  public HttpNode(Vertx vertx, NodeConfig config, ObjectStore store, Index index, Access access,
+      List<DicomWebService> dicomWeb, List<Mount> mounts) {
     this.vertx = vertx;
     this.config = config;
     this.store = store;
     this.index = index;
-    this.stow = stow;
+    this.access = access;
+    this.dicomWeb = dicomWeb;
+    this.mounts = mounts;
   }
 
   public Future<HttpNode> start() {
     Router router = Router.router(vertx);
     router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "up")));
     router.get("/ready").handler(this::ready);
-    router.route("/dicomweb/*").subRouter(stow.router());
+    Router dicomweb = Router.router(vertx);
+    dicomweb.route().handler(access.authenticate());
+    dicomWeb.forEach(service -> service.mount(dicomweb));
+    router.route("/dicomweb/*").subRouter(dicomweb);
+    for (Mount m : mounts) router.route(m.path() + "/*").subRouter(m.router());
     router.route().last().handler(ctx -> Problem.of(404, "not-found", "No such resource", ctx.request().path())
         .send(ctx.response()));
     router.route().failureHandler(this::failure);

@@ -1,0 +1,90 @@
+package imago.node.access;
+
+import imago.node.http.BearerAuth;
+import imago.node.http.Caller;
+import imago.storage.index.AuditEvent;
+import imago.storage.index.Index;
+import imago.storage.index.IndexUnavailableException;
+import imago.storage.index.Scope;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Who the caller is, what they may see, and the record that they saw it. Every DICOMweb route
+ * runs behind {@link #authenticate()}; every study/series/instance answered is written to the
+ * audit with {@link #record} before the answer leaves (Garante 2015: patients may learn who
+ * accessed their data).
+ */
+public final class Access {
+  private static final String CALLER = "imago.caller";
+
+  /** How data left Imago, as the audit names it. */
+  public enum Via { QIDO_RS, WADO_RS, WADO_URI, STOW_RS, C_FIND, C_MOVE, C_GET, VIEWER, ADMIN }
+
+  /** One study/series/instance that was answered. Null UIDs stand for "the whole level above". */
+  public record Item(String studyUid, String seriesUid, String sopInstanceUid) {}
+
+  private final BearerAuth auth;
+  private final Index index;
+
+  public Access(BearerAuth auth, Index index) {
+    this.auth = auth;
+    this.index = index;
+  }
+
+  /**
+   * Puts the caller into the routing context, from {@code Authorization: Bearer} or, for clients
+   * that cannot set headers (WADO-URI viewers), the {@code access_token} query parameter (RFC 6750 §2.3).
+   */
+  public Handler<RoutingContext> authenticate() {
+    return ctx -> {
+      String header = ctx.request().getHeader("Authorization");
+      String token = ctx.request().getParam("access_token");
+      if (header == null && token != null) header = "Bearer " + token;
+      // A body (STOW-RS) stays paused until its handler is ready to read it.
+      boolean body = ctx.request().method() == io.vertx.core.http.HttpMethod.POST
+          || ctx.request().method() == io.vertx.core.http.HttpMethod.PUT;
+      ctx.request().pause();
+      auth.authenticate(header).onSuccess(caller -> {
+        ctx.put(CALLER, caller);
+        if (!body) ctx.request().resume();
+        ctx.next();
+      }).onFailure(e -> {
+        ctx.request().resume();
+        ctx.fail(e);
+      });
+    };
+  }
+
+  public static Caller caller(RoutingContext ctx) {
+    Caller caller = ctx.get(CALLER);
+    if (caller == null) throw new IllegalStateException("route not behind Access.authenticate()");
+    return caller;
+  }
+
+  /** Invariant 3: the caller's own tenant, plus studies shared with the caller. */
+  public static Scope scope(Caller caller) {
+    return new Scope(caller.tenantId(), caller.subject());
+  }
+
+  /** Writes one audit row per item (blocking: call off the event loop). */
+  public void record(Caller caller, String action, Via via, String remote, List<Item> items)
+      throws IndexUnavailableException {
+    Instant now = Instant.now();
+    List<AuditEvent> events = new ArrayList<>(items.size());
+    for (Item i : items) {
+      events.add(new AuditEvent(now, caller.subject(), caller.tenantId(), caller.role().name().toLowerCase(), action,
+          i.studyUid(), i.seriesUid(), i.sopInstanceUid(), via.name(), remote));
+    }
+    index.audit(events);
+  }
+
+  /** The same for a DIMSE peer, known by its calling AE title within its tenant. */
+  public void recordDimse(String tenantId, String callingAe, String action, Via via, String remote, List<Item> items)
+      throws IndexUnavailableException {
+    record(new Caller("ae:" + callingAe, tenantId, Caller.Role.HOSPITAL), action, via, remote, items);
+  }
+}
