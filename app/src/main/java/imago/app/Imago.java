@@ -5,6 +5,7 @@ import imago.core.tenant.Tenant;
 import imago.core.tenant.Tenants;
 import imago.node.NodeConfig;
 import imago.node.access.Access;
+import imago.node.admin.AdminRouter;
 import imago.node.dicomweb.StowRs;
 import imago.node.dimse.DimseServer;
 import imago.node.events.EventBusPublisher;
@@ -76,8 +77,9 @@ public final class Imago implements AutoCloseable {
       imago.stow = new StowRs(vertx, nodeConfig, tenants, ingest, spool, storageConfig.spoolThreshold(),
           Math.max(4, Runtime.getRuntime().availableProcessors() * 2));
       Access access = new Access(imago.auth, storage.index());
+      List<HttpNode.Mount> mounts = List.of(new HttpNode.Mount("/admin", new AdminRouter(vertx, storage.index(), access).router()));
       imago.http = new HttpNode(vertx, nodeConfig, storage.store(), storage.index(), access, List.of(imago.stow),
-          List.of()).start().await();
+          mounts).start().await();
       imago.stabilizer = new StudyStabilizer(vertx, storage.index(), nodeConfig.stableQuietPeriod()).start();
       imago.writeRunFile();
       LOG.info("event=imago.ready dicomPort={} httpPort={} ae={} data={}", imago.dimse.port(), imago.http.port(),

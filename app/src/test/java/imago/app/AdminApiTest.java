@@ -1,0 +1,106 @@
+package imago.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import imago.core.synthetic.SyntheticCt;
+import imago.node.access.Access;
+import imago.node.http.Caller;
+import imago.storage.index.Scope;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** /admin/shares and /admin/audit: the owning hospital shares a study and sees who accessed it. */
+class AdminApiTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir static Path tmp;
+  static TestImago node;
+  static SyntheticCt.Spec spec = SyntheticCt.Spec.of(1, 1, 2).withSize(32, 32).withSeed(600);
+  static String study;
+
+  @BeforeAll
+  static void start() throws Exception {
+    node = TestImago.start(tmp.resolve("data"));
+    study = SyntheticCt.studyInstanceUid(spec, 1);
+    HttpResponse<String> r = node.stow(node.token("demo", Caller.Role.HOSPITAL), null,
+        List.of(SyntheticCt.instance(spec, 1, 1, 1), SyntheticCt.instance(spec, 1, 1, 2)));
+    assertEquals(200, r.statusCode(), r.body());
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  private HttpResponse<String> call(String method, String path, String token, String body) throws Exception {
+    HttpRequest.Builder rq = HttpRequest.newBuilder(URI.create(node.baseUrl() + path))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+        .header("Content-Type", "application/json");
+    if (token != null) rq.header("Authorization", "Bearer " + token);
+    return node.send(rq.build());
+  }
+
+  @Test
+  void aShareMakesTheStudyVisibleToTheGranteeUntilRevoked() throws Exception {
+    Scope grantee = new Scope("other", "dr.bianchi@other");
+    assertTrue(node.imago.index().instances(grantee, study, null, null).isEmpty(), "not shared yet");
+    HttpResponse<String> created = call("POST", "/admin/shares", node.token("demo", Caller.Role.HOSPITAL),
+        "{\"studyUID\": \"" + study + "\", \"grantee\": \"dr.bianchi@other\", \"ttl\": \"P7D\"}");
+    assertEquals(201, created.statusCode(), created.body());
+    JsonNode share = JSON.readTree(created.body());
+    assertEquals(study, share.get("studyUID").asText());
+    assertTrue(Instant.parse(share.get("expiresAt").asText()).isAfter(Instant.now().plusSeconds(6 * 86400)));
+    assertEquals(2, node.imago.index().instances(grantee, study, null, null).size());
+    assertTrue(node.imago.index().instances(new Scope("other", "someone.else"), study, null, null).isEmpty());
+
+    HttpResponse<String> revoked = call("DELETE", "/admin/shares/" + share.get("id").asLong(), node.token("demo", Caller.Role.ADMIN), null);
+    assertEquals(204, revoked.statusCode(), revoked.body());
+    assertTrue(node.imago.index().instances(grantee, study, null, null).isEmpty(), "revoked at once");
+  }
+
+  @Test
+  void onlyTheOwningHospitalMayShareOrReadTheAudit() throws Exception {
+    String body = "{\"studyUID\": \"" + study + "\", \"grantee\": \"x\"}";
+    assertEquals(401, call("POST", "/admin/shares", null, body).statusCode());
+    assertEquals(403, call("POST", "/admin/shares", node.token("demo", Caller.Role.RADIOLOGIST), body).statusCode());
+    HttpResponse<String> otherTenant = call("POST", "/admin/shares", node.token("other", Caller.Role.HOSPITAL), body);
+    assertEquals(404, otherTenant.statusCode(), "another tenant's study is not found, not forbidden");
+    assertEquals("application/problem+json", otherTenant.headers().firstValue("Content-Type").orElse(""));
+    assertEquals(404, call("GET", "/admin/audit?studyUID=" + study, node.token("other", Caller.Role.ADMIN), null).statusCode());
+    assertEquals(400, call("POST", "/admin/shares", node.token("demo", Caller.Role.HOSPITAL),
+        "{\"studyUID\": \"" + study + "\", \"grantee\": \"x\", \"ttl\": \"P900D\"}").statusCode(), "at most a year");
+    assertEquals(400, call("GET", "/admin/audit", node.token("demo", Caller.Role.ADMIN), null).statusCode());
+  }
+
+  @Test
+  void theAuditListsEveryRecordedAccessToTheStudy() throws Exception {
+    Access access = new Access(node.imago.auth(), node.imago.index());
+    access.record(new Caller("dr.rossi", "demo", Caller.Role.RADIOLOGIST), "retrieve", Access.Via.WADO_RS, "10.1.2.3",
+        List.of(new Access.Item(study, null, null)));
+    HttpResponse<String> r = call("GET", "/admin/audit?studyUID=" + study, node.token("demo", Caller.Role.ADMIN), null);
+    assertEquals(200, r.statusCode(), r.body());
+    JsonNode rows = JSON.readTree(r.body());
+    boolean found = false;
+    for (JsonNode row : rows) {
+      if ("dr.rossi".equals(row.get("subject").asText())) {
+        found = true;
+        assertEquals("WADO_RS", row.get("via").asText());
+        assertEquals("radiologist", row.get("role").asText());
+        assertEquals("10.1.2.3", row.get("remote").asText());
+      }
+    }
+    assertTrue(found, r.body());
+    assertFalse(r.body().contains("Rossi^"), "no patient data in the audit listing");
+  }
+}
