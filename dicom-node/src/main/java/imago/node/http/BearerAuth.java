@@ -20,9 +20,13 @@ public final class BearerAuth {
 
   public BearerAuth(Vertx vertx, AuthConfig config) {
     this.issuer = config.issuer();
-    this.jwt = JWTAuth.create(vertx, new JWTAuthOptions()
+    JWTAuthOptions options = new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(config.jwtSecret()))
-        .setJWTOptions(new JWTOptions().setIssuer(config.issuer())));
+        .setJWTOptions(new JWTOptions().setIssuer(config.issuer()));
+    if (config.rs256PublicKey() != null && !config.rs256PublicKey().isBlank()) {
+      options.addPubSecKey(new PubSecKeyOptions().setAlgorithm("RS256").setBuffer(config.rs256PublicKey()));
+    }
+    this.jwt = JWTAuth.create(vertx, options);
   }
 
   /** Mints a token (the {@code imago token} command, demos, tests). */

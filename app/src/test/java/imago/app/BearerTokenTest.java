@@ -1,0 +1,53 @@
+package imago.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import imago.core.synthetic.SyntheticCt;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Signature;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Tokens of a regional identity provider (RS256, its public key in config) are accepted; forged ones not. */
+class BearerTokenTest {
+  @TempDir Path tmp;
+
+  @Test
+  void rs256TokensFromTheConfiguredProviderAreAcceptedAndOthersRefused() throws Exception {
+    KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
+    gen.initialize(2048);
+    KeyPair idp = gen.generateKeyPair();
+    KeyPair forger = gen.generateKeyPair();
+    String pem = "-----BEGIN PUBLIC KEY-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(idp.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n";
+    try (TestImago node = TestImago.start(tmp.resolve("data"), Map.of("auth.rs256PublicKey", pem))) {
+      List<byte[]> part = List.of(SyntheticCt.instance(SyntheticCt.Spec.of(1, 1, 1).withSize(32, 32).withSeed(3), 1, 1, 1));
+      long exp = Instant.now().plusSeconds(600).getEpochSecond();
+      String claims = "{\"iss\":\"imago\",\"sub\":\"pacs@demo\",\"tenant\":\"demo\",\"role\":\"hospital\",\"exp\":" + exp + "}";
+      assertEquals(200, node.stow(rs256(claims, idp), null, part).statusCode());
+      assertEquals(401, node.stow(rs256(claims, forger), null, part).statusCode(), "signed by another key");
+      String expired = claims.replace(Long.toString(exp), Long.toString(Instant.now().minusSeconds(600).getEpochSecond()));
+      assertEquals(401, node.stow(rs256(expired, idp), null, part).statusCode(), "expired");
+      String otherIssuer = claims.replace("\"iss\":\"imago\"", "\"iss\":\"someone-else\"");
+      assertNotEquals(200, node.stow(rs256(otherIssuer, idp), null, part).statusCode(), "wrong issuer");
+    }
+  }
+
+  private static String rs256(String claims, KeyPair key) throws Exception {
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String signingInput = b64.encodeToString("{\"alg\":\"RS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8)) + "."
+        + b64.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
+    Signature s = Signature.getInstance("SHA256withRSA");
+    s.initSign(key.getPrivate());
+    s.update(signingInput.getBytes(StandardCharsets.US_ASCII));
+    return signingInput + "." + b64.encodeToString(s.sign());
+  }
+}
