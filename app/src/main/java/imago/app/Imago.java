@@ -6,8 +6,16 @@ import imago.core.tenant.Tenants;
 import imago.node.NodeConfig;
 import imago.node.access.Access;
 import imago.node.admin.AdminRouter;
+import imago.node.viewer.ViewerRouter;
 import imago.node.dicomweb.StowRs;
+import imago.node.dicomweb.qido.QidoRs;
+import imago.node.dicomweb.wado.WadoRetrieve;
+import imago.node.dicomweb.wado.WadoRs;
+import imago.node.dicomweb.wado.WadoUri;
 import imago.node.dimse.DimseServer;
+import imago.node.dimse.FindScp;
+import imago.node.dimse.GetScp;
+import imago.node.dimse.MoveScp;
 import imago.node.events.EventBusPublisher;
 import imago.node.events.StudyStabilizer;
 import imago.node.http.AuthConfig;
@@ -44,6 +52,7 @@ public final class Imago implements AutoCloseable {
   private DimseServer dimse;
   private HttpNode http;
   private StowRs stow;
+  private WadoRetrieve wado;
   private StudyStabilizer stabilizer;
 
   private Imago(Path dataDir, StorageRuntime storage, Vertx vertx, BearerAuth auth, Tenants tenants) {
@@ -72,13 +81,21 @@ public final class Imago implements AutoCloseable {
       Ingest ingest = new Ingest(storage.store(), storage.index(), storageConfig.duplicatePolicy(), new EventBusPublisher(vertx));
       Path spool = data.resolve("spool");
       cleanSpool(spool);
-      imago.dimse = new DimseServer(nodeConfig, tenants, ingest, spool, storageConfig.spoolThreshold());
+      Access access = new Access(imago.auth, storage.index());
+      imago.dimse = new DimseServer(nodeConfig, tenants, ingest, spool, storageConfig.spoolThreshold())
+          .withFind(new FindScp(storage.index(), access, nodeConfig.aeTitle(), FindScp.DEFAULT_MAX_MATCHES))
+          .withRetrieve(new MoveScp(storage.index(), storage.store(), access, nodeConfig),
+              new GetScp(storage.index(), storage.store(), access));
       imago.dimse.start();
       imago.stow = new StowRs(vertx, nodeConfig, tenants, ingest, spool, storageConfig.spoolThreshold(),
           Math.max(4, Runtime.getRuntime().availableProcessors() * 2));
-      Access access = new Access(imago.auth, storage.index());
-      List<HttpNode.Mount> mounts = List.of(new HttpNode.Mount("/admin", new AdminRouter(vertx, storage.index(), access).router()));
-      imago.http = new HttpNode(vertx, nodeConfig, storage.store(), storage.index(), access, List.of(imago.stow),
+      imago.wado = new WadoRetrieve(vertx, storage.index(), storage.store(), 16);
+      List<HttpNode.Mount> mounts = List.of(new HttpNode.Mount("/admin", new AdminRouter(vertx, storage.index(), access).router()),
+          new HttpNode.Mount("/wado", new WadoUri(vertx, imago.wado, access).router()),
+          new HttpNode.Mount("/viewer", new ViewerRouter(vertx, ViewerRouter.defaultDist(), nodeConfig.publicUrl()).router()));
+      imago.http = new HttpNode(vertx, nodeConfig, storage.store(), storage.index(), access,
+          List.of(imago.stow, new QidoRs(vertx, nodeConfig, storage.index(), access, QidoRs.DEFAULT_MAX_RESULTS),
+              new WadoRs(imago.wado, access, nodeConfig)),
           mounts).start().await();
       imago.stabilizer = new StudyStabilizer(vertx, storage.index(), nodeConfig.stableQuietPeriod()).start();
       imago.writeRunFile();
@@ -159,6 +176,7 @@ public final class Imago implements AutoCloseable {
     if (dimse != null) dimse.close();
     if (http != null) http.close();
     if (stow != null) stow.close();
+    if (wado != null) wado.close();
     vertx.close().await();
     storage.close();
     try {

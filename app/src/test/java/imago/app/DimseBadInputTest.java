@@ -30,7 +30,7 @@ class DimseBadInputTest {
   private static final List<Context> CONTEXTS = List.of(
       new Context(1, CT, Uids.EXPLICIT_VR_LITTLE_ENDIAN),
       new Context(3, Uids.VERIFICATION, Uids.IMPLICIT_VR_LITTLE_ENDIAN),
-      new Context(5, "1.2.840.10008.5.1.4.1.2.2.1", Uids.IMPLICIT_VR_LITTLE_ENDIAN)); // study root C-FIND
+      new Context(5, "1.2.840.10008.5.1.4.31", Uids.IMPLICIT_VR_LITTLE_ENDIAN)); // Modality Worklist C-FIND
 
   @TempDir static Path tmp;
   static TestImago node;
@@ -69,7 +69,7 @@ class DimseBadInputTest {
     try (RawDicomClient c = associate()) {
       assertTrue(c.accepted(1));
       assertTrue(c.accepted(3));
-      assertTrue(!c.accepted(5), "C-FIND is not offered by this node yet");
+      assertTrue(!c.accepted(5), "Modality Worklist is not offered by this node");
       assertEquals(DicomStatus.SUCCESS, c.echo(3).status());
       assertEquals(6, c.release());
     }

@@ -1,11 +1,27 @@
 package imago.node;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /** The {@code node} section of the configuration (see imago-defaults.yaml for every key). */
 public record NodeConfig(String aeTitle, String bindAddress, int dicomPort, int httpPort, String publicUrl,
     int maxAssociations, int maxPduLength, Duration socketTimeout, long maxStowRequestSize,
-    Duration stableQuietPeriod) {
+    Duration stableQuietPeriod, List<MoveDestination> moveDestinations) {
+
+  /** A C-MOVE destination (PS3.4 C.4.2): the AE title a C-MOVE-RQ names, and where that AE listens. */
+  public record MoveDestination(String aeTitle, String host, int port) {}
+
+  public NodeConfig {
+    moveDestinations = moveDestinations == null ? List.of() : List.copyOf(moveDestinations);
+  }
+
+  public NodeConfig(String aeTitle, String bindAddress, int dicomPort, int httpPort, String publicUrl,
+      int maxAssociations, int maxPduLength, Duration socketTimeout, long maxStowRequestSize,
+      Duration stableQuietPeriod) {
+    this(aeTitle, bindAddress, dicomPort, httpPort, publicUrl, maxAssociations, maxPduLength, socketTimeout,
+        maxStowRequestSize, stableQuietPeriod, List.of());
+  }
 
   /** Base URL for RetrieveURLs in DICOMweb responses. */
   public String baseUrl() {
@@ -14,6 +30,12 @@ public record NodeConfig(String aeTitle, String bindAddress, int dicomPort, int 
 
   public NodeConfig withPorts(int dicom, int http) {
     return new NodeConfig(aeTitle, bindAddress, dicom, http, publicUrl, maxAssociations, maxPduLength, socketTimeout,
-        maxStowRequestSize, stableQuietPeriod);
+        maxStowRequestSize, stableQuietPeriod, moveDestinations);
+  }
+
+  /** The configured destination with this AE title (compared without surrounding spaces, PS3.8). */
+  public Optional<MoveDestination> moveDestination(String aeTitle) {
+    if (aeTitle == null) return Optional.empty();
+    return moveDestinations.stream().filter(d -> d.aeTitle().trim().equals(aeTitle.trim())).findFirst();
   }
 }

@@ -185,6 +185,100 @@ public final class Dcmtk {
     }
   }
 
+  /** What findscu saw: the tool's result and each C-FIND response identifier, in order. */
+  public record FindResult(Result result, List<AttributeList> responses) {}
+
+  /**
+   * findscu with {@code model} ({@code "-P"} patient root, {@code "-S"} study root) and keys as
+   * findscu takes them ({@code "QueryRetrieveLevel=STUDY"}, {@code "PatientName=Rossi*"},
+   * {@code "0020,000D"} for a return key); the responses are extracted ({@code -X}) into a
+   * temporary folder, read back and the folder removed.
+   */
+  public static FindResult findscu(String host, int port, String callingAe, String calledAe, String model,
+                                   String... keys) {
+    Path dir = null;
+    try {
+      dir = Files.createTempDirectory("findscu");
+      List<String> command = new ArrayList<>(List.of("findscu", "-v", model, "-aet", callingAe, "-aec", calledAe,
+          "-X", "-od", dir.toString()));
+      for (String k : keys) command.addAll(List.of("-k", k));
+      command.addAll(List.of(host, Integer.toString(port)));
+      Result result = run(command, TOOL_TIMEOUT);
+      List<AttributeList> responses = new ArrayList<>();
+      try (var files = Files.list(dir)) {
+        for (Path f : files.sorted().toList()) {
+          AttributeList list = new AttributeList();
+          list.read(f.toString());
+          responses.add(list);
+        }
+      }
+      return new FindResult(result, responses);
+    } catch (IOException e) {
+      throw new UncheckedIOException("findscu failed (is dcmtk installed?)", e);
+    } catch (DicomException e) {
+      throw new IllegalStateException("findscu wrote a response PixelMed cannot read", e);
+    } finally {
+      if (dir != null) {
+        try (var files = Files.list(dir)) {
+          files.forEach(Dcmtk::deleteQuietly);
+        } catch (IOException ignored) {
+          // a temp folder left behind is harmless
+        }
+        deleteQuietly(dir);
+      }
+    }
+  }
+
+  /**
+   * movescu ({@code -v}) with {@code model} ({@code "-S"} study root, {@code "-P"} patient root)
+   * asking {@code calledAe} to move what {@code keys} name ({@code "QueryRetrieveLevel=STUDY"},
+   * {@code "StudyInstanceUID=..."}) to {@code destinationAe}; movescu itself receives nothing.
+   * {@link #retrieveFinalStatus} reads the final response from the output.
+   */
+  public static Result movescu(String host, int port, String callingAe, String calledAe, String destinationAe,
+                               String model, String... keys) {
+    List<String> command = new ArrayList<>(List.of("movescu", "-v", model, "-aet", callingAe, "-aec", calledAe,
+        "-aem", destinationAe));
+    for (String k : keys) command.addAll(List.of("-k", k));
+    command.addAll(List.of(host, Integer.toString(port)));
+    return run(command, STORE_TIMEOUT);
+  }
+
+  /**
+   * getscu ({@code -v}) with {@code model} and {@code keys} as for {@link #movescu}: the instances
+   * come back on the same association (getscu proposes the storage SOP classes with the SCP role)
+   * and are written into {@code outputDir}, named by modality and SOP Instance UID.
+   */
+  public static Result getscu(String host, int port, String callingAe, String calledAe, Path outputDir, String model,
+                              String... keys) {
+    try {
+      Files.createDirectories(outputDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    List<String> command = new ArrayList<>(List.of("getscu", "-v", model, "-aet", callingAe, "-aec", calledAe,
+        "-od", outputDir.toString()));
+    for (String k : keys) command.addAll(List.of("-k", k));
+    command.addAll(List.of(host, Integer.toString(port)));
+    return run(command, STORE_TIMEOUT);
+  }
+
+  // movescu: "I: Received Final Move Response (Success)"; getscu has no "Final": its last
+  // "I: Received C-GET Response (Success)" is the final one
+  private static final Pattern FINAL_RESPONSE =
+      Pattern.compile("I: Received (?:Final Move|C-GET) Response \\(([^)]*)\\)");
+
+  /**
+   * The status text of movescu's or getscu's final response ("Success", "Refused:
+   * MoveDestinationUnknown", "Refused: OutOfResourcesSubOperations"...), or null.
+   */
+  public static String retrieveFinalStatus(String output) {
+    Matcher m = FINAL_RESPONSE.matcher(output);
+    String last = null;
+    while (m.find()) last = m.group(1);
+    return last;
+  }
+
   public static Result dcmdump(Path file, String... extraArgs) {
     List<String> command = new ArrayList<>(List.of("dcmdump"));
     command.addAll(Arrays.asList(extraArgs));

@@ -8,10 +8,53 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A DIMSE command set (PS3.7 §9.3, §E): group 0000, always implicit VR little endian. Imago
- * encodes and decodes them itself so responses can carry Error Comment (0000,0902).
+ * encodes and decodes them itself so responses can carry Error Comment (0000,0902). The
+ * retrieve fields (C-MOVE, C-GET and the C-STOREs they cause) travel in {@link Retrieve}.
  */
 public record DimseCommand(int commandField, int messageId, int messageIdBeingRespondedTo, String affectedSopClassUid,
-    String affectedSopInstanceUid, boolean hasDataSet, int status, String errorComment) {
+    String affectedSopInstanceUid, boolean hasDataSet, int status, String errorComment, Retrieve retrieve) {
+
+  /**
+   * Priority (0000,0700), Move Destination (0000,0600), Number of Remaining/Completed/Failed/Warning
+   * Sub-operations (0000,1020-1023), Move Originator AE Title and Message ID (0000,1030-1031)
+   * (PS3.7 §9.3.1-4). A negative number or null is "absent".
+   */
+  public record Retrieve(int priority, String moveDestination, int remaining, int completed, int failed, int warning,
+      String moveOriginatorAe, int moveOriginatorMessageId) {
+    public static final Retrieve NONE = new Retrieve(-1, null, -1, -1, -1, -1, null, -1);
+
+    /** Sub-operation counts of a C-MOVE-RSP or C-GET-RSP; {@code remaining} < 0 leaves it out (final responses). */
+    public static Retrieve counts(int remaining, int completed, int failed, int warning) {
+      return new Retrieve(-1, null, remaining, completed, failed, warning, null, -1);
+    }
+
+    /** A C-STORE-RQ sub-operation, medium priority; with the C-MOVE's originator (null for C-GET). */
+    public static Retrieve subOperation(String originatorAe, int originatorMessageId) {
+      return new Retrieve(0, null, -1, -1, -1, -1, originatorAe, originatorAe == null ? -1 : originatorMessageId);
+    }
+  }
+
+  public DimseCommand {
+    if (retrieve == null) retrieve = Retrieve.NONE;
+  }
+
+  public DimseCommand(int commandField, int messageId, int messageIdBeingRespondedTo, String affectedSopClassUid,
+      String affectedSopInstanceUid, boolean hasDataSet, int status, String errorComment) {
+    this(commandField, messageId, messageIdBeingRespondedTo, affectedSopClassUid, affectedSopInstanceUid, hasDataSet,
+        status, errorComment, Retrieve.NONE);
+  }
+
+  /** This command with other retrieve fields. */
+  public DimseCommand with(Retrieve fields) {
+    return new DimseCommand(commandField, messageId, messageIdBeingRespondedTo, affectedSopClassUid,
+        affectedSopInstanceUid, hasDataSet, status, errorComment, fields);
+  }
+
+  /** This command with a data set following it (or not). */
+  public DimseCommand withDataSet(boolean dataSet) {
+    return new DimseCommand(commandField, messageId, messageIdBeingRespondedTo, affectedSopClassUid,
+        affectedSopInstanceUid, dataSet, status, errorComment, retrieve);
+  }
 
   public static final int C_STORE_RQ = 0x0001;
   public static final int C_STORE_RSP = 0x8001;
@@ -31,6 +74,9 @@ public record DimseCommand(int commandField, int messageId, int messageIdBeingRe
     String sopClass = null;
     String sopInstance = null;
     String comment = null;
+    int[] retrieve = {-1, -1, -1, -1, -1, -1};
+    String destination = null;
+    String originator = null;
     while (b.remaining() >= 8) {
       int group = Short.toUnsignedInt(b.getShort());
       int element = Short.toUnsignedInt(b.getShort());
@@ -48,12 +94,18 @@ public record DimseCommand(int commandField, int messageId, int messageIdBeingRe
         case 0x0900 -> status = us(b, at, length);
         case 0x0902 -> comment = text(b, at, (int) length);
         case 0x1000 -> sopInstance = text(b, at, (int) length);
+        case 0x0600 -> destination = text(b, at, (int) length);
+        case 0x0700 -> retrieve[0] = us(b, at, length);
+        case 0x1020, 0x1021, 0x1022, 0x1023 -> retrieve[element - 0x1020 + 1] = us(b, at, length);
+        case 0x1030 -> originator = text(b, at, (int) length);
+        case 0x1031 -> retrieve[5] = us(b, at, length);
         default -> { }
       }
       b.position(at + (int) length);
     }
     if (field < 0) throw new MalformedDicomException("command set without Command Field (0000,0100)");
-    return new DimseCommand(field, messageId, respondedTo, sopClass, sopInstance, dataSetType != NO_DATA_SET, status, comment);
+    return new DimseCommand(field, messageId, respondedTo, sopClass, sopInstance, dataSetType != NO_DATA_SET, status, comment,
+        new Retrieve(retrieve[0], destination, retrieve[1], retrieve[2], retrieve[3], retrieve[4], originator, retrieve[5]));
   }
 
   private static int us(ByteBuffer b, int at, long length) throws MalformedDicomException {
@@ -80,6 +132,8 @@ public record DimseCommand(int commandField, int messageId, int messageIdBeingRe
     us(body, 0x0100, commandField);
     if (messageId >= 0) us(body, 0x0110, messageId);
     if (messageIdBeingRespondedTo >= 0) us(body, 0x0120, messageIdBeingRespondedTo);
+    if (retrieve.moveDestination() != null) element(body, 0x0600, padded(retrieve.moveDestination(), (byte) ' '));
+    if (retrieve.priority() >= 0) us(body, 0x0700, retrieve.priority());
     us(body, 0x0800, hasDataSet ? 0x0000 : NO_DATA_SET);
     if ((commandField & 0x8000) != 0) us(body, 0x0900, status);
     if (errorComment != null && !errorComment.isEmpty()) {
@@ -88,6 +142,12 @@ public record DimseCommand(int commandField, int messageId, int messageIdBeingRe
       element(body, 0x0902, padded(c, (byte) ' '));
     }
     if (affectedSopInstanceUid != null) ui(body, 0x1000, affectedSopInstanceUid);
+    if (retrieve.remaining() >= 0) us(body, 0x1020, retrieve.remaining());
+    if (retrieve.completed() >= 0) us(body, 0x1021, retrieve.completed());
+    if (retrieve.failed() >= 0) us(body, 0x1022, retrieve.failed());
+    if (retrieve.warning() >= 0) us(body, 0x1023, retrieve.warning());
+    if (retrieve.moveOriginatorAe() != null) element(body, 0x1030, padded(retrieve.moveOriginatorAe(), (byte) ' '));
+    if (retrieve.moveOriginatorMessageId() >= 0) us(body, 0x1031, retrieve.moveOriginatorMessageId());
     byte[] elements = body.toByteArray();
     ByteBuffer out = ByteBuffer.allocate(12 + elements.length).order(ByteOrder.LITTLE_ENDIAN);
     out.putShort((short) 0).putShort((short) 0).putInt(4).putInt(elements.length).put(elements);

@@ -38,6 +38,9 @@ public final class DimseServer implements AutoCloseable {
   private final ThreadPoolExecutor pool;
   private final AtomicInteger associations = new AtomicInteger();
   private final StorePresentationPolicy policy = new StorePresentationPolicy();
+  private volatile FindScp find;
+  private volatile MoveScp move;
+  private volatile GetScp get;
   private ServerSocket server;
   private Thread acceptor;
   private volatile boolean running;
@@ -56,6 +59,19 @@ public final class DimseServer implements AutoCloseable {
           return t;
         });
     pool.allowCoreThreadTimeOut(true);
+  }
+
+  /** Answers C-FIND (Patient Root and Study Root) with {@code find}; call before {@link #start}. */
+  public DimseServer withFind(FindScp find) {
+    this.find = find;
+    return this;
+  }
+
+  /** Answers C-MOVE and C-GET (Patient Root and Study Root); call before {@link #start}. */
+  public DimseServer withRetrieve(MoveScp move, GetScp get) {
+    this.move = move;
+    this.get = get;
+    return this;
   }
 
   public void start() throws IOException {
@@ -125,6 +141,8 @@ public final class DimseServer implements AutoCloseable {
           1 << 20, 1 << 20, policy);
       gated.association(as);
       StoreScpHandler handler = new StoreScpHandler(admitted.tenant(), admitted.callingAe(), ingest, spool);
+      handler.answerFindWith(find, peer);
+      handler.answerRetrieveWith(move, get, peer);
       as.setReceivedDataHandler(handler);
       String end = "released";
       try {

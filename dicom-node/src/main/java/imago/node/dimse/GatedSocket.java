@@ -61,7 +61,10 @@ final class GatedSocket extends Socket {
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
       out.write(b, off, len);
-      if (len == 10 && b[off] == 0x06) watchForPeerClose();
+      // A-RELEASE-RP: type 06, reserved, length 00000004 (PS3.8 Table 9-25)
+      if (len == 10 && b[off] == 0x06 && b[off + 2] == 0 && b[off + 3] == 0 && b[off + 4] == 0 && b[off + 5] == 4) {
+        watchForPeerClose();
+      }
     }
 
     private void watchForPeerClose() {

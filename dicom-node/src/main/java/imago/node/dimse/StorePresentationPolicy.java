@@ -9,7 +9,9 @@ import java.util.List;
 /**
  * Accepts Verification and every storage SOP class, standard or private (any abstract syntax that
  * is not a known non-storage service), in the first transfer syntax the SCU proposes that Imago
- * can validate: so instances are stored exactly as the sender has them, compressed or not.
+ * can validate: so instances are stored exactly as the sender has them, compressed or not. Also
+ * the C-FIND Patient Root and Study Root models ({@link FindScp}), uncompressed only, and the
+ * C-MOVE and C-GET ones ({@link MoveScp}, {@link GetScp}) likewise.
  */
 public final class StorePresentationPolicy implements PresentationContextSelectionPolicy {
   private static final byte ACCEPTANCE = 0;
@@ -35,13 +37,15 @@ public final class StorePresentationPolicy implements PresentationContextSelecti
     for (Object o : contexts) {
       PresentationContext pc = (PresentationContext) o;
       String abstractSyntax = pc.getAbstractSyntaxUID();
-      if (!isStorageOrVerification(abstractSyntax)) {
+      boolean find = FindScp.isFindModel(abstractSyntax);
+      boolean retrieve = RetrieveKeys.isMoveModel(abstractSyntax) || RetrieveKeys.isGetModel(abstractSyntax);
+      if (!find && !retrieve && !isStorageOrVerification(abstractSyntax)) {
         pc.setResultReason(ABSTRACT_SYNTAX_NOT_SUPPORTED);
         continue;
       }
       String chosen = null;
       for (Object ts : pc.getTransferSyntaxUIDs()) {
-        if (isSupportedTransferSyntax((String) ts)) {
+        if (find || retrieve ? FindScp.isSupportedTransferSyntax((String) ts) : isSupportedTransferSyntax((String) ts)) {
           chosen = (String) ts;
           break;
         }

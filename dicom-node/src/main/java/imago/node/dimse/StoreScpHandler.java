@@ -35,6 +35,11 @@ final class StoreScpHandler extends CompositeResponseHandler {
   private DimseCommand pending;
   private byte pendingContext;
   private IOException spoolFailure;
+  private FindScp find;
+  private String peer;
+  private MoveScp move;
+  private GetScp get;
+  private GetScp.Operation getting;
   int stored;
   int failed;
 
@@ -43,6 +48,19 @@ final class StoreScpHandler extends CompositeResponseHandler {
     this.callingAe = callingAe;
     this.ingest = ingest;
     this.spool = spool;
+  }
+
+  /** C-FIND-RQs on this association are answered by {@code find} (none: "unrecognized operation"). */
+  void answerFindWith(FindScp find, String peer) {
+    this.find = find;
+    this.peer = peer;
+  }
+
+  /** C-MOVE-RQs and C-GET-RQs on this association are answered by {@code move} and {@code get} (null: not). */
+  void answerRetrieveWith(MoveScp move, GetScp get, String peer) {
+    this.move = move;
+    this.get = get;
+    this.peer = peer;
   }
 
   @Override
@@ -76,6 +94,10 @@ final class StoreScpHandler extends CompositeResponseHandler {
     } finally {
       command.reset();
     }
+    if (getting != null && getting.handles(rq)) { // a C-GET's sub-operation response, or its cancel
+      if (getting.on(rq)) getting = null;
+      return;
+    }
     switch (rq.commandField()) {
       case DimseCommand.C_ECHO_RQ -> respond(as, context, DimseCommand.response(rq, DicomStatus.SUCCESS, null));
       case DimseCommand.C_STORE_RQ -> {
@@ -88,6 +110,19 @@ final class StoreScpHandler extends CompositeResponseHandler {
         spool.reset();
         spoolFailure = null;
       }
+      case FindScp.C_FIND_RQ -> { // the identifier follows as data
+        pending = rq;
+        pendingContext = context;
+        spool.reset();
+        spoolFailure = null;
+      }
+      case MoveScp.C_MOVE_RQ, GetScp.C_GET_RQ -> { // the identifier follows as data
+        pending = rq;
+        pendingContext = context;
+        spool.reset();
+        spoolFailure = null;
+      }
+      case FindScp.C_CANCEL_RQ -> LOG.debug("event=cfind.cancel calling={} (answers already sent)", callingAe);
       default -> {
         LOG.warn("event=dimse.unsupported calling={} command=0x{}", callingAe, Integer.toHexString(rq.commandField()));
         respond(as, context, DimseCommand.response(rq, DimseCommand.UNRECOGNIZED_OPERATION,
@@ -100,6 +135,14 @@ final class StoreScpHandler extends CompositeResponseHandler {
   private void onDataComplete(Association as) throws DicomNetworkException, IOException {
     DimseCommand rq = pending;
     pending = null;
+    if (rq.commandField() == FindScp.C_FIND_RQ) {
+      answerFind(as, rq);
+      return;
+    }
+    if (rq.commandField() == MoveScp.C_MOVE_RQ || rq.commandField() == GetScp.C_GET_RQ) {
+      answerRetrieve(as, rq);
+      return;
+    }
     IngestOutcome outcome;
     if (spoolFailure instanceof Spool.SpoolFullException) {
       outcome = IngestOutcome.refused(DicomStatus.OUT_OF_RESOURCES_TOO_LARGE, spoolFailure.getMessage(),
@@ -122,6 +165,41 @@ final class StoreScpHandler extends CompositeResponseHandler {
           rq.affectedSopInstanceUid(), DicomStatus.hex(outcome.status()), outcome.reason());
     }
     respond(as, pendingContext, DimseCommand.response(rq, outcome.status(), outcome.ok() ? null : outcome.reason()));
+  }
+
+  private void answerFind(Association as, DimseCommand rq) throws DicomNetworkException, IOException {
+    if (find == null) {
+      respond(as, pendingContext, DimseCommand.response(rq, DimseCommand.UNRECOGNIZED_OPERATION, "C-FIND is not enabled"));
+      return;
+    }
+    if (spoolFailure != null) {
+      respond(as, pendingContext, DimseCommand.response(rq, FindScp.UNABLE_TO_PROCESS, "cannot hold the identifier"));
+      return;
+    }
+    byte[] identifier = new byte[(int) spool.size()];
+    spool.buffer().get(identifier);
+    find.answer(as, pendingContext, as.getTransferSyntaxForPresentationContextID(pendingContext), rq, identifier, tenant,
+        callingAe, peer);
+  }
+
+  private void answerRetrieve(Association as, DimseCommand rq) throws DicomNetworkException, IOException {
+    boolean isMove = rq.commandField() == MoveScp.C_MOVE_RQ;
+    if ((isMove ? move : get) == null || getting != null) {
+      respond(as, pendingContext, DimseCommand.response(rq, DimseCommand.UNRECOGNIZED_OPERATION,
+          getting != null ? "a C-GET is already running on this association" : "retrieve is not enabled"));
+      return;
+    }
+    if (spoolFailure != null) {
+      respond(as, pendingContext, DimseCommand.response(rq, RetrieveProgress.UNABLE_TO_PROCESS, "cannot hold the identifier"));
+      return;
+    }
+    byte[] identifier = new byte[(int) spool.size()];
+    spool.buffer().get(identifier);
+    if (isMove) {
+      move.answer(as, pendingContext, rq, identifier, tenant, callingAe, peer);
+    } else {
+      getting = get.start(as, pendingContext, rq, identifier, tenant, callingAe, peer);
+    }
   }
 
   private static void respond(Association as, byte context, DimseCommand rsp) throws DicomNetworkException {

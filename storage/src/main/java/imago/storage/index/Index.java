@@ -1,5 +1,8 @@
 package imago.storage.index;
 
+import imago.storage.index.query.InvalidQueryException;
+import imago.storage.index.query.QueryRequest;
+import imago.storage.index.query.QueryResult;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -58,6 +61,14 @@ public interface Index {
   /** Like {@link #instances}, but each instance's DICOM JSON kept at ingest (gzip), in the same order. */
   List<byte[]> metadata(Scope scope, String studyUid, String seriesUid, String sopInstanceUid)
       throws IndexUnavailableException;
+
+  /**
+   * The patients, studies, series or instances {@code scope} may see that match {@code request}
+   * (QIDO-RS, C-FIND), one page of them, from indexed columns and summaries only.
+   *
+   * @throws InvalidQueryException a matching key the index cannot match, or a malformed value
+   */
+  QueryResult query(Scope scope, QueryRequest request) throws IndexUnavailableException, InvalidQueryException;
 
   void audit(List<AuditEvent> events) throws IndexUnavailableException;
 

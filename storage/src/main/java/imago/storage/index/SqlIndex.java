@@ -2,6 +2,10 @@ package imago.storage.index;
 
 import imago.core.dicom.InstanceAttributes;
 import imago.core.dicom.PersonNames;
+import imago.storage.index.query.InvalidQueryException;
+import imago.storage.index.query.QueryRequest;
+import imago.storage.index.query.QueryResult;
+import imago.storage.index.query.SqlQuery;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -357,6 +361,11 @@ public final class SqlIndex implements Index {
       }
       return out;
     });
+  }
+
+  @Override
+  public QueryResult query(Scope scope, QueryRequest request) throws IndexUnavailableException, InvalidQueryException {
+    return new SqlQuery(ds).run(scope, request);
   }
 
   @Override

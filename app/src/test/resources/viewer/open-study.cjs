@@ -1,0 +1,193 @@
+// Drives Debian's Chromium through playwright-core: opens a study in Imago's OHIF viewer the way a
+// radiologist would (viewer URL -> login page -> back to the study), then waits for the first image
+// in a viewport and reports what happened as one JSON object on stdout. ViewerTest decides what passes.
+//
+// Environment: PLAYWRIGHT_CORE (module folder), CHROMIUM (executable), IMAGO_URL, IMAGO_TOKEN,
+// STUDY_UID, OUT_DIR (screenshots, request log), RENDER_TIMEOUT_MS (default 60000).
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { chromium } = require(process.env.PLAYWRIGHT_CORE || 'playwright-core');
+
+const base = process.env.IMAGO_URL;
+const token = process.env.IMAGO_TOKEN;
+const study = process.env.STUDY_UID;
+const out = process.env.OUT_DIR;
+const renderTimeout = Number(process.env.RENDER_TIMEOUT_MS || 60000);
+
+// Reads the viewport's canvas (cornerstone draws into a 2D canvas even when it renders with WebGL)
+// and says whether it holds an image: more than a handful of distinct grey levels, some spread.
+function canvasStats() {
+  const canvases = Array.from(document.querySelectorAll('canvas.cornerstone-canvas, [data-cy="viewport-pane"] canvas'));
+  const stats = canvases.map((c) => {
+    const s = { width: c.width, height: c.height, distinct: 0, mean: 0, stddev: 0, readable: true };
+    if (!c.width || !c.height) return s;
+    let data;
+    try {
+      data = c.getContext('2d', { willReadFrequently: true }).getImageData(0, 0, c.width, c.height).data;
+    } catch (e) {
+      s.readable = false;
+      return s;
+    }
+    const seen = new Set();
+    let sum = 0;
+    let sq = 0;
+    const n = data.length / 4;
+    for (let i = 0; i < data.length; i += 4) {
+      const v = (data[i] + data[i + 1] + data[i + 2]) / 3;
+      sum += v;
+      sq += v * v;
+      if (seen.size < 4096) seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+    }
+    s.distinct = seen.size;
+    s.mean = sum / n;
+    s.stddev = Math.sqrt(Math.max(0, sq / n - (sum / n) * (sum / n)));
+    return s;
+  });
+  const best = stats.reduce((a, b) => (b.stddev > (a ? a.stddev : -1) ? b : a), null);
+  return { canvases: stats.length, best, rendered: !!best && best.distinct > 16 && best.stddev > 8 };
+}
+
+// Polls the page's address: unlike waitForURL it does not fail when a redirect cuts a navigation short.
+async function waitForAddress(page, test, timeout) {
+  const deadline = Date.now() + timeout;
+  while (!test(new URL(page.url()))) {
+    if (Date.now() > deadline) throw new Error(`still at ${page.url()} after ${timeout} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function main() {
+  fs.mkdirSync(out, { recursive: true });
+  const result = { steps: {}, requests: [], consoleErrors: [], pageErrors: [] };
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
+  });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const started = Date.now();
+    const byRequest = new Map();
+    // 'signed-out' requests belong to a page that left for the login page (some are aborted);
+    // 'signed-in' ones to the viewer with the token; 'forged' ones to the viewer with a bad token
+    let phase = 'signed-out';
+    page.on('request', (rq) => {
+      const url = new URL(rq.url());
+      if (url.origin !== new URL(base).origin) return;
+      const headers = rq.headers();
+      const entry = {
+        t: Date.now() - started,
+        phase,
+        method: rq.method(),
+        path: url.pathname + url.search,
+        type: rq.resourceType(),
+        accept: headers['accept'] || null,
+        authorization: headers['authorization'] === 'Bearer ' + token ? 'bearer-token'
+          : headers['authorization'] ? 'other' : null,
+        status: null,
+      };
+      byRequest.set(rq, entry);
+      result.requests.push(entry);
+    });
+    page.on('response', (rs) => {
+      const e = byRequest.get(rs.request());
+      if (e) {
+        e.status = rs.status();
+        e.contentType = rs.headers()['content-type'] || null;
+      }
+    });
+    page.on('requestfailed', (rq) => {
+      const e = byRequest.get(rq);
+      if (e) e.failure = rq.failure() && rq.failure().errorText;
+    });
+    page.on('console', (m) => {
+      if (m.type() === 'error') result.consoleErrors.push(`${m.text().slice(0, 500)} @ ${m.location().url || '?'}`);
+    });
+    page.on('pageerror', (e) => result.pageErrors.push({ phase, error: String(e).slice(0, 500) }));
+
+    // Each step records what it saw; a failed step ends the run but the report still goes out.
+    const viewerUrl = `${base}/viewer/viewer?StudyInstanceUIDs=${encodeURIComponent(study)}`;
+    const step = async (name, fn) => {
+      try {
+        result.steps[name] = await fn();
+      } catch (e) {
+        result.steps[name] = { error: String(e.message || e).split('\n')[0] };
+        throw e;
+      }
+    };
+    try {
+      // 1. The study's address without a token: Imago's app-config.js sends the browser to the login page.
+      await step('redirectedToLogin', async () => {
+        await page.goto(viewerUrl, { waitUntil: 'domcontentloaded' });
+        await waitForAddress(page, (u) => u.pathname === '/viewer/login', 30000);
+        await page.waitForSelector('#token');
+        await page.screenshot({ path: path.join(out, 'login.png') });
+        const login = new URL(page.url());
+        return { reason: login.searchParams.get('reason'), next: login.searchParams.get('next') };
+      });
+
+      // 2. Paste the token and sign in: back to the study, with the token in localStorage.
+      await step('afterLogin', async () => {
+        await page.fill('#token', token);
+        phase = 'signed-in';
+        await page.click('#sign-in');
+        await waitForAddress(page, (u) => u.pathname === '/viewer/viewer', 30000);
+        return { url: page.url(), storedToken: (await page.evaluate(() => localStorage.getItem('imago.token'))) === token };
+      });
+
+      // 3. The OHIF shell boots with Imago's configuration.
+      await step('shell', async () => {
+        await page.waitForFunction(() => document.querySelector('#root') && document.querySelector('#root').childElementCount > 0,
+          null, { timeout: 60000 });
+        return page.evaluate(() => ({
+          booted: document.querySelector('#root').childElementCount > 0,
+          configIsImagos: typeof window.config === 'function' && window.config.defaultDataSourceName === 'imago',
+          qidoRoot: window.config && window.config.dataSources && window.config.dataSources[0].configuration.qidoRoot,
+          routerBasename: window.config && window.config.routerBasename,
+          publicUrl: window.PUBLIC_URL,
+        }));
+      });
+
+      // 4. The first image in a viewport.
+      await step('render', async () => {
+        const stats = `(${canvasStats.toString()})()`;
+        try {
+          await (await page.waitForFunction(`${stats}.rendered`, null, { timeout: renderTimeout, polling: 500 })).dispose();
+          const afterMs = Date.now() - started;
+          await page.waitForTimeout(500); // let OHIF finish its overlays before the screenshot
+          return { ...(await page.evaluate(stats)), afterMs };
+        } catch (e) {
+          return { ...(await page.evaluate(stats)), timeout: String(e.message || e).split('\n')[0] };
+        }
+      });
+      result.steps.studyNotFound = await page.$('[data-cy="study-not-found-message"]') !== null;
+      await page.screenshot({ path: path.join(out, 'viewer.png') });
+
+      // 5. A token Imago did not sign: the first 401 from DICOMweb sends the user back to the login page.
+      await step('rejectedToken', async () => {
+        const parts = token.split('.');
+        const forged = parts[0] + '.' + parts[1] + '.' + 'A'.repeat(parts[2].length);
+        await page.evaluate((t) => localStorage.setItem('imago.token', t), forged);
+        phase = 'forged';
+        await page.goto(viewerUrl, { waitUntil: 'domcontentloaded' });
+        await waitForAddress(page, (u) => u.pathname === '/viewer/login' && u.searchParams.get('reason') === 'unauthorized',
+          30000);
+        return { next: new URL(page.url()).searchParams.get('next') };
+      });
+    } catch (e) {
+      result.failed = String(e.message || e).split('\n')[0];
+      await page.screenshot({ path: path.join(out, 'failed.png') });
+    }
+  } finally {
+    await browser.close();
+  }
+  fs.writeFileSync(path.join(out, 'requests.json'), JSON.stringify(result.requests, null, 1));
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+main().catch((e) => {
+  process.stderr.write(String(e && e.stack || e) + '\n');
+  process.exit(1);
+});

@@ -1,0 +1,161 @@
+package imago.node.dicomweb.qido;
+
+import imago.core.dicom.Uids;
+import imago.core.dicom.json.DicomJson;
+import imago.core.dicom.json.DicomJsonWriter;
+import imago.node.NodeConfig;
+import imago.node.access.Access;
+import imago.node.dicomweb.DicomWebService;
+import imago.node.http.Caller;
+import imago.node.http.Problem;
+import imago.storage.index.Index;
+import imago.storage.index.IndexUnavailableException;
+import imago.storage.index.query.InvalidQueryException;
+import imago.storage.index.query.QueryLevel;
+import imago.storage.index.query.QueryMatch;
+import imago.storage.index.query.QueryResult;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * QIDO-RS (PS3.18 §10.6): search for studies, series and instances the caller may see, answered
+ * from the index (never from stored objects) on a worker thread, and audited: one row per
+ * study, series or instance returned, action "query".
+ *
+ * <pre>
+ * GET /dicomweb/studies
+ * GET /dicomweb/studies/{study}/series
+ * GET /dicomweb/studies/{study}/series/{series}/instances
+ * GET /dicomweb/studies/{study}/instances
+ * GET /dicomweb/series
+ * GET /dicomweb/instances
+ * </pre>
+ */
+public final class QidoRs implements DicomWebService {
+  private static final Logger LOG = LoggerFactory.getLogger(QidoRs.class);
+  /** The most results one response carries, whatever {@code limit} asks; the Warning header says when more exist. */
+  public static final int DEFAULT_MAX_RESULTS = 1000;
+
+  private final Vertx vertx;
+  private final NodeConfig config;
+  private final Index index;
+  private final Access access;
+  private final int maxResults;
+
+  public QidoRs(Vertx vertx, NodeConfig config, Index index, Access access, int maxResults) {
+    this.vertx = vertx;
+    this.config = config;
+    this.index = index;
+    this.access = access;
+    this.maxResults = maxResults;
+  }
+
+  @Override
+  public void mount(Router dicomweb) {
+    dicomweb.get("/studies").handler(ctx -> search(ctx, QueryLevel.STUDY, null, null));
+    dicomweb.get("/studies/:study/series").handler(ctx -> search(ctx, QueryLevel.SERIES, ctx.pathParam("study"), null));
+    dicomweb.get("/studies/:study/series/:series/instances")
+        .handler(ctx -> search(ctx, QueryLevel.INSTANCE, ctx.pathParam("study"), ctx.pathParam("series")));
+    dicomweb.get("/studies/:study/instances").handler(ctx -> search(ctx, QueryLevel.INSTANCE, ctx.pathParam("study"), null));
+    dicomweb.get("/series").handler(ctx -> search(ctx, QueryLevel.SERIES, null, null));
+    dicomweb.get("/instances").handler(ctx -> search(ctx, QueryLevel.INSTANCE, null, null));
+  }
+
+  private void search(RoutingContext ctx, QueryLevel level, String studyUid, String seriesUid) {
+    if (!acceptsDicomJson(ctx.request().getHeader("Accept"))) {
+      Problem.of(406, "not-acceptable", "Not acceptable", "QIDO-RS answers application/dicom+json (PS3.18 §10.6.3)")
+          .send(ctx.response());
+      return;
+    }
+    for (String uid : new String[] {studyUid, seriesUid}) {
+      if (uid != null && !Uids.isValid(uid)) {
+        Problem.of(400, "bad-request", "Malformed UID", "'" + uid + "' is not a UID").send(ctx.response());
+        return;
+      }
+    }
+    QidoQuery query;
+    try {
+      List<Map.Entry<String, String>> params = new ArrayList<>(ctx.queryParams().entries());
+      query = QidoQuery.parse(level, studyUid, seriesUid, params, maxResults);
+    } catch (QidoQuery.BadQuery e) {
+      Problem.of(400, "bad-request", "Unsupported query", e.getMessage()).send(ctx.response());
+      return;
+    }
+    Caller caller = Access.caller(ctx);
+    String remote = String.valueOf(ctx.request().remoteAddress());
+    String base = config.withPorts(config.dicomPort(), ctx.request().localAddress().port()).baseUrl() + "/dicomweb";
+    vertx.executeBlocking(() -> run(caller, remote, query), false)
+        .onSuccess(result -> respond(ctx.response(), query, result, base))
+        .onFailure(e -> failed(ctx, e));
+  }
+
+  /** Blocking: the index query, then the audit rows, before anything is answered. */
+  private QueryResult run(Caller caller, String remote, QidoQuery query)
+      throws IndexUnavailableException, InvalidQueryException {
+    QueryResult result = index.query(Access.scope(caller), query.request());
+    List<Access.Item> items = new ArrayList<>(result.matches().size());
+    for (QueryMatch m : result.matches()) {
+      switch (m.level()) {
+        case INSTANCE -> items.add(new Access.Item(m.studyUid(), m.seriesUid(), m.sopInstanceUid()));
+        case SERIES -> items.add(new Access.Item(m.studyUid(), m.seriesUid(), null));
+        default -> items.add(new Access.Item(m.studyUid(), null, null));
+      }
+    }
+    access.record(caller, "query", Access.Via.QIDO_RS, remote, items);
+    return result;
+  }
+
+  private void respond(HttpServerResponse response, QidoQuery query, QueryResult result, String base) {
+    List<String> warnings = new ArrayList<>();
+    if (result.more()) warnings.add("There are additional results that can be requested");
+    if (!query.notKept().isEmpty()) {
+      warnings.add("The index does not keep these includefield attributes: " + String.join(", ", query.notKept()));
+    }
+    // PS3.18 §8.3.4.4 (Warning: 299 {+SERVICE}: {text})
+    for (String w : warnings) response.headers().add("Warning", "299 " + base + ": " + w);
+    if (result.matches().isEmpty()) {
+      // PS3.18 §8.3.4.4.1 as published: no match is 204 with no payload (CP-2473 proposes 200 with [])
+      response.setStatusCode(204).end();
+      return;
+    }
+    Set<Integer> tags = QidoJson.returned(query);
+    List<DicomJsonWriter> datasets = new ArrayList<>(result.matches().size());
+    for (QueryMatch m : result.matches()) datasets.add(QidoJson.result(m, tags, base));
+    response.setStatusCode(200).putHeader("Content-Type", DicomJson.MEDIA_TYPE)
+        .end(DicomJson.array(datasets).toString());
+  }
+
+  private static void failed(RoutingContext ctx, Throwable e) {
+    if (e instanceof InvalidQueryException bad) {
+      Problem.of(400, "bad-request", "Unsupported query", bad.getMessage()).send(ctx.response());
+    } else if (e instanceof IndexUnavailableException) {
+      LOG.warn("event=qido.unavailable path={} reason=\"{}\"", ctx.request().path(), e.getMessage());
+      Problem.of(503, "index-unavailable", "Index unavailable", "the index did not answer; retry later")
+          .send(ctx.response());
+    } else {
+      ctx.fail(e);
+    }
+  }
+
+  /** application/dicom+json, or what admits it; the XML alternative is not offered. */
+  static boolean acceptsDicomJson(String accept) {
+    if (accept == null || accept.isBlank()) return true;
+    for (String range : accept.split(",")) {
+      String media = range.split(";")[0].trim().toLowerCase(Locale.ROOT);
+      if (media.equals(DicomJson.MEDIA_TYPE) || media.equals("application/json") || media.equals("*/*")
+          || media.equals("application/*")) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

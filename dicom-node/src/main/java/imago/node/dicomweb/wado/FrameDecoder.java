@@ -1,0 +1,55 @@
+package imago.node.dicomweb.wado;
+
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.DicomException;
+import com.pixelmed.dicom.DicomInputStream;
+import com.pixelmed.display.SourceImage;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+
+/**
+ * Decodes frames PixelMed's way, for what the byte-range path cannot serve: compressed syntaxes
+ * (JPEG, JPEG 2000, RLE; not JPEG-LS, not 12-bit lossy JPEG), big endian, deflated. Reads the
+ * whole instance into memory, so it is the slow path.
+ */
+final class FrameDecoder {
+  private FrameDecoder() {}
+
+  /** Thrown when PixelMed cannot decode the instance's pixel data. */
+  static final class UndecodableException extends Exception {
+    UndecodableException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /** Frame {@code n} (1-based) of a whole PS3.10 object. */
+  static Pixels decode(byte[] part10, PixelLayout layout, int n) throws UndecodableException {
+    try {
+      AttributeList list = new AttributeList();
+      try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(part10))) {
+        list.read(in);
+      }
+      SourceImage source = new SourceImage(list);
+      if (n < 1 || n > source.getNumberOfBufferedImages()) {
+        throw new UndecodableException("no frame " + n, null);
+      }
+      BufferedImage image = source.getBufferedImage(n - 1);
+      if (image == null) throw new UndecodableException("PixelMed gave no image", null);
+      Raster raster = image.getRaster();
+      if (raster.getNumBands() != 1) return new Pixels(image.getWidth(), image.getHeight(), null, image);
+      int[] values = raster.getSamples(0, 0, raster.getWidth(), raster.getHeight(), 0, (int[]) null);
+      // PixelMed keeps signed samples as their unsigned bit pattern
+      int bits = Math.max(1, Math.min(layout.bitsStored(), raster.getSampleModel().getSampleSize(0)));
+      int mask = bits >= 32 ? -1 : (1 << bits) - 1;
+      for (int i = 0; i < values.length; i++) {
+        int v = values[i] & mask;
+        values[i] = layout.pixelRepresentation() == 1 && bits < 32 ? (v << (32 - bits)) >> (32 - bits) : v;
+      }
+      return new Pixels(raster.getWidth(), raster.getHeight(), values, null);
+    } catch (IOException | DicomException | RuntimeException e) {
+      throw new UndecodableException("cannot decode " + layout.transferSyntaxUid() + ": " + e.getMessage(), e);
+    }
+  }
+}

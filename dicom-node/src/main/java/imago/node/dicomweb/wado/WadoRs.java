@@ -1,0 +1,151 @@
+package imago.node.dicomweb.wado;
+
+import imago.node.NodeConfig;
+import imago.node.access.Access;
+import imago.node.dicomweb.DicomWebService;
+import imago.storage.index.StoredInstance;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * WADO-RS (PS3.18 §10.4): study, series and instance retrieve as multipart/related
+ * application/dicom in the stored transfer syntax, streamed from S3; metadata from the DICOM JSON
+ * kept at ingest; frames, bulk data, rendered and thumbnail ({@link WadoFrames}, {@link WadoRendered}).
+ * Every answer is audited before it leaves; what the caller may not see is 404, like what does not exist.
+ */
+public final class WadoRs implements DicomWebService {
+  private static final String INSTANCE = "/studies/:study/series/:series/instances/:instance";
+
+  private final WadoRetrieve retrieve;
+  private final Access access;
+  private final NodeConfig config;
+  private final WadoFrames frames;
+  private final WadoRendered rendered;
+
+  public WadoRs(WadoRetrieve retrieve, Access access, NodeConfig config) {
+    this.retrieve = retrieve;
+    this.access = access;
+    this.config = config;
+    this.frames = new WadoFrames(retrieve, access);
+    this.rendered = new WadoRendered(retrieve, access);
+  }
+
+  @Override
+  public void mount(Router r) {
+    for (String level : List.of("/studies/:study", "/studies/:study/series/:series", INSTANCE)) {
+      r.get(level).handler(this::instances);
+      r.get(level + "/metadata").handler(this::metadata);
+      r.get(level + "/thumbnail").handler(rendered::thumbnail);
+    }
+    r.get(INSTANCE + "/frames/:frames").handler(frames::frames);
+    r.get(INSTANCE + "/bulkdata/:tag").handler(frames::bulkdata);
+    r.get(INSTANCE + "/rendered").handler(rendered::rendered);
+    r.get(INSTANCE + "/frames/:frames/rendered").handler(rendered::rendered);
+    r.get(INSTANCE + "/frames/:frames/thumbnail").handler(rendered::thumbnail);
+  }
+
+  /** How the instances go out: one multipart/related body, or (instance level) one application/dicom body. */
+  enum Packaging { MULTIPART, SINGLE }
+
+  private record Found(List<StoredInstance> instances, Packaging packaging) {}
+
+  private void instances(RoutingContext ctx) {
+    WadoRequest rq = WadoRequest.of(ctx);
+    List<MediaRange> accept = MediaRange.parse(ctx.request().getHeader("Accept"));
+    retrieve.blocking(() -> {
+      List<StoredInstance> found = retrieve.instances(rq.scope(), rq.study(), rq.series(), rq.sop());
+      if (found.isEmpty()) throw rq.notFound();
+      Packaging packaging = negotiate(accept, found, rq.sop() != null);
+      if (packaging == null) {
+        throw WadoRequest.notAcceptable("Imago sends instances as stored (" + found.get(0).transferSyntaxUid()
+            + "): ask for multipart/related; type=\"application/dicom\"; transfer-syntax=* (PS3.18 §8.7.3)");
+      }
+      access.record(rq.caller(), "retrieve", Access.Via.WADO_RS, rq.remote(), WadoRequest.items(found));
+      return new Found(found, packaging);
+    }).onSuccess(f -> send(ctx, f)).onFailure(ctx::fail);
+  }
+
+  private void send(RoutingContext ctx, Found f) {
+    if (f.packaging() == Packaging.SINGLE) {
+      StoredInstance i = f.instances().get(0);
+      retrieve.sender().send(ctx.request(), "application/dicom; transfer-syntax=" + i.transferSyntaxUid(),
+          Body.of(List.of(new Body.Stored(i.objectKey(), 0, i.objectSize()))));
+      return;
+    }
+    Body.Multipart multipart = new Body.Multipart();
+    for (StoredInstance i : f.instances()) {
+      multipart.part(List.of("Content-Type: application/dicom; transfer-syntax=" + i.transferSyntaxUid()),
+          List.of(new Body.Stored(i.objectKey(), 0, i.objectSize())));
+    }
+    retrieve.sender().send(ctx.request(), multipart.contentType("application/dicom"), multipart.finish());
+  }
+
+  /**
+   * PS3.18 §8.7.3: multipart/related of application/dicom, in the stored syntax when the range
+   * names none or {@code *}, or names the one every instance is stored in. A bare application/dicom
+   * is taken at instance level. Null: nothing acceptable.
+   */
+  static Packaging negotiate(List<MediaRange> accept, List<StoredInstance> instances, boolean instanceLevel) {
+    for (MediaRange r : accept) {
+      if (r.isWildcard() || r.type().equals("multipart/*")) return Packaging.MULTIPART;
+      String ts = r.transferSyntax();
+      boolean tsOk = ts == null || ts.equals("*") || instances.stream().allMatch(i -> ts.equals(i.transferSyntaxUid()));
+      if (!tsOk) continue;
+      if (r.type().equals("multipart/related") && (r.partType() == null || r.partType().equals("application/dicom"))) {
+        return Packaging.MULTIPART;
+      }
+      if (instanceLevel && r.type().equals("application/dicom")) return Packaging.SINGLE;
+    }
+    return null;
+  }
+
+  private void metadata(RoutingContext ctx) {
+    WadoRequest rq = WadoRequest.of(ctx);
+    if (!acceptsJson(MediaRange.parse(ctx.request().getHeader("Accept")))) {
+      WadoRequest.notAcceptable("metadata is served as application/dicom+json").problem().send(ctx.response());
+      return;
+    }
+    String base = retrieveBase(ctx);
+    retrieve.blocking(() -> {
+      List<byte[]> blobs = retrieve.metadata(rq.scope(), rq.study(), rq.series(), rq.sop());
+      if (blobs.isEmpty()) throw rq.notFound();
+      Map<String, StoredInstance> bySop = new HashMap<>();
+      for (StoredInstance i : retrieve.instances(rq.scope(), rq.study(), rq.series(), rq.sop())) {
+        bySop.put(i.sopInstanceUid(), i);
+      }
+      io.vertx.core.buffer.Buffer json = MetadataJson.array(blobs, bySop, base);
+      access.record(rq.caller(), "metadata", Access.Via.WADO_RS, rq.remote(), List.of(rq.levelItem()));
+      return json;
+    }).onSuccess(json -> ctx.response().putHeader("Content-Type", "application/dicom+json").end(json))
+        .onFailure(ctx::fail);
+  }
+
+  static boolean acceptsJson(List<MediaRange> accept) {
+    for (MediaRange r : accept) {
+      if (r.covers("application/dicom+json") || r.covers("application/json")) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The DICOMweb root this request came through (e.g. {@code http://host:8080/dicomweb}, or a
+   * link's {@code /l/{token}/dicomweb}), under node.publicUrl when one is configured: BulkDataURIs
+   * must lead back the way the client came.
+   */
+  private String retrieveBase(RoutingContext ctx) {
+    String path = ctx.request().path();
+    int studies = path.indexOf("/studies/");
+    String prefix = studies < 0 ? "/dicomweb" : path.substring(0, studies);
+    if (config.publicUrl() != null && !config.publicUrl().isBlank()) {
+      return config.publicUrl().replaceAll("/+$", "") + prefix;
+    }
+    // HTTP/2 (h2c) has no Host header, only :authority
+    io.vertx.core.net.HostAndPort authority = ctx.request().authority();
+    String host = authority == null ? "localhost:" + ctx.request().localAddress().port()
+        : authority.host() + (authority.port() > 0 ? ":" + authority.port() : "");
+    return ctx.request().scheme() + "://" + host + prefix;
+  }
+}

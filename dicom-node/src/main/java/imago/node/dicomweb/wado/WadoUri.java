@@ -1,0 +1,159 @@
+package imago.node.dicomweb.wado;
+
+import imago.node.access.Access;
+import imago.storage.index.StoredInstance;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * WADO-URI (PS3.18 §9; IHE XDS-I.b RAD-55): {@code GET /wado?requestType=WADO&studyUID=&seriesUID=
+ * &objectUID=[&contentType=][&transferSyntax=][&frameNumber=][&rows=&columns=][&windowCenter=
+ * &windowWidth=][&imageQuality=]}. {@code application/dicom} is the stored object as it is (in its
+ * stored syntax; another named syntax is 406); images are rendered like WADO-RS rendered. Callers
+ * authenticate with a bearer header or {@code access_token} (viewers that cannot set headers).
+ */
+public final class WadoUri {
+  private static final String DICOM = "application/dicom";
+
+  private final Vertx vertx;
+  private final WadoRetrieve retrieve;
+  private final Access access;
+  private final WadoRendered rendered;
+
+  public WadoUri(Vertx vertx, WadoRetrieve retrieve, Access access) {
+    this.vertx = vertx;
+    this.retrieve = retrieve;
+    this.access = access;
+    this.rendered = new WadoRendered(retrieve, access);
+  }
+
+  /** The router to mount at {@code /wado}. */
+  public Router router() {
+    Router r = Router.router(vertx);
+    r.route().handler(access.authenticate());
+    r.get().handler(this::wado);
+    return r;
+  }
+
+  private void wado(RoutingContext ctx) {
+    HttpServerRequest q = ctx.request();
+    if (!"WADO".equals(q.getParam("requestType"))) {
+      bad(ctx, "requestType=WADO is required (PS3.18 §9.2.1)");
+      return;
+    }
+    String study = q.getParam("studyUID");
+    String series = q.getParam("seriesUID");
+    String object = q.getParam("objectUID");
+    if (study == null || series == null || object == null) {
+      bad(ctx, "studyUID, seriesUID and objectUID are required");
+      return;
+    }
+    if ("yes".equalsIgnoreCase(q.getParam("anonymize"))) {
+      bad(ctx, "anonymize=yes is not supported");
+      return;
+    }
+    WadoRequest rq = WadoRequest.of(ctx, study, series, object);
+    String contentType = contentType(q.getParam("contentType"));
+    if (contentType == null) {
+      WadoRequest.notAcceptable("contentType may be application/dicom, image/jpeg, image/png or image/gif")
+          .problem().send(ctx.response());
+      return;
+    }
+    if (contentType.equals(DICOM)) {
+      dicom(ctx, rq, q.getParam("transferSyntax"));
+    } else {
+      image(ctx, rq, contentType, q.getParam("contentType") == null);
+    }
+  }
+
+  /** The first content type of the list (PS3.18 §9.2.2.1: comma separated, preference order) Imago can give. */
+  static String contentType(String value) {
+    if (value == null || value.isBlank()) return Rendering.JPEG;
+    for (String t : value.split(",")) {
+      String type = t.split(";")[0].trim().toLowerCase(Locale.ROOT);
+      switch (type) {
+        case DICOM, Rendering.JPEG, Rendering.PNG, Rendering.GIF -> {
+          return type;
+        }
+        case "*/*", "image/*" -> {
+          return Rendering.JPEG;
+        }
+        default -> { }
+      }
+    }
+    return null;
+  }
+
+  private void dicom(RoutingContext ctx, WadoRequest rq, String transferSyntax) {
+    retrieve.blocking(() -> {
+      StoredInstance i = instance(rq);
+      if (transferSyntax != null && !transferSyntax.isBlank() && !transferSyntax.trim().equals(i.transferSyntaxUid())) {
+        throw WadoRequest.notAcceptable("the object is stored in " + i.transferSyntaxUid() + " and served only so");
+      }
+      access.record(rq.caller(), "retrieve", Access.Via.WADO_URI, rq.remote(), WadoRequest.items(List.of(i)));
+      return i;
+    }).onSuccess(i -> retrieve.sender().send(ctx.request(), DICOM,
+        Body.of(List.of(new Body.Stored(i.objectKey(), 0, i.objectSize()))))).onFailure(ctx::fail);
+  }
+
+  /** What an image request answers: the rendered image, or (no contentType asked, no pixels) the object. */
+  private record Answer(byte[] image, StoredInstance object) {}
+
+  /**
+   * PS3.18 §9.2.2.1: without contentType, an image is image/jpeg and anything else (a report, a
+   * KOS) application/dicom.
+   */
+  private void image(RoutingContext ctx, WadoRequest rq, String contentType, boolean defaulted) {
+    HttpServerRequest q = ctx.request();
+    Rendering rendering;
+    int frame;
+    try {
+      frame = q.getParam("frameNumber") == null ? 1 : Rendering.size(q.getParam("frameNumber"), "frameNumber");
+      Rendering.Window window = null;
+      String center = q.getParam("windowCenter");
+      String width = q.getParam("windowWidth");
+      if (center != null || width != null) {
+        if (center == null || width == null) throw new Rendering.BadParameterException("windowCenter and windowWidth go together");
+        window = Rendering.window(center + "," + width);
+      }
+      rendering = new Rendering(contentType, window, Rendering.size(q.getParam("columns"), "columns"),
+          Rendering.size(q.getParam("rows"), "rows"), Rendering.quality(q.getParam("imageQuality")));
+    } catch (Rendering.BadParameterException e) {
+      bad(ctx, e.getMessage());
+      return;
+    }
+    int n = Math.max(1, frame);
+    retrieve.blocking(() -> {
+      StoredInstance i = instance(rq);
+      if (defaulted && !retrieve.layout(i).hasPixelData()) {
+        access.record(rq.caller(), "retrieve", Access.Via.WADO_URI, rq.remote(), WadoRequest.items(List.of(i)));
+        return new Answer(null, i);
+      }
+      byte[] image = rendered.image(i, n, rendering);
+      access.record(rq.caller(), "rendered", Access.Via.WADO_URI, rq.remote(), WadoRequest.items(List.of(i)));
+      return new Answer(image, null);
+    }).onSuccess(a -> {
+      if (a.object() != null) {
+        retrieve.sender().send(ctx.request(), DICOM, Body.of(List.of(new Body.Stored(a.object().objectKey(), 0,
+            a.object().objectSize()))));
+      } else {
+        ctx.response().putHeader("Content-Type", contentType).end(Buffer.buffer(a.image()));
+      }
+    }).onFailure(ctx::fail);
+  }
+
+  private StoredInstance instance(WadoRequest rq) throws Exception {
+    List<StoredInstance> found = retrieve.instances(rq.scope(), rq.study(), rq.series(), rq.sop());
+    if (found.isEmpty()) throw rq.notFound();
+    return found.get(0);
+  }
+
+  private static void bad(RoutingContext ctx, String detail) {
+    WadoRequest.problem(400, "bad-request", "Bad WADO-URI request", detail).problem().send(ctx.response());
+  }
+}

@@ -1,0 +1,110 @@
+package imago.node.dimse;
+
+import com.pixelmed.network.Association;
+import com.pixelmed.network.DicomNetworkException;
+import imago.core.tenant.Tenant;
+import imago.node.NodeConfig;
+import imago.node.access.Access;
+import imago.storage.index.Index;
+import imago.storage.index.IndexUnavailableException;
+import imago.storage.index.Scope;
+import imago.storage.index.StoredInstance;
+import imago.storage.index.query.InvalidQueryException;
+import imago.storage.object.ObjectStore;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * C-MOVE SCP (PS3.4 C.4.2), Patient Root and Study Root: the instances the identifier names within
+ * the calling AE's tenant go, as stored, to a destination configured in {@code node.moveDestinations}
+ * over a new association; a pending C-MOVE-RSP follows each sub-operation, then the final status.
+ * An unknown destination is refused with 0xA801 before anything is looked up.
+ *
+ * <p>Runs on the association's reading thread, so a C-CANCEL-RQ is read only after the final
+ * response (it then has nothing left to cancel).
+ */
+public final class MoveScp {
+  private static final Logger LOG = LoggerFactory.getLogger(MoveScp.class);
+  public static final int C_MOVE_RQ = 0x0021;
+
+  private final Index index;
+  private final ObjectStore store;
+  private final Access access;
+  private final NodeConfig config;
+
+  public MoveScp(Index index, ObjectStore store, Access access, NodeConfig config) {
+    this.index = index;
+    this.store = store;
+    this.access = access;
+    this.config = config;
+  }
+
+  /** Answers one C-MOVE-RQ whose identifier arrived on {@code context}. */
+  void answer(Association as, byte context, DimseCommand rq, byte[] identifier, Tenant tenant, String callingAe,
+      String remote) throws DicomNetworkException {
+    long start = System.nanoTime();
+    String destinationAe = rq.retrieve().moveDestination();
+    NodeConfig.MoveDestination destination = config.moveDestination(destinationAe).orElse(null);
+    if (destination == null) {
+      LOG.warn("event=cmove.refused calling={} tenant={} destination={} reason=\"unknown destination\"", callingAe,
+          tenant.id(), destinationAe);
+      RetrieveProgress.refuse(as, context, rq, RetrieveProgress.MOVE_DESTINATION_UNKNOWN,
+          "unknown move destination " + destinationAe);
+      return;
+    }
+    List<StoredInstance> instances = RetrieveKeys.resolveOrRefuse(as, context, rq, identifier, index,
+        Scope.tenant(tenant.id()));
+    if (instances == null) return;
+    try {
+      access.recordDimse(tenant.id(), callingAe, "retrieve", Access.Via.C_MOVE, remote, RetrieveKeys.items(instances));
+    } catch (IndexUnavailableException e) {
+      RetrieveProgress.refuse(as, context, rq, RetrieveProgress.OUT_OF_RESOURCES_SUB_OPERATIONS, "audit unavailable");
+      return;
+    }
+    RetrieveProgress progress = new RetrieveProgress(as, context, rq, instances.size());
+    if (!instances.isEmpty()) send(progress, destination, instances, callingAe, rq.messageId());
+    progress.finish(false);
+    LOG.info("event=cmove.done calling={} tenant={} destination={} completed={} warning={} failed={} ms={}", callingAe,
+        tenant.id(), destination.aeTitle(), progress.completed(), progress.warning(), progress.failed(),
+        (System.nanoTime() - start) / 1_000_000);
+  }
+
+  private void send(RetrieveProgress progress, NodeConfig.MoveDestination destination, List<StoredInstance> instances,
+      String originatorAe, int originatorMessageId) throws DicomNetworkException {
+    StoreScu scu;
+    try {
+      scu = StoreScu.open(destination, config.aeTitle(), instances, config.maxPduLength(), config.socketTimeout());
+    } catch (IOException | DicomNetworkException e) {
+      LOG.warn("event=cmove.destination.unreachable destination={} reason=\"{}\"", destination.aeTitle(), e.getMessage());
+      for (StoredInstance i : instances) progress.failed(i.sopInstanceUid());
+      return;
+    }
+    try (scu) {
+      List<StoredInstance> left = new ArrayList<>(instances);
+      while (!left.isEmpty()) {
+        StoredInstance i = left.remove(0);
+        byte context = scu.context(i);
+        if (context < 0) {
+          progress.failed(i.sopInstanceUid());
+        } else {
+          try {
+            progress.stored(i.sopInstanceUid(), scu.store(i, context, store, originatorAe, originatorMessageId));
+          } catch (SubOperation.ObjectUnavailableException e) {
+            LOG.error("event=cmove.object.unavailable sop={} reason=\"{}\"", i.sopInstanceUid(), e.getMessage());
+            progress.failed(i.sopInstanceUid());
+          } catch (IOException | DicomNetworkException e) {
+            // the destination association is broken: what is left cannot be sent on it
+            LOG.warn("event=cmove.destination.failed destination={} reason=\"{}\"", destination.aeTitle(), e.getMessage());
+            progress.failed(i.sopInstanceUid());
+            for (StoredInstance rest : left) progress.failed(rest.sopInstanceUid());
+            return;
+          }
+        }
+        progress.pending();
+      }
+    }
+  }
+}
