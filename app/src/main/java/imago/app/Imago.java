@@ -6,6 +6,7 @@ import imago.core.tenant.Tenants;
 import imago.node.NodeConfig;
 import imago.node.access.Access;
 import imago.node.admin.AdminRouter;
+import imago.node.viewer.ViewerConfig;
 import imago.node.viewer.ViewerRouter;
 import imago.node.dicomweb.StowRs;
 import imago.node.dicomweb.qido.QidoRs;
@@ -92,7 +93,8 @@ public final class Imago implements AutoCloseable {
       imago.wado = new WadoRetrieve(vertx, storage.index(), storage.store(), 16);
       List<HttpNode.Mount> mounts = List.of(new HttpNode.Mount("/admin", new AdminRouter(vertx, storage.index(), access).router()),
           new HttpNode.Mount("/wado", new WadoUri(vertx, imago.wado, access).router()),
-          new HttpNode.Mount("/viewer", new ViewerRouter(vertx, ViewerRouter.defaultDist(), nodeConfig.publicUrl()).router()));
+          new HttpNode.Mount("/viewer", new ViewerRouter(vertx, config.section("viewer", ViewerConfig.class).distDir(),
+              nodeConfig.publicUrl()).router()));
       imago.http = new HttpNode(vertx, nodeConfig, storage.store(), storage.index(), access,
           List.of(imago.stow, new QidoRs(vertx, nodeConfig, storage.index(), access, QidoRs.DEFAULT_MAX_RESULTS),
               new WadoRs(imago.wado, access, nodeConfig)),
