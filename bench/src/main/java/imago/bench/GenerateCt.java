@@ -7,8 +7,8 @@ import java.nio.file.Path;
 
 /**
  * {@code GenerateCt DIR STUDIES INSTANCES_PER_STUDY SEED [SIZE]}: deterministic CT studies (SIZE x SIZE
- * int16, 512 by default), plus {@code DIR/manifest.tsv}: patient ID, study, series and first
- * instance UID of every study, for load generators that need real UIDs to ask for.
+ * int16, 512 by default), plus {@code DIR.manifest.tsv} (beside DIR, so DIR holds only DICOM):
+ * patient ID, study, series and first instance UID of every study, for load generators.
  */
 public final class GenerateCt {
   private GenerateCt() {}
@@ -23,7 +23,7 @@ public final class GenerateCt {
         .withPatientPrefix("BENCH");
     long t = System.nanoTime();
     int n = SyntheticCt.write(spec, dir).size();
-    try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(dir.resolve("manifest.tsv")))) {
+    try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(dir.resolveSibling(dir.getFileName() + ".manifest.tsv")))) {
       for (int s = 1; s <= studies; s++) {
         out.printf("%s\t%s\t%s\t%s%n", SyntheticCt.patientId(spec, s), SyntheticCt.studyInstanceUid(spec, s),
             SyntheticCt.seriesInstanceUid(spec, s, 1), SyntheticCt.sopInstanceUid(spec, s, 1, 1));

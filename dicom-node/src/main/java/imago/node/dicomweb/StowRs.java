@@ -111,7 +111,8 @@ public final class StowRs implements DicomWebService {
     return type == null || type.equalsIgnoreCase("application/dicom");
   }
 
-  static boolean acceptsDicomJson(String accept) {
+  /** Whether an Accept header admits application/dicom+json (the XML alternative is not offered). */
+  public static boolean acceptsDicomJson(String accept) {
     if (accept == null || accept.isBlank()) return true;
     for (String range : accept.split(",")) {
       String media = range.split(";")[0].trim().toLowerCase(Locale.ROOT);

@@ -6,6 +6,7 @@ import imago.core.dicom.json.DicomJsonWriter;
 import imago.node.NodeConfig;
 import imago.node.access.Access;
 import imago.node.dicomweb.DicomWebService;
+import imago.node.dicomweb.StowRs;
 import imago.node.http.Caller;
 import imago.node.http.Problem;
 import imago.storage.index.Index;
@@ -20,7 +21,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -71,7 +71,7 @@ public final class QidoRs implements DicomWebService {
   }
 
   private void search(RoutingContext ctx, QueryLevel level, String studyUid, String seriesUid) {
-    if (!acceptsDicomJson(ctx.request().getHeader("Accept"))) {
+    if (!StowRs.acceptsDicomJson(ctx.request().getHeader("Accept"))) {
       Problem.of(406, "not-acceptable", "Not acceptable", "QIDO-RS answers application/dicom+json (PS3.18 §10.6.3)")
           .send(ctx.response());
       return;
@@ -144,18 +144,5 @@ public final class QidoRs implements DicomWebService {
     } else {
       ctx.fail(e);
     }
-  }
-
-  /** application/dicom+json, or what admits it; the XML alternative is not offered. */
-  static boolean acceptsDicomJson(String accept) {
-    if (accept == null || accept.isBlank()) return true;
-    for (String range : accept.split(",")) {
-      String media = range.split(";")[0].trim().toLowerCase(Locale.ROOT);
-      if (media.equals(DicomJson.MEDIA_TYPE) || media.equals("application/json") || media.equals("*/*")
-          || media.equals("application/*")) {
-        return true;
-      }
-    }
-    return false;
   }
 }
