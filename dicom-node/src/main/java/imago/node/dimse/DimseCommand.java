@@ -60,6 +60,10 @@ public record DimseCommand(int commandField, int messageId, int messageIdBeingRe
   public static final int C_STORE_RSP = 0x8001;
   public static final int C_ECHO_RQ = 0x0030;
   public static final int C_ECHO_RSP = 0x8030;
+  public static final int C_GET_RQ = 0x0010;
+  public static final int C_FIND_RQ = 0x0020;
+  public static final int C_MOVE_RQ = 0x0021;
+  public static final int C_CANCEL_RQ = 0x0FFF;
   /** PS3.7 C.4.1: the command is not one this SCP performs. */
   public static final int UNRECOGNIZED_OPERATION = 0x0211;
   private static final int NO_DATA_SET = 0x0101;

@@ -3,6 +3,7 @@ package imago.node.dimse;
 import com.pixelmed.dicom.DicomException;
 import com.pixelmed.network.Association;
 import com.pixelmed.network.DicomNetworkException;
+import imago.core.dicom.DicomStatus;
 import imago.core.dicom.MalformedDicomException;
 import imago.core.dicom.Uids;
 import imago.core.tenant.Tenant;
@@ -34,14 +35,6 @@ public final class FindScp {
   private static final Logger LOG = LoggerFactory.getLogger(FindScp.class);
   public static final String PATIENT_ROOT_FIND = "1.2.840.10008.5.1.4.1.2.1.1";
   public static final String STUDY_ROOT_FIND = "1.2.840.10008.5.1.4.1.2.2.1";
-  public static final int C_FIND_RQ = 0x0020;
-  public static final int C_CANCEL_RQ = 0x0FFF;
-  /** PS3.4 C.4.1.1.4 statuses. */
-  static final int PENDING = 0xFF00;
-  static final int PENDING_OPTIONAL_KEYS_NOT_SUPPORTED = 0xFF01;
-  static final int OUT_OF_RESOURCES = 0xA700;
-  static final int IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS = 0xA900;
-  static final int UNABLE_TO_PROCESS = 0xC000;
   /** The most matches one C-FIND answers by default (C-FIND has no paging). */
   public static final int DEFAULT_MAX_MATCHES = 10_000;
   private static final int PAGE = 500;
@@ -77,7 +70,7 @@ public final class FindScp {
     } catch (RuntimeException e) {
       // a bug of ours must not abort the peer's association: it gets a failure status instead
       LOG.error("event=cfind.failed calling={} tenant={}", callingAe, tenant.id(), e);
-      finish(as, context, rq, UNABLE_TO_PROCESS, "internal error");
+      finish(as, context, rq, DicomStatus.CANNOT_UNDERSTAND, "internal error");
     }
   }
 
@@ -87,30 +80,30 @@ public final class FindScp {
     try {
       id = FindIdentifier.read(identifier, transferSyntax);
     } catch (MalformedDicomException e) {
-      finish(as, context, rq, IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, e.getMessage());
+      finish(as, context, rq, DicomStatus.DATASET_DOES_NOT_MATCH_SOP_CLASS, e.getMessage());
       return;
     }
     if (id.level == QueryLevel.PATIENT && !PATIENT_ROOT_FIND.equals(rq.affectedSopClassUid())) {
-      finish(as, context, rq, IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, "Study Root has no PATIENT level");
+      finish(as, context, rq, DicomStatus.DATASET_DOES_NOT_MATCH_SOP_CLASS, "Study Root has no PATIENT level");
       return;
     }
     List<QueryMatch> matches;
     try {
       matches = matches(Scope.tenant(tenant.id()), id);
       if (matches == null) {
-        finish(as, context, rq, OUT_OF_RESOURCES, "more than " + maxMatches + " matches: narrow the query");
+        finish(as, context, rq, DicomStatus.OUT_OF_RESOURCES, "more than " + maxMatches + " matches: narrow the query");
         return;
       }
       access.recordDimse(tenant.id(), callingAe, "query", Access.Via.C_FIND, remote, audited(matches));
     } catch (InvalidQueryException e) {
-      finish(as, context, rq, IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, e.getMessage());
+      finish(as, context, rq, DicomStatus.DATASET_DOES_NOT_MATCH_SOP_CLASS, e.getMessage());
       return;
     } catch (IndexUnavailableException e) {
       LOG.warn("event=cfind.unavailable calling={} tenant={} reason=\"{}\"", callingAe, tenant.id(), e.getMessage());
-      finish(as, context, rq, OUT_OF_RESOURCES, "index unavailable");
+      finish(as, context, rq, DicomStatus.OUT_OF_RESOURCES, "index unavailable");
       return;
     }
-    int pending = id.unsupportedKeys.isEmpty() ? PENDING : PENDING_OPTIONAL_KEYS_NOT_SUPPORTED;
+    int pending = id.unsupportedKeys.isEmpty() ? DicomStatus.PENDING : DicomStatus.PENDING_OPTIONAL_KEYS_NOT_SUPPORTED;
     try {
       for (QueryMatch m : matches) {
         DimseCommand rsp = new DimseCommand(rq.commandField() | 0x8000, -1, rq.messageId(), rq.affectedSopClassUid(),
@@ -118,7 +111,7 @@ public final class FindScp {
         as.send(context, rsp.encode(), id.response(m, aeTitle, transferSyntax));
       }
     } catch (DicomException | IOException e) {
-      finish(as, context, rq, UNABLE_TO_PROCESS, "cannot encode a response: " + e.getMessage());
+      finish(as, context, rq, DicomStatus.CANNOT_UNDERSTAND, "cannot encode a response: " + e.getMessage());
       return;
     }
     LOG.info("event=cfind calling={} tenant={} level={} matches={}", callingAe, tenant.id(), id.levelName, matches.size());

@@ -2,6 +2,7 @@ package imago.node.dimse;
 
 import com.pixelmed.network.Association;
 import com.pixelmed.network.DicomNetworkException;
+import imago.core.dicom.DicomStatus;
 import imago.core.tenant.Tenant;
 import imago.node.access.Access;
 import imago.storage.index.Index;
@@ -24,8 +25,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class GetScp {
   private static final Logger LOG = LoggerFactory.getLogger(GetScp.class);
-  public static final int C_GET_RQ = 0x0010;
-  static final int C_CANCEL_RQ = 0x0FFF;
 
   private final Index index;
   private final ObjectStore store;
@@ -49,7 +48,7 @@ public final class GetScp {
     try {
       access.recordDimse(tenant.id(), callingAe, "retrieve", Access.Via.C_GET, remote, RetrieveKeys.items(instances));
     } catch (IndexUnavailableException e) {
-      RetrieveProgress.refuse(as, context, rq, RetrieveProgress.OUT_OF_RESOURCES_SUB_OPERATIONS, "audit unavailable");
+      RetrieveProgress.refuse(as, context, rq, DicomStatus.OUT_OF_RESOURCES_SUB_OPERATIONS, "audit unavailable");
       return null;
     }
     Operation op = new Operation(as, context, rq, instances, tenant, callingAe);
@@ -84,12 +83,12 @@ public final class GetScp {
       if (command.commandField() == DimseCommand.C_STORE_RSP) {
         return sent != null && command.messageIdBeingRespondedTo() == messageId;
       }
-      return command.commandField() == C_CANCEL_RQ && command.messageIdBeingRespondedTo() == request.messageId();
+      return command.commandField() == DimseCommand.C_CANCEL_RQ && command.messageIdBeingRespondedTo() == request.messageId();
     }
 
     /** Takes a command {@link #handles} accepted; returns true when the operation is over. */
     boolean on(DimseCommand command) throws DicomNetworkException, IOException {
-      if (command.commandField() == C_CANCEL_RQ) {
+      if (command.commandField() == DimseCommand.C_CANCEL_RQ) {
         // PS3.4 C.4.3.3.2: the sub-operation in flight completes, then a final Cancel response
         cancelled = true;
         return sent == null && next();

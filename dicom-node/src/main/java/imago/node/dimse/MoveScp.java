@@ -2,6 +2,7 @@ package imago.node.dimse;
 
 import com.pixelmed.network.Association;
 import com.pixelmed.network.DicomNetworkException;
+import imago.core.dicom.DicomStatus;
 import imago.core.tenant.Tenant;
 import imago.node.NodeConfig;
 import imago.node.access.Access;
@@ -9,7 +10,6 @@ import imago.storage.index.Index;
 import imago.storage.index.IndexUnavailableException;
 import imago.storage.index.Scope;
 import imago.storage.index.StoredInstance;
-import imago.storage.index.query.InvalidQueryException;
 import imago.storage.object.ObjectStore;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -28,7 +28,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class MoveScp {
   private static final Logger LOG = LoggerFactory.getLogger(MoveScp.class);
-  public static final int C_MOVE_RQ = 0x0021;
 
   private final Index index;
   private final ObjectStore store;
@@ -51,7 +50,7 @@ public final class MoveScp {
     if (destination == null) {
       LOG.warn("event=cmove.refused calling={} tenant={} destination={} reason=\"unknown destination\"", callingAe,
           tenant.id(), destinationAe);
-      RetrieveProgress.refuse(as, context, rq, RetrieveProgress.MOVE_DESTINATION_UNKNOWN,
+      RetrieveProgress.refuse(as, context, rq, DicomStatus.MOVE_DESTINATION_UNKNOWN,
           "unknown move destination " + destinationAe);
       return;
     }
@@ -61,7 +60,7 @@ public final class MoveScp {
     try {
       access.recordDimse(tenant.id(), callingAe, "retrieve", Access.Via.C_MOVE, remote, RetrieveKeys.items(instances));
     } catch (IndexUnavailableException e) {
-      RetrieveProgress.refuse(as, context, rq, RetrieveProgress.OUT_OF_RESOURCES_SUB_OPERATIONS, "audit unavailable");
+      RetrieveProgress.refuse(as, context, rq, DicomStatus.OUT_OF_RESOURCES_SUB_OPERATIONS, "audit unavailable");
       return;
     }
     RetrieveProgress progress = new RetrieveProgress(as, context, rq, instances.size());

@@ -8,6 +8,7 @@ import com.pixelmed.dicom.TagFromName;
 import com.pixelmed.network.Association;
 import com.pixelmed.network.CompositeResponseHandler;
 import com.pixelmed.network.DicomNetworkException;
+import imago.core.dicom.DicomStatus;
 import imago.core.dicom.Uids;
 import imago.storage.index.Index;
 import imago.storage.index.IndexUnavailableException;
@@ -159,9 +160,9 @@ record RetrieveKeys(String model, QueryLevel level, List<String> patientIds, Lis
       String ts = as.getTransferSyntaxForPresentationContextID(context);
       return read(rq.affectedSopClassUid(), identifier, ts).resolve(index, scope);
     } catch (BadIdentifierException | InvalidQueryException e) {
-      RetrieveProgress.refuse(as, context, rq, RetrieveProgress.IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS, e.getMessage());
+      RetrieveProgress.refuse(as, context, rq, DicomStatus.DATASET_DOES_NOT_MATCH_SOP_CLASS, e.getMessage());
     } catch (IndexUnavailableException e) {
-      RetrieveProgress.refuse(as, context, rq, RetrieveProgress.OUT_OF_RESOURCES_MATCHES, "index unavailable");
+      RetrieveProgress.refuse(as, context, rq, DicomStatus.OUT_OF_RESOURCES_MATCHES, "index unavailable");
     }
     return null;
   }

@@ -6,6 +6,7 @@ import com.pixelmed.dicom.DicomOutputStream;
 import com.pixelmed.dicom.UniqueIdentifierAttribute;
 import com.pixelmed.network.Association;
 import com.pixelmed.network.DicomNetworkException;
+import imago.core.dicom.DicomStatus;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -17,20 +18,6 @@ import java.util.List;
  * remain, then the final status, with the Failed SOP Instance UID List when anything failed.
  */
 final class RetrieveProgress {
-  static final int PENDING = 0xFF00;
-  static final int CANCEL = 0xFE00;
-  static final int SUCCESS = 0x0000;
-  /** Warning: sub-operations complete, one or more failures or warnings. */
-  static final int WARNING_SOME_FAILED = 0xB000;
-  /** Refused: out of resources, unable to calculate the number of matches. */
-  static final int OUT_OF_RESOURCES_MATCHES = 0xA701;
-  /** Refused: out of resources, unable to perform sub-operations. */
-  static final int OUT_OF_RESOURCES_SUB_OPERATIONS = 0xA702;
-  /** Refused: move destination unknown (C-MOVE only). */
-  static final int MOVE_DESTINATION_UNKNOWN = 0xA801;
-  static final int IDENTIFIER_DOES_NOT_MATCH_SOP_CLASS = 0xA900;
-  static final int UNABLE_TO_PROCESS = 0xC000;
-
   private static final int MAX_LISTED_FAILURES = 1000;
 
   private final Association as;
@@ -67,7 +54,7 @@ final class RetrieveProgress {
 
   /** A sub-operation's C-STORE-RSP status (PS3.4 B.2.3: 0xB000-0xBFFF and 0x0107/0x0116 are warnings). */
   void stored(String sopInstanceUid, int status) {
-    if (status == SUCCESS) {
+    if (status == DicomStatus.SUCCESS) {
       completed++;
     } else if ((status & 0xF000) == 0xB000 || status == 0x0107 || status == 0x0116) {
       warning++;
@@ -85,16 +72,16 @@ final class RetrieveProgress {
   /** A pending response, when sub-operations remain. */
   void pending() throws DicomNetworkException {
     if (remaining() <= 0) return;
-    send(DimseCommand.response(request, PENDING, null).with(counts(remaining())), null);
+    send(DimseCommand.response(request, DicomStatus.PENDING, null).with(counts(remaining())), null);
   }
 
   /** The final response after the sub-operations (all done, or cancelled). */
   void finish(boolean cancelled) throws DicomNetworkException {
     int status;
-    if (cancelled) status = CANCEL;
-    else if (failed == 0 && warning == 0) status = SUCCESS;
-    else if (completed == 0 && warning == 0) status = OUT_OF_RESOURCES_SUB_OPERATIONS;
-    else status = WARNING_SOME_FAILED;
+    if (cancelled) status = DicomStatus.CANCEL;
+    else if (failed == 0 && warning == 0) status = DicomStatus.SUCCESS;
+    else if (completed == 0 && warning == 0) status = DicomStatus.OUT_OF_RESOURCES_SUB_OPERATIONS;
+    else status = DicomStatus.WARNING_SUB_OPERATIONS_FAILED;
     byte[] identifier = failedUids.isEmpty() ? null : failedList();
     DimseCommand rsp = DimseCommand.response(request, status, null).with(counts(cancelled ? remaining() : -1));
     send(identifier == null ? rsp : rsp.withDataSet(true), identifier);

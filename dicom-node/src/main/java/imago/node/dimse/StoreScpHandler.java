@@ -110,19 +110,19 @@ final class StoreScpHandler extends CompositeResponseHandler {
         spool.reset();
         spoolFailure = null;
       }
-      case FindScp.C_FIND_RQ -> { // the identifier follows as data
+      case DimseCommand.C_FIND_RQ -> { // the identifier follows as data
         pending = rq;
         pendingContext = context;
         spool.reset();
         spoolFailure = null;
       }
-      case MoveScp.C_MOVE_RQ, GetScp.C_GET_RQ -> { // the identifier follows as data
+      case DimseCommand.C_MOVE_RQ, DimseCommand.C_GET_RQ -> { // the identifier follows as data
         pending = rq;
         pendingContext = context;
         spool.reset();
         spoolFailure = null;
       }
-      case FindScp.C_CANCEL_RQ -> LOG.debug("event=cfind.cancel calling={} (answers already sent)", callingAe);
+      case DimseCommand.C_CANCEL_RQ -> LOG.debug("event=cfind.cancel calling={} (answers already sent)", callingAe);
       default -> {
         LOG.warn("event=dimse.unsupported calling={} command=0x{}", callingAe, Integer.toHexString(rq.commandField()));
         respond(as, context, DimseCommand.response(rq, DimseCommand.UNRECOGNIZED_OPERATION,
@@ -135,11 +135,11 @@ final class StoreScpHandler extends CompositeResponseHandler {
   private void onDataComplete(Association as) throws DicomNetworkException, IOException {
     DimseCommand rq = pending;
     pending = null;
-    if (rq.commandField() == FindScp.C_FIND_RQ) {
+    if (rq.commandField() == DimseCommand.C_FIND_RQ) {
       answerFind(as, rq);
       return;
     }
-    if (rq.commandField() == MoveScp.C_MOVE_RQ || rq.commandField() == GetScp.C_GET_RQ) {
+    if (rq.commandField() == DimseCommand.C_MOVE_RQ || rq.commandField() == DimseCommand.C_GET_RQ) {
       answerRetrieve(as, rq);
       return;
     }
@@ -173,7 +173,7 @@ final class StoreScpHandler extends CompositeResponseHandler {
       return;
     }
     if (spoolFailure != null) {
-      respond(as, pendingContext, DimseCommand.response(rq, FindScp.UNABLE_TO_PROCESS, "cannot hold the identifier"));
+      respond(as, pendingContext, DimseCommand.response(rq, DicomStatus.CANNOT_UNDERSTAND, "cannot hold the identifier"));
       return;
     }
     byte[] identifier = new byte[(int) spool.size()];
@@ -183,14 +183,14 @@ final class StoreScpHandler extends CompositeResponseHandler {
   }
 
   private void answerRetrieve(Association as, DimseCommand rq) throws DicomNetworkException, IOException {
-    boolean isMove = rq.commandField() == MoveScp.C_MOVE_RQ;
+    boolean isMove = rq.commandField() == DimseCommand.C_MOVE_RQ;
     if ((isMove ? move : get) == null || getting != null) {
       respond(as, pendingContext, DimseCommand.response(rq, DimseCommand.UNRECOGNIZED_OPERATION,
           getting != null ? "a C-GET is already running on this association" : "retrieve is not enabled"));
       return;
     }
     if (spoolFailure != null) {
-      respond(as, pendingContext, DimseCommand.response(rq, RetrieveProgress.UNABLE_TO_PROCESS, "cannot hold the identifier"));
+      respond(as, pendingContext, DimseCommand.response(rq, DicomStatus.CANNOT_UNDERSTAND, "cannot hold the identifier"));
       return;
     }
     byte[] identifier = new byte[(int) spool.size()];
