@@ -4,6 +4,8 @@ import imago.storage.StorageConfig;
 import imago.storage.index.Database;
 import imago.storage.index.Index;
 import imago.storage.index.SqlIndex;
+import imago.storage.models.ModelCatalog;
+import imago.storage.models.SqlModelCatalog;
 import imago.storage.object.EmbeddedS3;
 import imago.storage.object.ObjectStore;
 import imago.storage.object.S3ObjectStore;
@@ -27,6 +29,7 @@ public final class StorageRuntime implements AutoCloseable {
   private final S3ObjectStore store;
   private final Database database;
   private final Index index;
+  private final ModelCatalog models;
   private final Path endpointFile;
 
   private StorageRuntime(EmbeddedS3 embeddedS3, S3ObjectStore store, Database database, Path endpointFile) {
@@ -34,6 +37,7 @@ public final class StorageRuntime implements AutoCloseable {
     this.store = store;
     this.database = database;
     this.index = new SqlIndex(database.dataSource());
+    this.models = new SqlModelCatalog(database.dataSource());
     this.endpointFile = endpointFile;
   }
 
@@ -84,6 +88,11 @@ public final class StorageRuntime implements AutoCloseable {
 
   public Index index() {
     return index;
+  }
+
+  /** The model registry's versions and lifecycle, in the same SQL index. */
+  public ModelCatalog models() {
+    return models;
   }
 
   public Database database() {
