@@ -5,6 +5,7 @@
 #  - PostgreSQL for the tests against an external SQL index
 #  - the OHIF viewer's prebuilt dist/ from npm (--viewer, implied by --test), served at /viewer/
 #  - Chromium (Debian) and playwright-core (npm) for the viewer's browser test
+#  - python3-torch, -torchvision, -onnx, -h5py: the build trains the reference models with them
 # Usage: scripts/setup.sh [--test] [--viewer]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -22,6 +23,8 @@ pkgs=(openjdk-17-jdk-headless maven zip unzip libpixelmed-java libpixelmed-image
 # npm by command, not by package: NodeSource's nodejs bundles npm and conflicts with Debian's npm
 [ $want_viewer = 1 ] && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
 [ $want_test = 1 ] && pkgs+=(dcmtk dicom3tools python3-pydicom postgresql chromium)
+# The reference models (models/reference/make.sh) are trained and exported with Debian's torch.
+[ $want_test = 1 ] && pkgs+=(python3-torch python3-torchvision python3-onnx python3-h5py)
 
 missing=()
 for p in "${pkgs[@]}"; do

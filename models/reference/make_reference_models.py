@@ -1,0 +1,661 @@
+#!/usr/bin/python3
+"""Imago's reference models, made from nothing but this file.
+
+    /usr/bin/python3 models/reference/make_reference_models.py OUT_DIR
+
+1. Draw a synthetic data set of 64x64 "chest phantoms" (body, two lung fields, ribs, a heart
+   shadow, detector noise); half of them carry a lesion: a bright Gaussian blob in a lung.
+2. Train three small models on it (2 CPU threads, a few seconds each):
+     lesion-cls  a CNN classifier           -> [B, 2] logits (no lesion, lesion)
+     lesion-seg  a fully convolutional net  -> [B, 2, 64, 64] logits (background, lesion)
+     MLP         Flatten-Dense-ReLU-Dense   -> [B, 2] logits, exported as a Keras 2 HDF5 file
+3. Build densenet121 (CheXNet's shape, 14 outputs) and resnet18 (2 outputs), both with a
+   one-channel 224x224 input and seeded random weights, for benchmarks.
+4. Export: TorchScript, ONNX (opset 13, input "image", output "logits", dynamic "batch"),
+   Keras HDF5 for the MLP; per model a directory with manifest.json, the artifact and reference
+   tensors (raw little-endian float32) described by reference.json.
+
+Everything is seeded; nothing is downloaded. The images a model sees in training go through
+exactly the preprocessing its manifest declares (percentile clip to [0, 1], (x - 0.5) / 0.25),
+so that images prepared by Imago look like the training data.
+"""
+
+import hashlib
+import json
+import math
+import os
+import sys
+import time
+import warnings
+
+# Two threads that sleep when idle: OpenMP's default spinning collapses when another process
+# (a parallel build, a second run) wants the same cores. Must be set before torch loads.
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+THREADS = 2
+SIZE = 64            # phantom and lesion-model input size
+BIG = 224            # densenet121 / resnet18 input size
+N_TRAIN = 2000
+N_TEST = 400
+SEED = 20240611
+VERSION = "1.0.0"
+
+# Lesions: Gaussian blobs, sigma in pixels and peak height in body-contrast units.
+LESION_SIGMA = (2.5, 5.0)
+LESION_AMPLITUDE = (0.25, 0.45)
+
+# Preprocessing declared in the manifests of the lesion models, applied to the training data.
+CLIP_LOW, CLIP_HIGH = 0.5, 99.5
+NORM_MEAN, NORM_STD = 0.5, 0.25
+
+COMMON = {
+    "intendedUse": "Research use only. Synthetic-data reference model for testing Imago; "
+                   "not for clinical use.",
+    "authors": ["Imago project"],
+    "licence": "Apache-2.0",
+    "contact": "mailto:imago-models@example.org",
+}
+
+LESION = {"scheme": "SCT", "value": "52988006", "meaning": "Lesion"}
+LESION_LABELS = [
+    {"name": "no lesion", "code": {"scheme": "SCT", "value": "17621005", "meaning": "Normal"}},
+    {"name": "lesion", "code": LESION, "threshold": 0.5},
+]
+LESION_LABEL_MAP = [{
+    "name": "lesion",
+    "code": LESION,
+    "category": {"scheme": "SCT", "value": "49755003", "meaning": "Morphologically Altered Structure"},
+    "color": [255, 64, 64],
+}]
+LESION_PREPROCESSING = {
+    "rescale": True,
+    "percentileClip": {"low": CLIP_LOW, "high": CLIP_HIGH},
+    "resize": "bilinear",
+    "normalise": {"mean": [NORM_MEAN], "std": [NORM_STD]},
+    "stacking": "per-instance",
+}
+
+
+def sct(name, value=None, meaning=None):
+    label = {"name": name}
+    if value:
+        label["code"] = {"scheme": "SCT", "value": value, "meaning": meaning or name}
+    return label
+
+
+# CheXNet's 14 findings (ChestX-ray14 order), coded where SNOMED CT has a plain concept.
+CHEXNET_LABELS = [
+    sct("Atelectasis", "46621007"),
+    sct("Cardiomegaly", "8186001"),
+    sct("Effusion", "60046008", "Pleural effusion"),
+    sct("Infiltration"),
+    sct("Mass", "4147007"),
+    sct("Nodule", "27925004"),
+    sct("Pneumonia", "233604007"),
+    sct("Pneumothorax", "36118008"),
+    sct("Consolidation"),
+    sct("Edema", "19242006", "Pulmonary edema"),
+    sct("Emphysema", "87433001", "Pulmonary emphysema"),
+    sct("Fibrosis"),
+    sct("Pleural_Thickening"),
+    sct("Hernia"),
+]
+
+
+# ----------------------------------------------------------------------------------------------
+# Synthetic chest phantoms
+# ----------------------------------------------------------------------------------------------
+
+# pixel centres on [-1, 1] x [-1, 1]; y grows downwards (row), x to the right (column)
+_GRID = (np.arange(SIZE, dtype=np.float64) + 0.5) / SIZE * 2.0 - 1.0
+YY, XX = np.meshgrid(_GRID, _GRID, indexing="ij")
+PIXEL = 2.0 / SIZE   # one pixel in grid units
+
+
+def soft_ellipse(cy, cx, ry, rx, edge=0.05):
+    """1 inside the ellipse, 0 outside, with a smooth border."""
+    d = np.sqrt(((YY - cy) / ry) ** 2 + ((XX - cx) / rx) ** 2)
+    return 1.0 / (1.0 + np.exp(np.clip((d - 1.0) / edge, -50, 50)))
+
+
+def phantom(rng, lesion):
+    """One chest phantom as stored pixel values (uint16, 12 bits), its lesion mask and facts."""
+    body = soft_ellipse(rng.uniform(0.0, 0.1), rng.uniform(-0.04, 0.04),
+                        rng.uniform(0.85, 0.97), rng.uniform(0.78, 0.9), edge=0.04)
+    img = 0.06 + 0.5 * body
+
+    # two lung fields, darker than the soft tissue around them
+    lung_cy = rng.uniform(-0.12, 0.0)
+    lung_ry, lung_rx, sep = rng.uniform(0.5, 0.6), rng.uniform(0.24, 0.3), rng.uniform(0.34, 0.42)
+    lungs = [(lung_cy, -sep, lung_ry, lung_rx),
+             (lung_cy + rng.uniform(-0.03, 0.03), sep,
+              lung_ry * rng.uniform(0.93, 1.05), lung_rx * rng.uniform(0.93, 1.05))]
+    lung_mask = np.maximum(*(soft_ellipse(*lung) for lung in lungs))
+    img = img - rng.uniform(0.28, 0.36) * lung_mask
+
+    # heart shadow, a little to the image's right, and the mediastinum
+    img = img + 0.14 * soft_ellipse(rng.uniform(0.15, 0.3), rng.uniform(0.05, 0.15),
+                                    rng.uniform(0.25, 0.32), rng.uniform(0.22, 0.3), edge=0.12)
+    img = img + 0.1 * soft_ellipse(-0.2, 0.0, 0.5, 0.09, edge=0.15)
+
+    # ribs: curved stripes across the thorax
+    period, phase = rng.uniform(0.2, 0.27), rng.uniform(0.0, 2 * math.pi)
+    ribs = np.clip(np.sin(2 * math.pi * (YY + 0.35 * XX ** 2) / period + phase), 0.0, None) ** 3
+    img = img + rng.uniform(0.06, 0.11) * ribs * body
+
+    mask = np.zeros((SIZE, SIZE), np.uint8)
+    facts = {"lesion": bool(lesion)}
+    if lesion:
+        side = rng.integers(2)
+        cy, cx, ry, rx = lungs[side]
+        while True:   # a point well inside the chosen lung
+            v, u = rng.uniform(-1, 1, 2)
+            if u * u + v * v <= 1.0:
+                break
+        by, bx = cy + 0.7 * v * ry, cx + 0.7 * u * rx
+        sigma = rng.uniform(*LESION_SIGMA) * PIXEL
+        amplitude = rng.uniform(*LESION_AMPLITUDE)
+        profile = np.exp(-((YY - by) ** 2 + (XX - bx) ** 2) / (2 * sigma ** 2))
+        img = img + amplitude * profile
+        mask[profile >= 0.5] = 1          # the blob's half-maximum disc
+        facts.update({"side": ("image left", "image right")[side],
+                      "row": round((by + 1) / PIXEL - 0.5, 2), "column": round((bx + 1) / PIXEL - 0.5, 2),
+                      "sigmaPixels": round(sigma / PIXEL, 3), "amplitude": round(amplitude, 3)})
+
+    img = img + rng.normal(0.0, 0.025, img.shape)
+    # detector: random gain and offset, 12 bits stored
+    raw = rng.uniform(100, 400) + rng.uniform(2600, 3600) * img
+    return np.clip(np.rint(raw), 0, 4095).astype(np.uint16), mask, facts
+
+
+def make_dataset(n, rng):
+    flags = rng.permutation(np.arange(n) % 2)
+    raws, masks, facts = zip(*(phantom(rng, f) for f in flags))
+    return np.stack(raws), np.stack(masks), flags.astype(np.int64), list(facts)
+
+
+PHANTOM_PREPROCESSING = (
+    "per image, from the stored uint16 pixels (rescale slope 1, intercept 0; no resize at 64x64), "
+    "in float64: v = the n pixel values sorted; percentile(p): r = p / 100.0 * (n - 1), "
+    "f = floor(r), a = v[f], b = v[min(f + 1, n - 1)], a + (b - a) * (r - f); "
+    "lo = percentile(0.5), hi = percentile(99.5); x = clip((x - lo) / (hi - lo), 0, 1) "
+    "(x = 0 where hi <= lo); x = (x - 0.5) / 0.25; cast to float32 at the end")
+
+
+def percentile(values, p):
+    """Percentile p of each row, linear between closest ranks, spelled out so Java can match it."""
+    v = np.sort(values, axis=-1)
+    n = v.shape[-1]
+    r = p / 100.0 * (n - 1)
+    f = math.floor(r)
+    a, b = v[..., f], v[..., min(f + 1, n - 1)]
+    return a + (b - a) * (r - f)
+
+
+def preprocess(raw):
+    """uint16 [N, H, W] -> float32 [N, 1, H, W], exactly as PHANTOM_PREPROCESSING says."""
+    x = raw.astype(np.float64).reshape(len(raw), -1)
+    lo = percentile(x, CLIP_LOW)[:, None]
+    hi = percentile(x, CLIP_HIGH)[:, None]
+    span = hi - lo
+    x = np.where(span > 0, np.clip((x - lo) / np.where(span > 0, span, 1.0), 0.0, 1.0), 0.0)
+    x = (x - NORM_MEAN) / NORM_STD
+    return x.astype(np.float32).reshape(len(raw), 1, *raw.shape[1:])
+
+
+# ----------------------------------------------------------------------------------------------
+# Models
+# ----------------------------------------------------------------------------------------------
+
+def conv_bn(c_in, c_out):
+    return [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
+
+
+class LesionClassifier(nn.Module):
+    """Three conv blocks, global max pooling (a lesion is small), a linear head."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            *conv_bn(1, 8), nn.MaxPool2d(2),      # 32 x 32
+            *conv_bn(8, 16), nn.MaxPool2d(2),     # 16 x 16
+            *conv_bn(16, 32),
+            nn.AdaptiveMaxPool2d(1), nn.Flatten())
+        self.head = nn.Linear(32, 2)
+
+    def forward(self, image):
+        return self.head(self.features(image))
+
+
+class LesionSegmenter(nn.Module):
+    """Fully convolutional: down to 32 x 32, a dilated look around, back up to 64 x 64."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(8, 16, 3, stride=2, padding=1), nn.ReLU(),           # 32 x 32
+            nn.Conv2d(16, 16, 3, padding=2, dilation=2), nn.ReLU(),
+            nn.Upsample(scale_factor=2, mode="nearest"),                     # 64 x 64
+            nn.Conv2d(16, 8, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(8, 2, 1))
+
+    def forward(self, image):
+        return self.body(image)
+
+
+def lesion_mlp():
+    """The model exported for Keras: Flatten -> Dense(32, relu) -> Dense(2)."""
+    return nn.Sequential(nn.Flatten(), nn.Linear(SIZE * SIZE, 32), nn.ReLU(), nn.Linear(32, 2))
+
+
+def one_channel_densenet121():
+    import torchvision
+    model = torchvision.models.densenet121(num_classes=14)
+    model.features.conv0 = nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3, bias=False)
+    return model
+
+
+def one_channel_resnet18():
+    import torchvision
+    model = torchvision.models.resnet18(num_classes=2)
+    model.conv1 = nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3, bias=False)
+    return model
+
+
+# ----------------------------------------------------------------------------------------------
+# Training
+# ----------------------------------------------------------------------------------------------
+
+def batches(n, batch_size, gen):
+    order = torch.randperm(n, generator=gen)
+    for i in range(0, n, batch_size):
+        yield order[i:i + batch_size]
+
+
+def train(model, loss_fn, x, y, epochs, batch_size, lr, seed, weight_decay=0.0):
+    gen = torch.Generator().manual_seed(seed)
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimiser, max_lr=lr, total_steps=epochs * math.ceil(len(x) / batch_size))
+    model.train()
+    for epoch in range(epochs):
+        total, t0 = 0.0, time.time()
+        for idx in batches(len(x), batch_size, gen):
+            optimiser.zero_grad()
+            loss = loss_fn(model(x[idx]), y[idx])
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+            total += loss.item() * len(idx)
+        print(f"    epoch {epoch + 1}/{epochs}  loss {total / len(x):.4f}  {time.time() - t0:.1f} s", flush=True)
+    model.eval()
+    return model
+
+
+def seg_loss(logits, mask):
+    """Cross-entropy plus soft Dice on the lesion channel (lesions are a few dozen pixels)."""
+    ce = F.cross_entropy(logits, mask)
+    p = torch.softmax(logits, dim=1)[:, 1]
+    t = mask.float()
+    dice = (2 * (p * t).sum() + 1.0) / (p.sum() + t.sum() + 1.0)
+    return ce + (1.0 - dice)
+
+
+@torch.no_grad()
+def accuracy(model, x, y):
+    return (model(x).argmax(1) == y).float().mean().item()
+
+
+@torch.no_grad()
+def dice(model, x, mask):
+    pred = model(x).argmax(1)
+    inter = ((pred == 1) & (mask == 1)).sum().item()
+    return 2.0 * inter / max((pred == 1).sum().item() + (mask == 1).sum().item(), 1)
+
+
+# ----------------------------------------------------------------------------------------------
+# Export
+# ----------------------------------------------------------------------------------------------
+
+def dryrun_input(shape):
+    """The dry-run input Imago reproduces: flat C-order index i -> ((i * 7919) % 1000) / 1000 - 0.5."""
+    i = np.arange(int(np.prod(shape)), dtype=np.int64)
+    return (((i * 7919) % 1000) / 1000.0 - 0.5).astype(np.float32).reshape(shape)
+
+
+def write_f32(path, array):
+    np.ascontiguousarray(array, dtype="<f4").tofile(path)
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def export_torchscript(model, example, path):
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        traced = torch.jit.trace(model, example)
+    traced.save(path)
+    return torch.jit.load(path)       # reference outputs come from the saved module
+
+
+def export_onnx(model, example, path):
+    import onnx
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")     # the exporter's chatter about shape inference
+        torch.onnx.export(model, example, path, opset_version=13, do_constant_folding=True,
+                          input_names=["image"], output_names=["logits"],
+                          dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
+    onnx.checker.check_model(onnx.load(path), full_check=True)
+
+
+def keras_dense(name, units, activation):
+    config = {
+        "name": name, "trainable": True, "units": units, "activation": activation, "use_bias": True,
+        "kernel_initializer": {"class_name": "VarianceScaling",
+                               "config": {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform",
+                                          "seed": None}},
+        "bias_initializer": {"class_name": "Zeros", "config": {}},
+        "kernel_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
+        "kernel_constraint": None, "bias_constraint": None,
+    }
+    return {"class_name": "Dense", "config": config}
+
+
+def export_keras_h5(mlp, path):
+    """Write the MLP as Keras 2.2.4 would save a Sequential model (model.save('x.h5')).
+
+    Input [B, 64, 64, 1] (channels_last); Flatten over (H, W, C) equals torch's flatten over
+    (C, H, W) because C = 1. Dense kernels are stored [in, out], i.e. torch's weight transposed.
+    """
+    import h5py
+    _, hidden, _, logits = mlp
+    layers = [
+        {"class_name": "Flatten", "config": {"name": "flatten_1", "trainable": True,
+                                             "batch_input_shape": [None, SIZE, SIZE, 1],
+                                             "dtype": "float32", "data_format": "channels_last"}},
+        keras_dense("dense_1", 32, "relu"),
+        keras_dense("dense_2", 2, "linear"),
+    ]
+    model_config = {"class_name": "Sequential", "config": {"name": "sequential_1", "layers": layers}}
+    weights = {
+        "flatten_1": [],
+        "dense_1": [("kernel:0", hidden.weight.detach().numpy().T), ("bias:0", hidden.bias.detach().numpy())],
+        "dense_2": [("kernel:0", logits.weight.detach().numpy().T), ("bias:0", logits.bias.detach().numpy())],
+    }
+    with h5py.File(path, "w") as f:
+        f.attrs["keras_version"] = np.bytes_(b"2.2.4")
+        f.attrs["backend"] = np.bytes_(b"tensorflow")
+        f.attrs["model_config"] = np.bytes_(json.dumps(model_config).encode("utf8"))
+        group = f.create_group("model_weights")
+        group.attrs["layer_names"] = np.array([name.encode("utf8") for name in weights])
+        group.attrs["backend"] = np.bytes_(b"tensorflow")
+        group.attrs["keras_version"] = np.bytes_(b"2.2.4")
+        for layer, params in weights.items():
+            g = group.create_group(layer)
+            names = [f"{layer}/{p}".encode("utf8") for p, _ in params]
+            g.attrs["weight_names"] = np.array(names) if names else np.zeros((0,), np.float64)
+            for name, (_, value) in zip(names, params):
+                g.create_dataset(name.decode(), data=np.ascontiguousarray(value, dtype="<f4"),
+                                 track_times=False)
+
+
+def manifest(name, framework, task, description, *, layout="NCHW", size=SIZE, input_name=None,
+             output_name=None, preprocessing=None, activation="softmax", labels=None,
+             label_map=None, modalities=("CR", "DX", "CT"), batching=(8, 20)):
+    m = {"schemaVersion": 1, "name": name, "version": VERSION, "framework": framework, "task": task,
+         "description": description}
+    m.update(COMMON)
+    m["input"] = {"layout": layout, "channels": 1, "height": size, "width": size, "dtype": "float32"}
+    if input_name:
+        m["input"] = {"name": input_name, **m["input"]}
+    m["preprocessing"] = preprocessing or LESION_PREPROCESSING
+    m["output"] = {"activation": activation}
+    if output_name:
+        m["output"] = {"name": output_name, **m["output"]}
+    if labels:
+        m["output"]["labels"] = labels
+    if label_map:
+        m["output"]["labelMap"] = label_map
+    m["applicability"] = {"modalities": list(modalities)}
+    m["batching"] = {"maxBatchSize": batching[0], "maxQueueDelayMs": batching[1]}
+    return m
+
+
+class ModelDir:
+    """OUT_DIR/<dir>/: manifest.json, the artifact, reference tensors and reference.json."""
+
+    def __init__(self, out, dirname, layout, sample_shape):
+        self.path = os.path.join(out, dirname)
+        os.makedirs(self.path, exist_ok=True)
+        self.layout = layout
+        self.reference = {
+            "layout": layout,
+            "inputShape": list(sample_shape),
+            "dtype": "float32",
+            "byteOrder": "little-endian",
+            "outputs": "raw model outputs (logits), before the manifest's activation",
+            "dryRunFormula": "x[i] = float32(((i * 7919) % 1000) / 1000.0 - 0.5), "
+                             "i = flat C-order index over the whole batch tensor, computed in 64-bit",
+            "tolerance": {"absolute": 1e-4, "relative": 1e-4,
+                          "rule": "|got - want| <= absolute + relative * |want|"},
+            "files": {},
+        }
+
+    def file(self, name):
+        return os.path.join(self.path, name)
+
+    def add(self, key, x, y, **extra):
+        write_f32(self.file(f"{key}.in.f32"), x)
+        write_f32(self.file(f"{key}.out.f32"), y)
+        self.reference["files"][key] = {"in": f"{key}.in.f32", "out": f"{key}.out.f32",
+                                        "inShape": list(x.shape), "outShape": list(y.shape), **extra}
+
+    def finish(self, manifest_json, artifact, **facts):
+        self.reference["artifact"] = artifact
+        self.reference["artifactSha256"] = sha256(self.file(artifact))
+        self.reference.update(facts)
+        for name, doc in (("manifest.json", manifest_json), ("reference.json", self.reference)):
+            with open(self.file(name), "w") as f:
+                json.dump(doc, f, indent=2)
+                f.write("\n")
+
+
+def to_layout(x_nchw, layout):
+    return x_nchw if layout == "NCHW" else np.ascontiguousarray(x_nchw.transpose(0, 2, 3, 1))
+
+
+def write_phantom_raw(path, raws, masks, facts):
+    os.makedirs(path, exist_ok=True)
+    images = []
+    for k, (raw, mask, fact) in enumerate(zip(raws, masks, facts)):
+        raw.astype("<u2").tofile(os.path.join(path, f"phantom-{k}.u16"))
+        mask.astype(np.uint8).tofile(os.path.join(path, f"phantom-{k}.mask.u8"))
+        images.append({"pixels": f"phantom-{k}.u16", "mask": f"phantom-{k}.mask.u8", **fact})
+    doc = {
+        "description": "Synthetic chest phantoms, stored pixel values as DICOM would hold them "
+                       "(MONOCHROME2, unsigned, 12 bits stored), row-major, little-endian; "
+                       "masks: one byte per pixel, 1 = lesion (the blob's half-maximum disc).",
+        "rows": SIZE, "columns": SIZE, "bitsAllocated": 16, "bitsStored": 12, "highBit": 11,
+        "pixelRepresentation": 0, "photometricInterpretation": "MONOCHROME2",
+        "rescaleSlope": 1, "rescaleIntercept": 0, "images": images,
+    }
+    with open(os.path.join(path, "phantoms.json"), "w") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+
+
+# ----------------------------------------------------------------------------------------------
+
+def main(out):
+    started = time.time()
+    torch.set_num_threads(THREADS)
+    torch.manual_seed(SEED)
+    rng = np.random.default_rng(SEED)
+    os.makedirs(out, exist_ok=True)
+
+    print(f"phantoms: {N_TRAIN} training, {N_TEST} held out", flush=True)
+    raw_train, mask_train, y_train, _ = make_dataset(N_TRAIN, rng)
+    raw_test, mask_test, y_test, facts_test = make_dataset(N_TEST, rng)
+    x_train, x_test = torch.from_numpy(preprocess(raw_train)), torch.from_numpy(preprocess(raw_test))
+    y_train, y_test = torch.from_numpy(y_train), torch.from_numpy(y_test)
+    m_train, m_test = torch.from_numpy(mask_train.astype(np.int64)), torch.from_numpy(mask_test.astype(np.int64))
+    print(f"  {time.time() - started:.1f} s", flush=True)
+
+    torch.set_flush_denormal(True)    # denormals in training make the CPU crawl
+
+    print("lesion-cls: CNN classifier", flush=True)
+    torch.manual_seed(SEED + 1)
+    cls = train(LesionClassifier(), F.cross_entropy, x_train, y_train, epochs=5, batch_size=64,
+                lr=1e-2, seed=SEED + 1)
+    cls_acc = accuracy(cls, x_test, y_test)
+    print(f"  held-out accuracy {cls_acc:.4f}  ({time.time() - started:.1f} s)", flush=True)
+
+    print("lesion-seg: segmentation net", flush=True)
+    torch.manual_seed(SEED + 2)
+    seg = train(LesionSegmenter(), seg_loss, x_train, m_train, epochs=4, batch_size=32,
+                lr=1e-2, seed=SEED + 2)
+    seg_dice = dice(seg, x_test, m_test)
+    print(f"  held-out Dice {seg_dice:.4f}  ({time.time() - started:.1f} s)", flush=True)
+
+    print("lesion-cls-keras: MLP", flush=True)
+    torch.manual_seed(SEED + 3)
+    mlp = train(lesion_mlp(), F.cross_entropy, x_train, y_train, epochs=20, batch_size=64,
+                lr=1e-3, seed=SEED + 3, weight_decay=1e-4)
+    mlp_acc = accuracy(mlp, x_test, y_test)
+    print(f"  held-out accuracy {mlp_acc:.4f}  ({time.time() - started:.1f} s)", flush=True)
+
+    torch.set_flush_denormal(False)   # reference outputs with IEEE arithmetic, as runtimes do
+
+    # Four held-out phantoms for tests: one lesion in each lung, two without. Each one such that
+    # the classifier is sure and right, the MLP is right, and the segmenter finds the lesion
+    # (or, without one, marks nothing).
+    with torch.no_grad():
+        p_cls = torch.softmax(cls(x_test), 1)[:, 1].numpy()
+        p_mlp = torch.softmax(mlp(x_test), 1)[:, 1].numpy()
+        seg_pred = seg(x_test).argmax(1)
+        seg_hit = (seg_pred * m_test).flatten(1).sum(1).numpy()
+        seg_any = seg_pred.flatten(1).sum(1).numpy()
+
+    def convincing(k):
+        if y_test[k]:
+            return p_cls[k] > 0.9 and p_mlp[k] > 0.6 and seg_hit[k] > 0
+        return p_cls[k] < 0.1 and p_mlp[k] < 0.4 and seg_any[k] == 0
+
+    good = [k for k in range(N_TEST) if convincing(k)]
+    pick = [next((k for k in good if y_test[k] == 1 and facts_test[k]["side"] == side), None)
+            for side in ("image left", "image right")]
+    pick += [k for k in good if y_test[k] == 0][:2]
+    assert None not in pick and len(pick) == 4, "too few convincing phantoms for the fixtures"
+    ph_raw, ph_mask, ph_facts = raw_test[pick], mask_test[pick], [facts_test[k] for k in pick]
+    ph_x = preprocess(ph_raw)
+    ph_lesion = [bool(f["lesion"]) for f in ph_facts]
+
+    def lesion_model(dirname, name, framework, task, model, layout, artifact, save, description,
+                     facts, **manifest_args):
+        d = ModelDir(out, dirname, layout, (1, SIZE, SIZE) if layout == "NCHW" else (SIZE, SIZE, 1))
+        runner = save(d.file(artifact)) or model
+        for key, batch in (("dryrun-b1", 1), ("dryrun-b4", 4)):
+            x = dryrun_input((batch, 1, SIZE, SIZE))      # same flat values in either layout (C = 1)
+            with torch.no_grad():
+                y = runner(torch.from_numpy(x)).numpy()
+            d.add(key, to_layout(x, layout), y)
+        with torch.no_grad():
+            y = runner(torch.from_numpy(ph_x)).numpy()
+        d.add("phantom", to_layout(ph_x, layout), y, lesion=ph_lesion, raw="phantom-raw/phantoms.json",
+              preprocessing=PHANTOM_PREPROCESSING)
+        write_phantom_raw(d.file("phantom-raw"), ph_raw, ph_mask, ph_facts)
+        m = manifest(name, framework, task, description, layout=layout, **manifest_args)
+        d.finish(m, artifact, **facts)
+
+    example = torch.from_numpy(dryrun_input((1, 1, SIZE, SIZE)))
+    trained_on = (f"trained on {N_TRAIN} synthetic 64x64 chest phantoms (half with a bright "
+                  f"blob lesion in a lung) made by models/reference/make_reference_models.py")
+    cls_text = f"Small CNN lesion classifier, {trained_on}; held-out accuracy {cls_acc:.4f} ({N_TEST} phantoms)."
+    seg_text = f"Small fully convolutional lesion segmenter, {trained_on}; held-out Dice {seg_dice:.4f} ({N_TEST} phantoms)."
+    mlp_text = (f"MLP lesion classifier (Flatten, Dense 32 ReLU, Dense 2) in Keras 2 HDF5, {trained_on}; "
+                f"held-out accuracy {mlp_acc:.4f} ({N_TEST} phantoms).")
+    cls_args = dict(labels=LESION_LABELS, batching=(8, 20))
+    seg_args = dict(label_map=LESION_LABEL_MAP, batching=(8, 20))
+
+    print("exporting lesion models", flush=True)
+    lesion_model("lesion-cls-torchscript", "lesion-cls", "torchscript", "classification", cls, "NCHW",
+                 "model.pt", lambda p: export_torchscript(cls, example, p), cls_text,
+                 {"heldOutAccuracy": round(cls_acc, 4)}, **cls_args)
+    lesion_model("lesion-cls-onnx", "lesion-cls-onnx", "onnx", "classification", cls, "NCHW",
+                 "model.onnx", lambda p: export_onnx(cls, example, p), cls_text,
+                 {"heldOutAccuracy": round(cls_acc, 4)}, input_name="image", output_name="logits", **cls_args)
+    lesion_model("lesion-cls-keras", "lesion-cls-keras", "keras-h5", "classification", mlp, "NHWC",
+                 "model.h5", lambda p: export_keras_h5(mlp, p), mlp_text,
+                 {"heldOutAccuracy": round(mlp_acc, 4)}, **cls_args)
+    lesion_model("lesion-seg-torchscript", "lesion-seg", "torchscript", "segmentation", seg, "NCHW",
+                 "model.pt", lambda p: export_torchscript(seg, example, p), seg_text,
+                 {"dice": round(seg_dice, 4)}, **seg_args)
+    lesion_model("lesion-seg-onnx", "lesion-seg-onnx", "onnx", "segmentation", seg, "NCHW",
+                 "model.onnx", lambda p: export_onnx(seg, example, p), seg_text,
+                 {"dice": round(seg_dice, 4)}, input_name="image", output_name="logits", **seg_args)
+    print(f"  {time.time() - started:.1f} s", flush=True)
+
+    # Benchmark architectures: seeded random weights, 1 x 224 x 224 input.
+    big_pre = {"rescale": True, "percentileClip": {"low": CLIP_LOW, "high": CLIP_HIGH},
+               "resize": "bilinear", "normalise": {"mean": [0.449], "std": [0.226]},
+               "stacking": "per-instance"}
+    big_example = torch.from_numpy(dryrun_input((1, 1, BIG, BIG)))
+    benchmarks = [
+        ("densenet121", "densenet121-chexnet", one_channel_densenet121, 121,
+         dict(activation="sigmoid", labels=CHEXNET_LABELS),
+         "DenseNet-121 with CheXNet's shape (one-channel 224x224 input, 14 ChestX-ray14 findings), "
+         "seeded random weights: for benchmarks only, its outputs mean nothing."),
+        ("resnet18", "resnet18", one_channel_resnet18, 18,
+         dict(activation="softmax", labels=LESION_LABELS),
+         "ResNet-18 with a one-channel 224x224 input and 2 outputs (no lesion, lesion), "
+         "seeded random weights: for benchmarks only, its outputs mean nothing."),
+    ]
+    for prefix, name, build, seed, out_args, text in benchmarks:
+        print(f"exporting {prefix}", flush=True)
+        torch.manual_seed(SEED + seed)
+        model = build().eval()
+        for fmt, artifact in (("torchscript", "model.pt"), ("onnx", "model.onnx")):
+            d = ModelDir(out, f"{prefix}-{fmt}", "NCHW", (1, BIG, BIG))
+            if fmt == "torchscript":
+                runner = export_torchscript(model, big_example, d.file(artifact))
+                extra = {}
+            else:
+                export_onnx(model, big_example, d.file(artifact))
+                runner = model
+                extra = dict(input_name="image", output_name="logits")
+            for key, batch in (("dryrun-b1", 1), ("dryrun-b4", 4)):
+                x = dryrun_input((batch, 1, BIG, BIG))
+                with torch.no_grad():
+                    d.add(key, x, runner(torch.from_numpy(x)).numpy())
+            m = manifest(name if fmt == "torchscript" else f"{name}-onnx", fmt, "classification", text,
+                         size=BIG, preprocessing=big_pre, modalities=("CR", "DX"), batching=(16, 10),
+                         **extra, **out_args)
+            d.finish(m, artifact)
+        print(f"  {time.time() - started:.1f} s", flush=True)
+
+    summary = {"heldOutAccuracy": {"lesion-cls": cls_acc, "lesion-cls-keras": mlp_acc},
+               "dice": {"lesion-seg": seg_dice}, "seconds": round(time.time() - started, 1),
+               "torch": torch.__version__}
+    with open(os.path.join(out, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=2)
+        f.write("\n")
+    print(f"done in {time.time() - started:.1f} s: classifier accuracy {cls_acc:.4f}, "
+          f"MLP accuracy {mlp_acc:.4f}, segmentation Dice {seg_dice:.4f}", flush=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: make_reference_models.py OUT_DIR")
+    main(sys.argv[1])
