@@ -1,0 +1,47 @@
+package imago.inference.engine;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Loads model artifacts in their engines. One per process: the engines read their settings from
+ * system properties once, when they first start, so the first {@link EngineConfig} wins. Each
+ * engine starts on first use; a process that serves only Keras models never unpacks libtorch.
+ */
+public final class Engines {
+
+  private final EngineConfig config;
+  private final DjlLoader djl;
+  private final Dl4jLoader dl4j;
+
+  public Engines(EngineConfig config) {
+    this.config = config;
+    NativeLibraries.configure(config);
+    this.djl = new DjlLoader(config);
+    this.dl4j = new Dl4jLoader(config);
+  }
+
+  public EngineConfig config() {
+    return config;
+  }
+
+  /**
+   * Loads {@code artifact} as {@code framework} on the device this process uses.
+   *
+   * @param inputName the graph input the manifest names (ONNX), or null
+   * @throws ModelLoadException with a one-line reason a researcher can act on
+   */
+  public LoadedModel load(Framework framework, Path artifact, String inputName) throws ModelLoadException {
+    return switch (framework) {
+      case TORCHSCRIPT -> djl.loadTorchScript(artifact);
+      case ONNX -> djl.loadOnnx(artifact, inputName);
+      case KERAS_H5 -> dl4j.loadKeras(artifact);
+      case DL4J -> dl4j.loadZip(artifact);
+    };
+  }
+
+  /** Where TorchScript and ONNX models run: {@code gpu(0)}, {@code gpu(1)}... or {@code cpu()}. */
+  public List<String> devices() {
+    return djl.devices();
+  }
+}
