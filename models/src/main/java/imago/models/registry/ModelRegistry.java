@@ -1,0 +1,334 @@
+package imago.models.registry;
+
+import imago.core.dicom.Uids;
+import imago.inference.engine.Framework;
+import imago.models.manifest.InvalidManifestException;
+import imago.models.manifest.Manifest;
+import imago.models.manifest.ManifestParser;
+import imago.models.validation.ModelValidator;
+import imago.models.validation.ValidationReport;
+import imago.node.http.Caller;
+import imago.storage.index.IndexUnavailableException;
+import imago.storage.models.ModelCatalog;
+import imago.storage.models.ModelEvent;
+import imago.storage.models.ModelState;
+import imago.storage.models.ModelVersion;
+import imago.storage.models.NewModelVersion;
+import imago.storage.object.ObjectStore;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The model registry: registers versions (manifest + artifact, immutable in S3 at
+ * {@code models/<name>/<version>/}), validates them, and moves them through their lifecycle.
+ * Researchers register within their tenant; the region's admin activates. Blocking: call it off
+ * the event loop.
+ *
+ * <p>Order of a registration: manifest and artifact checks (nothing stored if they fail) -> the
+ * version row (which claims name+version atomically, so a re-upload can never overwrite an artifact)
+ * -> S3 -> validation -> {@code validated} or {@code failed}. A process that dies in between leaves a
+ * {@code registered} row, which {@link #resume()} validates again or fails.
+ */
+public final class ModelRegistry implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
+  public static final String PREFIX = "models/";
+
+  private final ModelCatalog catalog;
+  private final ObjectStore store;
+  private final ManifestParser parser;
+  private final ArtifactInspector inspector;
+  private final ModelValidator validator;
+  private final ArtifactCache cache;
+  private final ModelsConfig config;
+  private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "imago-model-validation");
+    t.setDaemon(true);
+    return t;
+  });
+
+  /** A registration's outcome: the version as it stands, and whether validation goes on in the background. */
+  public record Registration(ModelVersion version, boolean validating) {}
+
+  public ModelRegistry(ModelCatalog catalog, ObjectStore store, ManifestParser parser, ModelValidator validator,
+      ArtifactCache cache, ModelsConfig config) {
+    this.catalog = catalog;
+    this.store = store;
+    this.parser = parser;
+    this.inspector = new ArtifactInspector(config.maxUnpackedBytes());
+    this.validator = validator;
+    this.cache = cache;
+    this.config = config;
+  }
+
+  public ManifestParser parser() {
+    return parser;
+  }
+
+  public ModelsConfig config() {
+    return config;
+  }
+
+  /**
+   * Registers a version for the caller's tenant. {@code artifact} is a spooled upload the registry
+   * takes over (moved into the artifact cache or deleted).
+   */
+  public Registration register(Caller caller, byte[] manifestBytes, Path artifact) throws RegistryException {
+    try {
+      if (caller.role() != Caller.Role.RESEARCHER && caller.role() != Caller.Role.ADMIN) {
+        throw new RegistryException(403, "forbidden", "Role may not register models", "needs role researcher or admin");
+      }
+      Manifest manifest;
+      try {
+        manifest = parser.parse(manifestBytes);
+      } catch (InvalidManifestException e) {
+        throw new RegistryException(422, "invalid-manifest", "Invalid manifest", e.getMessage(), e.errors());
+      }
+      long size = Files.size(artifact);
+      try {
+        inspector.inspect(artifact, manifest.framework());
+      } catch (InvalidArtifactException e) {
+        throw new RegistryException(422, "invalid-artifact", "Invalid artifact", e.getMessage());
+      }
+      String sha256 = sha256(artifact);
+      String key = PREFIX + manifest.name() + "/" + manifest.version() + "/" + ArtifactInspector.fileName(manifest.framework());
+      String deviceUid = Uids.fromUuid(UUID.nameUUIDFromBytes(("imago:model:" + manifest.name() + ":" + manifest.version()
+          + ":" + sha256).getBytes(StandardCharsets.UTF_8)));
+      ModelVersion v;
+      try {
+        v = catalog.register(new NewModelVersion(manifest.name(), manifest.version(), caller.tenantId(),
+            manifest.framework().id(), manifest.task().id(), key, sha256, size, deviceUid,
+            new String(manifestBytes, StandardCharsets.UTF_8), caller.subject()));
+      } catch (ModelCatalog.Conflict e) {
+        throw new RegistryException(409, "conflict", "Version exists", e.getMessage());
+      }
+      try {
+        try (InputStream in = Files.newInputStream(artifact)) {
+          store.put(key, in, size, "application/octet-stream", Map.of("sha256", sha256));
+        }
+        store.put(PREFIX + manifest.name() + "/" + manifest.version() + "/manifest.json",
+            new ByteArrayInputStream(manifestBytes), manifestBytes.length, "application/json", Map.of());
+      } catch (ObjectStore.StorageUnavailableException e) {
+        fail(v, "storage", "artifact could not be stored: " + e.getMessage(), caller.subject());
+        throw new RegistryException(503, "storage-unavailable", "Object storage unavailable", e.getMessage());
+      }
+      cache.adopt(v, artifact);
+      LOG.info("event=model.registered name={} version={} tenant={} framework={} sha256={} size={}", v.name(), v.version(),
+          v.tenantId(), v.framework(), sha256, size);
+      if (size > config.syncValidationBytes()) {
+        background.submit(() -> validate(v));
+        return new Registration(v, true);
+      }
+      return new Registration(validate(v), false);
+    } catch (IOException e) {
+      throw new RegistryException(500, "internal", "Registration failed", e.getMessage());
+    } catch (IndexUnavailableException e) {
+      throw new RegistryException(503, "index-unavailable", "Index unavailable", e.getMessage());
+    } finally {
+      try {
+        Files.deleteIfExists(artifact);
+      } catch (IOException ignored) {
+        // spool debris is cleaned at start-up
+      }
+    }
+  }
+
+  /** Validates a registered version and records {@code validated} or {@code failed}; never throws. */
+  ModelVersion validate(ModelVersion v) {
+    try {
+      Manifest manifest = parser.parse(v.manifestJson().getBytes(StandardCharsets.UTF_8));
+      ValidationReport report;
+      try {
+        report = validator.validate(manifest, cache.file(v));
+      } catch (IOException e) {
+        report = ValidationReport.failed("storage", "artifact could not be read back: " + e.getMessage());
+      }
+      String json = report.toJson().encode();
+      ModelState to = report.passed() ? ModelState.VALIDATED : ModelState.FAILED;
+      String reason = report.passed() ? null : report.failedCheck() + ": " + report.error();
+      LOG.info("event=model.validated name={} version={} passed={} check={}", v.name(), v.version(), report.passed(),
+          report.failedCheck());
+      return catalog.transition(v.name(), v.version(), EnumSet.of(ModelState.REGISTERED), to, "validator", reason, json)
+          .orElseGet(() -> find(v.name(), v.version()).orElse(v));
+    } catch (InvalidManifestException e) {
+      return fail(v, "manifest", e.getMessage(), "validator");
+    } catch (IndexUnavailableException e) {
+      LOG.error("event=model.validation.unrecorded name={} version={} error={}", v.name(), v.version(), e.getMessage());
+      return v;
+    } catch (RuntimeException e) {
+      LOG.error("event=model.validation.crashed name={} version={}", v.name(), v.version(), e);
+      return fail(v, "internal", "validation crashed: " + e, "validator");
+    }
+  }
+
+  private ModelVersion fail(ModelVersion v, String check, String error, String actor) {
+    try {
+      String json = ValidationReport.failed(check, error).toJson().encode();
+      return catalog.transition(v.name(), v.version(), EnumSet.of(ModelState.REGISTERED), ModelState.FAILED, actor,
+          check + ": " + error, json).orElse(v);
+    } catch (IndexUnavailableException e) {
+      LOG.error("event=model.fail.unrecorded name={} version={} error={}", v.name(), v.version(), e.getMessage());
+      return v;
+    }
+  }
+
+  /** Versions left {@code registered} by a process that stopped mid-registration are validated again. */
+  public void resume() throws IndexUnavailableException {
+    for (ModelVersion v : catalog.unvalidated()) {
+      LOG.info("event=model.validation.resumed name={} version={}", v.name(), v.version());
+      background.submit(() -> validate(v));
+    }
+  }
+
+  /** Activates a validated (or retired) version, region-wide: admins only. */
+  public ModelVersion activate(Caller caller, String name, String version, String mode) throws RegistryException {
+    if (caller.role() != Caller.Role.ADMIN) {
+      throw new RegistryException(403, "forbidden", "Only an admin activates models", "activation is region-wide: needs role admin");
+    }
+    if (!ModelVersion.PRIMARY.equals(mode) && !ModelVersion.SHADOW.equals(mode)) {
+      throw new RegistryException(400, "bad-request", "Invalid mode", "mode must be primary or shadow, got " + mode);
+    }
+    ModelVersion v = visible(caller, name, version);
+    try {
+      return catalog.activate(name, version, EnumSet.of(ModelState.VALIDATED, ModelState.RETIRED), mode, caller.subject())
+          .orElseThrow(() -> new RegistryException(409, "invalid-state", "Cannot activate",
+              name + " " + version + " is " + v.state().id() + (v.reason() != null ? " (" + v.reason() + ")" : "")
+                  + "; only a validated or retired version can be activated"));
+    } catch (IndexUnavailableException e) {
+      throw new RegistryException(503, "index-unavailable", "Index unavailable", e.getMessage());
+    }
+  }
+
+  /** Retires a version: its own tenant's researchers, or an admin. */
+  public ModelVersion retire(Caller caller, String name, String version, String reason) throws RegistryException {
+    ModelVersion v = visible(caller, name, version);
+    boolean owner = caller.role() == Caller.Role.RESEARCHER && caller.tenantId().equals(v.tenantId());
+    if (!owner && caller.role() != Caller.Role.ADMIN) {
+      throw new RegistryException(403, "forbidden", "Not your model", name + " belongs to tenant " + v.tenantId()
+          + "; only its researchers or an admin may retire it");
+    }
+    try {
+      return catalog.transition(name, version, EnumSet.of(ModelState.ACTIVE, ModelState.VALIDATED), ModelState.RETIRED,
+              caller.subject(), reason == null || reason.isBlank() ? "retired" : reason, null)
+          .orElseThrow(() -> new RegistryException(409, "invalid-state", "Cannot retire",
+              name + " " + version + " is " + v.state().id() + "; only an active or validated version can be retired"));
+    } catch (IndexUnavailableException e) {
+      throw new RegistryException(503, "index-unavailable", "Index unavailable", e.getMessage());
+    }
+  }
+
+  /**
+   * A version the caller may see: admins see all; researchers their tenant's and every active one;
+   * other roles the active ones. Not visible is 404, as if it did not exist.
+   */
+  public ModelVersion visible(Caller caller, String name, String version) throws RegistryException {
+    Optional<ModelVersion> v;
+    try {
+      v = catalog.find(name, version);
+    } catch (IndexUnavailableException e) {
+      throw new RegistryException(503, "index-unavailable", "Index unavailable", e.getMessage());
+    }
+    if (v.isEmpty() || !canSee(caller, v.get())) {
+      throw new RegistryException(404, "not-found", "No such model version", name + " " + version);
+    }
+    return v.get();
+  }
+
+  public static boolean canSee(Caller caller, ModelVersion v) {
+    return caller.role() == Caller.Role.ADMIN || v.state() == ModelState.ACTIVE
+        || (caller.role() == Caller.Role.RESEARCHER && caller.tenantId().equals(v.tenantId()));
+  }
+
+  /** Whether the caller may download the artifact: its tenant's researchers and admins. */
+  public static boolean canDownload(Caller caller, ModelVersion v) {
+    return caller.role() == Caller.Role.ADMIN
+        || (caller.role() == Caller.Role.RESEARCHER && caller.tenantId().equals(v.tenantId()));
+  }
+
+  public List<ModelVersion> list(Caller caller, String name, ModelState state) throws RegistryException {
+    try {
+      return catalog.list(name, null, state).stream().filter(v -> canSee(caller, v)).toList();
+    } catch (IndexUnavailableException e) {
+      throw new RegistryException(503, "index-unavailable", "Index unavailable", e.getMessage());
+    }
+  }
+
+  public List<ModelEvent> history(ModelVersion v) throws RegistryException {
+    try {
+      return catalog.history(v.name(), v.version());
+    } catch (IndexUnavailableException e) {
+      throw new RegistryException(503, "index-unavailable", "Index unavailable", e.getMessage());
+    }
+  }
+
+  /** The stored artifact's bytes. */
+  public InputStream artifact(ModelVersion v) throws RegistryException {
+    try {
+      return store.get(v.artifactKey()).orElseThrow(() ->
+          new RegistryException(500, "internal", "Artifact missing", v.artifactKey() + " is not in object storage"));
+    } catch (ObjectStore.StorageUnavailableException e) {
+      throw new RegistryException(503, "storage-unavailable", "Object storage unavailable", e.getMessage());
+    }
+  }
+
+  /** The manifest of a stored version, parsed. */
+  public Manifest manifest(ModelVersion v) {
+    try {
+      return parser.parse(new JsonObject(v.manifestJson()));
+    } catch (InvalidManifestException e) {
+      throw new IllegalStateException("stored manifest no longer parses: " + e.getMessage(), e);
+    }
+  }
+
+  /** The local file of a version's artifact, for an engine. */
+  public Path localArtifact(ModelVersion v) throws IOException {
+    return cache.file(v);
+  }
+
+  private Optional<ModelVersion> find(String name, String version) {
+    try {
+      return catalog.find(name, version);
+    } catch (IndexUnavailableException e) {
+      return Optional.empty();
+    }
+  }
+
+  public static Framework framework(ModelVersion v) {
+    return Framework.parse(v.framework());
+  }
+
+  static String sha256(Path file) throws IOException {
+    MessageDigest sha = ArtifactCache.sha256();
+    try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha)) {
+      in.transferTo(java.io.OutputStream.nullOutputStream());
+    }
+    return HexFormat.of().formatHex(sha.digest());
+  }
+
+  @Override
+  public void close() {
+    background.shutdownNow();
+    try {
+      background.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
