@@ -3,6 +3,14 @@ package imago.app;
 import imago.core.config.Config;
 import imago.core.tenant.Tenant;
 import imago.core.tenant.Tenants;
+import imago.inference.InferenceConfig;
+import imago.inference.engine.Engines;
+import imago.models.api.ModelsRouter;
+import imago.models.manifest.ManifestParser;
+import imago.models.registry.ArtifactCache;
+import imago.models.registry.ModelRegistry;
+import imago.models.registry.ModelsConfig;
+import imago.models.validation.ModelValidator;
 import imago.node.NodeConfig;
 import imago.node.access.Access;
 import imago.node.admin.AdminRouter;
@@ -40,7 +48,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One Imago process with every role, wired by hand so "who creates what" reads top to bottom:
- * storage (S3 + index) -> orphan sweep -> ingest -> DIMSE SCP, HTTP (STOW-RS) -> study stabiliser.
+ * storage (S3 + index) -> orphan sweep -> ingest -> DIMSE SCP, model registry, HTTP -> study stabiliser.
  */
 public final class Imago implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Imago.class);
@@ -55,6 +63,8 @@ public final class Imago implements AutoCloseable {
   private StowRs stow;
   private WadoRetrieve wado;
   private StudyStabilizer stabilizer;
+  private Engines engines;
+  private ModelRegistry models;
 
   private Imago(Path dataDir, StorageRuntime storage, Vertx vertx, BearerAuth auth, Tenants tenants) {
     this.dataDir = dataDir;
@@ -91,7 +101,19 @@ public final class Imago implements AutoCloseable {
       imago.stow = new StowRs(vertx, nodeConfig, tenants, ingest, spool, storageConfig.spoolThreshold(),
           Math.max(4, Runtime.getRuntime().availableProcessors() * 2));
       imago.wado = new WadoRetrieve(vertx, storage.index(), storage.store(), 16);
+      imago.engines = new Engines(config.section("inference", InferenceConfig.class).engines(data));
+      ModelsConfig modelsConfig = config.section("models", ModelsConfig.class);
+      imago.models = new ModelRegistry(storage.models(), storage.store(), new ManifestParser(),
+          new ModelValidator(imago.engines, modelsConfig.dryRunBatch()), new ArtifactCache(data.resolve("models"), storage.store()),
+          modelsConfig);
+      try {
+        imago.models.resume();
+      } catch (IndexUnavailableException e) {
+        throw new IOException("model registry: " + e.getMessage(), e);
+      }
       List<HttpNode.Mount> mounts = List.of(new HttpNode.Mount("/admin", new AdminRouter(vertx, storage.index(), access).router()),
+          new HttpNode.Mount("/models", new ModelsRouter(vertx, imago.models, access, spool).router()),
+          new HttpNode.Mount("/openapi.json", OpenApi.router(vertx)),
           new HttpNode.Mount("/wado", new WadoUri(vertx, imago.wado, access).router()),
           new HttpNode.Mount("/viewer", new ViewerRouter(vertx, config.section("viewer", ViewerConfig.class).distDir(),
               nodeConfig.publicUrl()).router()));
@@ -167,6 +189,10 @@ public final class Imago implements AutoCloseable {
     return auth;
   }
 
+  public ModelRegistry models() {
+    return models;
+  }
+
   public Tenants tenants() {
     return tenants;
   }
@@ -178,6 +204,7 @@ public final class Imago implements AutoCloseable {
     if (dimse != null) dimse.close();
     if (http != null) http.close();
     if (stow != null) stow.close();
+    if (models != null) models.close();
     if (wado != null) wado.close();
     vertx.close().await();
     storage.close();

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
-/** The {@code imago} command line: serve, import, token, config. */
+/** The {@code imago} command line: serve, import, token, models, config. */
 public final class Main {
   private static final String USAGE = """
       usage: imago <command> [options]
@@ -21,6 +21,7 @@ public final class Main {
         token --tenant T --role R [--ttl 30d] [--subject S]
                                       mint a bearer token (roles: hospital, radiologist, researcher, admin)
         config                        print the effective configuration
+      """ + ModelsCommand.USAGE + """
       configuration: imago.yaml (or $IMAGO_CONFIG), environment IMAGO_* overrides, data folder $IMAGO_DATA
       """;
 
@@ -69,6 +70,9 @@ public final class Main {
         Duration ttl = parseDuration(options.get("ttl") == null ? "30d" : options.get("ttl"));
         System.out.println(TokenCommand.mint(config, tenant, role, ttl, options.get("subject")));
         return 0;
+      }
+      case "models" -> {
+        return ModelsCommand.run(config, options.positional, options.named, System.out);
       }
       case "config" -> {
         System.out.print(config.toYaml());

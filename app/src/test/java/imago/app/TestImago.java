@@ -44,6 +44,8 @@ public final class TestImago implements AutoCloseable {
     o.put("node.bindAddress", "127.0.0.1");
     o.put("node.stableQuietPeriod", "PT1S");
     o.put("tenants", TENANTS);
+    // One unpacked libtorch/ONNX Runtime/ND4J for every test, not one per data folder (~0.5 GB each).
+    o.put("inference.cacheDir", ReferenceModels.repoRoot().resolve(".cache").resolve("engines").toString());
     return o;
   }
 
@@ -80,6 +82,10 @@ public final class TestImago implements AutoCloseable {
         .POST(HttpRequest.BodyPublishers.ofByteArray(multipart(boundary, parts)));
     if (token != null) rq.header("Authorization", "Bearer " + token);
     return http.send(rq.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  public HttpClient http() {
+    return http;
   }
 
   public HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {

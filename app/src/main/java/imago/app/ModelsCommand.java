@@ -1,0 +1,271 @@
+package imago.app;
+
+import imago.core.config.Config;
+import imago.node.NodeConfig;
+import imago.node.http.Caller;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * {@code imago models ...}: the registry from a terminal, over the same HTTP API as every other
+ * client. Without {@code --token} (or {@code $IMAGO_TOKEN}) it mints a short-lived token with this
+ * installation's key, for the tenant {@code --tenant} (default: the first configured) in the role
+ * the command needs — a convenience for whoever runs the server, not a way around access control.
+ */
+final class ModelsCommand {
+  static final String USAGE = """
+        models register DIR | --manifest F --artifact F
+                                      register a model version (DIR holds manifest.json and model.pt|.onnx|.h5|.zip)
+        models list [--name N] [--state S]
+        models show NAME [VERSION]
+        models activate NAME VERSION [--mode primary|shadow]
+        models retire NAME VERSION [--reason R]
+                                      common options: --url http://host:8080  --token T  --tenant T
+      """;
+  private static final List<String> ARTIFACTS = List.of("model.pt", "model.onnx", "model.h5", "model.zip");
+
+  private final String base;
+  private final String token;
+  private final PrintStream out;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+  private ModelsCommand(String base, String token, PrintStream out) {
+    this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+    this.token = token;
+    this.out = out;
+  }
+
+  /** Runs one subcommand; returns the process exit code (0 ok, 1 refused by the server, 2 usage). */
+  static int run(Config config, List<String> args, Map<String, String> options, PrintStream out) throws Exception {
+    if (args.isEmpty()) throw new IllegalArgumentException("models needs a subcommand\n" + USAGE);
+    String sub = args.get(0);
+    Caller.Role role = sub.equals("activate") ? Caller.Role.ADMIN : Caller.Role.RESEARCHER;
+    String token = options.getOrDefault("token", System.getenv("IMAGO_TOKEN"));
+    if (token == null || token.isBlank()) {
+      String tenant = options.getOrDefault("tenant", Imago.tenants(config).all().get(0).id());
+      token = TokenCommand.mint(config, tenant, role, Duration.ofMinutes(10), "cli:" + role.name().toLowerCase() + "@" + tenant);
+    }
+    ModelsCommand cmd = new ModelsCommand(options.getOrDefault("url", defaultUrl(config)), token, out);
+    return switch (sub) {
+      case "register" -> cmd.register(args, options);
+      case "list" -> cmd.list(options);
+      case "show" -> cmd.show(arg(args, 1, "NAME"), args.size() > 2 ? args.get(2) : null);
+      case "activate" -> cmd.post(arg(args, 1, "NAME"), arg(args, 2, "VERSION"), "activate",
+          new JsonObject().put("mode", options.getOrDefault("mode", "primary")));
+      case "retire" -> cmd.post(arg(args, 1, "NAME"), arg(args, 2, "VERSION"), "retire",
+          new JsonObject().put("reason", options.getOrDefault("reason", "retired from the command line")));
+      default -> throw new IllegalArgumentException("unknown models subcommand '" + sub + "'\n" + USAGE);
+    };
+  }
+
+  /** The local server: its run file names its port, else the configured one. */
+  private static String defaultUrl(Config config) {
+    Path run = config.dataDir().resolve("run").resolve("imago.json");
+    try {
+      if (Files.isRegularFile(run)) return "http://localhost:" + new JsonObject(Files.readString(run)).getInteger("httpPort");
+    } catch (IOException | RuntimeException ignored) {
+      // fall back to the configuration
+    }
+    return "http://localhost:" + config.section("node", NodeConfig.class).httpPort();
+  }
+
+  private static String arg(List<String> args, int i, String what) {
+    if (args.size() <= i) throw new IllegalArgumentException("missing " + what + "\n" + USAGE);
+    return args.get(i);
+  }
+
+  private int register(List<String> args, Map<String, String> options) throws IOException, InterruptedException {
+    Path manifest;
+    Path artifact;
+    if (args.size() > 1) {
+      Path dir = Path.of(args.get(1));
+      manifest = dir.resolve("manifest.json");
+      List<Path> found = ARTIFACTS.stream().map(dir::resolve).filter(Files::isRegularFile).toList();
+      if (!Files.isRegularFile(manifest) || found.size() != 1) {
+        throw new IllegalArgumentException(dir + " must hold manifest.json and exactly one of " + ARTIFACTS);
+      }
+      artifact = found.get(0);
+    } else {
+      manifest = Path.of(require(options, "manifest"));
+      artifact = Path.of(require(options, "artifact"));
+    }
+    String boundary = "imago-" + UUID.randomUUID();
+    HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.concat(
+        HttpRequest.BodyPublishers.ofByteArray(partHead(boundary, "manifest", "manifest.json", "application/json", true)),
+        HttpRequest.BodyPublishers.ofFile(manifest),
+        HttpRequest.BodyPublishers.ofByteArray(partHead(boundary, "artifact", artifact.getFileName().toString(),
+            "application/octet-stream", false)),
+        HttpRequest.BodyPublishers.ofFile(artifact),
+        HttpRequest.BodyPublishers.ofByteArray(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII)));
+    out.printf("uploading %s (%s) ...%n", artifact, human(Files.size(artifact)));
+    HttpResponse<String> r = send(request("/models").header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        .POST(body).build());
+    if (r.statusCode() == 201 || r.statusCode() == 202) {
+      JsonObject v = new JsonObject(r.body());
+      out.printf("registered %s %s: %s%n", v.getString("name"), v.getString("version"),
+          r.statusCode() == 202 ? "validating in the background (imago models show " + v.getString("name") + " "
+              + v.getString("version") + ")" : v.getString("state"));
+      printValidation(v.getJsonObject("validation"));
+      return 0;
+    }
+    return problem(r);
+  }
+
+  private static byte[] partHead(String boundary, String name, String file, String type, boolean first) {
+    return ((first ? "" : "\r\n") + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name
+        + "\"; filename=\"" + file + "\"\r\nContent-Type: " + type + "\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+  }
+
+  private int list(Map<String, String> options) throws IOException, InterruptedException {
+    StringBuilder q = new StringBuilder();
+    for (String k : List.of("name", "state", "framework", "task", "modality")) {
+      if (options.containsKey(k)) q.append(q.isEmpty() ? "?" : "&").append(k).append('=')
+          .append(URLEncoder.encode(options.get(k), StandardCharsets.UTF_8));
+    }
+    HttpResponse<String> r = send(request("/models" + q).GET().build());
+    if (r.statusCode() != 200) return problem(r);
+    JsonArray versions = new JsonArray(r.body());
+    if (versions.isEmpty()) {
+      out.println("no model versions");
+      return 0;
+    }
+    table(versions);
+    return 0;
+  }
+
+  private void table(JsonArray versions) {
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"NAME", "VERSION", "FRAMEWORK", "TASK", "STATE", "MODE", "TENANT", "REGISTERED"});
+    for (Object o : versions) {
+      JsonObject v = (JsonObject) o;
+      rows.add(new String[] {v.getString("name"), v.getString("version"), v.getString("framework"), v.getString("task"),
+          v.getString("state"), v.getString("mode", "-"), v.getString("tenant"), v.getString("registeredAt").substring(0, 19)});
+    }
+    int[] width = new int[rows.get(0).length];
+    for (String[] row : rows) for (int i = 0; i < row.length; i++) width[i] = Math.max(width[i], row[i].length());
+    for (String[] row : rows) {
+      StringBuilder line = new StringBuilder();
+      for (int i = 0; i < row.length; i++) line.append(String.format("%-" + (width[i] + 2) + "s", row[i]));
+      out.println(line.toString().stripTrailing());
+    }
+  }
+
+  private int show(String name, String version) throws IOException, InterruptedException {
+    if (version == null) {
+      HttpResponse<String> r = send(request("/models/" + name).GET().build());
+      if (r.statusCode() != 200) return problem(r);
+      table(new JsonObject(r.body()).getJsonArray("versions"));
+      return 0;
+    }
+    HttpResponse<String> r = send(request("/models/" + name + "/versions/" + version).GET().build());
+    if (r.statusCode() != 200) return problem(r);
+    JsonObject v = new JsonObject(r.body());
+    JsonObject m = v.getJsonObject("manifest");
+    out.printf("%s %s  (%s, %s)%n", v.getString("name"), v.getString("version"), v.getString("framework"), v.getString("task"));
+    out.printf("  state        %s%s%s%n", v.getString("state"), v.containsKey("mode") ? " (" + v.getString("mode") + ")" : "",
+        v.containsKey("reason") ? ": " + v.getString("reason") : "");
+    out.printf("  tenant       %s, registered by %s at %s%n", v.getString("tenant"), v.getString("registeredBy"), v.getString("registeredAt"));
+    out.printf("  artifact     %s, %s, sha256 %s%n", v.getJsonObject("artifact").getString("key"),
+        human(v.getJsonObject("artifact").getLong("size")), v.getJsonObject("artifact").getString("sha256"));
+    out.printf("  device UID   %s%n", v.getString("deviceUID"));
+    JsonObject in = m.getJsonObject("input");
+    out.printf("  input        %s %dx%dx%d %s%n", in.getString("layout"), in.getInteger("channels"), in.getInteger("height"),
+        in.getInteger("width"), in.getString("dtype"));
+    JsonArray labels = m.getJsonObject("output").getJsonArray("labels", m.getJsonObject("output").getJsonArray("labelMap"));
+    List<String> names = labels == null ? List.of() : labels.stream().map(l -> ((JsonObject) l).getString("name")).toList();
+    out.printf("  outputs      %s%n", String.join(", ", names));
+    out.printf("  applies to   modalities %s%n", m.getJsonObject("applicability").getJsonArray("modalities").encode());
+    out.printf("  intended use %s%n", m.getString("intendedUse"));
+    printValidation(v.getJsonObject("validation"));
+    JsonArray history = v.getJsonArray("history", new JsonArray());
+    if (!history.isEmpty()) out.println("  history");
+    for (Object o : history) {
+      JsonObject e = (JsonObject) o;
+      out.printf("    %s  %-10s by %s%s%n", e.getString("at").substring(0, 19), e.getString("to"), e.getString("by"),
+          e.containsKey("detail") ? "  " + e.getString("detail") : "");
+    }
+    return 0;
+  }
+
+  private void printValidation(JsonObject validation) {
+    if (validation == null) return;
+    if (!validation.getBoolean("passed", false)) {
+      out.printf("  validation   FAILED at %s: %s%n", validation.getString("failedCheck"), validation.getString("error"));
+      return;
+    }
+    out.printf("  validation   passed on %s %s: load %d ms, +%s resident%n", validation.getString("engine"),
+        validation.getString("device"), validation.getLong("loadMillis"), human(validation.getLong("memoryBytes")));
+    for (Object o : validation.getJsonArray("dryRuns", new JsonArray())) {
+      JsonObject d = (JsonObject) o;
+      out.printf("    batch %-3d %s -> %s  first %.1f ms, steady %.1f ms%n", d.getInteger("batch"),
+          d.getJsonArray("inputShape").encode(), d.getJsonArray("outputShape").encode(), d.getDouble("firstCallMillis"),
+          d.getDouble("steadyMillis"));
+    }
+  }
+
+  private int post(String name, String version, String action, JsonObject body) throws IOException, InterruptedException {
+    HttpResponse<String> r = send(request("/models/" + name + "/versions/" + version + "/" + action)
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.encode())).build());
+    if (r.statusCode() != 200) return problem(r);
+    JsonObject v = new JsonObject(r.body());
+    out.printf("%s %s is %s%s%n", v.getString("name"), v.getString("version"), v.getString("state"),
+        v.containsKey("mode") ? " (" + v.getString("mode") + ")" : "");
+    return 0;
+  }
+
+  private HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token)
+        .header("Accept", "application/json").timeout(Duration.ofMinutes(30));
+  }
+
+  private HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (java.net.ConnectException e) {
+      throw new IOException("cannot reach Imago at " + base + " (is `./imago serve` running? --url sets another)", e);
+    }
+  }
+
+  /** Prints a problem+json answer the way a person reads it; exit code 1. */
+  private int problem(HttpResponse<String> r) {
+    try {
+      JsonObject p = new JsonObject(r.body());
+      out.printf("error %d: %s%s%n", r.statusCode(), p.getString("title", ""), p.containsKey("detail") ? ": " + p.getString("detail") : "");
+      for (Object o : p.getJsonArray("errors", new JsonArray())) {
+        JsonObject e = (JsonObject) o;
+        out.printf("  %s: %s%n", e.getString("path").isEmpty() ? "/" : e.getString("path"), e.getString("message"));
+      }
+    } catch (RuntimeException e) {
+      out.printf("error %d: %s%n", r.statusCode(), r.body());
+    }
+    return 1;
+  }
+
+  private static String require(Map<String, String> options, String key) {
+    String v = options.get(key);
+    if (v == null) throw new IllegalArgumentException("--" + key + " is required\n" + USAGE);
+    return v;
+  }
+
+  static String human(long bytes) {
+    if (bytes < 1024) return bytes + " B";
+    if (bytes < 1 << 20) return String.format("%.1f KiB", bytes / 1024.0);
+    if (bytes < 1 << 30) return String.format("%.1f MiB", bytes / 1048576.0);
+    return String.format("%.2f GiB", bytes / 1073741824.0);
+  }
+}
