@@ -8,6 +8,7 @@ import imago.node.http.Caller;
 import imago.node.http.Problem;
 import imago.storage.models.ModelState;
 import imago.storage.models.ModelVersion;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.AsyncFile;
@@ -24,6 +25,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -278,12 +280,19 @@ public final class ModelsRouter {
           return;
         }
         AsyncFile out = opened.result();
+        if (failed) {
+          // Refused while the file was being created: the discard ran before it existed.
+          out.close().onComplete(closed -> vertx.fileSystem().delete(file.toString()));
+          return;
+        }
         upload.handler(buf -> {
+          if (failed) return;
           bytes += buf.length();
           if (bytes > limit) {
-            out.close();
-            refuseTooLarge(ctx, limit, "more than " + limit + " bytes received");
-            abort(null);
+            failed = true;
+            // The spool files go before the answer does: a client that sees 413 finds nothing left.
+            out.close().transform(closed -> discardParts())
+                .onComplete(discarded -> refuseTooLarge(ctx, limit, "more than " + limit + " bytes received"));
             return;
           }
           out.write(buf);
@@ -337,11 +346,20 @@ public final class ModelsRouter {
     private void abort(Problem problem) {
       if (failed) return;
       failed = true;
-      for (Path p : parts.values()) vertx.fileSystem().delete(p.toString());
-      if (problem != null) {
+      discardParts().onComplete(discarded -> {
+        if (problem == null || ctx.response().ended()) return;
         problem.send(ctx.response().putHeader("Connection", "close"));
         ctx.response().endHandler(v -> ctx.request().connection().close());
+      });
+    }
+
+    /** Deletes every spooled part; completes when all are gone (a part already gone is no error). */
+    private Future<Void> discardParts() {
+      List<Future<Void>> deletes = new ArrayList<>();
+      for (Path p : parts.values()) {
+        deletes.add(vertx.fileSystem().delete(p.toString()).otherwiseEmpty());
       }
+      return Future.join(deletes).mapEmpty();
     }
   }
 
