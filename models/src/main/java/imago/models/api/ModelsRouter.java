@@ -1,6 +1,6 @@
 package imago.models.api;
 
-import imago.models.manifest.ManifestError;
+import imago.inference.manifest.ManifestError;
 import imago.models.registry.ModelRegistry;
 import imago.models.registry.RegistryException;
 import imago.node.access.Access;

@@ -1,10 +1,11 @@
 package imago.models.registry;
 
 import imago.core.dicom.Uids;
+import imago.inference.engine.ArtifactCache;
 import imago.inference.engine.Framework;
-import imago.models.manifest.InvalidManifestException;
-import imago.models.manifest.Manifest;
-import imago.models.manifest.ManifestParser;
+import imago.inference.manifest.InvalidManifestException;
+import imago.inference.manifest.Manifest;
+import imago.inference.manifest.ManifestParser;
 import imago.models.validation.ModelValidator;
 import imago.models.validation.ValidationReport;
 import imago.node.http.Caller;

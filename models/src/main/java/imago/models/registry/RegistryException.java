@@ -1,6 +1,6 @@
 package imago.models.registry;
 
-import imago.models.manifest.ManifestError;
+import imago.inference.manifest.ManifestError;
 import java.util.List;
 
 /**

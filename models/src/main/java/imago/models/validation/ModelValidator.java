@@ -5,7 +5,7 @@ import imago.inference.engine.InferenceException;
 import imago.inference.engine.LoadedModel;
 import imago.inference.engine.ModelLoadException;
 import imago.inference.engine.Tensor;
-import imago.models.manifest.Manifest;
+import imago.inference.manifest.Manifest;
 import imago.models.validation.ValidationReport.DryRun;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package imago.models.manifest;
+package imago.inference.manifest;
 
 import java.util.List;
 import java.util.stream.Collectors;

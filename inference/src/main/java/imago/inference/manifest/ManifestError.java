@@ -1,4 +1,4 @@
-package imago.models.manifest;
+package imago.inference.manifest;
 
 /**
  * One thing wrong with a manifest: where (a JSON Pointer, RFC 6901, into the manifest; "" is the

@@ -1,4 +1,4 @@
-package imago.models.manifest;
+package imago.inference.manifest;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

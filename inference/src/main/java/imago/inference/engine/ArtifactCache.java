@@ -1,4 +1,4 @@
-package imago.models.registry;
+package imago.inference.engine;
 
 import imago.storage.models.ModelVersion;
 import imago.storage.object.ObjectStore;
@@ -71,7 +71,7 @@ public final class ArtifactCache {
     }
   }
 
-  static MessageDigest sha256() {
+  public static MessageDigest sha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {

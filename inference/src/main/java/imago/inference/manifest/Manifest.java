@@ -1,4 +1,4 @@
-package imago.models.manifest;
+package imago.inference.manifest;
 
 import imago.inference.engine.Framework;
 import java.util.List;

@@ -1,21 +1,21 @@
-package imago.models.manifest;
+package imago.inference.manifest;
 
 import imago.inference.engine.Framework;
-import imago.models.manifest.Manifest.Activation;
-import imago.models.manifest.Manifest.Applicability;
-import imago.models.manifest.Manifest.Batching;
-import imago.models.manifest.Manifest.Code;
-import imago.models.manifest.Manifest.Input;
-import imago.models.manifest.Manifest.Label;
-import imago.models.manifest.Manifest.Layout;
-import imago.models.manifest.Manifest.Output;
-import imago.models.manifest.Manifest.PercentileClip;
-import imago.models.manifest.Manifest.Preprocessing;
-import imago.models.manifest.Manifest.Resize;
-import imago.models.manifest.Manifest.Segment;
-import imago.models.manifest.Manifest.Stacking;
-import imago.models.manifest.Manifest.Task;
-import imago.models.manifest.Manifest.Window;
+import imago.inference.manifest.Manifest.Activation;
+import imago.inference.manifest.Manifest.Applicability;
+import imago.inference.manifest.Manifest.Batching;
+import imago.inference.manifest.Manifest.Code;
+import imago.inference.manifest.Manifest.Input;
+import imago.inference.manifest.Manifest.Label;
+import imago.inference.manifest.Manifest.Layout;
+import imago.inference.manifest.Manifest.Output;
+import imago.inference.manifest.Manifest.PercentileClip;
+import imago.inference.manifest.Manifest.Preprocessing;
+import imago.inference.manifest.Manifest.Resize;
+import imago.inference.manifest.Manifest.Segment;
+import imago.inference.manifest.Manifest.Stacking;
+import imago.inference.manifest.Manifest.Task;
+import imago.inference.manifest.Manifest.Window;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -44,7 +44,7 @@ import java.util.Set;
  */
 public final class ManifestParser {
   /** The schema as published at {@code /models/schema}. */
-  public static final String SCHEMA_RESOURCE = "/imago/models/manifest.schema.json";
+  public static final String SCHEMA_RESOURCE = "/imago/inference/manifest.schema.json";
   /** The largest manifest accepted. */
   public static final int MAX_BYTES = 1 << 20;
 
