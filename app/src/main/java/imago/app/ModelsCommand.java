@@ -208,8 +208,11 @@ final class ModelsCommand {
       out.printf("  validation   FAILED at %s: %s%n", validation.getString("failedCheck"), validation.getString("error"));
       return;
     }
-    out.printf("  validation   passed on %s %s: load %d ms, +%s resident%n", validation.getString("engine"),
-        validation.getString("device"), validation.getLong("loadMillis"), human(validation.getLong("memoryBytes")));
+    String engine = validation.getString("engine");
+    String device = validation.getString("device");
+    String on = device == null || engine.contains(device) ? engine : engine + " on " + device;
+    out.printf("  validation   passed on %s: load %d ms, +%s resident%n", on, validation.getLong("loadMillis"),
+        human(validation.getLong("memoryBytes")));
     for (Object o : validation.getJsonArray("dryRuns", new JsonArray())) {
       JsonObject d = (JsonObject) o;
       out.printf("    batch %-3d %s -> %s  first %.1f ms, steady %.1f ms%n", d.getInteger("batch"),

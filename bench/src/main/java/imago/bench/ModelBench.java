@@ -43,7 +43,7 @@ public final class ModelBench {
     System.out.printf(Locale.ROOT, "bench/models: %d cores, %d engine threads, devices %s, %.0f s per point%n%n",
         Runtime.getRuntime().availableProcessors(), threads, engines.devices(), seconds);
     System.out.printf(Locale.ROOT, "%-24s %-26s %8s %7s %9s %9s %9s %8s %9s %9s %9s%n", "model", "engine", "load ms",
-        "rss MB", "first ms", "b1 p50", "b1 p99", "batch", "bN p50", "bN p99", "img/s bN");
+        "+rss MB", "first ms", "b1 p50", "b1 p99", "batch", "bN p50", "bN p99", "img/s bN");
     List<Row> rows = new ArrayList<>();
     for (String name : models) {
       Path m = dir.resolve(name);
@@ -60,11 +60,14 @@ public final class ModelBench {
       long t0 = System.nanoTime();
       try (LoadedModel model = engines.load(manifest.framework(), artifact, manifest.input().name())) {
         long loadMs = (System.nanoTime() - t0) / 1_000_000;
-        long rssMb = Math.max(0, rss() - rss) >> 20;
         Point b1 = measure(model, DryRunInput.of(manifest.input().shape(1)), seconds);
         int n = manifest.batching().maxBatchSize();
         Point bn = measure(model, DryRunInput.of(manifest.input().shape(n)), seconds);
-        Row row = new Row(name, model.engine() + " " + model.device(), loadMs, rssMb, b1, n, bn);
+        // Growth of the process's resident set over load and both runs (weights, arenas, workspaces);
+        // memory a closed model gave back is reused by the next, so later rows can read low.
+        long rssMb = Math.max(0, rss() - rss) >> 20;
+        String engine = model.engine().contains(model.device()) ? model.engine() : model.engine() + " " + model.device();
+        Row row = new Row(name, engine, loadMs, rssMb, b1, n, bn);
         rows.add(row);
         System.out.printf(Locale.ROOT, "%-24s %-26s %8d %7d %9.1f %9.2f %9.2f %8d %9.2f %9.2f %9.1f%n", name, row.engine(),
             loadMs, rssMb, b1.firstMs(), b1.p50Ms(), b1.p99Ms(), n, bn.p50Ms(), bn.p99Ms(), bn.imagesPerSecond());
