@@ -1,0 +1,163 @@
+package imago.storage.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import imago.storage.StorageConfig;
+import imago.storage.index.Database;
+import imago.storage.index.PostgresFixture;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The inference job queue's SQL, on embedded H2 and on PostgreSQL. */
+class JobQueueTest {
+  @TempDir static Path tmp;
+  static Database h2;
+  static Database pg;
+  static PostgresFixture pgFixture;
+
+  @BeforeAll
+  static void open() throws Exception {
+    h2 = Database.open(new StorageConfig.Db("", "", "", 8), tmp.resolve("h2"));
+    pgFixture = PostgresFixture.create();
+    pg = Database.open(new StorageConfig.Db(pgFixture.url(), PostgresFixture.USER, PostgresFixture.PASSWORD, 8), tmp.resolve("pg"));
+  }
+
+  @AfterAll
+  static void close() throws Exception {
+    h2.close();
+    pg.close();
+    pgFixture.close();
+  }
+
+  static Stream<JobQueue> queues() {
+    return Stream.of(new SqlJobQueue(h2.dataSource(), false), new SqlJobQueue(pg.dataSource(), true));
+  }
+
+  private static NewJob job(String series, String input) {
+    return new NewJob("asst-a", "1.2.3", series, "lesion-cls", "1.0.0", input, 3, null);
+  }
+
+  private static String key() {
+    return UUID.randomUUID().toString().replace("-", "").repeat(2);
+  }
+
+  @ParameterizedTest
+  @MethodSource("queues")
+  void theSameInputIsQueuedOnceAndNewInstancesMakeANewJob(JobQueue q) throws Exception {
+    String series = "1.2.3." + System.nanoTime();
+    String input = key();
+    assertEquals(1, q.enqueue(List.of(job(series, input))).size());
+    assertEquals(0, q.enqueue(List.of(job(series, input))).size(), "a study stable again with the same instances");
+    assertEquals(1, q.enqueue(List.of(job(series, key()))).size(), "more instances arrived: new input");
+  }
+
+  @ParameterizedTest
+  @MethodSource("queues")
+  void concurrentWorkersNeverHoldTheSameJob(JobQueue q) throws Exception {
+    List<NewJob> jobs = new ArrayList<>();
+    for (int i = 0; i < 40; i++) jobs.add(job("1.2.4." + System.nanoTime() + "." + i, key()));
+    q.enqueue(jobs);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    List<Future<List<Long>>> workers = new ArrayList<>();
+    for (int w = 0; w < 4; w++) {
+      String name = "w" + w;
+      workers.add(pool.submit(() -> {
+        List<Long> mine = new ArrayList<>();
+        for (List<Job> got; !(got = q.claim(name, 3, Duration.ofMinutes(1), 3)).isEmpty(); ) {
+          for (Job j : got) {
+            mine.add(j.id());
+            assertTrue(q.complete(j.id(), name, "{}"));
+          }
+        }
+        return mine;
+      }));
+    }
+    Set<Long> seen = new HashSet<>();
+    int total = 0;
+    for (Future<List<Long>> f : workers) {
+      for (long id : f.get()) {
+        total++;
+        seen.add(id);
+      }
+    }
+    pool.shutdown();
+    assertEquals(seen.size(), total, "a job was claimed twice");
+    assertTrue(total >= 40);
+  }
+
+  @ParameterizedTest
+  @MethodSource("queues")
+  void aWorkerThatDiesLosesOnlyItsLease(JobQueue q) throws Exception {
+    drain(q);
+    Job j = q.enqueue(List.of(job("1.2.5." + System.nanoTime(), key()))).get(0);
+    assertEquals(j.id(), q.claim("dead-worker", 1, Duration.ofMillis(200), 3).get(0).id());
+    assertTrue(q.claim("other", 1, Duration.ofMinutes(1), 3).isEmpty(), "the lease still holds");
+    Thread.sleep(300);
+    Job again = q.claim("other", 1, Duration.ofMinutes(1), 3).get(0);
+    assertEquals(j.id(), again.id());
+    assertEquals(2, again.attempts());
+    assertFalse(q.complete(j.id(), "dead-worker", "{\"late\":true}"), "the old holder's result is not written");
+    assertTrue(q.complete(j.id(), "other", "{\"ok\":true}"));
+    Job done = q.find(j.id()).orElseThrow();
+    assertEquals(JobState.DONE, done.state());
+    assertEquals("{\"ok\":true}", done.result());
+  }
+
+  @ParameterizedTest
+  @MethodSource("queues")
+  void passingFailuresRetryWithBackoffThenGoToTheDeadLetters(JobQueue q) throws Exception {
+    drain(q);
+    Job j = q.enqueue(List.of(job("1.2.6." + System.nanoTime(), key()))).get(0);
+    for (int attempt = 1; attempt <= 2; attempt++) {
+      Job claimed = q.claim("w", 1, Duration.ofMinutes(1), 2).get(0);
+      assertEquals(attempt, claimed.attempts());
+      JobState left = q.retry(j.id(), "w", "object store unavailable", Duration.ofMillis(attempt == 1 ? 150 : 0), 2).orElseThrow();
+      if (attempt == 1) {
+        assertEquals(JobState.QUEUED, left);
+        assertTrue(q.claim("w", 1, Duration.ofMinutes(1), 2).isEmpty(), "backing off");
+        Thread.sleep(200);
+      } else {
+        assertEquals(JobState.DEAD, left);
+      }
+    }
+    Job dead = q.find(j.id()).orElseThrow();
+    assertEquals(JobState.DEAD, dead.state());
+    assertTrue(dead.reason().contains("attempt 2 of 2: object store unavailable"), dead.reason());
+    assertTrue(q.counts().get(JobState.DEAD) >= 1);
+  }
+
+  @ParameterizedTest
+  @MethodSource("queues")
+  void aPermanentFailureEndsTheJobWithItsReason(JobQueue q) throws Exception {
+    drain(q);
+    Job j = q.enqueue(List.of(job("1.2.7." + System.nanoTime(), key()))).get(0);
+    q.claim("w", 1, Duration.ofMinutes(1), 3);
+    assertTrue(q.fail(j.id(), "w", "output shape [1, 3], manifest declares [1, 2]"));
+    Job failed = q.find(j.id()).orElseThrow();
+    assertEquals(JobState.FAILED, failed.state());
+    assertEquals("output shape [1, 3], manifest declares [1, 2]", failed.reason());
+    assertTrue(q.claim("w", 1, Duration.ofMinutes(1), 3).isEmpty(), "a failed job is not run again");
+  }
+
+  private static void drain(JobQueue q) throws Exception {
+    for (List<Job> got; !(got = q.claim("drain", 50, Duration.ofMinutes(1), 99)).isEmpty(); ) {
+      for (Job j : got) q.fail(j.id(), "drain", "drained by the test");
+    }
+  }
+}
