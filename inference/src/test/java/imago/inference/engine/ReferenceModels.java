@@ -19,7 +19,7 @@ import java.util.stream.Stream;
  * {@code <dir>/} with its artifact, {@code reference.json} and raw little-endian float32 tensors.
  * Found at {@code -Dimago.reference.models}, by default {@code models/reference/target/out}.
  */
-final class ReferenceModels {
+public final class ReferenceModels {
 
   /** One input/output pair Python computed, e.g. {@code lesion-cls-onnx dryrun-b4}. */
   record Case(String model, String key, Framework framework, Path artifact, Path input, long[] inShape,
@@ -43,7 +43,7 @@ final class ReferenceModels {
 
   private ReferenceModels() {}
 
-  static Path root() {
+  public static Path root() {
     String configured = System.getProperty("imago.reference.models");
     Path root = configured != null
         ? Path.of(configured)
@@ -105,7 +105,7 @@ final class ReferenceModels {
     return values;
   }
 
-  static Tensor read(Path file, long[] shape) throws IOException {
+  public static Tensor read(Path file, long[] shape) throws IOException {
     ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
     float[] data = new float[bytes.remaining() / Float.BYTES];
     bytes.asFloatBuffer().get(data);
