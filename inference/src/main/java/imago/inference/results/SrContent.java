@@ -1,0 +1,96 @@
+package imago.inference.results;
+
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.SequenceAttribute;
+import com.pixelmed.dicom.TagFromName;
+import imago.inference.manifest.Manifest.Code;
+
+/**
+ * SR content items (PS3.3 C.17.3, Table C.17-5 Document Content Macro) as PixelMed attribute
+ * lists. Each factory returns the item; {@link #add} hangs it under a parent with a relationship.
+ */
+final class SrContent {
+  static final String CONTAINS = "CONTAINS";
+  static final String HAS_OBS_CONTEXT = "HAS OBS CONTEXT";
+  static final String HAS_CONCEPT_MOD = "HAS CONCEPT MOD";
+  static final String INFERRED_FROM = "INFERRED FROM";
+
+  private SrContent() {}
+
+  /** Adds {@code child} to {@code parent}'s Content Sequence with {@code relationship}; returns the child. */
+  static AttributeList add(AttributeList parent, String relationship, AttributeList child) {
+    Attribute a = parent.get(TagFromName.ContentSequence);
+    SequenceAttribute content =
+        a instanceof SequenceAttribute s ? s : Dataset.sequence(parent, TagFromName.ContentSequence);
+    Dataset.put(child, TagFromName.RelationshipType, relationship);
+    content.addItem(child);
+    return child;
+  }
+
+  /** Makes the data set itself the root CONTAINER, built on DCMR template {@code templateId} (PS3.3 C.17.3). */
+  static void root(AttributeList dataset, Code name, String templateId) {
+    fillContainer(dataset, name);
+    AttributeList template = Dataset.item(Dataset.sequence(dataset, TagFromName.ContentTemplateSequence));
+    Dataset.put(template, TagFromName.MappingResource, "DCMR");
+    Dataset.put(template, TagFromName.TemplateIdentifier, templateId);
+  }
+
+  static AttributeList container(Code name) {
+    return fillContainer(new AttributeList(), name);
+  }
+
+  private static AttributeList fillContainer(AttributeList item, Code name) {
+    Dataset.put(item, TagFromName.ValueType, "CONTAINER");
+    Dataset.putCode(item, TagFromName.ConceptNameCodeSequence, name);
+    Dataset.put(item, TagFromName.ContinuityOfContent, "SEPARATE");
+    return item;
+  }
+
+  static AttributeList text(Code name, String value) {
+    AttributeList item = named("TEXT", name);
+    Dataset.put(item, TagFromName.TextValue, value);
+    return item;
+  }
+
+  static AttributeList code(Code name, Code value) {
+    AttributeList item = named("CODE", name);
+    Dataset.putCode(item, TagFromName.ConceptCodeSequence, value);
+    return item;
+  }
+
+  static AttributeList uidRef(Code name, String uid) {
+    AttributeList item = named("UIDREF", name);
+    Dataset.put(item, TagFromName.UID, uid);
+    return item;
+  }
+
+  /**
+   * NUM with the value as DS and, exactly, as FD (Floating Point Value, PS3.3 Table C.18.1-1:
+   * DS keeps at most 16 characters).
+   */
+  static AttributeList num(Code name, double value, Code units) {
+    AttributeList item = named("NUM", name);
+    AttributeList measured = Dataset.item(Dataset.sequence(item, TagFromName.MeasuredValueSequence));
+    Dataset.putCode(measured, TagFromName.MeasurementUnitsCodeSequence, units);
+    Dataset.put(measured, TagFromName.NumericValue, Dataset.ds(value));
+    Dataset.putDouble(measured, TagFromName.FloatingPointValue, value);
+    return item;
+  }
+
+  /** IMAGE; {@code name} may be null (TID 1601 image library entries have none). */
+  static AttributeList image(Code name, CommonModules.SourceRef ref) {
+    AttributeList item = new AttributeList();
+    Dataset.put(item, TagFromName.ValueType, "IMAGE");
+    if (name != null) Dataset.putCode(item, TagFromName.ConceptNameCodeSequence, name);
+    CommonModules.sopReference(Dataset.item(Dataset.sequence(item, TagFromName.ReferencedSOPSequence)), ref);
+    return item;
+  }
+
+  private static AttributeList named(String valueType, Code name) {
+    AttributeList item = new AttributeList();
+    Dataset.put(item, TagFromName.ValueType, valueType);
+    Dataset.putCode(item, TagFromName.ConceptNameCodeSequence, name);
+    return item;
+  }
+}

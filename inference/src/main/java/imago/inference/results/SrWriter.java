@@ -1,0 +1,108 @@
+package imago.inference.results;
+
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.SequenceAttribute;
+import com.pixelmed.dicom.TagFromName;
+import imago.inference.manifest.Manifest.Code;
+import imago.inference.results.CommonModules.SourceRef;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Classification findings as a Comprehensive 3D SR (PS3.3 A.35.13) holding a TID 1500
+ * Measurement Report, the IHE AI Results encoding for findings: a device observer naming the
+ * model, the source images in the Image Library (TID 1600) and one Measurement Group (TID 1501)
+ * per finding with the probability as a measurement (TID 300), the present/absent evaluation
+ * against the threshold and the images it was inferred from.
+ */
+public final class SrWriter {
+  public static final String COMPREHENSIVE_3D_SR_STORAGE = "1.2.840.10008.5.1.4.1.1.88.34";
+
+  /** Writes the SR as a PS3.10 file; the same arguments always give the same bytes. */
+  public byte[] write(Algorithm alg, List<AttributeList> sources, List<Finding> findings, ResultIds ids) {
+    if (findings == null || findings.isEmpty()) throw new IllegalArgumentException("no findings");
+    List<SourceRef> refs = CommonModules.checkSources(sources);
+    AttributeList l = CommonModules.start(COMPREHENSIVE_3D_SR_STORAGE, "SR", alg, sources.get(0), ids);
+    // SR Document Series (PS3.3 C.17.1): type 2
+    Dataset.sequence(l, TagFromName.ReferencedPerformedProcedureStepSequence);
+    documentGeneral(l, refs, ids);
+    SrContent.root(l, Codes.IMAGING_MEASUREMENT_REPORT, "1500");
+    reportContext(l, alg, sources.get(0));
+    imageLibrary(l, refs);
+    AttributeList measurements = SrContent.add(l, SrContent.CONTAINS, SrContent.container(Codes.IMAGING_MEASUREMENTS));
+    for (int i = 0; i < findings.size(); i++) measurementGroup(measurements, alg, findings.get(i), i + 1, refs, ids);
+    return CommonModules.encode(l);
+  }
+
+  /** PS3.3 C.17.2 SR Document General: an unverified, complete machine report and its evidence. */
+  private static void documentGeneral(AttributeList l, List<SourceRef> refs, ResultIds ids) {
+    Dataset.put(l, TagFromName.CompletionFlag, "COMPLETE");
+    Dataset.put(l, TagFromName.VerificationFlag, "UNVERIFIED");
+    Dataset.put(l, TagFromName.ContentDate, Dataset.date(ids.contentTime()));
+    Dataset.put(l, TagFromName.ContentTime, Dataset.time(ids.contentTime()));
+    Dataset.sequence(l, TagFromName.PerformedProcedureCodeSequence);
+    SequenceAttribute evidence = Dataset.sequence(l, TagFromName.CurrentRequestedProcedureEvidenceSequence);
+    AttributeList study = Dataset.item(evidence);
+    Dataset.copy(l, study, TagFromName.StudyInstanceUID);
+    CommonModules.referencedSeries(study, refs, TagFromName.ReferencedSOPSequence);
+  }
+
+  /** TID 1500 rows 2-4: language (TID 1204), device observer (TID 1002/1004), procedure reported. */
+  private static void reportContext(AttributeList root, Algorithm alg, AttributeList first) {
+    SrContent.add(root, SrContent.HAS_CONCEPT_MOD, SrContent.code(Codes.LANGUAGE, Codes.ENGLISH_US));
+    SrContent.add(root, SrContent.HAS_OBS_CONTEXT, SrContent.code(Codes.OBSERVER_TYPE, Codes.DEVICE));
+    SrContent.add(root, SrContent.HAS_OBS_CONTEXT, SrContent.uidRef(Codes.DEVICE_OBSERVER_UID, alg.deviceUid()));
+    SrContent.add(root, SrContent.HAS_OBS_CONTEXT, SrContent.text(Codes.DEVICE_OBSERVER_NAME, alg.modelName()));
+    SrContent.add(root, SrContent.HAS_OBS_CONTEXT,
+        SrContent.text(Codes.DEVICE_OBSERVER_MANUFACTURER, CommonModules.MANUFACTURER));
+    SrContent.add(root, SrContent.HAS_OBS_CONTEXT, SrContent.text(Codes.DEVICE_OBSERVER_MODEL_NAME, alg.modelName()));
+    SrContent.add(root, SrContent.HAS_OBS_CONTEXT,
+        SrContent.text(Codes.DEVICE_OBSERVER_SERIAL_NUMBER, alg.artifactDigest()));
+    SrContent.add(root, SrContent.HAS_CONCEPT_MOD, SrContent.code(Codes.PROCEDURE_REPORTED, procedure(first)));
+  }
+
+  /** The source's own procedure code when it has one, else CID 100's generic "Imaging procedure". */
+  private static Code procedure(AttributeList first) {
+    if (first.get(TagFromName.ProcedureCodeSequence) instanceof SequenceAttribute s && s.getNumberOfItems() > 0) {
+      AttributeList item = s.getItem(0).getAttributeList();
+      String value = Dataset.text(item, TagFromName.CodeValue);
+      if (value.isEmpty()) value = Dataset.text(item, Tags.LONG_CODE_VALUE);
+      String scheme = Dataset.text(item, TagFromName.CodingSchemeDesignator);
+      String meaning = Dataset.text(item, TagFromName.CodeMeaning);
+      if (!value.isEmpty() && !scheme.isEmpty() && !meaning.isEmpty()) return new Code(scheme, value, meaning);
+    }
+    return Codes.IMAGING_PROCEDURE;
+  }
+
+  /** TID 1600: one Image Library Group per source series, one entry (TID 1601) per image. */
+  private static void imageLibrary(AttributeList root, List<SourceRef> refs) {
+    AttributeList library = SrContent.add(root, SrContent.CONTAINS, SrContent.container(Codes.IMAGE_LIBRARY));
+    for (Map.Entry<String, List<SourceRef>> series : CommonModules.bySeries(refs).entrySet()) {
+      AttributeList group = SrContent.add(library, SrContent.CONTAINS, SrContent.container(Codes.IMAGE_LIBRARY_GROUP));
+      for (SourceRef r : series.getValue()) SrContent.add(group, SrContent.CONTAINS, SrContent.image(null, r));
+    }
+  }
+
+  /**
+   * TID 1501 for one finding: tracking identifier and UID (derived from the result's UID and
+   * the finding's position, so stable across re-writes), the finding, the probability (TID 300
+   * with TID 4019 naming the algorithm), the qualitative evaluation when there is a threshold
+   * and the source images (row 10b).
+   */
+  private static void measurementGroup(AttributeList parent, Algorithm alg, Finding f, int index, List<SourceRef> refs,
+                                       ResultIds ids) {
+    AttributeList group = SrContent.add(parent, SrContent.CONTAINS, SrContent.container(Codes.MEASUREMENT_GROUP));
+    SrContent.add(group, SrContent.HAS_OBS_CONTEXT, SrContent.text(Codes.TRACKING_IDENTIFIER, f.label()));
+    SrContent.add(group, SrContent.HAS_OBS_CONTEXT,
+        SrContent.uidRef(Codes.TRACKING_UID, CommonModules.derivedUid(ids, "tracking:" + index)));
+    SrContent.add(group, SrContent.CONTAINS, SrContent.code(Codes.FINDING, f.code()));
+    AttributeList num = SrContent.add(group, SrContent.CONTAINS,
+        SrContent.num(Codes.CERTAINTY_OF_FINDING, f.probability(), Codes.NO_UNITS));
+    SrContent.add(num, SrContent.HAS_CONCEPT_MOD, SrContent.text(Codes.ALGORITHM_NAME, alg.modelName()));
+    SrContent.add(num, SrContent.HAS_CONCEPT_MOD, SrContent.text(Codes.ALGORITHM_VERSION, alg.modelVersion()));
+    if (f.hasThreshold()) {
+      SrContent.add(group, SrContent.CONTAINS, SrContent.code(f.code(), f.present() ? Codes.PRESENT : Codes.ABSENT));
+    }
+    for (SourceRef r : refs) SrContent.add(group, SrContent.CONTAINS, SrContent.image(Codes.SOURCE_OF_MEASUREMENT, r));
+  }
+}

@@ -1,0 +1,180 @@
+package imago.inference.results;
+
+import static imago.inference.results.ResultFixtures.ALGORITHM;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.AttributeTag;
+import com.pixelmed.dicom.SequenceAttribute;
+import com.pixelmed.dicom.TagFromName;
+import com.pixelmed.validate.DicomSRValidator;
+import imago.core.synthetic.SyntheticCt;
+import imago.core.testkit.Dcmtk;
+import imago.inference.manifest.Manifest.Code;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SrWriterTest {
+  private static final Finding NODULE = new Finding("nodule", new Code("SCT", "27925004", "Nodule"), 0.8125, 0.5);
+  private static final Finding EFFUSION =
+      new Finding("effusion", new Code("SCT", "60046008", "Pleural effusion"), 0.03125, 0.5);
+  /** Three sources in two series: the SR's evidence spans both. */
+  private static final List<AttributeList> SOURCES =
+      Stream.concat(ResultFixtures.slices(1, 1, 2).stream(), ResultFixtures.slices(2, 1).stream()).toList();
+  private static final ResultIds IDS = ResultFixtures.ids(901);
+
+  private static byte[] report() {
+    return new SrWriter().write(ALGORITHM, SOURCES, List.of(NODULE, EFFUSION), IDS);
+  }
+
+  @Test
+  void passesDciodvfyAndDsrdumpPrintsTheFindings(@TempDir Path dir) throws Exception {
+    Path file = Files.write(dir.resolve("sr.dcm"), report());
+    Dcmtk.Result iod = Dcmtk.dciodvfy(file);
+    assertTrue(iod.output().contains("Comprehensive3DSR"), iod::toString);
+    assertEquals(List.of(), Dcmtk.dciodvfyErrors(iod.output()), iod::toString);
+    Dcmtk.Result dump = runDsrdump(file);
+    assertTrue(dump.ok(), dump::toString);
+    for (String expected : List.of("\"0.8125\"", "\"0.03125\"", "\"Nodule\"", "\"Pleural effusion\"", "\"Present\"",
+        "\"Absent\"", "\"Imaging Measurement Report\"", "\"" + ALGORITHM.deviceUid() + "\"")) {
+      assertTrue(dump.output().contains(expected), () -> expected + " missing in\n" + dump);
+    }
+  }
+
+  @Test
+  void namesTheModelInContributingEquipmentAndAsDeviceObserver() {
+    AttributeList sr = ResultFixtures.read(report());
+    ResultFixtures.assertNamesTheModel(sr);
+    assertEquals(SrWriter.COMPREHENSIVE_3D_SR_STORAGE, ResultFixtures.text(sr, TagFromName.SOPClassUID));
+    assertEquals("SR", ResultFixtures.text(sr, TagFromName.Modality));
+    assertEquals("901", ResultFixtures.text(sr, TagFromName.SeriesNumber));
+    assertEquals("COMPLETE", ResultFixtures.text(sr, TagFromName.CompletionFlag));
+    assertEquals("UNVERIFIED", ResultFixtures.text(sr, TagFromName.VerificationFlag));
+    for (var tag : List.of(TagFromName.PatientID, TagFromName.PatientName, TagFromName.StudyInstanceUID,
+        TagFromName.AccessionNumber)) {
+      assertEquals(ResultFixtures.text(SOURCES.get(0), tag), ResultFixtures.text(sr, tag));
+    }
+    List<String> observer = new ArrayList<>();
+    for (AttributeList item : children(sr)) {
+      if ("HAS OBS CONTEXT".equals(ResultFixtures.text(item, TagFromName.RelationshipType))) {
+        observer.add(ResultFixtures.text(item, TagFromName.TextValue) + ResultFixtures.text(item, TagFromName.UID));
+      }
+    }
+    assertTrue(observer.contains(ALGORITHM.deviceUid()), observer::toString);
+    assertTrue(observer.contains(ALGORITHM.modelName()), observer::toString);
+    assertTrue(observer.contains("sha256:" + ALGORITHM.artifactSha256()), observer::toString);
+  }
+
+  @Test
+  void referencesEverySourceInEvidenceAndInEachMeasurementGroup() {
+    AttributeList sr = ResultFixtures.read(report());
+    Set<String> expected = new HashSet<>();
+    SOURCES.forEach(s -> expected.add(ResultFixtures.text(s, TagFromName.SOPInstanceUID)));
+    AttributeList study = ResultFixtures.onlyItem(sr, TagFromName.CurrentRequestedProcedureEvidenceSequence);
+    Set<String> evidence = new HashSet<>();
+    SequenceAttribute series = (SequenceAttribute) study.get(TagFromName.ReferencedSeriesSequence);
+    assertEquals(2, series.getNumberOfItems(), "two source series");
+    for (int i = 0; i < series.getNumberOfItems(); i++) {
+      for (AttributeList sop : items(series.getItem(i).getAttributeList(), TagFromName.ReferencedSOPSequence)) {
+        evidence.add(ResultFixtures.text(sop, TagFromName.ReferencedSOPInstanceUID));
+      }
+    }
+    assertEquals(expected, evidence);
+    AttributeList measurements = children(sr).stream()
+        .filter(i -> "126010".equals(conceptValue(i))).findFirst().orElseThrow();
+    List<AttributeList> groups = children(measurements);
+    assertEquals(2, groups.size());
+    for (AttributeList group : groups) {
+      Set<String> images = new HashSet<>();
+      for (AttributeList item : children(group)) {
+        if ("IMAGE".equals(ResultFixtures.text(item, TagFromName.ValueType))) {
+          images.add(ResultFixtures.text(ResultFixtures.onlyItem(item, TagFromName.ReferencedSOPSequence),
+              TagFromName.ReferencedSOPInstanceUID));
+        }
+      }
+      assertEquals(expected, images);
+    }
+  }
+
+  @Test
+  void sameIdsGiveByteIdenticalReports() {
+    assertArrayEquals(report(), report());
+  }
+
+  @Test
+  void aFindingWithoutThresholdHasNoPresentAbsentEvaluation(@TempDir Path dir) throws Exception {
+    Finding unthresholded = new Finding("nodule", NODULE.code(), 0.75, Double.NaN);
+    assertFalse(unthresholded.present());
+    byte[] sr = new SrWriter().write(ALGORITHM, SOURCES, List.of(unthresholded), IDS);
+    Dcmtk.Result dump = runDsrdump(Files.write(dir.resolve("sr.dcm"), sr));
+    assertTrue(dump.ok(), dump::toString);
+    assertTrue(dump.output().contains("\"0.75\""), dump::toString);
+    assertFalse(dump.output().contains("\"Present\"") || dump.output().contains("\"Absent\""), dump::toString);
+  }
+
+  @Test
+  void rejectsNoFindingsAndSourcesFromTwoStudies() {
+    SrWriter writer = new SrWriter();
+    assertThrows(IllegalArgumentException.class, () -> writer.write(ALGORITHM, SOURCES, List.of(), IDS));
+    AttributeList other = ResultFixtures.read(SyntheticCt.instance(ResultFixtures.SPEC.withSeed(99), 1, 1, 1));
+    assertThrows(IllegalArgumentException.class,
+        () -> writer.write(ALGORITHM, List.of(SOURCES.get(0), other), List.of(NODULE), IDS));
+  }
+
+  /**
+   * PixelMed's template validator finds the TID 1500 structure sound: no errors. (It warns that
+   * the present/absent CODE in a measurement group is "not in template": its 2022 TID 1501 lacks
+   * the qualitative evaluation rows later editions have.)
+   */
+  @Test
+  void followsTid1500ByPixelMedsTemplateValidator() throws Exception {
+    // the compiled template stylesheet is larger than the JDK's default XPath limits
+    System.setProperty("jdk.xml.xpathExprOpLimit", "0");
+    System.setProperty("jdk.xml.xpathExprGrpLimit", "0");
+    System.setProperty("jdk.xml.xpathTotalOpLimit", "0");
+    String result = new DicomSRValidator().validate(ResultFixtures.read(report()));
+    assertTrue(result.contains("Found Root Template TID_1500"), result);
+    assertEquals(List.of(), result.lines().filter(l -> l.startsWith("Error")).toList(), result);
+  }
+
+  /** dcmtk's SR dumper; the test kit has no wrapper for it yet. */
+  private static Dcmtk.Result runDsrdump(Path file) throws Exception {
+    Process p = new ProcessBuilder("dsrdump", file.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    boolean done = p.waitFor(60, TimeUnit.SECONDS);
+    if (!done) p.destroyForcibly();
+    return new Dcmtk.Result(done ? p.exitValue() : -1, out, !done);
+  }
+
+  private static String conceptValue(AttributeList item) {
+    Attribute a = item.get(TagFromName.ConceptNameCodeSequence);
+    return a == null ? "" : ResultFixtures.text(ResultFixtures.onlyItem(item, TagFromName.ConceptNameCodeSequence),
+        TagFromName.CodeValue);
+  }
+
+  private static List<AttributeList> children(AttributeList item) {
+    return items(item, TagFromName.ContentSequence);
+  }
+
+  private static List<AttributeList> items(AttributeList l, AttributeTag tag) {
+    List<AttributeList> out = new ArrayList<>();
+    if (l.get(tag) instanceof SequenceAttribute s) {
+      for (int i = 0; i < s.getNumberOfItems(); i++) out.add(s.getItem(i).getAttributeList());
+    }
+    return out;
+  }
+}
