@@ -36,7 +36,16 @@ import imago.storage.index.IndexUnavailableException;
 import imago.storage.ingest.Ingest;
 import imago.storage.ingest.OrphanSweep;
 import imago.storage.object.ObjectStore;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,7 +57,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One Imago process with every role, wired by hand so "who creates what" reads top to bottom:
- * storage (S3 + index) -> orphan sweep -> ingest -> DIMSE SCP, model registry, HTTP -> study stabiliser.
+ * storage (S3 + index) -> orphan sweep -> ingest -> DIMSE SCP, model registry, inference, HTTP -> study stabiliser.
  */
 public final class Imago implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Imago.class);
@@ -65,6 +74,7 @@ public final class Imago implements AutoCloseable {
   private StudyStabilizer stabilizer;
   private Engines engines;
   private ModelRegistry models;
+  private InferenceRuntime inference;
 
   private Imago(Path dataDir, StorageRuntime storage, Vertx vertx, BearerAuth auth, Tenants tenants) {
     this.dataDir = dataDir;
@@ -81,7 +91,12 @@ public final class Imago implements AutoCloseable {
     NodeConfig nodeConfig = config.section("node", NodeConfig.class);
     Tenants tenants = tenants(config);
     StorageRuntime storage = StorageRuntime.open(storageConfig, data, true);
-    Vertx vertx = Vertx.vertx();
+    // One Prometheus registry for Vert.x's own metrics (HTTP, event bus, pools) and the pipeline's.
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    Vertx vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+        .withMetrics(new MicrometerMetricsFactory(registry)).build();
     Imago imago = new Imago(data, storage, vertx, auth(vertx, config, data), tenants);
     try {
       try {
@@ -103,15 +118,22 @@ public final class Imago implements AutoCloseable {
       imago.wado = new WadoRetrieve(vertx, storage.index(), storage.store(), 16);
       imago.engines = new Engines(config.section("inference", InferenceConfig.class).engines(data));
       ModelsConfig modelsConfig = config.section("models", ModelsConfig.class);
-      imago.models = new ModelRegistry(storage.models(), storage.store(), new ManifestParser(),
-          new ModelValidator(imago.engines, modelsConfig.dryRunBatch()), new ArtifactCache(data.resolve("models"), storage.store()),
-          modelsConfig);
+      ManifestParser parser = new ManifestParser();
+      ArtifactCache artifacts = new ArtifactCache(data.resolve("models"), storage.store());
+      imago.models = new ModelRegistry(storage.models(), storage.store(), parser,
+          new ModelValidator(imago.engines, modelsConfig.dryRunBatch()), artifacts, modelsConfig);
       try {
         imago.models.resume();
       } catch (IndexUnavailableException e) {
         throw new IOException("model registry: " + e.getMessage(), e);
       }
-      List<HttpNode.Mount> mounts = List.of(new HttpNode.Mount("/admin", new AdminRouter(vertx, storage.index(), access).router()),
+      imago.inference = new InferenceRuntime(vertx, config.section("inference", InferenceConfig.class), storage, ingest,
+          imago.engines, artifacts, parser, access, registry);
+      List<HttpNode.Mount> mounts = List.of(
+          new HttpNode.Mount("/inference", imago.inference.router().router()),
+          new HttpNode.Mount("/studies", imago.inference.router().studiesRouter()),
+          new HttpNode.Mount("/metrics", metricsRouter(vertx, registry)),
+          new HttpNode.Mount("/admin", new AdminRouter(vertx, storage.index(), access).router()),
           new HttpNode.Mount("/models", new ModelsRouter(vertx, imago.models, access, spool).router()),
           new HttpNode.Mount("/openapi.json", OpenApi.router(vertx)),
           new HttpNode.Mount("/wado", new WadoUri(vertx, imago.wado, access).router()),
@@ -130,6 +152,13 @@ public final class Imago implements AutoCloseable {
       imago.close();
       throw e;
     }
+  }
+
+  /** GET /metrics: Prometheus text exposition, unauthenticated like /health (no patient data in it). */
+  private static Router metricsRouter(Vertx vertx, PrometheusMeterRegistry registry) {
+    Router r = Router.router(vertx);
+    r.getWithRegex("/?").handler(PrometheusScrapingHandler.create(registry));
+    return r;
   }
 
   static Tenants tenants(Config config) {
@@ -193,6 +222,10 @@ public final class Imago implements AutoCloseable {
     return models;
   }
 
+  public imago.storage.jobs.JobQueue jobs() {
+    return inference.queue();
+  }
+
   public Tenants tenants() {
     return tenants;
   }
@@ -201,6 +234,7 @@ public final class Imago implements AutoCloseable {
   @Override
   public void close() {
     if (stabilizer != null) stabilizer.close();
+    if (inference != null) inference.close();
     if (dimse != null) dimse.close();
     if (http != null) http.close();
     if (stow != null) stow.close();

@@ -46,6 +46,11 @@ public final class SegWriter {
 
     AttributeList l = CommonModules.start(SEGMENTATION_STORAGE, "SEG", alg, sources.get(0), ids);
     segmentationImage(l, alg, ids, size);
+    // PS3.3 C.7.6.1: Patient Orientation (Type 2C) is required when the image has no Plane
+    // Orientation, as for a segmentation of radiographs; copied from the source, else empty.
+    if (frames.stream().anyMatch(f -> f.geometry().orientation().length != 6)) {
+      Dataset.put(l, TagFromName.PatientOrientation, Dataset.values(sources.get(0), TagFromName.PatientOrientation));
+    }
     segmentSequence(l, alg, segments);
     frameOfReference(l, sources.get(0));
     String dimensionUid = CommonModules.derivedUid(ids, "dimension-organization");

@@ -1,0 +1,103 @@
+package imago.app;
+
+import imago.core.events.Events;
+import imago.inference.InferenceConfig;
+import imago.inference.api.InferenceRouter;
+import imago.inference.batch.ModelHost;
+import imago.inference.engine.ArtifactCache;
+import imago.inference.engine.Engines;
+import imago.inference.manifest.ManifestParser;
+import imago.inference.metrics.InferenceMetrics;
+import imago.inference.pipeline.PixelMedDecoder;
+import imago.inference.schedule.Scheduler;
+import imago.inference.worker.JobRunner;
+import imago.inference.worker.ResultWriter;
+import imago.inference.worker.Worker;
+import imago.node.access.Access;
+import imago.storage.ingest.Ingest;
+import imago.storage.jobs.JobQueue;
+import imago.storage.jobs.SqlJobQueue;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The inference side of one process: the scheduler listening for {@code study.stable}, and (unless
+ * {@code inference.worker} is false) a worker with its model host and decode pool.
+ */
+final class InferenceRuntime implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(InferenceRuntime.class);
+  /** Published with each finished job's JSON result (for FSE links and notifications). */
+  static final String INFERENCE_RESULT = "inference.result";
+  static final String IMAGO_VERSION = "0.1.0";
+
+  private final JobQueue queue;
+  private final Scheduler scheduler;
+  private final InferenceRouter router;
+  private final ModelHost host;
+  private final ExecutorService decodePool;
+  private final Worker worker;
+
+  InferenceRuntime(Vertx vertx, InferenceConfig config, StorageRuntime storage, Ingest ingest, Engines engines,
+      ArtifactCache artifacts, ManifestParser parser, Access access, PrometheusMeterRegistry registry) {
+    queue = new SqlJobQueue(storage.database().dataSource(), storage.database().isPostgres());
+    scheduler = new Scheduler(storage.index(), storage.models(), queue, parser);
+    InferenceMetrics metrics = new InferenceMetrics(registry);
+    if (config.worker()) {
+      AtomicInteger n = new AtomicInteger();
+      decodePool = Executors.newFixedThreadPool(config.decodeThreadCount(), r -> {
+        Thread t = new Thread(r, "decode-" + n.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      });
+      host = new ModelHost(engines, artifacts, parser, metrics);
+      JobRunner runner = new JobRunner(storage.index(), storage.store(), storage.models(), host, new PixelMedDecoder(),
+          new ResultWriter(ingest), decodePool, metrics, IMAGO_VERSION);
+      String id = ManagementFactory.getRuntimeMXBean().getName();
+      worker = new Worker(id, queue, runner, config, metrics,
+          result -> vertx.eventBus().publish(INFERENCE_RESULT, result)).start();
+    } else {
+      decodePool = null;
+      host = null;
+      worker = null;
+    }
+    router = new InferenceRouter(vertx, queue, scheduler, storage.models(), storage.index(), access, this::wake);
+    vertx.eventBus().<JsonObject>consumer(Events.STUDY_STABLE, msg -> {
+      String tenant = msg.body().getString("tenant");
+      String study = msg.body().getString("studyUid");
+      vertx.executeBlocking(() -> scheduler.studyStable(tenant, study), false).onComplete(ar -> {
+        if (ar.failed()) {
+          // The study stays unscheduled until it stabilises again or a run covers it; logged once here.
+          LOG.warn("event=schedule.failed tenant={} study={} error=\"{}\"", tenant, study, ar.cause().getMessage());
+        } else if (!ar.result().isEmpty()) {
+          wake();
+        }
+      });
+    });
+  }
+
+  private void wake() {
+    if (worker != null) worker.wake();
+  }
+
+  InferenceRouter router() {
+    return router;
+  }
+
+  JobQueue queue() {
+    return queue;
+  }
+
+  @Override
+  public void close() {
+    if (worker != null) worker.close();
+    if (decodePool != null) decodePool.shutdownNow();
+    if (host != null) host.close();
+  }
+}

@@ -1,0 +1,88 @@
+package imago.inference.batch;
+
+import imago.inference.engine.ArtifactCache;
+import imago.inference.engine.Engines;
+import imago.inference.engine.Framework;
+import imago.inference.engine.LoadedModel;
+import imago.inference.engine.ModelLoadException;
+import imago.inference.manifest.InvalidManifestException;
+import imago.inference.manifest.Manifest;
+import imago.inference.manifest.ManifestParser;
+import imago.storage.models.ModelVersion;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The model versions this worker process has loaded, each with its dynamic batcher: loaded on
+ * first use, one replica per device the engine runs on (one per visible GPU, else one on the CPU).
+ */
+public final class ModelHost implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ModelHost.class);
+
+  /** A loaded model version, ready to take samples. */
+  public record Hosted(ModelVersion version, Manifest manifest, DynamicBatcher batcher, List<LoadedModel> replicas) {}
+
+  private final Engines engines;
+  private final ArtifactCache artifacts;
+  private final ManifestParser parser;
+  private final BatchListener listener;
+  private final Map<String, Hosted> hosted = new ConcurrentHashMap<>();
+
+  public ModelHost(Engines engines, ArtifactCache artifacts, ManifestParser parser, BatchListener listener) {
+    this.engines = engines;
+    this.artifacts = artifacts;
+    this.parser = parser;
+    this.listener = listener;
+  }
+
+  /** The version's batcher, loading the model first if this process has not yet. */
+  public Hosted get(ModelVersion v) throws ModelLoadException, IOException, InvalidManifestException {
+    String key = v.name() + ":" + v.version();
+    Hosted h = hosted.get(key);
+    if (h != null) return h;
+    synchronized (this) {
+      h = hosted.get(key);
+      if (h != null) return h;
+      h = load(v, key);
+      hosted.put(key, h);
+      return h;
+    }
+  }
+
+  private Hosted load(ModelVersion v, String key) throws ModelLoadException, IOException, InvalidManifestException {
+    Manifest manifest = parser.parse(v.manifestJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    var file = artifacts.file(v);
+    int copies = manifest.framework() == Framework.TORCHSCRIPT || manifest.framework() == Framework.ONNX
+        ? engines.devices().size() : 1;
+    List<LoadedModel> replicas = new ArrayList<>();
+    try {
+      for (int i = 0; i < copies; i++) replicas.add(engines.load(manifest.framework(), file, manifest.input().name()));
+    } catch (ModelLoadException | RuntimeException e) {
+      replicas.forEach(LoadedModel::close);
+      throw e;
+    }
+    long[] full = manifest.input().shape(1);
+    long[] sample = Arrays.copyOfRange(full, 1, full.length);
+    DynamicBatcher batcher = new DynamicBatcher(key, replicas, sample, manifest.batching().maxBatchSize(),
+        Duration.ofMillis(manifest.batching().maxQueueDelayMs()), listener);
+    LOG.info("event=model.loaded model={} sha256={} replicas={} devices={}", key, v.artifactSha256(), replicas.size(),
+        replicas.stream().map(LoadedModel::device).toList());
+    return new Hosted(v, manifest, batcher, replicas);
+  }
+
+  @Override
+  public synchronized void close() {
+    for (Hosted h : hosted.values()) {
+      h.batcher().close();
+      h.replicas().forEach(LoadedModel::close);
+    }
+    hosted.clear();
+  }
+}

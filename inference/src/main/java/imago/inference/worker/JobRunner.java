@@ -1,0 +1,381 @@
+package imago.inference.worker;
+
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.DicomException;
+import com.pixelmed.dicom.DicomInputStream;
+import com.pixelmed.dicom.TagFromName;
+import imago.core.dicom.Uids;
+import imago.inference.batch.ModelHost;
+import imago.inference.engine.InferenceException;
+import imago.inference.engine.ModelLoadException;
+import imago.inference.manifest.InvalidManifestException;
+import imago.inference.manifest.Manifest;
+import imago.inference.metrics.InferenceMetrics;
+import imago.inference.metrics.InferenceMetrics.Stage;
+import imago.inference.pipeline.DecodedImage;
+import imago.inference.pipeline.Decoder;
+import imago.inference.pipeline.ManifestPreprocessor;
+import imago.inference.pipeline.NotDecodableException;
+import imago.inference.results.Algorithm;
+import imago.inference.results.Finding;
+import imago.inference.results.ResultIds;
+import imago.inference.results.SegWriter;
+import imago.inference.results.SegmentMask;
+import imago.inference.results.SrWriter;
+import imago.storage.index.Index;
+import imago.storage.index.IndexUnavailableException;
+import imago.storage.index.Scope;
+import imago.storage.index.StoredInstance;
+import imago.storage.ingest.IngestOutcome;
+import imago.storage.jobs.Job;
+import imago.storage.models.ModelCatalog;
+import imago.storage.models.ModelState;
+import imago.storage.models.ModelVersion;
+import imago.storage.object.ObjectStore;
+import imago.storage.object.ObjectStore.StorageUnavailableException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Runs one job through the pipeline: fetch the series' instances from S3 -> decode -> preprocess
+ * (on the decode pool, overlapped with the engine) -> the model version's dynamic batcher ->
+ * postprocess -> result objects (SR TID 1500, SEG) stored into the study -> the JSON result.
+ */
+public final class JobRunner {
+  /** The series number Imago's AI result series carry (SR, SEG), high so they sort after the images. */
+  static final int SR_SERIES_NUMBER = 9901;
+  static final int SEG_SERIES_NUMBER = 9902;
+
+  private final Index index;
+  private final ObjectStore store;
+  private final ModelCatalog catalog;
+  private final ModelHost host;
+  private final Decoder decoder;
+  private final ResultWriter writer;
+  private final ExecutorService decodePool;
+  private final InferenceMetrics metrics;
+  private final String imagoVersion;
+
+  public JobRunner(Index index, ObjectStore store, ModelCatalog catalog, ModelHost host, Decoder decoder,
+      ResultWriter writer, ExecutorService decodePool, InferenceMetrics metrics, String imagoVersion) {
+    this.index = index;
+    this.store = store;
+    this.catalog = catalog;
+    this.host = host;
+    this.decoder = decoder;
+    this.writer = writer;
+    this.decodePool = decodePool;
+    this.metrics = metrics;
+    this.imagoVersion = imagoVersion;
+  }
+
+  /** One source instance: its header for the result objects, its decoded pixels, and its samples. */
+  private record Source(StoredInstance stored, AttributeList header, DecodedImage image, List<float[]> samples,
+      String notDecodable) {}
+
+  /** Runs the job; returns its JSON result. */
+  public JsonObject run(Job job) throws JobFailure {
+    ModelVersion version = version(job);
+    ModelHost.Hosted model;
+    try {
+      model = host.get(version);
+    } catch (ModelLoadException | InvalidManifestException e) {
+      throw JobFailure.permanent("model " + job.modelName() + " " + job.modelVersion() + " does not load: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw JobFailure.passing("fetching the model artifact: " + e.getMessage(), e);
+    }
+    Manifest manifest = model.manifest();
+    if (manifest.task() == Manifest.Task.DETECTION) {
+      throw JobFailure.permanent("detection models are registered but their results are not written yet", null);
+    }
+    ManifestPreprocessor preprocessor = new ManifestPreprocessor(manifest);
+    List<StoredInstance> instances = instances(job);
+    List<Source> sources = prepare(instances, preprocessor, manifest);
+    List<Source> decoded = sources.stream().filter(s -> s.notDecodable() == null).toList();
+    if (decoded.isEmpty()) {
+      throw JobFailure.permanent("not decodable: " + sources.get(0).notDecodable()
+          + (sources.size() > 1 ? " (and " + (sources.size() - 1) + " more instances)" : ""), null);
+    }
+    // Per-series stacking: the whole series is one sample.
+    List<float[]> samples = new ArrayList<>();
+    List<int[]> origin = new ArrayList<>(); // {source index, frame}
+    if (manifest.preprocessing().stacking() == Manifest.Stacking.PER_SERIES) {
+      if (manifest.task() == Manifest.Task.SEGMENTATION) {
+        throw JobFailure.permanent("segmentation of a per-series stack is not supported: use per-instance stacking", null);
+      }
+      long t = System.nanoTime();
+      samples.add(preprocessor.series(decoded.stream().map(Source::image).toList()));
+      metrics.time(Stage.PREPROCESS, System.nanoTime() - t);
+      origin.add(new int[] {0, 0});
+    } else {
+      for (int i = 0; i < decoded.size(); i++) {
+        List<float[]> own = decoded.get(i).samples();
+        for (int f = 0; f < own.size(); f++) {
+          samples.add(own.get(f));
+          origin.add(new int[] {i, f});
+        }
+      }
+    }
+    List<float[]> outputs = infer(model, samples);
+    Postprocessor post = new Postprocessor(manifest);
+    Algorithm algorithm = new Algorithm(version.name(), version.version(), version.artifactSha256(), version.deviceUid(),
+        imagoVersion);
+    List<AttributeList> headers = decoded.stream().map(Source::header).toList();
+    JsonObject result = resultHead(job, version, manifest, model, decoded, sources);
+    try {
+      if (manifest.task() == Manifest.Task.CLASSIFICATION) {
+        classification(job, manifest, post, outputs, origin, decoded, headers, algorithm, result);
+      } else {
+        segmentation(job, manifest, post, outputs, origin, decoded, headers, algorithm, result);
+      }
+    } catch (InferenceException e) {
+      throw JobFailure.permanent(e.getMessage(), e);
+    }
+    return result;
+  }
+
+  private ModelVersion version(Job job) throws JobFailure {
+    try {
+      ModelVersion v = catalog.find(job.modelName(), job.modelVersion())
+          .orElseThrow(() -> JobFailure.permanent("model version " + job.modelName() + " " + job.modelVersion()
+              + " is not registered", null));
+      if (v.state() == ModelState.FAILED || v.state() == ModelState.REGISTERED) {
+        throw JobFailure.permanent("model version " + v.name() + " " + v.version() + " is " + v.state().id(), null);
+      }
+      return v;
+    } catch (IndexUnavailableException e) {
+      throw JobFailure.passing(e.getMessage(), e);
+    }
+  }
+
+  private List<StoredInstance> instances(Job job) throws JobFailure {
+    try {
+      List<StoredInstance> list = index.instances(Scope.tenant(job.tenantId()), job.studyUid(), job.seriesUid(), null);
+      if (list.isEmpty()) throw JobFailure.permanent("series " + job.seriesUid() + " has no instances any more", null);
+      return list;
+    } catch (IndexUnavailableException e) {
+      throw JobFailure.passing(e.getMessage(), e);
+    }
+  }
+
+  /** Fetches, decodes and preprocesses every instance on the decode pool, in instance order. */
+  private List<Source> prepare(List<StoredInstance> instances, ManifestPreprocessor preprocessor, Manifest manifest)
+      throws JobFailure {
+    List<CompletableFuture<Source>> futures = new ArrayList<>();
+    for (StoredInstance inst : instances) {
+      futures.add(CompletableFuture.supplyAsync(() -> prepare(inst, preprocessor, manifest), decodePool));
+    }
+    List<Source> out = new ArrayList<>();
+    for (CompletableFuture<Source> f : futures) {
+      try {
+        out.add(f.join());
+      } catch (CompletionException e) {
+        if (e.getCause() instanceof PassingFailure p) throw JobFailure.passing(p.getMessage(), p.getCause());
+        throw JobFailure.permanent("preparing the input: " + e.getCause(), e.getCause());
+      }
+    }
+    return out;
+  }
+
+  /** An unchecked carrier of a passing failure out of the decode pool. */
+  private static final class PassingFailure extends RuntimeException {
+    PassingFailure(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private Source prepare(StoredInstance inst, ManifestPreprocessor preprocessor, Manifest manifest) {
+    long t0 = System.nanoTime();
+    byte[] bytes;
+    try (InputStream in = store.get(inst.objectKey()).orElseThrow(() -> new PassingFailure("object " + inst.objectKey()
+        + " of instance " + inst.sopInstanceUid() + " is missing from the object store", null))) {
+      bytes = in.readAllBytes();
+    } catch (IOException e) {
+      throw new PassingFailure("fetching " + inst.sopInstanceUid() + ": " + e.getMessage(), e);
+    }
+    long t1 = System.nanoTime();
+    metrics.time(Stage.FETCH, t1 - t0);
+    AttributeList header;
+    try {
+      header = header(bytes);
+    } catch (IOException | DicomException e) {
+      return new Source(inst, null, null, List.of(), inst.sopInstanceUid() + ": unreadable header: " + e.getMessage());
+    }
+    DecodedImage image;
+    try {
+      image = decoder.decode(new ByteArrayInputStream(bytes));
+    } catch (NotDecodableException | IOException e) {
+      return new Source(inst, header, null, List.of(), inst.sopInstanceUid() + ": " + e.getMessage());
+    }
+    long t2 = System.nanoTime();
+    metrics.time(Stage.DECODE, t2 - t1);
+    List<float[]> samples = manifest.preprocessing().stacking() == Manifest.Stacking.PER_SERIES
+        ? List.of() : preprocessor.samples(image);
+    metrics.time(Stage.PREPROCESS, System.nanoTime() - t2);
+    return new Source(inst, header, image, samples, null);
+  }
+
+  /** The data set without its pixel data: what the result objects copy and reference. */
+  static AttributeList header(byte[] part10) throws IOException, DicomException {
+    AttributeList list = new AttributeList();
+    try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(part10))) {
+      list.read(in, TagFromName.PixelData);
+    }
+    return list;
+  }
+
+  private List<float[]> infer(ModelHost.Hosted model, List<float[]> samples) throws JobFailure {
+    List<CompletableFuture<float[]>> futures = new ArrayList<>();
+    for (float[] s : samples) futures.add(model.batcher().submit(s));
+    List<float[]> out = new ArrayList<>();
+    for (CompletableFuture<float[]> f : futures) {
+      try {
+        out.add(f.get());
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        throw JobFailure.permanent("the model failed: " + (cause.getMessage() == null ? cause.toString() : cause.getMessage()), cause);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw JobFailure.passing("interrupted while the model ran", e);
+      }
+    }
+    return out;
+  }
+
+  private void classification(Job job, Manifest manifest, Postprocessor post, List<float[]> outputs, List<int[]> origin,
+      List<Source> decoded, List<AttributeList> headers, Algorithm algorithm, JsonObject result)
+      throws InferenceException, JobFailure {
+    List<Manifest.Label> labels = manifest.output().labels();
+    double[] best = new double[labels.size()];
+    int[] bestSample = new int[labels.size()];
+    java.util.Arrays.fill(best, Double.NEGATIVE_INFINITY);
+    JsonArray perImage = new JsonArray();
+    for (int s = 0; s < outputs.size(); s++) {
+      double[] p = post.probabilities(outputs.get(s));
+      JsonArray probs = new JsonArray();
+      for (int l = 0; l < p.length; l++) {
+        probs.add(p[l]);
+        if (p[l] > best[l]) {
+          best[l] = p[l];
+          bestSample[l] = s;
+        }
+      }
+      int[] o = origin.get(s);
+      perImage.add(new JsonObject().put("sopInstanceUID", decoded.get(o[0]).stored().sopInstanceUid()).put("frame", o[1] + 1)
+          .put("probabilities", probs));
+    }
+    List<Finding> findings = new ArrayList<>();
+    JsonArray json = new JsonArray();
+    for (int l = 0; l < labels.size(); l++) {
+      Manifest.Label label = labels.get(l);
+      Finding f = new Finding(label.name(), label.code(), best[l], label.threshold());
+      findings.add(f);
+      int[] o = origin.get(bestSample[l]);
+      json.add(new JsonObject().put("label", label.name()).put("code", code(label.code())).put("probability", best[l])
+          .put("threshold", Double.isNaN(label.threshold()) ? null : label.threshold()).put("present", f.present())
+          .put("sopInstanceUID", decoded.get(o[0]).stored().sopInstanceUid()).put("frame", o[1] + 1));
+    }
+    result.put("findings", json).put("images", perImage);
+    ResultIds ids = ids(job, "sr", SR_SERIES_NUMBER);
+    byte[] sr = new SrWriter().write(algorithm, headers, findings, ids);
+    result.put("objects", new JsonArray().add(store(job, sr, "SR", ids)));
+  }
+
+  private void segmentation(Job job, Manifest manifest, Postprocessor post, List<float[]> outputs, List<int[]> origin,
+      List<Source> decoded, List<AttributeList> headers, Algorithm algorithm, JsonObject result)
+      throws InferenceException, JobFailure {
+    int h = manifest.input().height();
+    int w = manifest.input().width();
+    List<Manifest.Segment> segments = manifest.output().labelMap();
+    long[] pixels = new long[segments.size() + 1];
+    List<SegmentMask> masks = new ArrayList<>();
+    for (int s = 0; s < outputs.size(); s++) {
+      int[] map = post.labelMap(outputs.get(s));
+      int[] o = origin.get(s);
+      DecodedImage image = decoded.get(o[0]).image();
+      int rows = image.rows();
+      int cols = image.columns();
+      for (int k = 1; k <= segments.size(); k++) {
+        boolean[] mask = new boolean[rows * cols];
+        for (int y = 0; y < rows; y++) {
+          int my = Math.min(h - 1, (int) ((y + 0.5) * h / rows));
+          for (int x = 0; x < cols; x++) {
+            int mx = Math.min(w - 1, (int) ((x + 0.5) * w / cols));
+            if (map[my * w + mx] == k) {
+              mask[y * cols + x] = true;
+              pixels[k]++;
+            }
+          }
+        }
+        masks.add(new SegmentMask(k, o[0], o[1] + 1, mask)); // SEG frames count from 1
+      }
+    }
+    JsonArray json = new JsonArray();
+    for (int k = 1; k <= segments.size(); k++) {
+      Manifest.Segment seg = segments.get(k - 1);
+      json.add(new JsonObject().put("segmentNumber", k).put("label", seg.name()).put("code", code(seg.code()))
+          .put("pixels", pixels[k]));
+    }
+    result.put("segments", json);
+    ResultIds ids = ids(job, "seg", SEG_SERIES_NUMBER);
+    byte[] seg = new SegWriter().write(algorithm, headers, segments, masks, ids);
+    result.put("objects", new JsonArray().add(store(job, seg, "SEG", ids)));
+  }
+
+  private JsonObject store(Job job, byte[] part10, String modality, ResultIds ids) throws JobFailure {
+    long t = System.nanoTime();
+    IngestOutcome outcome = writer.write(job.tenantId(), job.id(), part10);
+    metrics.time(Stage.WRITE, System.nanoTime() - t);
+    return new JsonObject().put("modality", modality).put("studyInstanceUID", job.studyUid())
+        .put("seriesInstanceUID", ids.seriesInstanceUid()).put("sopInstanceUID", ids.sopInstanceUid())
+        .put("sopClassUID", outcome.sopClassUid())
+        .put("retrieveURL", "/dicomweb/studies/" + job.studyUid() + "/series/" + ids.seriesInstanceUid() + "/instances/"
+            + ids.sopInstanceUid());
+  }
+
+  /**
+   * The result object's identity, fixed by the job: a second run of the same job (after a lost
+   * lease) writes the same UIDs and the same bytes, which ingest stores once. One result series per
+   * study, model version and kind.
+   */
+  static ResultIds ids(Job job, String kind, int seriesNumber) {
+    String series = uid("imago:result-series:" + kind + ":" + job.tenantId() + ":" + job.studyUid() + ":" + job.modelName()
+        + ":" + job.modelVersion());
+    String sop = uid("imago:result:" + kind + ":" + job.tenantId() + ":" + job.seriesUid() + ":" + job.modelName() + ":"
+        + job.modelVersion() + ":" + job.inputKey());
+    return new ResultIds(series, sop, seriesNumber, (int) (job.id() % 1_000_000) + 1, job.createdAt());
+  }
+
+  private static String uid(String name) {
+    return Uids.fromUuid(UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static JsonObject code(Manifest.Code c) {
+    return c == null ? null : new JsonObject().put("scheme", c.scheme()).put("value", c.value()).put("meaning", c.meaning());
+  }
+
+  private JsonObject resultHead(Job job, ModelVersion v, Manifest manifest, ModelHost.Hosted model, List<Source> decoded,
+      List<Source> all) {
+    JsonArray skipped = new JsonArray();
+    for (Source s : all) {
+      if (s.notDecodable() != null) skipped.add(new JsonObject().put("sopInstanceUID", s.stored().sopInstanceUid())
+          .put("reason", s.notDecodable()));
+    }
+    return new JsonObject().put("job", job.id()).put("tenant", job.tenantId()).put("studyInstanceUID", job.studyUid())
+        .put("seriesInstanceUID", job.seriesUid()).put("task", manifest.task().id())
+        .put("model", new JsonObject().put("name", v.name()).put("version", v.version()).put("sha256", v.artifactSha256())
+            .put("deviceUID", v.deviceUid()).put("engine", model.replicas().get(0).engine()))
+        .put("instances", decoded.size()).put("notDecodable", skipped);
+  }
+}
