@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import imago.core.testkit.Dcmtk;
-import imago.models.registry.ModelRegistry;
 import imago.node.http.Caller;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -16,11 +15,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,14 +34,16 @@ class InferenceTest {
 
   @TempDir static Path tmp;
   static TestImago imago;
+  static InferenceFixture fx;
   static String hospital;
 
   @BeforeAll
   static void start() throws Exception {
     imago = TestImago.start(tmp.resolve("data"), Map.of("inference.retryBackoff", "PT0.2S"));
-    hospital = imago.token("demo", Caller.Role.HOSPITAL);
-    for (String m : CLASSIFIERS) activate(ReferenceModels.model(m));
-    activate(ReferenceModels.model(SEGMENTER));
+    fx = new InferenceFixture(imago, tmp);
+    hospital = fx.hospital;
+    for (String m : CLASSIFIERS) fx.activate(ReferenceModels.model(m));
+    fx.activate(ReferenceModels.model(SEGMENTER));
   }
 
   @AfterAll
@@ -52,71 +51,11 @@ class InferenceTest {
     if (imago != null) imago.close();
   }
 
-  /** Registers a model folder as a researcher of demo and activates it as primary, as an admin would. */
-  static String activate(Path dir) throws Exception {
-    ModelRegistry registry = imago.imago.models();
-    byte[] manifest = Files.readAllBytes(dir.resolve("manifest.json"));
-    Path artifact;
-    try (var files = Files.list(dir)) {
-      artifact = files.filter(f -> f.getFileName().toString().startsWith("model.")).findFirst().orElseThrow();
-    }
-    Path copy = Files.createTempDirectory(tmp, "upload").resolve(artifact.getFileName());
-    Files.copy(artifact, copy);
-    var reg = registry.register(new Caller("researcher@demo", "demo", Caller.Role.RESEARCHER), manifest, copy);
-    assertEquals("validated", reg.version().state().id(), String.valueOf(reg.version().reason()));
-    registry.activate(new Caller("admin", "demo", Caller.Role.ADMIN), reg.version().name(), reg.version().version(), "primary");
-    return reg.version().name();
-  }
-
-  static JsonArray jobsOf(String study) throws Exception {
-    HttpResponse<String> r = get("/inference/jobs?studyUID=" + study, hospital);
-    assertEquals(200, r.statusCode(), r.body());
-    return new JsonArray(r.body());
-  }
-
-  /** Waits until {@code expected} jobs of the study are all finished; returns them. */
-  static JsonArray awaitJobs(String study, int expected) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-    JsonArray jobs = new JsonArray();
-    while (System.nanoTime() < deadline) {
-      jobs = jobsOf(study);
-      boolean finished = jobs.size() >= expected;
-      for (Object o : jobs) {
-        String s = ((JsonObject) o).getString("state");
-        finished &= s.equals("done") || s.equals("failed") || s.equals("dead");
-      }
-      if (finished) return jobs;
-      Thread.sleep(250);
-    }
-    throw new AssertionError("jobs of " + study + " did not finish: " + jobs.encodePrettily());
-  }
-
-  static HttpResponse<String> get(String path, String token) throws Exception {
-    return imago.send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + path)).header("Authorization", "Bearer " + token)
-        .timeout(Duration.ofSeconds(30)).build());
-  }
-
-  static byte[] wado(String study, String series, String sop) throws Exception {
-    HttpResponse<byte[]> r = imago.http().send(HttpRequest.newBuilder(URI.create(imago.baseUrl()
-        + "/wado?requestType=WADO&contentType=application/dicom&studyUID=" + study + "&seriesUID=" + series + "&objectUID=" + sop))
-        .header("Authorization", "Bearer " + hospital).build(), HttpResponse.BodyHandlers.ofByteArray());
-    assertEquals(200, r.statusCode());
-    return r.body();
-  }
-
   static double[] softmax(float a, float b) {
     double m = Math.max(a, b);
     double ea = Math.exp(a - m);
     double eb = Math.exp(b - m);
     return new double[] {ea / (ea + eb), eb / (ea + eb)};
-  }
-
-  static JsonObject jobOf(JsonArray jobs, String model) {
-    for (Object o : jobs) {
-      JsonObject j = (JsonObject) o;
-      if (j.getJsonObject("model").getString("name").equals(model)) return j;
-    }
-    throw new AssertionError("no job of " + model + " in " + jobs.encodePrettily());
   }
 
   static String modelName(String dir) throws Exception {
@@ -128,11 +67,11 @@ class InferenceTest {
     PhantomStudy study = PhantomStudy.write(tmp.resolve("study-a"), "PH-A");
     Dcmtk.Result push = Dcmtk.storescu("127.0.0.1", imago.dicomPort(), "STORESCU", "IMAGO", study.files);
     assertTrue(push.ok(), push.output());
-    JsonArray jobs = awaitJobs(study.studyUid, CLASSIFIERS.size() + 1);
+    JsonArray jobs = fx.awaitJobs(study.studyUid, CLASSIFIERS.size() + 1);
     assertEquals(CLASSIFIERS.size() + 1, jobs.size(), "one job per matching model: " + jobs.encodePrettily());
 
     for (String dir : CLASSIFIERS) {
-      JsonObject job = jobOf(jobs, modelName(dir));
+      JsonObject job = fx.jobOf(jobs, modelName(dir));
       assertEquals("done", job.getString("state"), job.encodePrettily());
       JsonObject result = job.getJsonObject("result");
       ReferenceModels.Pair python = ReferenceModels.pair(dir, "phantom");
@@ -156,11 +95,11 @@ class InferenceTest {
       // The SR is in the study: QIDO finds its series, WADO returns it, dciodvfy and dsrdump accept it.
       JsonObject sr = result.getJsonArray("objects").getJsonObject(0);
       assertEquals("SR", sr.getString("modality"));
-      HttpResponse<String> qido = get("/dicomweb/studies/" + study.studyUid + "/series?Modality=SR", hospital);
+      HttpResponse<String> qido = fx.get("/dicomweb/studies/" + study.studyUid + "/series?Modality=SR", hospital);
       assertEquals(200, qido.statusCode(), qido.body());
       assertTrue(qido.body().contains(sr.getString("seriesInstanceUID")), qido.body());
       Path file = tmp.resolve(dir + "-sr.dcm");
-      Files.write(file, wado(study.studyUid, sr.getString("seriesInstanceUID"), sr.getString("sopInstanceUID")));
+      Files.write(file, fx.wado(study.studyUid, sr.getString("seriesInstanceUID"), sr.getString("sopInstanceUID")));
       Dcmtk.Result verify = Dcmtk.dciodvfy(file);
       assertEquals(List.of(), Dcmtk.dciodvfyErrors(verify.output()), verify.output());
       Process dsrdump = new ProcessBuilder("dsrdump", file.toString()).redirectErrorStream(true).start();
@@ -177,29 +116,29 @@ class InferenceTest {
           "the SR holds the probability " + bestLesion + ", dsrdump shows " + certainties + ": " + dump);
     }
 
-    JsonObject seg = jobOf(jobs, modelName(SEGMENTER));
+    JsonObject seg = fx.jobOf(jobs, modelName(SEGMENTER));
     assertEquals("done", seg.getString("state"), seg.encodePrettily());
     JsonObject segObject = seg.getJsonObject("result").getJsonArray("objects").getJsonObject(0);
     assertEquals("SEG", segObject.getString("modality"));
     assertTrue(seg.getJsonObject("result").getJsonArray("segments").getJsonObject(0).getLong("pixels") > 0,
         "the segmenter finds the lesions: " + seg.encodePrettily());
     Path segFile = tmp.resolve("seg.dcm");
-    Files.write(segFile, wado(study.studyUid, segObject.getString("seriesInstanceUID"), segObject.getString("sopInstanceUID")));
+    Files.write(segFile, fx.wado(study.studyUid, segObject.getString("seriesInstanceUID"), segObject.getString("sopInstanceUID")));
     Dcmtk.Result verify = Dcmtk.dciodvfy(segFile);
     assertEquals(List.of(), Dcmtk.dciodvfyErrors(verify.output()), verify.output());
     assertTrue(Dcmtk.dcmdump(segFile).ok());
 
     // GET /studies/{uid}/ai-results lists them all.
-    HttpResponse<String> all = get("/studies/" + study.studyUid + "/ai-results", hospital);
+    HttpResponse<String> all = fx.get("/studies/" + study.studyUid + "/ai-results", hospital);
     assertEquals(200, all.statusCode(), all.body());
     assertEquals(CLASSIFIERS.size() + 1, new JsonObject(all.body()).getJsonArray("results").size());
     // Another tenant sees none of it.
-    assertEquals(404, get("/studies/" + study.studyUid + "/ai-results", imago.token("other", Caller.Role.HOSPITAL)).statusCode());
+    assertEquals(404, fx.get("/studies/" + study.studyUid + "/ai-results", imago.token("other", Caller.Role.HOSPITAL)).statusCode());
 
     // The study stabilises again (the result series arrived): no job is repeated, results are not duplicated.
     Thread.sleep(2500);
-    assertEquals(CLASSIFIERS.size() + 1, jobsOf(study.studyUid).size());
-    HttpResponse<String> series = get("/dicomweb/studies/" + study.studyUid + "/series", hospital);
+    assertEquals(CLASSIFIERS.size() + 1, fx.jobsOf(study.studyUid).size());
+    HttpResponse<String> series = fx.get("/dicomweb/studies/" + study.studyUid + "/series", hospital);
     assertEquals(1 + CLASSIFIERS.size() + 1, new JsonArray(series.body()).size(), series.body());
 
     // Batching: the four phantoms of a series went to the engine together.
@@ -231,9 +170,9 @@ class InferenceTest {
 
   @Test
   void aJobForAnotherTenantIsNotFound() throws Exception {
-    assertEquals(404, get("/inference/jobs/999999", hospital).statusCode());
-    assertEquals(400, get("/inference/jobs", hospital).statusCode());
-    assertFalse(get("/inference/jobs?studyUID=1.2.3", hospital).body().contains("\"id\""));
+    assertEquals(404, fx.get("/inference/jobs/999999", hospital).statusCode());
+    assertEquals(400, fx.get("/inference/jobs", hospital).statusCode());
+    assertFalse(fx.get("/inference/jobs?studyUID=1.2.3", hospital).body().contains("\"id\""));
     assertNotNull(imago.imago.jobs());
   }
 }

@@ -1,0 +1,91 @@
+package imago.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import imago.core.testkit.Dcmtk;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Models that pass validation (the dry-run input is in [-0.5, 0.5)) but misbehave on real images
+ * (normalised phantoms reach +-2): one throws, one answers three outputs instead of two. Their jobs
+ * end {@code failed} with the reason; the good model's job on the same series still completes.
+ */
+class InferenceFailureTest {
+  /** TorchScript made here with Debian's torch, as a researcher would: small, no weights. */
+  static final String MAKE_FAULTY = String.join("\n",
+      "import sys, torch",
+      "class Throws(torch.nn.Module):",
+      "    def forward(self, x: torch.Tensor) -> torch.Tensor:",
+      "        if bool(x.abs().max() > 1.0):",
+      "            raise RuntimeError('synthetic failure: input outside [-1, 1]')",
+      "        return torch.zeros(x.shape[0], 2)",
+      "class WrongShape(torch.nn.Module):",
+      "    def forward(self, x: torch.Tensor) -> torch.Tensor:",
+      "        if bool(x.abs().max() > 1.0):",
+      "            return torch.zeros(x.shape[0], 3)",
+      "        return torch.zeros(x.shape[0], 2)",
+      "torch.jit.save(torch.jit.script(Throws()), sys.argv[1] + '/throws/model.pt')",
+      "torch.jit.save(torch.jit.script(WrongShape()), sys.argv[1] + '/wrong-shape/model.pt')");
+
+  @TempDir static Path tmp;
+  static TestImago imago;
+  static InferenceFixture fx;
+
+  @BeforeAll
+  static void start() throws Exception {
+    imago = TestImago.start(tmp.resolve("data"), Map.of("inference.retryBackoff", "PT0.2S"));
+    fx = new InferenceFixture(imago, tmp);
+    Path models = tmp.resolve("faulty");
+    JsonObject manifest = new JsonObject(Files.readString(ReferenceModels.model("lesion-cls-torchscript").resolve("manifest.json")));
+    for (String name : List.of("throws", "wrong-shape")) {
+      Files.createDirectories(models.resolve(name));
+      Files.writeString(models.resolve(name).resolve("manifest.json"), manifest.copy().put("name", "faulty-" + name).encode());
+    }
+    // torch.jit.script reads the module's source, so the script must be a file.
+    Path script = Files.writeString(models.resolve("make_faulty.py"), MAKE_FAULTY + "\n");
+    Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), models.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(2, TimeUnit.MINUTES) && p.exitValue() == 0, out);
+    fx.activate(models.resolve("throws"));
+    fx.activate(models.resolve("wrong-shape"));
+    fx.activate(ReferenceModels.model("lesion-cls-onnx"));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (imago != null) imago.close();
+  }
+
+  @Test
+  void aModelThatThrowsOrAnswersTheWrongShapeFailsItsJobAndOthersGoOn() throws Exception {
+    PhantomStudy study = PhantomStudy.write(tmp.resolve("study"), "PH-F");
+    Dcmtk.Result push = Dcmtk.storescu("127.0.0.1", imago.dicomPort(), "STORESCU", "IMAGO", study.files);
+    assertTrue(push.ok(), push.output());
+    JsonArray jobs = fx.awaitJobs(study.studyUid, 3);
+    JsonObject throwing = fx.jobOf(jobs, "faulty-throws");
+    assertEquals("failed", throwing.getString("state"), throwing.encodePrettily());
+    assertTrue(throwing.getString("reason").contains("synthetic failure: input outside [-1, 1]"), throwing.getString("reason"));
+    assertEquals(1, throwing.getInteger("attempts"), "a model that throws is not retried");
+    JsonObject wrong = fx.jobOf(jobs, "faulty-wrong-shape");
+    assertEquals("failed", wrong.getString("state"), wrong.encodePrettily());
+    assertTrue(wrong.getString("reason").contains("output of 3 values per sample, manifest declares [2]"), wrong.getString("reason"));
+    JsonObject good = fx.jobOf(jobs, "lesion-cls-onnx");
+    assertEquals("done", good.getString("state"), good.encodePrettily());
+    // Only the good model's SR is in the study.
+    JsonArray sr = new JsonArray(fx.get("/dicomweb/studies/" + study.studyUid + "/series?Modality=SR",
+        fx.hospital).body());
+    assertEquals(1, sr.size(), sr.encodePrettily());
+  }
+}
