@@ -4,6 +4,7 @@ import imago.core.config.Config;
 import imago.core.tenant.Tenant;
 import imago.core.tenant.Tenants;
 import imago.inference.InferenceConfig;
+import imago.inference.api.InferenceRouter;
 import imago.inference.engine.Engines;
 import imago.models.api.ModelsRouter;
 import imago.inference.manifest.ManifestParser;
@@ -128,10 +129,11 @@ public final class Imago implements AutoCloseable {
         throw new IOException("model registry: " + e.getMessage(), e);
       }
       imago.inference = new InferenceRuntime(vertx, config.section("inference", InferenceConfig.class), storage, ingest,
-          imago.engines, artifacts, parser, access, registry);
+          imago.engines, artifacts, parser, registry);
+      InferenceRouter inferenceApi = imago.inference.router(access);
       List<HttpNode.Mount> mounts = List.of(
-          new HttpNode.Mount("/inference", imago.inference.router().router()),
-          new HttpNode.Mount("/studies", imago.inference.router().studiesRouter()),
+          new HttpNode.Mount("/inference", inferenceApi.router()),
+          new HttpNode.Mount("/studies", inferenceApi.studiesRouter()),
           new HttpNode.Mount("/metrics", metricsRouter(vertx, registry)),
           new HttpNode.Mount("/admin", new AdminRouter(vertx, storage.index(), access).router()),
           new HttpNode.Mount("/models", new ModelsRouter(vertx, imago.models, access, spool).router()),

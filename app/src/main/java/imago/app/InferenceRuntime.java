@@ -37,15 +37,16 @@ final class InferenceRuntime implements AutoCloseable {
   static final String INFERENCE_RESULT = "inference.result";
   static final String IMAGO_VERSION = "0.1.0";
 
+  private final Vertx vertx;
+  private final StorageRuntime storage;
   private final JobQueue queue;
   private final Scheduler scheduler;
-  private final InferenceRouter router;
   private final ModelHost host;
   private final ExecutorService decodePool;
   private final Worker worker;
 
   InferenceRuntime(Vertx vertx, InferenceConfig config, StorageRuntime storage, Ingest ingest, Engines engines,
-      ArtifactCache artifacts, ManifestParser parser, Access access, PrometheusMeterRegistry registry) {
+      ArtifactCache artifacts, ManifestParser parser, PrometheusMeterRegistry registry) {
     queue = new SqlJobQueue(storage.database().dataSource(), storage.database().isPostgres());
     scheduler = new Scheduler(storage.index(), storage.models(), queue, parser);
     InferenceMetrics metrics = new InferenceMetrics(registry);
@@ -67,7 +68,8 @@ final class InferenceRuntime implements AutoCloseable {
       host = null;
       worker = null;
     }
-    router = new InferenceRouter(vertx, queue, scheduler, storage.models(), storage.index(), access, this::wake);
+    this.vertx = vertx;
+    this.storage = storage;
     vertx.eventBus().<JsonObject>consumer(Events.STUDY_STABLE, msg -> {
       String tenant = msg.body().getString("tenant");
       String study = msg.body().getString("studyUid");
@@ -86,8 +88,9 @@ final class InferenceRuntime implements AutoCloseable {
     if (worker != null) worker.wake();
   }
 
-  InferenceRouter router() {
-    return router;
+  /** The {@code /inference} API of a serving process. */
+  InferenceRouter router(Access access) {
+    return new InferenceRouter(vertx, queue, scheduler, storage.models(), storage.index(), access, this::wake);
   }
 
   JobQueue queue() {

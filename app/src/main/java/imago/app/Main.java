@@ -11,11 +11,12 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
-/** The {@code imago} command line: serve, import, token, models, config. */
+/** The {@code imago} command line: serve, worker, import, token, models, inference, config. */
 public final class Main {
   private static final String USAGE = """
       usage: imago <command> [options]
-        serve                         start Imago (DIMSE, DICOMweb, storage) on its configuration
+        serve                         start Imago (DIMSE, DICOMweb, storage, inference) on its configuration
+        worker                        run inference jobs only, beside a serving process on the same storage
         import DIR [--tenant T] [--threads N]
                                       store every DICOM file under DIR through the ingest path
         token --tenant T --role R [--ttl 30d] [--subject S]
@@ -56,6 +57,17 @@ public final class Main {
         }, "imago-shutdown"));
         System.out.printf("Imago is running: DICOM %s@%d, HTTP http://localhost:%d (Ctrl-C stops it)%n",
             config.section("node", imago.node.NodeConfig.class).aeTitle(), imago.dicomPort(), imago.httpPort());
+        stopped.await();
+        return 0;
+      }
+      case "worker" -> {
+        WorkerProcess worker = WorkerProcess.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          worker.close();
+          stopped.countDown();
+        }, "imago-shutdown"));
+        System.out.println("Imago worker is running: it claims inference jobs from the shared queue (Ctrl-C stops it)");
         stopped.await();
         return 0;
       }

@@ -6,10 +6,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** {@code imago serve} as a separate JVM, so a test can kill -9 it like a power cut would. */
 final class ServerProcess implements AutoCloseable {
@@ -26,21 +27,47 @@ final class ServerProcess implements AutoCloseable {
   }
 
   static ServerProcess start(Path data, int dicomPort, int httpPort) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-        "-cp", System.getProperty("java.class.path"), "imago.app.Main", "serve"));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(data.resolveSibling(data.getFileName() + "-server.log").toFile());
-    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolveSibling(data.getFileName() + "-server.log").toFile()));
-    pb.environment().put("IMAGO_DATA", data.toString());
-    pb.environment().put("IMAGO_CONFIG", data.resolve("none.yaml").toString());
+    return start(data, dicomPort, httpPort, Map.of());
+  }
+
+  static ServerProcess start(Path data, int dicomPort, int httpPort, Map<String, String> env)
+      throws IOException, InterruptedException {
+    ProcessBuilder pb = process(data, "serve", "server", env);
     pb.environment().put("IMAGO_NODE_DICOM_PORT", Integer.toString(dicomPort));
     pb.environment().put("IMAGO_NODE_HTTP_PORT", Integer.toString(httpPort));
-    pb.environment().put("IMAGO_NODE_BIND_ADDRESS", "127.0.0.1");
-    pb.environment().put("IMAGO_TENANTS", TestImago.TENANTS);
     ServerProcess server = new ServerProcess(data, dicomPort, httpPort, pb.start());
     server.awaitReady();
     return server;
+  }
+
+  /** {@code imago worker} on the same data folder as a running server; returns once it claims jobs. */
+  static ServerProcess startWorker(Path data, String name, Map<String, String> env) throws IOException, InterruptedException {
+    Path log = data.resolveSibling(data.getFileName() + "-" + name + ".log");
+    ServerProcess worker = new ServerProcess(data, 0, 0, process(data, "worker", name, env).start());
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!worker.process.isAlive()) throw new IOException("imago worker exited with " + worker.process.exitValue());
+      if (Files.exists(log) && Files.readString(log).contains("event=worker.started")) return worker;
+      Thread.sleep(200);
+    }
+    throw new IOException("imago worker did not start: see " + log);
+  }
+
+  private static ProcessBuilder process(Path data, String command, String name, Map<String, String> env) {
+    ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx512m", "-cp", System.getProperty("java.class.path"), "imago.app.Main", command)).redirectErrorStream(true);
+    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolveSibling(data.getFileName() + "-" + name + ".log").toFile()));
+    pb.environment().put("IMAGO_DATA", data.toString());
+    pb.environment().put("IMAGO_CONFIG", data.resolve("none.yaml").toString());
+    pb.environment().put("IMAGO_NODE_BIND_ADDRESS", "127.0.0.1");
+    pb.environment().put("IMAGO_TENANTS", TestImago.TENANTS);
+    pb.environment().put("IMAGO_INFERENCE_CACHE_DIR", ReferenceModels.repoRoot().resolve(".cache").resolve("engines").toString());
+    pb.environment().putAll(env);
+    return pb;
+  }
+
+  long pid() {
+    return process.pid();
   }
 
   static ServerProcess start(Path data) throws IOException, InterruptedException {

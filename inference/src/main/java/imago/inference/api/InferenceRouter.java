@@ -237,7 +237,7 @@ public final class InferenceRouter {
         .put("model", new JsonObject().put("name", j.modelName()).put("version", j.modelVersion()))
         .put("instances", j.instances()).put("attempts", j.attempts()).put("reason", j.reason())
         .put("createdAt", String.valueOf(j.createdAt())).put("finishedAt", j.finishedAt() == null ? null : j.finishedAt().toString())
-        .put("run", j.runId());
+        .put("run", j.runId()).put("worker", j.leaseOwner());
     if (j.result() != null) o.put("result", new JsonObject(j.result()));
     return o;
   }

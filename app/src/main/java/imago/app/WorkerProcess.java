@@ -1,0 +1,65 @@
+package imago.app;
+
+import imago.core.config.Config;
+import imago.inference.InferenceConfig;
+import imago.inference.engine.ArtifactCache;
+import imago.inference.engine.Engines;
+import imago.inference.manifest.ManifestParser;
+import imago.node.events.EventBusPublisher;
+import imago.storage.StorageConfig;
+import imago.storage.ingest.Ingest;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code imago worker}: a process that only runs inference jobs, beside a serving process (or
+ * several): it shares the SQL queue and the object store, claims jobs with leases, and stores its
+ * results through the same ingest path. On the embedded defaults it joins the serving process's S3
+ * server and H2 file in the same data folder; at scale point it at MinIO and PostgreSQL.
+ */
+final class WorkerProcess implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerProcess.class);
+
+  private final StorageRuntime storage;
+  private final Vertx vertx;
+  private final InferenceRuntime inference;
+
+  private WorkerProcess(StorageRuntime storage, Vertx vertx, InferenceRuntime inference) {
+    this.storage = storage;
+    this.vertx = vertx;
+    this.inference = inference;
+  }
+
+  static WorkerProcess start(Config config) throws IOException {
+    Path data = config.dataDir();
+    StorageConfig storageConfig = config.section("storage", StorageConfig.class);
+    InferenceConfig inferenceConfig = config.section("inference", InferenceConfig.class);
+    if (!inferenceConfig.worker()) throw new IllegalArgumentException("inference.worker is false: nothing to run");
+    StorageRuntime storage = StorageRuntime.open(storageConfig, data, false);
+    Vertx vertx = Vertx.vertx();
+    try {
+      Ingest ingest = new Ingest(storage.store(), storage.index(), storageConfig.duplicatePolicy(), new EventBusPublisher(vertx));
+      InferenceRuntime inference = new InferenceRuntime(vertx, inferenceConfig, storage, ingest,
+          new Engines(inferenceConfig.engines(data)), new ArtifactCache(data.resolve("models"), storage.store()),
+          new ManifestParser(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+      LOG.info("event=worker.ready data={}", data);
+      return new WorkerProcess(storage, vertx, inference);
+    } catch (RuntimeException e) {
+      vertx.close();
+      storage.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public void close() {
+    inference.close();
+    vertx.close().await();
+    storage.close();
+  }
+}
