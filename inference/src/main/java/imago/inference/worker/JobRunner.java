@@ -81,8 +81,8 @@ public final class JobRunner {
   }
 
   /** One source instance: its header for the result objects, its decoded pixels, and its samples. */
-  private record Source(StoredInstance stored, AttributeList header, DecodedImage image, List<float[]> samples,
-      String notDecodable) {}
+  private record Source(StoredInstance stored, AttributeList header, DecodedImage image,
+      List<CompletableFuture<float[]>> outputs, String notDecodable) {}
 
   /** Runs the job; returns its JSON result. */
   public JsonObject run(Job job) throws JobFailure {
@@ -101,33 +101,36 @@ public final class JobRunner {
     }
     ManifestPreprocessor preprocessor = new ManifestPreprocessor(manifest);
     List<StoredInstance> instances = instances(job);
-    List<Source> sources = prepare(instances, preprocessor, manifest);
+    // Each instance goes to the batcher as soon as it is preprocessed, so decoding the next
+    // instances overlaps the engine running the first ones.
+    List<Source> sources = prepare(instances, preprocessor, manifest, model);
     List<Source> decoded = sources.stream().filter(s -> s.notDecodable() == null).toList();
     if (decoded.isEmpty()) {
       throw JobFailure.permanent("not decodable: " + sources.get(0).notDecodable()
           + (sources.size() > 1 ? " (and " + (sources.size() - 1) + " more instances)" : ""), null);
     }
-    // Per-series stacking: the whole series is one sample.
-    List<float[]> samples = new ArrayList<>();
+    List<CompletableFuture<float[]>> pending = new ArrayList<>();
     List<int[]> origin = new ArrayList<>(); // {source index, frame}
     if (manifest.preprocessing().stacking() == Manifest.Stacking.PER_SERIES) {
+      // Per-series stacking: the whole series is one sample.
       if (manifest.task() == Manifest.Task.SEGMENTATION) {
         throw JobFailure.permanent("segmentation of a per-series stack is not supported: use per-instance stacking", null);
       }
       long t = System.nanoTime();
-      samples.add(preprocessor.series(decoded.stream().map(Source::image).toList()));
+      float[] stack = preprocessor.series(decoded.stream().map(Source::image).toList());
       metrics.time(Stage.PREPROCESS, System.nanoTime() - t);
+      pending.add(model.batcher().submit(stack));
       origin.add(new int[] {0, 0});
     } else {
       for (int i = 0; i < decoded.size(); i++) {
-        List<float[]> own = decoded.get(i).samples();
+        List<CompletableFuture<float[]>> own = decoded.get(i).outputs();
         for (int f = 0; f < own.size(); f++) {
-          samples.add(own.get(f));
+          pending.add(own.get(f));
           origin.add(new int[] {i, f});
         }
       }
     }
-    List<float[]> outputs = infer(model, samples);
+    List<float[]> outputs = await(pending);
     Postprocessor post = new Postprocessor(manifest);
     Algorithm algorithm = new Algorithm(version.name(), version.version(), version.artifactSha256(), version.deviceUid(),
         imagoVersion);
@@ -170,11 +173,11 @@ public final class JobRunner {
   }
 
   /** Fetches, decodes and preprocesses every instance on the decode pool, in instance order. */
-  private List<Source> prepare(List<StoredInstance> instances, ManifestPreprocessor preprocessor, Manifest manifest)
-      throws JobFailure {
+  private List<Source> prepare(List<StoredInstance> instances, ManifestPreprocessor preprocessor, Manifest manifest,
+      ModelHost.Hosted model) throws JobFailure {
     List<CompletableFuture<Source>> futures = new ArrayList<>();
     for (StoredInstance inst : instances) {
-      futures.add(CompletableFuture.supplyAsync(() -> prepare(inst, preprocessor, manifest), decodePool));
+      futures.add(CompletableFuture.supplyAsync(() -> prepare(inst, preprocessor, manifest, model), decodePool));
     }
     List<Source> out = new ArrayList<>();
     for (CompletableFuture<Source> f : futures) {
@@ -195,7 +198,8 @@ public final class JobRunner {
     }
   }
 
-  private Source prepare(StoredInstance inst, ManifestPreprocessor preprocessor, Manifest manifest) {
+  private Source prepare(StoredInstance inst, ManifestPreprocessor preprocessor, Manifest manifest,
+      ModelHost.Hosted model) {
     long t0 = System.nanoTime();
     byte[] bytes;
     try (InputStream in = store.get(inst.objectKey()).orElseThrow(() -> new PassingFailure("object " + inst.objectKey()
@@ -223,7 +227,9 @@ public final class JobRunner {
     List<float[]> samples = manifest.preprocessing().stacking() == Manifest.Stacking.PER_SERIES
         ? List.of() : preprocessor.samples(image);
     metrics.time(Stage.PREPROCESS, System.nanoTime() - t2);
-    return new Source(inst, header, image, samples, null);
+    List<CompletableFuture<float[]>> outputs = new ArrayList<>();
+    for (float[] sample : samples) outputs.add(model.batcher().submit(sample));
+    return new Source(inst, header, image, outputs, null);
   }
 
   /** The data set without its pixel data: what the result objects copy and reference. */
@@ -235,9 +241,7 @@ public final class JobRunner {
     return list;
   }
 
-  private List<float[]> infer(ModelHost.Hosted model, List<float[]> samples) throws JobFailure {
-    List<CompletableFuture<float[]>> futures = new ArrayList<>();
-    for (float[] s : samples) futures.add(model.batcher().submit(s));
+  private static List<float[]> await(List<CompletableFuture<float[]>> futures) throws JobFailure {
     List<float[]> out = new ArrayList<>();
     for (CompletableFuture<float[]> f : futures) {
       try {
