@@ -22,7 +22,7 @@ public final class Main {
         token --tenant T --role R [--ttl 30d] [--subject S]
                                       mint a bearer token (roles: hospital, radiologist, researcher, admin)
         config                        print the effective configuration
-      """ + ModelsCommand.USAGE + """
+      """ + ModelsCommand.USAGE + InferenceCommand.USAGE + """
       configuration: imago.yaml (or $IMAGO_CONFIG), environment IMAGO_* overrides, data folder $IMAGO_DATA
       """;
 
@@ -86,6 +86,10 @@ public final class Main {
       case "models" -> {
         return ModelsCommand.run(config, options.positional, options.named, System.out);
       }
+      case "inference" -> {
+        return InferenceCommand.run(config, options.positional, options.named,
+            options.repeated.getOrDefault("cohort", List.of()), System.out);
+      }
       case "config" -> {
         System.out.print(config.toYaml());
         return 0;
@@ -110,19 +114,29 @@ public final class Main {
   }
 
   /** --key value options and positional arguments after the command. */
-  private record Options(Map<String, String> named, List<String> positional) {
+  private record Options(Map<String, String> named, List<String> positional, Map<String, List<String>> repeated) {
+    /** Options that take no value. */
+    static final java.util.Set<String> FLAGS = java.util.Set.of("no-wait");
+
     static Options parse(String[] args) {
       Map<String, String> named = new HashMap<>();
+      Map<String, List<String>> repeated = new HashMap<>();
       List<String> positional = new ArrayList<>();
       for (int i = 1; i < args.length; i++) {
         if (args[i].startsWith("--")) {
+          String key = args[i].substring(2);
+          if (FLAGS.contains(key)) {
+            named.put(key, "true");
+            continue;
+          }
           if (i + 1 >= args.length) throw new IllegalArgumentException(args[i] + " needs a value");
-          named.put(args[i].substring(2), args[++i]);
+          named.put(key, args[++i]);
+          repeated.computeIfAbsent(key, k -> new ArrayList<>()).add(args[i]);
         } else {
           positional.add(args[i]);
         }
       }
-      return new Options(named, positional);
+      return new Options(named, positional, repeated);
     }
 
     String get(String key) {

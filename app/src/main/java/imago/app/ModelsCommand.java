@@ -1,21 +1,17 @@
 package imago.app;
 
 import imago.core.config.Config;
-import imago.node.NodeConfig;
 import imago.node.http.Caller;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,14 +35,11 @@ final class ModelsCommand {
       """;
   private static final List<String> ARTIFACTS = List.of("model.pt", "model.onnx", "model.h5", "model.zip");
 
-  private final String base;
-  private final String token;
+  private final ApiClient api;
   private final PrintStream out;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-  private ModelsCommand(String base, String token, PrintStream out) {
-    this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
-    this.token = token;
+  private ModelsCommand(ApiClient api, PrintStream out) {
+    this.api = api;
     this.out = out;
   }
 
@@ -55,12 +48,7 @@ final class ModelsCommand {
     if (args.isEmpty()) throw new IllegalArgumentException("models needs a subcommand\n" + USAGE);
     String sub = args.get(0);
     Caller.Role role = sub.equals("activate") ? Caller.Role.ADMIN : Caller.Role.RESEARCHER;
-    String token = options.getOrDefault("token", System.getenv("IMAGO_TOKEN"));
-    if (token == null || token.isBlank()) {
-      String tenant = options.getOrDefault("tenant", Imago.tenants(config).all().get(0).id());
-      token = TokenCommand.mint(config, tenant, role, Duration.ofMinutes(10), "cli:" + role.name().toLowerCase() + "@" + tenant);
-    }
-    ModelsCommand cmd = new ModelsCommand(options.getOrDefault("url", defaultUrl(config)), token, out);
+    ModelsCommand cmd = new ModelsCommand(ApiClient.of(config, options, role, out), out);
     return switch (sub) {
       case "register" -> cmd.register(args, options);
       case "list" -> cmd.list(options);
@@ -71,17 +59,6 @@ final class ModelsCommand {
           new JsonObject().put("reason", options.getOrDefault("reason", "retired from the command line")));
       default -> throw new IllegalArgumentException("unknown models subcommand '" + sub + "'\n" + USAGE);
     };
-  }
-
-  /** The local server: its run file names its port, else the configured one. */
-  private static String defaultUrl(Config config) {
-    Path run = config.dataDir().resolve("run").resolve("imago.json");
-    try {
-      if (Files.isRegularFile(run)) return "http://localhost:" + new JsonObject(Files.readString(run)).getInteger("httpPort");
-    } catch (IOException | RuntimeException ignored) {
-      // fall back to the configuration
-    }
-    return "http://localhost:" + config.section("node", NodeConfig.class).httpPort();
   }
 
   private static String arg(List<String> args, int i, String what) {
@@ -113,7 +90,7 @@ final class ModelsCommand {
         HttpRequest.BodyPublishers.ofFile(artifact),
         HttpRequest.BodyPublishers.ofByteArray(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII)));
     out.printf("uploading %s (%s) ...%n", artifact, human(Files.size(artifact)));
-    HttpResponse<String> r = send(request("/models").header("Content-Type", "multipart/form-data; boundary=" + boundary)
+    HttpResponse<String> r = api.send(api.request("/models").header("Content-Type", "multipart/form-data; boundary=" + boundary)
         .POST(body).build());
     if (r.statusCode() == 201 || r.statusCode() == 202) {
       JsonObject v = new JsonObject(r.body());
@@ -123,7 +100,7 @@ final class ModelsCommand {
       printValidation(v.getJsonObject("validation"));
       return 0;
     }
-    return problem(r);
+    return api.problem(r);
   }
 
   private static byte[] partHead(String boundary, String name, String file, String type, boolean first) {
@@ -137,8 +114,8 @@ final class ModelsCommand {
       if (options.containsKey(k)) q.append(q.isEmpty() ? "?" : "&").append(k).append('=')
           .append(URLEncoder.encode(options.get(k), StandardCharsets.UTF_8));
     }
-    HttpResponse<String> r = send(request("/models" + q).GET().build());
-    if (r.statusCode() != 200) return problem(r);
+    HttpResponse<String> r = api.send(api.request("/models" + q).GET().build());
+    if (r.statusCode() != 200) return api.problem(r);
     JsonArray versions = new JsonArray(r.body());
     if (versions.isEmpty()) {
       out.println("no model versions");
@@ -167,13 +144,13 @@ final class ModelsCommand {
 
   private int show(String name, String version) throws IOException, InterruptedException {
     if (version == null) {
-      HttpResponse<String> r = send(request("/models/" + name).GET().build());
-      if (r.statusCode() != 200) return problem(r);
+      HttpResponse<String> r = api.send(api.request("/models/" + name).GET().build());
+      if (r.statusCode() != 200) return api.problem(r);
       table(new JsonObject(r.body()).getJsonArray("versions"));
       return 0;
     }
-    HttpResponse<String> r = send(request("/models/" + name + "/versions/" + version).GET().build());
-    if (r.statusCode() != 200) return problem(r);
+    HttpResponse<String> r = api.send(api.request("/models/" + name + "/versions/" + version).GET().build());
+    if (r.statusCode() != 200) return api.problem(r);
     JsonObject v = new JsonObject(r.body());
     JsonObject m = v.getJsonObject("manifest");
     out.printf("%s %s  (%s, %s)%n", v.getString("name"), v.getString("version"), v.getString("framework"), v.getString("task"));
@@ -222,41 +199,13 @@ final class ModelsCommand {
   }
 
   private int post(String name, String version, String action, JsonObject body) throws IOException, InterruptedException {
-    HttpResponse<String> r = send(request("/models/" + name + "/versions/" + version + "/" + action)
+    HttpResponse<String> r = api.send(api.request("/models/" + name + "/versions/" + version + "/" + action)
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.encode())).build());
-    if (r.statusCode() != 200) return problem(r);
+    if (r.statusCode() != 200) return api.problem(r);
     JsonObject v = new JsonObject(r.body());
     out.printf("%s %s is %s%s%n", v.getString("name"), v.getString("version"), v.getString("state"),
         v.containsKey("mode") ? " (" + v.getString("mode") + ")" : "");
     return 0;
-  }
-
-  private HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token)
-        .header("Accept", "application/json").timeout(Duration.ofMinutes(30));
-  }
-
-  private HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
-    try {
-      return http.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (java.net.ConnectException e) {
-      throw new IOException("cannot reach Imago at " + base + " (is `./imago serve` running? --url sets another)", e);
-    }
-  }
-
-  /** Prints a problem+json answer the way a person reads it; exit code 1. */
-  private int problem(HttpResponse<String> r) {
-    try {
-      JsonObject p = new JsonObject(r.body());
-      out.printf("error %d: %s%s%n", r.statusCode(), p.getString("title", ""), p.containsKey("detail") ? ": " + p.getString("detail") : "");
-      for (Object o : p.getJsonArray("errors", new JsonArray())) {
-        JsonObject e = (JsonObject) o;
-        out.printf("  %s: %s%n", e.getString("path").isEmpty() ? "/" : e.getString("path"), e.getString("message"));
-      }
-    } catch (RuntimeException e) {
-      out.printf("error %d: %s%n", r.statusCode(), r.body());
-    }
-    return 1;
   }
 
   private static String require(Map<String, String> options, String key) {

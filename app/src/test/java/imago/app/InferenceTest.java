@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import imago.core.config.Config;
 import imago.core.testkit.Dcmtk;
 import imago.node.http.Caller;
 import io.vertx.core.json.JsonArray;
@@ -166,6 +167,47 @@ class InferenceTest {
     List<String> out = new ArrayList<>();
     for (String l : text.lines().toList()) if (l.contains(what)) out.add(l);
     return String.join("\n", out);
+  }
+
+  @Test
+  void aRunBackfillsAModelVersionOverACohortOnceWithProgress() throws Exception {
+    PhantomStudy study = PhantomStudy.write(tmp.resolve("study-run"), "PH-R");
+    assertTrue(Dcmtk.storescu("127.0.0.1", imago.dicomPort(), "STORESCU", "IMAGO", study.files).ok());
+    fx.awaitJobs(study.studyUid, CLASSIFIERS.size() + 1);
+    // A validated, not active, version: only a run applies it.
+    Path dir = ReferenceModels.model("lesion-seg-onnx");
+    var reg = imago.imago.models().register(new Caller("researcher@demo", "demo", Caller.Role.RESEARCHER),
+        Files.readAllBytes(dir.resolve("manifest.json")), copyOf(dir.resolve("model.onnx")));
+    assertEquals("validated", reg.version().state().id());
+    Config config = Config.load(null, Map.of(), TestImago.overrides(imago.data));
+    Map<String, String> options = Map.of("url", imago.baseUrl(), "model", "lesion-seg-onnx", "version", "1.0.0",
+        "token", imago.token("demo", Caller.Role.RESEARCHER));
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    int code = InferenceCommand.run(config, List.of("run"), options, List.of("StudyInstanceUID=" + study.studyUid),
+        new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
+    String out = printed.toString(StandardCharsets.UTF_8);
+    assertEquals(0, code, out);
+    assertTrue(out.contains("over 1 studies, 1 new jobs"), out);
+    assertTrue(out.contains("[##############################] 1/1 jobs  done 1, failed 0"), out);
+    JsonObject job = fx.jobOf(fx.jobsOf(study.studyUid), "lesion-seg-onnx");
+    assertEquals("done", job.getString("state"));
+    assertNotNull(job.getLong("run"));
+    assertEquals("SEG", job.getJsonObject("result").getJsonArray("objects").getJsonObject(0).getString("modality"));
+    // The same run again finds the work done.
+    printed.reset();
+    assertEquals(0, InferenceCommand.run(config, List.of("run"), options, List.of("StudyInstanceUID=" + study.studyUid),
+        new java.io.PrintStream(printed, true, StandardCharsets.UTF_8)));
+    assertTrue(printed.toString(StandardCharsets.UTF_8).contains("1 studies, 0 new jobs"), printed.toString(StandardCharsets.UTF_8));
+    // A cohort key Imago does not index is refused with its name.
+    printed.reset();
+    assertEquals(1, InferenceCommand.run(config, List.of("run"), options, List.of("ShoeSize=42"),
+        new java.io.PrintStream(printed, true, StandardCharsets.UTF_8)));
+    assertTrue(printed.toString(StandardCharsets.UTF_8).contains("ShoeSize"), printed.toString(StandardCharsets.UTF_8));
+  }
+
+  static Path copyOf(Path file) throws java.io.IOException {
+    Path copy = Files.createTempDirectory(tmp, "upload").resolve(file.getFileName());
+    return Files.copy(file, copy);
   }
 
   @Test
