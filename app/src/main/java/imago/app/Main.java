@@ -1,6 +1,7 @@
 package imago.app;
 
 import imago.core.config.Config;
+import imago.core.synthetic.SyntheticCt;
 import imago.node.http.Caller;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +22,8 @@ public final class Main {
                                       store every DICOM file under DIR through the ingest path
         token --tenant T --role R [--ttl 30d] [--subject S]
                                       mint a bearer token (roles: hospital, radiologist, researcher, admin)
+        synthetic DIR [--studies N] [--instances M] [--size S] [--seed X]
+                                      write synthetic CT studies (phantoms, not patients) to try Imago with
         config                        print the effective configuration
       """ + ModelsCommand.USAGE + InferenceCommand.USAGE + """
       configuration: imago.yaml (or $IMAGO_CONFIG), environment IMAGO_* overrides, data folder $IMAGO_DATA
@@ -89,6 +92,18 @@ public final class Main {
       case "inference" -> {
         return InferenceCommand.run(config, options.positional, options.named,
             options.repeated.getOrDefault("cohort", List.of()), System.out);
+      }
+      case "synthetic" -> {
+        if (options.positional.isEmpty()) throw new IllegalArgumentException("synthetic needs a folder\n" + USAGE);
+        int studies = options.integer("studies", 1);
+        int size = options.integer("size", 256);
+        SyntheticCt.Spec spec = SyntheticCt.Spec.of(studies, 1, options.integer("instances", 4)).withSize(size, size)
+            .withSeed(options.integer("seed", (int) (System.currentTimeMillis() & 0x7fffffff))).withPatientPrefix("DEMO");
+        java.nio.file.Path dir = java.nio.file.Path.of(options.positional.get(0));
+        int n = SyntheticCt.write(spec, dir).size();
+        System.out.printf("wrote %d synthetic CT instances under %s%n", n, dir);
+        for (int i = 1; i <= studies; i++) System.out.println("  study " + SyntheticCt.studyInstanceUid(spec, i));
+        return 0;
       }
       case "config" -> {
         System.out.print(config.toYaml());

@@ -61,6 +61,8 @@ class InferenceFailureTest {
     fx.activate(models.resolve("throws"));
     fx.activate(models.resolve("wrong-shape"));
     fx.activate(ReferenceModels.model("lesion-cls-onnx"));
+    // CheXNet-shaped: 14 labels, 5 of them without SNOMED/DCM codes, sigmoid, an input 3.5 times the images' size.
+    fx.activate(ReferenceModels.model("densenet121-torchscript"));
   }
 
   @AfterAll
@@ -73,7 +75,7 @@ class InferenceFailureTest {
     PhantomStudy study = PhantomStudy.write(tmp.resolve("study"), "PH-F");
     Dcmtk.Result push = Dcmtk.storescu("127.0.0.1", imago.dicomPort(), "STORESCU", "IMAGO", study.files);
     assertTrue(push.ok(), push.output());
-    JsonArray jobs = fx.awaitJobs(study.studyUid, 3);
+    JsonArray jobs = fx.awaitJobs(study.studyUid, 4);
     JsonObject throwing = fx.jobOf(jobs, "faulty-throws");
     assertEquals("failed", throwing.getString("state"), throwing.encodePrettily());
     assertTrue(throwing.getString("reason").contains("synthetic failure: input outside [-1, 1]"), throwing.getString("reason"));
@@ -83,9 +85,19 @@ class InferenceFailureTest {
     assertTrue(wrong.getString("reason").contains("output of 3 values per sample, manifest declares [2]"), wrong.getString("reason"));
     JsonObject good = fx.jobOf(jobs, "lesion-cls-onnx");
     assertEquals("done", good.getString("state"), good.encodePrettily());
-    // Only the good model's SR is in the study.
+    JsonObject uncoded = fx.jobOf(jobs, "densenet121-chexnet");
+    assertEquals("done", uncoded.getString("state"), uncoded.encodePrettily());
+    JsonObject infiltration = uncoded.getJsonObject("result").getJsonArray("findings").getJsonObject(3);
+    assertEquals("Infiltration", infiltration.getString("label"));
+    assertEquals("99IMAGO", infiltration.getJsonObject("code").getString("scheme"), "an uncoded label gets a private code");
+    JsonObject srObject = uncoded.getJsonObject("result").getJsonArray("objects").getJsonObject(0);
+    Path file = tmp.resolve("uncoded-sr.dcm");
+    Files.write(file, fx.wado(study.studyUid, srObject.getString("seriesInstanceUID"), srObject.getString("sopInstanceUID")));
+    Dcmtk.Result verify = Dcmtk.dciodvfy(file);
+    assertEquals(List.of(), Dcmtk.dciodvfyErrors(verify.output()), verify.output());
+    // Only the good models' SRs are in the study.
     JsonArray sr = new JsonArray(fx.get("/dicomweb/studies/" + study.studyUid + "/series?Modality=SR",
         fx.hospital).body());
-    assertEquals(1, sr.size(), sr.encodePrettily());
+    assertEquals(2, sr.size(), sr.encodePrettily());
   }
 }

@@ -283,10 +283,13 @@ public final class JobRunner {
     JsonArray json = new JsonArray();
     for (int l = 0; l < labels.size(); l++) {
       Manifest.Label label = labels.get(l);
-      Finding f = new Finding(label.name(), label.code(), best[l], label.threshold());
+      // A label the researcher could not code (no SNOMED/DCM concept known) gets a private code
+      // (PS3.3 8.2: coding scheme designators starting "99" are private) so the SR stays valid.
+      Manifest.Code code = label.code() != null ? label.code() : new Manifest.Code("99IMAGO", "L" + (l + 1), label.name());
+      Finding f = new Finding(label.name(), code, best[l], label.threshold());
       findings.add(f);
       int[] o = origin.get(bestSample[l]);
-      json.add(new JsonObject().put("label", label.name()).put("code", code(label.code())).put("probability", best[l])
+      json.add(new JsonObject().put("label", label.name()).put("code", code(code)).put("probability", best[l])
           .put("threshold", Double.isNaN(label.threshold()) ? null : label.threshold()).put("present", f.present())
           .put("sopInstanceUID", decoded.get(o[0]).stored().sopInstanceUid()).put("frame", o[1] + 1));
     }

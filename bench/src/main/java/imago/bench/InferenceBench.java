@@ -1,0 +1,295 @@
+package imago.bench;
+
+import imago.app.Imago;
+import imago.core.config.Config;
+import imago.core.synthetic.SyntheticCt;
+import imago.inference.engine.EngineConfig;
+import imago.inference.engine.Engines;
+import imago.inference.engine.LoadedModel;
+import imago.inference.engine.Tensor;
+import imago.inference.manifest.Manifest;
+import imago.inference.manifest.ManifestParser;
+import imago.models.validation.DryRunInput;
+import imago.node.http.Caller;
+import imago.storage.jobs.Job;
+import imago.storage.jobs.JobState;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The inference pipeline against the raw engine, on the same model, in one run.
+ *
+ * <p>Baseline: a tight predict loop on one loaded model at each batch size, the best kept. Pipeline:
+ * an in-process Imago on its embedded defaults holds {@code studies} CT studies pushed with
+ * storescu; a run (POST /inference/runs) then takes every one through fetch from S3, decode,
+ * preprocess, the dynamic batcher, the engine, postprocess and the SR stored back through ingest.
+ * Pipeline images/s over baseline images/s is the ratio. Latency: further studies pushed one at a
+ * time with the model active, from study stable (job created) to job finished (SR stored).
+ *
+ * <p>usage: InferenceBench REFERENCE_DIR CACHE_DIR WORK_DIR SECONDS STUDIES PER_STUDY LATENCY_STUDIES MODEL_DIR...
+ */
+public final class InferenceBench {
+  private static final int THREADS = 2;
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  private InferenceBench() {}
+
+  private record Raw(int bestBatch, double imagesPerSecond, Map<Integer, Double> byBatch, double studyBatchMs) {}
+
+  public static void main(String[] args) throws Exception {
+    Path ref = Path.of(args[0]);
+    Path cache = Path.of(args[1]);
+    Path work = Path.of(args[2]);
+    double seconds = Double.parseDouble(args[3]);
+    int studies = Integer.parseInt(args[4]);
+    int perStudy = Integer.parseInt(args[5]);
+    int latencyStudies = Integer.parseInt(args[6]);
+    List<String> models = Arrays.asList(args).subList(7, args.length);
+    Engines engines = new Engines(new EngineConfig(THREADS, cache, true));
+    System.out.printf(Locale.ROOT, "bench/inference: %d engine threads, devices %s; pipeline: %d studies x %d CT images "
+        + "(256x256, resized to the model's input), latency: %d studies pushed one at a time%n%n", THREADS, engines.devices(),
+        studies, perStudy, latencyStudies);
+    List<String> summary = new ArrayList<>();
+    for (String name : models) {
+      Path dir = ref.resolve(name);
+      Manifest manifest = new ManifestParser().parse(Files.readAllBytes(dir.resolve("manifest.json")));
+      Raw raw = raw(engines, dir, manifest, seconds, perStudy);
+      System.out.printf(Locale.ROOT, "%s raw engine: %s images/s by batch size; best %.1f images/s at batch %d; "
+          + "one study's batch of %d: %.1f ms%n", name, format(raw.byBatch()), raw.imagesPerSecond(), raw.bestBatch(), perStudy,
+          raw.studyBatchMs());
+      Path data = work.resolve(name);
+      try (Imago imago = Imago.start(Config.load(null, Map.of(), overrides(data, cache)))) {
+        String result = pipeline(imago, dir, name, data, studies, perStudy, latencyStudies, raw);
+        summary.add(result);
+      }
+      System.out.println();
+    }
+    System.out.println("summary (ratio = pipeline / raw engine images/s; target >= 0.90; latency target: model time + < 500 ms)");
+    summary.forEach(System.out::println);
+    System.exit(0);
+  }
+
+  private static Raw raw(Engines engines, Path dir, Manifest manifest, double seconds, int perStudy) throws Exception {
+    Path artifact;
+    try (var files = Files.list(dir)) {
+      artifact = files.filter(f -> f.getFileName().toString().startsWith("model.")).findFirst().orElseThrow();
+    }
+    Map<Integer, Double> byBatch = new java.util.TreeMap<>();
+    int best = 1;
+    double studyMs;
+    try (LoadedModel model = engines.load(manifest.framework(), artifact, manifest.input().name())) {
+      for (int b : new int[] {1, 4, 8, 16}) {
+        if (b > manifest.batching().maxBatchSize()) continue;
+        Tensor in = DryRunInput.of(manifest.input().shape(b));
+        for (int i = 0; i < 2; i++) model.predict(in);
+        long n = 0;
+        long t0 = System.nanoTime();
+        long end = t0 + (long) (seconds * 1e9);
+        while (System.nanoTime() < end) {
+          model.predict(in);
+          n += b;
+        }
+        double rate = n / ((System.nanoTime() - t0) / 1e9);
+        byBatch.put(b, rate);
+        if (rate > byBatch.get(best)) best = b;
+      }
+      Tensor study = DryRunInput.of(manifest.input().shape(perStudy));
+      long t = System.nanoTime();
+      for (int i = 0; i < 5; i++) model.predict(study);
+      studyMs = (System.nanoTime() - t) / 5e6;
+    }
+    return new Raw(best, byBatch.get(best), byBatch, studyMs);
+  }
+
+  private static String pipeline(Imago imago, Path dir, String name, Path data, int studies, int perStudy,
+      int latencyStudies, Raw raw) throws Exception {
+    String base = "http://127.0.0.1:" + imago.httpPort();
+    String token = imago.auth().mint("bench", "demo", Caller.Role.ADMIN, Duration.ofHours(2));
+    // Push the cohort while no model is active, so that only the run creates jobs.
+    SyntheticCt.Spec spec = new SyntheticCt.Spec(studies, 1, perStudy, 256, 256, name.hashCode(), "BENCH");
+    Path cohort = data.resolveSibling(name + "-cohort");
+    SyntheticCt.write(spec, cohort);
+    long t = System.nanoTime();
+    storescu(imago.dicomPort(), cohort);
+    double ingestSeconds = (System.nanoTime() - t) / 1e9;
+    Thread.sleep(3000); // every study stable (quiet period 1 s) before the model is active
+    String model = register(imago, dir, name);
+    // Warm-up: one study through the active model loads it and runs its first (slow) call; the run
+    // below skips that study, whose job exists already.
+    SyntheticCt.Spec warm = new SyntheticCt.Spec(1, 1, perStudy, 256, 256, name.hashCode() + 2L, "WARM");
+    Path warmDir = data.resolveSibling(name + "-warm");
+    SyntheticCt.write(warm, warmDir);
+    storescu(imago.dicomPort(), warmDir);
+    awaitFinished(imago, 1);
+    JsonObject run = new JsonObject(post(base + "/inference/runs", token,
+        new JsonObject().put("model", model).put("version", "1.0.0").put("cohort", new JsonObject())));
+    long runId = run.getLong("run");
+    int jobs = run.getInteger("jobs");
+    awaitFinished(imago, 1 + jobs);
+    List<Job> done = imago.jobs().ofRun(runId);
+    double first = done.stream().mapToLong(j -> j.createdAt().toEpochMilli()).min().orElse(0);
+    double last = done.stream().mapToLong(j -> j.finishedAt().toEpochMilli()).max().orElse(0);
+    long ok = done.stream().filter(j -> j.state() == JobState.DONE).count();
+    double pipelineRate = ok * perStudy / ((last - first) / 1000.0);
+    System.out.printf(Locale.ROOT, "%s pipeline: storescu of %d images %.1f s (%.1f images/s, ingest); run of %d jobs: "
+        + "%.1f images/s (S3 fetch -> SR stored), %d failed%n", name, studies * perStudy, ingestSeconds,
+        studies * perStudy / ingestSeconds, jobs, pipelineRate, jobs - ok);
+
+    // Latency: the model is active now; each study is scheduled when it is stable.
+    SyntheticCt.Spec one = new SyntheticCt.Spec(latencyStudies, 1, perStudy, 256, 256, name.hashCode() + 1L, "LAT");
+    Path latencyDir = data.resolveSibling(name + "-latency");
+    SyntheticCt.write(one, latencyDir);
+    for (int s = 1; s <= latencyStudies; s++) {
+      storescu(imago.dicomPort(), latencyDir.resolve(Integer.toString(s)));
+      Thread.sleep(1500);
+    }
+    awaitFinished(imago, 1 + jobs + latencyStudies);
+    List<Double> latencies = new ArrayList<>();
+    for (int s = 1; s <= latencyStudies; s++) {
+      for (Job j : imago.jobs().ofStudy("demo", SyntheticCt.studyInstanceUid(one, s))) {
+        if (j.state() == JobState.DONE) latencies.add((double) (j.finishedAt().toEpochMilli() - j.createdAt().toEpochMilli()));
+      }
+    }
+    latencies.sort(null);
+    double p50 = percentile(latencies, 50);
+    double p99 = percentile(latencies, 99);
+    System.out.printf(Locale.ROOT, "%s latency, study stable -> SR stored (%d studies): p50 %.0f ms, p99 %.0f ms; "
+        + "model time for the study's batch of %d: %.0f ms; overhead p50 %.0f ms%n", name, latencies.size(), p50, p99,
+        perStudy, raw.studyBatchMs(), p50 - raw.studyBatchMs());
+    String batches = batchSizes(base);
+    System.out.printf(Locale.ROOT, "%s batch sizes (engine calls): %s%n", name, batches);
+    System.out.printf(Locale.ROOT, "%s time per stage, summed over all threads: %s%n", name, stages(base));
+    return String.format(Locale.ROOT, "  %-24s raw %6.1f img/s (batch %2d)  pipeline %6.1f img/s  ratio %.2f  "
+        + "latency p50 %5.0f ms p99 %5.0f ms (model %4.0f ms)  batches %s", name, raw.imagesPerSecond(), raw.bestBatch(),
+        pipelineRate, pipelineRate / raw.imagesPerSecond(), p50, p99, raw.studyBatchMs(), batches);
+  }
+
+  /** Registers the model under a bench name that applies to CT (the generator's modality) and activates it. */
+  private static String register(Imago imago, Path dir, String name) throws Exception {
+    JsonObject manifest = new JsonObject(Files.readString(dir.resolve("manifest.json")));
+    String model = manifest.getString("name") + "-bench";
+    manifest.put("name", model).getJsonObject("applicability").put("modalities", new JsonArray().add("CT"));
+    Path artifact;
+    try (var files = Files.list(dir)) {
+      artifact = files.filter(f -> f.getFileName().toString().startsWith("model.")).findFirst().orElseThrow();
+    }
+    Path copy = Files.createTempDirectory("bench-upload").resolve(artifact.getFileName());
+    Files.copy(artifact, copy);
+    var reg = imago.models().register(new Caller("bench", "demo", Caller.Role.RESEARCHER),
+        manifest.encode().getBytes(StandardCharsets.UTF_8), copy);
+    if (!reg.version().state().id().equals("validated")) throw new IllegalStateException(reg.version().reason());
+    imago.models().activate(new Caller("bench", "demo", Caller.Role.ADMIN), model, "1.0.0", "primary");
+    return model;
+  }
+
+  private static void awaitFinished(Imago imago, int jobs) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      Map<JobState, Long> c = imago.jobs().counts();
+      if (c.get(JobState.DONE) + c.get(JobState.FAILED) + c.get(JobState.DEAD) >= jobs) return;
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("jobs did not finish");
+  }
+
+  private static void storescu(int port, Path dir) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("storescu", "-aet", "STORESCU", "-aec", "IMAGO", "+sd", "+r", "127.0.0.1",
+        Integer.toString(port), dir.toString()).redirectErrorStream(true);
+    pb.environment().put("TCP_NODELAY", "1");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) throw new IllegalStateException("storescu failed: " + out);
+  }
+
+  private static String post(String url, String token, JsonObject body) throws Exception {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + token)
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.encode())).build(),
+        HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() / 100 != 2) throw new IllegalStateException(url + ": " + r.statusCode() + " " + r.body());
+    return r.body();
+  }
+
+  /** "1: 3, 2-4: 10, ..." from the Prometheus histogram of batch sizes (cumulative buckets). */
+  private static String batchSizes(String base) throws Exception {
+    String text = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    List<double[]> buckets = new ArrayList<>();
+    for (String line : text.lines().toList()) {
+      if (!line.startsWith("imago_inference_batch_size_bucket{le=\"")) continue;
+      String le = line.substring(line.indexOf("le=\"") + 4, line.indexOf('"', line.indexOf("le=\"") + 4));
+      double count = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      buckets.add(new double[] {le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le), count});
+    }
+    buckets.sort((a, b) -> Double.compare(a[0], b[0]));
+    StringBuilder out = new StringBuilder();
+    double previousLe = 0;
+    double previous = 0;
+    for (double[] b : buckets) {
+      double n = b[1] - previous;
+      if (n > 0) {
+        String range = previousLe + 1 == b[0] || b[0] == 1 ? fmt(b[0]) : fmt(previousLe + 1) + "-" + fmt(b[0]);
+        out.append(out.isEmpty() ? "" : ", ").append(range).append(": ").append((long) n);
+      }
+      previous = b[1];
+      previousLe = b[0];
+    }
+    return out.toString();
+  }
+
+  /** "fetch 1.2 s, decode 0.8 s, ..." from the stage timers' sums. */
+  private static String stages(String base) throws Exception {
+    String text = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    StringBuilder out = new StringBuilder();
+    for (String line : text.lines().toList()) {
+      if (!line.startsWith("imago_inference_stage_seconds_sum{")) continue;
+      String stage = line.substring(line.indexOf("stage=\"") + 7, line.indexOf('"', line.indexOf("stage=\"") + 7));
+      double sum = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      out.append(out.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%s %.2f s", stage, sum));
+    }
+    return out.toString();
+  }
+
+  private static String fmt(double v) {
+    return Double.isInfinite(v) ? "more" : Long.toString((long) v);
+  }
+
+  private static double percentile(List<Double> sorted, double p) {
+    if (sorted.isEmpty()) return Double.NaN;
+    double r = p / 100 * (sorted.size() - 1);
+    int f = (int) Math.floor(r);
+    double a = sorted.get(f);
+    double b = sorted.get(Math.min(f + 1, sorted.size() - 1));
+    return a + (b - a) * (r - f);
+  }
+
+  private static String format(Map<Integer, Double> byBatch) {
+    StringBuilder s = new StringBuilder();
+    byBatch.forEach((b, r) -> s.append(s.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "b%d %.1f", b, r)));
+    return s.toString();
+  }
+
+  private static Map<String, String> overrides(Path data, Path cache) {
+    Map<String, String> o = new HashMap<>();
+    o.put("data", data.toString());
+    o.put("node.dicomPort", "0");
+    o.put("node.httpPort", "0");
+    o.put("node.bindAddress", "127.0.0.1");
+    o.put("node.stableQuietPeriod", "PT1S");
+    o.put("inference.threads", Integer.toString(THREADS));
+    o.put("inference.cacheDir", cache.toString());
+    return o;
+  }
+}
