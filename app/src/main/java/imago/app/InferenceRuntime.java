@@ -57,7 +57,7 @@ final class InferenceRuntime implements AutoCloseable {
         t.setDaemon(true);
         return t;
       });
-      host = new ModelHost(engines, artifacts, parser, metrics);
+      host = new ModelHost(engines, artifacts, parser, metrics, config.profileBatches());
       JobRunner runner = new JobRunner(storage.index(), storage.store(), storage.models(), host, new PixelMedDecoder(),
           new ResultWriter(ingest), decodePool, metrics, IMAGO_VERSION);
       String id = ManagementFactory.getRuntimeMXBean().getName();

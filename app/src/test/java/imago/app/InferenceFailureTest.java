@@ -65,6 +65,27 @@ class InferenceFailureTest {
     fx.activate(ReferenceModels.model("densenet121-torchscript"));
   }
 
+  @Test
+  void aStudyTheDecoderCannotReadEndsItsJobsAsNotDecodable() throws Exception {
+    PhantomStudy study = PhantomStudy.write(tmp.resolve("jpegls-source"), "PH-J");
+    Path dir = Files.createDirectories(tmp.resolve("jpegls"));
+    List<Path> files = new java.util.ArrayList<>();
+    for (Path f : study.files) {
+      Path out = dir.resolve(f.getFileName());
+      // JPEG-LS lossless: stored as received, but neither PixelMed nor imageio decodes it (DESIGN.md).
+      Process p = new ProcessBuilder("dcmcjpls", f.toString(), out.toString()).redirectErrorStream(true).start();
+      String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertEquals(0, p.waitFor(), log);
+      files.add(out);
+    }
+    assertTrue(Dcmtk.storescu("127.0.0.1", imago.dicomPort(), "STORESCU", "IMAGO", files, "-xv").ok());
+    JsonObject job = fx.jobOf(fx.awaitJobs(study.studyUid, 4), "lesion-cls-onnx");
+    assertEquals("failed", job.getString("state"), job.encodePrettily());
+    assertTrue(job.getString("reason").startsWith("not decodable: "), job.getString("reason"));
+    assertTrue(job.getString("reason").contains("1.2.840.10008.1.2.4.80"), job.getString("reason"));
+    assertEquals(1, job.getInteger("attempts"), "not decodable is not retried");
+  }
+
   @AfterAll
   static void stop() {
     if (imago != null) imago.close();

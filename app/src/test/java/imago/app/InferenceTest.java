@@ -40,7 +40,8 @@ class InferenceTest {
 
   @BeforeAll
   static void start() throws Exception {
-    imago = TestImago.start(tmp.resolve("data"), Map.of("inference.retryBackoff", "PT0.2S"));
+    // The manifests' batch limits as written (no load-time profile), so batching is the same on every machine.
+    imago = TestImago.start(tmp.resolve("data"), Map.of("inference.retryBackoff", "PT0.2S", "inference.profileBatches", "false"));
     fx = new InferenceFixture(imago, tmp);
     hospital = fx.hospital;
     for (String m : CLASSIFIERS) fx.activate(ReferenceModels.model(m));

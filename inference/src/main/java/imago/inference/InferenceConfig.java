@@ -15,9 +15,10 @@ import java.time.Duration;
  * @param lease how long a claimed job is the worker's without a heartbeat
  * @param maxAttempts runs of a job before a passing failure sends it to the dead letters
  * @param retryBackoff wait before the second attempt; doubled for each further one
+ * @param profileBatches cap batches at the size the engine runs fastest per image, measured at load
  */
 public record InferenceConfig(int threads, boolean useGpu, String cacheDir, boolean worker, int concurrentJobs,
-    int decodeThreads, Duration lease, int maxAttempts, Duration retryBackoff) {
+    int decodeThreads, Duration lease, int maxAttempts, Duration retryBackoff, boolean profileBatches) {
 
   public EngineConfig engines(Path dataDir) {
     int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();

@@ -33,9 +33,16 @@ public final class ModelHost implements AutoCloseable {
   private final ArtifactCache artifacts;
   private final ManifestParser parser;
   private final BatchListener listener;
+  private final boolean profileBatches;
   private final Map<String, Hosted> hosted = new ConcurrentHashMap<>();
 
-  public ModelHost(Engines engines, ArtifactCache artifacts, ManifestParser parser, BatchListener listener) {
+  /**
+   * @param profileBatches cap each model's batches at the size its engine runs fastest per image on
+   *     this device, measured at load (see {@link BatchProfile}); else the manifest's maxBatchSize
+   */
+  public ModelHost(Engines engines, ArtifactCache artifacts, ManifestParser parser, BatchListener listener,
+      boolean profileBatches) {
+    this.profileBatches = profileBatches;
     this.engines = engines;
     this.artifacts = artifacts;
     this.parser = parser;
@@ -70,10 +77,11 @@ public final class ModelHost implements AutoCloseable {
     }
     long[] full = manifest.input().shape(1);
     long[] sample = Arrays.copyOfRange(full, 1, full.length);
-    DynamicBatcher batcher = new DynamicBatcher(key, replicas, sample, manifest.batching().maxBatchSize(),
+    int cap = profileBatches ? BatchProfile.bestBatchSize(key, replicas.get(0), manifest) : manifest.batching().maxBatchSize();
+    DynamicBatcher batcher = new DynamicBatcher(key, replicas, sample, cap,
         Duration.ofMillis(manifest.batching().maxQueueDelayMs()), listener);
-    LOG.info("event=model.loaded model={} sha256={} replicas={} devices={}", key, v.artifactSha256(), replicas.size(),
-        replicas.stream().map(LoadedModel::device).toList());
+    LOG.info("event=model.loaded model={} sha256={} replicas={} devices={} maxBatch={}", key, v.artifactSha256(),
+        replicas.size(), replicas.stream().map(LoadedModel::device).toList(), cap);
     return new Hosted(v, manifest, batcher, replicas);
   }
 

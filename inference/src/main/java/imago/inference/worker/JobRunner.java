@@ -32,7 +32,6 @@ import imago.storage.models.ModelCatalog;
 import imago.storage.models.ModelState;
 import imago.storage.models.ModelVersion;
 import imago.storage.object.ObjectStore;
-import imago.storage.object.ObjectStore.StorageUnavailableException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
