@@ -78,7 +78,7 @@ class InferenceFailureTest {
       assertEquals(0, p.waitFor(), log);
       files.add(out);
     }
-    assertTrue(Dcmtk.storescu("127.0.0.1", imago.dicomPort(), "STORESCU", "IMAGO", files, "-xv").ok());
+    assertTrue(Dcmtk.storescu("127.0.0.1", imago.dicomPort(), "STORESCU", "IMAGO", files, "-xt").ok());
     JsonObject job = fx.jobOf(fx.awaitJobs(study.studyUid, 4), "lesion-cls-onnx");
     assertEquals("failed", job.getString("state"), job.encodePrettily());
     assertTrue(job.getString("reason").startsWith("not decodable: "), job.getString("reason"));
