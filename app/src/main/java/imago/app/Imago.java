@@ -14,6 +14,10 @@ import imago.models.registry.ModelsConfig;
 import imago.models.validation.ModelValidator;
 import imago.node.NodeConfig;
 import imago.node.access.Access;
+import imago.node.links.FseLinksRouter;
+import imago.node.links.IidRouter;
+import imago.node.links.LinkRouter;
+import imago.node.links.LinksConfig;
 import imago.node.admin.AdminRouter;
 import imago.node.viewer.ViewerConfig;
 import imago.node.viewer.ViewerRouter;
@@ -141,10 +145,17 @@ public final class Imago implements AutoCloseable {
           new HttpNode.Mount("/wado", new WadoUri(vertx, imago.wado, access).router()),
           new HttpNode.Mount("/viewer", new ViewerRouter(vertx, config.section("viewer", ViewerConfig.class).distDir(),
               nodeConfig.publicUrl()).router()));
+      QidoRs qido = new QidoRs(vertx, nodeConfig, storage.index(), access, QidoRs.DEFAULT_MAX_RESULTS);
+      WadoRs wadoRs = new WadoRs(imago.wado, access, nodeConfig);
+      String viewerBase = ViewerRouter.basePath(nodeConfig.publicUrl()) + "/viewer";
+      List<HttpNode.Mount> all = new java.util.ArrayList<>(mounts);
+      all.add(new HttpNode.Mount("/fse/links", new FseLinksRouter(vertx, storage.links(), storage.index(), access,
+          config.section("links", LinksConfig.class), nodeConfig.publicUrl()).router()));
+      all.add(new HttpNode.Mount("/l/:token", new LinkRouter(vertx, storage.links(), access, List.of(qido, wadoRs),
+          viewerBase).router()));
+      all.add(new HttpNode.Mount("/IHEInvokeImageDisplay", new IidRouter(vertx, viewerBase).router()));
       imago.http = new HttpNode(vertx, nodeConfig, storage.store(), storage.index(), access,
-          List.of(imago.stow, new QidoRs(vertx, nodeConfig, storage.index(), access, QidoRs.DEFAULT_MAX_RESULTS),
-              new WadoRs(imago.wado, access, nodeConfig)),
-          mounts).start().await();
+          List.of(imago.stow, qido, wadoRs), all).start().await();
       imago.stabilizer = new StudyStabilizer(vertx, storage.index(), nodeConfig.stableQuietPeriod()).start();
       imago.writeRunFile();
       LOG.info("event=imago.ready dicomPort={} httpPort={} ae={} data={}", imago.dimse.port(), imago.http.port(),

@@ -4,6 +4,8 @@ import imago.storage.StorageConfig;
 import imago.storage.index.Database;
 import imago.storage.index.Index;
 import imago.storage.index.SqlIndex;
+import imago.storage.links.LinkStore;
+import imago.storage.links.SqlLinkStore;
 import imago.storage.models.ModelCatalog;
 import imago.storage.models.SqlModelCatalog;
 import imago.storage.object.EmbeddedS3;
@@ -30,6 +32,7 @@ public final class StorageRuntime implements AutoCloseable {
   private final Database database;
   private final Index index;
   private final ModelCatalog models;
+  private final LinkStore links;
   private final Path endpointFile;
 
   private StorageRuntime(EmbeddedS3 embeddedS3, S3ObjectStore store, Database database, Path endpointFile) {
@@ -38,6 +41,7 @@ public final class StorageRuntime implements AutoCloseable {
     this.database = database;
     this.index = new SqlIndex(database.dataSource());
     this.models = new SqlModelCatalog(database.dataSource());
+    this.links = new SqlLinkStore(database.dataSource());
     this.endpointFile = endpointFile;
   }
 
@@ -93,6 +97,10 @@ public final class StorageRuntime implements AutoCloseable {
   /** The model registry's versions and lifecycle, in the same SQL index. */
   public ModelCatalog models() {
     return models;
+  }
+
+  public LinkStore links() {
+    return links;
   }
 
   public Database database() {

@@ -22,7 +22,7 @@ public final class Access {
   private static final String CALLER = "imago.caller";
 
   /** How data left Imago, as the audit names it. */
-  public enum Via { QIDO_RS, WADO_RS, WADO_URI, STOW_RS, C_FIND, C_MOVE, C_GET, VIEWER, ADMIN }
+  public enum Via { QIDO_RS, WADO_RS, WADO_URI, STOW_RS, C_FIND, C_MOVE, C_GET, VIEWER, ADMIN, FSE_LINK }
 
   /** One study/series/instance that was answered. Null UIDs stand for "the whole level above". */
   public record Item(String studyUid, String seriesUid, String sopInstanceUid) {}
@@ -57,6 +57,11 @@ public final class Access {
         ctx.fail(e);
       });
     };
+  }
+
+  /** For routes that know their caller by other means than a bearer token (an FSE link). */
+  public static void putCaller(RoutingContext ctx, Caller caller) {
+    ctx.put(CALLER, caller);
   }
 
   public static Caller caller(RoutingContext ctx) {

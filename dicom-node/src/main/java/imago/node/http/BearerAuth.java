@@ -53,7 +53,9 @@ public final class BearerAuth {
             return Future.failedFuture(new ProblemException(Problem.of(401, "unauthorized", "Token lacks tenant or role", null)));
           }
           try {
-            return Future.succeededFuture(new Caller(p.getString("sub", ""), tenant, Caller.Role.parse(role)));
+            Caller.Role parsed = Caller.Role.parse(role);
+            if (parsed == Caller.Role.LINK) throw new IllegalArgumentException("a link is not a bearer role");
+            return Future.succeededFuture(new Caller(p.getString("sub", ""), tenant, parsed));
           } catch (IllegalArgumentException e) {
             return Future.failedFuture(new ProblemException(Problem.of(401, "unauthorized", "Unknown role " + role, null)));
           }

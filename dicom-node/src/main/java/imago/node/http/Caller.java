@@ -3,9 +3,12 @@ package imago.node.http;
 /** Who is calling over HTTP, from the bearer token: a person or system within a tenant. */
 public record Caller(String subject, String tenantId, Role role) {
 
-  /** Roles (DESIGN.md, access). */
+  /**
+   * Roles (DESIGN.md, access). {@code LINK} is the holder of an FSE capability link: it reads the
+   * link's one study and nothing else, and no bearer token can claim it.
+   */
   public enum Role {
-    HOSPITAL, RADIOLOGIST, RESEARCHER, ADMIN;
+    HOSPITAL, RADIOLOGIST, RESEARCHER, ADMIN, LINK;
 
     public static Role parse(String value) {
       return valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));

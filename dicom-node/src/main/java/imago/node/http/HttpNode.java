@@ -95,7 +95,7 @@ public final class HttpNode implements AutoCloseable {
       return;
     }
     int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
-    if (status >= 500) LOG.error("event=http.error path={}", ctx.request().path(), e);
+    if (status >= 500) LOG.error("event=http.error path={}", imago.node.links.CapabilityToken.redact(ctx.request().path()), e);
     Problem.of(status, status >= 500 ? "internal" : "bad-request", status >= 500 ? "Internal error" : "Bad request",
         e == null ? null : e.getMessage()).send(ctx.response());
   }

@@ -178,7 +178,7 @@ public final class ViewerRouter {
   }
 
   /** The path of node.publicUrl without its trailing slash: "" at a host's root, "/pacs" behind a proxy's prefix. */
-  static String basePath(String publicBaseUrl) {
+  public static String basePath(String publicBaseUrl) {
     if (publicBaseUrl == null || publicBaseUrl.isBlank()) return "";
     String path = URI.create(publicBaseUrl.trim()).getRawPath();
     path = path == null ? "" : path.replaceAll("/+$", "");

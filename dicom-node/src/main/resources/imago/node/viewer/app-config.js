@@ -22,17 +22,41 @@
   var openedAt = window.location.pathname + window.location.search;
   var leaving = false;
 
+  // An FSE link (/l/{token}/ redirects here with #link=<token>): DICOMweb goes through the link,
+  // which opens one study and needs no login. The fragment never reaches a server; it is kept
+  // for this tab only and removed from the address bar.
+  var LINK_KEY = 'imago.link';
+  var link = null;
+  var fragment = /[#&]link=([A-Za-z0-9_-]{43})/.exec(window.location.hash);
+  try {
+    if (fragment) {
+      link = fragment[1];
+      window.sessionStorage.setItem(LINK_KEY, link);
+      window.history.replaceState(null, '', window.location.pathname + window.location.search);
+    } else {
+      link = window.sessionStorage.getItem(LINK_KEY);
+    }
+  } catch (e) {
+    link = fragment ? fragment[1] : null;
+  }
+  var dicomweb = link ? base + '/l/' + link + '/dicomweb' : base + '/dicomweb';
+
   function toLogin(reason) {
     // several requests fail with 401 at once: a second redirect would abort the first
     if (leaving) return;
     leaving = true;
+    if (link) {
+      // an expired or revoked link: its own address says why
+      window.location.replace(base + '/l/' + link + '/');
+      return;
+    }
     // OHIF may already have moved on to its "study not found" page when a 401 arrives
     var here = window.location.pathname + window.location.search;
     var next = window.location.pathname === viewer + '/notfoundstudy' ? openedAt : here;
     window.location.replace(viewer + '/login?reason=' + reason + '&next=' + encodeURIComponent(next));
   }
 
-  if (!token()) {
+  if (!link && !token()) {
     toLogin('signed-out');
     return;
   }
@@ -48,6 +72,7 @@
     if (!auth) return;
     auth.setServiceImplementation({
       getAuthorizationHeader: function () {
+        if (link) return {};
         var t = token();
         return t ? { Authorization: 'Bearer ' + t } : {};
       },
@@ -63,7 +88,7 @@
     extensions: [],
     modes: [],
     customizationService: {},
-    showStudyList: true,
+    showStudyList: !link,
     maxNumberOfWebWorkers: 3,
     showWarningMessageForCrossOrigin: false,
     showCPUFallbackMessage: true,
@@ -81,8 +106,8 @@
         configuration: {
           friendlyName: 'Imago',
           name: 'imago',
-          qidoRoot: origin + base + '/dicomweb',
-          wadoRoot: origin + base + '/dicomweb',
+          qidoRoot: origin + dicomweb,
+          wadoRoot: origin + dicomweb,
           wadoUriRoot: origin + base + '/wado',
           // Imago's QIDO-RS implements includefield, fuzzymatching and wildcards (PS3.18 §8.3.4)
           qidoSupportsIncludeField: true,

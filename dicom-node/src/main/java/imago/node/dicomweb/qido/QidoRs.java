@@ -138,7 +138,7 @@ public final class QidoRs implements DicomWebService {
     if (e instanceof InvalidQueryException bad) {
       Problem.of(400, "bad-request", "Unsupported query", bad.getMessage()).send(ctx.response());
     } else if (e instanceof IndexUnavailableException) {
-      LOG.warn("event=qido.unavailable path={} reason=\"{}\"", ctx.request().path(), e.getMessage());
+      LOG.warn("event=qido.unavailable path={} reason=\"{}\"", imago.node.links.CapabilityToken.redact(ctx.request().path()), e.getMessage());
       Problem.of(503, "index-unavailable", "Index unavailable", "the index did not answer; retry later")
           .send(ctx.response());
     } else {

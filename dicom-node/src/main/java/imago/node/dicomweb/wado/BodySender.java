@@ -68,7 +68,7 @@ final class BodySender {
         response.end();
       } else {
         // headers and part of the body are gone: all that is left is to cut the connection
-        LOG.warn("event=wado.stream.failed path={} reason=\"{}\"", request.path(), ar.cause().getMessage());
+        LOG.warn("event=wado.stream.failed path={} reason=\"{}\"", imago.node.links.CapabilityToken.redact(request.path()), ar.cause().getMessage());
         response.reset();
       }
     });

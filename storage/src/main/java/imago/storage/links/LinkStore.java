@@ -1,0 +1,24 @@
+package imago.storage.links;
+
+import imago.storage.index.IndexUnavailableException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** FSE links in SQL (table fse_links). */
+public interface LinkStore {
+
+  Link create(String tokenSha256, String tenantId, String studyUid, Set<Link.Right> rights, String createdBy,
+      Instant expiresAt) throws IndexUnavailableException;
+
+  /** The link a presented token opens, by the token's SHA-256 (revoked and expired ones too: the caller decides). */
+  Optional<Link> byTokenSha256(String tokenSha256) throws IndexUnavailableException;
+
+  Optional<Link> find(String tenantId, long id) throws IndexUnavailableException;
+
+  List<Link> ofStudy(String tenantId, String studyUid) throws IndexUnavailableException;
+
+  /** Revokes a link of the tenant; false when there is none or it was revoked already. */
+  boolean revoke(String tenantId, long id, String by) throws IndexUnavailableException;
+}

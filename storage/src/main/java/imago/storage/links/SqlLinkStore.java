@@ -1,0 +1,117 @@
+package imago.storage.links;
+
+import imago.storage.index.IndexUnavailableException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+
+/** {@link LinkStore} over JDBC (H2 and PostgreSQL, V5__fse_links.sql). */
+public final class SqlLinkStore implements LinkStore {
+  private static final String COLUMNS = "id, token_sha256, tenant_id, study_uid, rights, created_by, created_at, expires_at, "
+      + "revoked_at, revoked_by";
+
+  private final DataSource ds;
+
+  public SqlLinkStore(DataSource ds) {
+    this.ds = ds;
+  }
+
+  @FunctionalInterface
+  private interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private <T> T run(String what, Work<T> work) throws IndexUnavailableException {
+    try (Connection c = ds.getConnection()) {
+      return work.run(c);
+    } catch (SQLException e) {
+      throw new IndexUnavailableException("links " + what + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Link create(String tokenSha256, String tenantId, String studyUid, Set<Link.Right> rights, String createdBy,
+      Instant expiresAt) throws IndexUnavailableException {
+    long id = run("create", c -> {
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO fse_links (token_sha256, tenant_id, study_uid, rights, "
+          + "created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)", new String[] {"id"})) {
+        ps.setString(1, tokenSha256);
+        ps.setString(2, tenantId);
+        ps.setString(3, studyUid);
+        ps.setString(4, rights.stream().map(Link.Right::id).sorted().collect(Collectors.joining(",")));
+        ps.setString(5, createdBy);
+        ps.setTimestamp(6, Timestamp.from(Instant.now()));
+        ps.setTimestamp(7, Timestamp.from(expiresAt));
+        ps.executeUpdate();
+        try (ResultSet keys = ps.getGeneratedKeys()) {
+          keys.next();
+          return keys.getLong(1);
+        }
+      }
+    });
+    return find(tenantId, id).orElseThrow();
+  }
+
+  @Override
+  public Optional<Link> byTokenSha256(String tokenSha256) throws IndexUnavailableException {
+    List<Link> l = select("WHERE token_sha256 = ?", tokenSha256);
+    return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
+  }
+
+  @Override
+  public Optional<Link> find(String tenantId, long id) throws IndexUnavailableException {
+    List<Link> l = select("WHERE tenant_id = ? AND id = ?", tenantId, id);
+    return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
+  }
+
+  @Override
+  public List<Link> ofStudy(String tenantId, String studyUid) throws IndexUnavailableException {
+    return select("WHERE tenant_id = ? AND study_uid = ? ORDER BY id", tenantId, studyUid);
+  }
+
+  @Override
+  public boolean revoke(String tenantId, long id, String by) throws IndexUnavailableException {
+    return run("revoke", c -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE fse_links SET revoked_at = ?, revoked_by = ? "
+          + "WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL")) {
+        ps.setTimestamp(1, Timestamp.from(Instant.now()));
+        ps.setString(2, by);
+        ps.setString(3, tenantId);
+        ps.setLong(4, id);
+        return ps.executeUpdate() == 1;
+      }
+    });
+  }
+
+  private List<Link> select(String where, Object... args) throws IndexUnavailableException {
+    return run("select", c -> {
+      List<Link> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM fse_links " + where)) {
+        for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) out.add(link(rs));
+        }
+      }
+      return out;
+    });
+  }
+
+  private static Link link(ResultSet rs) throws SQLException {
+    Set<Link.Right> rights = EnumSet.noneOf(Link.Right.class);
+    for (String r : rs.getString("rights").split(",")) if (!r.isBlank()) rights.add(Link.Right.parse(r));
+    Timestamp revoked = rs.getTimestamp("revoked_at");
+    return new Link(rs.getLong("id"), rs.getString("token_sha256").trim(), rs.getString("tenant_id"), rs.getString("study_uid"),
+        rights, rs.getString("created_by"), rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("expires_at").toInstant(),
+        revoked == null ? null : revoked.toInstant(), rs.getString("revoked_by"));
+  }
+}
