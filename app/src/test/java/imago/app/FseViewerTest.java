@@ -1,0 +1,85 @@
+package imago.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import imago.core.testkit.Dcmtk;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * End to end in headless Chromium: a study pushed with storescu gets the reference classifier's SR;
+ * an FSE link to it opens the OHIF viewer without any login, the images are drawn, the series panel
+ * lists the AI result, and revoking the link cuts the open viewer off at its next request.
+ */
+class FseViewerTest {
+  private static final Path OUT = Path.of("target", "viewer").toAbsolutePath();
+
+  @TempDir static Path tmp;
+  static TestImago imago;
+
+  @AfterAll
+  static void stop() {
+    if (imago != null) imago.close();
+  }
+
+  @Test
+  void aLinkOpensTheViewerOnTheStudyWithItsAiResultAndRevocationCutsItOff() throws Exception {
+    Path playwright = ReferenceModels.repoRoot().resolve(".cache/playwright/node_modules/playwright-core");
+    assertTrue(Files.isDirectory(playwright), "playwright-core is missing: run scripts/setup.sh --test");
+    imago = TestImago.start(tmp.resolve("data"), Map.of("inference.profileBatches", "false"));
+    InferenceFixture fx = new InferenceFixture(imago, tmp);
+    fx.activate(ReferenceModels.model("lesion-cls-onnx"));
+    PhantomStudy study = PhantomStudy.write(tmp.resolve("study"), "PH-V");
+    assertTrue(Dcmtk.storescu("127.0.0.1", imago.dicomPort(), "STORESCU", "IMAGO", study.files).ok());
+    JsonObject job = fx.jobOf(fx.awaitJobs(study.studyUid, 1), "lesion-cls-onnx");
+    assertEquals("done", job.getString("state"), job.encodePrettily());
+
+    JsonObject link = new JsonObject(imago.send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + "/fse/links"))
+        .header("Authorization", "Bearer " + fx.hospital).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("studyUID", study.studyUid).encode())).build()).body());
+    Files.createDirectories(OUT);
+    Path script = Path.of(FseViewerTest.class.getResource("/viewer/open-link.cjs").toURI());
+    ProcessBuilder pb = new ProcessBuilder("node", script.toString())
+        .redirectError(OUT.resolve("link-stderr.log").toFile()).redirectOutput(OUT.resolve("link-result.json").toFile());
+    pb.environment().putAll(Map.of("PLAYWRIGHT_CORE", playwright.toString(), "CHROMIUM", "/usr/bin/chromium",
+        "IMAGO_URL", imago.baseUrl(), "LINK_URL", imago.baseUrl() + "/l/" + link.getString("token") + "/",
+        "REVOKE_URL", imago.baseUrl() + "/fse/links/" + link.getLong("id"), "HOSPITAL_TOKEN", fx.hospital,
+        "OUT_DIR", OUT.toString(), "EXPECT_TEXT", "AI lesion-cls-onnx 1.0.0", "RENDER_TIMEOUT_MS", "90000"));
+    Process p = pb.start();
+    if (!p.waitFor(4, TimeUnit.MINUTES)) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+      throw new AssertionError("the browser script did not finish; see " + OUT);
+    }
+    assertEquals(0, p.exitValue(), Files.readString(OUT.resolve("link-stderr.log"), StandardCharsets.UTF_8));
+    JsonNode run = new ObjectMapper().readTree(Files.readString(OUT.resolve("link-result.json"), StandardCharsets.UTF_8));
+
+    JsonNode opened = run.at("/steps/opened");
+    assertEquals(study.studyUid, opened.path("study").asText(), run.toString());
+    assertEquals("", opened.path("hashLeft").asText(), "the token leaves the address bar");
+    assertEquals(imago.baseUrl() + "/l/{token}/dicomweb", opened.path("qidoRoot").asText());
+    assertTrue(run.at("/steps/render/rendered").asBoolean(), "viewport blank: " + run);
+    assertTrue(run.at("/steps/seriesPanel/found").asBoolean(), "the SR series is not listed: " + run.at("/steps/seriesPanel"));
+    for (JsonNode rq : run.path("requests")) {
+      String path = rq.path("path").asText();
+      if (path.contains("/dicomweb/")) {
+        assertTrue(path.startsWith("/l/{token}/dicomweb/"), "the viewer reads through the link only: " + path);
+        assertTrue(rq.path("authorization").isNull(), "no bearer token in link mode: " + rq);
+      }
+    }
+    assertEquals(204, run.at("/steps/afterRevoke/revokeStatus").asInt(), run.toString());
+    assertEquals(401, run.at("/steps/afterRevoke/dicomwebStatus").asInt(), "the open viewer is cut off: " + run);
+  }
+}
