@@ -1,0 +1,23 @@
+package imago.storage.links;
+
+import imago.storage.index.IndexUnavailableException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/** The delivery log of FSE notifications (table fse_deliveries): what was sent, when, and how it went. */
+public interface DeliveryLog {
+
+  /** Records a delivery to make unless this (endpoint, link, version) has one; empty if it had. */
+  Optional<Delivery> enqueue(String endpoint, long linkId, long version, String payload) throws IndexUnavailableException;
+
+  /** Pending deliveries due now, oldest first. */
+  List<Delivery> due(int max) throws IndexUnavailableException;
+
+  void delivered(long id, int status) throws IndexUnavailableException;
+
+  /** A failed attempt: tried again at {@code next}. */
+  void failed(long id, Integer status, String error, Instant next) throws IndexUnavailableException;
+
+  List<Delivery> ofLink(long linkId) throws IndexUnavailableException;
+}
