@@ -36,7 +36,8 @@ final class Attrs {
     }
   }
 
-  static void putShort(AttributeList list, AttributeTag tag, int value) {
+  /** A binary number (US, UL) with its dictionary VR. */
+  static void putNumber(AttributeList list, AttributeTag tag, long value) {
     try {
       byte[] vr = AttributeList.getDictionary().getValueRepresentationFromTag(tag);
       Attribute a = AttributeFactory.newAttribute(tag, vr);
