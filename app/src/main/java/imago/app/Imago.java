@@ -152,7 +152,7 @@ public final class Imago implements AutoCloseable {
       all.add(new HttpNode.Mount("/fse/links", new FseLinksRouter(vertx, storage.links(), storage.index(), access,
           config.section("links", LinksConfig.class), nodeConfig.publicUrl()).router()));
       all.add(new HttpNode.Mount("/l/:token", new LinkRouter(vertx, storage.links(), access, List.of(qido, wadoRs),
-          viewerBase).router()));
+          viewerBase, storage.index(), storage.store(), nodeConfig.publicUrl()).router()));
       all.add(new HttpNode.Mount("/IHEInvokeImageDisplay", new IidRouter(vertx, viewerBase).router()));
       imago.http = new HttpNode(vertx, nodeConfig, storage.store(), storage.index(), access,
           List.of(imago.stow, qido, wadoRs), all).start().await();

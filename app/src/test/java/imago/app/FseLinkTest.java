@@ -19,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -107,6 +108,49 @@ class FseLinkTest {
         audit.encodePrettily());
     // Tokens never appear in logs.
     assertTrue(logs.list.stream().noneMatch(e -> e.getFormattedMessage().contains(token)), "a token was logged");
+  }
+
+  @Test
+  void theKosListsTheStudyAndTheDownloadIsAZipWithADicomdir() throws Exception {
+    JsonObject viewOnly = create(new JsonObject().put("studyUID", study.studyUid));
+    assertEquals(403, call("GET", "/l/" + tokenOf(viewOnly) + "/download", null, null).statusCode());
+    HttpResponse<byte[]> kos = imago.http().send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + "/l/"
+        + tokenOf(viewOnly) + "/kos")).build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, kos.statusCode());
+    assertEquals("application/dicom", kos.headers().firstValue("Content-Type").orElse(""));
+    Path kosFile = java.nio.file.Files.write(tmp.resolve("manifest.dcm"), kos.body());
+    Dcmtk.Result verify = Dcmtk.dciodvfy(kosFile);
+    assertEquals(List.of(), Dcmtk.dciodvfyErrors(verify.output()), verify.output());
+    String dump = Dcmtk.dcmdump(kosFile, "+L").output();
+    for (String sop : study.sopInstanceUids) assertTrue(dump.contains(sop), "the KOS lists " + sop);
+    assertTrue(dump.contains("/l/" + tokenOf(viewOnly) + "/dicomweb/studies/" + study.studyUid), "Retrieve URL via the link");
+
+    JsonObject download = create(new JsonObject().put("studyUID", study.studyUid)
+        .put("rights", new JsonArray().add("view").add("download")));
+    assertTrue(download.getJsonObject("links").containsKey("download"));
+    HttpResponse<java.io.InputStream> zip = imago.http().send(HttpRequest.newBuilder(URI.create(download.getJsonObject("links")
+        .getString("download"))).build(), HttpResponse.BodyHandlers.ofInputStream());
+    assertEquals(200, zip.statusCode());
+    Path dir = java.nio.file.Files.createDirectories(tmp.resolve("unzipped"));
+    int files = 0;
+    try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(zip.body())) {
+      for (java.util.zip.ZipEntry e; (e = in.getNextEntry()) != null; ) {
+        Path f = dir.resolve(e.getName());
+        java.nio.file.Files.createDirectories(f.getParent());
+        java.nio.file.Files.copy(in, f);
+        files++;
+      }
+    }
+    assertEquals(study.files.size() + 2, files, "README.TXT, the instances, DICOMDIR");
+    Dcmtk.Result dicomdir = Dcmtk.dcmdump(dir.resolve("DICOMDIR"));
+    assertTrue(dicomdir.ok(), dicomdir.output());
+    Map<String, String> listed = new com.pixelmed.dicom.DicomDirectory(new com.pixelmed.dicom.AttributeList() {
+      {
+        read(dir.resolve("DICOMDIR").toString());
+      }
+    }).getMapOfSOPInstanceUIDToReferencedFileName(dir.toString());
+    assertEquals(new java.util.HashSet<>(study.sopInstanceUids), listed.keySet());
+    for (String file : listed.values()) assertTrue(Dcmtk.dcmdump(Path.of(file)).ok(), file);
   }
 
   @Test

@@ -98,7 +98,7 @@ public final class FseLinksRouter {
       return;
     }
     JsonObject request = body;
-    String publicBase = publicBase(ctx);
+    String publicBase = PublicBase.of(ctx, publicUrl);
     blocking(ctx, () -> {
       String study = request.getString("studyUID");
       if (study == null) {
@@ -146,14 +146,6 @@ public final class FseLinksRouter {
       throw new IllegalArgumentException("a link lives at most " + config.maxTtl().toDays() + " days (links.maxTtl)");
     }
     return at;
-  }
-
-  private String publicBase(RoutingContext ctx) {
-    if (!publicUrl.isBlank()) return publicUrl;
-    io.vertx.core.net.HostAndPort authority = ctx.request().authority();
-    String host = authority == null ? "localhost:" + ctx.request().localAddress().port()
-        : authority.host() + (authority.port() > 0 ? ":" + authority.port() : "");
-    return ctx.request().scheme() + "://" + host;
   }
 
   private static JsonObject subLinks(String publicBase, String token, Link link) {

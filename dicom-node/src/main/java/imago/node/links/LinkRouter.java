@@ -4,8 +4,10 @@ import imago.node.access.Access;
 import imago.node.dicomweb.DicomWebService;
 import imago.node.http.Caller;
 import imago.node.http.Problem;
+import imago.storage.index.Index;
 import imago.storage.links.Link;
 import imago.storage.links.LinkStore;
+import imago.storage.object.ObjectStore;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
@@ -18,7 +20,8 @@ import java.util.Optional;
 /**
  * What an FSE link opens, at {@code /l/{token}/...}: the viewer on its one study ({@code /}), and
  * a DICOMweb endpoint limited to that study ({@code dicomweb/}), so any DICOMweb viewer can be
- * pointed at it. Every request looks the token up again, so expiry and revocation take effect at
+ * pointed at it, the XDS-I.b manifest ({@code kos}) and, with the download right, the study as a
+ * zip with a DICOMDIR ({@code download}). Every request looks the token up again, so expiry and revocation take effect at
  * once, also for a viewer already open; every answer is audited under the link's id.
  */
 public final class LinkRouter {
@@ -30,17 +33,21 @@ public final class LinkRouter {
   private final Access access;
   private final List<DicomWebService> dicomWeb;
   private final String viewerBase;
+  private final LinkDocuments documents;
 
   /**
    * @param dicomWeb the read-only DICOMweb services (QIDO-RS, WADO-RS) to mount under the link
    * @param viewerBase the viewer's path, e.g. {@code /viewer}
+   * @param publicUrl node.publicUrl (may be blank: the request's own address is used)
    */
-  public LinkRouter(Vertx vertx, LinkStore links, Access access, List<DicomWebService> dicomWeb, String viewerBase) {
+  public LinkRouter(Vertx vertx, LinkStore links, Access access, List<DicomWebService> dicomWeb, String viewerBase,
+      Index index, ObjectStore store, String publicUrl) {
     this.vertx = vertx;
     this.links = links;
     this.access = access;
     this.dicomWeb = dicomWeb;
     this.viewerBase = viewerBase;
+    this.documents = new LinkDocuments(vertx, index, store, publicUrl);
   }
 
   /** Mounted at {@code /l/:token}. */
@@ -48,6 +55,14 @@ public final class LinkRouter {
     Router r = Router.router(vertx);
     r.route().handler(this::authenticate);
     r.getWithRegex("/?").handler(this::viewer);
+    r.get("/kos").handler(ctx -> {
+      audit(ctx, link(ctx), "link.kos");
+      documents.kos(ctx);
+    });
+    r.get("/download").handler(ctx -> {
+      audit(ctx, link(ctx), "link.download");
+      documents.download(ctx);
+    });
     Router dicomweb = Router.router(vertx);
     dicomweb.route().handler(this::withinStudy);
     dicomWeb.forEach(s -> s.mount(dicomweb));
