@@ -15,6 +15,7 @@ import imago.models.validation.ModelValidator;
 import imago.node.NodeConfig;
 import imago.node.access.Access;
 import imago.node.links.FseLinksRouter;
+import imago.node.links.FseNotifier;
 import imago.node.links.IidRouter;
 import imago.node.links.LinkRouter;
 import imago.node.links.LinksConfig;
@@ -80,6 +81,7 @@ public final class Imago implements AutoCloseable {
   private Engines engines;
   private ModelRegistry models;
   private InferenceRuntime inference;
+  private FseNotifier notifier;
 
   private Imago(Path dataDir, StorageRuntime storage, Vertx vertx, BearerAuth auth, Tenants tenants) {
     this.dataDir = dataDir;
@@ -152,10 +154,16 @@ public final class Imago implements AutoCloseable {
       all.add(new HttpNode.Mount("/fse/links", new FseLinksRouter(vertx, storage.links(), storage.index(), access,
           config.section("links", LinksConfig.class), nodeConfig.publicUrl()).router()));
       all.add(new HttpNode.Mount("/l/:token", new LinkRouter(vertx, storage.links(), access, List.of(qido, wadoRs),
-          viewerBase, storage.index(), storage.store(), nodeConfig.publicUrl()).router()));
+          viewerBase, storage.index(), storage.store(), imago.inference.queue(), nodeConfig.publicUrl()).router()));
       all.add(new HttpNode.Mount("/IHEInvokeImageDisplay", new IidRouter(vertx, viewerBase).router()));
       imago.http = new HttpNode(vertx, nodeConfig, storage.store(), storage.index(), access,
           List.of(imago.stow, qido, wadoRs), all).start().await();
+      LinksConfig linksConfig = config.section("links", LinksConfig.class);
+      imago.notifier = new FseNotifier(vertx, storage.links(), storage.deliveries(), storage.index(), imago.inference.queue(),
+          linksConfig, () -> nodeConfig.publicUrl() == null || nodeConfig.publicUrl().isBlank()
+              ? "http://localhost:" + imago.http.port() : nodeConfig.publicUrl().replaceAll("/+$", "")).start();
+      vertx.eventBus().<io.vertx.core.json.JsonObject>consumer(InferenceRuntime.INFERENCE_RESULT, msg ->
+          imago.notifier.resultsChanged(msg.body().getString("tenant"), msg.body().getString("studyInstanceUID")));
       imago.stabilizer = new StudyStabilizer(vertx, storage.index(), nodeConfig.stableQuietPeriod()).start();
       imago.writeRunFile();
       LOG.info("event=imago.ready dicomPort={} httpPort={} ae={} data={}", imago.dimse.port(), imago.http.port(),
@@ -235,6 +243,10 @@ public final class Imago implements AutoCloseable {
     return models;
   }
 
+  public FseNotifier notifier() {
+    return notifier;
+  }
+
   public imago.storage.jobs.JobQueue jobs() {
     return inference.queue();
   }
@@ -247,6 +259,7 @@ public final class Imago implements AutoCloseable {
   @Override
   public void close() {
     if (stabilizer != null) stabilizer.close();
+    if (notifier != null) notifier.close();
     if (inference != null) inference.close();
     if (dimse != null) dimse.close();
     if (http != null) http.close();

@@ -4,7 +4,9 @@ import imago.storage.StorageConfig;
 import imago.storage.index.Database;
 import imago.storage.index.Index;
 import imago.storage.index.SqlIndex;
+import imago.storage.links.DeliveryLog;
 import imago.storage.links.LinkStore;
+import imago.storage.links.SqlDeliveryLog;
 import imago.storage.links.SqlLinkStore;
 import imago.storage.models.ModelCatalog;
 import imago.storage.models.SqlModelCatalog;
@@ -33,6 +35,7 @@ public final class StorageRuntime implements AutoCloseable {
   private final Index index;
   private final ModelCatalog models;
   private final LinkStore links;
+  private final DeliveryLog deliveries;
   private final Path endpointFile;
 
   private StorageRuntime(EmbeddedS3 embeddedS3, S3ObjectStore store, Database database, Path endpointFile) {
@@ -42,6 +45,7 @@ public final class StorageRuntime implements AutoCloseable {
     this.index = new SqlIndex(database.dataSource());
     this.models = new SqlModelCatalog(database.dataSource());
     this.links = new SqlLinkStore(database.dataSource());
+    this.deliveries = new SqlDeliveryLog(database.dataSource());
     this.endpointFile = endpointFile;
   }
 
@@ -101,6 +105,10 @@ public final class StorageRuntime implements AutoCloseable {
 
   public LinkStore links() {
     return links;
+  }
+
+  public DeliveryLog deliveries() {
+    return deliveries;
   }
 
   public Database database() {

@@ -8,6 +8,7 @@ import imago.core.dicom.Uids;
 import imago.node.http.Problem;
 import imago.storage.index.Index;
 import imago.storage.index.StoredInstance;
+import imago.storage.jobs.JobQueue;
 import imago.storage.links.Link;
 import imago.storage.object.ObjectStore;
 import io.vertx.core.Vertx;
@@ -26,7 +27,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The documents a link opens besides the viewer: the KOS manifest ({@code kos}) and, with the
+ * The documents a link opens besides the viewer: the FHIR Bundle ({@code fhir}), the KOS manifest ({@code kos}) and, with the
  * {@code download} right, the study as a zip with a DICOMDIR ({@code download}), streamed.
  */
 final class LinkDocuments {
@@ -36,12 +37,27 @@ final class LinkDocuments {
   private final Index index;
   private final ObjectStore store;
   private final String publicUrl;
+  private final LinkFhir fhir;
 
-  LinkDocuments(Vertx vertx, Index index, ObjectStore store, String publicUrl) {
+  LinkDocuments(Vertx vertx, Index index, ObjectStore store, JobQueue jobs, String publicUrl) {
     this.vertx = vertx;
     this.index = index;
     this.store = store;
     this.publicUrl = publicUrl == null ? "" : publicUrl.replaceAll("/+$", "");
+    this.fhir = new LinkFhir(index, jobs);
+  }
+
+  /**
+   * GET fhir: a FHIR R4 Bundle (Patient, ImagingStudy with a WADO-RS and an IID Endpoint through
+   * this link, and the AI results as a DiagnosticReport with Observations), rebuilt at each request
+   * so results that attached since are in it; {@code meta.versionId} counts them.
+   */
+  void fhir(RoutingContext ctx) {
+    Link link = LinkRouter.link(ctx);
+    String base = linkBase(ctx);
+    vertx.executeBlocking(() -> fhir.render(link, base + "/dicomweb", base + "/"), false).onSuccess(r ->
+        ctx.response().putHeader("Content-Type", "application/fhir+json; fhirVersion=4.0").putHeader("Cache-Control", "no-store")
+            .putHeader("ETag", "W/\"" + r.version() + "\"").end(r.json())).onFailure(ctx::fail);
   }
 
   /** The link's public address, e.g. {@code https://imago.example.org/l/TOKEN}. */

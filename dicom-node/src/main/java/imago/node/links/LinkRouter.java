@@ -5,6 +5,7 @@ import imago.node.dicomweb.DicomWebService;
 import imago.node.http.Caller;
 import imago.node.http.Problem;
 import imago.storage.index.Index;
+import imago.storage.jobs.JobQueue;
 import imago.storage.links.Link;
 import imago.storage.links.LinkStore;
 import imago.storage.object.ObjectStore;
@@ -41,13 +42,13 @@ public final class LinkRouter {
    * @param publicUrl node.publicUrl (may be blank: the request's own address is used)
    */
   public LinkRouter(Vertx vertx, LinkStore links, Access access, List<DicomWebService> dicomWeb, String viewerBase,
-      Index index, ObjectStore store, String publicUrl) {
+      Index index, ObjectStore store, JobQueue jobs, String publicUrl) {
     this.vertx = vertx;
     this.links = links;
     this.access = access;
     this.dicomWeb = dicomWeb;
     this.viewerBase = viewerBase;
-    this.documents = new LinkDocuments(vertx, index, store, publicUrl);
+    this.documents = new LinkDocuments(vertx, index, store, jobs, publicUrl);
   }
 
   /** Mounted at {@code /l/:token}. */
@@ -55,6 +56,10 @@ public final class LinkRouter {
     Router r = Router.router(vertx);
     r.route().handler(this::authenticate);
     r.getWithRegex("/?").handler(this::viewer);
+    r.get("/fhir").handler(ctx -> {
+      audit(ctx, link(ctx), "link.fhir");
+      documents.fhir(ctx);
+    });
     r.get("/kos").handler(ctx -> {
       audit(ctx, link(ctx), "link.kos");
       documents.kos(ctx);

@@ -19,6 +19,9 @@ public interface LinkStore {
 
   List<Link> ofStudy(String tenantId, String studyUid) throws IndexUnavailableException;
 
+  /** Links neither revoked nor expired, oldest first: those whose holders are told of new results. */
+  List<Link> live(int max) throws IndexUnavailableException;
+
   /** Revokes a link of the tenant; false when there is none or it was revoked already. */
   boolean revoke(String tenantId, long id, String by) throws IndexUnavailableException;
 }

@@ -80,6 +80,12 @@ public final class SqlLinkStore implements LinkStore {
   }
 
   @Override
+  public List<Link> live(int max) throws IndexUnavailableException {
+    return select("WHERE revoked_at IS NULL AND expires_at > ? ORDER BY id LIMIT " + Math.max(1, max),
+        Timestamp.from(Instant.now()));
+  }
+
+  @Override
   public boolean revoke(String tenantId, long id, String by) throws IndexUnavailableException {
     return run("revoke", c -> {
       try (PreparedStatement ps = c.prepareStatement("UPDATE fse_links SET revoked_at = ?, revoked_by = ? "
