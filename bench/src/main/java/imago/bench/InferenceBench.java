@@ -290,6 +290,10 @@ public final class InferenceBench {
     o.put("node.stableQuietPeriod", "PT1S");
     o.put("inference.threads", Integer.toString(THREADS));
     o.put("inference.cacheDir", cache.toString());
+    // Experiments: any inference.* key as a system property, e.g. -Dinference.decodeThreads=1
+    for (String key : System.getProperties().stringPropertyNames()) {
+      if (key.startsWith("inference.")) o.put(key, System.getProperty(key));
+    }
     return o;
   }
 }
