@@ -100,9 +100,11 @@ public final class FseNotifier implements AutoCloseable {
     String base = publicBase.get();
     for (Link link : links.live(10_000)) {
       if (studyUid != null && !(link.studyUid().equals(studyUid) && link.tenantId().equals(tenantId))) continue;
-      if (fhir.version(link) == 0) continue; // nothing to tell yet
+      long version = fhir.version(link);
+      if (version == 0) continue; // nothing to tell yet
       LinkFhir.Rendered bundle = null;
       for (String endpoint : secrets.keySet()) {
+        if (log.has(endpoint, link.id(), version)) continue; // told already: no Bundle to build
         if (bundle == null) {
           bundle = fhir.render(link, base + "/dicomweb",
               base + "/IHEInvokeImageDisplay?requestType=STUDY&studyUID=" + link.studyUid());

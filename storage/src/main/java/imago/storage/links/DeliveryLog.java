@@ -11,6 +11,9 @@ public interface DeliveryLog {
   /** Records a delivery to make unless this (endpoint, link, version) has one; empty if it had. */
   Optional<Delivery> enqueue(String endpoint, long linkId, long version, String payload) throws IndexUnavailableException;
 
+  /** Whether this (endpoint, link, version) has a delivery, pending or done. */
+  boolean has(String endpoint, long linkId, long version) throws IndexUnavailableException;
+
   /** Pending deliveries due now, oldest first. */
   List<Delivery> due(int max) throws IndexUnavailableException;
 

@@ -62,6 +62,21 @@ public final class SqlDeliveryLog implements DeliveryLog {
   }
 
   @Override
+  public boolean has(String endpoint, long linkId, long version) throws IndexUnavailableException {
+    return run("has", c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT 1 FROM fse_deliveries WHERE endpoint = ? AND link_id = ? AND version = ?")) {
+        ps.setString(1, endpoint);
+        ps.setLong(2, linkId);
+        ps.setLong(3, version);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next();
+        }
+      }
+    });
+  }
+
+  @Override
   public List<Delivery> due(int max) throws IndexUnavailableException {
     return select("WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT " + Math.max(1, max),
         Timestamp.from(Instant.now()));
