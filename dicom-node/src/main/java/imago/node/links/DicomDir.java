@@ -2,6 +2,7 @@ package imago.node.links;
 
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.TagFromName;
+import imago.core.dicom.Datasets;
 import imago.core.dicom.Part10;
 import imago.core.dicom.Uids;
 import java.io.ByteArrayOutputStream;
@@ -116,17 +117,17 @@ final class DicomDir {
   /** PS3.3 F.3.2.1 File-set Identification and the root directory offsets. */
   private static AttributeList header(long firstRoot, long lastRoot) {
     AttributeList l = new AttributeList();
-    Attrs.put(l, TagFromName.FileSetID, FILE_SET_ID);
-    Attrs.putNumber(l, TagFromName.OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity, firstRoot);
-    Attrs.putNumber(l, TagFromName.OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity, lastRoot);
-    Attrs.putNumber(l, TagFromName.FileSetConsistencyFlag, 0);
+    Datasets.put(l, TagFromName.FileSetID, FILE_SET_ID);
+    Datasets.putLong(l, TagFromName.OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity, firstRoot);
+    Datasets.putLong(l, TagFromName.OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity, lastRoot);
+    Datasets.putLong(l, TagFromName.FileSetConsistencyFlag, 0);
     return l;
   }
 
   private static void offsets(AttributeList record, long next, long lower) {
-    Attrs.putNumber(record, TagFromName.OffsetOfTheNextDirectoryRecord, next);
-    Attrs.putNumber(record, TagFromName.RecordInUseFlag, RECORD_IN_USE);
-    Attrs.putNumber(record, TagFromName.OffsetOfReferencedLowerLevelDirectoryEntity, lower);
+    Datasets.putLong(record, TagFromName.OffsetOfTheNextDirectoryRecord, next);
+    Datasets.putLong(record, TagFromName.RecordInUseFlag, RECORD_IN_USE);
+    Datasets.putLong(record, TagFromName.OffsetOfReferencedLowerLevelDirectoryEntity, lower);
   }
 
   /** (0004,1220) SQ with a defined length, explicit VR little endian (PS3.5 7.1.2, 7.5). */

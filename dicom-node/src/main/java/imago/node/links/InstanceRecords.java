@@ -6,6 +6,7 @@ import com.pixelmed.dicom.AttributeTag;
 import com.pixelmed.dicom.SequenceAttribute;
 import com.pixelmed.dicom.SequenceItem;
 import com.pixelmed.dicom.TagFromName;
+import imago.core.dicom.Datasets;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
 
@@ -31,29 +32,29 @@ final class InstanceRecords {
   /** PS3.3 F.5 PATIENT record. */
   static AttributeList patient(ZipInstance i) {
     AttributeList r = record("PATIENT");
-    Attrs.put(r, TagFromName.PatientName, values(i.patientName()));
-    Attrs.put(r, TagFromName.PatientID, values(i.patientId()));
+    Datasets.put(r, TagFromName.PatientName, values(i.patientName()));
+    Datasets.put(r, TagFromName.PatientID, values(i.patientId()));
     return withCharset(r);
   }
 
   /** PS3.3 F.5 STUDY record. */
   static AttributeList study(ZipInstance i) {
     AttributeList r = record("STUDY");
-    Attrs.put(r, TagFromName.StudyDate, values(i.studyDate()));
-    Attrs.put(r, TagFromName.StudyTime, values(i.studyTime()));
-    Attrs.put(r, TagFromName.StudyDescription, values(i.studyDescription()));
-    Attrs.put(r, TagFromName.StudyInstanceUID, i.studyUid());
-    Attrs.put(r, TagFromName.StudyID, values(i.studyId()));
-    Attrs.put(r, TagFromName.AccessionNumber, values(i.accessionNumber()));
+    Datasets.put(r, TagFromName.StudyDate, values(i.studyDate()));
+    Datasets.put(r, TagFromName.StudyTime, values(i.studyTime()));
+    Datasets.put(r, TagFromName.StudyDescription, values(i.studyDescription()));
+    Datasets.put(r, TagFromName.StudyInstanceUID, i.studyUid());
+    Datasets.put(r, TagFromName.StudyID, values(i.studyId()));
+    Datasets.put(r, TagFromName.AccessionNumber, values(i.accessionNumber()));
     return withCharset(r);
   }
 
   /** PS3.3 F.5 SERIES record. */
   static AttributeList series(ZipInstance i) {
     AttributeList r = record("SERIES");
-    Attrs.put(r, TagFromName.Modality, values(i.modality()));
-    Attrs.put(r, TagFromName.SeriesInstanceUID, i.seriesUid());
-    Attrs.put(r, TagFromName.SeriesNumber, Integer.toString(i.seriesNumber()));
+    Datasets.put(r, TagFromName.Modality, values(i.modality()));
+    Datasets.put(r, TagFromName.SeriesInstanceUID, i.seriesUid());
+    Datasets.put(r, TagFromName.SeriesNumber, Integer.toString(i.seriesNumber()));
     return r;
   }
 
@@ -66,11 +67,11 @@ final class InstanceRecords {
     ObjectKind kind = ObjectKind.of(i.sopClassUid());
     if (kind.recordType == null) return null;
     AttributeList r = record(kind.recordType);
-    Attrs.put(r, TagFromName.ReferencedFileID, m.fileId().toArray(String[]::new));
-    Attrs.put(r, TagFromName.ReferencedSOPClassUIDInFile, i.sopClassUid());
-    Attrs.put(r, TagFromName.ReferencedSOPInstanceUIDInFile, i.sopInstanceUid());
-    Attrs.put(r, TagFromName.ReferencedTransferSyntaxUIDInFile, i.transferSyntaxUid());
-    Attrs.put(r, TagFromName.InstanceNumber, Integer.toString(i.instanceNumber()));
+    Datasets.put(r, TagFromName.ReferencedFileID, m.fileId().toArray(String[]::new));
+    Datasets.put(r, TagFromName.ReferencedSOPClassUIDInFile, i.sopClassUid());
+    Datasets.put(r, TagFromName.ReferencedSOPInstanceUIDInFile, i.sopInstanceUid());
+    Datasets.put(r, TagFromName.ReferencedTransferSyntaxUIDInFile, i.transferSyntaxUid());
+    Datasets.put(r, TagFromName.InstanceNumber, Integer.toString(i.instanceNumber()));
     if (kind != ObjectKind.IMAGE) {
       if (header == null) throw new IllegalArgumentException("no header for " + i.sopInstanceUid());
       for (AttributeTag t : keys(kind)) copy(header, r, t);
@@ -102,7 +103,7 @@ final class InstanceRecords {
     if (a instanceof SequenceAttribute) {
       r.put(a);
     } else if (a != null || !CONDITIONAL.contains(t)) {
-      Attrs.copy(header, r, t);
+      Datasets.copy(header, r, t);
     }
   }
 
@@ -115,7 +116,7 @@ final class InstanceRecords {
     SequenceAttribute modifiers = new SequenceAttribute(TagFromName.ContentSequence);
     for (int k = 0; k < content.getNumberOfItems(); k++) {
       SequenceItem item = content.getItem(k);
-      if ("HAS CONCEPT MOD".equals(Attrs.text(item.getAttributeList(), TagFromName.RelationshipType))) {
+      if ("HAS CONCEPT MOD".equals(Datasets.text(item.getAttributeList(), TagFromName.RelationshipType))) {
         modifiers.addItem(item);
       }
     }
@@ -124,20 +125,20 @@ final class InstanceRecords {
 
   private static AttributeList record(String type) {
     AttributeList r = new AttributeList();
-    Attrs.put(r, TagFromName.DirectoryRecordType, type);
+    Datasets.put(r, TagFromName.DirectoryRecordType, type);
     return r;
   }
 
   /** Specific Character Set, type 1C: only when a key leaves the default repertoire. */
   private static AttributeList withCharset(AttributeList r) {
-    if (hasNonAscii(r)) Attrs.put(r, TagFromName.SpecificCharacterSet, Attrs.UTF_8);
+    if (hasNonAscii(r)) Datasets.put(r, TagFromName.SpecificCharacterSet, Attrs.UTF_8);
     return r;
   }
 
   private static boolean hasNonAscii(AttributeList record) {
     for (Attribute a : record.values()) {
       if (a instanceof SequenceAttribute) continue;
-      for (String v : Attrs.values(record, a.getTag())) {
+      for (String v : Datasets.values(record, a.getTag())) {
         if (!StandardCharsets.US_ASCII.newEncoder().canEncode(v)) return true;
       }
     }

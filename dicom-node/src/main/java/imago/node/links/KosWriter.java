@@ -4,6 +4,7 @@ import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.AttributeTag;
 import com.pixelmed.dicom.SequenceAttribute;
 import com.pixelmed.dicom.TagFromName;
+import imago.core.dicom.Datasets;
 import imago.core.dicom.Part10;
 import imago.core.dicom.Uids;
 import java.io.ByteArrayOutputStream;
@@ -42,13 +43,13 @@ public final class KosWriter {
    */
   public byte[] write(AttributeList header, List<KosReference> references, KosIds ids, String retrieveLocationUid,
                       String wadoRsStudyUrl) {
-    String studyUid = Attrs.text(header, TagFromName.StudyInstanceUID);
+    String studyUid = Datasets.text(header, TagFromName.StudyInstanceUID);
     check(studyUid, references, retrieveLocationUid, wadoRsStudyUrl);
     AttributeList l = new AttributeList();
     sopCommon(l, ids);
-    for (AttributeTag t : PATIENT) Attrs.copy(header, l, t);
-    for (AttributeTag t : STUDY) Attrs.copy(header, l, t);
-    if (!Attrs.text(header, TagFromName.StudyDescription).isEmpty()) Attrs.copy(header, l, TagFromName.StudyDescription);
+    for (AttributeTag t : PATIENT) Datasets.copy(header, l, t);
+    for (AttributeTag t : STUDY) Datasets.copy(header, l, t);
+    if (!Datasets.text(header, TagFromName.StudyDescription).isEmpty()) Datasets.copy(header, l, TagFromName.StudyDescription);
     series(l, ids);
     keyObjectDocument(l, references, ids, retrieveLocationUid, trimSlash(wadoRsStudyUrl));
     content(l, references);
@@ -70,24 +71,24 @@ public final class KosWriter {
 
   /** PS3.3 C.12.1 SOP Common; every date and time in the object is UTC (C.12.1.1). */
   private static void sopCommon(AttributeList l, KosIds ids) {
-    Attrs.put(l, TagFromName.SpecificCharacterSet, Attrs.UTF_8);
-    Attrs.put(l, TagFromName.SOPClassUID, KEY_OBJECT_SELECTION_STORAGE);
-    Attrs.put(l, TagFromName.SOPInstanceUID, ids.sopInstanceUid());
-    Attrs.put(l, TagFromName.InstanceCreationDate, date(ids.contentTime()));
-    Attrs.put(l, TagFromName.InstanceCreationTime, time(ids.contentTime()));
-    Attrs.put(l, TagFromName.TimezoneOffsetFromUTC, "+0000");
+    Datasets.put(l, TagFromName.SpecificCharacterSet, Attrs.UTF_8);
+    Datasets.put(l, TagFromName.SOPClassUID, KEY_OBJECT_SELECTION_STORAGE);
+    Datasets.put(l, TagFromName.SOPInstanceUID, ids.sopInstanceUid());
+    Datasets.put(l, TagFromName.InstanceCreationDate, date(ids.contentTime()));
+    Datasets.put(l, TagFromName.InstanceCreationTime, time(ids.contentTime()));
+    Datasets.put(l, TagFromName.TimezoneOffsetFromUTC, "+0000");
   }
 
   /** PS3.3 C.17.6.1 Key Object Document Series and C.7.5.1 General Equipment. */
   private static void series(AttributeList l, KosIds ids) {
-    Attrs.put(l, TagFromName.Modality, "KO");
-    Attrs.put(l, TagFromName.SeriesInstanceUID, ids.seriesInstanceUid());
-    Attrs.put(l, TagFromName.SeriesNumber, Integer.toString(ids.seriesNumber()));
-    Attrs.put(l, TagFromName.SeriesDate, date(ids.contentTime()));
-    Attrs.put(l, TagFromName.SeriesTime, time(ids.contentTime()));
-    Attrs.put(l, TagFromName.SeriesDescription, "Manifest");
-    Attrs.sequence(l, TagFromName.ReferencedPerformedProcedureStepSequence);
-    Attrs.put(l, TagFromName.Manufacturer, MANUFACTURER);
+    Datasets.put(l, TagFromName.Modality, "KO");
+    Datasets.put(l, TagFromName.SeriesInstanceUID, ids.seriesInstanceUid());
+    Datasets.put(l, TagFromName.SeriesNumber, Integer.toString(ids.seriesNumber()));
+    Datasets.put(l, TagFromName.SeriesDate, date(ids.contentTime()));
+    Datasets.put(l, TagFromName.SeriesTime, time(ids.contentTime()));
+    Datasets.put(l, TagFromName.SeriesDescription, "Manifest");
+    Datasets.sequence(l, TagFromName.ReferencedPerformedProcedureStepSequence);
+    Datasets.put(l, TagFromName.Manufacturer, MANUFACTURER);
   }
 
   /**
@@ -96,20 +97,20 @@ public final class KosWriter {
    */
   private static void keyObjectDocument(AttributeList l, List<KosReference> references, KosIds ids,
                                         String retrieveLocationUid, String studyUrl) {
-    Attrs.put(l, TagFromName.InstanceNumber, Integer.toString(ids.instanceNumber()));
-    Attrs.put(l, TagFromName.ContentDate, date(ids.contentTime()));
-    Attrs.put(l, TagFromName.ContentTime, time(ids.contentTime()));
-    SequenceAttribute evidence = Attrs.sequence(l, TagFromName.CurrentRequestedProcedureEvidenceSequence);
-    AttributeList study = Attrs.item(evidence);
-    Attrs.put(study, TagFromName.StudyInstanceUID, references.get(0).studyUid());
-    SequenceAttribute seriesSeq = Attrs.sequence(study, TagFromName.ReferencedSeriesSequence);
+    Datasets.put(l, TagFromName.InstanceNumber, Integer.toString(ids.instanceNumber()));
+    Datasets.put(l, TagFromName.ContentDate, date(ids.contentTime()));
+    Datasets.put(l, TagFromName.ContentTime, time(ids.contentTime()));
+    SequenceAttribute evidence = Datasets.sequence(l, TagFromName.CurrentRequestedProcedureEvidenceSequence);
+    AttributeList study = Datasets.item(evidence);
+    Datasets.put(study, TagFromName.StudyInstanceUID, references.get(0).studyUid());
+    SequenceAttribute seriesSeq = Datasets.sequence(study, TagFromName.ReferencedSeriesSequence);
     for (Map.Entry<String, List<KosReference>> e : bySeries(references).entrySet()) {
-      AttributeList series = Attrs.item(seriesSeq);
-      Attrs.put(series, TagFromName.SeriesInstanceUID, e.getKey());
-      Attrs.put(series, Attrs.RETRIEVE_LOCATION_UID, retrieveLocationUid);
-      Attrs.put(series, Attrs.RETRIEVE_URL, studyUrl + "/series/" + e.getKey());
-      SequenceAttribute sops = Attrs.sequence(series, TagFromName.ReferencedSOPSequence);
-      for (KosReference r : e.getValue()) sopReference(Attrs.item(sops), r);
+      AttributeList series = Datasets.item(seriesSeq);
+      Datasets.put(series, TagFromName.SeriesInstanceUID, e.getKey());
+      Datasets.put(series, Attrs.RETRIEVE_LOCATION_UID, retrieveLocationUid);
+      Datasets.put(series, Attrs.RETRIEVE_URL, studyUrl + "/series/" + e.getKey());
+      SequenceAttribute sops = Datasets.sequence(series, TagFromName.ReferencedSOPSequence);
+      for (KosReference r : e.getValue()) sopReference(Datasets.item(sops), r);
     }
   }
 
@@ -118,24 +119,24 @@ public final class KosWriter {
    * titled "Manifest" CONTAINS one IMAGE, WAVEFORM or COMPOSITE item per reference.
    */
   private static void content(AttributeList l, List<KosReference> references) {
-    Attrs.put(l, TagFromName.ValueType, "CONTAINER");
+    Datasets.put(l, TagFromName.ValueType, "CONTAINER");
     Attrs.code(l, TagFromName.ConceptNameCodeSequence, "DCM", "113030", "Manifest");
-    Attrs.put(l, TagFromName.ContinuityOfContent, "SEPARATE");
-    AttributeList template = Attrs.item(Attrs.sequence(l, TagFromName.ContentTemplateSequence));
-    Attrs.put(template, TagFromName.MappingResource, "DCMR");
-    Attrs.put(template, TagFromName.TemplateIdentifier, "2010");
-    SequenceAttribute content = Attrs.sequence(l, TagFromName.ContentSequence);
+    Datasets.put(l, TagFromName.ContinuityOfContent, "SEPARATE");
+    AttributeList template = Datasets.item(Datasets.sequence(l, TagFromName.ContentTemplateSequence));
+    Datasets.put(template, TagFromName.MappingResource, "DCMR");
+    Datasets.put(template, TagFromName.TemplateIdentifier, "2010");
+    SequenceAttribute content = Datasets.sequence(l, TagFromName.ContentSequence);
     for (KosReference r : references) {
-      AttributeList item = Attrs.item(content);
-      Attrs.put(item, TagFromName.RelationshipType, "CONTAINS");
-      Attrs.put(item, TagFromName.ValueType, ObjectKind.of(r.sopClassUid()).valueType);
-      sopReference(Attrs.item(Attrs.sequence(item, TagFromName.ReferencedSOPSequence)), r);
+      AttributeList item = Datasets.item(content);
+      Datasets.put(item, TagFromName.RelationshipType, "CONTAINS");
+      Datasets.put(item, TagFromName.ValueType, ObjectKind.of(r.sopClassUid()).valueType);
+      sopReference(Datasets.item(Datasets.sequence(item, TagFromName.ReferencedSOPSequence)), r);
     }
   }
 
   private static void sopReference(AttributeList item, KosReference r) {
-    Attrs.put(item, TagFromName.ReferencedSOPClassUID, r.sopClassUid());
-    Attrs.put(item, TagFromName.ReferencedSOPInstanceUID, r.sopInstanceUid());
+    Datasets.put(item, TagFromName.ReferencedSOPClassUID, r.sopClassUid());
+    Datasets.put(item, TagFromName.ReferencedSOPInstanceUID, r.sopInstanceUid());
   }
 
   private static Map<String, List<KosReference>> bySeries(List<KosReference> references) {
@@ -146,7 +147,7 @@ public final class KosWriter {
 
   private static byte[] part10(AttributeList l) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
-    out.writeBytes(Part10.fileMetaInformation(KEY_OBJECT_SELECTION_STORAGE, Attrs.text(l, TagFromName.SOPInstanceUID),
+    out.writeBytes(Part10.fileMetaInformation(KEY_OBJECT_SELECTION_STORAGE, Datasets.text(l, TagFromName.SOPInstanceUID),
         Uids.EXPLICIT_VR_LITTLE_ENDIAN, null));
     out.writeBytes(Attrs.encode(l, Uids.EXPLICIT_VR_LITTLE_ENDIAN));
     return out.toByteArray();

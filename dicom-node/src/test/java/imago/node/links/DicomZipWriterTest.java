@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.DicomDirectory;
 import com.pixelmed.dicom.TagFromName;
+import imago.core.dicom.Datasets;
 import imago.core.dicom.Part10;
 import imago.core.dicom.Uids;
 import imago.core.synthetic.SyntheticCt;
@@ -16,7 +17,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -66,31 +66,31 @@ class DicomZipWriterTest {
     AttributeList sr = new AttributeList();
     for (var t : List.of(TagFromName.PatientID, TagFromName.PatientName, TagFromName.StudyInstanceUID,
         TagFromName.StudyDate, TagFromName.StudyTime, TagFromName.StudyID, TagFromName.AccessionNumber)) {
-      Attrs.copy(h, sr, t);
+      Datasets.copy(h, sr, t);
     }
-    Attrs.put(sr, TagFromName.SOPClassUID, BASIC_TEXT_SR);
-    Attrs.put(sr, TagFromName.SOPInstanceUID, "2.25.41");
-    Attrs.put(sr, TagFromName.SeriesInstanceUID, "2.25.42");
-    Attrs.put(sr, TagFromName.Modality, "SR");
-    Attrs.put(sr, TagFromName.SeriesNumber, "901");
-    Attrs.put(sr, TagFromName.InstanceNumber, "1");
-    Attrs.put(sr, TagFromName.CompletionFlag, "COMPLETE");
-    Attrs.put(sr, TagFromName.VerificationFlag, "UNVERIFIED");
-    Attrs.put(sr, TagFromName.ContentDate, "20240305");
-    Attrs.put(sr, TagFromName.ContentTime, "101530");
-    Attrs.put(sr, TagFromName.ValueType, "CONTAINER");
+    Datasets.put(sr, TagFromName.SOPClassUID, BASIC_TEXT_SR);
+    Datasets.put(sr, TagFromName.SOPInstanceUID, "2.25.41");
+    Datasets.put(sr, TagFromName.SeriesInstanceUID, "2.25.42");
+    Datasets.put(sr, TagFromName.Modality, "SR");
+    Datasets.put(sr, TagFromName.SeriesNumber, "901");
+    Datasets.put(sr, TagFromName.InstanceNumber, "1");
+    Datasets.put(sr, TagFromName.CompletionFlag, "COMPLETE");
+    Datasets.put(sr, TagFromName.VerificationFlag, "UNVERIFIED");
+    Datasets.put(sr, TagFromName.ContentDate, "20240305");
+    Datasets.put(sr, TagFromName.ContentTime, "101530");
+    Datasets.put(sr, TagFromName.ValueType, "CONTAINER");
     Attrs.code(sr, TagFromName.ConceptNameCodeSequence, "LN", "18748-4", "Diagnostic imaging report");
-    var content = Attrs.sequence(sr, TagFromName.ContentSequence);
-    AttributeList language = Attrs.item(content);
-    Attrs.put(language, TagFromName.RelationshipType, "HAS CONCEPT MOD");
-    Attrs.put(language, TagFromName.ValueType, "CODE");
+    var content = Datasets.sequence(sr, TagFromName.ContentSequence);
+    AttributeList language = Datasets.item(content);
+    Datasets.put(language, TagFromName.RelationshipType, "HAS CONCEPT MOD");
+    Datasets.put(language, TagFromName.ValueType, "CODE");
     Attrs.code(language, TagFromName.ConceptNameCodeSequence, "DCM", "121049", "Language of Content Item and Descendants");
     Attrs.code(language, TagFromName.ConceptCodeSequence, "RFC5646", "it-IT", "Italian (Italy)");
-    AttributeList text = Attrs.item(content);
-    Attrs.put(text, TagFromName.RelationshipType, "CONTAINS");
-    Attrs.put(text, TagFromName.ValueType, "TEXT");
+    AttributeList text = Datasets.item(content);
+    Datasets.put(text, TagFromName.RelationshipType, "CONTAINS");
+    Datasets.put(text, TagFromName.ValueType, "TEXT");
     Attrs.code(text, TagFromName.ConceptNameCodeSequence, "DCM", "121071", "Finding");
-    Attrs.put(text, TagFromName.TextValue, "Nessun reperto");
+    Datasets.put(text, TagFromName.TextValue, "Nessun reperto");
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(Part10.fileMetaInformation(BASIC_TEXT_SR, "2.25.41", Uids.EXPLICIT_VR_LITTLE_ENDIAN, null));
     out.writeBytes(Attrs.encode(sr, Uids.EXPLICIT_VR_LITTLE_ENDIAN));
@@ -102,14 +102,14 @@ class DicomZipWriterTest {
   static Header header(Path f) throws Exception {
     AttributeList l = new AttributeList();
     l.read(f.toString(), TagFromName.PixelData);
-    ZipInstance z = new ZipInstance(Attrs.text(l, TagFromName.PatientID), Attrs.text(l, TagFromName.PatientName),
-        Attrs.text(l, TagFromName.StudyInstanceUID), Attrs.text(l, TagFromName.StudyDate),
-        Attrs.text(l, TagFromName.StudyTime), Attrs.text(l, TagFromName.StudyID),
-        Attrs.text(l, TagFromName.AccessionNumber), Attrs.text(l, TagFromName.StudyDescription),
-        Attrs.text(l, TagFromName.SeriesInstanceUID), Attrs.text(l, TagFromName.Modality),
-        Integer.parseInt(Attrs.text(l, TagFromName.SeriesNumber)), Attrs.text(l, TagFromName.SOPClassUID),
-        Attrs.text(l, TagFromName.SOPInstanceUID), Attrs.text(l, TagFromName.TransferSyntaxUID),
-        Integer.parseInt(Attrs.text(l, TagFromName.InstanceNumber)), () -> Files.newInputStream(f));
+    ZipInstance z = new ZipInstance(Datasets.text(l, TagFromName.PatientID), Datasets.text(l, TagFromName.PatientName),
+        Datasets.text(l, TagFromName.StudyInstanceUID), Datasets.text(l, TagFromName.StudyDate),
+        Datasets.text(l, TagFromName.StudyTime), Datasets.text(l, TagFromName.StudyID),
+        Datasets.text(l, TagFromName.AccessionNumber), Datasets.text(l, TagFromName.StudyDescription),
+        Datasets.text(l, TagFromName.SeriesInstanceUID), Datasets.text(l, TagFromName.Modality),
+        Integer.parseInt(Datasets.text(l, TagFromName.SeriesNumber)), Datasets.text(l, TagFromName.SOPClassUID),
+        Datasets.text(l, TagFromName.SOPInstanceUID), Datasets.text(l, TagFromName.TransferSyntaxUID),
+        Integer.parseInt(Datasets.text(l, TagFromName.InstanceNumber)), () -> Files.newInputStream(f));
     return new Header(z.sopInstanceUid(), z);
   }
 

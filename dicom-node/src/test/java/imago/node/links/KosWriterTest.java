@@ -9,6 +9,7 @@ import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.DicomInputStream;
 import com.pixelmed.dicom.SequenceAttribute;
 import com.pixelmed.dicom.TagFromName;
+import imago.core.dicom.Datasets;
 import imago.core.synthetic.SyntheticCt;
 import imago.core.testkit.Dcmtk;
 import java.io.ByteArrayInputStream;
@@ -71,23 +72,23 @@ class KosWriterTest {
   void everyReferenceAndEverySeriesRetrieveUrlReadsBack() throws Exception {
     AttributeList kos = new AttributeList();
     kos.read(new DicomInputStream(new ByteArrayInputStream(kos())));
-    assertEquals("KO", Attrs.text(kos, TagFromName.Modality));
-    assertEquals("Imago", Attrs.text(kos, TagFromName.Manufacturer));
-    assertEquals(Attrs.text(header, TagFromName.PatientID), Attrs.text(kos, TagFromName.PatientID));
+    assertEquals("KO", Datasets.text(kos, TagFromName.Modality));
+    assertEquals("Imago", Datasets.text(kos, TagFromName.Manufacturer));
+    assertEquals(Datasets.text(header, TagFromName.PatientID), Datasets.text(kos, TagFromName.PatientID));
     AttributeList study = ((SequenceAttribute) kos.get(TagFromName.CurrentRequestedProcedureEvidenceSequence))
         .getItem(0).getAttributeList();
-    assertEquals(STUDY, Attrs.text(study, TagFromName.StudyInstanceUID));
+    assertEquals(STUDY, Datasets.text(study, TagFromName.StudyInstanceUID));
     SequenceAttribute series = (SequenceAttribute) study.get(TagFromName.ReferencedSeriesSequence);
     Map<String, String> urls = new TreeMap<>();
     List<String> evidence = new ArrayList<>();
     for (int i = 0; i < series.getNumberOfItems(); i++) {
       AttributeList s = series.getItem(i).getAttributeList();
-      String uid = Attrs.text(s, TagFromName.SeriesInstanceUID);
-      urls.put(uid, Attrs.text(s, Attrs.RETRIEVE_URL));
-      assertEquals(LOCATION, Attrs.text(s, Attrs.RETRIEVE_LOCATION_UID));
+      String uid = Datasets.text(s, TagFromName.SeriesInstanceUID);
+      urls.put(uid, Datasets.text(s, Attrs.RETRIEVE_URL));
+      assertEquals(LOCATION, Datasets.text(s, Attrs.RETRIEVE_LOCATION_UID));
       SequenceAttribute sops = (SequenceAttribute) s.get(TagFromName.ReferencedSOPSequence);
       for (int j = 0; j < sops.getNumberOfItems(); j++) {
-        evidence.add(Attrs.text(sops.getItem(j).getAttributeList(), TagFromName.ReferencedSOPInstanceUID));
+        evidence.add(Datasets.text(sops.getItem(j).getAttributeList(), TagFromName.ReferencedSOPInstanceUID));
       }
     }
     assertEquals(references.stream().map(KosReference::sopInstanceUid).toList(), evidence);
@@ -95,7 +96,7 @@ class KosWriterTest {
     urls.forEach((uid, url) -> assertEquals(STUDY_URL + "/series/" + uid, url));
     SequenceAttribute content = (SequenceAttribute) kos.get(TagFromName.ContentSequence);
     assertEquals(references.size(), content.getNumberOfItems());
-    assertEquals("COMPOSITE", Attrs.text(content.getItem(4).getAttributeList(), TagFromName.ValueType));
+    assertEquals("COMPOSITE", Datasets.text(content.getItem(4).getAttributeList(), TagFromName.ValueType));
   }
 
   @Test

@@ -5,6 +5,7 @@ import com.pixelmed.dicom.AttributeTag;
 import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.SequenceAttribute;
 import com.pixelmed.dicom.TagFromName;
+import imago.core.dicom.Datasets;
 import imago.core.dicom.Part10;
 import imago.core.dicom.Uids;
 import java.io.ByteArrayOutputStream;
@@ -41,15 +42,15 @@ final class CommonModules {
    */
   static List<SourceRef> checkSources(List<AttributeList> sources) {
     if (sources == null || sources.isEmpty()) throw new IllegalArgumentException("no source images");
-    String study = Dataset.text(sources.get(0), TagFromName.StudyInstanceUID);
+    String study = Datasets.text(sources.get(0), TagFromName.StudyInstanceUID);
     if (!Uids.isValid(study)) throw new IllegalArgumentException("the first source has no valid Study Instance UID");
     List<SourceRef> refs = new ArrayList<>();
     for (AttributeList s : sources) {
-      if (!study.equals(Dataset.text(s, TagFromName.StudyInstanceUID))) {
+      if (!study.equals(Datasets.text(s, TagFromName.StudyInstanceUID))) {
         throw new IllegalArgumentException("sources belong to more than one study");
       }
-      SourceRef ref = new SourceRef(Dataset.text(s, TagFromName.SeriesInstanceUID),
-          Dataset.text(s, TagFromName.SOPClassUID), Dataset.text(s, TagFromName.SOPInstanceUID));
+      SourceRef ref = new SourceRef(Datasets.text(s, TagFromName.SeriesInstanceUID),
+          Datasets.text(s, TagFromName.SOPClassUID), Datasets.text(s, TagFromName.SOPInstanceUID));
       if (!Uids.isValid(ref.seriesInstanceUid()) || !Uids.isValid(ref.sopClassUid())
           || !Uids.isValid(ref.sopInstanceUid())) {
         throw new IllegalArgumentException("a source lacks a valid Series, SOP Class or SOP Instance UID");
@@ -69,30 +70,30 @@ final class CommonModules {
   /** A new data set with SOP Common, Patient, General Study, the series and General Equipment. */
   static AttributeList start(String sopClassUid, String modality, Algorithm alg, AttributeList first, ResultIds ids) {
     AttributeList l = new AttributeList();
-    Dataset.put(l, TagFromName.SpecificCharacterSet, Dataset.CHARACTER_SET);
-    Dataset.put(l, TagFromName.SOPClassUID, sopClassUid);
-    Dataset.put(l, TagFromName.SOPInstanceUID, ids.sopInstanceUid());
-    Dataset.put(l, TagFromName.InstanceCreationDate, Dataset.date(ids.contentTime()));
-    Dataset.put(l, TagFromName.InstanceCreationTime, Dataset.time(ids.contentTime()));
+    Datasets.put(l, TagFromName.SpecificCharacterSet, Dataset.CHARACTER_SET);
+    Datasets.put(l, TagFromName.SOPClassUID, sopClassUid);
+    Datasets.put(l, TagFromName.SOPInstanceUID, ids.sopInstanceUid());
+    Datasets.put(l, TagFromName.InstanceCreationDate, Dataset.date(ids.contentTime()));
+    Datasets.put(l, TagFromName.InstanceCreationTime, Dataset.time(ids.contentTime()));
     // PS3.3 C.12.1.1: all dates and times in this object are UTC
-    Dataset.put(l, TagFromName.TimezoneOffsetFromUTC, "+0000");
-    for (AttributeTag t : PATIENT) Dataset.copy(first, l, t);
+    Datasets.put(l, TagFromName.TimezoneOffsetFromUTC, "+0000");
+    for (AttributeTag t : PATIENT) Datasets.copy(first, l, t);
     Dataset.copyIfPresent(first, l, TagFromName.IssuerOfPatientID);
-    for (AttributeTag t : STUDY) Dataset.copy(first, l, t);
+    for (AttributeTag t : STUDY) Datasets.copy(first, l, t);
     Dataset.copyIfPresent(first, l, TagFromName.StudyDescription);
-    Dataset.put(l, TagFromName.Modality, modality);
-    Dataset.put(l, TagFromName.SeriesInstanceUID, ids.seriesInstanceUid());
-    Dataset.put(l, TagFromName.SeriesNumber, Integer.toString(ids.seriesNumber()));
-    Dataset.put(l, TagFromName.SeriesDate, Dataset.date(ids.contentTime()));
-    Dataset.put(l, TagFromName.SeriesTime, Dataset.time(ids.contentTime()));
-    Dataset.put(l, TagFromName.SeriesDescription, Dataset.lo("AI " + alg.modelName() + " " + alg.modelVersion()));
-    Dataset.put(l, TagFromName.InstanceNumber, Integer.toString(ids.instanceNumber()));
+    Datasets.put(l, TagFromName.Modality, modality);
+    Datasets.put(l, TagFromName.SeriesInstanceUID, ids.seriesInstanceUid());
+    Datasets.put(l, TagFromName.SeriesNumber, Integer.toString(ids.seriesNumber()));
+    Datasets.put(l, TagFromName.SeriesDate, Dataset.date(ids.contentTime()));
+    Datasets.put(l, TagFromName.SeriesTime, Dataset.time(ids.contentTime()));
+    Datasets.put(l, TagFromName.SeriesDescription, Dataset.lo("AI " + alg.modelName() + " " + alg.modelVersion()));
+    Datasets.put(l, TagFromName.InstanceNumber, Integer.toString(ids.instanceNumber()));
     // General Equipment: the Imago build that ran the model as its device (Enhanced General
     // Equipment, PS3.3 C.7.5.2, needs model name and serial number as type 1)
-    Dataset.put(l, TagFromName.Manufacturer, MANUFACTURER);
-    Dataset.put(l, TagFromName.ManufacturerModelName, alg.modelName());
-    Dataset.put(l, TagFromName.DeviceSerialNumber, alg.deviceUid());
-    Dataset.put(l, TagFromName.SoftwareVersions, alg.imagoVersion());
+    Datasets.put(l, TagFromName.Manufacturer, MANUFACTURER);
+    Datasets.put(l, TagFromName.ManufacturerModelName, alg.modelName());
+    Datasets.put(l, TagFromName.DeviceSerialNumber, alg.deviceUid());
+    Datasets.put(l, TagFromName.SoftwareVersions, alg.imagoVersion());
     contributingEquipment(l, alg, ids);
     return l;
   }
@@ -104,32 +105,32 @@ final class CommonModules {
    * {@code sha256:} prefix, the Contribution Description.
    */
   private static void contributingEquipment(AttributeList l, Algorithm alg, ResultIds ids) {
-    AttributeList item = Dataset.item(Dataset.sequence(l, TagFromName.ContributingEquipmentSequence));
+    AttributeList item = Datasets.item(Datasets.sequence(l, TagFromName.ContributingEquipmentSequence));
     Dataset.putCode(item, TagFromName.PurposeOfReferenceCodeSequence, Codes.PROCESSING_EQUIPMENT);
-    Dataset.put(item, TagFromName.Manufacturer, MANUFACTURER);
-    Dataset.put(item, TagFromName.ManufacturerModelName, alg.modelName());
-    Dataset.put(item, TagFromName.SoftwareVersions, alg.modelVersion());
-    Dataset.put(item, TagFromName.DeviceUID, alg.deviceUid());
-    Dataset.put(item, TagFromName.DeviceSerialNumber, alg.artifactSha256());
-    Dataset.put(item, Tags.CONTRIBUTION_DATE_TIME, Dataset.dateTime(ids.contentTime()));
-    Dataset.put(item, TagFromName.ContributionDescription,
+    Datasets.put(item, TagFromName.Manufacturer, MANUFACTURER);
+    Datasets.put(item, TagFromName.ManufacturerModelName, alg.modelName());
+    Datasets.put(item, TagFromName.SoftwareVersions, alg.modelVersion());
+    Datasets.put(item, TagFromName.DeviceUID, alg.deviceUid());
+    Datasets.put(item, TagFromName.DeviceSerialNumber, alg.artifactSha256());
+    Datasets.put(item, Tags.CONTRIBUTION_DATE_TIME, Dataset.dateTime(ids.contentTime()));
+    Datasets.put(item, TagFromName.ContributionDescription,
         "AI model " + alg.modelName() + " " + alg.modelVersion() + ", artifact " + alg.artifactDigest());
   }
 
   /** Referenced Series Sequence items (Series Instance UID, Referenced Instance Sequence) per PS3.3 C.12.2. */
   static void referencedSeries(AttributeList l, List<SourceRef> refs, AttributeTag instancesTag) {
-    SequenceAttribute series = Dataset.sequence(l, TagFromName.ReferencedSeriesSequence);
+    SequenceAttribute series = Datasets.sequence(l, TagFromName.ReferencedSeriesSequence);
     for (Map.Entry<String, List<SourceRef>> e : bySeries(refs).entrySet()) {
-      AttributeList s = Dataset.item(series);
-      Dataset.put(s, TagFromName.SeriesInstanceUID, e.getKey());
-      SequenceAttribute instances = Dataset.sequence(s, instancesTag);
-      for (SourceRef r : e.getValue()) sopReference(Dataset.item(instances), r);
+      AttributeList s = Datasets.item(series);
+      Datasets.put(s, TagFromName.SeriesInstanceUID, e.getKey());
+      SequenceAttribute instances = Datasets.sequence(s, instancesTag);
+      for (SourceRef r : e.getValue()) sopReference(Datasets.item(instances), r);
     }
   }
 
   static void sopReference(AttributeList item, SourceRef r) {
-    Dataset.put(item, TagFromName.ReferencedSOPClassUID, r.sopClassUid());
-    Dataset.put(item, TagFromName.ReferencedSOPInstanceUID, r.sopInstanceUid());
+    Datasets.put(item, TagFromName.ReferencedSOPClassUID, r.sopClassUid());
+    Datasets.put(item, TagFromName.ReferencedSOPInstanceUID, r.sopInstanceUid());
   }
 
   /** A UID derived from the result's SOP Instance UID, so re-writes give the same one (PS3.5 B.2). */
@@ -142,8 +143,8 @@ final class CommonModules {
   static byte[] encode(AttributeList l) {
     try {
       ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
-      out.write(Part10.fileMetaInformation(Dataset.text(l, TagFromName.SOPClassUID),
-          Dataset.text(l, TagFromName.SOPInstanceUID), Uids.EXPLICIT_VR_LITTLE_ENDIAN, null));
+      out.write(Part10.fileMetaInformation(Datasets.text(l, TagFromName.SOPClassUID),
+          Datasets.text(l, TagFromName.SOPInstanceUID), Uids.EXPLICIT_VR_LITTLE_ENDIAN, null));
       l.write(out, Uids.EXPLICIT_VR_LITTLE_ENDIAN, false, true);
       return out.toByteArray();
     } catch (IOException e) {

@@ -1,13 +1,9 @@
 package imago.inference.results;
 
-import com.pixelmed.dicom.Attribute;
-import com.pixelmed.dicom.AttributeFactory;
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.AttributeTag;
-import com.pixelmed.dicom.DicomException;
-import com.pixelmed.dicom.SequenceAttribute;
-import com.pixelmed.dicom.SpecificCharacterSet;
 import com.pixelmed.dicom.TagFromName;
+import imago.core.dicom.Datasets;
 import imago.inference.manifest.Manifest;
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -22,7 +18,6 @@ import java.util.Locale;
  * the sources included, so names in any repertoire survive.
  */
 final class Dataset {
-  static final SpecificCharacterSet UTF_8 = new SpecificCharacterSet(new String[] {"ISO_IR 192"});
   static final String CHARACTER_SET = "ISO_IR 192";
   private static final DateTimeFormatter DA =
       DateTimeFormatter.ofPattern("uuuuMMdd", Locale.ROOT).withZone(ZoneOffset.UTC);
@@ -34,70 +29,23 @@ final class Dataset {
 
   private Dataset() {}
 
-  /** Puts {@code tag} with the dictionary's VR; no values makes it zero-length (type 2). */
-  static void put(AttributeList list, AttributeTag tag, String... values) {
-    try {
-      Attribute a = newAttribute(tag);
-      for (String v : values) a.addValue(v);
-      list.put(a);
-    } catch (DicomException e) {
-      throw new IllegalStateException("cannot put " + tag, e);
-    }
-  }
 
-  static void putInts(AttributeList list, AttributeTag tag, int... values) {
-    try {
-      Attribute a = newAttribute(tag);
-      for (int v : values) a.addValue(v);
-      list.put(a);
-    } catch (DicomException e) {
-      throw new IllegalStateException("cannot put " + tag, e);
-    }
-  }
 
-  static void putDouble(AttributeList list, AttributeTag tag, double value) {
-    try {
-      Attribute a = newAttribute(tag);
-      a.addValue(value);
-      list.put(a);
-    } catch (DicomException e) {
-      throw new IllegalStateException("cannot put " + tag, e);
-    }
-  }
 
-  private static Attribute newAttribute(AttributeTag tag) throws DicomException {
-    return AttributeFactory.newAttribute(tag, AttributeList.getDictionary().getValueRepresentationFromTag(tag), UTF_8);
-  }
 
-  /** Re-encodes {@code tag} from {@code from} in UTF-8; absent or empty gives a zero-length attribute. */
-  static void copy(AttributeList from, AttributeList to, AttributeTag tag) {
-    put(to, tag, values(from, tag));
-  }
 
   /** Copies {@code tag} only when {@code from} has a value for it. */
   static boolean copyIfPresent(AttributeList from, AttributeList to, AttributeTag tag) {
-    if (text(from, tag).isEmpty()) return false;
-    copy(from, to, tag);
+    if (Datasets.text(from, tag).isEmpty()) return false;
+    Datasets.copy(from, to, tag);
     return true;
   }
 
-  /** A new, empty sequence put into {@code list}. */
-  static SequenceAttribute sequence(AttributeList list, AttributeTag tag) {
-    SequenceAttribute s = new SequenceAttribute(tag);
-    list.put(s);
-    return s;
-  }
 
-  /** Adds an item to {@code sequence} and returns it for filling. */
-  static AttributeList item(SequenceAttribute sequence) {
-    AttributeList item = new AttributeList();
-    sequence.addItem(item);
-    return item;
-  }
 
   /** A sequence holding one item: the code (PS3.3 Table 8.8-1). */
   static void putCode(AttributeList list, AttributeTag sequenceTag, Manifest.Code code) {
-    fillCode(item(sequence(list, sequenceTag)), code);
+    fillCode(Datasets.item(Datasets.sequence(list, sequenceTag)), code);
   }
 
   /**
@@ -107,28 +55,15 @@ final class Dataset {
   static void fillCode(AttributeList item, Manifest.Code code) {
     String value = code.value();
     if (value.length() > SH_MAX) {
-      put(item, Tags.LONG_CODE_VALUE, value);
+      Datasets.put(item, Tags.LONG_CODE_VALUE, value);
     } else {
-      put(item, TagFromName.CodeValue, value);
+      Datasets.put(item, TagFromName.CodeValue, value);
     }
-    put(item, TagFromName.CodingSchemeDesignator, code.scheme());
-    put(item, TagFromName.CodeMeaning, lo(code.meaning()));
+    Datasets.put(item, TagFromName.CodingSchemeDesignator, code.scheme());
+    Datasets.put(item, TagFromName.CodeMeaning, lo(code.meaning()));
   }
 
-  /** The attribute's first value, trimmed, or "" when absent. */
-  static String text(AttributeList list, AttributeTag tag) {
-    return Attribute.getSingleStringValueOrEmptyString(list, tag).trim();
-  }
 
-  static String[] values(AttributeList list, AttributeTag tag) {
-    try {
-      Attribute a = list.get(tag);
-      String[] v = a == null ? null : a.getStringValues();
-      return v == null ? new String[0] : v;
-    } catch (DicomException e) {
-      return new String[0];
-    }
-  }
 
   static String lo(String s) {
     return s.length() <= LO_MAX ? s : s.substring(0, LO_MAX);

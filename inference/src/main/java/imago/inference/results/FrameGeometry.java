@@ -5,6 +5,7 @@ import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.AttributeTag;
 import com.pixelmed.dicom.SequenceAttribute;
 import com.pixelmed.dicom.TagFromName;
+import imago.core.dicom.Datasets;
 import java.util.Arrays;
 
 /**
@@ -49,7 +50,7 @@ record FrameGeometry(String[] position, String[] orientation, String[] pixelSpac
   private static String[] find(AttributeList source, int frame, AttributeTag macro, AttributeTag tag) {
     String[] v = fromGroups(source.get(TagFromName.PerFrameFunctionalGroupsSequence), frame - 1, macro, tag);
     if (v.length == 0) v = fromGroups(source.get(TagFromName.SharedFunctionalGroupsSequence), 0, macro, tag);
-    if (v.length == 0) v = Dataset.values(source, tag);
+    if (v.length == 0) v = Datasets.values(source, tag);
     return v;
   }
 
@@ -57,6 +58,6 @@ record FrameGeometry(String[] position, String[] orientation, String[] pixelSpac
     if (!(groups instanceof SequenceAttribute s) || index >= s.getNumberOfItems()) return new String[0];
     Attribute m = s.getItem(index).getAttributeList().get(macro);
     if (!(m instanceof SequenceAttribute ms) || ms.getNumberOfItems() == 0) return new String[0];
-    return Dataset.values(ms.getItem(0).getAttributeList(), tag);
+    return Datasets.values(ms.getItem(0).getAttributeList(), tag);
   }
 }

@@ -8,8 +8,9 @@ import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.OtherByteAttribute;
 import com.pixelmed.dicom.SequenceAttribute;
 import com.pixelmed.dicom.TagFromName;
-import imago.inference.manifest.Manifest;
+import imago.core.dicom.Datasets;
 import imago.inference.manifest.Manifest.Code;
+import imago.inference.manifest.Manifest;
 import imago.inference.results.CommonModules.SourceRef;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -49,7 +50,7 @@ public final class SegWriter {
     // PS3.3 C.7.6.1: Patient Orientation (Type 2C) is required when the image has no Plane
     // Orientation, as for a segmentation of radiographs; copied from the source, else empty.
     if (frames.stream().anyMatch(f -> f.geometry().orientation().length != 6)) {
-      Dataset.put(l, TagFromName.PatientOrientation, Dataset.values(sources.get(0), TagFromName.PatientOrientation));
+      Datasets.put(l, TagFromName.PatientOrientation, Datasets.values(sources.get(0), TagFromName.PatientOrientation));
     }
     segmentSequence(l, alg, segments);
     frameOfReference(l, sources.get(0));
@@ -107,7 +108,7 @@ public final class SegWriter {
     for (int i = 0; i < masks.size(); i++) {
       SegmentMask m = masks.get(i);
       int index = positioned ? ranks.indexOf(geometry.get(i).distanceAlongNormal()) + 1 : 0;
-      boolean multiFrame = !Dataset.text(sources.get(m.source()), TagFromName.NumberOfFrames).isEmpty();
+      boolean multiFrame = !Datasets.text(sources.get(m.source()), TagFromName.NumberOfFrames).isEmpty();
       frames.add(new Frame(m, refs.get(m.source()), multiFrame, geometry.get(i), index));
     }
     frames.sort(Comparator.comparingInt((Frame f) -> f.mask().segmentNumber()).thenComparingInt(Frame::positionIndex)
@@ -117,40 +118,40 @@ public final class SegWriter {
 
   /** PS3.3 C.8.20.2 Segmentation Image, C.7.6.3 Image Pixel, the header of C.7.6.16 Multi-frame Functional Groups. */
   private static void segmentationImage(AttributeList l, Algorithm alg, ResultIds ids, int[] size) {
-    Dataset.put(l, TagFromName.ImageType, "DERIVED", "PRIMARY");
-    Dataset.put(l, TagFromName.ContentDate, Dataset.date(ids.contentTime()));
-    Dataset.put(l, TagFromName.ContentTime, Dataset.time(ids.contentTime()));
-    Dataset.put(l, TagFromName.ContentLabel, "AI_SEGMENTATION");
-    Dataset.put(l, TagFromName.ContentDescription, Dataset.lo(alg.modelName() + " " + alg.modelVersion()));
-    Dataset.put(l, TagFromName.ContentCreatorName);
-    Dataset.put(l, TagFromName.SegmentationType, "BINARY");
-    Dataset.put(l, TagFromName.LossyImageCompression, "00");
-    Dataset.putInts(l, TagFromName.SamplesPerPixel, 1);
-    Dataset.put(l, TagFromName.PhotometricInterpretation, "MONOCHROME2");
-    Dataset.putInts(l, TagFromName.Rows, size[0]);
-    Dataset.putInts(l, TagFromName.Columns, size[1]);
-    Dataset.putInts(l, TagFromName.BitsAllocated, 1);
-    Dataset.putInts(l, TagFromName.BitsStored, 1);
-    Dataset.putInts(l, TagFromName.HighBit, 0);
-    Dataset.putInts(l, TagFromName.PixelRepresentation, 0);
+    Datasets.put(l, TagFromName.ImageType, "DERIVED", "PRIMARY");
+    Datasets.put(l, TagFromName.ContentDate, Dataset.date(ids.contentTime()));
+    Datasets.put(l, TagFromName.ContentTime, Dataset.time(ids.contentTime()));
+    Datasets.put(l, TagFromName.ContentLabel, "AI_SEGMENTATION");
+    Datasets.put(l, TagFromName.ContentDescription, Dataset.lo(alg.modelName() + " " + alg.modelVersion()));
+    Datasets.put(l, TagFromName.ContentCreatorName);
+    Datasets.put(l, TagFromName.SegmentationType, "BINARY");
+    Datasets.put(l, TagFromName.LossyImageCompression, "00");
+    Datasets.putInts(l, TagFromName.SamplesPerPixel, 1);
+    Datasets.put(l, TagFromName.PhotometricInterpretation, "MONOCHROME2");
+    Datasets.putInts(l, TagFromName.Rows, size[0]);
+    Datasets.putInts(l, TagFromName.Columns, size[1]);
+    Datasets.putInts(l, TagFromName.BitsAllocated, 1);
+    Datasets.putInts(l, TagFromName.BitsStored, 1);
+    Datasets.putInts(l, TagFromName.HighBit, 0);
+    Datasets.putInts(l, TagFromName.PixelRepresentation, 0);
   }
 
   /** PS3.3 C.8.20.2 Segment Sequence: one item per manifest segment, numbered from 1 in manifest order. */
   private static void segmentSequence(AttributeList l, Algorithm alg, List<Manifest.Segment> segments) {
-    SequenceAttribute seq = Dataset.sequence(l, TagFromName.SegmentSequence);
+    SequenceAttribute seq = Datasets.sequence(l, TagFromName.SegmentSequence);
     for (int i = 0; i < segments.size(); i++) {
       Manifest.Segment s = segments.get(i);
-      AttributeList item = Dataset.item(seq);
-      Dataset.putInts(item, TagFromName.SegmentNumber, i + 1);
-      Dataset.put(item, TagFromName.SegmentLabel, Dataset.lo(s.name()));
+      AttributeList item = Datasets.item(seq);
+      Datasets.putInts(item, TagFromName.SegmentNumber, i + 1);
+      Datasets.put(item, TagFromName.SegmentLabel, Dataset.lo(s.name()));
       Dataset.putCode(item, TagFromName.SegmentedPropertyCategoryCodeSequence,
           s.category() != null ? s.category() : UNSPECIFIED_CATEGORY);
       Dataset.putCode(item, TagFromName.SegmentedPropertyTypeCodeSequence,
           s.code() != null ? s.code() : new Code(LOCAL_SCHEME, s.name(), s.name()));
-      Dataset.put(item, TagFromName.SegmentAlgorithmType, "AUTOMATIC");
-      Dataset.put(item, Tags.SEGMENT_ALGORITHM_NAME, alg.modelName());
+      Datasets.put(item, TagFromName.SegmentAlgorithmType, "AUTOMATIC");
+      Datasets.put(item, Tags.SEGMENT_ALGORITHM_NAME, alg.modelName());
       if (s.color() != null) {
-        Dataset.putInts(item, TagFromName.RecommendedDisplayCIELabValue, CieLab.fromRgb(s.color()));
+        Datasets.putInts(item, TagFromName.RecommendedDisplayCIELabValue, CieLab.fromRgb(s.color()));
       }
     }
   }
@@ -158,7 +159,7 @@ public final class SegWriter {
   /** PS3.3 C.7.4.1: the SEG lies in its source's frame of reference, when the source has one. */
   private static void frameOfReference(AttributeList l, AttributeList first) {
     if (Dataset.copyIfPresent(first, l, TagFromName.FrameOfReferenceUID)) {
-      Dataset.copy(first, l, TagFromName.PositionReferenceIndicator);
+      Datasets.copy(first, l, TagFromName.PositionReferenceIndicator);
     }
   }
 
@@ -167,23 +168,23 @@ public final class SegWriter {
    * image position, each pointing into its functional group.
    */
   private static void dimensions(AttributeList l, String uid, boolean positioned) {
-    Dataset.put(Dataset.item(Dataset.sequence(l, TagFromName.DimensionOrganizationSequence)),
+    Datasets.put(Datasets.item(Datasets.sequence(l, TagFromName.DimensionOrganizationSequence)),
         TagFromName.DimensionOrganizationUID, uid);
-    SequenceAttribute index = Dataset.sequence(l, TagFromName.DimensionIndexSequence);
-    dimension(Dataset.item(index), uid, TagFromName.ReferencedSegmentNumber, TagFromName.SegmentIdentificationSequence,
+    SequenceAttribute index = Datasets.sequence(l, TagFromName.DimensionIndexSequence);
+    dimension(Datasets.item(index), uid, TagFromName.ReferencedSegmentNumber, TagFromName.SegmentIdentificationSequence,
         "Segment Number");
     if (positioned) {
-      dimension(Dataset.item(index), uid, TagFromName.ImagePositionPatient, TagFromName.PlanePositionSequence,
+      dimension(Datasets.item(index), uid, TagFromName.ImagePositionPatient, TagFromName.PlanePositionSequence,
           "Image Position Patient");
     }
   }
 
   private static void dimension(AttributeList item, String uid, AttributeTag pointer, AttributeTag group,
                                 String label) {
-    Dataset.put(item, TagFromName.DimensionOrganizationUID, uid);
+    Datasets.put(item, TagFromName.DimensionOrganizationUID, uid);
     putTag(item, TagFromName.DimensionIndexPointer, pointer);
     putTag(item, TagFromName.FunctionalGroupPointer, group);
-    Dataset.put(item, TagFromName.DimensionDescriptionLabel, label);
+    Datasets.put(item, TagFromName.DimensionDescriptionLabel, label);
   }
 
   private static void putTag(AttributeList item, AttributeTag at, AttributeTag value) {
@@ -202,23 +203,23 @@ public final class SegWriter {
    * Segment Identification and Plane Position.
    */
   private static void functionalGroups(AttributeList l, List<Frame> frames, boolean positioned) {
-    Dataset.putInts(l, TagFromName.NumberOfFrames, frames.size());
+    Datasets.putInts(l, TagFromName.NumberOfFrames, frames.size());
     boolean shared = frames.stream().map(f -> f.geometry().sharedKey()).distinct().count() == 1;
-    AttributeList sharedItem = Dataset.item(Dataset.sequence(l, TagFromName.SharedFunctionalGroupsSequence));
+    AttributeList sharedItem = Datasets.item(Datasets.sequence(l, TagFromName.SharedFunctionalGroupsSequence));
     if (shared) orientationAndMeasures(sharedItem, frames.get(0).geometry());
-    SequenceAttribute perFrame = Dataset.sequence(l, TagFromName.PerFrameFunctionalGroupsSequence);
+    SequenceAttribute perFrame = Datasets.sequence(l, TagFromName.PerFrameFunctionalGroupsSequence);
     for (Frame f : frames) {
-      AttributeList item = Dataset.item(perFrame);
+      AttributeList item = Datasets.item(perFrame);
       derivation(item, f);
-      AttributeList content = Dataset.item(Dataset.sequence(item, TagFromName.FrameContentSequence));
+      AttributeList content = Datasets.item(Datasets.sequence(item, TagFromName.FrameContentSequence));
       if (positioned) {
-        Dataset.putInts(content, TagFromName.DimensionIndexValues, f.mask().segmentNumber(), f.positionIndex());
-        Dataset.put(Dataset.item(Dataset.sequence(item, TagFromName.PlanePositionSequence)),
+        Datasets.putInts(content, TagFromName.DimensionIndexValues, f.mask().segmentNumber(), f.positionIndex());
+        Datasets.put(Datasets.item(Datasets.sequence(item, TagFromName.PlanePositionSequence)),
             TagFromName.ImagePositionPatient, f.geometry().position());
       } else {
-        Dataset.putInts(content, TagFromName.DimensionIndexValues, f.mask().segmentNumber());
+        Datasets.putInts(content, TagFromName.DimensionIndexValues, f.mask().segmentNumber());
       }
-      Dataset.putInts(Dataset.item(Dataset.sequence(item, TagFromName.SegmentIdentificationSequence)),
+      Datasets.putInts(Datasets.item(Datasets.sequence(item, TagFromName.SegmentIdentificationSequence)),
           TagFromName.ReferencedSegmentNumber, f.mask().segmentNumber());
       if (!shared) orientationAndMeasures(item, f.geometry());
     }
@@ -226,27 +227,27 @@ public final class SegWriter {
 
   private static void orientationAndMeasures(AttributeList group, FrameGeometry g) {
     if (g.orientation().length == 6) {
-      Dataset.put(Dataset.item(Dataset.sequence(group, TagFromName.PlaneOrientationSequence)),
+      Datasets.put(Datasets.item(Datasets.sequence(group, TagFromName.PlaneOrientationSequence)),
           TagFromName.ImageOrientationPatient, g.orientation());
     }
     if (g.pixelSpacing().length == 2) {
-      AttributeList measures = Dataset.item(Dataset.sequence(group, TagFromName.PixelMeasuresSequence));
-      Dataset.put(measures, TagFromName.PixelSpacing, g.pixelSpacing());
-      if (g.sliceThickness().length == 1) Dataset.put(measures, TagFromName.SliceThickness, g.sliceThickness());
+      AttributeList measures = Datasets.item(Datasets.sequence(group, TagFromName.PixelMeasuresSequence));
+      Datasets.put(measures, TagFromName.PixelSpacing, g.pixelSpacing());
+      if (g.sliceThickness().length == 1) Datasets.put(measures, TagFromName.SliceThickness, g.sliceThickness());
       if (g.spacingBetweenSlices().length == 1) {
-        Dataset.put(measures, TagFromName.SpacingBetweenSlices, g.spacingBetweenSlices());
+        Datasets.put(measures, TagFromName.SpacingBetweenSlices, g.spacingBetweenSlices());
       }
     }
   }
 
   /** PS3.3 C.7.6.16.2.6 Derivation Image: the frame was segmented (CID 7203) from this source frame (CID 7202). */
   private static void derivation(AttributeList item, Frame f) {
-    AttributeList derivation = Dataset.item(Dataset.sequence(item, TagFromName.DerivationImageSequence));
+    AttributeList derivation = Datasets.item(Datasets.sequence(item, TagFromName.DerivationImageSequence));
     Dataset.putCode(derivation, TagFromName.DerivationCodeSequence, Codes.SEGMENTATION);
-    AttributeList source = Dataset.item(Dataset.sequence(derivation, TagFromName.SourceImageSequence));
+    AttributeList source = Datasets.item(Datasets.sequence(derivation, TagFromName.SourceImageSequence));
     CommonModules.sopReference(source, f.source());
     // PS3.3 Table 10-3: a frame number only when the source is a multi-frame image
-    if (f.multiFrameSource()) Dataset.putInts(source, TagFromName.ReferencedFrameNumber, f.mask().frame());
+    if (f.multiFrameSource()) Datasets.putInts(source, TagFromName.ReferencedFrameNumber, f.mask().frame());
     Dataset.putCode(source, TagFromName.PurposeOfReferenceCodeSequence, Codes.SOURCE_IMAGE_FOR_PROCESSING);
   }
 

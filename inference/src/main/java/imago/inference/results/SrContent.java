@@ -4,6 +4,7 @@ import com.pixelmed.dicom.Attribute;
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.SequenceAttribute;
 import com.pixelmed.dicom.TagFromName;
+import imago.core.dicom.Datasets;
 import imago.inference.manifest.Manifest.Code;
 
 /**
@@ -22,8 +23,8 @@ final class SrContent {
   static AttributeList add(AttributeList parent, String relationship, AttributeList child) {
     Attribute a = parent.get(TagFromName.ContentSequence);
     SequenceAttribute content =
-        a instanceof SequenceAttribute s ? s : Dataset.sequence(parent, TagFromName.ContentSequence);
-    Dataset.put(child, TagFromName.RelationshipType, relationship);
+        a instanceof SequenceAttribute s ? s : Datasets.sequence(parent, TagFromName.ContentSequence);
+    Datasets.put(child, TagFromName.RelationshipType, relationship);
     content.addItem(child);
     return child;
   }
@@ -31,9 +32,9 @@ final class SrContent {
   /** Makes the data set itself the root CONTAINER, built on DCMR template {@code templateId} (PS3.3 C.17.3). */
   static void root(AttributeList dataset, Code name, String templateId) {
     fillContainer(dataset, name);
-    AttributeList template = Dataset.item(Dataset.sequence(dataset, TagFromName.ContentTemplateSequence));
-    Dataset.put(template, TagFromName.MappingResource, "DCMR");
-    Dataset.put(template, TagFromName.TemplateIdentifier, templateId);
+    AttributeList template = Datasets.item(Datasets.sequence(dataset, TagFromName.ContentTemplateSequence));
+    Datasets.put(template, TagFromName.MappingResource, "DCMR");
+    Datasets.put(template, TagFromName.TemplateIdentifier, templateId);
   }
 
   static AttributeList container(Code name) {
@@ -41,15 +42,15 @@ final class SrContent {
   }
 
   private static AttributeList fillContainer(AttributeList item, Code name) {
-    Dataset.put(item, TagFromName.ValueType, "CONTAINER");
+    Datasets.put(item, TagFromName.ValueType, "CONTAINER");
     Dataset.putCode(item, TagFromName.ConceptNameCodeSequence, name);
-    Dataset.put(item, TagFromName.ContinuityOfContent, "SEPARATE");
+    Datasets.put(item, TagFromName.ContinuityOfContent, "SEPARATE");
     return item;
   }
 
   static AttributeList text(Code name, String value) {
     AttributeList item = named("TEXT", name);
-    Dataset.put(item, TagFromName.TextValue, value);
+    Datasets.put(item, TagFromName.TextValue, value);
     return item;
   }
 
@@ -61,7 +62,7 @@ final class SrContent {
 
   static AttributeList uidRef(Code name, String uid) {
     AttributeList item = named("UIDREF", name);
-    Dataset.put(item, TagFromName.UID, uid);
+    Datasets.put(item, TagFromName.UID, uid);
     return item;
   }
 
@@ -71,25 +72,25 @@ final class SrContent {
    */
   static AttributeList num(Code name, double value, Code units) {
     AttributeList item = named("NUM", name);
-    AttributeList measured = Dataset.item(Dataset.sequence(item, TagFromName.MeasuredValueSequence));
+    AttributeList measured = Datasets.item(Datasets.sequence(item, TagFromName.MeasuredValueSequence));
     Dataset.putCode(measured, TagFromName.MeasurementUnitsCodeSequence, units);
-    Dataset.put(measured, TagFromName.NumericValue, Dataset.ds(value));
-    Dataset.putDouble(measured, TagFromName.FloatingPointValue, value);
+    Datasets.put(measured, TagFromName.NumericValue, Dataset.ds(value));
+    Datasets.putDouble(measured, TagFromName.FloatingPointValue, value);
     return item;
   }
 
   /** IMAGE; {@code name} may be null (TID 1601 image library entries have none). */
   static AttributeList image(Code name, CommonModules.SourceRef ref) {
     AttributeList item = new AttributeList();
-    Dataset.put(item, TagFromName.ValueType, "IMAGE");
+    Datasets.put(item, TagFromName.ValueType, "IMAGE");
     if (name != null) Dataset.putCode(item, TagFromName.ConceptNameCodeSequence, name);
-    CommonModules.sopReference(Dataset.item(Dataset.sequence(item, TagFromName.ReferencedSOPSequence)), ref);
+    CommonModules.sopReference(Datasets.item(Datasets.sequence(item, TagFromName.ReferencedSOPSequence)), ref);
     return item;
   }
 
   private static AttributeList named(String valueType, Code name) {
     AttributeList item = new AttributeList();
-    Dataset.put(item, TagFromName.ValueType, valueType);
+    Datasets.put(item, TagFromName.ValueType, valueType);
     Dataset.putCode(item, TagFromName.ConceptNameCodeSequence, name);
     return item;
   }

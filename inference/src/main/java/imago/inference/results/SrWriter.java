@@ -3,6 +3,7 @@ package imago.inference.results;
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.SequenceAttribute;
 import com.pixelmed.dicom.TagFromName;
+import imago.core.dicom.Datasets;
 import imago.inference.manifest.Manifest.Code;
 import imago.inference.results.CommonModules.SourceRef;
 import java.util.List;
@@ -24,7 +25,7 @@ public final class SrWriter {
     List<SourceRef> refs = CommonModules.checkSources(sources);
     AttributeList l = CommonModules.start(COMPREHENSIVE_3D_SR_STORAGE, "SR", alg, sources.get(0), ids);
     // SR Document Series (PS3.3 C.17.1): type 2
-    Dataset.sequence(l, TagFromName.ReferencedPerformedProcedureStepSequence);
+    Datasets.sequence(l, TagFromName.ReferencedPerformedProcedureStepSequence);
     documentGeneral(l, refs, ids);
     SrContent.root(l, Codes.IMAGING_MEASUREMENT_REPORT, "1500");
     reportContext(l, alg, sources.get(0));
@@ -36,14 +37,14 @@ public final class SrWriter {
 
   /** PS3.3 C.17.2 SR Document General: an unverified, complete machine report and its evidence. */
   private static void documentGeneral(AttributeList l, List<SourceRef> refs, ResultIds ids) {
-    Dataset.put(l, TagFromName.CompletionFlag, "COMPLETE");
-    Dataset.put(l, TagFromName.VerificationFlag, "UNVERIFIED");
-    Dataset.put(l, TagFromName.ContentDate, Dataset.date(ids.contentTime()));
-    Dataset.put(l, TagFromName.ContentTime, Dataset.time(ids.contentTime()));
-    Dataset.sequence(l, TagFromName.PerformedProcedureCodeSequence);
-    SequenceAttribute evidence = Dataset.sequence(l, TagFromName.CurrentRequestedProcedureEvidenceSequence);
-    AttributeList study = Dataset.item(evidence);
-    Dataset.copy(l, study, TagFromName.StudyInstanceUID);
+    Datasets.put(l, TagFromName.CompletionFlag, "COMPLETE");
+    Datasets.put(l, TagFromName.VerificationFlag, "UNVERIFIED");
+    Datasets.put(l, TagFromName.ContentDate, Dataset.date(ids.contentTime()));
+    Datasets.put(l, TagFromName.ContentTime, Dataset.time(ids.contentTime()));
+    Datasets.sequence(l, TagFromName.PerformedProcedureCodeSequence);
+    SequenceAttribute evidence = Datasets.sequence(l, TagFromName.CurrentRequestedProcedureEvidenceSequence);
+    AttributeList study = Datasets.item(evidence);
+    Datasets.copy(l, study, TagFromName.StudyInstanceUID);
     CommonModules.referencedSeries(study, refs, TagFromName.ReferencedSOPSequence);
   }
 
@@ -65,10 +66,10 @@ public final class SrWriter {
   private static Code procedure(AttributeList first) {
     if (first.get(TagFromName.ProcedureCodeSequence) instanceof SequenceAttribute s && s.getNumberOfItems() > 0) {
       AttributeList item = s.getItem(0).getAttributeList();
-      String value = Dataset.text(item, TagFromName.CodeValue);
-      if (value.isEmpty()) value = Dataset.text(item, Tags.LONG_CODE_VALUE);
-      String scheme = Dataset.text(item, TagFromName.CodingSchemeDesignator);
-      String meaning = Dataset.text(item, TagFromName.CodeMeaning);
+      String value = Datasets.text(item, TagFromName.CodeValue);
+      if (value.isEmpty()) value = Datasets.text(item, Tags.LONG_CODE_VALUE);
+      String scheme = Datasets.text(item, TagFromName.CodingSchemeDesignator);
+      String meaning = Datasets.text(item, TagFromName.CodeMeaning);
       if (!value.isEmpty() && !scheme.isEmpty() && !meaning.isEmpty()) return new Code(scheme, value, meaning);
     }
     return Codes.IMAGING_PROCEDURE;

@@ -9,6 +9,7 @@ import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.DicomInputStream;
 import com.pixelmed.dicom.SequenceAttribute;
 import com.pixelmed.dicom.TagFromName;
+import imago.core.dicom.Datasets;
 import imago.core.synthetic.SyntheticCt;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -50,7 +51,7 @@ final class ResultFixtures {
   }
 
   static String text(AttributeList l, AttributeTag tag) {
-    return Dataset.text(l, tag);
+    return Datasets.text(l, tag);
   }
 
   static AttributeList onlyItem(AttributeList l, AttributeTag sequence) {

@@ -11,9 +11,10 @@ import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.OtherByteAttribute;
 import com.pixelmed.dicom.SequenceAttribute;
 import com.pixelmed.dicom.TagFromName;
+import imago.core.dicom.Datasets;
 import imago.core.testkit.Dcmtk;
-import imago.inference.manifest.Manifest;
 import imago.inference.manifest.Manifest.Code;
+import imago.inference.manifest.Manifest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -99,7 +100,7 @@ class SegWriterTest {
     for (int frame = 0; frame < perFrame.getNumberOfItems(); frame++) {
       AttributeList content = ResultFixtures.onlyItem(perFrame.getItem(frame).getAttributeList(),
           TagFromName.FrameContentSequence);
-      indexes.add(String.join("\\", Dataset.values(content, TagFromName.DimensionIndexValues)));
+      indexes.add(String.join("\\", Datasets.values(content, TagFromName.DimensionIndexValues)));
     }
     assertEquals(List.of("1\\1", "1\\2", "1\\3", "2\\1", "2\\2", "2\\3"), indexes);
   }
@@ -116,8 +117,8 @@ class SegWriterTest {
     assertEquals(ALGORITHM.modelName(), ResultFixtures.text(lung, Tags.SEGMENT_ALGORITHM_NAME));
     assertEquals("39607008", ResultFixtures.text(ResultFixtures.onlyItem(lung,
         TagFromName.SegmentedPropertyTypeCodeSequence), TagFromName.CodeValue));
-    assertEquals(3, Dataset.values(lung, TagFromName.RecommendedDisplayCIELabValue).length);
-    assertEquals(0, Dataset.values(segments.getItem(1).getAttributeList(),
+    assertEquals(3, Datasets.values(lung, TagFromName.RecommendedDisplayCIELabValue).length);
+    assertEquals(0, Datasets.values(segments.getItem(1).getAttributeList(),
         TagFromName.RecommendedDisplayCIELabValue).length);
     assertEquals(ResultFixtures.text(SOURCES.get(0), TagFromName.FrameOfReferenceUID),
         ResultFixtures.text(seg, TagFromName.FrameOfReferenceUID));

@@ -1,0 +1,102 @@
+package imago.core.dicom;
+
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeFactory;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.AttributeTag;
+import com.pixelmed.dicom.DicomException;
+import com.pixelmed.dicom.SequenceAttribute;
+import com.pixelmed.dicom.SpecificCharacterSet;
+
+/**
+ * Building data sets with PixelMed, for the objects Imago writes (AI results, KOS, DICOMDIR): every
+ * attribute gets its dictionary VR and every string is encoded in UTF-8, so the writers declare
+ * Specific Character Set "ISO_IR 192" (PS3.3 C.12.1.1.2) and names in any repertoire survive.
+ */
+public final class Datasets {
+  /** The Specific Character Set value the writers declare. */
+  public static final String ISO_IR_192 = "ISO_IR 192";
+  private static final SpecificCharacterSet UTF_8 = new SpecificCharacterSet(new String[] {ISO_IR_192});
+
+  private Datasets() {}
+
+  /** Puts {@code tag} with the dictionary's VR; no values makes it zero-length (type 2). */
+  public static void put(AttributeList list, AttributeTag tag, String... values) {
+    try {
+      Attribute a = newAttribute(tag);
+      for (String v : values) a.addValue(v);
+      list.put(a);
+    } catch (DicomException e) {
+      throw new IllegalStateException("cannot put " + tag, e);
+    }
+  }
+
+  public static void putInts(AttributeList list, AttributeTag tag, int... values) {
+    try {
+      Attribute a = newAttribute(tag);
+      for (int v : values) a.addValue(v);
+      list.put(a);
+    } catch (DicomException e) {
+      throw new IllegalStateException("cannot put " + tag, e);
+    }
+  }
+
+  public static void putLong(AttributeList list, AttributeTag tag, long value) {
+    try {
+      Attribute a = newAttribute(tag);
+      a.addValue(value);
+      list.put(a);
+    } catch (DicomException e) {
+      throw new IllegalStateException("cannot put " + tag, e);
+    }
+  }
+
+  public static void putDouble(AttributeList list, AttributeTag tag, double value) {
+    try {
+      Attribute a = newAttribute(tag);
+      a.addValue(value);
+      list.put(a);
+    } catch (DicomException e) {
+      throw new IllegalStateException("cannot put " + tag, e);
+    }
+  }
+
+  private static Attribute newAttribute(AttributeTag tag) throws DicomException {
+    return AttributeFactory.newAttribute(tag, AttributeList.getDictionary().getValueRepresentationFromTag(tag), UTF_8);
+  }
+
+  /** Re-encodes {@code tag} from {@code from} in UTF-8; absent or empty gives a zero-length attribute. */
+  public static void copy(AttributeList from, AttributeList to, AttributeTag tag) {
+    put(to, tag, values(from, tag));
+  }
+
+  /** A new, empty sequence put into {@code list}. */
+  public static SequenceAttribute sequence(AttributeList list, AttributeTag tag) {
+    SequenceAttribute s = new SequenceAttribute(tag);
+    list.put(s);
+    return s;
+  }
+
+  /** Adds an item to {@code sequence} and returns it for filling. */
+  public static AttributeList item(SequenceAttribute sequence) {
+    AttributeList item = new AttributeList();
+    sequence.addItem(item);
+    return item;
+  }
+
+  /** The attribute's first value, trimmed, or "" when absent. */
+  public static String text(AttributeList list, AttributeTag tag) {
+    return Attribute.getSingleStringValueOrEmptyString(list, tag).trim();
+  }
+
+  /** Every value of the attribute; none when absent. */
+  public static String[] values(AttributeList list, AttributeTag tag) {
+    try {
+      Attribute a = list.get(tag);
+      String[] v = a == null ? null : a.getStringValues();
+      return v == null ? new String[0] : v;
+    } catch (DicomException e) {
+      return new String[0];
+    }
+  }
+}
