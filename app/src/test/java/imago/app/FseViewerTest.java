@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import imago.core.testkit.Dcmtk;
+import imago.node.http.Caller;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -34,11 +35,45 @@ class FseViewerTest {
     if (imago != null) imago.close();
   }
 
-  @Test
-  void aLinkOpensTheViewerOnTheStudyWithItsAiResultAndRevocationCutsItOff() throws Exception {
+  static Path playwright() {
     Path playwright = ReferenceModels.repoRoot().resolve(".cache/playwright/node_modules/playwright-core");
     assertTrue(Files.isDirectory(playwright), "playwright-core is missing: run scripts/setup.sh --test");
-    imago = TestImago.start(tmp.resolve("data"), Map.of("inference.profileBatches", "false"));
+    return playwright;
+  }
+
+  static synchronized TestImago imago() throws Exception {
+    if (imago == null) imago = TestImago.start(tmp.resolve("data"), Map.of("inference.profileBatches", "false"));
+    return imago;
+  }
+
+  @Test
+  void iidForAPatientOpensTheStudyListOnThatPatient() throws Exception {
+    Path playwright = playwright();
+    TestImago imago = imago();
+    PhantomStudy study = PhantomStudy.write(tmp.resolve("iid-study"), "PH-I");
+    assertTrue(Dcmtk.storescu("127.0.0.1", imago.dicomPort(), "STORESCU", "IMAGO", study.files).ok());
+    Files.createDirectories(OUT);
+    Path script = Path.of(FseViewerTest.class.getResource("/viewer/open-iid.cjs").toURI());
+    ProcessBuilder pb = new ProcessBuilder("node", script.toString())
+        .redirectError(OUT.resolve("iid-stderr.log").toFile()).redirectOutput(OUT.resolve("iid-result.json").toFile());
+    pb.environment().putAll(Map.of("PLAYWRIGHT_CORE", playwright.toString(), "CHROMIUM", "/usr/bin/chromium",
+        "IMAGO_URL", imago.baseUrl(), "IMAGO_TOKEN", imago.token("demo", Caller.Role.RADIOLOGIST),
+        "IID_PATH", "/IHEInvokeImageDisplay?requestType=PATIENT&patientID=PH-I"));
+    Process p = pb.start();
+    assertTrue(p.waitFor(3, TimeUnit.MINUTES), "the browser script did not finish");
+    assertEquals(0, p.exitValue(), Files.readString(OUT.resolve("iid-stderr.log"), StandardCharsets.UTF_8));
+    JsonNode run = new ObjectMapper().readTree(Files.readString(OUT.resolve("iid-result.json"), StandardCharsets.UTF_8));
+    boolean askedForThePatient = false;
+    // OHIF's study list asks QIDO-RS by tag, with wildcards around what it was given
+    for (JsonNode q : run.path("qido")) askedForThePatient |= q.asText().contains("00100020=*PH-I*");
+    assertTrue(askedForThePatient, "OHIF's study list searched for the patient: " + run);
+    assertTrue(run.path("text").asText().contains("PH-I"), "the patient's study is listed: " + run);
+  }
+
+  @Test
+  void aLinkOpensTheViewerOnTheStudyWithItsAiResultAndRevocationCutsItOff() throws Exception {
+    Path playwright = playwright();
+    TestImago imago = imago();
     InferenceFixture fx = new InferenceFixture(imago, tmp);
     fx.activate(ReferenceModels.model("lesion-cls-onnx"));
     PhantomStudy study = PhantomStudy.write(tmp.resolve("study"), "PH-V");
