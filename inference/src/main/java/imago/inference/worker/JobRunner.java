@@ -86,50 +86,22 @@ public final class JobRunner {
   /** Runs the job; returns its JSON result. */
   public JsonObject run(Job job) throws JobFailure {
     ModelVersion version = version(job);
-    ModelHost.Hosted model;
-    try {
-      model = host.get(version);
-    } catch (ModelLoadException | InvalidManifestException e) {
-      throw JobFailure.permanent("model " + job.modelName() + " " + job.modelVersion() + " does not load: " + e.getMessage(), e);
-    } catch (IOException e) {
-      throw JobFailure.passing("fetching the model artifact: " + e.getMessage(), e);
-    }
+    ModelHost.Hosted model = hosted(job, version);
     Manifest manifest = model.manifest();
     if (manifest.task() == Manifest.Task.DETECTION) {
       throw JobFailure.permanent("detection models are registered but their results are not written yet", null);
     }
     ManifestPreprocessor preprocessor = new ManifestPreprocessor(manifest);
-    List<StoredInstance> instances = instances(job);
     // Each instance goes to the batcher as soon as it is preprocessed, so decoding the next
     // instances overlaps the engine running the first ones.
-    List<Source> sources = prepare(instances, preprocessor, manifest, model);
+    List<Source> sources = prepare(instances(job), preprocessor, manifest, model);
     List<Source> decoded = sources.stream().filter(s -> s.notDecodable() == null).toList();
     if (decoded.isEmpty()) {
       throw JobFailure.permanent("not decodable: " + sources.get(0).notDecodable()
           + (sources.size() > 1 ? " (and " + (sources.size() - 1) + " more instances)" : ""), null);
     }
-    List<CompletableFuture<float[]>> pending = new ArrayList<>();
-    List<int[]> origin = new ArrayList<>(); // {source index, frame}
-    if (manifest.preprocessing().stacking() == Manifest.Stacking.PER_SERIES) {
-      // Per-series stacking: the whole series is one sample.
-      if (manifest.task() == Manifest.Task.SEGMENTATION) {
-        throw JobFailure.permanent("segmentation of a per-series stack is not supported: use per-instance stacking", null);
-      }
-      long t = System.nanoTime();
-      float[] stack = preprocessor.series(decoded.stream().map(Source::image).toList());
-      metrics.time(Stage.PREPROCESS, System.nanoTime() - t);
-      pending.add(model.batcher().submit(stack));
-      origin.add(new int[] {0, 0});
-    } else {
-      for (int i = 0; i < decoded.size(); i++) {
-        List<CompletableFuture<float[]>> own = decoded.get(i).outputs();
-        for (int f = 0; f < own.size(); f++) {
-          pending.add(own.get(f));
-          origin.add(new int[] {i, f});
-        }
-      }
-    }
-    List<float[]> outputs = await(pending);
+    List<int[]> origin = new ArrayList<>(); // per sample: {source index, frame}
+    List<float[]> outputs = await(submitted(manifest, preprocessor, model, decoded, origin));
     Postprocessor post = new Postprocessor(manifest);
     Algorithm algorithm = new Algorithm(version.name(), version.version(), version.artifactSha256(), version.deviceUid(),
         imagoVersion);
@@ -145,6 +117,44 @@ public final class JobRunner {
       throw JobFailure.permanent(e.getMessage(), e);
     }
     return result;
+  }
+
+  private ModelHost.Hosted hosted(Job job, ModelVersion version) throws JobFailure {
+    try {
+      return host.get(version);
+    } catch (ModelLoadException | InvalidManifestException e) {
+      throw JobFailure.permanent("model " + job.modelName() + " " + job.modelVersion() + " does not load: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw JobFailure.passing("fetching the model artifact: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The samples' outputs to come, in order, with where each sample came from: per instance, the
+   * frames already submitted while preparing; per series, the whole series as one sample.
+   */
+  private List<CompletableFuture<float[]>> submitted(Manifest manifest, ManifestPreprocessor preprocessor,
+      ModelHost.Hosted model, List<Source> decoded, List<int[]> origin) throws JobFailure {
+    List<CompletableFuture<float[]>> pending = new ArrayList<>();
+    if (manifest.preprocessing().stacking() == Manifest.Stacking.PER_SERIES) {
+      if (manifest.task() == Manifest.Task.SEGMENTATION) {
+        throw JobFailure.permanent("segmentation of a per-series stack is not supported: use per-instance stacking", null);
+      }
+      long t = System.nanoTime();
+      float[] stack = preprocessor.series(decoded.stream().map(Source::image).toList());
+      metrics.time(Stage.PREPROCESS, System.nanoTime() - t);
+      pending.add(model.batcher().submit(stack));
+      origin.add(new int[] {0, 0});
+      return pending;
+    }
+    for (int i = 0; i < decoded.size(); i++) {
+      List<CompletableFuture<float[]>> own = decoded.get(i).outputs();
+      for (int f = 0; f < own.size(); f++) {
+        pending.add(own.get(f));
+        origin.add(new int[] {i, f});
+      }
+    }
+    return pending;
   }
 
   private ModelVersion version(Job job) throws JobFailure {
