@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -76,10 +77,14 @@ class FseViewerTest {
     TestImago imago = imago();
     InferenceFixture fx = new InferenceFixture(imago, tmp);
     fx.activate(ReferenceModels.model("lesion-cls-onnx"));
+    fx.activate(ReferenceModels.model("lesion-seg-onnx"));
     PhantomStudy study = PhantomStudy.write(tmp.resolve("study"), "PH-V");
     assertTrue(Dcmtk.storescu("127.0.0.1", imago.dicomPort(), "STORESCU", "IMAGO", study.files).ok());
-    JsonObject job = fx.jobOf(fx.awaitJobs(study.studyUid, 1), "lesion-cls-onnx");
-    assertEquals("done", job.getString("state"), job.encodePrettily());
+    var jobs = fx.awaitJobs(study.studyUid, 2);
+    for (String model : List.of("lesion-cls-onnx", "lesion-seg-onnx")) {
+      JsonObject job = fx.jobOf(jobs, model);
+      assertEquals("done", job.getString("state"), job.encodePrettily());
+    }
 
     JsonObject link = new JsonObject(imago.send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + "/fse/links"))
         .header("Authorization", "Bearer " + fx.hospital).header("Content-Type", "application/json")
@@ -107,6 +112,8 @@ class FseViewerTest {
     assertEquals(imago.baseUrl() + "/l/{token}/dicomweb", opened.path("qidoRoot").asText());
     assertTrue(run.at("/steps/render/rendered").asBoolean(), "viewport blank: " + run);
     assertTrue(run.at("/steps/seriesPanel/found").asBoolean(), "the SR series is not listed: " + run.at("/steps/seriesPanel"));
+    assertTrue(run.at("/steps/seriesPanel/text").asText().contains("AI lesion-seg-onnx 1.0.0"),
+        "the SEG series is not listed: " + run.at("/steps/seriesPanel"));
     for (JsonNode rq : run.path("requests")) {
       String path = rq.path("path").asText();
       if (path.contains("/dicomweb/")) {

@@ -62,6 +62,7 @@ final class PhantomStudy {
       text(list, TagFromName.BodyPartExamined, "CHEST");
       text(list, TagFromName.Manufacturer, "Imago test phantoms");
       text(list, TagFromName.PatientOrientation, "L\\F");
+      text(list, TagFromName.ImagerPixelSpacing, "0.5\\0.5");
       text(list, TagFromName.PhotometricInterpretation, meta.getString("photometricInterpretation"));
       number(list, TagFromName.Rows, meta.getInteger("rows"));
       number(list, TagFromName.Columns, meta.getInteger("columns"));

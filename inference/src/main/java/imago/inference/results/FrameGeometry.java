@@ -19,10 +19,14 @@ record FrameGeometry(String[] position, String[] orientation, String[] pixelSpac
     String[] spacingBetweenSlices) {
 
   static FrameGeometry of(AttributeList source, int frame) {
+    String[] spacing = find(source, frame, TagFromName.PixelMeasuresSequence, TagFromName.PixelSpacing);
+    // A radiograph often has only Imager Pixel Spacing (PS3.3 10.7.1.3, at the detector): better
+    // than no Pixel Measures at all, which viewers such as OHIF need to overlay the segmentation.
+    if (spacing.length == 0) spacing = Datasets.values(source, TagFromName.ImagerPixelSpacing);
     return new FrameGeometry(
         find(source, frame, TagFromName.PlanePositionSequence, TagFromName.ImagePositionPatient),
         find(source, frame, TagFromName.PlaneOrientationSequence, TagFromName.ImageOrientationPatient),
-        find(source, frame, TagFromName.PixelMeasuresSequence, TagFromName.PixelSpacing),
+        spacing,
         find(source, frame, TagFromName.PixelMeasuresSequence, TagFromName.SliceThickness),
         find(source, frame, TagFromName.PixelMeasuresSequence, TagFromName.SpacingBetweenSlices));
   }
