@@ -29,35 +29,12 @@ public final class SqlIndex implements Index {
     this.ds = ds;
   }
 
-  @FunctionalInterface
-  private interface Work<T> {
-    T run(Connection c) throws SQLException;
+  private <T> T read(String what, Jdbc.Work<T> work) throws IndexUnavailableException {
+    return Jdbc.read(ds, "index " + what, work);
   }
 
-  private <T> T read(String what, Work<T> work) throws IndexUnavailableException {
-    try (Connection c = ds.getConnection()) {
-      return work.run(c);
-    } catch (SQLException e) {
-      throw new IndexUnavailableException("index " + what + " failed: " + e.getMessage(), e);
-    }
-  }
-
-  private <T> T transaction(String what, Work<T> work) throws IndexUnavailableException {
-    try (Connection c = ds.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        T result = work.run(c);
-        c.commit();
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
-      }
-    } catch (SQLException e) {
-      throw new IndexUnavailableException("index " + what + " failed: " + e.getMessage(), e);
-    }
+  private <T> T transaction(String what, Jdbc.Work<T> work) throws IndexUnavailableException {
+    return Jdbc.transaction(ds, "index " + what, work);
   }
 
   @Override

@@ -1,7 +1,7 @@
 package imago.storage.jobs;
 
 import imago.storage.index.IndexUnavailableException;
-import java.sql.Connection;
+import imago.storage.index.Jdbc;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -36,27 +36,8 @@ public final class SqlJobQueue implements JobQueue {
     this.postgres = postgres;
   }
 
-  @FunctionalInterface
-  private interface Work<T> {
-    T run(Connection c) throws SQLException;
-  }
-
-  private <T> T tx(String what, Work<T> work) throws IndexUnavailableException {
-    try (Connection c = ds.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        T result = work.run(c);
-        c.commit();
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
-      }
-    } catch (SQLException e) {
-      throw new IndexUnavailableException("job queue " + what + " failed: " + e.getMessage(), e);
-    }
+  private <T> T tx(String what, Jdbc.Work<T> work) throws IndexUnavailableException {
+    return Jdbc.transaction(ds, "job queue " + what, work);
   }
 
   @Override

@@ -1,7 +1,7 @@
 package imago.storage.links;
 
 import imago.storage.index.IndexUnavailableException;
-import java.sql.Connection;
+import imago.storage.index.Jdbc;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -26,17 +26,8 @@ public final class SqlLinkStore implements LinkStore {
     this.ds = ds;
   }
 
-  @FunctionalInterface
-  private interface Work<T> {
-    T run(Connection c) throws SQLException;
-  }
-
-  private <T> T run(String what, Work<T> work) throws IndexUnavailableException {
-    try (Connection c = ds.getConnection()) {
-      return work.run(c);
-    } catch (SQLException e) {
-      throw new IndexUnavailableException("links " + what + " failed: " + e.getMessage(), e);
-    }
+  private <T> T run(String what, Jdbc.Work<T> work) throws IndexUnavailableException {
+    return Jdbc.read(ds, "links " + what, work);
   }
 
   @Override

@@ -1,0 +1,47 @@
+package imago.storage.index;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import javax.sql.DataSource;
+
+/**
+ * One connection per unit of work, and any SQL failure reported as {@link IndexUnavailableException}
+ * naming what was being done: the pattern every SQL store in storage/ follows.
+ */
+public final class Jdbc {
+  private Jdbc() {}
+
+  /** Work on a connection. */
+  @FunctionalInterface
+  public interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /** Runs {@code work} in auto-commit mode. */
+  public static <T> T read(DataSource ds, String what, Work<T> work) throws IndexUnavailableException {
+    try (Connection c = ds.getConnection()) {
+      return work.run(c);
+    } catch (SQLException e) {
+      throw new IndexUnavailableException(what + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Runs {@code work} in one transaction, rolled back on any failure. */
+  public static <T> T transaction(DataSource ds, String what, Work<T> work) throws IndexUnavailableException {
+    try (Connection c = ds.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        T result = work.run(c);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw new IndexUnavailableException(what + " failed: " + e.getMessage(), e);
+    }
+  }
+}
