@@ -94,6 +94,11 @@ public final class HttpNode implements AutoCloseable {
       p.problem().send(ctx.response());
       return;
     }
+    if (e instanceof imago.storage.index.IndexUnavailableException) {
+      // Any route's blocking index work: the index is down, not the request wrong (retry later).
+      Problem.of(503, "index-unavailable", "Index unavailable", e.getMessage()).send(ctx.response());
+      return;
+    }
     int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
     if (status >= 500) LOG.error("event=http.error path={}", imago.node.links.CapabilityToken.redact(ctx.request().path()), e);
     Problem.of(status, status >= 500 ? "internal" : "bad-request", status >= 500 ? "Internal error" : "Bad request",

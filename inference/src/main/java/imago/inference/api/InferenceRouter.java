@@ -248,12 +248,7 @@ public final class InferenceRouter {
   }
 
   private <T> void blocking(RoutingContext ctx, Work<T> work, Consumer<T> then) {
-    vertx.executeBlocking(work::run, false).onSuccess(then::accept).onFailure(e -> {
-      if (e instanceof IndexUnavailableException) {
-        Problem.of(503, "index-unavailable", "Index unavailable", e.getMessage()).send(ctx.response());
-      } else {
-        ctx.fail(e);
-      }
-    });
+    // an unavailable index becomes 503 in HttpNode's failure handler
+    vertx.executeBlocking(work::run, false).onSuccess(then::accept).onFailure(ctx::fail);
   }
 }
