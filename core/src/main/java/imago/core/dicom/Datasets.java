@@ -22,47 +22,38 @@ public final class Datasets {
 
   /** Puts {@code tag} with the dictionary's VR; no values makes it zero-length (type 2). */
   public static void put(AttributeList list, AttributeTag tag, String... values) {
-    try {
-      Attribute a = newAttribute(tag);
+    put(list, tag, a -> {
       for (String v : values) a.addValue(v);
-      list.put(a);
-    } catch (DicomException e) {
-      throw new IllegalStateException("cannot put " + tag, e);
-    }
+    });
   }
 
   public static void putInts(AttributeList list, AttributeTag tag, int... values) {
-    try {
-      Attribute a = newAttribute(tag);
+    put(list, tag, a -> {
       for (int v : values) a.addValue(v);
-      list.put(a);
-    } catch (DicomException e) {
-      throw new IllegalStateException("cannot put " + tag, e);
-    }
+    });
   }
 
   public static void putLong(AttributeList list, AttributeTag tag, long value) {
-    try {
-      Attribute a = newAttribute(tag);
-      a.addValue(value);
-      list.put(a);
-    } catch (DicomException e) {
-      throw new IllegalStateException("cannot put " + tag, e);
-    }
+    put(list, tag, a -> a.addValue(value));
   }
 
   public static void putDouble(AttributeList list, AttributeTag tag, double value) {
+    put(list, tag, a -> a.addValue(value));
+  }
+
+  @FunctionalInterface
+  private interface Values {
+    void addTo(Attribute a) throws DicomException;
+  }
+
+  private static void put(AttributeList list, AttributeTag tag, Values values) {
     try {
-      Attribute a = newAttribute(tag);
-      a.addValue(value);
+      Attribute a = AttributeFactory.newAttribute(tag, AttributeList.getDictionary().getValueRepresentationFromTag(tag), UTF_8);
+      values.addTo(a);
       list.put(a);
     } catch (DicomException e) {
       throw new IllegalStateException("cannot put " + tag, e);
     }
-  }
-
-  private static Attribute newAttribute(AttributeTag tag) throws DicomException {
-    return AttributeFactory.newAttribute(tag, AttributeList.getDictionary().getValueRepresentationFromTag(tag), UTF_8);
   }
 
   /** Re-encodes {@code tag} from {@code from} in UTF-8; absent or empty gives a zero-length attribute. */

@@ -79,11 +79,12 @@ final class LinkDocuments {
           refs.add(new KosReference(s.studyUid(), s.seriesUid(), s.sopClassUid(), s.sopInstanceUid()));
         }
       }
-      long version = study.version();
-      Instant newest = Instant.ofEpochMilli(version / 1000);
+      // One KOS per state of the study: a new instance (an AI result) makes a new one.
+      Instant newest = study.newest();
+      String state = study.entries().size() + ":" + newest.toEpochMilli();
       KosIds ids = new KosIds(uid("kos-series:" + link.tenantId() + ":" + link.studyUid()),
-          uid("kos:" + link.tenantId() + ":" + link.studyUid() + ":" + version), KOS_SERIES_NUMBER,
-          (int) (version % 1_000_000) + 1, newest);
+          uid("kos:" + link.tenantId() + ":" + link.studyUid() + ":" + state), KOS_SERIES_NUMBER,
+          study.entries().size(), newest);
       return new KosWriter().write(header(study.entries().get(0).stored()), refs, ids, uid("retrieve-location"), wado);
     }, false).onSuccess(bytes -> {
       if (bytes == null) {

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
@@ -63,12 +64,8 @@ record StudyContents(List<Entry> entries) {
     }
   }
 
-  /**
-   * A version of the study's contents: the number of instances and the newest arrival. It changes
-   * when a result is added, so a KOS or a FHIR Bundle made from it says which state it shows.
-   */
-  long version() {
-    long newest = entries.stream().mapToLong(e -> e.stored().storedAt().toEpochMilli()).max().orElse(0);
-    return newest * 1000 + entries.size() % 1000;
+  /** When the newest instance arrived: a KOS made from these contents is dated by it. */
+  Instant newest() {
+    return Instant.ofEpochMilli(entries.stream().mapToLong(e -> e.stored().storedAt().toEpochMilli()).max().orElse(0));
   }
 }
