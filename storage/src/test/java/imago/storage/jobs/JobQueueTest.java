@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import imago.storage.StorageConfig;
-import imago.storage.index.Database;
-import imago.storage.index.PostgresFixture;
+import imago.storage.index.BothDatabases;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,26 +25,20 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** The inference job queue's SQL, on embedded H2 and on PostgreSQL. */
 class JobQueueTest {
   @TempDir static Path tmp;
-  static Database h2;
-  static Database pg;
-  static PostgresFixture pgFixture;
+  static BothDatabases db;
 
   @BeforeAll
   static void open() throws Exception {
-    h2 = Database.open(new StorageConfig.Db("", "", "", 8), tmp.resolve("h2"));
-    pgFixture = PostgresFixture.create();
-    pg = Database.open(new StorageConfig.Db(pgFixture.url(), PostgresFixture.USER, PostgresFixture.PASSWORD, 8), tmp.resolve("pg"));
+    db = BothDatabases.open(tmp);
   }
 
   @AfterAll
   static void close() throws Exception {
-    h2.close();
-    pg.close();
-    pgFixture.close();
+    db.close();
   }
 
   static Stream<JobQueue> queues() {
-    return Stream.of(new SqlJobQueue(h2.dataSource(), false), new SqlJobQueue(pg.dataSource(), true));
+    return Stream.of(new SqlJobQueue(db.h2.dataSource(), false), new SqlJobQueue(db.pg.dataSource(), true));
   }
 
   private static NewJob job(String series, String input) {

@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import imago.storage.StorageConfig;
-import imago.storage.index.Database;
-import imago.storage.index.PostgresFixture;
+import imago.storage.index.BothDatabases;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,26 +23,20 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** The registry's SQL, on embedded H2 and on PostgreSQL. */
 class ModelCatalogTest {
   @TempDir static Path tmp;
-  static Database h2;
-  static Database pg;
-  static PostgresFixture pgFixture;
+  static BothDatabases db;
 
   @BeforeAll
   static void open() throws Exception {
-    h2 = Database.open(new StorageConfig.Db("", "", "", 8), tmp.resolve("h2"));
-    pgFixture = PostgresFixture.create();
-    pg = Database.open(new StorageConfig.Db(pgFixture.url(), PostgresFixture.USER, PostgresFixture.PASSWORD, 8), tmp.resolve("pg"));
+    db = BothDatabases.open(tmp);
   }
 
   @AfterAll
   static void close() throws Exception {
-    h2.close();
-    pg.close();
-    pgFixture.close();
+    db.close();
   }
 
   static Stream<ModelCatalog> catalogs() {
-    return Stream.of(new SqlModelCatalog(h2.dataSource()), new SqlModelCatalog(pg.dataSource()));
+    return Stream.of(new SqlModelCatalog(db.h2.dataSource()), new SqlModelCatalog(db.pg.dataSource()));
   }
 
   private static NewModelVersion version(String name, String version, String tenant) {
