@@ -40,7 +40,6 @@ import imago.storage.StorageConfig;
 import imago.storage.index.Index;
 import imago.storage.index.IndexUnavailableException;
 import imago.storage.ingest.Ingest;
-import imago.storage.ingest.OrphanSweep;
 import imago.storage.object.ObjectStore;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -63,7 +62,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One Imago process with every role, wired by hand so "who creates what" reads top to bottom:
- * storage (S3 + index) -> orphan sweep -> ingest -> DIMSE SCP, model registry, inference, HTTP -> study stabiliser.
+ * storage (objects + index) -> recovery -> ingest -> DIMSE SCP, model registry, inference, HTTP -> study stabiliser.
  */
 public final class Imago implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Imago.class);
@@ -97,7 +96,7 @@ public final class Imago implements AutoCloseable {
     StorageConfig storageConfig = config.section("storage", StorageConfig.class);
     NodeConfig nodeConfig = config.section("node", NodeConfig.class);
     Tenants tenants = tenants(config);
-    StorageRuntime storage = StorageRuntime.open(storageConfig, data, true);
+    StorageRuntime storage = StorageRuntime.open(storageConfig, data);
     // One Prometheus registry for Vert.x's own metrics (HTTP, event bus, pools) and the pipeline's.
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
@@ -106,21 +105,17 @@ public final class Imago implements AutoCloseable {
         .withMetrics(new MicrometerMetricsFactory(registry)).build();
     Imago imago = new Imago(data, storage, vertx, auth(vertx, config, data), tenants);
     try {
-      try {
-        new OrphanSweep(storage.store(), storage.index()).run(storageConfig.orphanSweepGrace());
-      } catch (IndexUnavailableException e) {
-        throw new IOException("orphan sweep: " + e.getMessage(), e);
-      }
-      Ingest ingest = new Ingest(storage.store(), storage.index(), storageConfig.duplicatePolicy(), new EventBusPublisher(vertx));
+      Ingest ingest = storage.ingest(storageConfig.duplicatePolicy(), new EventBusPublisher(vertx));
+      storage.recover(ingest); // before the node accepts anything
       Path spool = data.resolve("spool");
       cleanSpool(spool);
       Access access = new Access(imago.auth, storage.index());
-      imago.dimse = new DimseServer(nodeConfig, tenants, ingest, spool, storageConfig.spoolThreshold())
+      imago.dimse = new DimseServer(nodeConfig, tenants, ingest)
           .withFind(new FindScp(storage.index(), access, nodeConfig.aeTitle(), FindScp.DEFAULT_MAX_MATCHES))
           .withRetrieve(new MoveScp(storage.index(), storage.store(), access, nodeConfig),
               new GetScp(storage.index(), storage.store(), access));
       imago.dimse.start();
-      imago.stow = new StowRs(vertx, nodeConfig, tenants, ingest, spool, storageConfig.spoolThreshold(),
+      imago.stow = new StowRs(vertx, nodeConfig, tenants, ingest,
           Math.max(4, Runtime.getRuntime().availableProcessors() * 2));
       imago.wado = new WadoRetrieve(vertx, storage.index(), storage.store(), 16);
       imago.engines = new Engines(config.section("inference", InferenceConfig.class).engines(data));

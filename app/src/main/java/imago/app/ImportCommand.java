@@ -56,8 +56,8 @@ final class ImportCommand {
       files = walk.filter(Files::isRegularFile).sorted().toList();
     }
     int n = threads > 0 ? threads : storageConfig.ingestThreads();
-    try (StorageRuntime storage = StorageRuntime.open(storageConfig, config.dataDir(), false)) {
-      Ingest ingest = new Ingest(storage.store(), storage.index(), storageConfig.duplicatePolicy(), IngestListener.NONE);
+    try (StorageRuntime storage = StorageRuntime.open(storageConfig, config.dataDir())) {
+      Ingest ingest = storage.ingest(storageConfig.duplicatePolicy(), IngestListener.NONE);
       Tally tally = importFiles(ingest, tenant, files, n, System.err);
       printSummary(System.out, tally, files.size());
       // Success only if every file was accounted for: a task that died is neither stored nor rejected.
@@ -75,13 +75,19 @@ final class ImportCommand {
 
   static Tally importFiles(Ingest ingest, Tenant tenant, List<Path> files, int threads, PrintStream progressOut)
       throws InterruptedException {
+    return runAll(files, threads, progressOut, "files", (file, tally) -> importOne(ingest, tenant, file, tally));
+  }
+
+  /** Runs {@code task} on every item with {@code threads} threads, with a progress bar; the tally counts outcomes. */
+  static <T> Tally runAll(List<T> items, int threads, PrintStream progressOut, String unit,
+      java.util.function.BiConsumer<T, Tally> task) throws InterruptedException {
     Tally tally = new Tally();
     ExecutorService pool = Executors.newFixedThreadPool(threads);
-    Progress progress = new Progress(progressOut, files.size(), tally);
+    Progress progress = new Progress(progressOut, items.size(), tally, unit);
     progress.start();
-    for (Path file : files) {
+    for (T item : items) {
       pool.execute(() -> {
-        importOne(ingest, tenant, file, tally);
+        task.accept(item, tally);
         tally.done.incrementAndGet();
       });
     }
@@ -110,7 +116,7 @@ final class ImportCommand {
     }
   }
 
-  private static void reject(Tally tally, String reason) {
+  static void reject(Tally tally, String reason) {
     tally.rejected.increment();
     tally.reasons.computeIfAbsent(reason, r -> new LongAdder()).increment();
   }
@@ -127,14 +133,16 @@ final class ImportCommand {
     private final PrintStream out;
     private final int total;
     private final Tally tally;
+    private final String unit;
     private final boolean terminal = System.console() != null;
     private final long start = System.nanoTime();
     private Thread thread;
 
-    Progress(PrintStream out, int total, Tally tally) {
+    Progress(PrintStream out, int total, Tally tally, String unit) {
       this.out = out;
       this.total = total;
       this.tally = tally;
+      this.unit = unit;
     }
 
     void start() {
@@ -163,9 +171,9 @@ final class ImportCommand {
       double seconds = Math.max(1e-3, (System.nanoTime() - start) / 1e9);
       int width = 30;
       int filled = total == 0 ? width : (int) (width * done / total);
-      String line = String.format("[%s%s] %d/%d  stored %d  duplicate %d  rejected %d  %.0f files/s",
+      String line = String.format("[%s%s] %d/%d  stored %d  duplicate %d  rejected %d  %.0f %s/s",
           "#".repeat(filled), ".".repeat(width - filled), done, total, tally.stored.sum(), tally.duplicate.sum(),
-          tally.rejected.sum(), done / seconds);
+          tally.rejected.sum(), done / seconds, unit);
       if (terminal) {
         out.print("\r" + line + (last ? "\n" : ""));
       } else {

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
-/** The {@code imago} command line: serve, worker, import, token, models, inference, config. */
+/** The {@code imago} command line: serve, worker, import, reindex, s3, token, models, inference, config. */
 public final class Main {
   private static final String USAGE = """
       usage: imago <command> [options]
@@ -20,6 +20,9 @@ public final class Main {
         worker                        run inference jobs only, beside a serving process on the same storage
         import DIR [--tenant T] [--threads N]
                                       store every DICOM file under DIR through the ingest path
+        reindex [--tenant T] [--threads N]
+                                      rebuild the index from the object store (the record), with a progress bar
+        s3 [--port P]                 run an S3 server (S3Proxy) for storage.backend: s3, in this process
         token --tenant T --role R [--ttl 30d] [--subject S]
                                       mint a bearer token (roles: hospital, radiologist, researcher, admin)
         synthetic DIR [--studies N] [--instances M] [--size S] [--seed X]
@@ -78,6 +81,12 @@ public final class Main {
         if (options.positional.isEmpty()) throw new IllegalArgumentException("import needs a folder\n" + USAGE);
         return ImportCommand.run(config, java.nio.file.Path.of(options.positional.get(0)), options.get("tenant"),
             options.integer("threads", 0));
+      }
+      case "reindex" -> {
+        return ReindexCommand.run(config, options.get("tenant"), options.integer("threads", 0), System.out, System.err);
+      }
+      case "s3" -> {
+        return S3Command.run(config, options.integer("port", 0));
       }
       case "token" -> {
         String tenant = options.require("tenant");

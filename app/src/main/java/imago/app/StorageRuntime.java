@@ -1,9 +1,15 @@
 package imago.app;
 
 import imago.storage.StorageConfig;
+import imago.storage.StorageConfig.DuplicatePolicy;
 import imago.storage.index.Database;
 import imago.storage.index.Index;
+import imago.storage.index.IndexUnavailableException;
 import imago.storage.index.SqlIndex;
+import imago.storage.ingest.Ingest;
+import imago.storage.ingest.IngestJournal;
+import imago.storage.ingest.IngestListener;
+import imago.storage.ingest.Recovery;
 import imago.storage.links.DeliveryLog;
 import imago.storage.links.LinkStore;
 import imago.storage.links.SqlDeliveryLog;
@@ -11,82 +17,118 @@ import imago.storage.links.SqlLinkStore;
 import imago.storage.models.ModelCatalog;
 import imago.storage.models.SqlModelCatalog;
 import imago.storage.object.EmbeddedS3;
+import imago.storage.object.FsObjectStore;
 import imago.storage.object.ObjectStore;
 import imago.storage.object.S3ObjectStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The storage side as one process sees it: the object store (embedded S3 server or an external
- * S3/MinIO), and the SQL index (embedded H2 or PostgreSQL). A serving process owns the embedded
- * S3 server and records its endpoint in the data folder; other processes on the same data folder
- * (import, workers) use that server while it runs, and start their own when it does not.
+ * The storage side as one process sees it: the object store (a local directory, or an S3 bucket),
+ * the SQL index (embedded H2 or PostgreSQL), and this process's ingest journal, checkpointed on a
+ * timer. Every process on a data folder (serve, import, worker) has a journal of its own.
  */
 public final class StorageRuntime implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StorageRuntime.class);
 
-  private final EmbeddedS3 embeddedS3;
-  private final S3ObjectStore store;
+  /** Where {@code imago s3} records the endpoint of the S3 server it runs on a data folder. */
+  static final String S3_ENDPOINT_FILE = "run/s3-endpoint";
+  static final String S3_CREDENTIALS_FILE = "secrets/s3.credentials";
+
+  private final ObjectStore store;
   private final Database database;
+  private final IngestJournal journal;
+  private final Path journalDir;
   private final Index index;
   private final ModelCatalog models;
   private final LinkStore links;
   private final DeliveryLog deliveries;
-  private final Path endpointFile;
+  private final ScheduledExecutorService checkpoints;
 
-  private StorageRuntime(EmbeddedS3 embeddedS3, S3ObjectStore store, Database database, Path endpointFile) {
-    this.embeddedS3 = embeddedS3;
+  private StorageRuntime(ObjectStore store, Database database, IngestJournal journal, Path journalDir,
+      StorageConfig config) {
     this.store = store;
     this.database = database;
+    this.journal = journal;
+    this.journalDir = journalDir;
     this.index = new SqlIndex(database.dataSource());
     this.models = new SqlModelCatalog(database.dataSource());
     this.links = new SqlLinkStore(database.dataSource());
     this.deliveries = new SqlDeliveryLog(database.dataSource());
-    this.endpointFile = endpointFile;
+    this.checkpoints = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "imago-checkpoint");
+      t.setDaemon(true);
+      return t;
+    });
+    long every = Math.max(100, config.checkpointInterval().toMillis());
+    checkpoints.scheduleWithFixedDelay(this::checkpoint, every, every, TimeUnit.MILLISECONDS);
   }
 
-  public static StorageRuntime open(StorageConfig config, Path dataDir, boolean owner) throws IOException {
-    EmbeddedS3 embedded = null;
-    Path endpointFile = dataDir.resolve("run").resolve("s3-endpoint");
-    S3ObjectStore store;
-    if (config.s3().embedded()) {
-      EmbeddedS3.Credentials credentials = EmbeddedS3.Credentials.loadOrCreate(dataDir.resolve("secrets").resolve("s3.credentials"));
-      String endpoint = owner ? null : runningEndpoint(endpointFile, config, credentials);
-      if (endpoint == null) {
-        embedded = new EmbeddedS3(dataDir.resolve("s3"), config.s3().embeddedPort(), credentials.accessKey(), credentials.secretKey());
-        embedded.start();
-        endpoint = embedded.endpoint();
-        if (owner) {
-          Files.createDirectories(endpointFile.getParent());
-          Files.writeString(endpointFile, endpoint, StandardCharsets.US_ASCII);
-        }
-        LOG.info("event=s3.embedded endpoint={} dir={}", endpoint, dataDir.resolve("s3"));
-      }
-      store = new S3ObjectStore(config.s3(), endpoint, credentials.accessKey(), credentials.secretKey());
-    } else {
-      store = new S3ObjectStore(config.s3(), config.s3().endpoint(), config.s3().accessKey(), config.s3().secretKey());
-    }
+  public static StorageRuntime open(StorageConfig config, Path dataDir) throws IOException {
+    Database db = Database.open(config.db(), dataDir);
+    Path journalDir = dataDir.resolve("journal");
+    IngestJournal journal = null;
+    ObjectStore store = null;
     try {
-      store.ensureBucket();
-      Database db = Database.open(config.db(), dataDir);
-      return new StorageRuntime(embedded, store, db, owner && embedded != null ? endpointFile : null);
+      journal = IngestJournal.open(journalDir, config.fs().fsync(), db::syncToDisk);
+      store = switch (config.backend()) {
+        case FS -> new FsObjectStore(config.fs().dir(dataDir), config.fs().fsync(), journal.owner());
+        case S3 -> s3(config, dataDir);
+      };
+      if (store instanceof S3ObjectStore s3) s3.ensureBucket();
+      return new StorageRuntime(store, db, journal, journalDir, config);
     } catch (IOException | RuntimeException e) {
-      store.close();
-      if (embedded != null) embedded.close();
+      if (store != null) store.close();
+      if (journal != null) journal.close();
+      db.close();
       throw e;
     }
   }
 
-  /** The endpoint a serving process recorded, if that server answers. */
-  private static String runningEndpoint(Path file, StorageConfig config, EmbeddedS3.Credentials credentials) throws IOException {
-    if (!Files.isRegularFile(file)) return null;
-    String endpoint = Files.readString(file, StandardCharsets.US_ASCII).trim();
-    try (S3ObjectStore probe = new S3ObjectStore(config.s3(), endpoint, credentials.accessKey(), credentials.secretKey())) {
-      return probe.reachable() ? endpoint : null;
+  private static S3ObjectStore s3(StorageConfig config, Path dataDir) throws IOException {
+    StorageConfig.S3 s3 = config.s3();
+    Path spool = dataDir.resolve("spool");
+    if (!s3.local()) {
+      return new S3ObjectStore(s3, s3.endpoint(), s3.accessKey(), s3.secretKey(), spool, config.spoolThreshold());
+    }
+    Path endpointFile = dataDir.resolve(S3_ENDPOINT_FILE);
+    if (!Files.isRegularFile(endpointFile)) {
+      throw new IOException("storage.backend is s3 and storage.s3.endpoint is empty, but no `imago s3` runs on "
+          + dataDir + " (no " + endpointFile + "): start one, or set storage.s3.endpoint");
+    }
+    EmbeddedS3.Credentials credentials = EmbeddedS3.Credentials.loadOrCreate(dataDir.resolve(S3_CREDENTIALS_FILE));
+    String endpoint = Files.readString(endpointFile, StandardCharsets.US_ASCII).trim();
+    return new S3ObjectStore(s3, endpoint, credentials.accessKey(), credentials.secretKey(), spool,
+        config.spoolThreshold());
+  }
+
+  /** The one ingest path over this storage, journaled by this process. */
+  public Ingest ingest(DuplicatePolicy policy, IngestListener listener) {
+    return new Ingest(store, index, journal, policy, listener);
+  }
+
+  /** Re-indexes what processes that died on this data folder were writing (start-up, before serving). */
+  public Recovery.Result recover(Ingest ingest) throws IOException {
+    try {
+      return Recovery.run(journalDir, store, index, ingest);
+    } catch (IndexUnavailableException e) {
+      throw new IOException("start-up recovery: " + e.getMessage(), e);
+    }
+  }
+
+  private void checkpoint() {
+    try {
+      int segments = journal.checkpoint();
+      if (segments > 0) LOG.debug("event=journal.checkpoint segments={}", segments);
+    } catch (Exception e) {
+      LOG.warn("event=journal.checkpoint.failed reason=\"{}\" (retried at the next interval)", e.toString());
     }
   }
 
@@ -115,21 +157,16 @@ public final class StorageRuntime implements AutoCloseable {
     return database;
   }
 
-  /** The embedded S3 server this process runs, or null. */
-  public EmbeddedS3 embeddedS3() {
-    return embeddedS3;
-  }
-
   @Override
   public void close() {
-    database.close();
-    store.close();
-    if (embeddedS3 != null) embeddedS3.close();
+    checkpoints.shutdownNow();
     try {
-      if (endpointFile != null) Files.deleteIfExists(endpointFile);
-    } catch (IOException ignored) {
-      // a stale endpoint file is checked for reachability before use
+      checkpoints.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
+    journal.close();
+    store.close();
+    database.close();
   }
-
 }

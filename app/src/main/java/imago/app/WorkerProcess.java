@@ -40,10 +40,10 @@ final class WorkerProcess implements AutoCloseable {
     StorageConfig storageConfig = config.section("storage", StorageConfig.class);
     InferenceConfig inferenceConfig = config.section("inference", InferenceConfig.class);
     if (!inferenceConfig.worker()) throw new IllegalArgumentException("inference.worker is false: nothing to run");
-    StorageRuntime storage = StorageRuntime.open(storageConfig, data, false);
+    StorageRuntime storage = StorageRuntime.open(storageConfig, data);
     Vertx vertx = Vertx.vertx();
     try {
-      Ingest ingest = new Ingest(storage.store(), storage.index(), storageConfig.duplicatePolicy(), new EventBusPublisher(vertx));
+      Ingest ingest = storage.ingest(storageConfig.duplicatePolicy(), new EventBusPublisher(vertx));
       InferenceRuntime inference = new InferenceRuntime(vertx, inferenceConfig, storage, ingest,
           new Engines(inferenceConfig.engines(data)), new ArtifactCache(data.resolve("models"), storage.store()),
           new ManifestParser(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));

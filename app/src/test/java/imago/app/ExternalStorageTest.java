@@ -2,7 +2,6 @@ package imago.app;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import imago.core.synthetic.SyntheticCt;
@@ -30,6 +29,7 @@ class ExternalStorageTest {
   void cStoreLandsInTheExternalS3AndPostgres() throws Exception {
     try (PostgresFixture pg = PostgresFixture.create()) {
       Map<String, String> keys = Map.of(
+          "storage.backend", "s3",
           "storage.s3.endpoint", S3.endpoint(),
           "storage.s3.accessKey", S3.credentials().accessKey(),
           "storage.s3.secretKey", S3.credentials().secretKey(),
@@ -40,7 +40,6 @@ class ExternalStorageTest {
       SyntheticCt.Spec spec = SyntheticCt.Spec.of(1, 1, 3).withSize(64, 64).withSeed(99);
       List<Path> files = SyntheticCt.write(spec, tmp.resolve("in"));
       try (TestImago node = TestImago.start(tmp.resolve("data"), keys)) {
-        assertNull(node.imago.storage().embeddedS3(), "no embedded S3 server when an endpoint is configured");
         assertTrue(node.imago.storage().database().isPostgres());
         Dcmtk.Result r = Dcmtk.storescu("127.0.0.1", node.dicomPort(), "DEMO", "IMAGO", files);
         assertTrue(r.ok(), r.toString());
@@ -57,7 +56,7 @@ class ExternalStorageTest {
           }
         }
       }
-      assertTrue(Files.notExists(tmp.resolve("data").resolve("s3")), "nothing written to the embedded store");
+      assertTrue(Files.notExists(tmp.resolve("data").resolve("objects")), "nothing written to the fs backend");
       assertTrue(Files.notExists(tmp.resolve("data").resolve("index")), "nothing written to the embedded index");
     }
   }

@@ -1,15 +1,36 @@
 package imago.storage;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 
 /** The {@code storage} section of the configuration (see imago-defaults.yaml for every key). */
-public record StorageConfig(S3 s3, Db db, DuplicatePolicy duplicatePolicy, Duration orphanSweepGrace,
-    int spoolThreshold, int ingestThreads) {
+public record StorageConfig(Backend backend, Fs fs, S3 s3, Db db, DuplicatePolicy duplicatePolicy,
+    Duration checkpointInterval, int spoolThreshold, int ingestThreads) {
 
-  /** S3 endpoint and bucket; an empty endpoint means the embedded server. */
-  public record S3(String endpoint, String accessKey, String secretKey, String region, String bucket,
-      int embeddedPort, long partSize) {
-    public boolean embedded() {
+  /** Where objects live: a local directory (the embedded default) or an S3 bucket. */
+  public enum Backend {
+    FS, S3;
+
+    @com.fasterxml.jackson.annotation.JsonCreator
+    public static Backend parse(String value) {
+      return valueOf(value.trim().toUpperCase(Locale.ROOT));
+    }
+  }
+
+  /** The {@code fs} backend: a directory (empty: {data}/objects); fsync off only for benchmarks. */
+  public record Fs(String dir, boolean fsync) {
+    public Path dir(Path dataDir) {
+      return dir == null || dir.isBlank() ? dataDir.resolve("objects") : Path.of(dir);
+    }
+  }
+
+  /**
+   * The {@code s3} backend's endpoint and bucket. An empty endpoint means the S3 server that
+   * {@code imago s3} runs on this data folder (its endpoint and credentials are in the data folder).
+   */
+  public record S3(String endpoint, String accessKey, String secretKey, String region, String bucket, long partSize) {
+    public boolean local() {
       return endpoint == null || endpoint.isBlank();
     }
   }
@@ -27,7 +48,7 @@ public record StorageConfig(S3 s3, Db db, DuplicatePolicy duplicatePolicy, Durat
 
     @com.fasterxml.jackson.annotation.JsonCreator
     public static DuplicatePolicy parse(String value) {
-      return valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+      return valueOf(value.trim().toUpperCase(Locale.ROOT));
     }
   }
 }

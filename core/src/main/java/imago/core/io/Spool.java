@@ -4,7 +4,6 @@ import java.io.ByteArrayInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -76,27 +75,40 @@ public final class Spool implements Closeable {
     memory = null;
   }
 
-  public OutputStream outputStream() {
-    return new OutputStream() {
-      @Override
-      public void write(int b) throws IOException {
-        Spool.this.write(new byte[] {(byte) b}, 0, 1);
-      }
-
-      @Override
-      public void write(byte[] b, int off, int len) throws IOException {
-    if (borrowed) throw new IllegalStateException("a spool over an existing file is read-only");
-        Spool.this.write(b, off, len);
-      }
-    };
-  }
-
   public long size() {
     return size;
   }
 
-  public boolean inMemory() {
-    return channel == null;
+  /**
+   * Whether the bytes are in a file this spool wrote itself (not one it borrowed) in {@code dir}:
+   * then {@link #moveTo} can hand that file over instead of copying it.
+   */
+  public boolean spilledInto(Path dir) {
+    return channel != null && !borrowed && file.getParent().equals(dir);
+  }
+
+  /**
+   * Forces the spilled file to disk (when {@code force}) and renames it to {@code target}, which
+   * must be on the same file system; the spool is empty afterwards, as after {@link #reset()}.
+   */
+  public void moveTo(Path target, boolean force) throws IOException {
+    if (channel == null || borrowed) throw new IllegalStateException("only a spilled spool's own file can be moved");
+    if (force) channel.force(false);
+    mapped = null;
+    channel.close();
+    channel = null;
+    Path from = file;
+    file = null;
+    try {
+      Files.move(from, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      Files.deleteIfExists(from);
+      throw e;
+    } finally {
+      if (memory == null) memory = new byte[8192];
+      memorySize = 0;
+      size = 0;
+    }
   }
 
   /** A read-only view of everything written (the file is memory-mapped once spilled). */

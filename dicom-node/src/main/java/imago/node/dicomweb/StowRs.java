@@ -12,7 +12,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.core.Vertx;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -31,18 +30,13 @@ public final class StowRs implements DicomWebService {
   private final NodeConfig config;
   private final Tenants tenants;
   private final Ingest ingest;
-  private final Path spoolDir;
-  private final int spoolThreshold;
   private final ExecutorService workers;
 
-  public StowRs(Vertx vertx, NodeConfig config, Tenants tenants, Ingest ingest, Path spoolDir,
-      int spoolThreshold, int threads) {
+  public StowRs(Vertx vertx, NodeConfig config, Tenants tenants, Ingest ingest, int threads) {
     this.vertx = vertx;
     this.config = config;
     this.tenants = tenants;
     this.ingest = ingest;
-    this.spoolDir = spoolDir;
-    this.spoolThreshold = spoolThreshold;
     AtomicInteger n = new AtomicInteger();
     this.workers = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
       Thread t = new Thread(r, "stow-" + n.incrementAndGet());
@@ -90,7 +84,7 @@ public final class StowRs implements DicomWebService {
     }
     String origin = String.valueOf(request.remoteAddress());
     StowUpload upload = new StowUpload(vertx, ctx, tenant, studyUid, MultipartRelatedParser.boundary(contentType).get(),
-        origin, ingest, spoolDir, spoolThreshold, baseUrl(request), config.maxStowRequestSize());
+        origin, ingest, baseUrl(request), config.maxStowRequestSize());
     workers.execute(upload);
     request.handler(upload::offer);
     request.endHandler(v -> upload.end());

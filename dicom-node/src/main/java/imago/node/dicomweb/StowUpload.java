@@ -18,7 +18,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -53,8 +52,6 @@ final class StowUpload implements Runnable, PartListener {
   private final String boundary;
   private final String origin;
   private final Ingest ingest;
-  private final Path spoolDir;
-  private final int spoolThreshold;
   private final String baseUrl;
   private final long maxBytes;
   private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
@@ -62,10 +59,11 @@ final class StowUpload implements Runnable, PartListener {
   private final List<IngestOutcome> outcomes = new ArrayList<>();
   private Spool spool;
   private String partProblem;
+  private int partProblemStatus;
   private long received;
 
   StowUpload(Vertx vertx, RoutingContext ctx, Tenant tenant, String studyUid, String boundary, String origin,
-      Ingest ingest, Path spoolDir, int spoolThreshold, String baseUrl, long maxBytes) {
+      Ingest ingest, String baseUrl, long maxBytes) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.ctx = ctx;
@@ -74,8 +72,6 @@ final class StowUpload implements Runnable, PartListener {
     this.boundary = boundary;
     this.origin = origin;
     this.ingest = ingest;
-    this.spoolDir = spoolDir;
-    this.spoolThreshold = spoolThreshold;
     this.baseUrl = baseUrl;
     this.maxBytes = maxBytes;
   }
@@ -130,9 +126,10 @@ final class StowUpload implements Runnable, PartListener {
     partProblem = null;
     if (type != null && !MultipartRelatedParser.mediaType(type).equals("application/dicom")) {
       partProblem = "part of type " + type + " is not application/dicom";
+      partProblemStatus = DicomStatus.CANNOT_UNDERSTAND;
     }
     closeSpool();
-    spool = new Spool(spoolDir, spoolThreshold);
+    spool = ingest.newSpool();
   }
 
   @Override
@@ -142,6 +139,11 @@ final class StowUpload implements Runnable, PartListener {
       spool.write(b, off, len);
     } catch (Spool.SpoolFullException e) {
       partProblem = e.getMessage();
+      partProblemStatus = DicomStatus.CANNOT_UNDERSTAND;
+    } catch (IOException e) {
+      // the disk is full or read-only: the part is refused, the request goes on (PS3.18 §10.5.3)
+      partProblem = "cannot receive the instance: " + e.getMessage();
+      partProblemStatus = DicomStatus.OUT_OF_RESOURCES;
     }
   }
 
@@ -149,7 +151,7 @@ final class StowUpload implements Runnable, PartListener {
   public void partEnded() {
     IngestOutcome outcome;
     if (partProblem != null) {
-      outcome = IngestOutcome.refused(DicomStatus.CANNOT_UNDERSTAND, partProblem, null, null);
+      outcome = IngestOutcome.refused(partProblemStatus, partProblem, null, null);
     } else {
       outcome = ingest.store(IngestRequest.part10(tenant, Source.STOW, origin, spool,
           new IngestRequest.Expectations(null, null, studyUid)));

@@ -13,7 +13,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
-import java.nio.file.Path;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -33,8 +32,6 @@ public final class DimseServer implements AutoCloseable {
   private final NodeConfig config;
   private final AssociationGate gate;
   private final Ingest ingest;
-  private final Path spoolDir;
-  private final int spoolThreshold;
   private final ThreadPoolExecutor pool;
   private final AtomicInteger associations = new AtomicInteger();
   private final StorePresentationPolicy policy = new StorePresentationPolicy();
@@ -45,12 +42,10 @@ public final class DimseServer implements AutoCloseable {
   private Thread acceptor;
   private volatile boolean running;
 
-  public DimseServer(NodeConfig config, Tenants tenants, Ingest ingest, Path spoolDir, int spoolThreshold) {
+  public DimseServer(NodeConfig config, Tenants tenants, Ingest ingest) {
     this.config = config;
     this.gate = new AssociationGate(config.aeTitle(), tenants);
     this.ingest = ingest;
-    this.spoolDir = spoolDir;
-    this.spoolThreshold = spoolThreshold;
     AtomicInteger n = new AtomicInteger();
     this.pool = new ThreadPoolExecutor(config.maxAssociations(), config.maxAssociations(), 60, TimeUnit.SECONDS,
         new SynchronousQueue<>(), r -> {
@@ -124,7 +119,7 @@ public final class DimseServer implements AutoCloseable {
     long start = System.nanoTime();
     String peer = socket.getRemoteSocketAddress().toString();
     int id = associations.incrementAndGet();
-    try (socket; Spool spool = new Spool(spoolDir, spoolThreshold)) {
+    try (socket; Spool spool = ingest.newSpool()) {
       AssociationGate.Decision decision = gate.admit(socket);
       if (decision instanceof AssociationGate.Decision.NotAssociation n) {
         LOG.warn("event=association.dropped peer={} reason=\"{}\"", peer, n.why());

@@ -8,6 +8,7 @@ import com.pixelmed.network.PDataPDU;
 import com.pixelmed.network.PresentationDataValue;
 import imago.core.dicom.DicomStatus;
 import imago.core.dicom.MalformedDicomException;
+import imago.core.dicom.Part10;
 import imago.core.io.Spool;
 import imago.core.tenant.Tenant;
 import imago.storage.ingest.Ingest;
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Receives every PDV of one association as it arrives (PixelMed calls {@link #sendPDataIndication}
- * per P-DATA-TF): command fragments are collected, data fragments stream into a spool, and when
+ * per P-DATA-TF): command fragments are collected, data fragments stream into a spool (after the
+ * File Meta Information written for them: the spool is the object's file on the fs backend), and when
  * the last data fragment is in, the instance goes through the ingest path and only then is the
  * C-STORE-RSP sent, with the status the ingest decided.
  */
@@ -109,6 +111,14 @@ final class StoreScpHandler extends CompositeResponseHandler {
         pendingContext = context;
         spool.reset();
         spoolFailure = null;
+        // The object is a PS3.10 file: its File Meta Information first, then the data set as it streams in.
+        byte[] meta = Part10.fileMetaInformation(orEmpty(rq.affectedSopClassUid()), orEmpty(rq.affectedSopInstanceUid()),
+            as.getTransferSyntaxForPresentationContextID(context), callingAe);
+        try {
+          spool.write(meta, 0, meta.length);
+        } catch (IOException e) {
+          spoolFailure = e;
+        }
       }
       case DimseCommand.C_FIND_RQ -> { // the identifier follows as data
         pending = rq;
@@ -151,8 +161,7 @@ final class StoreScpHandler extends CompositeResponseHandler {
       outcome = IngestOutcome.refused(DicomStatus.OUT_OF_RESOURCES, "cannot spool: " + spoolFailure.getMessage(),
           rq.affectedSopClassUid(), rq.affectedSopInstanceUid());
     } else {
-      String ts = as.getTransferSyntaxForPresentationContextID(pendingContext);
-      outcome = ingest.store(IngestRequest.dataset(tenant, callingAe, spool, ts, rq.affectedSopClassUid(),
+      outcome = ingest.store(IngestRequest.cStore(tenant, callingAe, spool, rq.affectedSopClassUid(),
           rq.affectedSopInstanceUid()));
     }
     if (outcome.ok()) {
@@ -200,6 +209,10 @@ final class StoreScpHandler extends CompositeResponseHandler {
     } else {
       getting = get.start(as, pendingContext, rq, identifier, tenant, callingAe, peer);
     }
+  }
+
+  private static String orEmpty(String uid) {
+    return uid == null ? "" : uid;
   }
 
   private static void respond(Association as, byte context, DimseCommand rsp) throws DicomNetworkException {

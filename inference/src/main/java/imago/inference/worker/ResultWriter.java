@@ -10,7 +10,7 @@ import imago.storage.ingest.IngestRequest;
 import java.io.IOException;
 
 /**
- * Stores result objects back into their study through the one ingest path (S3, then the index),
+ * Stores result objects back into their study through the one ingest path (object, then the index),
  * so they are found by QIDO and retrieved by WADO like any instance. Idempotent: a job's objects
  * have UIDs and content fixed by the job, so writing them again (a second worker after a lost
  * lease) finds identical bytes already stored and succeeds without a second copy.
@@ -23,7 +23,7 @@ public final class ResultWriter {
   }
 
   public IngestOutcome write(String tenantId, long jobId, byte[] part10) throws JobFailure {
-    Spool spool = new Spool(null, Integer.MAX_VALUE - 16);
+    Spool spool = ingest.newSpool();
     try (spool) {
       spool.write(part10, 0, part10.length);
       IngestOutcome outcome = ingest.store(IngestRequest.part10(new Tenant(tenantId, tenantId, java.util.List.of()),

@@ -15,11 +15,12 @@ import imago.storage.index.NewInstance;
 import imago.storage.index.StoredInstance;
 import imago.storage.object.ObjectStore;
 import imago.storage.object.ObjectStore.StorageUnavailableException;
-import java.io.ByteArrayInputStream;
+import imago.core.io.Spool;
+import imago.storage.index.Source;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.SequenceInputStream;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -29,34 +30,44 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one ingest path (C-STORE, STOW-RS, import, inference results):
- * validate -> hash -> S3 put -> index transaction -> tell listeners. A success outcome means the
- * object is in S3 and its rows are committed (invariant 1); any failure before that leaves no
- * index row, and an object already uploaded is removed (or, after a crash, swept at start-up).
+ * The one ingest path (C-STORE, STOW-RS, import, inference results): validate -> hash -> journal
+ * the key -> object put (durable) -> index transaction -> tell listeners. A success outcome means
+ * the object is durable and its rows are committed (invariant 1); a failure before the commit
+ * leaves no index row, and an object already put is removed, or, after a crash, re-indexed by
+ * start-up recovery from the journal (the sender may have retried; duplicates are idempotent).
  */
 public final class Ingest {
   private static final Logger LOG = LoggerFactory.getLogger(Ingest.class);
+  /** Objects read back for reindexing are held in memory up to this size, then in a temporary file. */
+  private static final int REINDEX_IN_MEMORY = 32 * 1024 * 1024;
 
   private final ObjectStore store;
   private final Index index;
+  private final IngestJournal journal;
   private final DuplicatePolicy policy;
   private final IngestListener listener;
 
-  public Ingest(ObjectStore store, Index index, DuplicatePolicy policy, IngestListener listener) {
+  public Ingest(ObjectStore store, Index index, IngestJournal journal, DuplicatePolicy policy, IngestListener listener) {
     this.store = store;
     this.index = index;
+    this.journal = journal;
     this.policy = policy;
     this.listener = listener;
   }
 
-  /** A parsed, validated object ready to upload. */
+  /** A spool for one incoming object, where the object store takes it without a copy. */
+  public Spool newSpool() {
+    return store.newSpool();
+  }
+
+  /** A parsed, validated object ready to store. */
   private record Checked(InstanceAttributes attributes, String transferSyntaxUid, int datasetOffset,
-      String datasetSha256, byte[] fileMeta, long objectSize, byte[] metadata) {}
+      String datasetSha256, long objectSize, byte[] metadata) {}
 
   public IngestOutcome store(IngestRequest request) {
     Checked checked;
     try {
-      checked = check(request);
+      checked = check(request.content().buffer(), request.expect());
     } catch (MalformedDicomException e) {
       Named named = named(request);
       return IngestOutcome.refused(e.status(), e.getMessage(), named.sopClassUid(), named.sopInstanceUid());
@@ -68,31 +79,17 @@ public final class Ingest {
     try {
       Optional<StoredInstance> existing = index.instance(request.tenant().id(), a.sopInstanceUid());
       if (existing.isPresent()) {
-        IngestOutcome known = againstExisting(request, checked, existing.get());
+        IngestOutcome known = againstExisting(request.source(), request.origin(), checked, existing.get());
         if (known != null) return known;
       }
       String key = objectKey(request.tenant().id(), a, checked.datasetSha256());
-      upload(request, checked, key);
-      NewInstance row = new NewInstance(request.tenant().id(), a, checked.transferSyntaxUid(), key,
-          checked.objectSize(), checked.datasetOffset(), checked.datasetSha256(), request.source(), request.origin(),
-          checked.metadata());
-      InsertResult result;
-      try {
-        result = existing.isPresent() ? new InsertResult.Inserted(index.replace(existing.get(), row)) : index.insert(row);
-      } catch (IndexUnavailableException e) {
-        removeQuietly(key);
-        throw e;
+      try (IngestJournal.Ticket ticket = journal.begin(key, request.source(), request.origin())) {
+        upload(request, checked, key);
+        NewInstance row = new NewInstance(request.tenant().id(), a, checked.transferSyntaxUid(), key,
+            checked.objectSize(), checked.datasetOffset(), checked.datasetSha256(), request.source(), request.origin(),
+            checked.metadata());
+        return commit(row, existing.orElse(null), request.source(), request.origin(), checked);
       }
-      if (result instanceof InsertResult.Existing e) {
-        // Lost a race with a concurrent store of the same SOP Instance UID.
-        if (!e.instance().objectKey().equals(key)) removeQuietly(key);
-        IngestOutcome known = againstExisting(request, checked, e.instance());
-        if (known != null) return known;
-        return store(request);
-      }
-      if (existing.isPresent() && !existing.get().objectKey().equals(key)) removeQuietly(existing.get().objectKey());
-      listener.stored(result.instance());
-      return IngestOutcome.stored(result.instance(), false);
     } catch (StorageUnavailableException e) {
       return IngestOutcome.refused(DicomStatus.OUT_OF_RESOURCES, "object storage unavailable: " + e.getMessage(),
           a.sopClassUid(), a.sopInstanceUid());
@@ -107,16 +104,88 @@ public final class Ingest {
   }
 
   /**
+   * Writes the rows of an object now in the store at {@code row.objectKey()}: a new instance, or
+   * {@code existing} replaced under the duplicate policy. Removes the object again when the rows
+   * cannot be written or another row wins.
+   */
+  private IngestOutcome commit(NewInstance row, StoredInstance existing, Source source, String origin, Checked checked)
+      throws IndexUnavailableException {
+    String key = row.objectKey();
+    InsertResult result;
+    try {
+      result = existing != null ? new InsertResult.Inserted(index.replace(existing, row)) : index.insert(row);
+    } catch (IndexUnavailableException e) {
+      removeQuietly(key);
+      throw e;
+    }
+    if (result instanceof InsertResult.Existing e) {
+      // Lost a race with a concurrent store of the same SOP Instance UID.
+      IngestOutcome known = againstExisting(source, origin, checked, e.instance());
+      if (known != null) {
+        if (!e.instance().objectKey().equals(key)) removeQuietly(key);
+        return known;
+      }
+      return commit(row, e.instance(), source, origin, checked);
+    }
+    if (existing != null && !existing.objectKey().equals(key)) removeQuietly(existing.objectKey());
+    listener.stored(result.instance());
+    return IngestOutcome.stored(result.instance(), false);
+  }
+
+  /**
+   * Indexes an object already in the store (start-up recovery, {@code imago reindex}): the tenant
+   * comes from its key, everything else from its bytes. The key must be the one ingest would have
+   * given these bytes. An instance indexed already under this key is a success (duplicate).
+   */
+  public IngestOutcome reindex(String key, Source source, String origin) {
+    String tenant = key.substring(0, Math.max(0, key.indexOf('/')));
+    try (Spool spool = new Spool(Path.of(System.getProperty("java.io.tmpdir")), REINDEX_IN_MEMORY)) {
+      Optional<InputStream> in = store.get(key);
+      if (in.isEmpty()) return IngestOutcome.refused(DicomStatus.PROCESSING_FAILURE, "no object " + key, null, null);
+      try (InputStream body = in.get()) {
+        byte[] buf = new byte[65536];
+        for (int n; (n = body.read(buf)) > 0; ) spool.write(buf, 0, n);
+      }
+      Checked checked = check(spool.buffer(), IngestRequest.Expectations.NONE);
+      InstanceAttributes a = checked.attributes();
+      if (tenant.isEmpty() || !objectKey(tenant, a, checked.datasetSha256()).equals(key)) {
+        return IngestOutcome.refused(DicomStatus.PROCESSING_FAILURE, "object " + key
+            + " does not hold the instance its key names (altered or not written by Imago)", a.sopClassUid(),
+            a.sopInstanceUid());
+      }
+      Optional<StoredInstance> existing = index.instance(tenant, a.sopInstanceUid());
+      if (existing.isPresent()) {
+        if (existing.get().objectKey().equals(key)) return IngestOutcome.stored(existing.get(), true);
+        return IngestOutcome.refused(DicomStatus.DUPLICATE_SOP_INSTANCE, "instance indexed already under "
+            + existing.get().objectKey(), a.sopClassUid(), a.sopInstanceUid());
+      }
+      NewInstance row = new NewInstance(tenant, a, checked.transferSyntaxUid(), key, checked.objectSize(),
+          checked.datasetOffset(), checked.datasetSha256(), source, origin, checked.metadata());
+      InsertResult result = index.insert(row);
+      if (result instanceof InsertResult.Existing e && !e.instance().objectKey().equals(key)) {
+        return IngestOutcome.refused(DicomStatus.DUPLICATE_SOP_INSTANCE, "instance indexed already under "
+            + e.instance().objectKey(), a.sopClassUid(), a.sopInstanceUid());
+      }
+      if (result instanceof InsertResult.Inserted) listener.stored(result.instance());
+      return IngestOutcome.stored(result.instance(), result instanceof InsertResult.Existing);
+    } catch (MalformedDicomException e) {
+      return IngestOutcome.refused(e.status(), "object " + key + ": " + e.getMessage(), null, null);
+    } catch (IOException | IndexUnavailableException e) {
+      return IngestOutcome.refused(DicomStatus.OUT_OF_RESOURCES, "object " + key + ": " + e.getMessage(), null, null);
+    }
+  }
+
+  /**
    * Invariant 2: identical bytes are an idempotent success; other bytes follow the policy and are
    * audited. Returns null when the new object should replace the existing one.
    */
-  private IngestOutcome againstExisting(IngestRequest request, Checked checked, StoredInstance existing)
+  private IngestOutcome againstExisting(Source source, String origin, Checked checked, StoredInstance existing)
       throws IndexUnavailableException {
     if (existing.datasetSha256().equals(checked.datasetSha256())) return IngestOutcome.stored(existing, true);
     boolean replace = policy == DuplicatePolicy.REPLACE;
-    index.recordConflict(new Index.Conflict(request.tenant().id(), existing.sopInstanceUid(),
+    index.recordConflict(new Index.Conflict(existing.tenantId(), existing.sopInstanceUid(),
         existing.datasetSha256(), checked.datasetSha256(), policy.name().toLowerCase(),
-        replace ? "replaced" : "rejected", request.source(), request.origin()));
+        replace ? "replaced" : "rejected", source, origin));
     if (replace) return null;
     return IngestOutcome.refused(DicomStatus.DUPLICATE_SOP_INSTANCE,
         "SOP Instance UID already stored with different content (duplicate policy: reject)",
@@ -134,7 +203,7 @@ public final class Ingest {
   private static Named named(IngestRequest r) {
     String sopClass = r.expect().sopClassUid();
     String sopInstance = r.expect().sopInstanceUid();
-    if (r.encoding() == IngestRequest.Encoding.PART10 && (sopClass == null || sopInstance == null)) {
+    if (sopClass == null || sopInstance == null) {
       try {
         Part10.Header h = Part10.parse(r.content().buffer());
         if (sopClass == null && Uids.isValid(h.sopClassUid())) sopClass = h.sopClassUid();
@@ -146,25 +215,15 @@ public final class Ingest {
     return new Named(sopClass, sopInstance);
   }
 
-  private Checked check(IngestRequest r) throws MalformedDicomException, IOException {
-    ByteBuffer all = r.content().buffer();
-    String ts;
-    int offset;
-    Part10.Header header = null;
-    if (r.encoding() == IngestRequest.Encoding.PART10) {
-      header = Part10.parse(all);
-      ts = header.transferSyntaxUid();
-      offset = header.datasetOffset();
-    } else {
-      ts = r.transferSyntaxUid();
-      offset = 0;
-    }
-    ByteBuffer dataset = all.duplicate().position(offset);
+  private static Checked check(ByteBuffer all, IngestRequest.Expectations x) throws MalformedDicomException, IOException {
+    Part10.Header header = Part10.parse(all);
+    String ts = header.transferSyntaxUid();
+    int offset = header.datasetOffset();
+    ByteBuffer dataset = all.duplicate().position(all.position() + offset);
     DatasetWalker.validate(dataset, ts);
     com.pixelmed.dicom.AttributeList list = InstanceAttributes.parse(dataset, ts);
     InstanceAttributes a = InstanceAttributes.from(list);
     a.requireIdentity();
-    IngestRequest.Expectations x = r.expect();
     if (x.sopClassUid() != null && !x.sopClassUid().equals(a.sopClassUid())) {
       throw new MalformedDicomException(DicomStatus.DATASET_DOES_NOT_MATCH_SOP_CLASS, "data set SOP Class UID "
           + a.sopClassUid() + " does not match the request's " + x.sopClassUid());
@@ -173,7 +232,7 @@ public final class Ingest {
       throw new MalformedDicomException(DicomStatus.CANNOT_UNDERSTAND_INSTANCE_MISMATCH, "data set SOP Instance UID "
           + a.sopInstanceUid() + " does not match the request's " + x.sopInstanceUid());
     }
-    if (header != null && header.sopInstanceUid() != null && !header.sopInstanceUid().isEmpty()
+    if (header.sopInstanceUid() != null && !header.sopInstanceUid().isEmpty()
         && !header.sopInstanceUid().equals(a.sopInstanceUid())) {
       throw new MalformedDicomException(DicomStatus.CANNOT_UNDERSTAND_INSTANCE_MISMATCH,
           "File Meta Information names SOP Instance " + header.sopInstanceUid() + " but the data set is " + a.sopInstanceUid());
@@ -182,27 +241,22 @@ public final class Ingest {
       throw new MalformedDicomException(DicomStatus.CANNOT_UNDERSTAND_WRONG_STUDY, "instance belongs to study "
           + a.studyInstanceUid() + ", not to " + x.studyUid());
     }
-    String sha = sha256(all.duplicate().position(offset));
-    byte[] meta = null;
-    long size = all.remaining();
-    if (r.encoding() == IngestRequest.Encoding.DATASET) {
-      meta = Part10.fileMetaInformation(a.sopClassUid(), a.sopInstanceUid(), ts, r.origin());
-      offset = meta.length;
-      size += meta.length;
-    }
-    return new Checked(a, ts, offset, sha, meta, size, gzip(AttributeListJson.toJson(list).toString()));
+    String sha = sha256(all.duplicate().position(all.position() + offset));
+    return new Checked(a, ts, offset, sha, all.remaining(), gzip(AttributeListJson.toJson(list).toString()));
   }
 
-  private void upload(IngestRequest r, Checked c, String key) throws IOException {
-    InputStream body = r.content().open();
-    if (c.fileMeta() != null) body = new SequenceInputStream(new ByteArrayInputStream(c.fileMeta()), body);
-    try (InputStream in = body) {
-      store.put(key, in, c.objectSize(), "application/dicom", Map.of(
-          "dataset-sha256", c.datasetSha256(),
-          "sop-class-uid", c.attributes().sopClassUid(),
-          "transfer-syntax-uid", c.transferSyntaxUid(),
-          "tenant", r.tenant().id()));
-    }
+  private void upload(IngestRequest r, Checked c, String key) throws StorageUnavailableException {
+    store.put(key, r.content(), "application/dicom", Map.of(
+        "dataset-sha256", c.datasetSha256(),
+        "sop-class-uid", c.attributes().sopClassUid(),
+        "transfer-syntax-uid", c.transferSyntaxUid(),
+        "tenant", r.tenant().id()));
+  }
+
+  /** Whether {@code key} names an instance object ({@code tenant/study/series/sop.tag.dcm}). */
+  public static boolean isInstanceKey(String key) {
+    int slash = key.lastIndexOf('/');
+    return key.chars().filter(ch -> ch == '/').count() == 3 && key.endsWith(".dcm") && key.indexOf('.', slash) > 0;
   }
 
   /** tenant/study/series/instance, with a content tag so a conflicting upload never overwrites. */

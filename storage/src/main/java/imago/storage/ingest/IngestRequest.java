@@ -5,14 +5,11 @@ import imago.core.tenant.Tenant;
 import imago.storage.index.Source;
 
 /**
- * One object to store. {@code content} is either a whole PS3.10 file (STOW-RS, import: stored
- * byte for byte) or a bare data set in {@code transferSyntaxUid} (C-STORE: stored behind a File
- * Meta Information we write). The expectations are what the transport already claims about it.
+ * One object to store: a whole PS3.10 file, stored byte for byte. C-STORE writes the File Meta
+ * Information itself before the data set it receives. The expectations are what the transport
+ * already claims about the object.
  */
-public record IngestRequest(Tenant tenant, Source source, String origin, Spool content, Encoding encoding,
-    String transferSyntaxUid, Expectations expect) {
-
-  public enum Encoding { PART10, DATASET }
+public record IngestRequest(Tenant tenant, Source source, String origin, Spool content, Expectations expect) {
 
   /** What the sender claimed; null fields are not checked. */
   public record Expectations(String sopClassUid, String sopInstanceUid, String studyUid) {
@@ -20,12 +17,13 @@ public record IngestRequest(Tenant tenant, Source source, String origin, Spool c
   }
 
   public static IngestRequest part10(Tenant tenant, Source source, String origin, Spool content, Expectations expect) {
-    return new IngestRequest(tenant, source, origin, content, Encoding.PART10, null, expect);
+    return new IngestRequest(tenant, source, origin, content, expect);
   }
 
-  public static IngestRequest dataset(Tenant tenant, String callingAe, Spool content, String transferSyntaxUid,
-      String sopClassUid, String sopInstanceUid) {
-    return new IngestRequest(tenant, Source.DIMSE, callingAe, content, Encoding.DATASET, transferSyntaxUid,
+  /** A C-STORE's File Meta Information and data set, checked against the command's SOP UIDs. */
+  public static IngestRequest cStore(Tenant tenant, String callingAe, Spool content, String sopClassUid,
+      String sopInstanceUid) {
+    return new IngestRequest(tenant, Source.DIMSE, callingAe, content,
         new Expectations(sopClassUid, sopInstanceUid, null));
   }
 }

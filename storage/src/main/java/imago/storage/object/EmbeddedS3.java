@@ -130,6 +130,25 @@ public final class EmbeddedS3 implements AutoCloseable {
     return port;
   }
 
+  /**
+   * Runs a server in a process of its own (how tests use S3, the way a user runs MinIO):
+   * {@code EmbeddedS3 BASE_DIR PORT CREDENTIALS_FILE}. Prints {@code listening ENDPOINT} once it
+   * accepts requests, then runs until the process is killed.
+   */
+  public static void main(String[] args) throws Exception {
+    if (args.length != 3) {
+      System.err.println("usage: EmbeddedS3 BASE_DIR PORT CREDENTIALS_FILE");
+      System.exit(2);
+    }
+    Credentials c = Credentials.loadOrCreate(Path.of(args[2]));
+    EmbeddedS3 server = new EmbeddedS3(Path.of(args[0]), Integer.parseInt(args[1]), c.accessKey(), c.secretKey());
+    server.start();
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "s3-shutdown"));
+    System.out.println("listening " + server.endpoint());
+    System.out.flush();
+    Thread.currentThread().join();
+  }
+
   /** Access key and secret key of the embedded server. */
   public record Credentials(String accessKey, String secretKey) {
 

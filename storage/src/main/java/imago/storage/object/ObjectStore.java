@@ -1,5 +1,6 @@
 package imago.storage.object;
 
+import imago.core.io.Spool;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
@@ -8,8 +9,10 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * The door to object storage (an S3 bucket). Like Orthanc's storage area: create, read, remove,
- * plus listing for the orphan sweep. Keys are plain '/'-separated paths.
+ * The door to object storage: a local directory ({@link FsObjectStore}, the embedded default) or an
+ * S3 bucket ({@link S3ObjectStore}). Like Orthanc's storage area: create, read, remove, plus
+ * listing for reindexing. Keys are plain '/'-separated paths. A put returns once the object is
+ * durable: fsynced on disk, or acknowledged by S3.
  */
 public interface ObjectStore extends AutoCloseable {
 
@@ -24,6 +27,24 @@ public interface ObjectStore extends AutoCloseable {
   void put(String key, InputStream content, long size, String contentType, Map<String, String> metadata)
       throws StorageUnavailableException;
 
+  /**
+   * A spool for a new object's bytes as they arrive, placed where {@link #put(String, Spool, String, Map)}
+   * takes it without copying when the backend can (the fs backend's staging folder).
+   */
+  Spool newSpool();
+
+  /** Stores everything written to {@code content} under {@code key}; the spool may be emptied. */
+  default void put(String key, Spool content, String contentType, Map<String, String> metadata)
+      throws StorageUnavailableException {
+    try (InputStream in = content.open()) {
+      put(key, in, content.size(), contentType, metadata);
+    } catch (StorageUnavailableException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new StorageUnavailableException("cannot read the spooled object for " + key + ": " + e.getMessage(), e);
+    }
+  }
+
   /** The object's bytes, or empty if there is no such key. The caller closes the stream. */
   Optional<InputStream> get(String key) throws StorageUnavailableException;
 
@@ -37,6 +58,14 @@ public interface ObjectStore extends AutoCloseable {
 
   /** Every object whose key starts with {@code prefix}, in key order (metadata not filled in). */
   void list(String prefix, Consumer<ObjectInfo> each) throws StorageUnavailableException;
+
+  /**
+   * Removes what the writes of a process that died ({@code owner}, its journal's owner id) left
+   * half done. Objects themselves are never removed here.
+   */
+  default void removePartialWrites(String owner) throws StorageUnavailableException {
+    // S3 has no partial objects: an interrupted PUT never becomes visible
+  }
 
   /** Whether the store answers now (for /ready and start-up checks). */
   boolean reachable();

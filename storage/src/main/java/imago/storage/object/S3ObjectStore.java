@@ -1,5 +1,6 @@
 package imago.storage.object;
 
+import imago.core.io.Spool;
 import imago.storage.StorageConfig;
 import io.minio.BucketExistsArgs;
 import io.minio.GetObjectArgs;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.HashMap;
@@ -45,6 +47,7 @@ public final class S3ObjectStore implements ObjectStore {
   static final long MIN_PART_SIZE = 5L * 1024 * 1024;
   static final long MAX_PART_SIZE = 5L * 1024 * 1024 * 1024;
 
+  private static final int DEFAULT_SPOOL_THRESHOLD = 32 * 1024 * 1024;
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration READ_WRITE_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
@@ -61,6 +64,8 @@ public final class S3ObjectStore implements ObjectStore {
   private final String endpoint;
   private final String bucket;
   private final long partSize;
+  private final Path spoolDir;
+  private final int spoolThreshold;
 
   /**
    * A store on {@code config.bucket()} at {@code endpoint} (e.g. {@code http://127.0.0.1:9000}),
@@ -70,6 +75,17 @@ public final class S3ObjectStore implements ObjectStore {
    */
   public S3ObjectStore(StorageConfig.S3 config, String endpoint, String accessKey,
       String secretKey) {
+    this(config, endpoint, accessKey, secretKey, Path.of(System.getProperty("java.io.tmpdir")), DEFAULT_SPOOL_THRESHOLD);
+  }
+
+  /**
+   * As above, with incoming objects spooled in memory up to {@code spoolThreshold} bytes and in
+   * {@code spoolDir} beyond, until their PUT.
+   */
+  public S3ObjectStore(StorageConfig.S3 config, String endpoint, String accessKey,
+      String secretKey, Path spoolDir, int spoolThreshold) {
+    this.spoolDir = spoolDir;
+    this.spoolThreshold = spoolThreshold;
     if (config.partSize() < MIN_PART_SIZE || config.partSize() > MAX_PART_SIZE) {
       throw new IllegalArgumentException("storage.s3.partSize must be between " + MIN_PART_SIZE
           + " and " + MAX_PART_SIZE + " bytes, was " + config.partSize());
@@ -144,6 +160,11 @@ public final class S3ObjectStore implements ObjectStore {
         .userMetadata(metadata == null ? Map.of() : metadata)
         .build();
     call("put", key, Set.of(), () -> client.putObject(args));
+  }
+
+  @Override
+  public Spool newSpool() {
+    return new Spool(spoolDir, spoolThreshold);
   }
 
   @Override

@@ -30,7 +30,8 @@ import imago.storage.ingest.IngestOutcome;
 import imago.storage.ingest.IngestRequest;
 import imago.storage.object.EmbeddedS3Fixture;
 import imago.storage.object.ObjectStore;
-import imago.storage.object.S3ObjectStore;
+import imago.storage.object.FsObjectStore;
+import imago.storage.ingest.IngestJournal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -58,6 +59,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -66,23 +69,31 @@ import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The ingest path against PostgreSQL, configured with the same keys operators use
- * ({@code storage.db.url = jdbc:postgresql://...}), and against the embedded H2 default: one
- * schema, one SQL, both must keep invariants 1 and 2. PostgreSQL is the local cluster the test
- * setup starts ({@code scripts/setup.sh --test}: role imago/imago on 127.0.0.1:5432); each run
- * gets a database of its own, dropped afterwards. Objects go to a real embedded S3 server.
+ * The ingest path on every pair of backends: the index on PostgreSQL, configured with the same
+ * keys operators use ({@code storage.db.url = jdbc:postgresql://...}), or on the embedded H2
+ * default; objects on the fs backend (a local directory) or on S3 (S3Proxy in a process of its
+ * own). One schema, one SQL, one ingest path: all must keep invariants 1 and 2. PostgreSQL is the
+ * local cluster the test setup starts ({@code scripts/setup.sh --test}: role imago/imago on
+ * 127.0.0.1:5432); each run gets a database of its own, dropped afterwards.
  */
-@ParameterizedClass(name = "{0}")
-@EnumSource(IngestOnPostgresTest.Backend.class)
-class IngestOnPostgresTest {
+@ParameterizedClass(name = "{0} + {1}")
+@MethodSource("backends")
+class IngestTest {
   static final String PG_USER = PostgresFixture.USER;
   static final String PG_PASSWORD = PostgresFixture.PASSWORD;
   static final Tenant DEMO = new Tenant("demo", "Demo", List.of("DEMO"));
 
   enum Backend { POSTGRESQL, H2 }
+
+  enum Objects { FS, S3 }
+
+  static Stream<Arguments> backends() {
+    return Stream.of(Backend.values()).flatMap(b -> Stream.of(Objects.values()).map(o -> Arguments.of(b, o)));
+  }
 
   @RegisterExtension static final EmbeddedS3Fixture S3 = new EmbeddedS3Fixture();
   @TempDir static Path tmp;
@@ -93,11 +104,13 @@ class IngestOnPostgresTest {
   static Database db;
   static Index index;
 
-  @Parameter Backend backend;
-  S3ObjectStore store;
+  @Parameter(0) Backend backend;
+  @Parameter(1) Objects objects;
+  ObjectStore store;
+  IngestJournal journal;
 
   @BeforeParameterizedClassInvocation
-  static void openIndex(Backend backend) throws Exception {
+  static void openIndex(Backend backend, Objects objects) throws Exception {
     String suffix = HexFormat.of().toHexDigits(new Random().nextLong());
     dataDir = Files.createDirectories(tmp.resolve(backend.name().toLowerCase() + "-" + suffix));
     Map<String, String> keys = new HashMap<>(Map.of("data", dataDir.toString()));
@@ -115,7 +128,7 @@ class IngestOnPostgresTest {
   }
 
   @AfterParameterizedClassInvocation
-  static void dropIndex(Backend backend) throws Exception {
+  static void dropIndex(Backend backend, Objects objects) throws Exception {
     if (db != null) db.close();
     db = null;
     if (backend == Backend.POSTGRESQL && pg != null) {
@@ -125,8 +138,16 @@ class IngestOnPostgresTest {
   }
 
   @BeforeEach
-  void freshBucket() throws Exception {
-    store = S3.newStore();
+  void freshStore() throws Exception {
+    Path fresh = Files.createTempDirectory(dataDir, "objects-");
+    journal = IngestJournal.open(fresh.resolve("journal"), true, db::syncToDisk);
+    store = objects == Objects.S3 ? S3.newStore() : new FsObjectStore(fresh.resolve("objects"), true, journal.owner());
+  }
+
+  @AfterEach
+  void closeJournal() {
+    journal.close();
+    if (objects == Objects.FS) store.close();
   }
 
   @Test
@@ -161,7 +182,9 @@ class IngestOnPostgresTest {
     assertEquals(bytes.length, row.objectSize());
     assertTrue(row.objectKey().startsWith("demo/" + row.studyUid() + "/" + row.seriesUid() + "/"), row.objectKey());
     assertArrayEquals(bytes, object(row.objectKey()), "stored byte for byte");
-    assertEquals(row.datasetSha256(), store.stat(row.objectKey()).orElseThrow().metadata().get("dataset-sha256"));
+    if (objects == Objects.S3) {
+      assertEquals(row.datasetSha256(), store.stat(row.objectKey()).orElseThrow().metadata().get("dataset-sha256"));
+    }
     assertEquals(List.of(row.objectKey()), keys());
   }
 
@@ -328,7 +351,7 @@ class IngestOnPostgresTest {
     SyntheticCt.Spec spec = spec(108);
     Database closed = Database.open(dbConfig, dataDir);
     closed.close();
-    Ingest broken = new Ingest(store, new SqlIndex(closed.dataSource()), DuplicatePolicy.REJECT, IngestListener.NONE);
+    Ingest broken = new Ingest(store, new SqlIndex(closed.dataSource()), journal, DuplicatePolicy.REJECT, IngestListener.NONE);
 
     IngestOutcome outcome = storeFile(broken, file("closed", SyntheticCt.instance(spec, 1, 1, 1)));
 
@@ -354,7 +377,7 @@ class IngestOnPostgresTest {
     cfg.setMaximumPoolSize(2);
     List<String> puts = new CopyOnWriteArrayList<>();
     try (HikariDataSource readOnly = new HikariDataSource(cfg)) {
-      Ingest broken = new Ingest(new RecordingStore(store, puts), new SqlIndex(readOnly), DuplicatePolicy.REJECT,
+      Ingest broken = new Ingest(new RecordingStore(store, puts), new SqlIndex(readOnly), journal, DuplicatePolicy.REJECT,
           IngestListener.NONE);
 
       IngestOutcome outcome = storeFile(broken, file("readonly", SyntheticCt.instance(spec, 1, 1, 1)));
@@ -376,7 +399,7 @@ class IngestOnPostgresTest {
   }
 
   private Ingest ingest(DuplicatePolicy policy) {
-    return new Ingest(store, index, policy, IngestListener.NONE);
+    return new Ingest(store, index, journal, policy, IngestListener.NONE);
   }
 
   /** Stores a PS3.10 file read in place, as `imago import` does. */
@@ -508,6 +531,11 @@ class IngestOnPostgresTest {
 
   /** The real store, with a record of which keys were uploaded (to see what cleanup undid). */
   private record RecordingStore(ObjectStore delegate, List<String> puts) implements ObjectStore {
+    @Override
+    public Spool newSpool() {
+      return delegate.newSpool();
+    }
+
     @Override
     public void put(String key, InputStream content, long size, String contentType, Map<String, String> metadata)
         throws StorageUnavailableException {
