@@ -173,6 +173,7 @@ final class StoreScpHandler extends CompositeResponseHandler {
       LOG.warn("event=cstore.refused calling={} tenant={} sop={} status={} reason=\"{}\"", callingAe, tenant.id(),
           rq.affectedSopInstanceUid(), DicomStatus.hex(outcome.status()), outcome.reason());
     }
+    spool.reset(); // a refused instance leaves no staging file behind once its response is out
     respond(as, pendingContext, DimseCommand.response(rq, outcome.status(), outcome.ok() ? null : outcome.reason()));
   }
 
