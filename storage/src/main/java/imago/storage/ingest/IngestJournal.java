@@ -3,7 +3,6 @@ package imago.storage.ingest;
 import imago.storage.index.Source;
 import imago.storage.object.ObjectStore.StorageUnavailableException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -64,8 +63,6 @@ public final class IngestJournal implements AutoCloseable {
   private final Object forceLock = new Object();
   private final List<Segment> retired = new ArrayList<>();
   private Segment current;
-  private long written;
-  private long forced;
   private int sequence;
 
   private IngestJournal(Path dir, String owner, boolean fsync, IndexSync indexSync, FileChannel lockChannel, FileLock lock)
@@ -113,7 +110,7 @@ public final class IngestJournal implements AutoCloseable {
       ByteBuffer b = ByteBuffer.wrap(line);
       while (b.hasRemaining()) segment.channel.write(b);
       segment.inflight.incrementAndGet();
-      mine = ++written;
+      mine = ++segment.entries;
     }
     try {
       force(mine, segment);
@@ -127,14 +124,13 @@ public final class IngestJournal implements AutoCloseable {
   private void force(long mine, Segment segment) throws IOException {
     if (!fsync) return;
     synchronized (forceLock) {
-      if (forced >= mine) return;
+      if (segment.forced >= mine) return; // another writer's fsync of this segment covered this entry
       long upTo;
       synchronized (this) {
-        upTo = written;
+        upTo = segment.entries;
       }
       segment.channel.force(false);
-      // A checkpoint may have started a new segment meanwhile; entries there are forced by their own writers.
-      forced = Math.max(forced, upTo);
+      segment.forced = upTo;
     }
   }
 
@@ -167,7 +163,7 @@ public final class IngestJournal implements AutoCloseable {
     Path p = dir.resolve(owner + "-" + (sequence++) + SEGMENT);
     FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     if (fsync) syncDirectory(dir);
-    return new Segment(p, ch, new AtomicInteger());
+    return new Segment(p, ch);
   }
 
   @Override
@@ -262,13 +258,21 @@ public final class IngestJournal implements AutoCloseable {
     }
   }
 
-  private record Segment(Path path, FileChannel channel, AtomicInteger inflight) {
+  /** One journal file; counts are per segment, so an fsync of one never stands in for another's. */
+  private static final class Segment {
+    final Path path;
+    final FileChannel channel;
+    final AtomicInteger inflight = new AtomicInteger();
+    long entries; // guarded by the journal
+    long forced; // guarded by forceLock: how many of the entries are known to be on disk
+
+    Segment(Path path, FileChannel channel) {
+      this.path = path;
+      this.channel = channel;
+    }
+
     boolean isEmpty() {
-      try {
-        return channel.size() == 0;
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      return entries == 0;
     }
 
     void delete() throws IOException {
