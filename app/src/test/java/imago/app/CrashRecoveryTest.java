@@ -9,9 +9,9 @@ import imago.core.dicom.Part10;
 import imago.core.synthetic.SyntheticCt;
 import imago.core.testkit.Dcmtk;
 import imago.core.testkit.PortFinder;
+import imago.core.testkit.Trees;
 import imago.storage.StorageConfig;
 import imago.storage.index.StoredInstance;
-import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -71,14 +71,14 @@ class CrashRecoveryTest {
     ServerProcess first = ServerProcess.start(data, PortFinder.freePort(), PortFinder.freePort(), noCheckpoint);
     assertTrue(Dcmtk.storescu("127.0.0.1", first.dicomPort, "DEMO", "IMAGO", files.subList(0, 10)).ok());
     first.close();
-    Path indexBefore = copyTree(data.resolve("index"), tmp.resolve("index-before"));
+    Path indexBefore = Trees.copy(data.resolve("index"), tmp.resolve("index-before"));
     ServerProcess second = ServerProcess.start(data, first.dicomPort, first.httpPort, noCheckpoint);
     Dcmtk.Result late = Dcmtk.storescu("127.0.0.1", second.dicomPort, "DEMO", "IMAGO", files.subList(10, 20));
     assertTrue(late.ok(), late.toString());
     second.kill();
     // The power cut: the index on disk is the one from before the last ten instances arrived.
-    deleteTree(data.resolve("index"));
-    copyTree(indexBefore, data.resolve("index"));
+    Trees.delete(data.resolve("index"));
+    Trees.copy(indexBefore, data.resolve("index"));
 
     try (ServerProcess restarted = ServerProcess.start(data, first.dicomPort, first.httpPort, noCheckpoint)) {
       Set<String> all = new java.util.HashSet<>();
@@ -141,23 +141,6 @@ class CrashRecoveryTest {
 
   private static Config config(Path data) {
     return Config.load(null, Map.of(), Map.of("data", data.toString(), "tenants", TestImago.TENANTS));
-  }
-
-  private static Path copyTree(Path from, Path to) throws IOException {
-    try (java.util.stream.Stream<Path> paths = Files.walk(from)) {
-      for (Path p : paths.toList()) {
-        Path target = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) Files.createDirectories(target);
-        else Files.copy(p, target);
-      }
-    }
-    return to;
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
-    }
   }
 
   /** Every acknowledged instance is indexed and readable; every object is indexed. */

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import imago.core.config.Config;
 import imago.core.synthetic.SyntheticCt;
 import imago.core.testkit.Dcmtk;
+import imago.core.testkit.Trees;
 import imago.node.http.Caller;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,10 +18,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,7 +44,7 @@ class ReindexCommandTest {
     assertTrue(sent.ok(), sent.toString());
     List<String> before = answers(server, token, paths);
     server.kill();
-    deleteTree(data.resolve("index"));
+    Trees.delete(data.resolve("index"));
 
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     int rc = ReindexCommand.run(config, null, 2, new PrintStream(out, true, StandardCharsets.UTF_8),
@@ -81,9 +79,4 @@ class ReindexCommandTest {
     return out;
   }
 
-  private static void deleteTree(Path root) throws IOException {
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
-    }
-  }
 }

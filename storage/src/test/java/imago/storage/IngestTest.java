@@ -30,6 +30,7 @@ import imago.storage.ingest.IngestOutcome;
 import imago.storage.ingest.IngestRequest;
 import imago.storage.object.EmbeddedS3Fixture;
 import imago.storage.object.ObjectStore;
+import imago.storage.object.ForwardingObjectStore;
 import imago.storage.object.FsObjectStore;
 import imago.storage.ingest.IngestJournal;
 import java.io.IOException;
@@ -50,7 +51,6 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CyclicBarrier;
@@ -58,7 +58,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -529,53 +528,20 @@ class IngestTest {
     }
   }
 
-  /** The real store, with a record of which keys were uploaded (to see what cleanup undid). */
-  private record RecordingStore(ObjectStore delegate, List<String> puts) implements ObjectStore {
-    @Override
-    public Spool newSpool() {
-      return delegate.newSpool();
+  /** The real store, with a record of which keys were stored (to see what cleanup undid). */
+  private static final class RecordingStore extends ForwardingObjectStore {
+    private final List<String> puts;
+
+    RecordingStore(ObjectStore delegate, List<String> puts) {
+      super(delegate);
+      this.puts = puts;
     }
 
     @Override
-    public void put(String key, InputStream content, long size, String contentType, Map<String, String> metadata)
+    public void put(String key, Spool content, String contentType, Map<String, String> metadata)
         throws StorageUnavailableException {
-      delegate.put(key, content, size, contentType, metadata);
+      delegate.put(key, content, contentType, metadata);
       puts.add(key);
-    }
-
-    @Override
-    public Optional<InputStream> get(String key) throws StorageUnavailableException {
-      return delegate.get(key);
-    }
-
-    @Override
-    public Optional<InputStream> get(String key, long offset, long length) throws StorageUnavailableException {
-      return delegate.get(key, offset, length);
-    }
-
-    @Override
-    public Optional<ObjectInfo> stat(String key) throws StorageUnavailableException {
-      return delegate.stat(key);
-    }
-
-    @Override
-    public void remove(String key) throws StorageUnavailableException {
-      delegate.remove(key);
-    }
-
-    @Override
-    public void list(String prefix, Consumer<ObjectInfo> each) throws StorageUnavailableException {
-      delegate.list(prefix, each);
-    }
-
-    @Override
-    public boolean reachable() {
-      return delegate.reachable();
-    }
-
-    @Override
-    public void close() {
-      // the fixture closes the real store
     }
   }
 }

@@ -153,12 +153,6 @@ public final class Ingest {
             + " does not hold the instance its key names (altered or not written by Imago)", a.sopClassUid(),
             a.sopInstanceUid());
       }
-      Optional<StoredInstance> existing = index.instance(tenant, a.sopInstanceUid());
-      if (existing.isPresent()) {
-        if (existing.get().objectKey().equals(key)) return IngestOutcome.stored(existing.get(), true);
-        return IngestOutcome.refused(DicomStatus.DUPLICATE_SOP_INSTANCE, "instance indexed already under "
-            + existing.get().objectKey(), a.sopClassUid(), a.sopInstanceUid());
-      }
       NewInstance row = new NewInstance(tenant, a, checked.transferSyntaxUid(), key, checked.objectSize(),
           checked.datasetOffset(), checked.datasetSha256(), source, origin, checked.metadata());
       InsertResult result = index.insert(row);
@@ -255,8 +249,7 @@ public final class Ingest {
 
   /** Whether {@code key} names an instance object ({@code tenant/study/series/sop.tag.dcm}). */
   public static boolean isInstanceKey(String key) {
-    int slash = key.lastIndexOf('/');
-    return key.chars().filter(ch -> ch == '/').count() == 3 && key.endsWith(".dcm") && key.indexOf('.', slash) > 0;
+    return key.endsWith(".dcm") && key.chars().filter(ch -> ch == '/').count() == 3;
   }
 
   /** tenant/study/series/instance, with a content tag so a conflicting upload never overwrites. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import imago.core.dicom.DicomStatus;
 import imago.core.io.Spool;
 import imago.core.synthetic.SyntheticCt;
+import imago.core.testkit.Trees;
 import imago.core.tenant.Tenant;
 import imago.storage.StorageConfig;
 import imago.storage.StorageConfig.DuplicatePolicy;
@@ -15,16 +16,15 @@ import imago.storage.index.Index;
 import imago.storage.index.Source;
 import imago.storage.index.SqlIndex;
 import imago.storage.object.EmbeddedS3Fixture;
+import imago.storage.object.ForwardingObjectStore;
 import imago.storage.object.FsObjectStore;
 import imago.storage.object.ObjectStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -82,7 +82,8 @@ class RecoveryTest {
     Ingest ingest = new Ingest(store, new SqlIndex(before.dataSource()), journal, DuplicatePolicy.REJECT,
         IngestListener.NONE);
     for (Path f : files) assertTrue(store(ingest, f).ok());
-    Path journalAtTheCut = copyOf(tmp.resolve("journal"), tmp.resolve("journal-at-the-cut"));
+    // The journal as the power cut leaves it, its lock released with the process.
+    Path journalAtTheCut = Trees.copy(tmp.resolve("journal"), tmp.resolve("journal-at-the-cut"));
 
     AtomicInteger listed = new AtomicInteger();
     Ingest recovering = new Ingest(store, lost, journal, DuplicatePolicy.REJECT, IngestListener.NONE);
@@ -159,15 +160,6 @@ class RecoveryTest {
     }
   }
 
-  /** The files of a journal directory as they are now: what a power cut leaves of it, lock released. */
-  private static Path copyOf(Path dir, Path to) throws IOException {
-    Files.createDirectories(to);
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path f : files.toList()) Files.copy(f, to.resolve(f.getFileName()));
-    }
-    return to;
-  }
-
   private static long segments(Path dir) throws IOException {
     try (Stream<Path> files = Files.list(dir)) {
       return files.filter(f -> f.toString().endsWith(".journal")).count();
@@ -175,57 +167,18 @@ class RecoveryTest {
   }
 
   /** The real store, counting calls to list (recovery must not make any). */
-  private record CountingLists(ObjectStore delegate, AtomicInteger listed) implements ObjectStore {
-    @Override
-    public Spool newSpool() {
-      return delegate.newSpool();
-    }
+  private static final class CountingLists extends ForwardingObjectStore {
+    private final AtomicInteger listed;
 
-    @Override
-    public void put(String key, InputStream content, long size, String contentType, Map<String, String> metadata)
-        throws StorageUnavailableException {
-      delegate.put(key, content, size, contentType, metadata);
-    }
-
-    @Override
-    public Optional<InputStream> get(String key) throws StorageUnavailableException {
-      return delegate.get(key);
-    }
-
-    @Override
-    public Optional<InputStream> get(String key, long offset, long length) throws StorageUnavailableException {
-      return delegate.get(key, offset, length);
-    }
-
-    @Override
-    public Optional<ObjectInfo> stat(String key) throws StorageUnavailableException {
-      return delegate.stat(key);
-    }
-
-    @Override
-    public void remove(String key) throws StorageUnavailableException {
-      delegate.remove(key);
+    CountingLists(ObjectStore delegate, AtomicInteger listed) {
+      super(delegate);
+      this.listed = listed;
     }
 
     @Override
     public void list(String prefix, Consumer<ObjectInfo> each) throws StorageUnavailableException {
       listed.incrementAndGet();
       delegate.list(prefix, each);
-    }
-
-    @Override
-    public void removePartialWrites(String owner) throws StorageUnavailableException {
-      delegate.removePartialWrites(owner);
-    }
-
-    @Override
-    public boolean reachable() {
-      return delegate.reachable();
-    }
-
-    @Override
-    public void close() {
-      // the test closes the real store
     }
   }
 }

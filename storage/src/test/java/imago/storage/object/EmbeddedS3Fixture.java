@@ -1,5 +1,6 @@
 package imago.storage.object;
 
+import imago.core.testkit.Trees;
 import imago.storage.StorageConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -11,11 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -144,7 +143,11 @@ public final class EmbeddedS3Fixture implements BeforeAllCallback, AfterAllCallb
     stores.clear();
     stopServer();
     if (dir != null) {
-      deleteTree(dir);
+      try {
+        Trees.delete(dir);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot delete " + dir, e);
+      }
       dir = null;
     }
   }
@@ -167,13 +170,4 @@ public final class EmbeddedS3Fixture implements BeforeAllCallback, AfterAllCallb
     return this;
   }
 
-  private static void deleteTree(Path root) {
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot delete " + root, e);
-    }
-  }
 }
