@@ -105,7 +105,8 @@ public final class Imago implements AutoCloseable {
         .withMetrics(new MicrometerMetricsFactory(registry)).build();
     Imago imago = new Imago(data, storage, vertx, auth(vertx, config, data), tenants);
     try {
-      Ingest ingest = storage.ingest(storageConfig.duplicatePolicy(), new EventBusPublisher(vertx));
+      Ingest ingest = storage.ingest(storageConfig.duplicatePolicy(), new EventBusPublisher(vertx),
+          new IngestMetrics(registry));
       storage.recover(ingest); // before the node accepts anything
       Path spool = data.resolve("spool");
       cleanSpool(spool);

@@ -9,6 +9,7 @@ import imago.storage.index.SqlIndex;
 import imago.storage.ingest.Ingest;
 import imago.storage.ingest.IngestJournal;
 import imago.storage.ingest.IngestListener;
+import imago.storage.ingest.IngestTimings;
 import imago.storage.ingest.Recovery;
 import imago.storage.links.DeliveryLog;
 import imago.storage.links.LinkStore;
@@ -111,7 +112,12 @@ public final class StorageRuntime implements AutoCloseable {
 
   /** The one ingest path over this storage, journaled by this process. */
   public Ingest ingest(DuplicatePolicy policy, IngestListener listener) {
-    return new Ingest(store, index, journal, policy, listener);
+    return ingest(policy, listener, IngestTimings.NONE);
+  }
+
+  /** The one ingest path over this storage, journaled by this process, recording its stage times. */
+  public Ingest ingest(DuplicatePolicy policy, IngestListener listener, IngestTimings timings) {
+    return new Ingest(store, index, journal, policy, listener, timings);
   }
 
   /** Re-indexes what processes that died on this data folder were writing (start-up, before serving). */

@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -11,6 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 
 /**
  * Bytes of one object as they arrive from the network: held in memory up to a threshold, then
@@ -30,6 +34,7 @@ public final class Spool implements Closeable {
   private long size;
   private ByteBuffer mapped;
   private boolean borrowed;
+  private CompletableFuture<Void> forcing;
 
   public Spool(Path dir, int threshold) {
     this.dir = dir;
@@ -50,6 +55,7 @@ public final class Spool implements Closeable {
   }
 
   public void write(byte[] b, int off, int len) throws IOException {
+    if (forcing != null) throw new IllegalStateException("the spool is complete: it is being forced to disk");
     if (borrowed) throw new IllegalStateException("a spool over an existing file is read-only");
     if (size + len > MAX_SIZE) throw new SpoolFullException(size + len);
     if (channel == null && memorySize + len <= threshold) {
@@ -88,12 +94,51 @@ public final class Spool implements Closeable {
   }
 
   /**
-   * Forces the spilled file to disk (when {@code force}) and renames it to {@code target}, which
-   * must be on the same file system; the spool is empty afterwards, as after {@link #reset()}.
+   * Starts forcing the spilled file's bytes to disk on {@code executor} while the caller goes on
+   * (parsing, hashing, journaling): the fsync's wait overlaps that work, and {@link #moveTo} then
+   * only waits for what is left. Nothing may be written afterwards. No effect unless this spool
+   * wrote its own file.
+   */
+  public void forceAsync(Executor executor) {
+    if (channel == null || borrowed || forcing != null) return;
+    FileChannel c = channel;
+    forcing = CompletableFuture.runAsync(() -> {
+      try {
+        c.force(false);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }, executor);
+  }
+
+  /** Waits for a force started by {@link #forceAsync}; true if one ran (and succeeded). */
+  private boolean awaitForce() throws IOException {
+    CompletableFuture<Void> f = forcing;
+    if (f == null) return false;
+    forcing = null;
+    try {
+      f.join();
+      return true;
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
+      if (cause instanceof IOException io) throw io;
+      throw new IOException("cannot force the spooled file: " + cause, cause);
+    }
+  }
+
+  /**
+   * Forces the spilled file to disk (when {@code force}; waiting for a force {@link #forceAsync}
+   * started instead of forcing again) and renames it to {@code target}, which must be on the same
+   * file system; the spool is empty afterwards, as after {@link #reset()}.
    */
   public void moveTo(Path target, boolean force) throws IOException {
     if (channel == null || borrowed) throw new IllegalStateException("only a spilled spool's own file can be moved");
-    if (force) channel.force(false);
+    try {
+      if (!awaitForce() && force) channel.force(false);
+    } catch (IOException e) {
+      reset();
+      throw e;
+    }
     mapped = null;
     channel.close();
     channel = null;
@@ -135,6 +180,11 @@ public final class Spool implements Closeable {
   }
 
   private void deleteFile() throws IOException {
+    try {
+      awaitForce();
+    } catch (IOException e) {
+      // the file is deleted anyway: a failed force of it no longer matters
+    }
     mapped = null;
     if (channel != null) {
       channel.close();

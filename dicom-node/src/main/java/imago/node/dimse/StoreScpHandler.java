@@ -14,6 +14,7 @@ import imago.core.tenant.Tenant;
 import imago.storage.ingest.Ingest;
 import imago.storage.ingest.IngestOutcome;
 import imago.storage.ingest.IngestRequest;
+import imago.storage.ingest.IngestTimings;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import org.slf4j.Logger;
@@ -37,6 +38,7 @@ final class StoreScpHandler extends CompositeResponseHandler {
   private DimseCommand pending;
   private byte pendingContext;
   private IOException spoolFailure;
+  private long receiving;
   private FindScp find;
   private String peer;
   private MoveScp move;
@@ -111,6 +113,7 @@ final class StoreScpHandler extends CompositeResponseHandler {
         pendingContext = context;
         spool.reset();
         spoolFailure = null;
+        receiving = System.nanoTime();
         // The object is a PS3.10 file: its File Meta Information first, then the data set as it streams in.
         byte[] meta = Part10.fileMetaInformation(orEmpty(rq.affectedSopClassUid()), orEmpty(rq.affectedSopInstanceUid()),
             as.getTransferSyntaxForPresentationContextID(context), callingAe);
@@ -153,6 +156,8 @@ final class StoreScpHandler extends CompositeResponseHandler {
       answerRetrieve(as, rq);
       return;
     }
+    IngestTimings timings = ingest.timings();
+    timings.record(IngestTimings.Stage.RECEIVE, System.nanoTime() - receiving);
     IngestOutcome outcome;
     if (spoolFailure instanceof Spool.SpoolFullException) {
       outcome = IngestOutcome.refused(DicomStatus.OUT_OF_RESOURCES_TOO_LARGE, spoolFailure.getMessage(),
@@ -174,7 +179,9 @@ final class StoreScpHandler extends CompositeResponseHandler {
           rq.affectedSopInstanceUid(), DicomStatus.hex(outcome.status()), outcome.reason());
     }
     spool.reset(); // a refused instance leaves no staging file behind once its response is out
+    long t = System.nanoTime();
     respond(as, pendingContext, DimseCommand.response(rq, outcome.status(), outcome.ok() ? null : outcome.reason()));
+    timings.record(IngestTimings.Stage.RESPOND, System.nanoTime() - t);
   }
 
   private void answerFind(Association as, DimseCommand rq) throws DicomNetworkException, IOException {

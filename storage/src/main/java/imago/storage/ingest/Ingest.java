@@ -1,22 +1,26 @@
 package imago.storage.ingest;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import imago.core.dicom.DatasetWalker;
 import imago.core.dicom.DicomStatus;
 import imago.core.dicom.InstanceAttributes;
 import imago.core.dicom.MalformedDicomException;
 import imago.core.dicom.Part10;
-import imago.core.dicom.json.AttributeListJson;
 import imago.core.dicom.Uids;
+import imago.core.dicom.json.AttributeListJson;
+import imago.core.dicom.json.DicomJsonWriter;
+import imago.core.io.Spool;
 import imago.storage.StorageConfig.DuplicatePolicy;
-import imago.storage.index.Index;
 import imago.storage.index.Index.InsertResult;
+import imago.storage.index.Index;
 import imago.storage.index.IndexUnavailableException;
 import imago.storage.index.NewInstance;
-import imago.storage.index.StoredInstance;
-import imago.storage.object.ObjectStore;
-import imago.storage.object.ObjectStore.StorageUnavailableException;
-import imago.core.io.Spool;
 import imago.storage.index.Source;
+import imago.storage.index.StoredInstance;
+import imago.storage.object.ObjectStore.StorageUnavailableException;
+import imago.storage.object.ObjectStore;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -26,6 +30,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
+import java.util.zip.Deflater;
+import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,19 +46,32 @@ public final class Ingest {
   private static final Logger LOG = LoggerFactory.getLogger(Ingest.class);
   /** Objects read back for reindexing are held in memory up to this size, then in a temporary file. */
   private static final int REINDEX_IN_MEMORY = 32 * 1024 * 1024;
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ObjectStore store;
   private final Index index;
   private final IngestJournal journal;
   private final DuplicatePolicy policy;
   private final IngestListener listener;
+  private final IngestTimings timings;
 
   public Ingest(ObjectStore store, Index index, IngestJournal journal, DuplicatePolicy policy, IngestListener listener) {
+    this(store, index, journal, policy, listener, IngestTimings.NONE);
+  }
+
+  public Ingest(ObjectStore store, Index index, IngestJournal journal, DuplicatePolicy policy, IngestListener listener,
+      IngestTimings timings) {
     this.store = store;
     this.index = index;
     this.journal = journal;
     this.policy = policy;
     this.listener = listener;
+    this.timings = timings;
+  }
+
+  /** Where this ingest path records its stage times; protocols add theirs (receive, respond). */
+  public IngestTimings timings() {
+    return timings;
   }
 
   /** A spool for one incoming object, where the object store takes it without a copy. */
@@ -65,9 +84,10 @@ public final class Ingest {
       String datasetSha256, long objectSize, byte[] metadata) {}
 
   public IngestOutcome store(IngestRequest request) {
+    store.received(request.content()); // the object's fsync overlaps the checks and the journal
     Checked checked;
     try {
-      checked = check(request.content().buffer(), request.expect());
+      checked = check(request.content().buffer(), request.expect(), timings);
     } catch (MalformedDicomException e) {
       Named named = named(request);
       return IngestOutcome.refused(e.status(), e.getMessage(), named.sopClassUid(), named.sopInstanceUid());
@@ -77,14 +97,19 @@ public final class Ingest {
     }
     InstanceAttributes a = checked.attributes();
     try {
+      long t = System.nanoTime();
       Optional<StoredInstance> existing = index.instance(request.tenant().id(), a.sopInstanceUid());
+      timings.record(IngestTimings.Stage.LOOKUP, System.nanoTime() - t);
       if (existing.isPresent()) {
         IngestOutcome known = againstExisting(request.source(), request.origin(), checked, existing.get());
         if (known != null) return known;
       }
       String key = objectKey(request.tenant().id(), a, checked.datasetSha256());
+      t = System.nanoTime();
       try (IngestJournal.Ticket ticket = journal.begin(key, request.source(), request.origin())) {
+        t = lap(IngestTimings.Stage.JOURNAL, t);
         upload(request, checked, key);
+        lap(IngestTimings.Stage.WRITE, t);
         NewInstance row = new NewInstance(request.tenant().id(), a, checked.transferSyntaxUid(), key,
             checked.objectSize(), checked.datasetOffset(), checked.datasetSha256(), request.source(), request.origin(),
             checked.metadata());
@@ -112,8 +137,10 @@ public final class Ingest {
       throws IndexUnavailableException {
     String key = row.objectKey();
     InsertResult result;
+    long t = System.nanoTime();
     try {
       result = existing != null ? new InsertResult.Inserted(index.replace(existing, row)) : index.insert(row);
+      lap(IngestTimings.Stage.COMMIT, t);
     } catch (IndexUnavailableException e) {
       removeQuietly(key);
       throw e;
@@ -146,7 +173,7 @@ public final class Ingest {
         byte[] buf = new byte[65536];
         for (int n; (n = body.read(buf)) > 0; ) spool.write(buf, 0, n);
       }
-      Checked checked = check(spool.buffer(), IngestRequest.Expectations.NONE);
+      Checked checked = check(spool.buffer(), IngestRequest.Expectations.NONE, IngestTimings.NONE);
       InstanceAttributes a = checked.attributes();
       if (tenant.isEmpty() || !objectKey(tenant, a, checked.datasetSha256()).equals(key)) {
         return IngestOutcome.refused(DicomStatus.PROCESSING_FAILURE, "object " + key
@@ -209,15 +236,27 @@ public final class Ingest {
     return new Named(sopClass, sopInstance);
   }
 
-  private static Checked check(ByteBuffer all, IngestRequest.Expectations x) throws MalformedDicomException, IOException {
+  private long lap(IngestTimings.Stage stage, long since) {
+    long now = System.nanoTime();
+    timings.record(stage, now - since);
+    return now;
+  }
+
+  private static Checked check(ByteBuffer all, IngestRequest.Expectations x, IngestTimings timings)
+      throws MalformedDicomException, IOException {
+    long t0 = System.nanoTime();
     Part10.Header header = Part10.parse(all);
     String ts = header.transferSyntaxUid();
     int offset = header.datasetOffset();
     ByteBuffer dataset = all.duplicate().position(all.position() + offset);
     DatasetWalker.validate(dataset, ts);
+    long t1 = System.nanoTime();
+    timings.record(IngestTimings.Stage.VALIDATE, t1 - t0);
     com.pixelmed.dicom.AttributeList list = InstanceAttributes.parse(dataset, ts);
     InstanceAttributes a = InstanceAttributes.from(list);
     a.requireIdentity();
+    long t2 = System.nanoTime();
+    timings.record(IngestTimings.Stage.PARSE, t2 - t1);
     if (x.sopClassUid() != null && !x.sopClassUid().equals(a.sopClassUid())) {
       throw new MalformedDicomException(DicomStatus.DATASET_DOES_NOT_MATCH_SOP_CLASS, "data set SOP Class UID "
           + a.sopClassUid() + " does not match the request's " + x.sopClassUid());
@@ -236,7 +275,11 @@ public final class Ingest {
           + a.studyInstanceUid() + ", not to " + x.studyUid());
     }
     String sha = sha256(all.duplicate().position(all.position() + offset));
-    return new Checked(a, ts, offset, sha, all.remaining(), gzip(AttributeListJson.toJson(list).toString()));
+    long t3 = System.nanoTime();
+    timings.record(IngestTimings.Stage.HASH, t3 - t2);
+    byte[] metadata = gzip(AttributeListJson.toJson(list));
+    timings.record(IngestTimings.Stage.METADATA, System.nanoTime() - t3);
+    return new Checked(a, ts, offset, sha, all.remaining(), metadata);
   }
 
   private void upload(IngestRequest r, Checked c, String key) throws StorageUnavailableException {
@@ -262,14 +305,21 @@ public final class Ingest {
     try {
       store.remove(key);
     } catch (IOException e) {
-      LOG.warn("event=ingest.cleanup.failed key={} reason=\"{}\" (the start-up orphan sweep removes it)", key, e.getMessage());
+      LOG.warn("event=ingest.cleanup.failed key={} reason=\"{}\" (the object stays in the store without an index row)", key, e.getMessage());
     }
   }
 
-  private static byte[] gzip(String json) throws IOException {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(json.length() / 4);
-    try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(out)) {
-      z.write(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  /**
+   * The data set's DICOM JSON, gzipped at the fastest level: it is written once per instance on
+   * the ingest path and read rarely, so compression speed matters more than the last few percent.
+   */
+  private static byte[] gzip(DicomJsonWriter json) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
+    try (GZIPOutputStream z = new GZIPOutputStream(out, 8192) {
+           { def.setLevel(Deflater.BEST_SPEED); }
+         };
+         JsonGenerator g = JSON.getFactory().createGenerator(z)) {
+      json.writeTo(g);
     }
     return out.toByteArray();
   }

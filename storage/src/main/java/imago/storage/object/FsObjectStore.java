@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
@@ -35,6 +37,16 @@ import java.util.function.Consumer;
 public final class FsObjectStore implements ObjectStore {
   /** The staging folder's name under the root; never a key's first segment. */
   public static final String STAGING = ".staging";
+
+  /**
+   * Runs the fsyncs {@link #received} starts: at most one per object being received, so as many
+   * threads as concurrent writers; idle ones end.
+   */
+  private static final ExecutorService FLUSHERS = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "fs-flush");
+    t.setDaemon(true);
+    return t;
+  });
 
   private final Path root;
   private final Path stagingRoot;
@@ -66,6 +78,12 @@ public final class FsObjectStore implements ObjectStore {
   @Override
   public Spool newSpool() {
     return new Spool(staging, 0);
+  }
+
+  /** Starts the staging file's fsync now, so that it overlaps the caller's parsing and journaling. */
+  @Override
+  public void received(Spool content) {
+    if (fsync && content.spilledInto(staging)) content.forceAsync(FLUSHERS);
   }
 
   @Override

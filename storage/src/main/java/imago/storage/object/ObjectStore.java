@@ -33,6 +33,14 @@ public interface ObjectStore extends AutoCloseable {
    */
   Spool newSpool();
 
+  /**
+   * Says that everything of a new object has been written to {@code content} (from {@link #newSpool()}):
+   * the store may start making those bytes durable while the caller parses and journals them, so
+   * that {@link #put(String, Spool, String, Map)} later waits only for what is left. A hint: a
+   * store may do nothing here.
+   */
+  default void received(Spool content) {}
+
   /** Stores everything written to {@code content} under {@code key}; the spool may be emptied. */
   default void put(String key, Spool content, String contentType, Map<String, String> metadata)
       throws StorageUnavailableException {

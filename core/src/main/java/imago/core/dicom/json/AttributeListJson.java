@@ -56,7 +56,7 @@ public final class AttributeListJson {
     } else if ("AT".equals(vr)) {
       long[] values = a.getLongValues();
       String[] hex = new String[values.length];
-      for (int i = 0; i < values.length; i++) hex[i] = String.format("%08X", values[i]);
+      for (int i = 0; i < values.length; i++) hex[i] = DicomJson.key((int) values[i]);
       out.string(tag, vr, hex);
     } else {
       out.string(tag, vr, a.getStringValues());

@@ -23,8 +23,12 @@ public final class DicomJson {
 
   /** PS3.18 F.2.1.1: an attribute's name is its tag as eight uppercase hex digits, "00081190". */
   public static String key(int tag) {
-    return String.format("%08X", tag);
+    char[] hex = new char[8];
+    for (int i = 7; i >= 0; i--, tag >>>= 4) hex[i] = HEX[tag & 0xF];
+    return new String(hex);
   }
+
+  private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
   /** PS3.18 F.2: a response with several data sets is a JSON array of them. */
   public static ArrayNode array(List<DicomJsonWriter> datasets) {

@@ -1,9 +1,11 @@
 package imago.core.dicom.json;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.Base64;
@@ -128,6 +130,19 @@ public final class DicomJsonWriter {
   @Override
   public String toString() {
     return toJson().toString();
+  }
+
+  /**
+   * Writes the data set as one JSON object to {@code out}, in tag order, without the copy
+   * {@link #toJson()} makes (the generator needs a codec, as an ObjectMapper's has).
+   */
+  public void writeTo(JsonGenerator out) throws IOException {
+    out.writeStartObject();
+    for (Map.Entry<Integer, ObjectNode> e : attributes.entrySet()) {
+      out.writeFieldName(DicomJson.key(e.getKey()));
+      out.writeTree(e.getValue());
+    }
+    out.writeEndObject();
   }
 
   private DicomJsonWriter binary(int tag, String vr, String member, JsonNode value) {
