@@ -44,6 +44,11 @@ final class ImportCommand {
     final Map<String, LongAdder> reasons = new ConcurrentHashMap<>();
   }
 
+  /** What the progress bar calls the three outcomes a tally counts. */
+  record Labels(String stored, String duplicate, String rejected) {
+    static final Labels IMPORT = new Labels("stored", "duplicate", "rejected");
+  }
+
   private ImportCommand() {}
 
   static int run(Config config, Path dir, String tenantId, int threads) throws Exception {
@@ -75,15 +80,15 @@ final class ImportCommand {
 
   static Tally importFiles(Ingest ingest, Tenant tenant, List<Path> files, int threads, PrintStream progressOut)
       throws InterruptedException {
-    return runAll(files, threads, progressOut, "files", (file, tally) -> importOne(ingest, tenant, file, tally));
+    return runAll(files, threads, progressOut, "files", Labels.IMPORT, (file, tally) -> importOne(ingest, tenant, file, tally));
   }
 
   /** Runs {@code task} on every item with {@code threads} threads, with a progress bar; the tally counts outcomes. */
-  static <T> Tally runAll(List<T> items, int threads, PrintStream progressOut, String unit,
+  static <T> Tally runAll(List<T> items, int threads, PrintStream progressOut, String unit, Labels labels,
       java.util.function.BiConsumer<T, Tally> task) throws InterruptedException {
     Tally tally = new Tally();
     ExecutorService pool = Executors.newFixedThreadPool(threads);
-    Progress progress = new Progress(progressOut, items.size(), tally, unit);
+    Progress progress = new Progress(progressOut, items.size(), tally, unit, labels);
     progress.start();
     for (T item : items) {
       pool.execute(() -> {
@@ -134,15 +139,17 @@ final class ImportCommand {
     private final int total;
     private final Tally tally;
     private final String unit;
+    private final Labels labels;
     private final boolean terminal = System.console() != null;
     private final long start = System.nanoTime();
     private Thread thread;
 
-    Progress(PrintStream out, int total, Tally tally, String unit) {
+    Progress(PrintStream out, int total, Tally tally, String unit, Labels labels) {
       this.out = out;
       this.total = total;
       this.tally = tally;
       this.unit = unit;
+      this.labels = labels;
     }
 
     void start() {
@@ -171,9 +178,9 @@ final class ImportCommand {
       double seconds = Math.max(1e-3, (System.nanoTime() - start) / 1e9);
       int width = 30;
       int filled = total == 0 ? width : (int) (width * done / total);
-      String line = String.format("[%s%s] %d/%d  stored %d  duplicate %d  rejected %d  %.0f %s/s",
-          "#".repeat(filled), ".".repeat(width - filled), done, total, tally.stored.sum(), tally.duplicate.sum(),
-          tally.rejected.sum(), done / seconds, unit);
+      String line = String.format("[%s%s] %d/%d  %s %d  %s %d  %s %d  %.0f %s/s",
+          "#".repeat(filled), ".".repeat(width - filled), done, total, labels.stored(), tally.stored.sum(),
+          labels.duplicate(), tally.duplicate.sum(), labels.rejected(), tally.rejected.sum(), done / seconds, unit);
       if (terminal) {
         out.print("\r" + line + (last ? "\n" : ""));
       } else {

@@ -3,6 +3,7 @@ package imago.app;
 import imago.core.config.Config;
 import imago.core.synthetic.SyntheticCt;
 import imago.node.http.Caller;
+import imago.storage.StorageConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -12,7 +13,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
-/** The {@code imago} command line: serve, worker, import, reindex, s3, token, models, inference, config. */
+/** The {@code imago} command line: serve, worker, import, reindex, migrate-objects, s3, token, models, inference, config. */
 public final class Main {
   private static final String USAGE = """
       usage: imago <command> [options]
@@ -22,6 +23,8 @@ public final class Main {
                                       store every DICOM file under DIR through the ingest path
         reindex [--tenant T] [--threads N]
                                       rebuild the index from the object store (the record), with a progress bar
+        migrate-objects --to fs|s3 [--threads N]
+                                      copy every object to the other backend, verified, resumable
         s3 [--port P]                 run an S3 server (S3Proxy) for storage.backend: s3, in this process
         token --tenant T --role R [--ttl 30d] [--subject S]
                                       mint a bearer token (roles: hospital, radiologist, researcher, admin)
@@ -84,6 +87,16 @@ public final class Main {
       }
       case "reindex" -> {
         return ReindexCommand.run(config, options.get("tenant"), options.integer("threads", 0), System.out, System.err);
+      }
+      case "migrate-objects" -> {
+        String to = options.require("to");
+        StorageConfig.Backend backend;
+        try {
+          backend = StorageConfig.Backend.valueOf(to.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("--to is fs or s3, not '" + to + "'");
+        }
+        return MigrateCommand.run(config, backend, options.integer("threads", 0), System.out, System.err);
       }
       case "s3" -> {
         return S3Command.run(config, options.integer("port", 0));

@@ -33,7 +33,8 @@ final class ReindexCommand {
         if (Ingest.isInstanceKey(info.key())) keys.add(info.key());
       });
       Ingest ingest = storage.ingest(storageConfig.duplicatePolicy(), IngestListener.NONE);
-      ImportCommand.Tally tally = ImportCommand.runAll(keys, n, progress, "objects", (key, t) -> {
+      ImportCommand.Tally tally = ImportCommand.runAll(keys, n, progress, "objects",
+          new ImportCommand.Labels("indexed", "already indexed", "not indexed"), (key, t) -> {
         String tenant = key.substring(0, key.indexOf('/'));
         if (tenants.byId(tenant).isEmpty()) {
           ImportCommand.reject(t, "tenant '" + tenant + "' is not configured");

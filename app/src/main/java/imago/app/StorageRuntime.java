@@ -79,11 +79,7 @@ public final class StorageRuntime implements AutoCloseable {
     ObjectStore store = null;
     try {
       journal = IngestJournal.open(journalDir, config.fs().fsync(), db::syncToDisk);
-      store = switch (config.backend()) {
-        case FS -> new FsObjectStore(config.fs().dir(dataDir), config.fs().fsync(), journal.owner());
-        case S3 -> s3(config, dataDir);
-      };
-      if (store instanceof S3ObjectStore s3) s3.ensureBucket();
+      store = openStore(config.backend(), config, dataDir, journal.owner());
       return new StorageRuntime(store, db, journal, journalDir, config);
     } catch (IOException | RuntimeException e) {
       if (store != null) store.close();
@@ -91,6 +87,28 @@ public final class StorageRuntime implements AutoCloseable {
       db.close();
       throw e;
     }
+  }
+
+  /**
+   * The object store of {@code backend} as {@code config} describes it, whether or not it is the
+   * configured backend ({@code imago migrate-objects} opens both). Writes are staged under
+   * {@code owner} on fs.
+   */
+  static ObjectStore openStore(StorageConfig.Backend backend, StorageConfig config, Path dataDir, String owner)
+      throws IOException {
+    return switch (backend) {
+      case FS -> new FsObjectStore(config.fs().dir(dataDir), config.fs().fsync(), owner);
+      case S3 -> {
+        S3ObjectStore s3 = s3(config, dataDir);
+        try {
+          s3.ensureBucket();
+        } catch (IOException | RuntimeException e) {
+          s3.close();
+          throw e;
+        }
+        yield s3;
+      }
+    };
   }
 
   private static S3ObjectStore s3(StorageConfig config, Path dataDir) throws IOException {

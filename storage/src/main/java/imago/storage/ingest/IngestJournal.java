@@ -213,6 +213,18 @@ public final class IngestJournal implements AutoCloseable {
     return out;
   }
 
+  /** How many journals in {@code dir} are held now: processes writing to this data folder (serve, import, worker). */
+  public static int writers(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) return 0;
+    int n = 0;
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + LOCK)) {
+      for (Path lockFile : files) {
+        if (running(lockFile)) n++;
+      }
+    }
+    return n;
+  }
+
   private static boolean running(Path lockFile) throws IOException {
     try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
       FileLock probe = ch.tryLock();
