@@ -24,9 +24,11 @@ public final class SqlIndex implements Index {
       + "i.source, i.stored_at FROM instances i JOIN series se ON se.pk = i.series_pk JOIN studies st ON st.pk = se.study_pk";
 
   private final DataSource ds;
+  private final GroupCommit<NewInstance, InsertResult> inserts;
 
   public SqlIndex(DataSource ds) {
     this.ds = ds;
+    this.inserts = new GroupCommit<>(ds, "index insert", SqlIndex::insertIn);
   }
 
   private <T> T read(String what, Jdbc.Work<T> work) throws IndexUnavailableException {
@@ -61,28 +63,31 @@ public final class SqlIndex implements Index {
 
   @Override
   public InsertResult insert(NewInstance n) throws IndexUnavailableException {
-    return transaction("insert", c -> {
-      InstanceAttributes a = n.attributes();
-      Timestamp now = Timestamp.from(Instant.now());
-      long patientPk = patient(c, n.tenantId(), a, now);
-      long studyPk = study(c, n.tenantId(), patientPk, a, now);
-      Found series = series(c, studyPk, a, now);
-      String select = "SELECT pk FROM instances WHERE tenant_id = ? AND sop_instance_uid = ?";
-      Object[] key = {n.tenantId(), a.sopInstanceUid()};
-      Found instance = findOrInsert(c, select, key, "INSERT INTO instances (tenant_id, sop_instance_uid, series_pk, "
-          + "sop_class_uid, instance_number, transfer_syntax_uid, pixel_rows, pixel_columns, number_of_frames, "
-          + "bits_allocated, object_key, object_size, dataset_offset, dataset_sha256, source, origin, stored_at, metadata) "
-          + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-          n.tenantId(), a.sopInstanceUid(), series.pk(), a.sopClassUid(), cut(a.instanceNumber(), 12),
-          n.transferSyntaxUid(), a.rows(), a.columns(), a.numberOfFrames(), a.bitsAllocated(), n.objectKey(),
-          n.objectSize(), n.datasetOffset(), n.datasetSha256(), n.source().name(), cut(n.origin(), 128), now,
-          n.metadata());
-      StoredInstance row = findInstance(c, n.tenantId(), a.sopInstanceUid()).orElseThrow();
-      if (!instance.inserted()) return new InsertResult.Existing(row);
-      touchStudy(c, studyPk, now);
-      summarize(c, studyPk, series, a.modality());
-      return new InsertResult.Inserted(row);
-    });
+    return inserts.run(n);
+  }
+
+  /** One instance's rows, inside a transaction that concurrent inserts may share. */
+  private static InsertResult insertIn(Connection c, NewInstance n) throws SQLException {
+    InstanceAttributes a = n.attributes();
+    Timestamp now = Timestamp.from(Instant.now());
+    long patientPk = patient(c, n.tenantId(), a, now);
+    long studyPk = study(c, n.tenantId(), patientPk, a, now);
+    Found series = series(c, studyPk, a, now);
+    String select = "SELECT pk FROM instances WHERE tenant_id = ? AND sop_instance_uid = ?";
+    Object[] key = {n.tenantId(), a.sopInstanceUid()};
+    Found instance = findOrInsert(c, select, key, "INSERT INTO instances (tenant_id, sop_instance_uid, series_pk, "
+        + "sop_class_uid, instance_number, transfer_syntax_uid, pixel_rows, pixel_columns, number_of_frames, "
+        + "bits_allocated, object_key, object_size, dataset_offset, dataset_sha256, source, origin, stored_at, metadata) "
+        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        n.tenantId(), a.sopInstanceUid(), series.pk(), a.sopClassUid(), cut(a.instanceNumber(), 12),
+        n.transferSyntaxUid(), a.rows(), a.columns(), a.numberOfFrames(), a.bitsAllocated(), n.objectKey(),
+        n.objectSize(), n.datasetOffset(), n.datasetSha256(), n.source().name(), cut(n.origin(), 128), now,
+        n.metadata());
+    StoredInstance row = findInstance(c, n.tenantId(), a.sopInstanceUid()).orElseThrow();
+    if (!instance.inserted()) return new InsertResult.Existing(row);
+    touchStudy(c, studyPk, now);
+    summarize(c, studyPk, series, a.modality());
+    return new InsertResult.Inserted(row);
   }
 
   /** Keeps the per-study and per-series counts QIDO reports (computed attributes, PS3.18 §10.6.3.3). */
