@@ -23,6 +23,7 @@ import imago.storage.index.NewInstance;
 import imago.storage.index.SqlIndex;
 import imago.storage.index.Source;
 import imago.storage.index.StableStudy;
+import imago.storage.index.Scope;
 import imago.storage.index.StoredInstance;
 import imago.storage.ingest.Ingest;
 import imago.storage.ingest.IngestListener;
@@ -36,6 +37,7 @@ import imago.storage.ingest.IngestJournal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -253,6 +255,27 @@ class IngestTest {
     assertEquals(1, conflicts.size());
     assertEquals("replace", conflicts.get(0).policy());
     assertEquals("replaced", conflicts.get(0).outcome());
+
+    // The replacement's attributes are what WADO-RS metadata answers from now on.
+    byte[] renamed = replaceOnce(changed, "Ospedale Sintetico", "Ospedale Sintetica");
+    assertTrue(storeFile(ingest(DuplicatePolicy.REPLACE), file("renamed", renamed)).ok());
+    List<byte[]> metadata = index.metadata(Scope.tenant("demo"), original.studyUid(), null, original.sopInstanceUid());
+    assertEquals(1, metadata.size());
+    String json = new String(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(metadata.get(0)))
+        .readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(json.contains("Ospedale Sintetica") && !json.contains("Ospedale Sintetico"), json);
+  }
+
+  private static byte[] replaceOnce(byte[] bytes, String from, String to) {
+    byte[] f = from.getBytes(StandardCharsets.US_ASCII);
+    for (int i = 0; i + f.length <= bytes.length; i++) {
+      if (java.util.Arrays.equals(bytes, i, i + f.length, f, 0, f.length)) {
+        byte[] out = bytes.clone();
+        System.arraycopy(to.getBytes(StandardCharsets.US_ASCII), 0, out, i, f.length);
+        return out;
+      }
+    }
+    throw new AssertionError(from + " not in the instance");
   }
 
   @Test

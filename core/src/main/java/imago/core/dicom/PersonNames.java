@@ -2,9 +2,12 @@ package imago.core.dicom;
 
 import java.text.Normalizer;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /** Person Name (PN) helpers for matching. */
 public final class PersonNames {
+  private static final Pattern MARKS = Pattern.compile("\\p{M}+");
+
   private PersonNames() {}
 
   /**
@@ -15,6 +18,6 @@ public final class PersonNames {
     if (name == null) return "";
     String alphabetic = name.split("=", -1)[0];
     String decomposed = Normalizer.normalize(alphabetic, Normalizer.Form.NFD);
-    return decomposed.replaceAll("\\p{M}+", "").toUpperCase(Locale.ROOT).trim();
+    return MARKS.matcher(decomposed).replaceAll("").toUpperCase(Locale.ROOT).trim();
   }
 }

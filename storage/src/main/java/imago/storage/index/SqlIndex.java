@@ -73,28 +73,38 @@ public final class SqlIndex implements Index {
     long patientPk = patient(c, n.tenantId(), a, now);
     long studyPk = study(c, n.tenantId(), patientPk, a, now);
     Found series = series(c, studyPk, a, now);
-    String select = "SELECT pk FROM instances WHERE tenant_id = ? AND sop_instance_uid = ?";
-    Object[] key = {n.tenantId(), a.sopInstanceUid()};
-    Found instance = findOrInsert(c, select, key, "INSERT INTO instances (tenant_id, sop_instance_uid, series_pk, "
-        + "sop_class_uid, instance_number, transfer_syntax_uid, pixel_rows, pixel_columns, number_of_frames, "
-        + "bits_allocated, object_key, object_size, dataset_offset, dataset_sha256, source, origin, stored_at, metadata) "
-        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        n.tenantId(), a.sopInstanceUid(), series.pk(), a.sopClassUid(), cut(a.instanceNumber(), 12),
-        n.transferSyntaxUid(), a.rows(), a.columns(), a.numberOfFrames(), a.bitsAllocated(), n.objectKey(),
-        n.objectSize(), n.datasetOffset(), n.datasetSha256(), n.source().name(), cut(n.origin(), 128), now,
-        n.metadata());
-    StoredInstance row = findInstance(c, n.tenantId(), a.sopInstanceUid()).orElseThrow();
-    if (!instance.inserted()) return new InsertResult.Existing(row);
-    touchStudy(c, studyPk, now);
-    summarize(c, studyPk, series, a.modality());
-    return new InsertResult.Inserted(row);
+    Optional<StoredInstance> known = findInstance(c, n.tenantId(), a.sopInstanceUid());
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (known.isEmpty()) {
+      int inserted = update(c, "INSERT INTO instances (tenant_id, sop_instance_uid, series_pk, "
+          + "sop_class_uid, instance_number, transfer_syntax_uid, pixel_rows, pixel_columns, number_of_frames, "
+          + "bits_allocated, object_key, object_size, dataset_offset, dataset_sha256, source, origin, stored_at, metadata) "
+          + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+          n.tenantId(), a.sopInstanceUid(), series.pk(), a.sopClassUid(), cut(a.instanceNumber(), 12),
+          n.transferSyntaxUid(), a.rows(), a.columns(), a.numberOfFrames(), a.bitsAllocated(), n.objectKey(),
+          n.objectSize(), n.datasetOffset(), n.datasetSha256(), n.source().name(), cut(n.origin(), 128), now,
+          n.metadata());
+      known = findInstance(c, n.tenantId(), a.sopInstanceUid());
+      if (inserted == 1) {
+        summarize(c, studyPk, series, a.modality(), now);
+        return new InsertResult.Inserted(known.orElseThrow());
+      }
+      if (known.isEmpty()) awaitOtherTransaction(deadline, "instance " + a.sopInstanceUid());
+    }
+    return new InsertResult.Existing(known.get());
   }
 
-  /** Keeps the per-study and per-series counts QIDO reports (computed attributes, PS3.18 §10.6.3.3). */
-  private static void summarize(Connection c, long studyPk, Found series, String modality) throws SQLException {
+  /**
+   * A new instance in {@code series}: keeps the per-study and per-series counts QIDO reports
+   * (computed attributes, PS3.18 §10.6.3.3) and re-arms the study's stability (study.stable fires
+   * again later), in one update of the study row.
+   */
+  private static void summarize(Connection c, long studyPk, Found series, String modality, Timestamp now)
+      throws SQLException {
     update(c, "UPDATE series SET num_instances = num_instances + 1 WHERE pk = ?", series.pk());
-    update(c, "UPDATE studies SET num_instances = num_instances + 1, num_series = num_series + ? WHERE pk = ?",
-        series.inserted() ? 1 : 0, studyPk);
+    update(c, "UPDATE studies SET num_instances = num_instances + 1, num_series = num_series + ?, "
+        + "revision = revision + 1, last_instance_at = ?, stable_at = NULL WHERE pk = ?",
+        series.inserted() ? 1 : 0, now, studyPk);
     if (!series.inserted() || modality == null || modality.isBlank()) return;
     String current;
     try (PreparedStatement ps = prepare(c, "SELECT modalities FROM studies WHERE pk = ?", studyPk);
@@ -169,13 +179,18 @@ public final class SqlIndex implements Index {
       Long pk = selectPk(c, select, key);
       if (pk != null) return new Found(pk, false);
       if (update(c, insert, values) == 1) return new Found(selectPk(c, select, key), true);
-      if (System.nanoTime() > deadline) throw new SQLException("row still locked by another transaction: " + select);
-      try {
-        Thread.sleep(2);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new SQLException("interrupted", e);
-      }
+      awaitOtherTransaction(deadline, select);
+    }
+  }
+
+  /** A conflicting row is another transaction's, not yet committed (H2 does not wait for it): pause briefly. */
+  private static void awaitOtherTransaction(long deadline, String what) throws SQLException {
+    if (System.nanoTime() > deadline) throw new SQLException("row still locked by another transaction: " + what);
+    try {
+      Thread.sleep(2);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SQLException("interrupted", e);
     }
   }
 
@@ -214,10 +229,11 @@ public final class SqlIndex implements Index {
       int updated = update(c, "UPDATE instances SET series_pk = ?, sop_class_uid = ?, instance_number = ?, "
           + "transfer_syntax_uid = ?, pixel_rows = ?, pixel_columns = ?, number_of_frames = ?, bits_allocated = ?, "
           + "object_key = ?, object_size = ?, dataset_offset = ?, dataset_sha256 = ?, source = ?, origin = ?, "
-          + "stored_at = ? WHERE pk = ? AND dataset_sha256 = ?",
+          + "stored_at = ?, metadata = ? WHERE pk = ? AND dataset_sha256 = ?",
           seriesPk, a.sopClassUid(), cut(a.instanceNumber(), 12), n.transferSyntaxUid(), a.rows(), a.columns(),
           a.numberOfFrames(), a.bitsAllocated(), n.objectKey(), n.objectSize(), n.datasetOffset(),
-          n.datasetSha256(), n.source().name(), cut(n.origin(), 128), now, existing.pk(), existing.datasetSha256());
+          n.datasetSha256(), n.source().name(), cut(n.origin(), 128), now, n.metadata(), existing.pk(),
+          existing.datasetSha256());
       if (updated != 1) throw new SQLException("instance changed concurrently; retry");
       touchStudy(c, studyPk, now);
       return findInstance(c, n.tenantId(), a.sopInstanceUid()).orElseThrow();
