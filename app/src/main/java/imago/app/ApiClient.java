@@ -1,8 +1,8 @@
 package imago.app;
 
 import imago.core.config.Config;
+import imago.core.tenant.Caller;
 import imago.node.NodeConfig;
-import imago.node.http.Caller;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;

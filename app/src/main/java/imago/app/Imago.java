@@ -5,23 +5,16 @@ import imago.core.tenant.Tenant;
 import imago.core.tenant.Tenants;
 import imago.inference.InferenceConfig;
 import imago.inference.api.InferenceRouter;
-import imago.inference.engine.Engines;
-import imago.models.api.ModelsRouter;
-import imago.inference.manifest.ManifestParser;
 import imago.inference.engine.ArtifactCache;
+import imago.inference.engine.Engines;
+import imago.inference.manifest.ManifestParser;
+import imago.models.api.ModelsRouter;
 import imago.models.registry.ModelRegistry;
 import imago.models.registry.ModelsConfig;
 import imago.models.validation.ModelValidator;
 import imago.node.NodeConfig;
-import imago.node.access.Access;
-import imago.node.links.FseLinksRouter;
-import imago.node.links.FseNotifier;
-import imago.node.links.IidRouter;
-import imago.node.links.LinkRouter;
-import imago.node.links.LinksConfig;
 import imago.node.admin.AdminRouter;
-import imago.node.viewer.ViewerConfig;
-import imago.node.viewer.ViewerRouter;
+import imago.node.dicomweb.DicomWebService;
 import imago.node.dicomweb.StowRs;
 import imago.node.dicomweb.qido.QidoRs;
 import imago.node.dicomweb.wado.WadoRetrieve;
@@ -33,14 +26,23 @@ import imago.node.dimse.GetScp;
 import imago.node.dimse.MoveScp;
 import imago.node.events.EventBusPublisher;
 import imago.node.events.StudyStabilizer;
-import imago.node.http.AuthConfig;
-import imago.node.http.BearerAuth;
-import imago.node.http.HttpNode;
+import imago.node.links.CapabilityToken;
+import imago.node.links.FseLinksRouter;
+import imago.node.links.FseNotifier;
+import imago.node.links.IidRouter;
+import imago.node.links.LinkRouter;
+import imago.node.links.LinksConfig;
+import imago.node.viewer.ViewerConfig;
+import imago.node.viewer.ViewerRouter;
 import imago.storage.StorageConfig;
 import imago.storage.index.Index;
 import imago.storage.index.IndexUnavailableException;
 import imago.storage.ingest.Ingest;
 import imago.storage.object.ObjectStore;
+import imago.web.Access;
+import imago.web.AuthConfig;
+import imago.web.BearerAuth;
+import imago.web.WebServer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -73,7 +75,7 @@ public final class Imago implements AutoCloseable {
   private final BearerAuth auth;
   private final Tenants tenants;
   private DimseServer dimse;
-  private HttpNode http;
+  private WebServer http;
   private StowRs stow;
   private WadoRetrieve wado;
   private StudyStabilizer stabilizer;
@@ -133,27 +135,32 @@ public final class Imago implements AutoCloseable {
       imago.inference = new InferenceRuntime(vertx, config.section("inference", InferenceConfig.class), storage, ingest,
           imago.engines, artifacts, parser, registry);
       InferenceRouter inferenceApi = imago.inference.router(access);
-      List<HttpNode.Mount> mounts = List.of(
-          new HttpNode.Mount("/inference", inferenceApi.router()),
-          new HttpNode.Mount("/studies", inferenceApi.studiesRouter()),
-          new HttpNode.Mount("/metrics", metricsRouter(vertx, registry)),
-          new HttpNode.Mount("/admin", new AdminRouter(vertx, storage.index(), access).router()),
-          new HttpNode.Mount("/models", new ModelsRouter(vertx, imago.models, access, spool).router()),
-          new HttpNode.Mount("/openapi.json", OpenApi.router(vertx)),
-          new HttpNode.Mount("/wado", new WadoUri(vertx, imago.wado, access).router()),
-          new HttpNode.Mount("/viewer", new ViewerRouter(vertx, config.section("viewer", ViewerConfig.class).distDir(),
+      List<WebServer.Mount> mounts = List.of(
+          new WebServer.Mount("/inference", inferenceApi.router()),
+          new WebServer.Mount("/studies", inferenceApi.studiesRouter()),
+          new WebServer.Mount("/metrics", metricsRouter(vertx, registry)),
+          new WebServer.Mount("/admin", new AdminRouter(vertx, storage.index(), access).router()),
+          new WebServer.Mount("/models", new ModelsRouter(vertx, imago.models, access, spool).router()),
+          new WebServer.Mount("/openapi.json", OpenApi.router(vertx)),
+          new WebServer.Mount("/wado", new WadoUri(vertx, imago.wado, access).router()),
+          new WebServer.Mount("/viewer", new ViewerRouter(vertx, config.section("viewer", ViewerConfig.class).distDir(),
               nodeConfig.publicUrl()).router()));
       QidoRs qido = new QidoRs(vertx, nodeConfig, storage.index(), access, QidoRs.DEFAULT_MAX_RESULTS);
       WadoRs wadoRs = new WadoRs(imago.wado, access, nodeConfig);
       String viewerBase = ViewerRouter.basePath(nodeConfig.publicUrl()) + "/viewer";
-      List<HttpNode.Mount> all = new java.util.ArrayList<>(mounts);
-      all.add(new HttpNode.Mount("/fse/links", new FseLinksRouter(vertx, storage.links(), storage.index(), access,
+      List<WebServer.Mount> all = new java.util.ArrayList<>(mounts);
+      all.add(new WebServer.Mount("/fse/links", new FseLinksRouter(vertx, storage.links(), storage.index(), access,
           config.section("links", LinksConfig.class), nodeConfig.publicUrl()).router()));
-      all.add(new HttpNode.Mount("/l/:token", new LinkRouter(vertx, storage.links(), access, List.of(qido, wadoRs),
+      all.add(new WebServer.Mount("/l/:token", new LinkRouter(vertx, storage.links(), access, List.of(qido, wadoRs),
           viewerBase, storage.index(), storage.store(), imago.inference.queue(), nodeConfig.publicUrl()).router()));
-      all.add(new HttpNode.Mount("/IHEInvokeImageDisplay", new IidRouter(vertx, viewerBase).router()));
-      imago.http = new HttpNode(vertx, nodeConfig, storage.store(), storage.index(), access,
-          List.of(imago.stow, qido, wadoRs), all).start().await();
+      all.add(new WebServer.Mount("/IHEInvokeImageDisplay", new IidRouter(vertx, viewerBase).router()));
+      all.add(0, new WebServer.Mount("/dicomweb", DicomWebService.router(vertx, access, List.of(imago.stow, qido, wadoRs))));
+      imago.http = new WebServer(vertx, nodeConfig.bindAddress(), nodeConfig.httpPort(), all, List.of(
+          new WebServer.Readiness("objectStore", storage.store()::reachable),
+          new WebServer.Readiness("index", () -> {
+            storage.index().instanceCount();
+            return true;
+          })), CapabilityToken::redact).start().await();
       LinksConfig linksConfig = config.section("links", LinksConfig.class);
       imago.notifier = new FseNotifier(vertx, storage.links(), storage.deliveries(), storage.index(), imago.inference.queue(),
           linksConfig, () -> nodeConfig.publicUrl() == null || nodeConfig.publicUrl().isBlank()

@@ -2,7 +2,7 @@ package imago.app;
 
 import imago.core.config.Config;
 import imago.core.synthetic.SyntheticCt;
-import imago.node.http.Caller;
+import imago.core.tenant.Caller;
 import imago.storage.StorageConfig;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package imago.app;
 
 import imago.core.config.Config;
-import imago.node.http.Caller;
+import imago.core.tenant.Caller;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;

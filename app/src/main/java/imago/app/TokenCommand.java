@@ -1,8 +1,8 @@
 package imago.app;
 
 import imago.core.config.Config;
-import imago.node.http.BearerAuth;
-import imago.node.http.Caller;
+import imago.core.tenant.Caller;
+import imago.web.BearerAuth;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.time.Duration;

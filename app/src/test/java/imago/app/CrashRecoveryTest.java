@@ -94,7 +94,7 @@ class CrashRecoveryTest {
     Path data = tmp.resolve("data");
     Files.createDirectories(data);
     ServerProcess server = ServerProcess.start(data);
-    String token = TokenCommand.mint(config(data), "demo", imago.node.http.Caller.Role.HOSPITAL, Duration.ofHours(1), null);
+    String token = TokenCommand.mint(config(data), "demo", imago.core.tenant.Caller.Role.HOSPITAL, Duration.ofHours(1), null);
     Set<String> acknowledged = ConcurrentHashMap.newKeySet();
     AtomicBoolean stop = new AtomicBoolean();
     Thread sender = new Thread(() -> {

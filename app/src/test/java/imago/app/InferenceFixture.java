@@ -2,8 +2,8 @@ package imago.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import imago.core.tenant.Caller;
 import imago.models.registry.ModelRegistry;
-import imago.node.http.Caller;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;

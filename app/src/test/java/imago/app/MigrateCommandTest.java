@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import imago.core.config.Config;
 import imago.core.synthetic.SyntheticCt;
+import imago.core.tenant.Caller;
 import imago.core.testkit.Dcmtk;
 import imago.core.testkit.Trees;
-import imago.node.http.Caller;
 import imago.storage.StorageConfig;
 import imago.storage.index.StoredInstance;
 import imago.storage.object.EmbeddedS3Fixture;

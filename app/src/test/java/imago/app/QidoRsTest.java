@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import imago.app.QueryFixtures.Study;
-import imago.node.http.Caller;
+import imago.core.tenant.Caller;
 import imago.storage.index.AuditEvent;
 import java.net.URI;
 import java.net.URLEncoder;

@@ -11,7 +11,7 @@ import com.pixelmed.dicom.FileMetaInformation;
 import com.pixelmed.dicom.SpecificCharacterSet;
 import imago.core.dicom.Uids;
 import imago.core.synthetic.SyntheticCt;
-import imago.node.http.Caller;
+import imago.core.tenant.Caller;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import imago.core.config.Config;
 import imago.core.synthetic.SyntheticCt;
+import imago.core.tenant.Caller;
 import imago.core.testkit.Dcmtk;
 import imago.core.testkit.Trees;
-import imago.node.http.Caller;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;

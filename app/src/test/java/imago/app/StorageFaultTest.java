@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import imago.core.synthetic.SyntheticCt;
+import imago.core.tenant.Caller;
 import imago.core.testkit.Dcmtk;
-import imago.node.http.Caller;
 import imago.storage.object.EmbeddedS3Fixture;
 import java.io.IOException;
 import java.net.http.HttpResponse;

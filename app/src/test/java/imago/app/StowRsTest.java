@@ -14,7 +14,7 @@ import com.pixelmed.dicom.TagFromName;
 import com.pixelmed.dicom.TransferSyntax;
 import imago.core.dicom.DicomStatus;
 import imago.core.synthetic.SyntheticCt;
-import imago.node.http.Caller;
+import imago.core.tenant.Caller;
 import imago.storage.index.Index;
 import imago.storage.index.StoredInstance;
 import java.io.ByteArrayInputStream;

@@ -2,7 +2,7 @@ package imago.app;
 
 import imago.core.config.Config;
 import imago.core.dicom.Part10;
-import imago.node.http.Caller;
+import imago.core.tenant.Caller;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

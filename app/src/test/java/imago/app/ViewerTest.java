@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import imago.core.synthetic.SyntheticCt;
-import imago.node.http.Caller;
+import imago.core.tenant.Caller;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;

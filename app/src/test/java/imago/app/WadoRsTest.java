@@ -2,8 +2,8 @@ package imago.app;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,7 +16,7 @@ import imago.core.dicom.Part10;
 import imago.core.multipart.MultipartRelatedParser;
 import imago.core.multipart.PartListener;
 import imago.core.synthetic.SyntheticCt;
-import imago.node.http.Caller;
+import imago.core.tenant.Caller;
 import imago.storage.index.AuditEvent;
 import imago.storage.index.Scope;
 import imago.storage.index.StoredInstance;

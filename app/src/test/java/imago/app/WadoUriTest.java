@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import imago.core.synthetic.SyntheticCt;
-import imago.node.http.Caller;
+import imago.core.tenant.Caller;
 import imago.storage.index.AuditEvent;
 import imago.storage.index.StoredInstance;
 import java.awt.image.BufferedImage;

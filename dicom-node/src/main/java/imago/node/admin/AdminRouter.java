@@ -1,13 +1,13 @@
 package imago.node.admin;
 
 import imago.core.dicom.Uids;
-import imago.node.access.Access;
-import imago.node.http.Caller;
-import imago.node.http.Problem;
+import imago.core.tenant.Caller;
 import imago.storage.index.AuditEvent;
 import imago.storage.index.Index;
 import imago.storage.index.Scope;
 import imago.storage.index.Share;
+import imago.web.Access;
+import imago.web.Problem;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

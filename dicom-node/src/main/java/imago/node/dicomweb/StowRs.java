@@ -1,17 +1,17 @@
 package imago.node.dicomweb;
 
 import imago.core.multipart.MultipartRelatedParser;
+import imago.core.tenant.Caller;
 import imago.core.tenant.Tenant;
 import imago.core.tenant.Tenants;
 import imago.node.NodeConfig;
-import imago.node.access.Access;
-import imago.node.http.Caller;
-import imago.node.http.Problem;
 import imago.storage.ingest.Ingest;
+import imago.web.Access;
+import imago.web.Problem;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.core.Vertx;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;

@@ -168,10 +168,10 @@ record RetrieveKeys(String model, QueryLevel level, List<String> patientIds, Lis
   }
 
   /** One audit item per instance. */
-  static List<imago.node.access.Access.Item> items(List<StoredInstance> instances) {
-    List<imago.node.access.Access.Item> items = new ArrayList<>(instances.size());
+  static List<imago.web.Access.Item> items(List<StoredInstance> instances) {
+    List<imago.web.Access.Item> items = new ArrayList<>(instances.size());
     for (StoredInstance i : instances) {
-      items.add(new imago.node.access.Access.Item(i.studyUid(), i.seriesUid(), i.sopInstanceUid()));
+      items.add(new imago.web.Access.Item(i.studyUid(), i.seriesUid(), i.sopInstanceUid()));
     }
     return items;
   }

@@ -1,8 +1,6 @@
 package imago.node.links;
 
-import imago.node.access.Access;
-import imago.node.http.Caller;
-import imago.node.http.Problem;
+import imago.core.tenant.Caller;
 import imago.storage.index.Index;
 import imago.storage.index.IndexUnavailableException;
 import imago.storage.index.Scope;
@@ -13,6 +11,8 @@ import imago.storage.index.query.QueryMatch;
 import imago.storage.index.query.QueryRequest;
 import imago.storage.links.Link;
 import imago.storage.links.LinkStore;
+import imago.web.Access;
+import imago.web.Problem;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -199,7 +199,7 @@ public final class FseLinksRouter {
   }
 
   private void blocking(RoutingContext ctx, Work work, java.util.function.Consumer<Object> then) {
-    // an unavailable index becomes 503 in HttpNode's failure handler
+    // an unavailable index becomes 503 in WebServer's failure handler
     vertx.executeBlocking(work::run, false).onSuccess(then::accept).onFailure(ctx::fail);
   }
 }

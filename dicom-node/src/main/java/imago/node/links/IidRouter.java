@@ -1,6 +1,6 @@
 package imago.node.links;
 
-import imago.node.http.Problem;
+import imago.web.Problem;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;

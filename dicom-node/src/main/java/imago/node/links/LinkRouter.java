@@ -1,14 +1,14 @@
 package imago.node.links;
 
-import imago.node.access.Access;
+import imago.core.tenant.Caller;
 import imago.node.dicomweb.DicomWebService;
-import imago.node.http.Caller;
-import imago.node.http.Problem;
 import imago.storage.index.Index;
 import imago.storage.jobs.JobQueue;
 import imago.storage.links.Link;
 import imago.storage.links.LinkStore;
 import imago.storage.object.ObjectStore;
+import imago.web.Access;
+import imago.web.Problem;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;

@@ -1,6 +1,6 @@
 package imago.node.viewer;
 
-import imago.node.http.Problem;
+import imago.web.Problem;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;

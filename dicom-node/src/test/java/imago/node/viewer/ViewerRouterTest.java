@@ -62,7 +62,7 @@ class ViewerRouterTest {
     root.route("/pacs/viewer/*").subRouter(new ViewerRouter(vertx, dist, "https://imago.example.org/pacs/").router());
     root.route("/empty/viewer/*").subRouter(new ViewerRouter(vertx, tmp.resolve("no-dist"), "http://h/empty").router());
     root.route().last().handler(ctx -> ctx.response().setStatusCode(404).end("root 404"));
-    // compression on, as in HttpNode: a pre-gzipped answer must not be gzipped twice
+    // compression on, as in WebServer: a pre-gzipped answer must not be gzipped twice
     server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true)).requestHandler(root)
         .listen(0, "127.0.0.1").await();
     base = "http://127.0.0.1:" + server.actualPort();

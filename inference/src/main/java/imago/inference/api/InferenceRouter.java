@@ -1,9 +1,7 @@
 package imago.inference.api;
 
+import imago.core.tenant.Caller;
 import imago.inference.schedule.Scheduler;
-import imago.node.access.Access;
-import imago.node.http.Caller;
-import imago.node.http.Problem;
 import imago.storage.index.Index;
 import imago.storage.index.IndexUnavailableException;
 import imago.storage.index.query.InvalidQueryException;
@@ -19,6 +17,8 @@ import imago.storage.jobs.JobState;
 import imago.storage.models.ModelCatalog;
 import imago.storage.models.ModelState;
 import imago.storage.models.ModelVersion;
+import imago.web.Access;
+import imago.web.Problem;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -248,7 +248,7 @@ public final class InferenceRouter {
   }
 
   private <T> void blocking(RoutingContext ctx, Work<T> work, Consumer<T> then) {
-    // an unavailable index becomes 503 in HttpNode's failure handler
+    // an unavailable index becomes 503 in WebServer's failure handler
     vertx.executeBlocking(work::run, false).onSuccess(then::accept).onFailure(ctx::fail);
   }
 }

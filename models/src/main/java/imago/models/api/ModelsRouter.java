@@ -1,13 +1,13 @@
 package imago.models.api;
 
+import imago.core.tenant.Caller;
 import imago.inference.manifest.ManifestError;
 import imago.models.registry.ModelRegistry;
 import imago.models.registry.RegistryException;
-import imago.node.access.Access;
-import imago.node.http.Caller;
-import imago.node.http.Problem;
 import imago.storage.models.ModelState;
 import imago.storage.models.ModelVersion;
+import imago.web.Access;
+import imago.web.Problem;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -1,6 +1,7 @@
 package imago.models.registry;
 
 import imago.core.dicom.Uids;
+import imago.core.tenant.Caller;
 import imago.inference.engine.ArtifactCache;
 import imago.inference.engine.Framework;
 import imago.inference.manifest.InvalidManifestException;
@@ -8,7 +9,6 @@ import imago.inference.manifest.Manifest;
 import imago.inference.manifest.ManifestParser;
 import imago.models.validation.ModelValidator;
 import imago.models.validation.ValidationReport;
-import imago.node.http.Caller;
 import imago.storage.index.IndexUnavailableException;
 import imago.storage.models.ModelCatalog;
 import imago.storage.models.ModelEvent;

@@ -1,7 +1,7 @@
 package imago.node.dicomweb.wado;
 
-import imago.node.http.Problem;
 import imago.storage.object.ObjectStore;
+import imago.web.Problem;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

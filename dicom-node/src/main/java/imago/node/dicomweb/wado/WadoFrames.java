@@ -1,8 +1,8 @@
 package imago.node.dicomweb.wado;
 
 import imago.core.dicom.Uids;
-import imago.node.access.Access;
 import imago.storage.index.StoredInstance;
+import imago.web.Access;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;

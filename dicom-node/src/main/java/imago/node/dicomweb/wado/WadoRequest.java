@@ -1,12 +1,12 @@
 package imago.node.dicomweb.wado;
 
 import imago.core.dicom.Uids;
-import imago.node.access.Access;
-import imago.node.http.BearerAuth.ProblemException;
-import imago.node.http.Caller;
-import imago.node.http.Problem;
+import imago.core.tenant.Caller;
 import imago.storage.index.Scope;
 import imago.storage.index.StoredInstance;
+import imago.web.Access;
+import imago.web.Problem;
+import imago.web.ProblemException;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;

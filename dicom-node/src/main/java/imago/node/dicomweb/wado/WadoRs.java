@@ -1,9 +1,9 @@
 package imago.node.dicomweb.wado;
 
 import imago.node.NodeConfig;
-import imago.node.access.Access;
 import imago.node.dicomweb.DicomWebService;
 import imago.storage.index.StoredInstance;
+import imago.web.Access;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.HashMap;

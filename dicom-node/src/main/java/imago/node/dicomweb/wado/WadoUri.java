@@ -1,7 +1,7 @@
 package imago.node.dicomweb.wado;
 
-import imago.node.access.Access;
 import imago.storage.index.StoredInstance;
+import imago.web.Access;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;

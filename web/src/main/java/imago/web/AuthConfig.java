@@ -1,4 +1,4 @@
-package imago.node.http;
+package imago.web;
 
 /**
  * The {@code auth} section: the HS256 key Imago signs its own tokens with, optionally the RS256

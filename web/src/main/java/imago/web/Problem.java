@@ -1,4 +1,4 @@
-package imago.node.http;
+package imago.web;
 
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;

@@ -1,6 +1,6 @@
-package imago.node.http;
+package imago.core.tenant;
 
-/** Who is calling over HTTP, from the bearer token: a person or system within a tenant. */
+/** Who is calling: a person or system within a tenant, known by a bearer token (HTTP) or an AE title (DIMSE). */
 public record Caller(String subject, String tenantId, Role role) {
 
   /**

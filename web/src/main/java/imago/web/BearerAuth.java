@@ -1,5 +1,6 @@
-package imago.node.http;
+package imago.web;
 
+import imago.core.tenant.Caller;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -60,19 +61,5 @@ public final class BearerAuth {
             return Future.failedFuture(new ProblemException(Problem.of(401, "unauthorized", "Unknown role " + role, null)));
           }
         });
-  }
-
-  /** A failure that already knows its HTTP problem. */
-  public static final class ProblemException extends RuntimeException {
-    private final Problem problem;
-
-    public ProblemException(Problem problem) {
-      super(problem.title(), null, false, false);
-      this.problem = problem;
-    }
-
-    public Problem problem() {
-      return problem;
-    }
   }
 }

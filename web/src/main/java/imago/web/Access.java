@@ -1,7 +1,6 @@
-package imago.node.access;
+package imago.web;
 
-import imago.node.http.BearerAuth;
-import imago.node.http.Caller;
+import imago.core.tenant.Caller;
 import imago.storage.index.AuditEvent;
 import imago.storage.index.Index;
 import imago.storage.index.IndexUnavailableException;
@@ -22,7 +21,7 @@ public final class Access {
   private static final String CALLER = "imago.caller";
 
   /** How data left Imago, as the audit names it. */
-  public enum Via { QIDO_RS, WADO_RS, WADO_URI, STOW_RS, C_FIND, C_MOVE, C_GET, VIEWER, ADMIN, FSE_LINK }
+  public enum Via { QIDO_RS, WADO_RS, WADO_URI, C_FIND, C_MOVE, C_GET, FSE_LINK }
 
   /** One study/series/instance that was answered. Null UIDs stand for "the whole level above". */
   public record Item(String studyUid, String seriesUid, String sopInstanceUid) {}

@@ -1,0 +1,117 @@
+package imago.web;
+
+import imago.storage.index.IndexUnavailableException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Imago's one HTTP server: {@code /health}, {@code /ready}, one router per resource family mounted
+ * at its path, and problem+json for whatever no route answers and for every failure. A route's
+ * {@link ProblemException} is sent as it is; an {@link IndexUnavailableException} from any route's
+ * blocking work is a 503 (the index is down, not the request wrong).
+ */
+public final class WebServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(WebServer.class);
+
+  /** A router of its own at a path (DICOMweb at /dicomweb, the viewer at /viewer...). */
+  public record Mount(String path, Router router) {}
+
+  /** One dependency {@code /ready} asks about: up when {@code check} returns true without throwing. */
+  public record Readiness(String name, Callable<Boolean> check) {}
+
+  private final Vertx vertx;
+  private final String bindAddress;
+  private final int port;
+  private final List<Mount> mounts;
+  private final List<Readiness> readiness;
+  private final UnaryOperator<String> redactPath;
+  private HttpServer server;
+
+  /**
+   * @param redactPath how a request path is written to the log: a module whose paths carry secrets
+   *     (capability links) registers its redaction here, so no log line can leak one
+   */
+  public WebServer(Vertx vertx, String bindAddress, int port, List<Mount> mounts, List<Readiness> readiness,
+      UnaryOperator<String> redactPath) {
+    this.vertx = vertx;
+    this.bindAddress = bindAddress;
+    this.port = port;
+    this.mounts = List.copyOf(mounts);
+    this.readiness = List.copyOf(readiness);
+    this.redactPath = redactPath;
+  }
+
+  public Future<WebServer> start() {
+    Router router = Router.router(vertx);
+    router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "up")));
+    router.get("/ready").handler(this::ready);
+    for (Mount m : mounts) router.route(m.path() + "/*").subRouter(m.router());
+    router.route().last().handler(ctx -> Problem.of(404, "not-found", "No such resource", ctx.request().path())
+        .send(ctx.response()));
+    router.route().failureHandler(this::failure);
+    return vertx.createHttpServer(new HttpServerOptions().setHost(bindAddress).setPort(port).setCompressionSupported(true))
+        .requestHandler(router)
+        .listen()
+        .map(s -> {
+          server = s;
+          LOG.info("event=http.listening port={}", s.actualPort());
+          return this;
+        });
+  }
+
+  public int port() {
+    return server.actualPort();
+  }
+
+  /** 200 when every dependency answers, 503 otherwise; each one's state is in the body. */
+  private void ready(RoutingContext ctx) {
+    vertx.executeBlocking(() -> {
+      JsonObject json = new JsonObject();
+      boolean all = true;
+      for (Readiness r : readiness) {
+        boolean up;
+        try {
+          up = Boolean.TRUE.equals(r.check().call());
+        } catch (Exception e) {
+          up = false;
+        }
+        json.put(r.name(), up ? "up" : "down");
+        all &= up;
+      }
+      return json.put("status", all ? "ready" : "not ready");
+    }, false).onSuccess(json -> ctx.response().setStatusCode("ready".equals(json.getString("status")) ? 200 : 503)
+        .putHeader("Content-Type", "application/json").end(json.encode()))
+        .onFailure(ctx::fail);
+  }
+
+  private void failure(RoutingContext ctx) {
+    Throwable e = ctx.failure();
+    if (e instanceof ProblemException p) {
+      p.problem().send(ctx.response());
+      return;
+    }
+    if (e instanceof IndexUnavailableException) {
+      Problem.of(503, "index-unavailable", "Index unavailable", e.getMessage()).send(ctx.response());
+      return;
+    }
+    int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+    if (status >= 500) LOG.error("event=http.error path={}", redactPath.apply(ctx.request().path()), e);
+    Problem.of(status, status >= 500 ? "internal" : "bad-request", status >= 500 ? "Internal error" : "Bad request",
+        e == null ? null : e.getMessage()).send(ctx.response());
+  }
+
+  @Override
+  public void close() {
+    if (server != null) server.close().await();
+  }
+}

@@ -1,0 +1,89 @@
+package imago.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import imago.storage.index.IndexUnavailableException;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The HTTP server on its own: health, readiness, mounts, and problem+json for everything that goes wrong. */
+class WebServerTest {
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final AtomicBoolean indexUp = new AtomicBoolean(true);
+  private Vertx vertx;
+  private WebServer server;
+
+  @BeforeEach
+  void start() {
+    vertx = Vertx.vertx();
+    Router things = Router.router(vertx);
+    things.get("/ok").handler(ctx -> ctx.json(new JsonObject().put("thing", "ok")));
+    things.get("/refused").handler(ctx -> ctx.fail(new ProblemException(Problem.of(403, "forbidden", "Not yours", "no"))));
+    things.get("/index-down").handler(ctx -> ctx.fail(new IndexUnavailableException("index lookup failed: gone", null)));
+    things.get("/broken").handler(ctx -> {
+      throw new IllegalStateException("bug");
+    });
+    server = new WebServer(vertx, "127.0.0.1", 0, List.of(new WebServer.Mount("/things", things)),
+        List.of(new WebServer.Readiness("objectStore", () -> true), new WebServer.Readiness("index", () -> {
+          if (!indexUp.get()) throw new IllegalStateException("down");
+          return true;
+        })), path -> path.replaceAll("/things/.*", "/things/…")).start().await();
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+    vertx.close().await();
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void healthAndReadinessReportEachDependency() throws Exception {
+    assertEquals(200, get("/health").statusCode());
+    HttpResponse<String> ready = get("/ready");
+    assertEquals(200, ready.statusCode());
+    assertEquals(new JsonObject().put("objectStore", "up").put("index", "up").put("status", "ready"),
+        new JsonObject(ready.body()));
+    indexUp.set(false);
+    HttpResponse<String> notReady = get("/ready");
+    assertEquals(503, notReady.statusCode());
+    assertEquals("down", new JsonObject(notReady.body()).getString("index"));
+  }
+
+  @Test
+  void mountedRoutersAnswerAndEverythingElseIsAProblem() throws Exception {
+    assertEquals("ok", new JsonObject(get("/things/ok").body()).getString("thing"));
+    HttpResponse<String> missing = get("/nothing/here");
+    assertEquals(404, missing.statusCode());
+    assertEquals("application/problem+json", missing.headers().firstValue("Content-Type").orElse(""));
+    assertEquals(Problem.TYPE_BASE + "not-found", new JsonObject(missing.body()).getString("type"));
+  }
+
+  @Test
+  void failuresBecomeTheirProblems() throws Exception {
+    HttpResponse<String> refused = get("/things/refused");
+    assertEquals(403, refused.statusCode());
+    assertEquals("Not yours", new JsonObject(refused.body()).getString("title"));
+    HttpResponse<String> indexDown = get("/things/index-down");
+    assertEquals(503, indexDown.statusCode());
+    assertEquals(Problem.TYPE_BASE + "index-unavailable", new JsonObject(indexDown.body()).getString("type"));
+    HttpResponse<String> broken = get("/things/broken");
+    assertEquals(500, broken.statusCode());
+    assertTrue(broken.body().contains("\"status\":500"), broken.body());
+  }
+}
