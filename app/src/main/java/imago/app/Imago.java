@@ -42,6 +42,7 @@ import imago.storage.object.ObjectStore;
 import imago.web.Access;
 import imago.web.AuthConfig;
 import imago.web.BearerAuth;
+import imago.web.LogPaths;
 import imago.web.WebServer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -106,6 +107,7 @@ public final class Imago implements AutoCloseable {
     Vertx vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
         .withMetrics(new MicrometerMetricsFactory(registry)).build();
     Imago imago = new Imago(data, storage, vertx, auth(vertx, config, data), tenants);
+    LogPaths.register(CapabilityToken::redact); // link tokens travel in paths: none reaches a log
     try {
       Ingest ingest = storage.ingest(storageConfig.duplicatePolicy(), new EventBusPublisher(vertx),
           new IngestMetrics(registry));
@@ -160,7 +162,7 @@ public final class Imago implements AutoCloseable {
           new WebServer.Readiness("index", () -> {
             storage.index().instanceCount();
             return true;
-          })), CapabilityToken::redact).start().await();
+          }))).start().await();
       LinksConfig linksConfig = config.section("links", LinksConfig.class);
       imago.notifier = new FseNotifier(vertx, storage.links(), storage.deliveries(), storage.index(), imago.inference.queue(),
           linksConfig, () -> nodeConfig.publicUrl() == null || nodeConfig.publicUrl().isBlank()

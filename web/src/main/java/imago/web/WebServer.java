@@ -10,7 +10,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,21 +33,14 @@ public final class WebServer implements AutoCloseable {
   private final int port;
   private final List<Mount> mounts;
   private final List<Readiness> readiness;
-  private final UnaryOperator<String> redactPath;
   private HttpServer server;
 
-  /**
-   * @param redactPath how a request path is written to the log: a module whose paths carry secrets
-   *     (capability links) registers its redaction here, so no log line can leak one
-   */
-  public WebServer(Vertx vertx, String bindAddress, int port, List<Mount> mounts, List<Readiness> readiness,
-      UnaryOperator<String> redactPath) {
+  public WebServer(Vertx vertx, String bindAddress, int port, List<Mount> mounts, List<Readiness> readiness) {
     this.vertx = vertx;
     this.bindAddress = bindAddress;
     this.port = port;
     this.mounts = List.copyOf(mounts);
     this.readiness = List.copyOf(readiness);
-    this.redactPath = redactPath;
   }
 
   public Future<WebServer> start() {
@@ -105,7 +97,7 @@ public final class WebServer implements AutoCloseable {
       return;
     }
     int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
-    if (status >= 500) LOG.error("event=http.error path={}", redactPath.apply(ctx.request().path()), e);
+    if (status >= 500) LOG.error("event=http.error path={}", LogPaths.redact(ctx.request().path()), e);
     Problem.of(status, status >= 500 ? "internal" : "bad-request", status >= 500 ? "Internal error" : "Bad request",
         e == null ? null : e.getMessage()).send(ctx.response());
   }

@@ -14,6 +14,7 @@ import imago.storage.index.query.QueryLevel;
 import imago.storage.index.query.QueryMatch;
 import imago.storage.index.query.QueryResult;
 import imago.web.Access;
+import imago.web.LogPaths;
 import imago.web.Problem;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
@@ -138,7 +139,7 @@ public final class QidoRs implements DicomWebService {
     if (e instanceof InvalidQueryException bad) {
       Problem.of(400, "bad-request", "Unsupported query", bad.getMessage()).send(ctx.response());
     } else if (e instanceof IndexUnavailableException) {
-      LOG.warn("event=qido.unavailable path={} reason=\"{}\"", imago.node.links.CapabilityToken.redact(ctx.request().path()), e.getMessage());
+      LOG.warn("event=qido.unavailable path={} reason=\"{}\"", LogPaths.redact(ctx.request().path()), e.getMessage());
       Problem.of(503, "index-unavailable", "Index unavailable", "the index did not answer; retry later")
           .send(ctx.response());
     } else {

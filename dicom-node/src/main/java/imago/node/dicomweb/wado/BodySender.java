@@ -1,6 +1,7 @@
 package imago.node.dicomweb.wado;
 
 import imago.storage.object.ObjectStore;
+import imago.web.LogPaths;
 import imago.web.Problem;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
@@ -68,7 +69,7 @@ final class BodySender {
         response.end();
       } else {
         // headers and part of the body are gone: all that is left is to cut the connection
-        LOG.warn("event=wado.stream.failed path={} reason=\"{}\"", imago.node.links.CapabilityToken.redact(request.path()), ar.cause().getMessage());
+        LOG.warn("event=wado.stream.failed path={} reason=\"{}\"", LogPaths.redact(request.path()), ar.cause().getMessage());
         response.reset();
       }
     });
