@@ -29,9 +29,9 @@ import imago.node.events.StudyStabilizer;
 import imago.node.links.CapabilityToken;
 import imago.node.links.FseLinksRouter;
 import imago.node.links.FseNotifier;
-import imago.node.links.IidRouter;
 import imago.node.links.LinkRouter;
 import imago.node.links.LinksConfig;
+import imago.node.viewer.IidRouter;
 import imago.node.viewer.ViewerConfig;
 import imago.node.viewer.ViewerRouter;
 import imago.storage.StorageConfig;
@@ -39,6 +39,7 @@ import imago.storage.index.Index;
 import imago.storage.index.IndexUnavailableException;
 import imago.storage.ingest.Ingest;
 import imago.storage.object.ObjectStore;
+import imago.storage.results.AiResults;
 import imago.web.Access;
 import imago.web.AuthConfig;
 import imago.web.BearerAuth;
@@ -137,6 +138,7 @@ public final class Imago implements AutoCloseable {
       imago.inference = new InferenceRuntime(vertx, config.section("inference", InferenceConfig.class), storage, ingest,
           imago.engines, artifacts, parser, registry);
       InferenceRouter inferenceApi = imago.inference.router(access);
+      AiResults aiResults = new AiResults(imago.inference.queue());
       List<WebServer.Mount> mounts = List.of(
           new WebServer.Mount("/inference", inferenceApi.router()),
           new WebServer.Mount("/studies", inferenceApi.studiesRouter()),
@@ -154,7 +156,7 @@ public final class Imago implements AutoCloseable {
       all.add(new WebServer.Mount("/fse/links", new FseLinksRouter(vertx, storage.links(), storage.index(), access,
           config.section("links", LinksConfig.class), nodeConfig.publicUrl()).router()));
       all.add(new WebServer.Mount("/l/:token", new LinkRouter(vertx, storage.links(), access, List.of(qido, wadoRs),
-          viewerBase, storage.index(), storage.store(), imago.inference.queue(), nodeConfig.publicUrl()).router()));
+          viewerBase, storage.index(), storage.store(), aiResults, nodeConfig.publicUrl()).router()));
       all.add(new WebServer.Mount("/IHEInvokeImageDisplay", new IidRouter(vertx, viewerBase).router()));
       all.add(0, new WebServer.Mount("/dicomweb", DicomWebService.router(vertx, access, List.of(imago.stow, qido, wadoRs))));
       imago.http = new WebServer(vertx, nodeConfig.bindAddress(), nodeConfig.httpPort(), all, List.of(
@@ -164,7 +166,7 @@ public final class Imago implements AutoCloseable {
             return true;
           }))).start().await();
       LinksConfig linksConfig = config.section("links", LinksConfig.class);
-      imago.notifier = new FseNotifier(vertx, storage.links(), storage.deliveries(), storage.index(), imago.inference.queue(),
+      imago.notifier = new FseNotifier(vertx, storage.links(), storage.deliveries(), storage.index(), aiResults,
           linksConfig, () -> nodeConfig.publicUrl() == null || nodeConfig.publicUrl().isBlank()
               ? "http://localhost:" + imago.http.port() : nodeConfig.publicUrl().replaceAll("/+$", "")).start();
       vertx.eventBus().<io.vertx.core.json.JsonObject>consumer(InferenceRuntime.INFERENCE_RESULT, msg ->

@@ -2,11 +2,11 @@ package imago.node.links;
 
 import imago.storage.index.Index;
 import imago.storage.index.IndexUnavailableException;
-import imago.storage.jobs.JobQueue;
 import imago.storage.links.Delivery;
 import imago.storage.links.DeliveryLog;
 import imago.storage.links.Link;
 import imago.storage.links.LinkStore;
+import imago.storage.results.AiResults;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -52,12 +52,12 @@ public final class FseNotifier implements AutoCloseable {
   private volatile boolean busy;
 
   /** @param publicBase Imago's public address (node.publicUrl, or the local one) */
-  public FseNotifier(Vertx vertx, LinkStore links, DeliveryLog log, Index index, JobQueue jobs, LinksConfig config,
+  public FseNotifier(Vertx vertx, LinkStore links, DeliveryLog log, Index index, AiResults aiResults, LinksConfig config,
       Supplier<String> publicBase) {
     this.vertx = vertx;
     this.links = links;
     this.log = log;
-    this.fhir = new LinkFhir(index, jobs);
+    this.fhir = new LinkFhir(index, aiResults);
     this.secrets = config.webhooks().stream().collect(Collectors.toMap(LinksConfig.Webhook::url, LinksConfig.Webhook::secret));
     this.publicBase = publicBase;
   }

@@ -7,9 +7,9 @@ import com.pixelmed.dicom.TagFromName;
 import imago.core.dicom.Uids;
 import imago.storage.index.Index;
 import imago.storage.index.StoredInstance;
-import imago.storage.jobs.JobQueue;
 import imago.storage.links.Link;
 import imago.storage.object.ObjectStore;
+import imago.storage.results.AiResults;
 import imago.web.Problem;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -39,12 +39,12 @@ final class LinkDocuments {
   private final String publicUrl;
   private final LinkFhir fhir;
 
-  LinkDocuments(Vertx vertx, Index index, ObjectStore store, JobQueue jobs, String publicUrl) {
+  LinkDocuments(Vertx vertx, Index index, ObjectStore store, AiResults aiResults, String publicUrl) {
     this.vertx = vertx;
     this.index = index;
     this.store = store;
     this.publicUrl = publicUrl == null ? "" : publicUrl.replaceAll("/+$", "");
-    this.fhir = new LinkFhir(index, jobs);
+    this.fhir = new LinkFhir(index, aiResults);
   }
 
   /**

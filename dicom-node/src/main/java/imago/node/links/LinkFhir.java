@@ -6,10 +6,8 @@ import imago.node.links.fhir.SeriesView;
 import imago.node.links.fhir.StudyView;
 import imago.storage.index.Index;
 import imago.storage.index.IndexUnavailableException;
-import imago.storage.jobs.Job;
-import imago.storage.jobs.JobQueue;
-import imago.storage.jobs.JobState;
 import imago.storage.links.Link;
+import imago.storage.results.AiResults;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,17 +15,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A link's FHIR Bundle from what Imago holds now: the study from the index, the AI results from the
- * finished inference jobs. Its version is the number of finished results, so it changes exactly
+ * A link's FHIR Bundle from what Imago holds now: the study from the index, its AI results from
+ * the results read model. Its version is the number of finished results, so it changes exactly
  * when a result attaches.
  */
 final class LinkFhir {
   private final Index index;
-  private final JobQueue jobs;
+  private final AiResults aiResults;
 
-  LinkFhir(Index index, JobQueue jobs) {
+  LinkFhir(Index index, AiResults aiResults) {
     this.index = index;
-    this.jobs = jobs;
+    this.aiResults = aiResults;
   }
 
   /** The Bundle as JSON and its result version. */
@@ -35,22 +33,18 @@ final class LinkFhir {
 
   Rendered render(Link link, String wadoRsBase, String viewerUrl) throws IndexUnavailableException {
     StudyContents contents = StudyContents.of(index, link.tenantId(), link.studyUid());
+    AiResults.OfStudy ai = aiResults.ofStudy(link.tenantId(), link.studyUid());
     List<JsonObject> results = new ArrayList<>();
-    int pending = 0;
-    for (Job j : jobs.ofStudy(link.tenantId(), link.studyUid())) {
-      if (j.state() == JobState.DONE && j.result() != null) results.add(new JsonObject(j.result()));
-      else if (!j.state().finished()) pending++;
-    }
-    long version = results.size();
-    String json = FhirLinkBundle.json(view(link, contents), results, pending, wadoRsBase, viewerUrl,
+    for (String result : ai.results()) results.add(new JsonObject(result));
+    long version = ai.version();
+    String json = FhirLinkBundle.json(view(link, contents), results, ai.pending(), wadoRsBase, viewerUrl,
         "link-" + link.id() + "-v" + version);
     return new Rendered(json, version);
   }
 
   /** How many results the study has now (what a notification's version is). */
   long version(Link link) throws IndexUnavailableException {
-    return jobs.ofStudy(link.tenantId(), link.studyUid()).stream()
-        .filter(j -> j.state() == JobState.DONE && j.result() != null).count();
+    return aiResults.ofStudy(link.tenantId(), link.studyUid()).version();
   }
 
   static StudyView view(Link link, StudyContents contents) {

@@ -3,10 +3,10 @@ package imago.node.links;
 import imago.core.tenant.Caller;
 import imago.node.dicomweb.DicomWebService;
 import imago.storage.index.Index;
-import imago.storage.jobs.JobQueue;
 import imago.storage.links.Link;
 import imago.storage.links.LinkStore;
 import imago.storage.object.ObjectStore;
+import imago.storage.results.AiResults;
 import imago.web.Access;
 import imago.web.Problem;
 import io.vertx.core.MultiMap;
@@ -42,13 +42,13 @@ public final class LinkRouter {
    * @param publicUrl node.publicUrl (may be blank: the request's own address is used)
    */
   public LinkRouter(Vertx vertx, LinkStore links, Access access, List<DicomWebService> dicomWeb, String viewerBase,
-      Index index, ObjectStore store, JobQueue jobs, String publicUrl) {
+      Index index, ObjectStore store, AiResults aiResults, String publicUrl) {
     this.vertx = vertx;
     this.links = links;
     this.access = access;
     this.dicomWeb = dicomWeb;
     this.viewerBase = viewerBase;
-    this.documents = new LinkDocuments(vertx, index, store, jobs, publicUrl);
+    this.documents = new LinkDocuments(vertx, index, store, aiResults, publicUrl);
   }
 
   /** Mounted at {@code /l/:token}. */

@@ -1,4 +1,4 @@
-package imago.node.links;
+package imago.node.viewer;
 
 import imago.web.Problem;
 import io.vertx.core.Vertx;
