@@ -9,7 +9,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import imago.core.tenant.Caller;
 import imago.core.testkit.Dcmtk;
-import imago.node.links.CapabilityToken;
+import imago.links.CapabilityToken;
 import imago.storage.links.Link;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import imago.core.testkit.Dcmtk;
 import imago.core.testkit.PortFinder;
-import imago.node.links.FseNotifier;
-import imago.node.links.fhir.FhirLinkBundle;
+import imago.links.FseNotifier;
+import imago.links.fhir.FhirLinkBundle;
 import imago.storage.links.Delivery;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;

@@ -1,4 +1,0 @@
-package imago.node.links.fhir;
-
-/** One instance of a {@link SeriesView}. */
-public record InstanceView(String sopInstanceUid, String sopClassUid, Integer number) {}

@@ -1,0 +1,173 @@
+package imago.links;
+
+import imago.storage.index.Index;
+import imago.storage.index.IndexUnavailableException;
+import imago.storage.links.Delivery;
+import imago.storage.links.DeliveryLog;
+import imago.storage.links.Link;
+import imago.storage.links.LinkStore;
+import imago.storage.results.AiResults;
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tells the FSE gateway(s) when AI results attach to a linked study: a POST of the link's FHIR
+ * Bundle, once per (endpoint, link, result version), signed with the endpoint's secret, retried
+ * with exponential backoff until it is taken, every attempt in the delivery log. Results are
+ * noticed from the {@code inference.result} event and, since events can be lost (or come from a
+ * worker in another process), by a sweep over live links.
+ *
+ * <p>Signature: {@code X-Imago-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>}.
+ * The Bundle names the link by id ({@code Bundle.id = link-<id>-v<version>}); its addresses are
+ * Imago's authenticated DICOMweb and IID, since Imago keeps no link token to put in them.
+ */
+public final class FseNotifier implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(FseNotifier.class);
+  private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+
+  private final Vertx vertx;
+  private final LinkStore links;
+  private final DeliveryLog log;
+  private final LinkFhir fhir;
+  private final Map<String, String> secrets;
+  private final Supplier<String> publicBase;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private long deliverTimer = -1;
+  private long sweepTimer = -1;
+  private volatile boolean busy;
+
+  /** @param publicBase Imago's public address (node.publicUrl, or the local one) */
+  public FseNotifier(Vertx vertx, LinkStore links, DeliveryLog log, Index index, AiResults aiResults, LinksConfig config,
+      Supplier<String> publicBase) {
+    this.vertx = vertx;
+    this.links = links;
+    this.log = log;
+    this.fhir = new LinkFhir(index, aiResults);
+    this.secrets = config.webhooks().stream().collect(Collectors.toMap(LinksConfig.Webhook::url, LinksConfig.Webhook::secret));
+    this.publicBase = publicBase;
+  }
+
+  public FseNotifier start() {
+    if (secrets.isEmpty()) return this;
+    deliverTimer = vertx.setPeriodic(1000, t -> work(this::deliverDue));
+    sweepTimer = vertx.setPeriodic(15_000, t -> work(() -> sweep(null, null)));
+    return this;
+  }
+
+  /** Results changed for a study: notify its live links' endpoints now. */
+  public void resultsChanged(String tenantId, String studyUid) {
+    if (!secrets.isEmpty()) vertx.executeBlocking(() -> {
+      sweep(tenantId, studyUid);
+      deliverDue();
+      return null;
+    }, false);
+  }
+
+  @FunctionalInterface
+  private interface Work {
+    void run() throws IndexUnavailableException;
+  }
+
+  private void work(Work w) {
+    if (busy) return;
+    busy = true;
+    vertx.executeBlocking(() -> {
+      w.run();
+      return null;
+    }, false).onComplete(ar -> {
+      busy = false;
+      if (ar.failed()) LOG.warn("event=fse.notify.failed error=\"{}\"", ar.cause().getMessage());
+    });
+  }
+
+  /** Records a delivery for every live link (of one study, or all) whose results moved on. */
+  private synchronized void sweep(String tenantId, String studyUid) throws IndexUnavailableException {
+    String base = publicBase.get();
+    for (Link link : links.live(10_000)) {
+      if (studyUid != null && !(link.studyUid().equals(studyUid) && link.tenantId().equals(tenantId))) continue;
+      long version = fhir.version(link);
+      if (version == 0) continue; // nothing to tell yet
+      LinkFhir.Rendered bundle = null;
+      for (String endpoint : secrets.keySet()) {
+        if (log.has(endpoint, link.id(), version)) continue; // told already: no Bundle to build
+        if (bundle == null) {
+          bundle = fhir.render(link, base + "/dicomweb",
+              base + "/IHEInvokeImageDisplay?requestType=STUDY&studyUID=" + link.studyUid());
+        }
+        log.enqueue(endpoint, link.id(), bundle.version(), bundle.json()).ifPresent(d ->
+            LOG.info("event=fse.notify.queued delivery={} link={} version={}", d.id(), d.linkId(), d.version()));
+      }
+    }
+  }
+
+  private void deliverDue() throws IndexUnavailableException {
+    for (Delivery d : log.due(20)) {
+      String secret = secrets.get(d.endpoint());
+      if (secret == null) continue; // an endpoint no longer configured keeps its log, unsent
+      long t = Instant.now().getEpochSecond();
+      try {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(d.endpoint())).timeout(Duration.ofSeconds(10))
+            .header("Content-Type", "application/fhir+json").header("X-Imago-Delivery", Long.toString(d.id()))
+            .header("X-Imago-Signature", "t=" + t + ",v1=" + sign(secret, t, d.payload()))
+            .POST(HttpRequest.BodyPublishers.ofString(d.payload(), StandardCharsets.UTF_8)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() / 100 == 2) {
+          log.delivered(d.id(), r.statusCode());
+          LOG.info("event=fse.notify.delivered delivery={} link={} version={} attempt={}", d.id(), d.linkId(), d.version(),
+              d.attempts() + 1);
+        } else {
+          retry(d, r.statusCode(), "HTTP " + r.statusCode());
+        }
+      } catch (java.io.IOException e) {
+        retry(d, null, e.getClass().getSimpleName() + ": " + e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private void retry(Delivery d, Integer status, String error) throws IndexUnavailableException {
+    Duration wait = Duration.ofSeconds(1L << Math.min(16, d.attempts()));
+    if (wait.compareTo(MAX_BACKOFF) > 0) wait = MAX_BACKOFF;
+    log.failed(d.id(), status, error, Instant.now().plus(wait));
+    LOG.warn("event=fse.notify.retry delivery={} link={} attempt={} next={} error=\"{}\"", d.id(), d.linkId(), d.attempts() + 1,
+        wait, error);
+  }
+
+  /** The signature a receiver recomputes: hex HMAC-SHA256 over {@code t + "." + body}. */
+  public static String sign(String secret, long t, String body) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+      return HexFormat.of().formatHex(mac.doFinal((t + "." + body).getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public List<Delivery> deliveries(long linkId) throws IndexUnavailableException {
+    return log.ofLink(linkId);
+  }
+
+  @Override
+  public void close() {
+    if (deliverTimer >= 0) vertx.cancelTimer(deliverTimer);
+    if (sweepTimer >= 0) vertx.cancelTimer(sweepTimer);
+  }
+}

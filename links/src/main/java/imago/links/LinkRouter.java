@@ -1,0 +1,170 @@
+package imago.links;
+
+import imago.core.tenant.Caller;
+import imago.node.dicomweb.DicomWebService;
+import imago.storage.index.Index;
+import imago.storage.links.Link;
+import imago.storage.links.LinkStore;
+import imago.storage.object.ObjectStore;
+import imago.storage.results.AiResults;
+import imago.web.Access;
+import imago.web.Problem;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * What an FSE link opens, at {@code /l/{token}/...}: the viewer on its one study ({@code /}), and
+ * a DICOMweb endpoint limited to that study ({@code dicomweb/}), so any DICOMweb viewer can be
+ * pointed at it, the XDS-I.b manifest ({@code kos}) and, with the download right, the study as a
+ * zip with a DICOMDIR ({@code download}). Every request looks the token up again, so expiry and revocation take effect at
+ * once, also for a viewer already open; every answer is audited under the link's id.
+ */
+public final class LinkRouter {
+  static final String LINK = "imago.link";
+  private static final List<String> STUDY_KEYS = List.of("studyinstanceuid", "0020000d");
+
+  private final Vertx vertx;
+  private final LinkStore links;
+  private final Access access;
+  private final List<DicomWebService> dicomWeb;
+  private final String viewerBase;
+  private final LinkDocuments documents;
+
+  /**
+   * @param dicomWeb the read-only DICOMweb services (QIDO-RS, WADO-RS) to mount under the link
+   * @param viewerBase the viewer's path, e.g. {@code /viewer}
+   * @param publicUrl node.publicUrl (may be blank: the request's own address is used)
+   */
+  public LinkRouter(Vertx vertx, LinkStore links, Access access, List<DicomWebService> dicomWeb, String viewerBase,
+      Index index, ObjectStore store, AiResults aiResults, String publicUrl) {
+    this.vertx = vertx;
+    this.links = links;
+    this.access = access;
+    this.dicomWeb = dicomWeb;
+    this.viewerBase = viewerBase;
+    this.documents = new LinkDocuments(vertx, index, store, aiResults, publicUrl);
+  }
+
+  /** Mounted at {@code /l/:token}. */
+  public Router router() {
+    Router r = Router.router(vertx);
+    r.route().handler(this::authenticate);
+    r.getWithRegex("/?").handler(this::viewer);
+    r.get("/fhir").handler(ctx -> {
+      audit(ctx, link(ctx), "link.fhir");
+      documents.fhir(ctx);
+    });
+    r.get("/kos").handler(ctx -> {
+      audit(ctx, link(ctx), "link.kos");
+      documents.kos(ctx);
+    });
+    r.get("/download").handler(ctx -> {
+      audit(ctx, link(ctx), "link.download");
+      documents.download(ctx);
+    });
+    Router dicomweb = Router.router(vertx);
+    dicomweb.route().handler(this::withinStudy);
+    dicomWeb.forEach(s -> s.mount(dicomweb));
+    r.route("/dicomweb/*").subRouter(dicomweb);
+    return r;
+  }
+
+  public static Link link(RoutingContext ctx) {
+    Link link = ctx.get(LINK);
+    if (link == null) throw new IllegalStateException("route not behind LinkRouter.authenticate");
+    return link;
+  }
+
+  /**
+   * Unknown or malformed tokens are 404 (a guess learns nothing), expired or revoked ones 401 with
+   * the reason: the holder learns why the link no longer opens.
+   */
+  private void authenticate(RoutingContext ctx) {
+    String token = ctx.pathParam("token");
+    ctx.request().pause();
+    if (!CapabilityToken.wellFormed(token)) {
+      ctx.request().resume();
+      Problem.of(404, "not-found", "No such link", "the link is not one this Imago issued").send(ctx.response());
+      return;
+    }
+    vertx.executeBlocking(() -> links.byTokenSha256(CapabilityToken.sha256(token)), false).onComplete(ar -> {
+      ctx.request().resume();
+      if (ar.failed()) {
+        Problem.of(503, "index-unavailable", "Index unavailable", ar.cause().getMessage()).send(ctx.response());
+        return;
+      }
+      Optional<Link> found = ar.result();
+      if (found.isEmpty()) {
+        Problem.of(404, "not-found", "No such link", "the link is not one this Imago issued").send(ctx.response());
+        return;
+      }
+      Link link = found.get();
+      if (link.revoked()) {
+        Problem.of(401, "link-revoked", "Link revoked", "this link was revoked on " + link.revokedAt()).send(ctx.response());
+        return;
+      }
+      if (link.expired(Instant.now())) {
+        Problem.of(401, "link-expired", "Link expired", "this link expired on " + link.expiresAt()).send(ctx.response());
+        return;
+      }
+      if (!link.rights().contains(Link.Right.VIEW)) {
+        Problem.of(403, "forbidden", "Link does not allow viewing", "rights: " + link.rights()).send(ctx.response());
+        return;
+      }
+      ctx.put(LINK, link);
+      Access.putCaller(ctx, new Caller("link:" + link.id(), link.tenantId(), Caller.Role.LINK));
+      ctx.next();
+    });
+  }
+
+  /**
+   * The viewer on the link's study. The token travels in the URL fragment, which browsers never
+   * send to a server nor put in a Referer; the viewer's configuration reads it from there.
+   */
+  private void viewer(RoutingContext ctx) {
+    Link link = link(ctx);
+    String token = ctx.pathParam("token");
+    audit(ctx, link, "link.viewer");
+    ctx.response().setStatusCode(302).putHeader("Cache-Control", "no-store").putHeader("Referrer-Policy", "no-referrer")
+        .putHeader("Location", viewerBase + "/viewer?StudyInstanceUIDs=" + link.studyUid() + "#link=" + token).end();
+  }
+
+  /**
+   * Limits DICOMweb to the link's study: a path naming another study is 403; a search (QIDO-RS at
+   * /studies, /series, /instances) has its Study Instance UID key replaced by the link's.
+   */
+  private void withinStudy(RoutingContext ctx) {
+    Link link = link(ctx);
+    String mount = ctx.mountPoint() == null ? "" : ctx.mountPoint();
+    String rest = ctx.normalizedPath().substring(Math.min(mount.length(), ctx.normalizedPath().length()));
+    String[] parts = rest.replaceFirst("^/", "").split("/");
+    if (parts.length >= 2 && parts[0].equals("studies")) {
+      if (!parts[1].equals(link.studyUid())) {
+        Problem.of(403, "link-scope", "Outside the link", "this link opens one study only").send(ctx.response());
+        return;
+      }
+    } else {
+      MultiMap params = ctx.queryParams();
+      for (String name : List.copyOf(params.names())) {
+        if (STUDY_KEYS.contains(name.toLowerCase(Locale.ROOT))) params.remove(name);
+      }
+      params.set("StudyInstanceUID", link.studyUid());
+    }
+    ctx.next();
+  }
+
+  void audit(RoutingContext ctx, Link link, String action) {
+    Caller caller = Access.caller(ctx);
+    String remote = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
+    vertx.executeBlocking(() -> {
+      access.record(caller, action, Access.Via.FSE_LINK, remote, List.of(new Access.Item(link.studyUid(), null, null)));
+      return null;
+    }, false);
+  }
+}
