@@ -8,6 +8,11 @@ import imago.inference.api.InferenceRouter;
 import imago.inference.engine.ArtifactCache;
 import imago.inference.engine.Engines;
 import imago.inference.manifest.ManifestParser;
+import imago.links.CapabilityToken;
+import imago.links.FseLinksRouter;
+import imago.links.FseNotifier;
+import imago.links.LinkRouter;
+import imago.links.LinksConfig;
 import imago.models.api.ModelsRouter;
 import imago.models.registry.ModelRegistry;
 import imago.models.registry.ModelsConfig;
@@ -26,11 +31,6 @@ import imago.node.dimse.GetScp;
 import imago.node.dimse.MoveScp;
 import imago.node.events.EventBusPublisher;
 import imago.node.events.StudyStabilizer;
-import imago.links.CapabilityToken;
-import imago.links.FseLinksRouter;
-import imago.links.FseNotifier;
-import imago.links.LinkRouter;
-import imago.links.LinksConfig;
 import imago.node.viewer.IidRouter;
 import imago.node.viewer.ViewerConfig;
 import imago.node.viewer.ViewerRouter;
@@ -59,6 +59,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
@@ -95,6 +96,11 @@ public final class Imago implements AutoCloseable {
   }
 
   public static Imago start(Config config) throws IOException {
+    return start(config, Clock.systemUTC());
+  }
+
+  /** {@code clock} decides when FSE links expire (tests move it rather than wait). */
+  public static Imago start(Config config, Clock clock) throws IOException {
     Path data = config.dataDir();
     Files.createDirectories(data);
     StorageConfig storageConfig = config.section("storage", StorageConfig.class);
@@ -154,9 +160,9 @@ public final class Imago implements AutoCloseable {
       String viewerBase = ViewerRouter.basePath(nodeConfig.publicUrl()) + "/viewer";
       List<WebServer.Mount> all = new java.util.ArrayList<>(mounts);
       all.add(new WebServer.Mount("/fse/links", new FseLinksRouter(vertx, storage.links(), storage.index(), access,
-          config.section("links", LinksConfig.class), nodeConfig.publicUrl()).router()));
+          config.section("links", LinksConfig.class), nodeConfig.publicUrl(), clock).router()));
       all.add(new WebServer.Mount("/l/:token", new LinkRouter(vertx, storage.links(), access, List.of(qido, wadoRs),
-          viewerBase, storage.index(), storage.store(), aiResults, nodeConfig.publicUrl()).router()));
+          viewerBase, storage.index(), storage.store(), aiResults, nodeConfig.publicUrl(), clock).router()));
       all.add(new WebServer.Mount("/IHEInvokeImageDisplay", new IidRouter(vertx, viewerBase).router()));
       all.add(0, new WebServer.Mount("/dicomweb", DicomWebService.router(vertx, access, List.of(imago.stow, qido, wadoRs))));
       imago.http = new WebServer(vertx, nodeConfig.bindAddress(), nodeConfig.httpPort(), all, List.of(
@@ -236,6 +242,10 @@ public final class Imago implements AutoCloseable {
 
   public StorageRuntime storage() {
     return storage;
+  }
+
+  public DimseServer dimse() {
+    return dimse;
   }
 
   public Vertx vertx() {

@@ -77,9 +77,11 @@ final class InferenceRuntime implements AutoCloseable {
         if (ar.failed()) {
           // The study stays unscheduled until it stabilises again or a run covers it; logged once here.
           LOG.warn("event=schedule.failed tenant={} study={} error=\"{}\"", tenant, study, ar.cause().getMessage());
-        } else if (!ar.result().isEmpty()) {
-          wake();
+          return;
         }
+        if (!ar.result().isEmpty()) wake();
+        vertx.eventBus().publish(Events.STUDY_SCHEDULED, new JsonObject().put("tenant", tenant).put("studyUid", study)
+            .put("revision", msg.body().getValue("revision")).put("jobs", ar.result().size()));
       });
     });
   }

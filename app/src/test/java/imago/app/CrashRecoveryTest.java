@@ -1,5 +1,6 @@
 package imago.app;
 
+import static imago.core.testkit.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -121,7 +122,7 @@ class CrashRecoveryTest {
       }
     });
     sender.start();
-    while (acknowledged.size() < 30 && sender.isAlive()) Thread.sleep(20);
+    eventually(Duration.ofMinutes(2), "30 STOW acknowledgements", () -> acknowledged.size() >= 30 || !sender.isAlive());
     server.kill();
     stop.set(true);
     sender.join();
@@ -132,11 +133,8 @@ class CrashRecoveryTest {
   }
 
   private static void awaitAcknowledgements(Dcmtk.Running sender, int n) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-    while (Dcmtk.storescuAcknowledgedUids(sender.outputSoFar()).size() < n) {
-      if (System.nanoTime() > deadline) throw new AssertionError("storescu too slow: " + sender.outputSoFar());
-      Thread.sleep(20);
-    }
+    eventually(Duration.ofMinutes(2), "storescu acknowledges " + n + " instances",
+        () -> Dcmtk.storescuAcknowledgedUids(sender.outputSoFar()).size() >= n);
   }
 
   private static Config config(Path data) {

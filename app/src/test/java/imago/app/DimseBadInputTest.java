@@ -1,5 +1,6 @@
 package imago.app;
 
+import static imago.core.testkit.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,9 +10,10 @@ import imago.core.dicom.Uids;
 import imago.core.synthetic.SyntheticCt;
 import imago.core.testkit.Dcmtk;
 import imago.node.dimse.DimseCommand;
-import imago.node.testkit.RawDicomClient;
 import imago.node.testkit.RawDicomClient.Context;
+import imago.node.testkit.RawDicomClient;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -130,6 +132,7 @@ class DimseBadInputTest {
   @Test
   void aSenderThatVanishesMidInstanceLeavesNothingBehind() throws Exception {
     long objectsBefore = objectCount();
+    int startedBefore = node.imago.dimse().associationsStarted();
     byte[] good = dataset(4);
     try (RawDicomClient c = associate()) {
       byte[] command = new DimseCommand(DimseCommand.C_STORE_RQ, 1, -1, CT, sop(4), true, 0, null).encode();
@@ -138,7 +141,9 @@ class DimseBadInputTest {
       pdus.add(pdv(1, 0, Arrays.copyOf(good, 8000))); // a first data fragment, not the last
       for (byte[] p : pdus) c.sendRaw(p);
     } // socket closed mid-instance
-    Thread.sleep(300);
+    eventually(Duration.ofSeconds(30), "the node has served the vanished association to its end", () ->
+        node.imago.dimse().associationsStarted() > startedBefore
+            && node.imago.dimse().associationsEnded() == node.imago.dimse().associationsStarted());
     assertTrue(node.imago.index().instance("demo", sop(4)).isEmpty());
     assertEquals(objectsBefore, objectCount());
     assertTrue(Dcmtk.echoscu("127.0.0.1", node.dicomPort(), "DEMO", "IMAGO").ok());

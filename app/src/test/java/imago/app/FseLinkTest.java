@@ -17,6 +17,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -178,7 +179,7 @@ class FseLinkTest {
     JsonObject soon = create(new JsonObject().put("studyUID", study.studyUid)
         .put("expiresAt", Instant.now().plusSeconds(2).toString()));
     assertEquals(200, call("GET", "/l/" + tokenOf(soon) + "/dicomweb/studies", null, null).statusCode());
-    Thread.sleep(2500);
+    imago.clock.advance(Duration.ofSeconds(3));
     HttpResponse<String> expired = call("GET", "/l/" + tokenOf(soon) + "/dicomweb/studies", null, null);
     assertEquals(401, expired.statusCode());
     assertTrue(expired.body().contains("link-expired"), expired.body());

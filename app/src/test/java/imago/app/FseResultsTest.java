@@ -1,5 +1,6 @@
 package imago.app;
 
+import static imago.core.testkit.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -95,7 +97,8 @@ class FseResultsTest {
 
     // The gateway was down: attempts fail and are logged; once it is up, one delivery arrives, signed.
     long linkId = link.getLong("id");
-    awaitTrue(() -> imago.imago.notifier().deliveries(linkId).stream().anyMatch(d -> d.attempts() >= 1), 30);
+    eventually(Duration.ofSeconds(30), "a first delivery attempt", () ->
+        imago.imago.notifier().deliveries(linkId).stream().anyMatch(d -> d.attempts() >= 1));
     Delivery failed = imago.imago.notifier().deliveries(linkId).get(0);
     assertEquals(Delivery.State.PENDING, failed.state());
     assertTrue(failed.lastError() != null && failed.lastError().contains("Connect"), String.valueOf(failed.lastError()));
@@ -104,8 +107,11 @@ class FseResultsTest {
       received.add(new Received(rq.getHeader("X-Imago-Signature"), b.toString()));
       rq.response().setStatusCode(204).end();
     })).listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get();
-    awaitTrue(() -> !received.isEmpty(), 60);
-    Thread.sleep(3000);
+    eventually(Duration.ofSeconds(60), "the webhook receives the Bundle", () -> !received.isEmpty());
+    // Delivered is final for a version: once the log says so, nothing more is sent for it.
+    eventually(Duration.ofSeconds(30), "the delivery is logged as delivered", () ->
+        imago.imago.notifier().deliveries(linkId).get(0).state() == Delivery.State.DELIVERED);
+    assertEquals(1, imago.imago.notifier().deliveries(linkId).size(), "one delivery per result version");
     assertEquals(1, received.size(), "one delivery per result version");
     Received r = received.get(0);
     String t = r.signature().replaceAll("^t=(\\d+),v1=.*$", "$1");
@@ -124,19 +130,5 @@ class FseResultsTest {
         .map(type::cast).toList();
     assertEquals(1, found.size(), type.getSimpleName());
     return found.get(0);
-  }
-
-  @FunctionalInterface
-  interface Check {
-    boolean ok() throws Exception;
-  }
-
-  static void awaitTrue(Check check, int seconds) throws Exception {
-    long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-    while (System.nanoTime() < deadline) {
-      if (check.ok()) return;
-      Thread.sleep(200);
-    }
-    throw new AssertionError("not within " + seconds + " s");
   }
 }

@@ -1,5 +1,6 @@
 package imago.app;
 
+import static imago.core.testkit.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import imago.core.tenant.Caller;
@@ -12,7 +13,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /** What the inference tests do to a running Imago: activate models, wait for jobs, fetch results. */
 final class InferenceFixture {
@@ -50,19 +50,14 @@ final class InferenceFixture {
 
   /** Waits until {@code expected} jobs of the study are all finished; returns them. */
   JsonArray awaitJobs(String study, int expected) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-    JsonArray jobs = new JsonArray();
-    while (System.nanoTime() < deadline) {
-      jobs = jobsOf(study);
+    return eventually(Duration.ofMinutes(3), expected + " jobs of " + study + " finish", () -> jobsOf(study), jobs -> {
       boolean finished = jobs.size() >= expected;
       for (Object o : jobs) {
         String s = ((JsonObject) o).getString("state");
         finished &= s.equals("done") || s.equals("failed") || s.equals("dead");
       }
-      if (finished) return jobs;
-      Thread.sleep(250);
-    }
-    throw new AssertionError("jobs of " + study + " did not finish: " + jobs.encodePrettily());
+      return finished;
+    });
   }
 
   HttpResponse<String> get(String path, String token) throws Exception {

@@ -1,12 +1,15 @@
 package imago.app;
 
+import static imago.core.testkit.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import imago.core.config.Config;
+import imago.core.events.Events;
 import imago.core.tenant.Caller;
 import imago.core.testkit.Dcmtk;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -15,9 +18,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,6 +71,12 @@ class InferenceTest {
   @Test
   void aStudyPushedWithStorescuGetsEachModelsResultEqualToPython() throws Exception {
     PhantomStudy study = PhantomStudy.write(tmp.resolve("study-a"), "PH-A");
+    List<JsonObject> scheduled = new CopyOnWriteArrayList<>();
+    MessageConsumer<JsonObject> scheduling = imago.imago.vertx().eventBus().<JsonObject>consumer(Events.STUDY_SCHEDULED,
+        m -> {
+          if (study.studyUid.equals(m.body().getString("studyUid"))) scheduled.add(m.body());
+        });
+    scheduling.completion().await();
     Dcmtk.Result push = Dcmtk.storescu("127.0.0.1", imago.dicomPort(), "STORESCU", "IMAGO", study.files);
     assertTrue(push.ok(), push.output());
     JsonArray jobs = fx.awaitJobs(study.studyUid, CLASSIFIERS.size() + 1);
@@ -141,8 +152,14 @@ class InferenceTest {
     assertEquals(404, fx.get("/inference/jobs/" + jobId, otherTenant).statusCode());
     assertEquals("[]", fx.get("/inference/jobs?studyUID=" + study.studyUid, otherTenant).body());
 
-    // The study stabilises again (the result series arrived): no job is repeated, results are not duplicated.
-    Thread.sleep(2500);
+    // The study stabilises again (the result series arrived) and the scheduler handles it: no job is
+    // repeated, results are not duplicated. A study's revision counts its instances: the originals,
+    // then one SR per classifier and the SEG.
+    long withResults = study.files.size() + CLASSIFIERS.size() + 1;
+    eventually(Duration.ofSeconds(60), "the scheduler handles the study once its results are in", () ->
+        scheduled.stream().anyMatch(e -> e.getLong("revision") >= withResults));
+    scheduling.unregister();
+    assertEquals(0, scheduled.get(scheduled.size() - 1).getInteger("jobs"), "nothing scheduled again: " + scheduled);
     assertEquals(CLASSIFIERS.size() + 1, fx.jobsOf(study.studyUid).size());
     HttpResponse<String> series = fx.get("/dicomweb/studies/" + study.studyUid + "/series", hospital);
     assertEquals(1 + CLASSIFIERS.size() + 1, new JsonArray(series.body()).size(), series.body());

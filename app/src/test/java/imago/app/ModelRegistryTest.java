@@ -1,5 +1,6 @@
 package imago.app;
 
+import static imago.core.testkit.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -93,12 +94,10 @@ class ModelRegistryTest {
     HttpResponse<String> r = upload(token, manifest, Files.readAllBytes(artifact), artifact.getFileName().toString());
     assertTrue(r.statusCode() == 201 || r.statusCode() == 202, r.statusCode() + " " + r.body());
     JsonObject v = new JsonObject(r.body());
-    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-    while (v.getString("state").equals("registered") && System.nanoTime() < deadline) {
-      Thread.sleep(200);
-      v = get(token, "/models/" + v.getString("name") + "/versions/" + v.getString("version"));
-    }
-    return v;
+    if (!v.getString("state").equals("registered")) return v;
+    String path = "/models/" + v.getString("name") + "/versions/" + v.getString("version");
+    return eventually(Duration.ofMinutes(2), "background validation of " + path + " ends",
+        () -> get(token, path), x -> !x.getString("state").equals("registered"));
   }
 
   static JsonObject get(String token, String path) throws Exception {

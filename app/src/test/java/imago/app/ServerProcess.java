@@ -1,5 +1,7 @@
 package imago.app;
 
+import static imago.core.testkit.Eventually.eventually;
+
 import imago.core.testkit.PortFinder;
 import java.io.IOException;
 import java.net.URI;
@@ -44,13 +46,10 @@ final class ServerProcess implements AutoCloseable {
   static ServerProcess startWorker(Path data, String name, Map<String, String> env) throws IOException, InterruptedException {
     Path log = data.resolveSibling(data.getFileName() + "-" + name + ".log");
     ServerProcess worker = new ServerProcess(data, 0, 0, process(data, "worker", name, env).start());
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!worker.process.isAlive()) throw new IOException("imago worker exited with " + worker.process.exitValue());
-      if (Files.exists(log) && Files.readString(log).contains("event=worker.started")) return worker;
-      Thread.sleep(200);
-    }
-    throw new IOException("imago worker did not start: see " + log);
+    eventually(Duration.ofSeconds(90), "imago worker starts (see " + log + ")", () -> !worker.process.isAlive()
+        || Files.exists(log) && Files.readString(log).contains("event=worker.started"));
+    if (!worker.process.isAlive()) throw new IOException("imago worker exited with " + worker.process.exitValue());
+    return worker;
   }
 
   private static ProcessBuilder process(Path data, String command, String name, Map<String, String> env) {
@@ -80,19 +79,10 @@ final class ServerProcess implements AutoCloseable {
 
   private void awaitReady() throws InterruptedException, IOException {
     HttpClient http = HttpClient.newHttpClient();
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) throw new IOException("imago serve exited with " + process.exitValue());
-      try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/ready"))
-            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() == 200) return;
-      } catch (IOException notYet) {
-        // still starting
-      }
-      Thread.sleep(200);
-    }
-    throw new IOException("imago serve did not become ready");
+    eventually(Duration.ofSeconds(90), "imago serve becomes ready", () -> !process.isAlive()
+        || http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/ready"))
+            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+    if (!process.isAlive()) throw new IOException("imago serve exited with " + process.exitValue());
   }
 
   /** SIGKILL: no shutdown hook, no flush, no goodbye. */

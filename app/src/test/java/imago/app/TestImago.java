@@ -3,6 +3,7 @@ package imago.app;
 import imago.core.config.Config;
 import imago.core.dicom.Part10;
 import imago.core.tenant.Caller;
+import imago.core.testkit.MutableClock;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -29,11 +30,14 @@ public final class TestImago implements AutoCloseable {
 
   public final Path data;
   public final Imago imago;
+  /** What FSE link expiry is decided by: a test moves it forward instead of waiting. */
+  public final MutableClock clock;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-  private TestImago(Path data, Imago imago) {
+  private TestImago(Path data, Imago imago, MutableClock clock) {
     this.data = data;
     this.imago = imago;
+    this.clock = clock;
   }
 
   public static Map<String, String> overrides(Path data) {
@@ -56,7 +60,8 @@ public final class TestImago implements AutoCloseable {
   public static TestImago start(Path data, Map<String, String> extra) throws IOException {
     Map<String, String> o = overrides(data);
     o.putAll(extra);
-    return new TestImago(data, Imago.start(Config.load(null, Map.of(), o)));
+    MutableClock clock = new MutableClock();
+    return new TestImago(data, Imago.start(Config.load(null, Map.of(), o), clock), clock);
   }
 
   public int dicomPort() {

@@ -1,5 +1,6 @@
 package imago.app;
 
+import static imago.core.testkit.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,20 +102,15 @@ class WorkerKillTest {
   }
 
   static JsonObject awaitJob(String base, String token, String study, String state) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-    String last = "";
-    while (System.nanoTime() < deadline) {
+    return eventually(Duration.ofMinutes(2), "a job of " + study + " becomes " + state, () -> {
       HttpResponse<String> r = get(base, token, "/inference/jobs?studyUID=" + study);
-      last = r.body();
-      if (r.statusCode() == 200) {
-        for (Object o : new JsonArray(r.body())) {
-          JsonObject j = (JsonObject) o;
-          if (j.getString("state").equals(state)) return j;
-        }
+      if (r.statusCode() != 200) return null;
+      for (Object o : new JsonArray(r.body())) {
+        JsonObject j = (JsonObject) o;
+        if (j.getString("state").equals(state)) return j;
       }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("no job of " + study + " became " + state + ": " + last);
+      return null;
+    }, Objects::nonNull);
   }
 
   static HttpResponse<String> get(String base, String token, String path) throws Exception {

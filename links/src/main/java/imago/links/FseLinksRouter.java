@@ -19,6 +19,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -33,6 +34,7 @@ import java.util.Set;
  * {@code GET ?studyUID=} lists a study's links, {@code DELETE /{id}} revokes one at once.
  */
 public final class FseLinksRouter {
+  private final Clock clock;
   private final Vertx vertx;
   private final LinkStore links;
   private final Index index;
@@ -44,7 +46,9 @@ public final class FseLinksRouter {
    * @param publicUrl node.publicUrl, what links are built on (e.g. {@code https://imago.example.org});
    *     when blank, the address the request came to
    */
-  public FseLinksRouter(Vertx vertx, LinkStore links, Index index, Access access, LinksConfig config, String publicUrl) {
+  public FseLinksRouter(Vertx vertx, LinkStore links, Index index, Access access, LinksConfig config, String publicUrl,
+      Clock clock) {
+    this.clock = clock;
     this.vertx = vertx;
     this.links = links;
     this.index = index;
@@ -138,7 +142,7 @@ public final class FseLinksRouter {
 
   /** {@code expiresAt} (an instant) or {@code ttl} (ISO-8601, e.g. P365D), default links.defaultTtl, at most links.maxTtl. */
   private Instant expiry(JsonObject body) {
-    Instant now = Instant.now();
+    Instant now = clock.instant();
     Instant at = body.getString("expiresAt") != null ? Instant.parse(body.getString("expiresAt"))
         : now.plus(body.getString("ttl") != null ? Duration.parse(body.getString("ttl")) : config.defaultTtl());
     if (!at.isAfter(now)) throw new IllegalArgumentException("the expiry must be in the future: " + at);

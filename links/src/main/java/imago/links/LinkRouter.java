@@ -13,7 +13,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -26,6 +26,7 @@ import java.util.Optional;
  * once, also for a viewer already open; every answer is audited under the link's id.
  */
 public final class LinkRouter {
+  private final Clock clock;
   static final String LINK = "imago.link";
   private static final List<String> STUDY_KEYS = List.of("studyinstanceuid", "0020000d");
 
@@ -40,9 +41,11 @@ public final class LinkRouter {
    * @param dicomWeb the read-only DICOMweb services (QIDO-RS, WADO-RS) to mount under the link
    * @param viewerBase the viewer's path, e.g. {@code /viewer}
    * @param publicUrl node.publicUrl (may be blank: the request's own address is used)
+   * @param clock decides whether a link has expired
    */
   public LinkRouter(Vertx vertx, LinkStore links, Access access, List<DicomWebService> dicomWeb, String viewerBase,
-      Index index, ObjectStore store, AiResults aiResults, String publicUrl) {
+      Index index, ObjectStore store, AiResults aiResults, String publicUrl, Clock clock) {
+    this.clock = clock;
     this.vertx = vertx;
     this.links = links;
     this.access = access;
@@ -109,7 +112,7 @@ public final class LinkRouter {
         Problem.of(401, "link-revoked", "Link revoked", "this link was revoked on " + link.revokedAt()).send(ctx.response());
         return;
       }
-      if (link.expired(Instant.now())) {
+      if (link.expired(clock.instant())) {
         Problem.of(401, "link-expired", "Link expired", "this link expired on " + link.expiresAt()).send(ctx.response());
         return;
       }

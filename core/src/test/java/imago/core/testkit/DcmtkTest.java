@@ -1,5 +1,6 @@
 package imago.core.testkit;
 
+import static imago.core.testkit.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -62,10 +63,8 @@ class DcmtkTest {
     List<Path> files = SyntheticCt.write(spec, dir.resolve("in"));
     Storescp scp = Storescp.start(PortFinder.freePort(), "REF", dir.resolve("out"));
     try (Dcmtk.Running run = Dcmtk.storescuAsync(HOST, scp.port(), "STORESCU", "REF", files)) {
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (Dcmtk.storescuAcknowledged(run.outputSoFar()).size() < 5 && System.nanoTime() < deadline) {
-        Thread.sleep(5);
-      }
+      eventually(Duration.ofSeconds(30), "five acknowledgements",
+          () -> Dcmtk.storescuAcknowledged(run.outputSoFar()).size() >= 5);
       scp.process().destroyForcibly().waitFor();
       Dcmtk.Result result = run.await(Duration.ofSeconds(60));
       Set<String> acknowledged = Dcmtk.storescuAcknowledgedUids(result.output());

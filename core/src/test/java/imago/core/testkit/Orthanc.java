@@ -51,20 +51,15 @@ public final class Orthanc implements AutoCloseable {
       Process p = new ProcessBuilder("Orthanc", config.toString()).redirectErrorStream(true)
           .redirectOutput(log.toFile()).start();
       Orthanc orthanc = new Orthanc(p, aeTitle, dicomPort, httpPort, log);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (System.nanoTime() < deadline) {
-        if (!p.isAlive()) {
-          throw new IllegalStateException("Orthanc exited: " + Files.readString(log));
-        }
-        try {
-          if (orthanc.get("/system").statusCode() == 200) return orthanc;
-        } catch (IOException notYet) {
-          // not listening yet
-        }
-        Thread.sleep(100);
+      try {
+        Eventually.eventually(Duration.ofSeconds(30), "Orthanc answers", () -> !p.isAlive()
+            || orthanc.get("/system").statusCode() == 200);
+      } catch (AssertionError silent) {
+        orthanc.close();
+        throw new IllegalStateException("Orthanc did not answer within 30 s: " + Files.readString(log));
       }
-      orthanc.close();
-      throw new IllegalStateException("Orthanc did not answer within 30 s: " + Files.readString(log));
+      if (!p.isAlive()) throw new IllegalStateException("Orthanc exited: " + Files.readString(log));
+      return orthanc;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start Orthanc (is the Debian package orthanc installed?)", e);
     } catch (InterruptedException e) {

@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -80,21 +81,23 @@ public final class Storescp implements AutoCloseable {
       command.addAll(Arrays.asList(extraArgs));
       command.add(Integer.toString(port));
       Storescp scp = new Storescp(Dcmtk.start(command, log), port, outputDir, log);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (System.nanoTime() < deadline) {
-        if (!scp.process.isAlive()) {
-          String out = scp.output();
-          scp.close();
-          throw new IllegalStateException("storescp exited: " + out);
-        }
-        try (Socket probe = new Socket(InetAddress.getLoopbackAddress(), port)) {
-          return scp;
-        } catch (IOException notYet) {
-          Thread.sleep(50);
-        }
+      try {
+        Eventually.eventually(Duration.ofSeconds(10), "storescp listens on port " + port, () -> {
+          if (!scp.process.isAlive()) return true;
+          try (Socket probe = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            return true;
+          }
+        });
+      } catch (AssertionError notListening) {
+        scp.close();
+        throw notListening;
       }
-      scp.close();
-      throw new IllegalStateException("storescp did not listen on port " + port + " within 10 s");
+      if (!scp.process.isAlive()) {
+        String out = scp.output();
+        scp.close();
+        throw new IllegalStateException("storescp exited: " + out);
+      }
+      return scp;
     } catch (IOException e) {
       Dcmtk.deleteQuietly(log);
       throw new UncheckedIOException(e);

@@ -34,6 +34,7 @@ public final class DimseServer implements AutoCloseable {
   private final Ingest ingest;
   private final ThreadPoolExecutor pool;
   private final AtomicInteger associations = new AtomicInteger();
+  private final AtomicInteger ended = new AtomicInteger();
   private final StorePresentationPolicy policy = new StorePresentationPolicy();
   private volatile FindScp find;
   private volatile MoveScp move;
@@ -152,7 +153,19 @@ public final class DimseServer implements AutoCloseable {
           (System.nanoTime() - start) / 1_000_000);
     } catch (Exception e) {
       LOG.warn("event=association.failed id={} peer={} reason=\"{}\"", id, peer, e.getMessage());
+    } finally {
+      ended.incrementAndGet();
     }
+  }
+
+  /** How many connections this server has begun to serve. */
+  public int associationsStarted() {
+    return associations.get();
+  }
+
+  /** How many connections have been served to their end: spool cleaned up, socket closed. */
+  public int associationsEnded() {
+    return ended.get();
   }
 
   /**

@@ -7,6 +7,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,10 +31,17 @@ public final class SqlJobQueue implements JobQueue {
 
   private final DataSource ds;
   private final boolean postgres;
+  private final Clock clock;
 
   public SqlJobQueue(DataSource ds, boolean postgres) {
+    this(ds, postgres, Clock.systemUTC());
+  }
+
+  /** {@code clock} decides leases, back-offs and timestamps (tests move it instead of sleeping). */
+  public SqlJobQueue(DataSource ds, boolean postgres, Clock clock) {
     this.ds = ds;
     this.postgres = postgres;
+    this.clock = clock;
   }
 
   private <T> T tx(String what, Jdbc.Work<T> work) throws IndexUnavailableException {
@@ -44,7 +52,7 @@ public final class SqlJobQueue implements JobQueue {
   public List<Job> enqueue(List<NewJob> jobs) throws IndexUnavailableException {
     List<Long> created = tx("enqueue", c -> {
       List<Long> ids = new ArrayList<>();
-      Timestamp now = Timestamp.from(Instant.now());
+      Timestamp now = Timestamp.from(clock.instant());
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO inference_jobs (tenant_id, study_uid, series_uid, "
           + "model_name, model_version, input_key, instances, run_id, state, attempts, not_before, created_at, updated_at) "
           + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?) "
@@ -78,8 +86,8 @@ public final class SqlJobQueue implements JobQueue {
 
   @Override
   public List<Job> claim(String worker, int max, Duration lease, int maxAttempts) throws IndexUnavailableException {
-    Timestamp now = Timestamp.from(Instant.now());
-    Timestamp until = Timestamp.from(Instant.now().plus(lease));
+    Timestamp now = Timestamp.from(clock.instant());
+    Timestamp until = Timestamp.from(clock.instant().plus(lease));
     // A job whose worker died on its last allowed attempt goes to the dead letters, not round again.
     tx("dead-letter", c -> {
       try (PreparedStatement ps = c.prepareStatement("UPDATE inference_jobs SET state = 'dead', lease_owner = NULL, "
@@ -127,7 +135,7 @@ public final class SqlJobQueue implements JobQueue {
 
   @Override
   public boolean heartbeat(long id, String worker, Duration lease) throws IndexUnavailableException {
-    return held(id, worker, "lease_until = ?", Timestamp.from(Instant.now().plus(lease))) == 1;
+    return held(id, worker, "lease_until = ?", Timestamp.from(clock.instant().plus(lease))) == 1;
   }
 
   @Override
@@ -153,7 +161,7 @@ public final class SqlJobQueue implements JobQueue {
       return n == 1 ? Optional.of(JobState.DEAD) : Optional.empty();
     }
     int n = held(id, worker, "state = 'queued', reason = ?, lease_owner = NULL, lease_until = NULL, not_before = ?",
-        truncate(reason), Timestamp.from(Instant.now().plus(backoff)));
+        truncate(reason), Timestamp.from(clock.instant().plus(backoff)));
     return n == 1 ? Optional.of(JobState.QUEUED) : Optional.empty();
   }
 
@@ -164,7 +172,7 @@ public final class SqlJobQueue implements JobQueue {
           + "WHERE id = ? AND state = 'running' AND lease_owner = ?")) {
         int i = 1;
         for (Object v : values) ps.setObject(i++, v);
-        ps.setTimestamp(i++, Timestamp.from(Instant.now()));
+        ps.setTimestamp(i++, Timestamp.from(clock.instant()));
         ps.setLong(i++, id);
         ps.setString(i, worker);
         return ps.executeUpdate();
@@ -216,7 +224,7 @@ public final class SqlJobQueue implements JobQueue {
         ps.setString(3, modelVersion);
         ps.setString(4, cohort);
         ps.setString(5, requestedBy);
-        ps.setTimestamp(6, Timestamp.from(Instant.now()));
+        ps.setTimestamp(6, Timestamp.from(clock.instant()));
         ps.executeUpdate();
         try (ResultSet keys = ps.getGeneratedKeys()) {
           keys.next();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import imago.core.testkit.MutableClock;
 import imago.storage.index.BothDatabases;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,8 +38,11 @@ class JobQueueTest {
     db.close();
   }
 
+  /** Leases and back-offs expire by moving this clock, not by sleeping. */
+  private static final MutableClock CLOCK = new MutableClock();
+
   static Stream<JobQueue> queues() {
-    return Stream.of(new SqlJobQueue(db.h2.dataSource(), false), new SqlJobQueue(db.pg.dataSource(), true));
+    return Stream.of(new SqlJobQueue(db.h2.dataSource(), false, CLOCK), new SqlJobQueue(db.pg.dataSource(), true, CLOCK));
   }
 
   private static NewJob job(String series, String input) {
@@ -100,7 +104,7 @@ class JobQueueTest {
     Job j = q.enqueue(List.of(job("1.2.5." + System.nanoTime(), key()))).get(0);
     assertEquals(j.id(), q.claim("dead-worker", 1, Duration.ofMillis(200), 3).get(0).id());
     assertTrue(q.claim("other", 1, Duration.ofMinutes(1), 3).isEmpty(), "the lease still holds");
-    Thread.sleep(300);
+    CLOCK.advance(Duration.ofMillis(300));
     Job again = q.claim("other", 1, Duration.ofMinutes(1), 3).get(0);
     assertEquals(j.id(), again.id());
     assertEquals(2, again.attempts());
@@ -123,7 +127,7 @@ class JobQueueTest {
       if (attempt == 1) {
         assertEquals(JobState.QUEUED, left);
         assertTrue(q.claim("w", 1, Duration.ofMinutes(1), 2).isEmpty(), "backing off");
-        Thread.sleep(200);
+        CLOCK.advance(Duration.ofMillis(200));
       } else {
         assertEquals(JobState.DEAD, left);
       }
