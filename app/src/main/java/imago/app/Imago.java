@@ -99,7 +99,7 @@ public final class Imago implements AutoCloseable {
     return start(config, Clock.systemUTC());
   }
 
-  /** {@code clock} decides when FSE links expire (tests move it rather than wait). */
+  /** {@code clock} decides when FSE links expire and studies are quiet (tests move it rather than wait). */
   public static Imago start(Config config, Clock clock) throws IOException {
     Path data = config.dataDir();
     Files.createDirectories(data);
@@ -177,7 +177,7 @@ public final class Imago implements AutoCloseable {
               ? "http://localhost:" + imago.http.port() : nodeConfig.publicUrl().replaceAll("/+$", "")).start();
       vertx.eventBus().<io.vertx.core.json.JsonObject>consumer(InferenceRuntime.INFERENCE_RESULT, msg ->
           imago.notifier.resultsChanged(msg.body().getString("tenant"), msg.body().getString("studyInstanceUID")));
-      imago.stabilizer = new StudyStabilizer(vertx, storage.index(), nodeConfig.stableQuietPeriod()).start();
+      imago.stabilizer = new StudyStabilizer(vertx, storage.index(), nodeConfig.stableQuietPeriod(), clock).start();
       imago.writeRunFile();
       LOG.info("event=imago.ready dicomPort={} httpPort={} ae={} data={}", imago.dimse.port(), imago.http.port(),
           nodeConfig.aeTitle(), data);
@@ -242,6 +242,10 @@ public final class Imago implements AutoCloseable {
 
   public StorageRuntime storage() {
     return storage;
+  }
+
+  public StudyStabilizer stabilizer() {
+    return stabilizer;
   }
 
   public DimseServer dimse() {

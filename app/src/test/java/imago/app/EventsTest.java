@@ -1,22 +1,25 @@
 package imago.app;
 
+import static imago.core.testkit.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import imago.core.events.Events;
 import imago.core.synthetic.SyntheticCt;
 import imago.core.testkit.Dcmtk;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -27,8 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
  * new instances, and decided in SQL so that a restart neither loses nor repeats it.
  */
 class EventsTest {
-  /** How long "nothing more arrives" is watched for: more than two quiet periods of 1 s. */
-  private static final Duration SILENCE = Duration.ofMillis(2500);
   private static final Duration WAIT = Duration.ofSeconds(15);
 
   @TempDir Path tmp;
@@ -61,6 +62,10 @@ class EventsTest {
       assertEquals(3, stable.getInteger("instances"));
       events.assertNothingMore();
 
+      // A quiet period measured on the stabilizer's clock: moving it on announces nothing new.
+      node.clock.advance(Duration.ofHours(2));
+      events.assertNothingMore();
+
       store(node, files.subList(3, 4));
       assertEquals(SyntheticCt.sopInstanceUid(spec, 1, 1, 4), events.next(events.stored).getString("sopInstanceUid"));
       JsonObject again = events.next(events.stable);
@@ -82,7 +87,7 @@ class EventsTest {
       store(first, files);
       events.next(events.stored);
       events.next(events.stored);
-      assertNull(events.stable.poll(1500, TimeUnit.MILLISECONDS), "an hour has not passed");
+      events.assertNoStudyStable("an hour has not passed");
     }
 
     try (TestImago restarted = TestImago.start(data); Recorder events = new Recorder(restarted, study)) {
@@ -93,7 +98,7 @@ class EventsTest {
     }
 
     try (TestImago again = TestImago.start(data); Recorder events = new Recorder(again, study)) {
-      assertNull(events.stable.poll(SILENCE.toMillis(), TimeUnit.MILLISECONDS), "already announced: not again");
+      events.assertNoStudyStable("already announced: not again");
     }
   }
 
@@ -103,38 +108,65 @@ class EventsTest {
     assertEquals(files.size(), Dcmtk.storescuAcknowledged(r.output()).size(), r.output());
   }
 
-  /** The node's instance.stored and study.stable messages about one study, as they arrive. */
+  /**
+   * The node's instance.stored and study.stable messages about one study, as they arrive. Its
+   * consumers run on one context of their own, so that {@link #flush} can wait for every message
+   * already on its way to them.
+   */
   private static final class Recorder implements AutoCloseable {
     final BlockingQueue<JsonObject> stored = new LinkedBlockingQueue<>();
     final BlockingQueue<JsonObject> stable = new LinkedBlockingQueue<>();
-    private final MessageConsumer<JsonObject> storedConsumer;
-    private final MessageConsumer<JsonObject> stableConsumer;
+    private final TestImago node;
+    private final Context context;
+    private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
 
-    Recorder(TestImago node, String studyUid) {
-      storedConsumer = node.imago.vertx().eventBus().<JsonObject>consumer(Events.INSTANCE_STORED, m -> {
-        if (studyUid.equals(m.body().getString("studyUid"))) stored.add(m.body());
+    Recorder(TestImago node, String studyUid) throws Exception {
+      this.node = node;
+      this.context = node.imago.vertx().getOrCreateContext();
+      CompletableFuture<Void> registered = new CompletableFuture<>();
+      context.runOnContext(v -> {
+        consumers.add(node.imago.vertx().eventBus().<JsonObject>consumer(Events.INSTANCE_STORED, m -> {
+          if (studyUid.equals(m.body().getString("studyUid"))) stored.add(m.body());
+        }));
+        consumers.add(node.imago.vertx().eventBus().<JsonObject>consumer(Events.STUDY_STABLE, m -> {
+          if (studyUid.equals(m.body().getString("studyUid"))) stable.add(m.body());
+        }));
+        Future.all(consumers.get(0).completion(), consumers.get(1).completion())
+            .onComplete(ar -> registered.complete(null));
       });
-      stableConsumer = node.imago.vertx().eventBus().<JsonObject>consumer(Events.STUDY_STABLE, m -> {
-        if (studyUid.equals(m.body().getString("studyUid"))) stable.add(m.body());
-      });
+      registered.get(30, TimeUnit.SECONDS);
     }
 
     JsonObject next(BlockingQueue<JsonObject> queue) throws InterruptedException {
-      JsonObject event = queue.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-      assertNotNull(event, "no event within " + WAIT);
-      return event;
+      return eventually(WAIT, "the next event", queue::poll, java.util.Objects::nonNull);
     }
 
-    void assertNothingMore() throws InterruptedException {
-      JsonObject extra = stable.poll(SILENCE.toMillis(), TimeUnit.MILLISECONDS);
-      assertNull(extra, "study.stable once only, but also got " + extra);
+    /**
+     * The stabilizer has looked twice more (a whole scan began after this call), and every message
+     * those scans published has reached the consumers.
+     */
+    private void twoMoreScans() throws Exception {
+      long seen = node.imago.stabilizer().scans();
+      eventually(WAIT, "two more stabilizer scans", () -> node.imago.stabilizer().scans() >= seen + 2);
+      CompletableFuture<Void> flushed = new CompletableFuture<>();
+      context.runOnContext(v -> flushed.complete(null)); // runs after deliveries queued before it
+      flushed.get(30, TimeUnit.SECONDS);
+    }
+
+    void assertNoStudyStable(String why) throws Exception {
+      twoMoreScans();
+      assertTrue(stable.isEmpty(), why + ": " + stable);
+    }
+
+    void assertNothingMore() throws Exception {
+      twoMoreScans();
+      assertTrue(stable.isEmpty(), "study.stable once only, but also got " + stable);
       assertTrue(stored.isEmpty(), "unexpected instance.stored " + stored);
     }
 
     @Override
     public void close() {
-      storedConsumer.unregister();
-      stableConsumer.unregister();
+      consumers.forEach(MessageConsumer::unregister);
     }
   }
 }

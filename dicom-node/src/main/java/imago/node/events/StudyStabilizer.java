@@ -5,9 +5,10 @@ import imago.storage.index.Index;
 import imago.storage.index.StableStudy;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,13 +24,26 @@ public final class StudyStabilizer implements AutoCloseable {
   private final Vertx vertx;
   private final Index index;
   private final Duration quiet;
+  private final Clock clock;
+  private final AtomicLong scans = new AtomicLong();
   private long timer = -1;
   private boolean scanning;
 
   public StudyStabilizer(Vertx vertx, Index index, Duration quiet) {
+    this(vertx, index, quiet, Clock.systemUTC());
+  }
+
+  /** {@code clock} decides when a study has been quiet long enough. */
+  public StudyStabilizer(Vertx vertx, Index index, Duration quiet, Clock clock) {
     this.vertx = vertx;
     this.index = index;
     this.quiet = quiet;
+    this.clock = clock;
+  }
+
+  /** How many scans have ended, their study.stable messages published: a later count means a later look. */
+  public long scans() {
+    return scans.get();
   }
 
   /** Scans every second, or every tenth of the quiet period when that is shorter. */
@@ -42,11 +56,12 @@ public final class StudyStabilizer implements AutoCloseable {
   private void scan() {
     if (scanning) return;
     scanning = true;
-    vertx.<List<StableStudy>>executeBlocking(() -> index.claimStableStudies(Instant.now().minus(quiet), 500), false)
+    vertx.<List<StableStudy>>executeBlocking(() -> index.claimStableStudies(clock.instant().minus(quiet), 500), false)
         .onComplete(ar -> {
           scanning = false;
           if (ar.failed()) {
             LOG.warn("event=stable.scan.failed reason=\"{}\"", ar.cause().getMessage());
+            scans.incrementAndGet();
             return;
           }
           for (StableStudy s : ar.result()) {
@@ -57,6 +72,7 @@ public final class StudyStabilizer implements AutoCloseable {
                 .put("revision", s.revision())
                 .put("instances", s.instances()));
           }
+          scans.incrementAndGet();
         });
   }
 
