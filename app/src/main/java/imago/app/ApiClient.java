@@ -2,6 +2,7 @@ package imago.app;
 
 import imago.core.config.Config;
 import imago.core.tenant.Caller;
+import imago.core.tenant.Tenant;
 import imago.node.NodeConfig;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -14,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -36,7 +38,14 @@ final class ApiClient {
   static ApiClient of(Config config, Map<String, String> options, Caller.Role role, PrintStream out) throws IOException {
     String token = options.getOrDefault("token", System.getenv("IMAGO_TOKEN"));
     if (token == null || token.isBlank()) {
-      String tenant = options.getOrDefault("tenant", Imago.tenants(config).all().get(0).id());
+      String tenant = options.get("tenant");
+      if (tenant == null) {
+        List<Tenant> all = Imago.tenants(config).all();
+        tenant = all.get(0).id();
+        if (all.size() > 1) {
+          System.err.println("imago: acting for tenant " + tenant + ", the first configured (--tenant T for another)");
+        }
+      }
       token = TokenCommand.mint(config, tenant, role, Duration.ofMinutes(10), "cli:" + role.name().toLowerCase() + "@" + tenant);
     }
     return new ApiClient(options.getOrDefault("url", defaultUrl(config)), token, out);

@@ -276,7 +276,6 @@ public final class Imago implements AutoCloseable {
     return tenants;
   }
 
-
   @Override
   public void close() {
     if (stabilizer != null) stabilizer.close();

@@ -15,12 +15,7 @@ import java.util.Map;
  * with a progress bar, and a study's AI results.
  */
 final class InferenceCommand {
-  static final String USAGE = """
-        inference run --model NAME --version V [--cohort KEY=VALUE ...] [--no-wait]
-                                      run a model version over the tenant's studies matching the cohort
-                                      (QIDO study keys, e.g. ModalitiesInStudy=CR StudyDate=20260101-20261231)
-        inference results STUDY_UID   the study's AI results (JSON)
-      """;
+  static final String USAGE = Usage.of("inference");
 
   private final ApiClient api;
   private final PrintStream out;

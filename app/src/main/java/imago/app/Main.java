@@ -15,25 +15,7 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /** The {@code imago} command line: serve, worker, import, reindex, migrate-objects, s3, token, models, inference, config. */
 public final class Main {
-  private static final String USAGE = """
-      usage: imago <command> [options]
-        serve                         start Imago (DIMSE, DICOMweb, storage, inference) on its configuration
-        worker                        run inference jobs only, beside a serving process on the same storage
-        import DIR [--tenant T] [--threads N]
-                                      store every DICOM file under DIR through the ingest path
-        reindex [--tenant T] [--threads N]
-                                      rebuild the index from the object store (the record), with a progress bar
-        migrate-objects --to fs|s3 [--threads N]
-                                      copy every object to the other backend, verified, resumable
-        s3 [--port P]                 run an S3 server (S3Proxy) for storage.backend: s3, in this process
-        token --tenant T --role R [--ttl 30d] [--subject S]
-                                      mint a bearer token (roles: hospital, radiologist, researcher, admin)
-        synthetic DIR [--studies N] [--instances M] [--size S] [--seed X]
-                                      write synthetic CT studies (phantoms, not patients) to try Imago with
-        config                        print the effective configuration
-      """ + ModelsCommand.USAGE + InferenceCommand.USAGE + """
-      configuration: imago.yaml (or $IMAGO_CONFIG), environment IMAGO_* overrides, data folder $IMAGO_DATA
-      """;
+  private static final String USAGE = Usage.all();
 
   private Main() {}
 
@@ -43,6 +25,11 @@ public final class Main {
     if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
       System.out.print(USAGE);
       System.exit(args.length == 0 ? 2 : 0);
+    }
+    if (List.of(args).contains("--help") || List.of(args).contains("-h")) { // imago <command> --help
+      String about = Usage.of(args[0]);
+      System.out.print(about.isEmpty() ? USAGE : "usage: imago <command> [options]\n" + about);
+      System.exit(0);
     }
     try {
       System.exit(run(args));
@@ -82,7 +69,7 @@ public final class Main {
       }
       case "import" -> {
         if (options.positional.isEmpty()) throw new IllegalArgumentException("import needs a folder\n" + USAGE);
-        return ImportCommand.run(config, java.nio.file.Path.of(options.positional.get(0)), options.get("tenant"),
+        return ImportCommand.run(config, userPath(options.positional.get(0)), options.get("tenant"),
             options.integer("threads", 0));
       }
       case "reindex" -> {
@@ -121,7 +108,7 @@ public final class Main {
         int size = options.integer("size", 256);
         SyntheticCt.Spec spec = SyntheticCt.Spec.of(studies, 1, options.integer("instances", 4)).withSize(size, size)
             .withSeed(options.integer("seed", (int) (System.currentTimeMillis() & 0x7fffffff))).withPatientPrefix("DEMO");
-        java.nio.file.Path dir = java.nio.file.Path.of(options.positional.get(0));
+        java.nio.file.Path dir = userPath(options.positional.get(0));
         int n = SyntheticCt.write(spec, dir).size();
         System.out.printf("wrote %d synthetic CT instances under %s%n", n, dir);
         for (int i = 1; i <= studies; i++) System.out.println("  study " + SyntheticCt.studyInstanceUid(spec, i));
@@ -133,6 +120,15 @@ public final class Main {
       }
       default -> throw new IllegalArgumentException("unknown command '" + command + "'\n" + USAGE);
     }
+  }
+
+  /**
+   * A path the user typed, relative to the directory the command was started from: the launcher
+   * runs Java from the repository and passes that directory as {@code imago.cwd}.
+   */
+  static java.nio.file.Path userPath(String typed) {
+    String from = System.getProperty("imago.cwd");
+    return from == null ? java.nio.file.Path.of(typed) : java.nio.file.Path.of(from).resolve(typed).normalize();
   }
 
   /** "90s", "15m", "12h", "30d", "1y", or ISO-8601 ("P30D"). */

@@ -24,15 +24,7 @@ import java.util.UUID;
  * the command needs — a convenience for whoever runs the server, not a way around access control.
  */
 final class ModelsCommand {
-  static final String USAGE = """
-        models register DIR | --manifest F --artifact F
-                                      register a model version (DIR holds manifest.json and model.pt|.onnx|.h5|.zip)
-        models list [--name N] [--state S]
-        models show NAME [VERSION]
-        models activate NAME VERSION [--mode primary|shadow]
-        models retire NAME VERSION [--reason R]
-                                      common options: --url http://host:8080  --token T  --tenant T
-      """;
+  static final String USAGE = Usage.of("models");
   private static final List<String> ARTIFACTS = List.of("model.pt", "model.onnx", "model.h5", "model.zip");
 
   private final ApiClient api;
@@ -70,7 +62,7 @@ final class ModelsCommand {
     Path manifest;
     Path artifact;
     if (args.size() > 1) {
-      Path dir = Path.of(args.get(1));
+      Path dir = Main.userPath(args.get(1));
       manifest = dir.resolve("manifest.json");
       List<Path> found = ARTIFACTS.stream().map(dir::resolve).filter(Files::isRegularFile).toList();
       if (!Files.isRegularFile(manifest) || found.size() != 1) {
@@ -78,8 +70,8 @@ final class ModelsCommand {
       }
       artifact = found.get(0);
     } else {
-      manifest = Path.of(require(options, "manifest"));
-      artifact = Path.of(require(options, "artifact"));
+      manifest = Main.userPath(require(options, "manifest"));
+      artifact = Main.userPath(require(options, "artifact"));
     }
     String boundary = "imago-" + UUID.randomUUID();
     HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.concat(

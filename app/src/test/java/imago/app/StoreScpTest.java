@@ -211,5 +211,4 @@ class StoreScpTest {
     throw new AssertionError("no file for " + sop);
   }
 
-
 }

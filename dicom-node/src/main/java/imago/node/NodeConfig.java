@@ -16,13 +16,6 @@ public record NodeConfig(String aeTitle, String bindAddress, int dicomPort, int 
     moveDestinations = moveDestinations == null ? List.of() : List.copyOf(moveDestinations);
   }
 
-  public NodeConfig(String aeTitle, String bindAddress, int dicomPort, int httpPort, String publicUrl,
-      int maxAssociations, int maxPduLength, Duration socketTimeout, long maxStowRequestSize,
-      Duration stableQuietPeriod) {
-    this(aeTitle, bindAddress, dicomPort, httpPort, publicUrl, maxAssociations, maxPduLength, socketTimeout,
-        maxStowRequestSize, stableQuietPeriod, List.of());
-  }
-
   /** Base URL for RetrieveURLs in DICOMweb responses. */
   public String baseUrl() {
     return publicUrl == null || publicUrl.isBlank() ? "http://localhost:" + httpPort : publicUrl.replaceAll("/+$", "");

@@ -20,13 +20,6 @@ final class Attrs {
 
   private Attrs() {}
 
-
-
-
-
-
-
-
   /** A one-item code sequence (PS3.3 Table 8.8-1 Code Sequence Macro). */
   static void code(AttributeList list, AttributeTag sequenceTag, String scheme, String value, String meaning) {
     AttributeList item = Datasets.item(Datasets.sequence(list, sequenceTag));

@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Imago's configuration: the built-in defaults ({@code imago-defaults.yaml}), overlaid by the
@@ -43,6 +45,7 @@ public final class Config {
         throw new ConfigException("cannot read " + file + ": " + e.getMessage());
       }
     }
+    requireKnownVariables(tree, env);
     overlay(tree, "", env, true);
     overlay(tree, "", overrides, false);
     for (String key : overrides.keySet()) {
@@ -78,6 +81,32 @@ public final class Config {
       } else {
         base.set(f.getKey(), f.getValue());
       }
+    }
+  }
+
+  /** Variables named IMAGO_* that are not configuration keys: read by the launcher and the commands. */
+  public static final Set<String> OTHER_VARIABLES = Set.of("IMAGO_CONFIG", "IMAGO_JAVA_OPTS",
+      "IMAGO_LOG_LEVEL", "IMAGO_TOKEN");
+
+  /** An IMAGO_* variable that names no key is a mistake (a typo would otherwise be ignored silently). */
+  private static void requireKnownVariables(ObjectNode tree, Map<String, String> env) {
+    Set<String> known = new TreeSet<>(OTHER_VARIABLES);
+    collectEnvNames(tree, "", known);
+    for (String name : env.keySet()) {
+      if (name.startsWith("IMAGO_") && !known.contains(name)) {
+        throw new ConfigException("environment variable " + name + " names no configuration key (`./imago config`"
+            + " lists them; " + envName("node.dicomPort") + " sets node.dicomPort)");
+      }
+    }
+  }
+
+  private static void collectEnvNames(JsonNode node, String path, Set<String> into) {
+    Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> f = fields.next();
+      String key = path.isEmpty() ? f.getKey() : path + "." + f.getKey();
+      into.add(envName(key));
+      if (f.getValue().isObject()) collectEnvNames(f.getValue(), key, into);
     }
   }
 

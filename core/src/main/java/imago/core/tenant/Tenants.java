@@ -1,13 +1,14 @@
 package imago.core.tenant;
 
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The configured tenants, looked up by id or by calling AE title. */
+/** The configured tenants, looked up by id or by calling AE title, and listed in configuration order. */
 public final class Tenants {
-  private final Map<String, Tenant> byId = new HashMap<>();
+  private final Map<String, Tenant> byId = new LinkedHashMap<>();
   private final Map<String, Tenant> byAeTitle = new HashMap<>();
 
   public Tenants(List<Tenant> tenants) {
@@ -31,6 +32,7 @@ public final class Tenants {
     return callingAeTitle == null ? Optional.empty() : Optional.ofNullable(byAeTitle.get(callingAeTitle.trim()));
   }
 
+  /** Every tenant, in the order the configuration lists them (the first is a command's default). */
   public List<Tenant> all() {
     return List.copyOf(byId.values());
   }

@@ -108,6 +108,16 @@ class ConfigTest {
   }
 
   @Test
+  void anImagoVariableThatNamesNoKeyFailsNamingIt() {
+    Config.ConfigException e = assertThrows(Config.ConfigException.class,
+        () -> Config.load(null, Map.of("IMAGO_NODE_DICOM_PROT", "104"), Map.of()));
+    assertTrue(e.getMessage().contains("IMAGO_NODE_DICOM_PROT"), e.getMessage());
+    // whole sections, the launcher's and the commands' own variables, and other programs' are fine
+    Config.load(null, Map.of("IMAGO_TENANTS", "[{id: a, name: A, aeTitles: [A]}]", "IMAGO_JAVA_OPTS", "-Xmx1g",
+        "IMAGO_TOKEN", "t", "IMAGO_LOG_LEVEL", "DEBUG", "PATH", "/usr/bin"), Map.of());
+  }
+
+  @Test
   void anUnknownTopLevelKeyInTheFileFailsNamingIt() throws Exception {
     Path file = Files.writeString(tmp.resolve("imago.yaml"), "storgae:\n  duplicatePolicy: replace\n");
     Config.ConfigException e = assertThrows(Config.ConfigException.class, () -> Config.load(file, Map.of(), Map.of()));

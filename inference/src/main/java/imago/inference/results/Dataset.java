@@ -29,19 +29,12 @@ final class Dataset {
 
   private Dataset() {}
 
-
-
-
-
-
   /** Copies {@code tag} only when {@code from} has a value for it. */
   static boolean copyIfPresent(AttributeList from, AttributeList to, AttributeTag tag) {
     if (Datasets.text(from, tag).isEmpty()) return false;
     Datasets.copy(from, to, tag);
     return true;
   }
-
-
 
   /** A sequence holding one item: the code (PS3.3 Table 8.8-1). */
   static void putCode(AttributeList list, AttributeTag sequenceTag, Manifest.Code code) {
@@ -62,8 +55,6 @@ final class Dataset {
     Datasets.put(item, TagFromName.CodingSchemeDesignator, code.scheme());
     Datasets.put(item, TagFromName.CodeMeaning, lo(code.meaning()));
   }
-
-
 
   static String lo(String s) {
     return s.length() <= LO_MAX ? s : s.substring(0, LO_MAX);

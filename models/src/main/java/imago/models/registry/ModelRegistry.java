@@ -3,7 +3,6 @@ package imago.models.registry;
 import imago.core.dicom.Uids;
 import imago.core.tenant.Caller;
 import imago.inference.engine.ArtifactCache;
-import imago.inference.engine.Framework;
 import imago.inference.manifest.InvalidManifestException;
 import imago.inference.manifest.Manifest;
 import imago.inference.manifest.ManifestParser;
@@ -16,7 +15,6 @@ import imago.storage.models.ModelState;
 import imago.storage.models.ModelVersion;
 import imago.storage.models.NewModelVersion;
 import imago.storage.object.ObjectStore;
-import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -289,30 +287,12 @@ public final class ModelRegistry implements AutoCloseable {
     }
   }
 
-  /** The manifest of a stored version, parsed. */
-  public Manifest manifest(ModelVersion v) {
-    try {
-      return parser.parse(new JsonObject(v.manifestJson()));
-    } catch (InvalidManifestException e) {
-      throw new IllegalStateException("stored manifest no longer parses: " + e.getMessage(), e);
-    }
-  }
-
-  /** The local file of a version's artifact, for an engine. */
-  public Path localArtifact(ModelVersion v) throws IOException {
-    return cache.file(v);
-  }
-
   private Optional<ModelVersion> find(String name, String version) {
     try {
       return catalog.find(name, version);
     } catch (IndexUnavailableException e) {
       return Optional.empty();
     }
-  }
-
-  public static Framework framework(ModelVersion v) {
-    return Framework.parse(v.framework());
   }
 
   static String sha256(Path file) throws IOException {
