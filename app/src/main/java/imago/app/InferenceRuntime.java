@@ -35,7 +35,8 @@ final class InferenceRuntime implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(InferenceRuntime.class);
   /** Published with each finished job's JSON result (for FSE links and notifications). */
   static final String INFERENCE_RESULT = "inference.result";
-  static final String IMAGO_VERSION = "0.1.0";
+  /** The build's version (Maven's project.version), as result objects name their software. */
+  static final String IMAGO_VERSION = buildVersion();
 
   private final Vertx vertx;
   private final StorageRuntime storage;
@@ -104,5 +105,15 @@ final class InferenceRuntime implements AutoCloseable {
     if (worker != null) worker.close();
     if (decodePool != null) decodePool.shutdownNow();
     if (host != null) host.close();
+  }
+
+  private static String buildVersion() {
+    try (java.io.InputStream in = InferenceRuntime.class.getResourceAsStream("/imago/version.properties")) {
+      java.util.Properties p = new java.util.Properties();
+      if (in != null) p.load(in);
+      return p.getProperty("version", "unknown");
+    } catch (java.io.IOException e) {
+      return "unknown";
+    }
   }
 }

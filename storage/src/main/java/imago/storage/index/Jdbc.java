@@ -17,8 +17,8 @@ public final class Jdbc {
     T run(Connection c) throws SQLException;
   }
 
-  /** Runs {@code work} in auto-commit mode. */
-  public static <T> T read(DataSource ds, String what, Work<T> work) throws IndexUnavailableException {
+  /** Runs {@code work} in auto-commit mode: each statement commits on its own (reads, single writes). */
+  public static <T> T autoCommit(DataSource ds, String what, Work<T> work) throws IndexUnavailableException {
     try (Connection c = ds.getConnection()) {
       return work.run(c);
     } catch (SQLException e) {

@@ -31,8 +31,8 @@ public final class SqlIndex implements Index {
     this.inserts = new GroupCommit<>(ds, "index insert", SqlIndex::insertIn);
   }
 
-  private <T> T read(String what, Jdbc.Work<T> work) throws IndexUnavailableException {
-    return Jdbc.read(ds, "index " + what, work);
+  private <T> T autoCommit(String what, Jdbc.Work<T> work) throws IndexUnavailableException {
+    return Jdbc.autoCommit(ds, "index " + what, work);
   }
 
   private <T> T transaction(String what, Jdbc.Work<T> work) throws IndexUnavailableException {
@@ -41,7 +41,7 @@ public final class SqlIndex implements Index {
 
   @Override
   public Optional<StoredInstance> instance(String tenantId, String sopInstanceUid) throws IndexUnavailableException {
-    return read("lookup", c -> findInstance(c, tenantId, sopInstanceUid));
+    return autoCommit("lookup", c -> findInstance(c, tenantId, sopInstanceUid));
   }
 
   private static Optional<StoredInstance> findInstance(Connection c, String tenantId, String sop) throws SQLException {
@@ -242,7 +242,7 @@ public final class SqlIndex implements Index {
 
   @Override
   public void recordConflict(Conflict k) throws IndexUnavailableException {
-    read("conflict record", c -> update(c, "INSERT INTO ingest_conflicts (tenant_id, sop_instance_uid, existing_sha256, "
+    autoCommit("conflict record", c -> update(c, "INSERT INTO ingest_conflicts (tenant_id, sop_instance_uid, existing_sha256, "
         + "received_sha256, policy, outcome, source, origin, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         k.tenantId(), k.sopInstanceUid(), k.existingSha256(), k.receivedSha256(), k.policy(), k.outcome(),
         k.source().name(), cut(k.origin(), 128), Timestamp.from(Instant.now())));
@@ -250,7 +250,7 @@ public final class SqlIndex implements Index {
 
   @Override
   public List<Conflict> conflicts(String tenantId, String sopInstanceUid) throws IndexUnavailableException {
-    return read("conflict list", c -> {
+    return autoCommit("conflict list", c -> {
       List<Conflict> out = new ArrayList<>();
       try (PreparedStatement ps = prepare(c, "SELECT tenant_id, sop_instance_uid, existing_sha256, received_sha256, "
           + "policy, outcome, source, origin FROM ingest_conflicts WHERE tenant_id = ? AND sop_instance_uid = ? ORDER BY pk",
@@ -266,12 +266,12 @@ public final class SqlIndex implements Index {
 
   @Override
   public boolean referencesObject(String objectKey) throws IndexUnavailableException {
-    return read("object lookup", c -> selectPk(c, "SELECT pk FROM instances WHERE object_key = ?", objectKey) != null);
+    return autoCommit("object lookup", c -> selectPk(c, "SELECT pk FROM instances WHERE object_key = ?", objectKey) != null);
   }
 
   @Override
   public List<StoredInstance> studyInstances(String tenantId, String studyUid) throws IndexUnavailableException {
-    return read("study instances", c -> {
+    return autoCommit("study instances", c -> {
       List<StoredInstance> out = new ArrayList<>();
       try (PreparedStatement ps = prepare(c, "SELECT " + INSTANCE_COLUMNS
           + " WHERE st.tenant_id = ? AND st.study_uid = ? ORDER BY se.pk, i.pk", tenantId, studyUid);
@@ -284,13 +284,13 @@ public final class SqlIndex implements Index {
 
   @Override
   public long instanceCount() throws IndexUnavailableException {
-    return read("count", c -> selectPk(c, "SELECT COUNT(*) FROM instances"));
+    return autoCommit("count", c -> selectPk(c, "SELECT COUNT(*) FROM instances"));
   }
 
   @Override
   public List<StableStudy> claimStableStudies(Instant quietSince, int limit) throws IndexUnavailableException {
     record Candidate(long pk, String tenant, String uid, long revision) {}
-    List<Candidate> candidates = read("stable scan", c -> {
+    List<Candidate> candidates = autoCommit("stable scan", c -> {
       List<Candidate> out = new ArrayList<>();
       try (PreparedStatement ps = prepare(c, "SELECT pk, tenant_id, study_uid, revision FROM studies "
           + "WHERE stable_at IS NULL AND last_instance_at < ? ORDER BY last_instance_at LIMIT " + limit,
@@ -301,7 +301,7 @@ public final class SqlIndex implements Index {
     });
     List<StableStudy> claimed = new ArrayList<>();
     for (Candidate k : candidates) {
-      StableStudy s = read("stable claim", c -> {
+      StableStudy s = autoCommit("stable claim", c -> {
         // Only one claimer wins the row, and only if no instance arrived since the scan.
         int won = update(c, "UPDATE studies SET stable_at = ?, stable_revision = revision "
             + "WHERE pk = ? AND revision = ? AND stable_at IS NULL", Timestamp.from(Instant.now()), k.pk(), k.revision());
@@ -335,7 +335,7 @@ public final class SqlIndex implements Index {
   @Override
   public List<StoredInstance> instances(Scope scope, String studyUid, String seriesUid, String sopInstanceUid)
       throws IndexUnavailableException {
-    return read("scoped instances", c -> {
+    return autoCommit("scoped instances", c -> {
       StringBuilder sql = new StringBuilder("SELECT " + INSTANCE_COLUMNS);
       Object[] args = scoped(sql, scope, studyUid, seriesUid, sopInstanceUid);
       List<StoredInstance> out = new ArrayList<>();
@@ -349,7 +349,7 @@ public final class SqlIndex implements Index {
   @Override
   public List<byte[]> metadata(Scope scope, String studyUid, String seriesUid, String sopInstanceUid)
       throws IndexUnavailableException {
-    return read("metadata", c -> {
+    return autoCommit("metadata", c -> {
       StringBuilder sql = new StringBuilder("SELECT i.metadata FROM instances i JOIN series se ON se.pk = i.series_pk "
           + "JOIN studies st ON st.pk = se.study_pk");
       Object[] args = scoped(sql, scope, studyUid, seriesUid, sopInstanceUid);
@@ -368,7 +368,7 @@ public final class SqlIndex implements Index {
 
   @Override
   public void audit(List<AuditEvent> events) throws IndexUnavailableException {
-    read("audit", c -> {
+    autoCommit("audit", c -> {
       SqlAccess.audit(c, events);
       return null;
     });
@@ -376,17 +376,17 @@ public final class SqlIndex implements Index {
 
   @Override
   public List<AuditEvent> auditOfStudy(String studyUid) throws IndexUnavailableException {
-    return read("audit list", c -> SqlAccess.auditOfStudy(c, studyUid));
+    return autoCommit("audit list", c -> SqlAccess.auditOfStudy(c, studyUid));
   }
 
   @Override
   public Optional<Share> share(String tenantId, String studyUid, String grantee, String grantedBy, Instant expiresAt)
       throws IndexUnavailableException {
-    return read("share", c -> SqlAccess.share(c, tenantId, studyUid, grantee, grantedBy, expiresAt));
+    return autoCommit("share", c -> SqlAccess.share(c, tenantId, studyUid, grantee, grantedBy, expiresAt));
   }
 
   @Override
   public boolean revokeShare(String tenantId, long shareId) throws IndexUnavailableException {
-    return read("share revocation", c -> SqlAccess.revokeShare(c, tenantId, shareId));
+    return autoCommit("share revocation", c -> SqlAccess.revokeShare(c, tenantId, shareId));
   }
 }

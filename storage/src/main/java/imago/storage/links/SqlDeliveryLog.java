@@ -25,7 +25,7 @@ public final class SqlDeliveryLog implements DeliveryLog {
   }
 
   private <T> T run(String what, Jdbc.Work<T> work) throws IndexUnavailableException {
-    return Jdbc.read(ds, "deliveries " + what, work);
+    return Jdbc.autoCommit(ds, "deliveries " + what, work);
   }
 
   @Override

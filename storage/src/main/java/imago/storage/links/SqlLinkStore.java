@@ -27,7 +27,7 @@ public final class SqlLinkStore implements LinkStore {
   }
 
   private <T> T run(String what, Jdbc.Work<T> work) throws IndexUnavailableException {
-    return Jdbc.read(ds, "links " + what, work);
+    return Jdbc.autoCommit(ds, "links " + what, work);
   }
 
   @Override
