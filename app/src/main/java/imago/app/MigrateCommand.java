@@ -36,8 +36,9 @@ import java.util.concurrent.TimeUnit;
  * read back and its SHA-256 compared with the source's before it counts as moved.
  *
  * <p>Resumable: {@code {data}/run/migrate-objects-to-<backend>} records the last key, in listing
- * order, up to which every object is moved and verified; a run after an interruption skips up to
- * there. Nothing may write to the data folder meanwhile (the command refuses while a serve, import
+ * order, up to which every object is moved and verified; a run after an interruption does not copy
+ * those again when the destination holds them at their size. A complete run deletes the record, so
+ * a later migration starts afresh. Nothing may write to the data folder meanwhile (the command refuses while a serve, import
  * or worker process holds a journal there). The source is left as it was: switching
  * {@code storage.backend} and deleting the old copy are the operator's steps.
  */
@@ -81,12 +82,13 @@ final class MigrateCommand {
         tally = ImportCommand.runAll(ordinals, Math.max(1, threads > 0 ? threads : storage.ingestThreads()), progress,
             "objects", new ImportCommand.Labels("copied", "moved before", "failed"), (i, t) -> {
               ObjectInfo o = objects.get(i);
-              if (i < resumeAt) {
-                t.duplicate.increment();
-                t.bytes.add(o.size());
-                return;
-              }
               try {
+                if (i < resumeAt && sameSize(destination, o)) { // moved and verified by an earlier run
+                  t.duplicate.increment();
+                  t.bytes.add(o.size());
+                  mark.done(i);
+                  return;
+                }
                 copy(source, destination, o);
                 t.stored.increment();
                 t.bytes.add(o.size());
@@ -97,20 +99,29 @@ final class MigrateCommand {
             });
       } finally {
         saver.shutdownNow();
+        saver.awaitTermination(30, TimeUnit.SECONDS);
         mark.save();
       }
       long failed = tally.rejected.sum();
+      boolean complete = failed == 0 && tally.stored.sum() + tally.duplicate.sum() == objects.size();
       out.printf("%d objects (%.1f MB): %d copied and verified, %d moved by an earlier run, %d failed%n", objects.size(),
           tally.bytes.sum() / 1e6, tally.stored.sum(), tally.duplicate.sum(), failed);
       tally.reasons.forEach((reason, count) -> out.printf("  failed %5d  %s%n", count.sum(), reason));
-      if (failed > 0) {
+      if (!complete) {
         out.println("run the same command again to retry: it resumes where every object before was moved");
         return 1;
       }
+      Files.deleteIfExists(markFile); // a later migration starts afresh
       out.printf("every object is in %s now: set storage.backend: %s (or IMAGO_STORAGE_BACKEND=%s) and restart Imago;"
           + " the %s copy is left as it was%n", target, target, target, from.name().toLowerCase(Locale.ROOT));
       return 0;
     }
+  }
+
+  /** Whether the destination holds {@code o}'s key with its size (an earlier run moved it). */
+  private static boolean sameSize(ObjectStore destination, ObjectInfo o) throws IOException {
+    Optional<ObjectInfo> there = destination.stat(o.key());
+    return there.isPresent() && there.get().size() == o.size();
   }
 
   /** Copies one object, hashing it on the way, then reads the copy back and compares its SHA-256. */
@@ -154,7 +165,7 @@ final class MigrateCommand {
     private final List<ObjectInfo> objects;
     private final BitSet done = new BitSet();
     private int next;
-    private int saved = -1;
+    private int saved = -1; // guarded by this
 
     private Watermark(Path file, List<ObjectInfo> objects, int next) {
       this.file = file;
@@ -195,6 +206,7 @@ final class MigrateCommand {
       next = done.nextClearBit(next);
     }
 
+
     void saveQuietly() {
       try {
         save();
@@ -204,7 +216,7 @@ final class MigrateCommand {
     }
 
     /** Writes the mark (temporary file, fsync, rename), if it moved since the last save. */
-    void save() throws IOException {
+    synchronized void save() throws IOException {
       int n = next();
       if (n == saved || n == 0) return;
       Files.createDirectories(file.getParent());

@@ -30,7 +30,7 @@ public final class TestImago implements AutoCloseable {
 
   public final Path data;
   public final Imago imago;
-  /** What FSE link expiry is decided by: a test moves it forward instead of waiting. */
+  /** What FSE link expiry and the stabilizer's quiet period go by: a test moves it forward instead of waiting. */
   public final MutableClock clock;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 

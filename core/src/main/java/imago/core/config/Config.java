@@ -86,7 +86,7 @@ public final class Config {
 
   /** Variables named IMAGO_* that are not configuration keys: read by the launcher and the commands. */
   public static final Set<String> OTHER_VARIABLES = Set.of("IMAGO_CONFIG", "IMAGO_JAVA_OPTS",
-      "IMAGO_LOG_LEVEL", "IMAGO_TOKEN");
+      "IMAGO_LOG_LEVEL", "IMAGO_TOKEN", "IMAGO_VERBOSE");
 
   /** An IMAGO_* variable that names no key is a mistake (a typo would otherwise be ignored silently). */
   private static void requireKnownVariables(ObjectNode tree, Map<String, String> env) {

@@ -18,8 +18,8 @@ import javax.sql.DataSource;
  * and with 4 C-STORE associations that commit was the largest cost of an instance (1.9 ms of CPU);
  * sharing it took the 4-association rate from about 170 to about 310 instances/s on the 2-core
  * development machine. PostgreSQL shares its WAL fsyncs the same way. If a batch fails, its units
- * are run again one transaction each, so that one bad unit never fails the others and each error
- * reaches its caller.
+ * are committed again without the unit that failed, so that one bad unit never fails the others
+ * and each error reaches its caller.
  */
 final class GroupCommit<I, O> {
   /** One unit of work inside the shared transaction. */
@@ -59,7 +59,11 @@ final class GroupCommit<I, O> {
     queue.add(mine);
     committing.lock();
     try {
-      while (!mine.done) commit(drain()); // FIFO: a batch cut at MAX_BATCH reaches mine in the next one
+      while (!mine.done) { // FIFO: a batch cut at MAX_BATCH reaches mine in the next one
+        List<Pending<I, O>> batch = drain();
+        if (batch.isEmpty()) throw new IllegalStateException("a queued unit left the queue unfinished");
+        commit(batch);
+      }
     } finally {
       committing.unlock();
     }
@@ -78,21 +82,50 @@ final class GroupCommit<I, O> {
     return batch;
   }
 
+  /** A unit's own failure inside the shared transaction, with its place in the batch. */
+  private static final class UnitFailed extends SQLException {
+    final int index;
+
+    UnitFailed(int index, Exception cause) {
+      super(cause.getMessage(), cause);
+      this.index = index;
+    }
+  }
+
+  /**
+   * Commits {@code batch} in one transaction. When one unit fails, that unit alone gets the failure
+   * and the others are committed again without it; when the connection or the commit fails, every
+   * unit of the batch gets that failure (retrying them one by one would only wait longer). Every
+   * unit is finished, whatever is thrown.
+   */
   private void commit(List<Pending<I, O>> batch) {
     try {
       List<O> outputs = Jdbc.transaction(ds, what, c -> {
         List<O> out = new ArrayList<>(batch.size());
-        for (Pending<I, O> p : batch) out.add(unit.run(c, p.input));
+        for (int i = 0; i < batch.size(); i++) {
+          try {
+            out.add(unit.run(c, batch.get(i).input));
+          } catch (SQLException | RuntimeException e) {
+            throw new UnitFailed(i, e);
+          }
+        }
         return out;
       });
       for (int i = 0; i < batch.size(); i++) finish(batch.get(i), outputs.get(i), null);
-    } catch (IndexUnavailableException | RuntimeException e) {
-      if (batch.size() == 1) {
-        finish(batch.get(0), null, e instanceof IndexUnavailableException u ? u
-            : new IndexUnavailableException(what + " failed: " + e, e));
-        return;
+    } catch (IndexUnavailableException e) {
+      if (e.getCause() instanceof UnitFailed failed) {
+        Throwable cause = failed.getCause();
+        finish(batch.get(failed.index), null, new IndexUnavailableException(what + " failed: " + cause.getMessage(), cause));
+        List<Pending<I, O>> rest = new ArrayList<>(batch);
+        rest.remove(failed.index);
+        if (!rest.isEmpty()) commit(rest);
+      } else {
+        for (Pending<I, O> p : batch) finish(p, null, e);
       }
-      for (Pending<I, O> p : batch) commit(List.of(p)); // alone, so the failure lands on its own unit
+    } catch (Throwable e) { // an Error: no unit may be left waiting on a batch that will never commit
+      IndexUnavailableException failure = new IndexUnavailableException(what + " failed: " + e, e);
+      for (Pending<I, O> p : batch) if (!p.done) finish(p, null, failure);
+      throw e;
     }
   }
 

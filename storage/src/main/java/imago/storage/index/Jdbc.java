@@ -34,8 +34,8 @@ public final class Jdbc {
         T result = work.run(c);
         c.commit();
         return result;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
+      } catch (SQLException | RuntimeException | Error e) {
+        c.rollback(); // before finally's setAutoCommit(true), which would commit what is there
         throw e;
       } finally {
         c.setAutoCommit(true);

@@ -15,7 +15,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +39,11 @@ import org.slf4j.LoggerFactory;
 public final class IngestJournal implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(IngestJournal.class);
   private static final String LOCK = ".lock";
+  /**
+   * Lock files this JVM holds. They are never probed: on Linux, closing any channel on a file drops
+   * every lock the process holds on it (FileLock's documentation), so a probe would unlock them.
+   */
+  private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
   private static final String SEGMENT = ".journal";
 
   /** One recorded write. */
@@ -83,6 +90,7 @@ public final class IngestJournal implements AutoCloseable {
     FileChannel lockChannel = FileChannel.open(dir.resolve(owner + LOCK), StandardOpenOption.CREATE_NEW,
         StandardOpenOption.WRITE);
     FileLock lock = lockChannel.lock();
+    HELD.add(dir.resolve(owner + LOCK).toAbsolutePath().normalize());
     return new IngestJournal(dir, owner, fsync, indexSync, lockChannel, lock);
   }
 
@@ -175,6 +183,7 @@ public final class IngestJournal implements AutoCloseable {
           current.delete();
           lock.release();
           lockChannel.close();
+          HELD.remove(dir.resolve(owner + LOCK).toAbsolutePath().normalize());
           Files.deleteIfExists(dir.resolve(owner + LOCK));
           return;
         }
@@ -182,6 +191,7 @@ public final class IngestJournal implements AutoCloseable {
       LOG.warn("event=journal.close.pending owner={} (writes still open: recovered at the next start-up)", owner);
       lock.release();
       lockChannel.close();
+      HELD.remove(dir.resolve(owner + LOCK).toAbsolutePath().normalize());
     } catch (Exception e) {
       LOG.warn("event=journal.close.failed owner={} reason=\"{}\" (recovered at the next start-up)", owner, e.toString());
     }
@@ -226,6 +236,7 @@ public final class IngestJournal implements AutoCloseable {
   }
 
   private static boolean running(Path lockFile) throws IOException {
+    if (HELD.contains(lockFile.toAbsolutePath().normalize())) return true; // this JVM's own: never probed
     try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
       FileLock probe = ch.tryLock();
       if (probe == null) return true;

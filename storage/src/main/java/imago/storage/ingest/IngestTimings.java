@@ -26,7 +26,10 @@ public interface IngestTimings {
     LOOKUP,
     /** Journaling the object's key (fdatasync, shared across concurrent writers). */
     JOURNAL,
-    /** Putting the object: fsync, rename and directory fsync on fs; the upload on s3. */
+    /**
+     * Putting the object: on fs, what is left of its fsync (started when the last byte arrived),
+     * the rename and the directory fsync; on s3, the upload.
+     */
     WRITE,
     /** The index transaction. */
     COMMIT,
