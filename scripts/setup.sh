@@ -62,6 +62,20 @@ install_jar /usr/share/java/pixelmed_imageio.jar com.pixelmed pixelmed-imageio 2
 # OHIF: the npm package ships a prebuilt dist/ (~200 MB unpacked). Unpacked into a versioned,
 # git-ignored folder, atomically (a half-unpacked dist is never left at the final path).
 # --touch: npm stores every file with a 1985 mtime, which would make Last-Modified useless.
+# Swagger UI: the browsable page of /openapi.json at /api-docs/, from npm's prebuilt swagger-ui-dist.
+swagger_version=5.36.0
+swagger_dir="$root/.cache/swagger-ui/$swagger_version"
+if [ $want_viewer = 1 ] && [ ! -f "$swagger_dir/dist/swagger-ui-bundle.js" ]; then
+  echo "setup: fetching swagger-ui-dist@$swagger_version (API documentation page)" >&2
+  mkdir -p "$swagger_dir"
+  tmp=$(mktemp -d "$swagger_dir/.fetch.XXXXXX")
+  (cd "$tmp" && npm pack --silent --loglevel=error "swagger-ui-dist@$swagger_version" >/dev/null)
+  tar -xzf "$tmp/swagger-ui-dist-$swagger_version.tgz" -C "$tmp" --touch package
+  rm -rf "$swagger_dir/dist"
+  mv "$tmp/package" "$swagger_dir/dist"
+  rm -rf "$tmp"
+fi
+
 ohif_version=3.13.2
 ohif_dir="$root/.cache/ohif/$ohif_version"
 if [ $want_viewer = 1 ] && [ ! -f "$ohif_dir/dist/index.html" ]; then

@@ -152,6 +152,7 @@ public final class Imago implements AutoCloseable {
           new WebServer.Mount("/admin", new AdminRouter(vertx, storage.index(), access).router()),
           new WebServer.Mount("/models", new ModelsRouter(vertx, imago.models, access, spool).router()),
           new WebServer.Mount("/openapi.json", OpenApi.router(vertx)),
+          new WebServer.Mount("/api-docs", ApiDocs.router(vertx, ApiDocs.defaultDist())),
           new WebServer.Mount("/wado", new WadoUri(vertx, imago.wado, access).router()),
           new WebServer.Mount("/viewer", new ViewerRouter(vertx, config.section("viewer", ViewerConfig.class).distDir(),
               nodeConfig.publicUrl()).router()));

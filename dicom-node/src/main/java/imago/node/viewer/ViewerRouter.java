@@ -1,5 +1,6 @@
 package imago.node.viewer;
 
+import imago.core.io.SetupCache;
 import imago.web.Problem;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -63,17 +64,9 @@ public final class ViewerRouter {
     this.loginPage = Buffer.buffer(resource("login.html").replace("@VIEWER_JSON@", Json.encode(base + "/viewer")));
   }
 
-  /**
-   * Where scripts/setup.sh unpacks OHIF: {@code .cache/ohif/<version>/dist} in the repository, found
-   * from the working directory up (the launcher runs at the root, tests in a module folder).
-   */
+  /** Where scripts/setup.sh unpacks OHIF: {@code .cache/ohif/<version>/dist} in the repository. */
   public static Path defaultDist() {
-    Path relative = Path.of(".cache", "ohif", OHIF_VERSION, "dist");
-    Path cwd = Path.of("").toAbsolutePath();
-    for (Path dir = cwd; dir != null; dir = dir.getParent()) {
-      if (Files.isDirectory(dir.resolve(relative))) return dir.resolve(relative);
-    }
-    return cwd.resolve(relative);
+    return SetupCache.find("ohif", OHIF_VERSION, "dist");
   }
 
   /** Mount with {@code router.route("/viewer/*").subRouter(viewer.router())}. */
