@@ -3,8 +3,6 @@ package imago.links;
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.AttributeTag;
 import com.pixelmed.dicom.DicomException;
-import com.pixelmed.dicom.TagFromName;
-import imago.core.dicom.Datasets;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,19 +12,10 @@ import java.io.UncheckedIOException;
  * declare Specific Character Set "ISO_IR 192" (PS3.3 C.12.1.1.2) wherever a value may leave ASCII.
  */
 final class Attrs {
-  static final String UTF_8 = "ISO_IR 192";
   static final AttributeTag RETRIEVE_URL = new AttributeTag(0x0008, 0x1190);
   static final AttributeTag RETRIEVE_LOCATION_UID = new AttributeTag(0x0040, 0xE011);
 
   private Attrs() {}
-
-  /** A one-item code sequence (PS3.3 Table 8.8-1 Code Sequence Macro). */
-  static void code(AttributeList list, AttributeTag sequenceTag, String scheme, String value, String meaning) {
-    AttributeList item = Datasets.item(Datasets.sequence(list, sequenceTag));
-    Datasets.put(item, TagFromName.CodeValue, value);
-    Datasets.put(item, TagFromName.CodingSchemeDesignator, scheme);
-    Datasets.put(item, TagFromName.CodeMeaning, meaning);
-  }
 
   /** The data set alone (no File Meta Information) in {@code transferSyntaxUid}. */
   static byte[] encode(AttributeList list, String transferSyntaxUid) {

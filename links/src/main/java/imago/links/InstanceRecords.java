@@ -131,7 +131,7 @@ final class InstanceRecords {
 
   /** Specific Character Set, type 1C: only when a key leaves the default repertoire. */
   private static AttributeList withCharset(AttributeList r) {
-    if (hasNonAscii(r)) Datasets.put(r, TagFromName.SpecificCharacterSet, Attrs.UTF_8);
+    if (hasNonAscii(r)) Datasets.put(r, TagFromName.SpecificCharacterSet, Datasets.ISO_IR_192);
     return r;
   }
 

@@ -71,7 +71,7 @@ public final class KosWriter {
 
   /** PS3.3 C.12.1 SOP Common; every date and time in the object is UTC (C.12.1.1). */
   private static void sopCommon(AttributeList l, KosIds ids) {
-    Datasets.put(l, TagFromName.SpecificCharacterSet, Attrs.UTF_8);
+    Datasets.put(l, TagFromName.SpecificCharacterSet, Datasets.ISO_IR_192);
     Datasets.put(l, TagFromName.SOPClassUID, KEY_OBJECT_SELECTION_STORAGE);
     Datasets.put(l, TagFromName.SOPInstanceUID, ids.sopInstanceUid());
     Datasets.put(l, TagFromName.InstanceCreationDate, date(ids.contentTime()));
@@ -120,7 +120,7 @@ public final class KosWriter {
    */
   private static void content(AttributeList l, List<KosReference> references) {
     Datasets.put(l, TagFromName.ValueType, "CONTAINER");
-    Attrs.code(l, TagFromName.ConceptNameCodeSequence, "DCM", "113030", "Manifest");
+    Datasets.putCode(l, TagFromName.ConceptNameCodeSequence, "DCM", "113030", "Manifest");
     Datasets.put(l, TagFromName.ContinuityOfContent, "SEPARATE");
     AttributeList template = Datasets.item(Datasets.sequence(l, TagFromName.ContentTemplateSequence));
     Datasets.put(template, TagFromName.MappingResource, "DCMR");

@@ -7,6 +7,7 @@ import com.pixelmed.dicom.AttributeTag;
 import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.SequenceAttribute;
 import com.pixelmed.dicom.SpecificCharacterSet;
+import com.pixelmed.dicom.TagFromName;
 
 /**
  * Building data sets with PixelMed, for the objects Imago writes (AI results, KOS, DICOMDIR): every
@@ -16,9 +17,24 @@ import com.pixelmed.dicom.SpecificCharacterSet;
 public final class Datasets {
   /** The Specific Character Set value the writers declare. */
   public static final String ISO_IR_192 = "ISO_IR 192";
+  /** Long Code Value (0008,0119): a code value beyond SH's 16 characters (PS3.3 8.8.2.1). */
+  public static final AttributeTag LONG_CODE_VALUE = new AttributeTag(0x0008, 0x0119);
+  private static final int SH_MAX = 16;
+  private static final int LO_MAX = 64;
   private static final SpecificCharacterSet UTF_8 = new SpecificCharacterSet(new String[] {ISO_IR_192});
 
   private Datasets() {}
+
+  /**
+   * {@code sequenceTag} holding one item, a code (PS3.3 Table 8.8-1 Code Sequence Macro): a value
+   * longer than 16 characters goes into Long Code Value (8.8.2.1), Code Meaning is cut to LO's 64.
+   */
+  public static void putCode(AttributeList list, AttributeTag sequenceTag, String scheme, String value, String meaning) {
+    AttributeList item = item(sequence(list, sequenceTag));
+    put(item, value.length() > SH_MAX ? LONG_CODE_VALUE : TagFromName.CodeValue, value);
+    put(item, TagFromName.CodingSchemeDesignator, scheme);
+    put(item, TagFromName.CodeMeaning, meaning.length() <= LO_MAX ? meaning : meaning.substring(0, LO_MAX));
+  }
 
   /** Puts {@code tag} with the dictionary's VR; no values makes it zero-length (type 2). */
   public static void put(AttributeList list, AttributeTag tag, String... values) {

@@ -9,6 +9,7 @@ import com.pixelmed.dicom.DicomInputStream;
 import com.pixelmed.dicom.DicomOutputStream;
 import com.pixelmed.dicom.SequenceAttribute;
 import com.pixelmed.dicom.SpecificCharacterSet;
+import imago.core.dicom.Datasets;
 import imago.core.dicom.MalformedDicomException;
 import imago.storage.index.query.QueryAttribute;
 import imago.storage.index.query.QueryAttributes;
@@ -35,7 +36,7 @@ final class FindIdentifier {
   private static final int QUERY_RETRIEVE_LEVEL = 0x00080052;
   private static final int RETRIEVE_AE_TITLE = 0x00080054;
   /** Responses are always UTF-8, whatever the request used (PS3.5 §6.1.2.5: ISO_IR 192). */
-  private static final SpecificCharacterSet UTF8 = new SpecificCharacterSet(new String[] {"ISO_IR 192"});
+  private static final SpecificCharacterSet UTF8 = new SpecificCharacterSet(new String[] {Datasets.ISO_IR_192});
 
   final QueryLevel level;
   final String levelName;
@@ -105,7 +106,7 @@ final class FindIdentifier {
   /** One match as a response identifier in {@code transferSyntax}. */
   byte[] response(QueryMatch match, String retrieveAeTitle, String transferSyntax) throws DicomException, IOException {
     AttributeList out = new AttributeList();
-    put(out, SPECIFIC_CHARACTER_SET, "CS", "ISO_IR 192");
+    put(out, SPECIFIC_CHARACTER_SET, "CS", Datasets.ISO_IR_192);
     put(out, QUERY_RETRIEVE_LEVEL, "CS", levelName);
     put(out, RETRIEVE_AE_TITLE, "AE", retrieveAeTitle);
     for (int unique : uniqueKeys(level)) put(out, unique, QueryAttributes.byTag(unique).orElseThrow().vr(), match.get(unique));

@@ -70,7 +70,7 @@ final class CommonModules {
   /** A new data set with SOP Common, Patient, General Study, the series and General Equipment. */
   static AttributeList start(String sopClassUid, String modality, Algorithm alg, AttributeList first, ResultIds ids) {
     AttributeList l = new AttributeList();
-    Datasets.put(l, TagFromName.SpecificCharacterSet, Dataset.CHARACTER_SET);
+    Datasets.put(l, TagFromName.SpecificCharacterSet, Datasets.ISO_IR_192);
     Datasets.put(l, TagFromName.SOPClassUID, sopClassUid);
     Datasets.put(l, TagFromName.SOPInstanceUID, ids.sopInstanceUid());
     Datasets.put(l, TagFromName.InstanceCreationDate, Dataset.date(ids.contentTime()));

@@ -2,7 +2,6 @@ package imago.inference.results;
 
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.AttributeTag;
-import com.pixelmed.dicom.TagFromName;
 import imago.core.dicom.Datasets;
 import imago.inference.manifest.Manifest;
 import java.math.BigDecimal;
@@ -18,13 +17,11 @@ import java.util.Locale;
  * the sources included, so names in any repertoire survive.
  */
 final class Dataset {
-  static final String CHARACTER_SET = "ISO_IR 192";
   private static final DateTimeFormatter DA =
       DateTimeFormatter.ofPattern("uuuuMMdd", Locale.ROOT).withZone(ZoneOffset.UTC);
   private static final DateTimeFormatter TM =
       DateTimeFormatter.ofPattern("HHmmss.SSS", Locale.ROOT).withZone(ZoneOffset.UTC);
   private static final int DS_MAX = 16;
-  private static final int SH_MAX = 16;
   private static final int LO_MAX = 64;
 
   private Dataset() {}
@@ -36,24 +33,9 @@ final class Dataset {
     return true;
   }
 
-  /** A sequence holding one item: the code (PS3.3 Table 8.8-1). */
+  /** A sequence holding one item: the code (the one Code Sequence writer, {@link Datasets#putCode}). */
   static void putCode(AttributeList list, AttributeTag sequenceTag, Manifest.Code code) {
-    fillCode(Datasets.item(Datasets.sequence(list, sequenceTag)), code);
-  }
-
-  /**
-   * Code Sequence Macro attributes: a value longer than 16 characters goes into Long Code Value
-   * (PS3.3 8.8.2.1); Code Meaning is cut to LO's 64 characters.
-   */
-  static void fillCode(AttributeList item, Manifest.Code code) {
-    String value = code.value();
-    if (value.length() > SH_MAX) {
-      Datasets.put(item, Tags.LONG_CODE_VALUE, value);
-    } else {
-      Datasets.put(item, TagFromName.CodeValue, value);
-    }
-    Datasets.put(item, TagFromName.CodingSchemeDesignator, code.scheme());
-    Datasets.put(item, TagFromName.CodeMeaning, lo(code.meaning()));
+    Datasets.putCode(list, sequenceTag, code.scheme(), code.value(), code.meaning());
   }
 
   static String lo(String s) {

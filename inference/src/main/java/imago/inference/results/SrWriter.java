@@ -67,7 +67,7 @@ public final class SrWriter {
     if (first.get(TagFromName.ProcedureCodeSequence) instanceof SequenceAttribute s && s.getNumberOfItems() > 0) {
       AttributeList item = s.getItem(0).getAttributeList();
       String value = Datasets.text(item, TagFromName.CodeValue);
-      if (value.isEmpty()) value = Datasets.text(item, Tags.LONG_CODE_VALUE);
+      if (value.isEmpty()) value = Datasets.text(item, Datasets.LONG_CODE_VALUE);
       String scheme = Datasets.text(item, TagFromName.CodingSchemeDesignator);
       String meaning = Datasets.text(item, TagFromName.CodeMeaning);
       if (!value.isEmpty() && !scheme.isEmpty() && !meaning.isEmpty()) return new Code(scheme, value, meaning);
