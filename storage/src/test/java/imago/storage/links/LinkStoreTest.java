@@ -1,0 +1,108 @@
+package imago.storage.links;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import imago.storage.index.BothDatabases;
+import imago.storage.index.Database;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** FSE links and their webhook deliveries as stored, on H2 and on PostgreSQL. */
+class LinkStoreTest {
+  @TempDir static Path tmp;
+  static BothDatabases db;
+
+  @BeforeAll
+  static void open() throws Exception {
+    db = BothDatabases.open(tmp);
+  }
+
+  @AfterAll
+  static void close() throws Exception {
+    db.close();
+  }
+
+  /** By name: a Database argument would be closed by JUnit after its first use (it is AutoCloseable). */
+  static Stream<String> databases() {
+    return Stream.of("h2", "postgresql");
+  }
+
+  private static Database database(String name) {
+    return name.equals("h2") ? db.h2 : db.pg;
+  }
+
+  private static String sha() {
+    return (UUID.randomUUID().toString() + UUID.randomUUID()).replace("-", "");
+  }
+
+  @ParameterizedTest
+  @MethodSource("databases")
+  void linksAreFoundByTokenDigestListedByStudyAndRevokedOnceByTheirTenant(String name) throws Exception {
+    LinkStore links = new SqlLinkStore(database(name).dataSource());
+    String study = "2.25." + System.nanoTime();
+    String token = sha();
+    Link link = links.create(token, "demo", study, Set.of(Link.Right.VIEW, Link.Right.DOWNLOAD), "hospital@demo",
+        Instant.now().plus(Duration.ofDays(1)));
+    Link expired = links.create(sha(), "demo", study, Set.of(Link.Right.VIEW), "hospital@demo",
+        Instant.now().minus(Duration.ofMinutes(1)));
+
+    assertEquals(Optional.of(link.id()), links.byTokenSha256(token).map(Link::id));
+    assertEquals(Set.of(Link.Right.VIEW, Link.Right.DOWNLOAD), links.byTokenSha256(token).orElseThrow().rights());
+    assertTrue(links.byTokenSha256(sha()).isEmpty());
+    assertTrue(links.find("demo", link.id()).isPresent());
+    assertTrue(links.find("other", link.id()).isEmpty(), "another tenant does not see it");
+    assertEquals(List.of(link.id(), expired.id()), links.ofStudy("demo", study).stream().map(Link::id).sorted().toList());
+    List<Long> live = links.live(1000).stream().map(Link::id).toList();
+    assertTrue(live.contains(link.id()) && !live.contains(expired.id()), "live: " + live);
+
+    assertFalse(links.revoke("other", link.id(), "other@x"), "another tenant cannot revoke it");
+    assertTrue(links.revoke("demo", link.id(), "admin@demo"));
+    assertFalse(links.revoke("demo", link.id(), "admin@demo"), "revoked once");
+    Link revoked = links.byTokenSha256(token).orElseThrow();
+    assertTrue(revoked.revoked());
+    assertEquals("admin@demo", revoked.revokedBy());
+    assertFalse(links.live(1000).stream().anyMatch(l -> l.id() == link.id()));
+  }
+
+  @ParameterizedTest
+  @MethodSource("databases")
+  void aDeliveryIsQueuedOncePerVersionRetriedLaterAndThenDelivered(String name) throws Exception {
+    LinkStore links = new SqlLinkStore(database(name).dataSource());
+    DeliveryLog log = new SqlDeliveryLog(database(name).dataSource());
+    Link link = links.create(sha(), "demo", "2.25." + System.nanoTime(), Set.of(Link.Right.VIEW), "hospital@demo",
+        Instant.now().plus(Duration.ofDays(1)));
+    String endpoint = "https://fse.example/notify";
+
+    Delivery d = log.enqueue(endpoint, link.id(), 1, "{\"v\":1}").orElseThrow();
+    assertTrue(log.enqueue(endpoint, link.id(), 1, "{\"v\":1}").isEmpty(), "one delivery per endpoint, link and version");
+    assertTrue(log.has(endpoint, link.id(), 1));
+    assertFalse(log.has(endpoint, link.id(), 2));
+    assertTrue(log.due(1000).stream().anyMatch(x -> x.id() == d.id()), "due at once");
+
+    log.failed(d.id(), 503, "gateway down", Instant.now().plus(Duration.ofHours(1)));
+    Delivery failed = log.ofLink(link.id()).get(0);
+    assertEquals(Delivery.State.PENDING, failed.state());
+    assertEquals(1, failed.attempts());
+    assertEquals(503, failed.lastStatus());
+    assertFalse(log.due(1000).stream().anyMatch(x -> x.id() == d.id()), "not due before its next attempt");
+
+    log.delivered(d.id(), 204);
+    Delivery done = log.ofLink(link.id()).get(0);
+    assertEquals(Delivery.State.DELIVERED, done.state());
+    assertTrue(done.deliveredAt() != null);
+    assertFalse(log.due(1000).stream().anyMatch(x -> x.id() == d.id()));
+  }
+}
