@@ -36,7 +36,7 @@ import imago.node.viewer.ViewerConfig;
 import imago.node.viewer.ViewerRouter;
 import imago.storage.StorageConfig;
 import imago.storage.index.Index;
-import imago.storage.index.IndexUnavailableException;
+import imago.storage.index.SqlUnavailableException;
 import imago.storage.ingest.Ingest;
 import imago.storage.object.ObjectStore;
 import imago.storage.results.AiResults;
@@ -138,7 +138,7 @@ public final class Imago implements AutoCloseable {
           new ModelValidator(imago.engines, modelsConfig.dryRunBatch()), artifacts, modelsConfig);
       try {
         imago.models.resume();
-      } catch (IndexUnavailableException e) {
+      } catch (SqlUnavailableException e) {
         throw new IOException("model registry: " + e.getMessage(), e);
       }
       imago.inference = new InferenceRuntime(vertx, config.section("inference", InferenceConfig.class), storage, ingest,

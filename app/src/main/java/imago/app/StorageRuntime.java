@@ -1,11 +1,11 @@
 package imago.app;
 
-import imago.storage.StorageConfig;
 import imago.storage.StorageConfig.DuplicatePolicy;
+import imago.storage.StorageConfig;
 import imago.storage.index.Database;
 import imago.storage.index.Index;
-import imago.storage.index.IndexUnavailableException;
 import imago.storage.index.SqlIndex;
+import imago.storage.index.SqlUnavailableException;
 import imago.storage.ingest.Ingest;
 import imago.storage.ingest.IngestJournal;
 import imago.storage.ingest.IngestListener;
@@ -142,7 +142,7 @@ public final class StorageRuntime implements AutoCloseable {
   public Recovery.Result recover(Ingest ingest) throws IOException {
     try {
       return Recovery.run(journalDir, store, index, ingest);
-    } catch (IndexUnavailableException e) {
+    } catch (SqlUnavailableException e) {
       throw new IOException("start-up recovery: " + e.getMessage(), e);
     }
   }

@@ -2,8 +2,8 @@ package imago.links;
 
 import imago.core.tenant.Caller;
 import imago.storage.index.Index;
-import imago.storage.index.IndexUnavailableException;
 import imago.storage.index.Scope;
+import imago.storage.index.SqlUnavailableException;
 import imago.storage.index.query.InvalidQueryException;
 import imago.storage.index.query.QueryAttributes;
 import imago.storage.index.query.QueryLevel;
@@ -199,7 +199,7 @@ public final class FseLinksRouter {
 
   @FunctionalInterface
   interface Work {
-    Object run() throws IndexUnavailableException, InvalidQueryException;
+    Object run() throws SqlUnavailableException, InvalidQueryException;
   }
 
   private void blocking(RoutingContext ctx, Work work, java.util.function.Consumer<Object> then) {

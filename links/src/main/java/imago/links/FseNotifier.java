@@ -1,7 +1,7 @@
 package imago.links;
 
 import imago.storage.index.Index;
-import imago.storage.index.IndexUnavailableException;
+import imago.storage.index.SqlUnavailableException;
 import imago.storage.links.Delivery;
 import imago.storage.links.DeliveryLog;
 import imago.storage.links.Link;
@@ -80,7 +80,7 @@ public final class FseNotifier implements AutoCloseable {
 
   @FunctionalInterface
   private interface Work {
-    void run() throws IndexUnavailableException;
+    void run() throws SqlUnavailableException;
   }
 
   private void work(Work w) {
@@ -96,7 +96,7 @@ public final class FseNotifier implements AutoCloseable {
   }
 
   /** Records a delivery for every live link (of one study, or all) whose results moved on. */
-  private synchronized void sweep(String tenantId, String studyUid) throws IndexUnavailableException {
+  private synchronized void sweep(String tenantId, String studyUid) throws SqlUnavailableException {
     String base = publicBase.get();
     for (Link link : links.live(10_000)) {
       if (studyUid != null && !(link.studyUid().equals(studyUid) && link.tenantId().equals(tenantId))) continue;
@@ -115,7 +115,7 @@ public final class FseNotifier implements AutoCloseable {
     }
   }
 
-  private void deliverDue() throws IndexUnavailableException {
+  private void deliverDue() throws SqlUnavailableException {
     for (Delivery d : log.due(20)) {
       String secret = secrets.get(d.endpoint());
       if (secret == null) continue; // an endpoint no longer configured keeps its log, unsent
@@ -142,7 +142,7 @@ public final class FseNotifier implements AutoCloseable {
     }
   }
 
-  private void retry(Delivery d, Integer status, String error) throws IndexUnavailableException {
+  private void retry(Delivery d, Integer status, String error) throws SqlUnavailableException {
     Duration wait = Duration.ofSeconds(1L << Math.min(16, d.attempts()));
     if (wait.compareTo(MAX_BACKOFF) > 0) wait = MAX_BACKOFF;
     log.failed(d.id(), status, error, Instant.now().plus(wait));
@@ -161,7 +161,7 @@ public final class FseNotifier implements AutoCloseable {
     }
   }
 
-  public List<Delivery> deliveries(long linkId) throws IndexUnavailableException {
+  public List<Delivery> deliveries(long linkId) throws SqlUnavailableException {
     return log.ofLink(linkId);
   }
 

@@ -5,7 +5,7 @@ import imago.links.fhir.InstanceView;
 import imago.links.fhir.SeriesView;
 import imago.links.fhir.StudyView;
 import imago.storage.index.Index;
-import imago.storage.index.IndexUnavailableException;
+import imago.storage.index.SqlUnavailableException;
 import imago.storage.links.Link;
 import imago.storage.results.AiResults;
 import io.vertx.core.json.JsonObject;
@@ -31,7 +31,7 @@ final class LinkFhir {
   /** The Bundle as JSON and its result version. */
   record Rendered(String json, long version) {}
 
-  Rendered render(Link link, String wadoRsBase, String viewerUrl) throws IndexUnavailableException {
+  Rendered render(Link link, String wadoRsBase, String viewerUrl) throws SqlUnavailableException {
     StudyContents contents = StudyContents.of(index, link.tenantId(), link.studyUid());
     AiResults.OfStudy ai = aiResults.ofStudy(link.tenantId(), link.studyUid());
     List<JsonObject> results = new ArrayList<>();
@@ -43,7 +43,7 @@ final class LinkFhir {
   }
 
   /** How many results the study has now (what a notification's version is). */
-  long version(Link link) throws IndexUnavailableException {
+  long version(Link link) throws SqlUnavailableException {
     return aiResults.ofStudy(link.tenantId(), link.studyUid()).version();
   }
 

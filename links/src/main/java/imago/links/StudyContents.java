@@ -1,8 +1,8 @@
 package imago.links;
 
 import imago.storage.index.Index;
-import imago.storage.index.IndexUnavailableException;
 import imago.storage.index.Scope;
+import imago.storage.index.SqlUnavailableException;
 import imago.storage.index.StoredInstance;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -44,7 +44,7 @@ record StudyContents(List<Entry> entries) {
     }
   }
 
-  static StudyContents of(Index index, String tenantId, String studyUid) throws IndexUnavailableException {
+  static StudyContents of(Index index, String tenantId, String studyUid) throws SqlUnavailableException {
     Scope scope = Scope.tenant(tenantId);
     List<StoredInstance> instances = index.instances(scope, studyUid, null, null);
     List<byte[]> metadata = index.metadata(scope, studyUid, null, null);

@@ -3,8 +3,8 @@ package imago.web;
 import imago.core.tenant.Caller;
 import imago.storage.index.AuditEvent;
 import imago.storage.index.Index;
-import imago.storage.index.IndexUnavailableException;
 import imago.storage.index.Scope;
+import imago.storage.index.SqlUnavailableException;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
@@ -76,7 +76,7 @@ public final class Access {
 
   /** Writes one audit row per item (blocking: call off the event loop). */
   public void record(Caller caller, String action, Via via, String remote, List<Item> items)
-      throws IndexUnavailableException {
+      throws SqlUnavailableException {
     Instant now = Instant.now();
     List<AuditEvent> events = new ArrayList<>(items.size());
     for (Item i : items) {
@@ -88,7 +88,7 @@ public final class Access {
 
   /** The same for a DIMSE peer, known by its calling AE title within its tenant. */
   public void recordDimse(String tenantId, String callingAe, String action, Via via, String remote, List<Item> items)
-      throws IndexUnavailableException {
+      throws SqlUnavailableException {
     record(new Caller("ae:" + callingAe, tenantId, Caller.Role.HOSPITAL), action, via, remote, items);
   }
 }

@@ -1,6 +1,6 @@
 package imago.web;
 
-import imago.storage.index.IndexUnavailableException;
+import imago.storage.index.SqlUnavailableException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Imago's one HTTP server: {@code /health}, {@code /ready}, one router per resource family mounted
  * at its path, and problem+json for whatever no route answers and for every failure. A route's
- * {@link ProblemException} is sent as it is; an {@link IndexUnavailableException} from any route's
+ * {@link ProblemException} is sent as it is; an {@link SqlUnavailableException} from any route's
  * blocking work is a 503 (the index is down, not the request wrong).
  */
 public final class WebServer implements AutoCloseable {
@@ -92,7 +92,7 @@ public final class WebServer implements AutoCloseable {
       p.problem().send(ctx.response());
       return;
     }
-    if (e instanceof IndexUnavailableException) {
+    if (e instanceof SqlUnavailableException) {
       Problem.of(503, "index-unavailable", "Index unavailable", e.getMessage()).send(ctx.response());
       return;
     }

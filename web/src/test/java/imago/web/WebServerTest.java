@@ -3,7 +3,7 @@ package imago.web;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import imago.storage.index.IndexUnavailableException;
+import imago.storage.index.SqlUnavailableException;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -30,7 +30,7 @@ class WebServerTest {
     Router things = Router.router(vertx);
     things.get("/ok").handler(ctx -> ctx.json(new JsonObject().put("thing", "ok")));
     things.get("/refused").handler(ctx -> ctx.fail(new ProblemException(Problem.of(403, "forbidden", "Not yours", "no"))));
-    things.get("/index-down").handler(ctx -> ctx.fail(new IndexUnavailableException("index lookup failed: gone", null)));
+    things.get("/index-down").handler(ctx -> ctx.fail(new SqlUnavailableException("index lookup failed: gone", null)));
     things.get("/broken").handler(ctx -> {
       throw new IllegalStateException("bug");
     });

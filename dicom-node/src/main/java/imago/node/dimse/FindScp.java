@@ -8,8 +8,8 @@ import imago.core.dicom.MalformedDicomException;
 import imago.core.dicom.Uids;
 import imago.core.tenant.Tenant;
 import imago.storage.index.Index;
-import imago.storage.index.IndexUnavailableException;
 import imago.storage.index.Scope;
+import imago.storage.index.SqlUnavailableException;
 import imago.storage.index.query.InvalidQueryException;
 import imago.storage.index.query.QueryLevel;
 import imago.storage.index.query.QueryMatch;
@@ -98,7 +98,7 @@ public final class FindScp {
     } catch (InvalidQueryException e) {
       finish(as, context, rq, DicomStatus.DATASET_DOES_NOT_MATCH_SOP_CLASS, e.getMessage());
       return;
-    } catch (IndexUnavailableException e) {
+    } catch (SqlUnavailableException e) {
       LOG.warn("event=cfind.unavailable calling={} tenant={} reason=\"{}\"", callingAe, tenant.id(), e.getMessage());
       finish(as, context, rq, DicomStatus.OUT_OF_RESOURCES, "index unavailable");
       return;
@@ -119,7 +119,7 @@ public final class FindScp {
   }
 
   /** Every match, page by page; null when there are more than {@code maxMatches}. */
-  private List<QueryMatch> matches(Scope scope, FindIdentifier id) throws IndexUnavailableException, InvalidQueryException {
+  private List<QueryMatch> matches(Scope scope, FindIdentifier id) throws SqlUnavailableException, InvalidQueryException {
     List<QueryMatch> all = new ArrayList<>();
     while (true) {
       QueryResult page = index.query(scope, id.request(PAGE, all.size()));

@@ -5,8 +5,8 @@ import com.pixelmed.network.DicomNetworkException;
 import imago.core.dicom.DicomStatus;
 import imago.core.tenant.Tenant;
 import imago.storage.index.Index;
-import imago.storage.index.IndexUnavailableException;
 import imago.storage.index.Scope;
+import imago.storage.index.SqlUnavailableException;
 import imago.storage.index.StoredInstance;
 import imago.storage.object.ObjectStore;
 import imago.web.Access;
@@ -47,7 +47,7 @@ public final class GetScp {
     if (instances == null) return null;
     try {
       access.recordDimse(tenant.id(), callingAe, "retrieve", Access.Via.C_GET, remote, RetrieveKeys.items(instances));
-    } catch (IndexUnavailableException e) {
+    } catch (SqlUnavailableException e) {
       RetrieveProgress.refuse(as, context, rq, DicomStatus.OUT_OF_RESOURCES_SUB_OPERATIONS, "audit unavailable");
       return null;
     }

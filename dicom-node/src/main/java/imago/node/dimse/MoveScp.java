@@ -6,8 +6,8 @@ import imago.core.dicom.DicomStatus;
 import imago.core.tenant.Tenant;
 import imago.node.NodeConfig;
 import imago.storage.index.Index;
-import imago.storage.index.IndexUnavailableException;
 import imago.storage.index.Scope;
+import imago.storage.index.SqlUnavailableException;
 import imago.storage.index.StoredInstance;
 import imago.storage.object.ObjectStore;
 import imago.web.Access;
@@ -59,7 +59,7 @@ public final class MoveScp {
     if (instances == null) return;
     try {
       access.recordDimse(tenant.id(), callingAe, "retrieve", Access.Via.C_MOVE, remote, RetrieveKeys.items(instances));
-    } catch (IndexUnavailableException e) {
+    } catch (SqlUnavailableException e) {
       RetrieveProgress.refuse(as, context, rq, DicomStatus.OUT_OF_RESOURCES_SUB_OPERATIONS, "audit unavailable");
       return;
     }

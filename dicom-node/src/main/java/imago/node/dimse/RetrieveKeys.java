@@ -11,8 +11,8 @@ import com.pixelmed.network.DicomNetworkException;
 import imago.core.dicom.DicomStatus;
 import imago.core.dicom.Uids;
 import imago.storage.index.Index;
-import imago.storage.index.IndexUnavailableException;
 import imago.storage.index.Scope;
+import imago.storage.index.SqlUnavailableException;
 import imago.storage.index.StoredInstance;
 import imago.storage.index.query.InvalidQueryException;
 import imago.storage.index.query.QueryAttributes;
@@ -110,7 +110,7 @@ record RetrieveKeys(String model, QueryLevel level, List<String> patientIds, Lis
 
   /** Every stored instance the keys name that {@code scope} may see, without duplicates, in series then instance order. */
   List<StoredInstance> resolve(Index index, Scope scope)
-      throws IndexUnavailableException, InvalidQueryException, BadIdentifierException {
+      throws SqlUnavailableException, InvalidQueryException, BadIdentifierException {
     Map<String, StoredInstance> out = new LinkedHashMap<>();
     switch (level) {
       case PATIENT -> {
@@ -161,7 +161,7 @@ record RetrieveKeys(String model, QueryLevel level, List<String> patientIds, Lis
       return read(rq.affectedSopClassUid(), identifier, ts).resolve(index, scope);
     } catch (BadIdentifierException | InvalidQueryException e) {
       RetrieveProgress.refuse(as, context, rq, DicomStatus.DATASET_DOES_NOT_MATCH_SOP_CLASS, e.getMessage());
-    } catch (IndexUnavailableException e) {
+    } catch (SqlUnavailableException e) {
       RetrieveProgress.refuse(as, context, rq, DicomStatus.OUT_OF_RESOURCES_MATCHES, "index unavailable");
     }
     return null;
@@ -177,7 +177,7 @@ record RetrieveKeys(String model, QueryLevel level, List<String> patientIds, Lis
   }
 
   private static List<QueryMatch> matches(Index index, Scope scope, QueryLevel level, int tag, String value)
-      throws IndexUnavailableException, InvalidQueryException {
+      throws SqlUnavailableException, InvalidQueryException {
     return index.query(scope, QueryRequest.of(level, Map.of(tag, value), 10_000)).matches();
   }
 

@@ -3,7 +3,7 @@ package imago.inference.api;
 import imago.core.tenant.Caller;
 import imago.inference.schedule.Scheduler;
 import imago.storage.index.Index;
-import imago.storage.index.IndexUnavailableException;
+import imago.storage.index.SqlUnavailableException;
 import imago.storage.index.query.InvalidQueryException;
 import imago.storage.index.query.QueryAttribute;
 import imago.storage.index.query.QueryAttributes;
@@ -244,7 +244,7 @@ public final class InferenceRouter {
 
   @FunctionalInterface
   private interface Work<T> {
-    T run() throws IndexUnavailableException;
+    T run() throws SqlUnavailableException;
   }
 
   private <T> void blocking(RoutingContext ctx, Work<T> work, Consumer<T> then) {

@@ -4,8 +4,8 @@ import imago.inference.manifest.InvalidManifestException;
 import imago.inference.manifest.Manifest;
 import imago.inference.manifest.ManifestParser;
 import imago.storage.index.Index;
-import imago.storage.index.IndexUnavailableException;
 import imago.storage.index.Scope;
+import imago.storage.index.SqlUnavailableException;
 import imago.storage.index.StoredInstance;
 import imago.storage.jobs.Job;
 import imago.storage.jobs.JobQueue;
@@ -54,7 +54,7 @@ public final class Scheduler {
   }
 
   /** Creates the jobs a stable study calls for; returns those created now. */
-  public List<Job> studyStable(String tenantId, String studyUid) throws IndexUnavailableException {
+  public List<Job> studyStable(String tenantId, String studyUid) throws SqlUnavailableException {
     List<ModelVersion> active = catalog.list(null, null, ModelState.ACTIVE);
     if (active.isEmpty()) return List.of();
     return schedule(tenantId, studyUid, active, null);
@@ -62,7 +62,7 @@ public final class Scheduler {
 
   /** Jobs of one model version on one study, for a re-run or backfill ({@code runId}). */
   public List<Job> schedule(String tenantId, String studyUid, List<ModelVersion> versions, Long runId)
-      throws IndexUnavailableException {
+      throws SqlUnavailableException {
     List<NewJob> jobs = new ArrayList<>();
     for (SeriesFacts s : series(tenantId, studyUid)) {
       for (ModelVersion v : versions) {
@@ -101,7 +101,7 @@ public final class Scheduler {
   }
 
   /** The study's series as applicability rules see them, from the index alone. */
-  List<SeriesFacts> series(String tenantId, String studyUid) throws IndexUnavailableException {
+  List<SeriesFacts> series(String tenantId, String studyUid) throws SqlUnavailableException {
     Scope scope = Scope.tenant(tenantId);
     List<StoredInstance> instances = index.instances(scope, studyUid, null, null);
     List<byte[]> metadata = index.metadata(scope, studyUid, null, null);

@@ -10,8 +10,8 @@ import imago.inference.engine.InferenceException;
 import imago.inference.engine.ModelLoadException;
 import imago.inference.manifest.InvalidManifestException;
 import imago.inference.manifest.Manifest;
-import imago.inference.metrics.InferenceMetrics;
 import imago.inference.metrics.InferenceMetrics.Stage;
+import imago.inference.metrics.InferenceMetrics;
 import imago.inference.pipeline.DecodedImage;
 import imago.inference.pipeline.Decoder;
 import imago.inference.pipeline.ManifestPreprocessor;
@@ -23,8 +23,8 @@ import imago.inference.results.SegWriter;
 import imago.inference.results.SegmentMask;
 import imago.inference.results.SrWriter;
 import imago.storage.index.Index;
-import imago.storage.index.IndexUnavailableException;
 import imago.storage.index.Scope;
+import imago.storage.index.SqlUnavailableException;
 import imago.storage.index.StoredInstance;
 import imago.storage.ingest.IngestOutcome;
 import imago.storage.jobs.Job;
@@ -166,7 +166,7 @@ public final class JobRunner {
         throw JobFailure.permanent("model version " + v.name() + " " + v.version() + " is " + v.state().id(), null);
       }
       return v;
-    } catch (IndexUnavailableException e) {
+    } catch (SqlUnavailableException e) {
       throw JobFailure.passing(e.getMessage(), e);
     }
   }
@@ -176,7 +176,7 @@ public final class JobRunner {
       List<StoredInstance> list = index.instances(Scope.tenant(job.tenantId()), job.studyUid(), job.seriesUid(), null);
       if (list.isEmpty()) throw JobFailure.permanent("series " + job.seriesUid() + " has no instances any more", null);
       return list;
-    } catch (IndexUnavailableException e) {
+    } catch (SqlUnavailableException e) {
       throw JobFailure.passing(e.getMessage(), e);
     }
   }

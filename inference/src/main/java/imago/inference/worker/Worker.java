@@ -2,7 +2,7 @@ package imago.inference.worker;
 
 import imago.inference.InferenceConfig;
 import imago.inference.metrics.InferenceMetrics;
-import imago.storage.index.IndexUnavailableException;
+import imago.storage.index.SqlUnavailableException;
 import imago.storage.jobs.Job;
 import imago.storage.jobs.JobQueue;
 import imago.storage.jobs.JobState;
@@ -92,7 +92,7 @@ public final class Worker implements AutoCloseable {
         List<Job> claimed;
         try {
           claimed = queue.claim(id, 1, config.lease(), config.maxAttempts());
-        } catch (IndexUnavailableException e) {
+        } catch (SqlUnavailableException e) {
           LOG.warn("event=job.claim.failed worker={} error=\"{}\"", id, e.getMessage());
           claimed = List.of();
         }
@@ -137,7 +137,7 @@ public final class Worker implements AutoCloseable {
       }
     } catch (JobFailure f) {
       settle(job, f);
-    } catch (IndexUnavailableException e) {
+    } catch (SqlUnavailableException e) {
       settle(job, JobFailure.passing(e.getMessage(), e));
     } catch (RuntimeException e) {
       LOG.error("event=job.crashed job={} worker={}", job.id(), id, e);
@@ -158,7 +158,7 @@ public final class Worker implements AutoCloseable {
         LOG.warn("event=job.retry job={} worker={} attempt={} state={} backoff={} reason=\"{}\"", job.id(), id,
             job.attempts(), left.map(JobState::id).orElse("lost"), backoff, f.getMessage());
       }
-    } catch (IndexUnavailableException e) {
+    } catch (SqlUnavailableException e) {
       // The lease runs out and the job is claimed again: nothing is lost.
       LOG.warn("event=job.settle.failed job={} worker={} error=\"{}\"", job.id(), id, e.getMessage());
     }
@@ -170,7 +170,7 @@ public final class Worker implements AutoCloseable {
         if (!queue.heartbeat(job, id, config.lease())) {
           LOG.warn("event=job.lease.lost job={} worker={}", job, id);
         }
-      } catch (IndexUnavailableException e) {
+      } catch (SqlUnavailableException e) {
         LOG.warn("event=job.heartbeat.failed job={} worker={} error=\"{}\"", job, id, e.getMessage());
       }
     }
@@ -180,7 +180,7 @@ public final class Worker implements AutoCloseable {
     try {
       Map<JobState, Long> counts = queue.counts();
       metrics.jobsByState(counts);
-    } catch (IndexUnavailableException | RuntimeException e) {
+    } catch (SqlUnavailableException | RuntimeException e) {
       LOG.debug("event=job.count.failed error=\"{}\"", e.getMessage());
     }
   }

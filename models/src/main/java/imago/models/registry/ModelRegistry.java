@@ -8,7 +8,7 @@ import imago.inference.manifest.Manifest;
 import imago.inference.manifest.ManifestParser;
 import imago.models.validation.ModelValidator;
 import imago.models.validation.ValidationReport;
-import imago.storage.index.IndexUnavailableException;
+import imago.storage.index.SqlUnavailableException;
 import imago.storage.models.ModelCatalog;
 import imago.storage.models.ModelEvent;
 import imago.storage.models.ModelState;
@@ -138,7 +138,7 @@ public final class ModelRegistry implements AutoCloseable {
       return new Registration(validate(v), false);
     } catch (IOException e) {
       throw new RegistryException(500, "internal", "Registration failed", e.getMessage());
-    } catch (IndexUnavailableException e) {
+    } catch (SqlUnavailableException e) {
       throw new RegistryException(503, "index-unavailable", "Index unavailable", e.getMessage());
     } finally {
       try {
@@ -168,7 +168,7 @@ public final class ModelRegistry implements AutoCloseable {
           .orElseGet(() -> find(v.name(), v.version()).orElse(v));
     } catch (InvalidManifestException e) {
       return fail(v, "manifest", e.getMessage(), "validator");
-    } catch (IndexUnavailableException e) {
+    } catch (SqlUnavailableException e) {
       LOG.error("event=model.validation.unrecorded name={} version={} error={}", v.name(), v.version(), e.getMessage());
       return v;
     } catch (RuntimeException e) {
@@ -182,14 +182,14 @@ public final class ModelRegistry implements AutoCloseable {
       String json = ValidationReport.failed(check, error).toJson().encode();
       return catalog.transition(v.name(), v.version(), EnumSet.of(ModelState.REGISTERED), ModelState.FAILED, actor,
           check + ": " + error, json).orElse(v);
-    } catch (IndexUnavailableException e) {
+    } catch (SqlUnavailableException e) {
       LOG.error("event=model.fail.unrecorded name={} version={} error={}", v.name(), v.version(), e.getMessage());
       return v;
     }
   }
 
   /** Versions left {@code registered} by a process that stopped mid-registration are validated again. */
-  public void resume() throws IndexUnavailableException {
+  public void resume() throws SqlUnavailableException {
     for (ModelVersion v : catalog.unvalidated()) {
       LOG.info("event=model.validation.resumed name={} version={}", v.name(), v.version());
       background.submit(() -> validate(v));
@@ -210,7 +210,7 @@ public final class ModelRegistry implements AutoCloseable {
           .orElseThrow(() -> new RegistryException(409, "invalid-state", "Cannot activate",
               name + " " + version + " is " + v.state().id() + (v.reason() != null ? " (" + v.reason() + ")" : "")
                   + "; only a validated or retired version can be activated"));
-    } catch (IndexUnavailableException e) {
+    } catch (SqlUnavailableException e) {
       throw new RegistryException(503, "index-unavailable", "Index unavailable", e.getMessage());
     }
   }
@@ -228,7 +228,7 @@ public final class ModelRegistry implements AutoCloseable {
               caller.subject(), reason == null || reason.isBlank() ? "retired" : reason, null)
           .orElseThrow(() -> new RegistryException(409, "invalid-state", "Cannot retire",
               name + " " + version + " is " + v.state().id() + "; only an active or validated version can be retired"));
-    } catch (IndexUnavailableException e) {
+    } catch (SqlUnavailableException e) {
       throw new RegistryException(503, "index-unavailable", "Index unavailable", e.getMessage());
     }
   }
@@ -241,7 +241,7 @@ public final class ModelRegistry implements AutoCloseable {
     Optional<ModelVersion> v;
     try {
       v = catalog.find(name, version);
-    } catch (IndexUnavailableException e) {
+    } catch (SqlUnavailableException e) {
       throw new RegistryException(503, "index-unavailable", "Index unavailable", e.getMessage());
     }
     if (v.isEmpty() || !canSee(caller, v.get())) {
@@ -264,7 +264,7 @@ public final class ModelRegistry implements AutoCloseable {
   public List<ModelVersion> list(Caller caller, String name, ModelState state) throws RegistryException {
     try {
       return catalog.list(name, null, state).stream().filter(v -> canSee(caller, v)).toList();
-    } catch (IndexUnavailableException e) {
+    } catch (SqlUnavailableException e) {
       throw new RegistryException(503, "index-unavailable", "Index unavailable", e.getMessage());
     }
   }
@@ -272,7 +272,7 @@ public final class ModelRegistry implements AutoCloseable {
   public List<ModelEvent> history(ModelVersion v) throws RegistryException {
     try {
       return catalog.history(v.name(), v.version());
-    } catch (IndexUnavailableException e) {
+    } catch (SqlUnavailableException e) {
       throw new RegistryException(503, "index-unavailable", "Index unavailable", e.getMessage());
     }
   }
@@ -290,7 +290,7 @@ public final class ModelRegistry implements AutoCloseable {
   private Optional<ModelVersion> find(String name, String version) {
     try {
       return catalog.find(name, version);
-    } catch (IndexUnavailableException e) {
+    } catch (SqlUnavailableException e) {
       return Optional.empty();
     }
   }

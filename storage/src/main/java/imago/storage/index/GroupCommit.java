@@ -39,7 +39,7 @@ final class GroupCommit<I, O> {
   private static final class Pending<I, O> {
     final I input;
     O output;
-    IndexUnavailableException failure;
+    SqlUnavailableException failure;
     volatile boolean done;
 
     Pending(I input) {
@@ -54,7 +54,7 @@ final class GroupCommit<I, O> {
   }
 
   /** Runs {@code unit} on {@code input} in a transaction shared with concurrent callers; returns once committed. */
-  O run(I input) throws IndexUnavailableException {
+  O run(I input) throws SqlUnavailableException {
     Pending<I, O> mine = new Pending<>(input);
     queue.add(mine);
     committing.lock();
@@ -112,10 +112,10 @@ final class GroupCommit<I, O> {
         return out;
       });
       for (int i = 0; i < batch.size(); i++) finish(batch.get(i), outputs.get(i), null);
-    } catch (IndexUnavailableException e) {
+    } catch (SqlUnavailableException e) {
       if (e.getCause() instanceof UnitFailed failed) {
         Throwable cause = failed.getCause();
-        finish(batch.get(failed.index), null, new IndexUnavailableException(what + " failed: " + cause.getMessage(), cause));
+        finish(batch.get(failed.index), null, new SqlUnavailableException(what + " failed: " + cause.getMessage(), cause));
         List<Pending<I, O>> rest = new ArrayList<>(batch);
         rest.remove(failed.index);
         if (!rest.isEmpty()) commit(rest);
@@ -123,13 +123,13 @@ final class GroupCommit<I, O> {
         for (Pending<I, O> p : batch) finish(p, null, e);
       }
     } catch (Throwable e) { // an Error: no unit may be left waiting on a batch that will never commit
-      IndexUnavailableException failure = new IndexUnavailableException(what + " failed: " + e, e);
+      SqlUnavailableException failure = new SqlUnavailableException(what + " failed: " + e, e);
       for (Pending<I, O> p : batch) if (!p.done) finish(p, null, failure);
       throw e;
     }
   }
 
-  private static <I, O> void finish(Pending<I, O> p, O output, IndexUnavailableException failure) {
+  private static <I, O> void finish(Pending<I, O> p, O output, SqlUnavailableException failure) {
     p.output = output;
     p.failure = failure;
     p.done = true;

@@ -23,44 +23,44 @@ public interface Index {
   record Conflict(String tenantId, String sopInstanceUid, String existingSha256, String receivedSha256,
       String policy, String outcome, Source source, String origin) {}
 
-  Optional<StoredInstance> instance(String tenantId, String sopInstanceUid) throws IndexUnavailableException;
+  Optional<StoredInstance> instance(String tenantId, String sopInstanceUid) throws SqlUnavailableException;
 
   /**
    * Writes patient, study, series and instance rows in one transaction; if the SOP Instance UID
    * is already indexed for the tenant, writes nothing and returns the existing row.
    */
-  InsertResult insert(NewInstance instance) throws IndexUnavailableException;
+  InsertResult insert(NewInstance instance) throws SqlUnavailableException;
 
   /** Points an existing SOP Instance at a new object (duplicate policy "replace"). */
-  StoredInstance replace(StoredInstance existing, NewInstance replacement) throws IndexUnavailableException;
+  StoredInstance replace(StoredInstance existing, NewInstance replacement) throws SqlUnavailableException;
 
-  void recordConflict(Conflict conflict) throws IndexUnavailableException;
+  void recordConflict(Conflict conflict) throws SqlUnavailableException;
 
   /** Whether any instance row points at this object key (the orphan sweep asks). */
-  boolean referencesObject(String objectKey) throws IndexUnavailableException;
+  boolean referencesObject(String objectKey) throws SqlUnavailableException;
 
-  List<StoredInstance> studyInstances(String tenantId, String studyUid) throws IndexUnavailableException;
+  List<StoredInstance> studyInstances(String tenantId, String studyUid) throws SqlUnavailableException;
 
-  List<Conflict> conflicts(String tenantId, String sopInstanceUid) throws IndexUnavailableException;
+  List<Conflict> conflicts(String tenantId, String sopInstanceUid) throws SqlUnavailableException;
 
-  long instanceCount() throws IndexUnavailableException;
+  long instanceCount() throws SqlUnavailableException;
 
   /**
    * Claims studies whose last instance arrived before {@code quietSince} and that have not been
    * announced since: each claimed study is returned by exactly one caller, across processes.
    */
-  List<StableStudy> claimStableStudies(Instant quietSince, int limit) throws IndexUnavailableException;
+  List<StableStudy> claimStableStudies(Instant quietSince, int limit) throws SqlUnavailableException;
 
   /**
    * The instances of a study, series or single instance that {@code scope} may see, in series then
    * instance order ({@code seriesUid} and {@code sopInstanceUid} may be null for "all").
    */
   List<StoredInstance> instances(Scope scope, String studyUid, String seriesUid, String sopInstanceUid)
-      throws IndexUnavailableException;
+      throws SqlUnavailableException;
 
   /** Like {@link #instances}, but each instance's DICOM JSON kept at ingest (gzip), in the same order. */
   List<byte[]> metadata(Scope scope, String studyUid, String seriesUid, String sopInstanceUid)
-      throws IndexUnavailableException;
+      throws SqlUnavailableException;
 
   /**
    * The patients, studies, series or instances {@code scope} may see that match {@code request}
@@ -68,15 +68,15 @@ public interface Index {
    *
    * @throws InvalidQueryException a matching key the index cannot match, or a malformed value
    */
-  QueryResult query(Scope scope, QueryRequest request) throws IndexUnavailableException, InvalidQueryException;
+  QueryResult query(Scope scope, QueryRequest request) throws SqlUnavailableException, InvalidQueryException;
 
-  void audit(List<AuditEvent> events) throws IndexUnavailableException;
+  void audit(List<AuditEvent> events) throws SqlUnavailableException;
 
-  List<AuditEvent> auditOfStudy(String studyUid) throws IndexUnavailableException;
+  List<AuditEvent> auditOfStudy(String studyUid) throws SqlUnavailableException;
 
   /** Shares a study of {@code tenantId} with a person; empty when the tenant has no such study. */
   Optional<Share> share(String tenantId, String studyUid, String grantee, String grantedBy, Instant expiresAt)
-      throws IndexUnavailableException;
+      throws SqlUnavailableException;
 
-  boolean revokeShare(String tenantId, long shareId) throws IndexUnavailableException;
+  boolean revokeShare(String tenantId, long shareId) throws SqlUnavailableException;
 }

@@ -5,7 +5,7 @@ import java.sql.SQLException;
 import javax.sql.DataSource;
 
 /**
- * One connection per unit of work, and any SQL failure reported as {@link IndexUnavailableException}
+ * One connection per unit of work, and any SQL failure reported as {@link SqlUnavailableException}
  * naming what was being done: the pattern every SQL store in storage/ follows.
  */
 public final class Jdbc {
@@ -18,16 +18,16 @@ public final class Jdbc {
   }
 
   /** Runs {@code work} in auto-commit mode: each statement commits on its own (reads, single writes). */
-  public static <T> T autoCommit(DataSource ds, String what, Work<T> work) throws IndexUnavailableException {
+  public static <T> T autoCommit(DataSource ds, String what, Work<T> work) throws SqlUnavailableException {
     try (Connection c = ds.getConnection()) {
       return work.run(c);
     } catch (SQLException e) {
-      throw new IndexUnavailableException(what + " failed: " + e.getMessage(), e);
+      throw new SqlUnavailableException(what + " failed: " + e.getMessage(), e);
     }
   }
 
   /** Runs {@code work} in one transaction, rolled back on any failure. */
-  public static <T> T transaction(DataSource ds, String what, Work<T> work) throws IndexUnavailableException {
+  public static <T> T transaction(DataSource ds, String what, Work<T> work) throws SqlUnavailableException {
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
       try {
@@ -41,7 +41,7 @@ public final class Jdbc {
         c.setAutoCommit(true);
       }
     } catch (SQLException e) {
-      throw new IndexUnavailableException(what + " failed: " + e.getMessage(), e);
+      throw new SqlUnavailableException(what + " failed: " + e.getMessage(), e);
     }
   }
 }

@@ -31,16 +31,16 @@ public final class SqlIndex implements Index {
     this.inserts = new GroupCommit<>(ds, "index insert", SqlIndex::insertIn);
   }
 
-  private <T> T autoCommit(String what, Jdbc.Work<T> work) throws IndexUnavailableException {
+  private <T> T autoCommit(String what, Jdbc.Work<T> work) throws SqlUnavailableException {
     return Jdbc.autoCommit(ds, "index " + what, work);
   }
 
-  private <T> T transaction(String what, Jdbc.Work<T> work) throws IndexUnavailableException {
+  private <T> T transaction(String what, Jdbc.Work<T> work) throws SqlUnavailableException {
     return Jdbc.transaction(ds, "index " + what, work);
   }
 
   @Override
-  public Optional<StoredInstance> instance(String tenantId, String sopInstanceUid) throws IndexUnavailableException {
+  public Optional<StoredInstance> instance(String tenantId, String sopInstanceUid) throws SqlUnavailableException {
     return autoCommit("lookup", c -> findInstance(c, tenantId, sopInstanceUid));
   }
 
@@ -62,7 +62,7 @@ public final class SqlIndex implements Index {
   }
 
   @Override
-  public InsertResult insert(NewInstance n) throws IndexUnavailableException {
+  public InsertResult insert(NewInstance n) throws SqlUnavailableException {
     return inserts.run(n);
   }
 
@@ -219,7 +219,7 @@ public final class SqlIndex implements Index {
   }
 
   @Override
-  public StoredInstance replace(StoredInstance existing, NewInstance n) throws IndexUnavailableException {
+  public StoredInstance replace(StoredInstance existing, NewInstance n) throws SqlUnavailableException {
     return transaction("replace", c -> {
       InstanceAttributes a = n.attributes();
       Timestamp now = Timestamp.from(Instant.now());
@@ -241,7 +241,7 @@ public final class SqlIndex implements Index {
   }
 
   @Override
-  public void recordConflict(Conflict k) throws IndexUnavailableException {
+  public void recordConflict(Conflict k) throws SqlUnavailableException {
     autoCommit("conflict record", c -> update(c, "INSERT INTO ingest_conflicts (tenant_id, sop_instance_uid, existing_sha256, "
         + "received_sha256, policy, outcome, source, origin, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         k.tenantId(), k.sopInstanceUid(), k.existingSha256(), k.receivedSha256(), k.policy(), k.outcome(),
@@ -249,7 +249,7 @@ public final class SqlIndex implements Index {
   }
 
   @Override
-  public List<Conflict> conflicts(String tenantId, String sopInstanceUid) throws IndexUnavailableException {
+  public List<Conflict> conflicts(String tenantId, String sopInstanceUid) throws SqlUnavailableException {
     return autoCommit("conflict list", c -> {
       List<Conflict> out = new ArrayList<>();
       try (PreparedStatement ps = prepare(c, "SELECT tenant_id, sop_instance_uid, existing_sha256, received_sha256, "
@@ -265,12 +265,12 @@ public final class SqlIndex implements Index {
   }
 
   @Override
-  public boolean referencesObject(String objectKey) throws IndexUnavailableException {
+  public boolean referencesObject(String objectKey) throws SqlUnavailableException {
     return autoCommit("object lookup", c -> selectPk(c, "SELECT pk FROM instances WHERE object_key = ?", objectKey) != null);
   }
 
   @Override
-  public List<StoredInstance> studyInstances(String tenantId, String studyUid) throws IndexUnavailableException {
+  public List<StoredInstance> studyInstances(String tenantId, String studyUid) throws SqlUnavailableException {
     return autoCommit("study instances", c -> {
       List<StoredInstance> out = new ArrayList<>();
       try (PreparedStatement ps = prepare(c, "SELECT " + INSTANCE_COLUMNS
@@ -283,12 +283,12 @@ public final class SqlIndex implements Index {
   }
 
   @Override
-  public long instanceCount() throws IndexUnavailableException {
+  public long instanceCount() throws SqlUnavailableException {
     return autoCommit("count", c -> selectPk(c, "SELECT COUNT(*) FROM instances"));
   }
 
   @Override
-  public List<StableStudy> claimStableStudies(Instant quietSince, int limit) throws IndexUnavailableException {
+  public List<StableStudy> claimStableStudies(Instant quietSince, int limit) throws SqlUnavailableException {
     record Candidate(long pk, String tenant, String uid, long revision) {}
     List<Candidate> candidates = autoCommit("stable scan", c -> {
       List<Candidate> out = new ArrayList<>();
@@ -334,7 +334,7 @@ public final class SqlIndex implements Index {
 
   @Override
   public List<StoredInstance> instances(Scope scope, String studyUid, String seriesUid, String sopInstanceUid)
-      throws IndexUnavailableException {
+      throws SqlUnavailableException {
     return autoCommit("scoped instances", c -> {
       StringBuilder sql = new StringBuilder("SELECT " + INSTANCE_COLUMNS);
       Object[] args = scoped(sql, scope, studyUid, seriesUid, sopInstanceUid);
@@ -348,7 +348,7 @@ public final class SqlIndex implements Index {
 
   @Override
   public List<byte[]> metadata(Scope scope, String studyUid, String seriesUid, String sopInstanceUid)
-      throws IndexUnavailableException {
+      throws SqlUnavailableException {
     return autoCommit("metadata", c -> {
       StringBuilder sql = new StringBuilder("SELECT i.metadata FROM instances i JOIN series se ON se.pk = i.series_pk "
           + "JOIN studies st ON st.pk = se.study_pk");
@@ -362,12 +362,12 @@ public final class SqlIndex implements Index {
   }
 
   @Override
-  public QueryResult query(Scope scope, QueryRequest request) throws IndexUnavailableException, InvalidQueryException {
+  public QueryResult query(Scope scope, QueryRequest request) throws SqlUnavailableException, InvalidQueryException {
     return new SqlQuery(ds).run(scope, request);
   }
 
   @Override
-  public void audit(List<AuditEvent> events) throws IndexUnavailableException {
+  public void audit(List<AuditEvent> events) throws SqlUnavailableException {
     autoCommit("audit", c -> {
       SqlAccess.audit(c, events);
       return null;
@@ -375,18 +375,18 @@ public final class SqlIndex implements Index {
   }
 
   @Override
-  public List<AuditEvent> auditOfStudy(String studyUid) throws IndexUnavailableException {
+  public List<AuditEvent> auditOfStudy(String studyUid) throws SqlUnavailableException {
     return autoCommit("audit list", c -> SqlAccess.auditOfStudy(c, studyUid));
   }
 
   @Override
   public Optional<Share> share(String tenantId, String studyUid, String grantee, String grantedBy, Instant expiresAt)
-      throws IndexUnavailableException {
+      throws SqlUnavailableException {
     return autoCommit("share", c -> SqlAccess.share(c, tenantId, studyUid, grantee, grantedBy, expiresAt));
   }
 
   @Override
-  public boolean revokeShare(String tenantId, long shareId) throws IndexUnavailableException {
+  public boolean revokeShare(String tenantId, long shareId) throws SqlUnavailableException {
     return autoCommit("share revocation", c -> SqlAccess.revokeShare(c, tenantId, shareId));
   }
 }

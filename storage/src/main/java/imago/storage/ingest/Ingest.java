@@ -14,9 +14,9 @@ import imago.core.io.Spool;
 import imago.storage.StorageConfig.DuplicatePolicy;
 import imago.storage.index.Index.InsertResult;
 import imago.storage.index.Index;
-import imago.storage.index.IndexUnavailableException;
 import imago.storage.index.NewInstance;
 import imago.storage.index.Source;
+import imago.storage.index.SqlUnavailableException;
 import imago.storage.index.StoredInstance;
 import imago.storage.object.ObjectStore.StorageUnavailableException;
 import imago.storage.object.ObjectStore;
@@ -122,7 +122,7 @@ public final class Ingest {
     } catch (StorageUnavailableException e) {
       return IngestOutcome.refused(DicomStatus.OUT_OF_RESOURCES, "object storage unavailable: " + e.getMessage(),
           a.sopClassUid(), a.sopInstanceUid());
-    } catch (IndexUnavailableException e) {
+    } catch (SqlUnavailableException e) {
       return IngestOutcome.refused(DicomStatus.OUT_OF_RESOURCES, "index unavailable: " + e.getMessage(),
           a.sopClassUid(), a.sopInstanceUid());
     } catch (IOException | RuntimeException e) {
@@ -138,14 +138,14 @@ public final class Ingest {
    * cannot be written or another row wins.
    */
   private IngestOutcome commit(NewInstance row, StoredInstance existing, Source source, String origin, Checked checked)
-      throws IndexUnavailableException {
+      throws SqlUnavailableException {
     String key = row.objectKey();
     InsertResult result;
     long t = System.nanoTime();
     try {
       result = existing != null ? new InsertResult.Inserted(index.replace(existing, row)) : index.insert(row);
       lap(IngestTimings.Stage.COMMIT, t);
-    } catch (IndexUnavailableException e) {
+    } catch (SqlUnavailableException e) {
       removeQuietly(key);
       throw e;
     }
@@ -195,7 +195,7 @@ public final class Ingest {
       return IngestOutcome.stored(result.instance(), result instanceof InsertResult.Existing);
     } catch (MalformedDicomException e) {
       return IngestOutcome.refused(e.status(), "object " + key + ": " + e.getMessage(), null, null);
-    } catch (IOException | IndexUnavailableException e) {
+    } catch (IOException | SqlUnavailableException e) {
       return IngestOutcome.refused(DicomStatus.OUT_OF_RESOURCES, "object " + key + ": " + e.getMessage(), null, null);
     }
   }
@@ -205,7 +205,7 @@ public final class Ingest {
    * audited. Returns null when the new object should replace the existing one.
    */
   private IngestOutcome againstExisting(Source source, String origin, Checked checked, StoredInstance existing)
-      throws IndexUnavailableException {
+      throws SqlUnavailableException {
     if (existing.datasetSha256().equals(checked.datasetSha256())) return IngestOutcome.stored(existing, true);
     boolean replace = policy == DuplicatePolicy.REPLACE;
     index.recordConflict(new Index.Conflict(existing.tenantId(), existing.sopInstanceUid(),

@@ -1,7 +1,7 @@
 package imago.storage.ingest;
 
 import imago.storage.index.Index;
-import imago.storage.index.IndexUnavailableException;
+import imago.storage.index.SqlUnavailableException;
 import imago.storage.object.ObjectStore;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -25,7 +25,7 @@ public final class Recovery {
   private Recovery() {}
 
   public static Result run(Path journalDir, ObjectStore store, Index index, Ingest ingest)
-      throws IOException, IndexUnavailableException {
+      throws IOException, SqlUnavailableException {
     List<IngestJournal.Abandoned> journals = IngestJournal.abandoned(journalDir);
     int entries = 0;
     int reindexed = 0;

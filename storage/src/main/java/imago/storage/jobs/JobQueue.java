@@ -1,6 +1,6 @@
 package imago.storage.jobs;
 
-import imago.storage.index.IndexUnavailableException;
+import imago.storage.index.SqlUnavailableException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -14,41 +14,41 @@ import java.util.Optional;
 public interface JobQueue {
 
   /** Creates the jobs not already there; returns those created (an existing one is not repeated). */
-  List<Job> enqueue(List<NewJob> jobs) throws IndexUnavailableException;
+  List<Job> enqueue(List<NewJob> jobs) throws SqlUnavailableException;
 
   /**
    * Claims up to {@code max} runnable jobs for {@code worker} until now + {@code lease}: queued ones
    * whose backoff has passed, and running ones whose lease ran out. Each claim counts an attempt; a
    * job whose lease ran out after its last allowed attempt is dead-lettered instead of claimed.
    */
-  List<Job> claim(String worker, int max, Duration lease, int maxAttempts) throws IndexUnavailableException;
+  List<Job> claim(String worker, int max, Duration lease, int maxAttempts) throws SqlUnavailableException;
 
   /** Extends the lease; false when the worker no longer holds it (it must stop working on the job). */
-  boolean heartbeat(long id, String worker, Duration lease) throws IndexUnavailableException;
+  boolean heartbeat(long id, String worker, Duration lease) throws SqlUnavailableException;
 
   /** Finishes a job the worker holds with its result; false (and nothing written) when it does not hold it. */
-  boolean complete(long id, String worker, String resultJson) throws IndexUnavailableException;
+  boolean complete(long id, String worker, String resultJson) throws SqlUnavailableException;
 
   /** Ends a job the worker holds as {@code failed}, for a reason a retry would not change. */
-  boolean fail(long id, String worker, String reason) throws IndexUnavailableException;
+  boolean fail(long id, String worker, String reason) throws SqlUnavailableException;
 
   /**
    * Gives a job back after a passing failure: queued again after {@code backoff}, or {@code dead}
    * when it has had {@code maxAttempts}. Returns the state it is left in, empty if not held.
    */
   Optional<JobState> retry(long id, String worker, String reason, Duration backoff, int maxAttempts)
-      throws IndexUnavailableException;
+      throws SqlUnavailableException;
 
-  Optional<Job> find(long id) throws IndexUnavailableException;
+  Optional<Job> find(long id) throws SqlUnavailableException;
 
-  List<Job> ofStudy(String tenantId, String studyUid) throws IndexUnavailableException;
+  List<Job> ofStudy(String tenantId, String studyUid) throws SqlUnavailableException;
 
-  List<Job> ofRun(long runId) throws IndexUnavailableException;
+  List<Job> ofRun(long runId) throws SqlUnavailableException;
 
   /** How many jobs are in each state (every state present, zero included). */
-  Map<JobState, Long> counts() throws IndexUnavailableException;
+  Map<JobState, Long> counts() throws SqlUnavailableException;
 
   /** Records a re-run or backfill request; its jobs carry the returned id. */
   long newRun(String tenantId, String modelName, String modelVersion, String cohort, String requestedBy)
-      throws IndexUnavailableException;
+      throws SqlUnavailableException;
 }

@@ -1,7 +1,7 @@
 package imago.storage.jobs;
 
-import imago.storage.index.IndexUnavailableException;
 import imago.storage.index.Jdbc;
+import imago.storage.index.SqlUnavailableException;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -44,12 +44,12 @@ public final class SqlJobQueue implements JobQueue {
     this.clock = clock;
   }
 
-  private <T> T tx(String what, Jdbc.Work<T> work) throws IndexUnavailableException {
+  private <T> T tx(String what, Jdbc.Work<T> work) throws SqlUnavailableException {
     return Jdbc.transaction(ds, "job queue " + what, work);
   }
 
   @Override
-  public List<Job> enqueue(List<NewJob> jobs) throws IndexUnavailableException {
+  public List<Job> enqueue(List<NewJob> jobs) throws SqlUnavailableException {
     List<Long> created = tx("enqueue", c -> {
       List<Long> ids = new ArrayList<>();
       Timestamp now = Timestamp.from(clock.instant());
@@ -85,7 +85,7 @@ public final class SqlJobQueue implements JobQueue {
   }
 
   @Override
-  public List<Job> claim(String worker, int max, Duration lease, int maxAttempts) throws IndexUnavailableException {
+  public List<Job> claim(String worker, int max, Duration lease, int maxAttempts) throws SqlUnavailableException {
     Timestamp now = Timestamp.from(clock.instant());
     Timestamp until = Timestamp.from(clock.instant().plus(lease));
     // A job whose worker died on its last allowed attempt goes to the dead letters, not round again.
@@ -134,25 +134,25 @@ public final class SqlJobQueue implements JobQueue {
   }
 
   @Override
-  public boolean heartbeat(long id, String worker, Duration lease) throws IndexUnavailableException {
+  public boolean heartbeat(long id, String worker, Duration lease) throws SqlUnavailableException {
     return held(id, worker, "lease_until = ?", Timestamp.from(clock.instant().plus(lease))) == 1;
   }
 
   @Override
-  public boolean complete(long id, String worker, String resultJson) throws IndexUnavailableException {
+  public boolean complete(long id, String worker, String resultJson) throws SqlUnavailableException {
     return held(id, worker, "state = 'done', result = ?, reason = NULL, lease_owner = NULL, lease_until = NULL, "
         + "finished_at = CURRENT_TIMESTAMP", resultJson) == 1;
   }
 
   @Override
-  public boolean fail(long id, String worker, String reason) throws IndexUnavailableException {
+  public boolean fail(long id, String worker, String reason) throws SqlUnavailableException {
     return held(id, worker, "state = 'failed', reason = ?, lease_owner = NULL, lease_until = NULL, "
         + "finished_at = CURRENT_TIMESTAMP", truncate(reason)) == 1;
   }
 
   @Override
   public Optional<JobState> retry(long id, String worker, String reason, Duration backoff, int maxAttempts)
-      throws IndexUnavailableException {
+      throws SqlUnavailableException {
     Optional<Job> job = find(id);
     if (job.isEmpty()) return Optional.empty();
     if (job.get().attempts() >= maxAttempts) {
@@ -166,7 +166,7 @@ public final class SqlJobQueue implements JobQueue {
   }
 
   /** An UPDATE of a running job that {@code worker} holds; returns the rows changed (0 or 1). */
-  private int held(long id, String worker, String set, Object... values) throws IndexUnavailableException {
+  private int held(long id, String worker, String set, Object... values) throws SqlUnavailableException {
     return tx("update", c -> {
       try (PreparedStatement ps = c.prepareStatement("UPDATE inference_jobs SET " + set + ", updated_at = ? "
           + "WHERE id = ? AND state = 'running' AND lease_owner = ?")) {
@@ -185,23 +185,23 @@ public final class SqlJobQueue implements JobQueue {
   }
 
   @Override
-  public Optional<Job> find(long id) throws IndexUnavailableException {
+  public Optional<Job> find(long id) throws SqlUnavailableException {
     List<Job> jobs = select("WHERE id = ?", id);
     return jobs.isEmpty() ? Optional.empty() : Optional.of(jobs.get(0));
   }
 
   @Override
-  public List<Job> ofStudy(String tenantId, String studyUid) throws IndexUnavailableException {
+  public List<Job> ofStudy(String tenantId, String studyUid) throws SqlUnavailableException {
     return select("WHERE tenant_id = ? AND study_uid = ? ORDER BY id", tenantId, studyUid);
   }
 
   @Override
-  public List<Job> ofRun(long runId) throws IndexUnavailableException {
+  public List<Job> ofRun(long runId) throws SqlUnavailableException {
     return select("WHERE run_id = ? ORDER BY id", runId);
   }
 
   @Override
-  public Map<JobState, Long> counts() throws IndexUnavailableException {
+  public Map<JobState, Long> counts() throws SqlUnavailableException {
     return tx("counts", c -> {
       Map<JobState, Long> counts = new EnumMap<>(JobState.class);
       for (JobState s : JobState.values()) counts.put(s, 0L);
@@ -215,7 +215,7 @@ public final class SqlJobQueue implements JobQueue {
 
   @Override
   public long newRun(String tenantId, String modelName, String modelVersion, String cohort, String requestedBy)
-      throws IndexUnavailableException {
+      throws SqlUnavailableException {
     return tx("new run", c -> {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO inference_runs (tenant_id, model_name, model_version, "
           + "cohort, requested_by, created_at) VALUES (?, ?, ?, ?, ?, ?)", new String[] {"id"})) {
@@ -234,7 +234,7 @@ public final class SqlJobQueue implements JobQueue {
     });
   }
 
-  private List<Job> select(String where, Object... args) throws IndexUnavailableException {
+  private List<Job> select(String where, Object... args) throws SqlUnavailableException {
     return tx("select", c -> {
       List<Job> out = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM inference_jobs " + where)) {

@@ -1,6 +1,6 @@
 package imago.storage.links;
 
-import imago.storage.index.IndexUnavailableException;
+import imago.storage.index.SqlUnavailableException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -9,18 +9,18 @@ import java.util.Optional;
 public interface DeliveryLog {
 
   /** Records a delivery to make unless this (endpoint, link, version) has one; empty if it had. */
-  Optional<Delivery> enqueue(String endpoint, long linkId, long version, String payload) throws IndexUnavailableException;
+  Optional<Delivery> enqueue(String endpoint, long linkId, long version, String payload) throws SqlUnavailableException;
 
   /** Whether this (endpoint, link, version) has a delivery, pending or done. */
-  boolean has(String endpoint, long linkId, long version) throws IndexUnavailableException;
+  boolean has(String endpoint, long linkId, long version) throws SqlUnavailableException;
 
   /** Pending deliveries due now, oldest first. */
-  List<Delivery> due(int max) throws IndexUnavailableException;
+  List<Delivery> due(int max) throws SqlUnavailableException;
 
-  void delivered(long id, int status) throws IndexUnavailableException;
+  void delivered(long id, int status) throws SqlUnavailableException;
 
   /** A failed attempt: tried again at {@code next}. */
-  void failed(long id, Integer status, String error, Instant next) throws IndexUnavailableException;
+  void failed(long id, Integer status, String error, Instant next) throws SqlUnavailableException;
 
-  List<Delivery> ofLink(long linkId) throws IndexUnavailableException;
+  List<Delivery> ofLink(long linkId) throws SqlUnavailableException;
 }

@@ -1,6 +1,6 @@
 package imago.storage.links;
 
-import imago.storage.index.IndexUnavailableException;
+import imago.storage.index.SqlUnavailableException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -10,18 +10,18 @@ import java.util.Set;
 public interface LinkStore {
 
   Link create(String tokenSha256, String tenantId, String studyUid, Set<Link.Right> rights, String createdBy,
-      Instant expiresAt) throws IndexUnavailableException;
+      Instant expiresAt) throws SqlUnavailableException;
 
   /** The link a presented token opens, by the token's SHA-256 (revoked and expired ones too: the caller decides). */
-  Optional<Link> byTokenSha256(String tokenSha256) throws IndexUnavailableException;
+  Optional<Link> byTokenSha256(String tokenSha256) throws SqlUnavailableException;
 
-  Optional<Link> find(String tenantId, long id) throws IndexUnavailableException;
+  Optional<Link> find(String tenantId, long id) throws SqlUnavailableException;
 
-  List<Link> ofStudy(String tenantId, String studyUid) throws IndexUnavailableException;
+  List<Link> ofStudy(String tenantId, String studyUid) throws SqlUnavailableException;
 
   /** Links neither revoked nor expired, oldest first: those whose holders are told of new results. */
-  List<Link> live(int max) throws IndexUnavailableException;
+  List<Link> live(int max) throws SqlUnavailableException;
 
   /** Revokes a link of the tenant; false when there is none or it was revoked already. */
-  boolean revoke(String tenantId, long id, String by) throws IndexUnavailableException;
+  boolean revoke(String tenantId, long id, String by) throws SqlUnavailableException;
 }

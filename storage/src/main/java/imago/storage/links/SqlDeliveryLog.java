@@ -1,7 +1,7 @@
 package imago.storage.links;
 
-import imago.storage.index.IndexUnavailableException;
 import imago.storage.index.Jdbc;
+import imago.storage.index.SqlUnavailableException;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -24,12 +24,12 @@ public final class SqlDeliveryLog implements DeliveryLog {
     this.ds = ds;
   }
 
-  private <T> T run(String what, Jdbc.Work<T> work) throws IndexUnavailableException {
+  private <T> T run(String what, Jdbc.Work<T> work) throws SqlUnavailableException {
     return Jdbc.autoCommit(ds, "deliveries " + what, work);
   }
 
   @Override
-  public Optional<Delivery> enqueue(String endpoint, long linkId, long version, String payload) throws IndexUnavailableException {
+  public Optional<Delivery> enqueue(String endpoint, long linkId, long version, String payload) throws SqlUnavailableException {
     Long id = run("enqueue", c -> {
       Timestamp now = Timestamp.from(Instant.now());
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO fse_deliveries (endpoint, link_id, version, payload, state, "
@@ -53,7 +53,7 @@ public final class SqlDeliveryLog implements DeliveryLog {
   }
 
   @Override
-  public boolean has(String endpoint, long linkId, long version) throws IndexUnavailableException {
+  public boolean has(String endpoint, long linkId, long version) throws SqlUnavailableException {
     return run("has", c -> {
       try (PreparedStatement ps = c.prepareStatement(
           "SELECT 1 FROM fse_deliveries WHERE endpoint = ? AND link_id = ? AND version = ?")) {
@@ -68,25 +68,25 @@ public final class SqlDeliveryLog implements DeliveryLog {
   }
 
   @Override
-  public List<Delivery> due(int max) throws IndexUnavailableException {
+  public List<Delivery> due(int max) throws SqlUnavailableException {
     return select("WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT " + Math.max(1, max),
         Timestamp.from(Instant.now()));
   }
 
   @Override
-  public void delivered(long id, int status) throws IndexUnavailableException {
+  public void delivered(long id, int status) throws SqlUnavailableException {
     update("UPDATE fse_deliveries SET state = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, "
         + "delivered_at = ? WHERE id = ?", status, Timestamp.from(Instant.now()), id);
   }
 
   @Override
-  public void failed(long id, Integer status, String error, Instant next) throws IndexUnavailableException {
+  public void failed(long id, Integer status, String error, Instant next) throws SqlUnavailableException {
     String e = error == null ? null : error.length() > 2000 ? error.substring(0, 1997) + "..." : error;
     update("UPDATE fse_deliveries SET attempts = attempts + 1, last_status = ?, last_error = ?, next_attempt_at = ? "
         + "WHERE id = ?", status, e, Timestamp.from(next), id);
   }
 
-  private void update(String sql, Object... args) throws IndexUnavailableException {
+  private void update(String sql, Object... args) throws SqlUnavailableException {
     run("update", c -> {
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         for (int i = 0; i < args.length; i++) {
@@ -99,11 +99,11 @@ public final class SqlDeliveryLog implements DeliveryLog {
   }
 
   @Override
-  public List<Delivery> ofLink(long linkId) throws IndexUnavailableException {
+  public List<Delivery> ofLink(long linkId) throws SqlUnavailableException {
     return select("WHERE link_id = ? ORDER BY id", linkId);
   }
 
-  private List<Delivery> select(String where, Object... args) throws IndexUnavailableException {
+  private List<Delivery> select(String where, Object... args) throws SqlUnavailableException {
     return run("select", c -> {
       List<Delivery> out = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM fse_deliveries " + where)) {

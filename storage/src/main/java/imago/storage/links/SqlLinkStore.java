@@ -1,7 +1,7 @@
 package imago.storage.links;
 
-import imago.storage.index.IndexUnavailableException;
 import imago.storage.index.Jdbc;
+import imago.storage.index.SqlUnavailableException;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -26,13 +26,13 @@ public final class SqlLinkStore implements LinkStore {
     this.ds = ds;
   }
 
-  private <T> T run(String what, Jdbc.Work<T> work) throws IndexUnavailableException {
+  private <T> T run(String what, Jdbc.Work<T> work) throws SqlUnavailableException {
     return Jdbc.autoCommit(ds, "links " + what, work);
   }
 
   @Override
   public Link create(String tokenSha256, String tenantId, String studyUid, Set<Link.Right> rights, String createdBy,
-      Instant expiresAt) throws IndexUnavailableException {
+      Instant expiresAt) throws SqlUnavailableException {
     long id = run("create", c -> {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO fse_links (token_sha256, tenant_id, study_uid, rights, "
           + "created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)", new String[] {"id"})) {
@@ -54,30 +54,30 @@ public final class SqlLinkStore implements LinkStore {
   }
 
   @Override
-  public Optional<Link> byTokenSha256(String tokenSha256) throws IndexUnavailableException {
+  public Optional<Link> byTokenSha256(String tokenSha256) throws SqlUnavailableException {
     List<Link> l = select("WHERE token_sha256 = ?", tokenSha256);
     return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
   }
 
   @Override
-  public Optional<Link> find(String tenantId, long id) throws IndexUnavailableException {
+  public Optional<Link> find(String tenantId, long id) throws SqlUnavailableException {
     List<Link> l = select("WHERE tenant_id = ? AND id = ?", tenantId, id);
     return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
   }
 
   @Override
-  public List<Link> ofStudy(String tenantId, String studyUid) throws IndexUnavailableException {
+  public List<Link> ofStudy(String tenantId, String studyUid) throws SqlUnavailableException {
     return select("WHERE tenant_id = ? AND study_uid = ? ORDER BY id", tenantId, studyUid);
   }
 
   @Override
-  public List<Link> live(int max) throws IndexUnavailableException {
+  public List<Link> live(int max) throws SqlUnavailableException {
     return select("WHERE revoked_at IS NULL AND expires_at > ? ORDER BY id LIMIT " + Math.max(1, max),
         Timestamp.from(Instant.now()));
   }
 
   @Override
-  public boolean revoke(String tenantId, long id, String by) throws IndexUnavailableException {
+  public boolean revoke(String tenantId, long id, String by) throws SqlUnavailableException {
     return run("revoke", c -> {
       try (PreparedStatement ps = c.prepareStatement("UPDATE fse_links SET revoked_at = ?, revoked_by = ? "
           + "WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL")) {
@@ -90,7 +90,7 @@ public final class SqlLinkStore implements LinkStore {
     });
   }
 
-  private List<Link> select(String where, Object... args) throws IndexUnavailableException {
+  private List<Link> select(String where, Object... args) throws SqlUnavailableException {
     return run("select", c -> {
       List<Link> out = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM fse_links " + where)) {

@@ -1,6 +1,6 @@
 package imago.storage.models;
 
-import imago.storage.index.IndexUnavailableException;
+import imago.storage.index.SqlUnavailableException;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -16,22 +16,22 @@ public interface ModelCatalog {
    * is new. Throws {@link Conflict} when the version exists (versions are immutable) or the name
    * belongs to another tenant.
    */
-  ModelVersion register(NewModelVersion version) throws Conflict, IndexUnavailableException;
+  ModelVersion register(NewModelVersion version) throws Conflict, SqlUnavailableException;
 
-  Optional<ModelVersion> find(String name, String version) throws IndexUnavailableException;
+  Optional<ModelVersion> find(String name, String version) throws SqlUnavailableException;
 
   /** Every version, newest registration first; filtered by the non-null arguments. */
-  List<ModelVersion> list(String name, String tenantId, ModelState state) throws IndexUnavailableException;
+  List<ModelVersion> list(String name, String tenantId, ModelState state) throws SqlUnavailableException;
 
   /** The tenant that owns the model name, if anyone registered it. */
-  Optional<String> owner(String name) throws IndexUnavailableException;
+  Optional<String> owner(String name) throws SqlUnavailableException;
 
   /**
    * Moves a version from one of {@code from} to {@code to}, with the validation report when given
    * (non-null replaces it). Empty when the version was not in one of {@code from}.
    */
   Optional<ModelVersion> transition(String name, String version, Set<ModelState> from, ModelState to, String actor,
-      String reason, String validationJson) throws IndexUnavailableException;
+      String reason, String validationJson) throws SqlUnavailableException;
 
   /**
    * Activates a validated (or retired) version in {@code mode}. As {@code primary} it retires the
@@ -39,12 +39,12 @@ public interface ModelCatalog {
    * Empty when the version is not in one of {@code from}.
    */
   Optional<ModelVersion> activate(String name, String version, Set<ModelState> from, String mode, String actor)
-      throws IndexUnavailableException;
+      throws SqlUnavailableException;
 
-  List<ModelEvent> history(String name, String version) throws IndexUnavailableException;
+  List<ModelEvent> history(String name, String version) throws SqlUnavailableException;
 
   /** Versions whose registration never finished validating (a process died): for a restart to resume. */
-  default List<ModelVersion> unvalidated() throws IndexUnavailableException {
+  default List<ModelVersion> unvalidated() throws SqlUnavailableException {
     return list(null, null, ModelState.REGISTERED);
   }
 

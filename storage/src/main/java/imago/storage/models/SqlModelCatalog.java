@@ -1,6 +1,6 @@
 package imago.storage.models;
 
-import imago.storage.index.IndexUnavailableException;
+import imago.storage.index.SqlUnavailableException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -30,7 +30,7 @@ public final class SqlModelCatalog implements ModelCatalog {
     T run(Connection c) throws SQLException, Conflict;
   }
 
-  private <T> T tx(String what, Work<T> work) throws IndexUnavailableException, Conflict {
+  private <T> T tx(String what, Work<T> work) throws SqlUnavailableException, Conflict {
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
       try {
@@ -44,12 +44,12 @@ public final class SqlModelCatalog implements ModelCatalog {
         c.setAutoCommit(true);
       }
     } catch (SQLException e) {
-      throw new IndexUnavailableException("model catalog " + what + " failed: " + e.getMessage(), e);
+      throw new SqlUnavailableException("model catalog " + what + " failed: " + e.getMessage(), e);
     }
   }
 
   /** A transaction that cannot conflict. */
-  private <T> T run(String what, Work<T> work) throws IndexUnavailableException {
+  private <T> T run(String what, Work<T> work) throws SqlUnavailableException {
     try {
       return tx(what, work);
     } catch (Conflict e) {
@@ -58,7 +58,7 @@ public final class SqlModelCatalog implements ModelCatalog {
   }
 
   @Override
-  public ModelVersion register(NewModelVersion v) throws Conflict, IndexUnavailableException {
+  public ModelVersion register(NewModelVersion v) throws Conflict, SqlUnavailableException {
     try {
       return tx("register", c -> {
         Instant now = Instant.now();
@@ -104,7 +104,7 @@ public final class SqlModelCatalog implements ModelCatalog {
         event(c, pk, now, null, ModelState.REGISTERED, v.registeredBy(), "sha256=" + v.artifactSha256());
         return find(c, v.name(), v.version()).orElseThrow();
       });
-    } catch (IndexUnavailableException e) {
+    } catch (SqlUnavailableException e) {
       // A racing registration of the same version loses on the unique constraint.
       if (find(v.name(), v.version()).isPresent()) {
         throw new Conflict(v.name() + " " + v.version() + " is already registered; versions are immutable");
@@ -114,12 +114,12 @@ public final class SqlModelCatalog implements ModelCatalog {
   }
 
   @Override
-  public Optional<ModelVersion> find(String name, String version) throws IndexUnavailableException {
+  public Optional<ModelVersion> find(String name, String version) throws SqlUnavailableException {
     return run("find", c -> find(c, name, version));
   }
 
   @Override
-  public List<ModelVersion> list(String name, String tenantId, ModelState state) throws IndexUnavailableException {
+  public List<ModelVersion> list(String name, String tenantId, ModelState state) throws SqlUnavailableException {
     return run("list", c -> {
       StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM model_versions WHERE 1 = 1");
       List<String> args = new ArrayList<>();
@@ -144,13 +144,13 @@ public final class SqlModelCatalog implements ModelCatalog {
   }
 
   @Override
-  public Optional<String> owner(String name) throws IndexUnavailableException {
+  public Optional<String> owner(String name) throws SqlUnavailableException {
     return run("owner", c -> Optional.ofNullable(owner(c, name)));
   }
 
   @Override
   public Optional<ModelVersion> transition(String name, String version, Set<ModelState> from, ModelState to,
-      String actor, String reason, String validationJson) throws IndexUnavailableException {
+      String actor, String reason, String validationJson) throws SqlUnavailableException {
     return run("transition", c -> {
       Optional<ModelVersion> current = find(c, name, version);
       if (current.isEmpty() || !from.contains(current.get().state())) return Optional.empty();
@@ -175,7 +175,7 @@ public final class SqlModelCatalog implements ModelCatalog {
 
   @Override
   public Optional<ModelVersion> activate(String name, String version, Set<ModelState> from, String mode, String actor)
-      throws IndexUnavailableException {
+      throws SqlUnavailableException {
     return run("activate", c -> {
       Optional<ModelVersion> current = find(c, name, version);
       if (current.isEmpty() || !from.contains(current.get().state())) return Optional.empty();
@@ -205,7 +205,7 @@ public final class SqlModelCatalog implements ModelCatalog {
   }
 
   @Override
-  public List<ModelEvent> history(String name, String version) throws IndexUnavailableException {
+  public List<ModelEvent> history(String name, String version) throws SqlUnavailableException {
     return run("history", c -> {
       List<ModelEvent> out = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement("SELECT e.at, e.from_state, e.to_state, e.actor, e.detail FROM "

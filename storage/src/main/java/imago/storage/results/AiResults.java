@@ -1,6 +1,6 @@
 package imago.storage.results;
 
-import imago.storage.index.IndexUnavailableException;
+import imago.storage.index.SqlUnavailableException;
 import imago.storage.jobs.Job;
 import imago.storage.jobs.JobQueue;
 import imago.storage.jobs.JobState;
@@ -30,7 +30,7 @@ public final class AiResults {
     this.jobs = jobs;
   }
 
-  public OfStudy ofStudy(String tenantId, String studyUid) throws IndexUnavailableException {
+  public OfStudy ofStudy(String tenantId, String studyUid) throws SqlUnavailableException {
     List<String> results = new ArrayList<>();
     int pending = 0;
     for (Job j : jobs.ofStudy(tenantId, studyUid)) {

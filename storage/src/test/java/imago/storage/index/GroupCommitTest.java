@@ -64,7 +64,7 @@ class GroupCommitTest {
         try {
           assertEquals(1, rest.get(i).get(30, TimeUnit.SECONDS));
         } catch (ExecutionException e) {
-          assertInstanceOf(IndexUnavailableException.class, e.getCause());
+          assertInstanceOf(SqlUnavailableException.class, e.getCause());
           failed.add(ids[i]);
         }
       }

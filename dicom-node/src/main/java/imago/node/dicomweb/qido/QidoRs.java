@@ -8,7 +8,7 @@ import imago.node.NodeConfig;
 import imago.node.dicomweb.DicomWebService;
 import imago.node.dicomweb.StowRs;
 import imago.storage.index.Index;
-import imago.storage.index.IndexUnavailableException;
+import imago.storage.index.SqlUnavailableException;
 import imago.storage.index.query.InvalidQueryException;
 import imago.storage.index.query.QueryLevel;
 import imago.storage.index.query.QueryMatch;
@@ -101,7 +101,7 @@ public final class QidoRs implements DicomWebService {
 
   /** Blocking: the index query, then the audit rows, before anything is answered. */
   private QueryResult run(Caller caller, String remote, QidoQuery query)
-      throws IndexUnavailableException, InvalidQueryException {
+      throws SqlUnavailableException, InvalidQueryException {
     QueryResult result = index.query(Access.scope(caller), query.request());
     List<Access.Item> items = new ArrayList<>(result.matches().size());
     for (QueryMatch m : result.matches()) {
@@ -138,7 +138,7 @@ public final class QidoRs implements DicomWebService {
   private static void failed(RoutingContext ctx, Throwable e) {
     if (e instanceof InvalidQueryException bad) {
       Problem.of(400, "bad-request", "Unsupported query", bad.getMessage()).send(ctx.response());
-    } else if (e instanceof IndexUnavailableException) {
+    } else if (e instanceof SqlUnavailableException) {
       LOG.warn("event=qido.unavailable path={} reason=\"{}\"", LogPaths.redact(ctx.request().path()), e.getMessage());
       Problem.of(503, "index-unavailable", "Index unavailable", "the index did not answer; retry later")
           .send(ctx.response());

@@ -7,8 +7,8 @@ import com.pixelmed.dicom.DicomInputStream;
 import com.pixelmed.dicom.TagFromName;
 import imago.core.dicom.MalformedDicomException;
 import imago.storage.index.Index;
-import imago.storage.index.IndexUnavailableException;
 import imago.storage.index.Scope;
+import imago.storage.index.SqlUnavailableException;
 import imago.storage.index.StoredInstance;
 import imago.storage.object.ObjectStore;
 import io.vertx.core.Future;
@@ -63,11 +63,11 @@ public final class WadoRetrieve implements AutoCloseable {
     return workers.executeBlocking(work, false);
   }
 
-  List<StoredInstance> instances(Scope scope, String study, String series, String sop) throws IndexUnavailableException {
+  List<StoredInstance> instances(Scope scope, String study, String series, String sop) throws SqlUnavailableException {
     return index.instances(scope, study, series, sop);
   }
 
-  List<byte[]> metadata(Scope scope, String study, String series, String sop) throws IndexUnavailableException {
+  List<byte[]> metadata(Scope scope, String study, String series, String sop) throws SqlUnavailableException {
     return index.metadata(scope, study, series, sop);
   }
 

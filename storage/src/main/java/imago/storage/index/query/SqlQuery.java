@@ -1,7 +1,7 @@
 package imago.storage.index.query;
 
-import imago.storage.index.IndexUnavailableException;
 import imago.storage.index.Scope;
+import imago.storage.index.SqlUnavailableException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -24,7 +24,7 @@ public final class SqlQuery {
     this.ds = ds;
   }
 
-  public QueryResult run(Scope scope, QueryRequest q) throws IndexUnavailableException, InvalidQueryException {
+  public QueryResult run(Scope scope, QueryRequest q) throws SqlUnavailableException, InvalidQueryException {
     QuerySql.Statement statement = QuerySql.compile(scope, q);
     List<QueryMatch> matches = new ArrayList<>();
     try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(statement.sql())) {
@@ -42,7 +42,7 @@ public final class SqlQuery {
         return new QueryResult(matches, more);
       }
     } catch (SQLException e) {
-      throw new IndexUnavailableException("index query failed: " + e.getMessage(), e);
+      throw new SqlUnavailableException("index query failed: " + e.getMessage(), e);
     }
   }
 
