@@ -147,7 +147,6 @@ public final class Imago implements AutoCloseable {
       AiResults aiResults = new AiResults(imago.inference.queue());
       List<WebServer.Mount> mounts = List.of(
           new WebServer.Mount("/inference", inferenceApi.router()),
-          new WebServer.Mount("/studies", inferenceApi.studiesRouter()),
           new WebServer.Mount("/metrics", metricsRouter(vertx, registry)),
           new WebServer.Mount("/admin", new AdminRouter(vertx, storage.index(), access).router()),
           new WebServer.Mount("/models", new ModelsRouter(vertx, imago.models, access, spool).router()),

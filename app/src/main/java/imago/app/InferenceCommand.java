@@ -87,7 +87,7 @@ final class InferenceCommand {
   }
 
   private int results(String study) throws Exception {
-    HttpResponse<String> r = api.send(api.request("/studies/" + study + "/ai-results").GET().build());
+    HttpResponse<String> r = api.send(api.request("/inference/studies/" + study + "/ai-results").GET().build());
     if (r.statusCode() != 200) return api.problem(r);
     out.println(new JsonObject(r.body()).encodePrettily());
     return 0;

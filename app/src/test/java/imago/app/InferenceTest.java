@@ -140,13 +140,13 @@ class InferenceTest {
     assertEquals(List.of(), Dcmtk.dciodvfyErrors(verify.output()), verify.output());
     assertTrue(Dcmtk.dcmdump(segFile).ok());
 
-    // GET /studies/{uid}/ai-results lists them all.
-    HttpResponse<String> all = fx.get("/studies/" + study.studyUid + "/ai-results", hospital);
+    // GET /inference/studies/{uid}/ai-results lists them all.
+    HttpResponse<String> all = fx.get("/inference/studies/" + study.studyUid + "/ai-results", hospital);
     assertEquals(200, all.statusCode(), all.body());
     assertEquals(CLASSIFIERS.size() + 1, new JsonObject(all.body()).getJsonArray("results").size());
     // Another tenant sees none of it: not the results, not a job by its id, not the study's jobs.
     String otherTenant = imago.token("other", Caller.Role.HOSPITAL);
-    assertEquals(404, fx.get("/studies/" + study.studyUid + "/ai-results", otherTenant).statusCode());
+    assertEquals(404, fx.get("/inference/studies/" + study.studyUid + "/ai-results", otherTenant).statusCode());
     long jobId = jobs.getJsonObject(0).getLong("id");
     assertEquals(200, fx.get("/inference/jobs/" + jobId, hospital).statusCode());
     assertEquals(404, fx.get("/inference/jobs/" + jobId, otherTenant).statusCode());

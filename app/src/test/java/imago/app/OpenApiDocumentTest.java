@@ -32,7 +32,7 @@ class OpenApiDocumentTest {
     }
     JsonObject doc = new JsonObject(text);
     JsonObject paths = doc.getJsonObject("paths");
-    for (String family : List.of("/models", "/inference/jobs", "/inference/runs", "/studies/{study}/ai-results",
+    for (String family : List.of("/models", "/inference/jobs", "/inference/runs", "/inference/studies/{study}/ai-results",
         "/fse/links", "/admin/shares", "/admin/audit", "/dicomweb/studies", "/dicomweb/series", "/dicomweb/instances",
         "/l/{token}/fhir", "/IHEInvokeImageDisplay", "/wado")) {
       assertTrue(paths.fieldNames().stream().anyMatch(p -> p.startsWith(family)), "no path for " + family);

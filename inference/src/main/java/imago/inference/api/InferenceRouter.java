@@ -73,14 +73,6 @@ public final class InferenceRouter {
     return r;
   }
 
-  /** Mounted at {@code /studies}: {@code GET /studies/{uid}/ai-results}, the same as under /inference. */
-  public Router studiesRouter() {
-    Router r = Router.router(vertx);
-    r.route().handler(access.authenticate());
-    r.get("/:study/ai-results").handler(this::aiResults);
-    return r;
-  }
-
   private void job(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
     long id;

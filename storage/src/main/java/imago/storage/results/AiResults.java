@@ -14,7 +14,7 @@ import java.util.List;
  */
 public final class AiResults {
   /**
-   * @param results each finished result's JSON document (as {@code /studies/{uid}/ai-results} gives it), oldest first
+   * @param results each finished result's JSON document (as {@code /inference/studies/{uid}/ai-results} gives it), oldest first
    * @param pending results still being computed
    */
   public record OfStudy(List<String> results, int pending) {
