@@ -11,9 +11,16 @@ import javax.sql.DataSource;
 public final class Jdbc {
   private Jdbc() {}
 
+  /** Work on a connection that may also end in a domain failure {@code X} (a conflict, say). */
+  @FunctionalInterface
+  public interface CheckedWork<T, X extends Exception> {
+    T run(Connection c) throws SQLException, X;
+  }
+
   /** Work on a connection. */
   @FunctionalInterface
-  public interface Work<T> {
+  public interface Work<T> extends CheckedWork<T, RuntimeException> {
+    @Override
     T run(Connection c) throws SQLException;
   }
 
@@ -26,15 +33,19 @@ public final class Jdbc {
     }
   }
 
-  /** Runs {@code work} in one transaction, rolled back on any failure. */
-  public static <T> T transaction(DataSource ds, String what, Work<T> work) throws SqlUnavailableException {
+  /**
+   * Runs {@code work} in one transaction, rolled back on any failure; a domain failure {@code X}
+   * passes through as it is, an SQL one as {@link SqlUnavailableException}.
+   */
+  public static <T, X extends Exception> T transaction(DataSource ds, String what, CheckedWork<T, X> work)
+      throws SqlUnavailableException, X {
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
       try {
         T result = work.run(c);
         c.commit();
         return result;
-      } catch (SQLException | RuntimeException | Error e) {
+      } catch (Exception | Error e) {
         c.rollback(); // before finally's setAutoCommit(true), which would commit what is there
         throw e;
       } finally {

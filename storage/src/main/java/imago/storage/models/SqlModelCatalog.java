@@ -1,5 +1,6 @@
 package imago.storage.models;
 
+import imago.storage.index.Jdbc;
 import imago.storage.index.SqlUnavailableException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -25,31 +26,12 @@ public final class SqlModelCatalog implements ModelCatalog {
     this.ds = ds;
   }
 
-  @FunctionalInterface
-  private interface Work<T> {
-    T run(Connection c) throws SQLException, Conflict;
-  }
-
-  private <T> T tx(String what, Work<T> work) throws SqlUnavailableException, Conflict {
-    try (Connection c = ds.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        T result = work.run(c);
-        c.commit();
-        return result;
-      } catch (SQLException | RuntimeException | Conflict e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
-      }
-    } catch (SQLException e) {
-      throw new SqlUnavailableException("model catalog " + what + " failed: " + e.getMessage(), e);
-    }
+  private <T> T tx(String what, Jdbc.CheckedWork<T, Conflict> work) throws SqlUnavailableException, Conflict {
+    return Jdbc.transaction(ds, "model catalog " + what, work);
   }
 
   /** A transaction that cannot conflict. */
-  private <T> T run(String what, Work<T> work) throws SqlUnavailableException {
+  private <T> T run(String what, Jdbc.CheckedWork<T, Conflict> work) throws SqlUnavailableException {
     try {
       return tx(what, work);
     } catch (Conflict e) {
