@@ -36,7 +36,7 @@ public interface Index {
 
   void recordConflict(Conflict conflict) throws SqlUnavailableException;
 
-  /** Whether any instance row points at this object key (the orphan sweep asks). */
+  /** Whether any instance row points at this object key (start-up recovery asks, before re-indexing it). */
   boolean referencesObject(String objectKey) throws SqlUnavailableException;
 
   List<StoredInstance> studyInstances(String tenantId, String studyUid) throws SqlUnavailableException;
