@@ -59,34 +59,34 @@ install_jar() { # jar groupId artifactId version
 install_jar /usr/share/java/pixelmed.jar com.pixelmed pixelmed 20220618
 install_jar /usr/share/java/pixelmed_imageio.jar com.pixelmed pixelmed-imageio 20200328
 
-# OHIF: the npm package ships a prebuilt dist/ (~200 MB unpacked). Unpacked into a versioned,
-# git-ignored folder, atomically (a half-unpacked dist is never left at the final path).
-# --touch: npm stores every file with a 1985 mtime, which would make Last-Modified useless.
-# Swagger UI: the browsable page of /openapi.json at /api-docs/, from npm's prebuilt swagger-ui-dist.
-swagger_version=5.36.0
-swagger_dir="$root/.cache/swagger-ui/$swagger_version"
-if [ $want_viewer = 1 ] && [ ! -f "$swagger_dir/dist/swagger-ui-bundle.js" ]; then
-  echo "setup: fetching swagger-ui-dist@$swagger_version (API documentation page)" >&2
-  mkdir -p "$swagger_dir"
-  tmp=$(mktemp -d "$swagger_dir/.fetch.XXXXXX")
-  (cd "$tmp" && npm pack --silent --loglevel=error "swagger-ui-dist@$swagger_version" >/dev/null)
-  tar -xzf "$tmp/swagger-ui-dist-$swagger_version.tgz" -C "$tmp" --touch package
-  rm -rf "$swagger_dir/dist"
-  mv "$tmp/package" "$swagger_dir/dist"
+# Prebuilt web apps from npm, unpacked into versioned, git-ignored folders under .cache/, atomically
+# (a half-unpacked dist is never left at the final path). --touch: npm stores every file with a 1985
+# mtime, which would make Last-Modified useless.
+# npm_dist PACKAGE VERSION DEST SUBPATH WHY: the package's SUBPATH (package/dist, or package) as DEST/dist
+npm_dist() {
+  local package=$1 version=$2 dest=$3 subpath=$4 why=$5
+  echo "setup: fetching $package@$version ($why)" >&2
+  mkdir -p "$dest"
+  local tmp; tmp=$(mktemp -d "$dest/.fetch.XXXXXX")
+  (cd "$tmp" && npm pack --silent --loglevel=error "$package@$version" >/dev/null)
+  local tgz=("$tmp"/*.tgz)
+  tar -xzf "${tgz[0]}" -C "$tmp" --touch "$subpath"
+  rm -rf "$dest/dist"
+  mv "$tmp/$subpath" "$dest/dist"
   rm -rf "$tmp"
-fi
+}
 
+# OHIF: the viewer (~200 MB unpacked).
 ohif_version=3.13.2
 ohif_dir="$root/.cache/ohif/$ohif_version"
 if [ $want_viewer = 1 ] && [ ! -f "$ohif_dir/dist/index.html" ]; then
-  echo "setup: fetching @ohif/app@$ohif_version (prebuilt viewer, ~50 MB download)" >&2
-  mkdir -p "$ohif_dir"
-  tmp=$(mktemp -d "$ohif_dir/.fetch.XXXXXX")
-  (cd "$tmp" && npm pack --silent --loglevel=error "@ohif/app@$ohif_version" >/dev/null)
-  tar -xzf "$tmp/ohif-app-$ohif_version.tgz" -C "$tmp" --touch package/dist
-  rm -rf "$ohif_dir/dist"
-  mv "$tmp/package/dist" "$ohif_dir/dist"
-  rm -rf "$tmp"
+  npm_dist @ohif/app "$ohif_version" "$ohif_dir" package/dist "prebuilt viewer, ~50 MB download"
+fi
+# Swagger UI: the browsable page of /openapi.json at /api-docs/.
+swagger_version=5.36.0
+swagger_dir="$root/.cache/swagger-ui/$swagger_version"
+if [ $want_viewer = 1 ] && [ ! -f "$swagger_dir/dist/swagger-ui-bundle.js" ]; then
+  npm_dist swagger-ui-dist "$swagger_version" "$swagger_dir" package "API documentation page"
 fi
 
 if [ $want_test = 1 ]; then

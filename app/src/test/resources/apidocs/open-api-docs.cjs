@@ -4,15 +4,11 @@
 //
 // Environment: PLAYWRIGHT_CORE, CHROMIUM, IMAGO_URL.
 'use strict';
-const { chromium } = require(process.env.PLAYWRIGHT_CORE || 'playwright-core');
+const { launchChromium } = require('../viewer/viewer-common.cjs');
 
 async function main() {
   const result = { errors: [] };
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
-  });
+  const browser = await launchChromium();
   try {
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     page.on('pageerror', (e) => result.errors.push(String(e)));

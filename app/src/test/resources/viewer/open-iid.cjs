@@ -4,18 +4,13 @@
 //
 // Environment: PLAYWRIGHT_CORE, CHROMIUM, IMAGO_URL, IMAGO_TOKEN, IID_PATH.
 'use strict';
-const { chromium } = require(process.env.PLAYWRIGHT_CORE || 'playwright-core');
-const { waitForAddress } = require('./viewer-common.cjs');
+const { launchChromium, waitForAddress } = require('./viewer-common.cjs');
 
 const base = process.env.IMAGO_URL;
 
 async function main() {
   const result = { qido: [], text: '' };
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
-  });
+  const browser = await launchChromium();
   try {
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     page.on('request', (rq) => {

@@ -8,8 +8,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { chromium } = require(process.env.PLAYWRIGHT_CORE || 'playwright-core');
-const { canvasStats, waitForAddress } = require('./viewer-common.cjs');
+const { launchChromium, canvasStats, waitForAddress } = require('./viewer-common.cjs');
 
 const base = process.env.IMAGO_URL;
 const out = process.env.OUT_DIR;
@@ -19,11 +18,7 @@ const expectText = process.env.EXPECT_TEXT || '';
 async function main() {
   fs.mkdirSync(out, { recursive: true });
   const result = { steps: {}, requests: [], consoleErrors: [], pageErrors: [] };
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
-  });
+  const browser = await launchChromium();
   try {
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     const byRequest = new Map();

@@ -7,7 +7,6 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { chromium } = require(process.env.PLAYWRIGHT_CORE || 'playwright-core');
 
 const base = process.env.IMAGO_URL;
 const token = process.env.IMAGO_TOKEN;
@@ -15,16 +14,12 @@ const study = process.env.STUDY_UID;
 const out = process.env.OUT_DIR;
 const renderTimeout = Number(process.env.RENDER_TIMEOUT_MS || 60000);
 
-const { canvasStats, waitForAddress } = require('./viewer-common.cjs');
+const { launchChromium, canvasStats, waitForAddress } = require('./viewer-common.cjs');
 
 async function main() {
   fs.mkdirSync(out, { recursive: true });
   const result = { steps: {}, requests: [], consoleErrors: [], pageErrors: [] };
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
-  });
+  const browser = await launchChromium();
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();

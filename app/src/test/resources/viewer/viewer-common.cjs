@@ -1,5 +1,15 @@
-// What the browser scripts share: reading a viewport canvas, and waiting for an address.
+// What the browser scripts share: starting Chromium, reading a viewport canvas, and waiting for an address.
 'use strict';
+const { chromium } = require(process.env.PLAYWRIGHT_CORE || 'playwright-core');
+
+// Debian's Chromium (CHROMIUM), headless, driven by playwright-core (PLAYWRIGHT_CORE).
+function launchChromium() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
+  });
+}
 
 // Reads the viewport's canvas (cornerstone draws into a 2D canvas even when it renders with WebGL)
 // and says whether it holds an image: more than a handful of distinct grey levels, some spread.
@@ -43,4 +53,4 @@ async function waitForAddress(page, test, timeout) {
   }
 }
 
-module.exports = { canvasStats, waitForAddress };
+module.exports = { launchChromium, canvasStats, waitForAddress };
