@@ -10,6 +10,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Who the caller is, what they may see, and the record that they saw it. Every DICOMweb route
@@ -37,24 +38,34 @@ public final class Access {
   /**
    * Puts the caller into the routing context, from {@code Authorization: Bearer} or, for clients
    * that cannot set headers (WADO-URI viewers), the {@code access_token} query parameter (RFC 6750 §2.3).
+   *
+   * <p>The request body stays paused from here on: a route that takes a body resumes it when it is
+   * ready to read (a {@code BodyHandler} does; streaming readers such as STOW-RS and model upload
+   * resume once their parser is in place). A refusal before that, this one or any later, goes
+   * through {@link Problem#send(RoutingContext)}, which resumes and discards the body.
    */
   public Handler<RoutingContext> authenticate() {
     return ctx -> {
       String header = ctx.request().getHeader("Authorization");
       String token = ctx.request().getParam("access_token");
       if (header == null && token != null) header = "Bearer " + token;
-      // A body (STOW-RS) stays paused until its handler is ready to read it.
-      boolean body = ctx.request().method() == io.vertx.core.http.HttpMethod.POST
-          || ctx.request().method() == io.vertx.core.http.HttpMethod.PUT;
       ctx.request().pause();
       auth.authenticate(header).onSuccess(caller -> {
         ctx.put(CALLER, caller);
-        if (!body) ctx.request().resume();
         ctx.next();
-      }).onFailure(e -> {
-        ctx.request().resume();
-        ctx.fail(e);
-      });
+      }).onFailure(ctx::fail);
+    };
+  }
+
+  /**
+   * A guard for routes (or a whole family) only some roles may use: anyone else gets 403 with
+   * {@code title} and {@code detail}. Goes after {@link #authenticate()}.
+   */
+  public static Handler<RoutingContext> requireRole(String title, String detail, Caller.Role... allowed) {
+    Set<Caller.Role> roles = Set.of(allowed);
+    return ctx -> {
+      if (!roles.contains(caller(ctx).role())) throw new ProblemException(Problem.of(403, "forbidden", title, detail));
+      ctx.next();
     };
   }
 

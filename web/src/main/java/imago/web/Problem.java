@@ -2,6 +2,7 @@ package imago.web;
 
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
 
 /** RFC 9457 problem details: every HTTP error Imago returns is one of these. */
 public record Problem(int status, String type, String title, String detail, JsonObject extensions) {
@@ -22,6 +23,20 @@ public record Problem(int status, String type, String title, String detail, Json
     if (detail != null) json.put("detail", detail);
     if (extensions != null) json.mergeIn(extensions);
     return json;
+  }
+
+  public ProblemException exception() {
+    return new ProblemException(this);
+  }
+
+  /**
+   * Answers the request with this problem. A request body still unread (paused by
+   * {@link Access#authenticate()} until a handler reads it) is resumed first and discarded, so a
+   * refusal never leaves the connection stalled: this is the one place that happens.
+   */
+  public void send(RoutingContext ctx) {
+    if (!ctx.request().isEnded()) ctx.request().resume();
+    send(ctx.response());
   }
 
   public void send(HttpServerResponse response) {

@@ -3,6 +3,7 @@ package imago.web;
 import imago.storage.index.SqlUnavailableException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -16,14 +17,31 @@ import org.slf4j.LoggerFactory;
 /**
  * Imago's one HTTP server: {@code /health}, {@code /ready}, one router per resource family mounted
  * at its path, and problem+json for whatever no route answers and for every failure. A route's
- * {@link ProblemException} is sent as it is; an {@link SqlUnavailableException} from any route's
- * blocking work is a 503 (the index is down, not the request wrong).
+ * {@link ProblemException} is sent as it is; an {@link SqlUnavailableException} or an unavailable
+ * object store from any route's blocking work is a 503 (a dependency is down, not the request wrong).
  */
 public final class WebServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WebServer.class);
 
-  /** A router of its own at a path (DICOMweb at /dicomweb, the viewer at /viewer...). */
-  public record Mount(String path, Router router) {}
+  /**
+   * A router of its own at a path (DICOMweb at /dicomweb, the viewer at /viewer...), and the REST
+   * endpoints it serves (none for pages: the viewer, the API docs).
+   */
+  public record Mount(String path, Router router, List<Routes.Endpoint> endpoints) {
+    public Mount {
+      endpoints = List.copyOf(endpoints);
+    }
+
+    /** A REST family. */
+    public static Mount api(String path, Routes routes) {
+      return new Mount(path, routes.router(), routes.endpoints().stream().map(e -> e.under(path)).toList());
+    }
+
+    /** Web pages and their files: served, but not part of the REST API. */
+    public static Mount pages(String path, Router router) {
+      return new Mount(path, router, List.of());
+    }
+  }
 
   /** One dependency {@code /ready} asks about: up when {@code check} returns true without throwing. */
   public record Readiness(String name, Callable<Boolean> check) {}
@@ -48,9 +66,8 @@ public final class WebServer implements AutoCloseable {
     router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "up")));
     router.get("/ready").handler(this::ready);
     for (Mount m : mounts) router.route(m.path() + "/*").subRouter(m.router());
-    router.route().last().handler(ctx -> Problem.of(404, "not-found", "No such resource", ctx.request().path())
-        .send(ctx.response()));
-    router.route().failureHandler(this::failure);
+    router.route().last().handler(ctx -> Problem.of(404, "not-found", "No such resource", ctx.request().path()).send(ctx));
+    router.route().failureHandler(Failures::answer);
     return vertx.createHttpServer(new HttpServerOptions().setHost(bindAddress).setPort(port).setCompressionSupported(true))
         .requestHandler(router)
         .listen()
@@ -61,13 +78,21 @@ public final class WebServer implements AutoCloseable {
         });
   }
 
+  /** Every REST endpoint this server answers, with its full path ({@code GET /inference/jobs/{id}}). */
+  public List<Routes.Endpoint> endpoints() {
+    List<Routes.Endpoint> all = new java.util.ArrayList<>(List.of(new Routes.Endpoint(HttpMethod.GET, "/health"),
+        new Routes.Endpoint(HttpMethod.GET, "/ready")));
+    for (Mount m : mounts) all.addAll(m.endpoints());
+    return all;
+  }
+
   public int port() {
     return server.actualPort();
   }
 
   /** 200 when every dependency answers, 503 otherwise; each one's state is in the body. */
   private void ready(RoutingContext ctx) {
-    vertx.executeBlocking(() -> {
+    Blocking.run(vertx, () -> {
       JsonObject json = new JsonObject();
       boolean all = true;
       for (Readiness r : readiness) {
@@ -81,25 +106,9 @@ public final class WebServer implements AutoCloseable {
         all &= up;
       }
       return json.put("status", all ? "ready" : "not ready");
-    }, false).onSuccess(json -> ctx.response().setStatusCode("ready".equals(json.getString("status")) ? 200 : 503)
+    }).onSuccess(json -> ctx.response().setStatusCode("ready".equals(json.getString("status")) ? 200 : 503)
         .putHeader("Content-Type", "application/json").end(json.encode()))
         .onFailure(ctx::fail);
-  }
-
-  private void failure(RoutingContext ctx) {
-    Throwable e = ctx.failure();
-    if (e instanceof ProblemException p) {
-      p.problem().send(ctx.response());
-      return;
-    }
-    if (e instanceof SqlUnavailableException) {
-      Problem.of(503, "index-unavailable", "Index unavailable", e.getMessage()).send(ctx.response());
-      return;
-    }
-    int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
-    if (status >= 500) LOG.error("event=http.error path={}", LogPaths.redact(ctx.request().path()), e);
-    Problem.of(status, status >= 500 ? "internal" : "bad-request", status >= 500 ? "Internal error" : "Bad request",
-        e == null ? null : e.getMessage()).send(ctx.response());
   }
 
   @Override

@@ -34,7 +34,7 @@ class WebServerTest {
     things.get("/broken").handler(ctx -> {
       throw new IllegalStateException("bug");
     });
-    server = new WebServer(vertx, "127.0.0.1", 0, List.of(new WebServer.Mount("/things", things)),
+    server = new WebServer(vertx, "127.0.0.1", 0, List.of(WebServer.Mount.pages("/things", things)),
         List.of(new WebServer.Readiness("objectStore", () -> true), new WebServer.Readiness("index", () -> {
           if (!indexUp.get()) throw new IllegalStateException("down");
           return true;

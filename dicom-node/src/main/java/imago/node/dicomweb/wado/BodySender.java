@@ -1,6 +1,7 @@
 package imago.node.dicomweb.wado;
 
 import imago.storage.object.ObjectStore;
+import imago.web.InputStreamReadStream;
 import imago.web.LogPaths;
 import imago.web.Problem;
 import io.vertx.core.Context;

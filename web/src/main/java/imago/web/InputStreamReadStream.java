@@ -1,4 +1,4 @@
-package imago.node.dicomweb.wado;
+package imago.web;
 
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
@@ -9,12 +9,12 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * A blocking {@link InputStream} (an S3 object) as a Vert.x {@link ReadStream}: the next chunk is
+ * A blocking {@link InputStream} (an S3 object, a model artifact) as a Vert.x {@link ReadStream}: the next chunk is
  * read on a worker thread only while the consumer has demand, so piping it into a slow HTTP
  * response slows the S3 read instead of filling memory. Every callback runs on the context that
  * created it (the request's event loop).
  */
-final class InputStreamReadStream implements ReadStream<Buffer> {
+public final class InputStreamReadStream implements ReadStream<Buffer> {
   private static final int CHUNK = 64 * 1024;
 
   private final Context context;
@@ -27,7 +27,7 @@ final class InputStreamReadStream implements ReadStream<Buffer> {
   private boolean reading;
   private boolean ended;
 
-  InputStreamReadStream(Context context, WorkerExecutor workers, InputStream in) {
+  public InputStreamReadStream(Context context, WorkerExecutor workers, InputStream in) {
     this.context = context;
     this.workers = workers;
     this.in = in;
@@ -70,8 +70,8 @@ final class InputStreamReadStream implements ReadStream<Buffer> {
     return this;
   }
 
-  /** Stops reading and releases the S3 connection (the client went away). */
-  void close() {
+  /** Stops reading and releases the stream (an S3 connection: the client went away). */
+  public void close() {
     if (ended) return;
     ended = true;
     if (!reading) closeQuietly();
@@ -80,13 +80,13 @@ final class InputStreamReadStream implements ReadStream<Buffer> {
   private void readMore() {
     if (reading || ended || demand == 0 || handler == null) return;
     reading = true;
-    workers.<Buffer>executeBlocking(() -> {
+    Blocking.<Buffer>run(workers, () -> {
       byte[] chunk = new byte[CHUNK];
       int n = in.readNBytes(chunk, 0, CHUNK);
       return n <= 0 ? null : Buffer.buffer(n == CHUNK ? chunk : java.util.Arrays.copyOf(chunk, n));
       // unordered: one read per stream is in flight at a time anyway, and ordered tasks would queue
       // every response of this event loop behind one another
-    }, false).onComplete(ar -> context.runOnContext(v -> {
+    }).onComplete(ar -> context.runOnContext(v -> {
       reading = false;
       if (ended) {
         closeQuietly();
@@ -107,13 +107,13 @@ final class InputStreamReadStream implements ReadStream<Buffer> {
   }
 
   private void closeQuietly() {
-    workers.executeBlocking(() -> {
+    Blocking.run(workers, () -> {
       try {
         in.close();
       } catch (IOException ignored) {
         // the connection is dropped either way
       }
       return null;
-    }, false);
+    });
   }
 }

@@ -1,0 +1,37 @@
+package imago.web;
+
+import imago.storage.index.SqlUnavailableException;
+import imago.storage.object.ObjectStore;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How a failed request is answered, wherever it failed: a {@link ProblemException} as it is, an
+ * unavailable index or object store as 503, anything else as 500 (logged, path redacted).
+ */
+final class Failures {
+  private static final Logger LOG = LoggerFactory.getLogger(Failures.class);
+
+  private Failures() {}
+
+  static void answer(RoutingContext ctx) {
+    Throwable e = ctx.failure();
+    if (e instanceof ProblemException p) {
+      p.problem().send(ctx);
+      return;
+    }
+    if (e instanceof SqlUnavailableException) {
+      Problem.of(503, "index-unavailable", "Index unavailable", e.getMessage()).send(ctx);
+      return;
+    }
+    if (e instanceof ObjectStore.StorageUnavailableException) {
+      Problem.of(503, "storage-unavailable", "Object storage unavailable", e.getMessage()).send(ctx);
+      return;
+    }
+    int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+    if (status >= 500) LOG.error("event=http.error path={}", LogPaths.redact(ctx.request().path()), e);
+    Problem.of(status, status >= 500 ? "internal" : "bad-request", status >= 500 ? "Internal error" : "Bad request",
+        e == null ? null : e.getMessage()).send(ctx);
+  }
+}

@@ -1,0 +1,52 @@
+package imago.web;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/** What a route reads from its request, with the problem each kind of bad input is. */
+public final class Params {
+  private Params() {}
+
+  /**
+   * A numeric id from the path. Anything else names no resource: 404, as an id that does not
+   * exist (one answer for both, whichever family).
+   */
+  public static long id(RoutingContext ctx, String name, String what) {
+    String raw = ctx.pathParam(name);
+    try {
+      return Long.parseLong(raw);
+    } catch (NumberFormatException e) {
+      throw notFound(what, raw);
+    }
+  }
+
+  /** A required query parameter; missing or blank is 400 with how the request is written. */
+  public static String required(RoutingContext ctx, String name, String usage) {
+    String value = ctx.request().getParam(name);
+    if (value == null || value.isBlank()) {
+      throw new ProblemException(Problem.of(400, "bad-request", name + " is required", usage));
+    }
+    return value;
+  }
+
+  /** The request's body as a JSON object (behind a BodyHandler); anything else is 400. */
+  public static JsonObject jsonBody(RoutingContext ctx, String usage) {
+    JsonObject body;
+    try {
+      body = ctx.body().asJsonObject();
+    } catch (RuntimeException e) {
+      throw new ProblemException(Problem.of(400, "bad-request", "JSON object body expected", usage + " (" + e.getMessage() + ")"));
+    }
+    if (body == null) throw new ProblemException(Problem.of(400, "bad-request", "JSON object body expected", usage));
+    return body;
+  }
+
+  /** The same where a body is optional: no body is an empty object. */
+  public static JsonObject optionalJsonBody(RoutingContext ctx, String usage) {
+    return ctx.body() == null || ctx.body().length() == 0 ? new JsonObject() : jsonBody(ctx, usage);
+  }
+
+  public static ProblemException notFound(String what, String which) {
+    return new ProblemException(Problem.of(404, "not-found", "No such " + what, which));
+  }
+}
