@@ -46,7 +46,7 @@ final class ApiDocs {
       } else {
         Problem.of(503, "api-docs-missing", "API documentation page not installed",
             "run scripts/setup.sh --viewer (it fetches swagger-ui-dist " + SWAGGER_UI_VERSION + "); /openapi.json works without it")
-            .send(ctx.response());
+            .send(ctx);
       }
     });
     r.get("/swagger-initializer.js").handler(ctx -> ctx.response()

@@ -4,11 +4,11 @@ import imago.core.config.Config;
 import imago.core.tenant.Tenant;
 import imago.core.tenant.Tenants;
 import imago.inference.InferenceConfig;
-import imago.inference.api.InferenceRouter;
 import imago.inference.engine.ArtifactCache;
 import imago.inference.engine.Engines;
 import imago.inference.manifest.ManifestParser;
 import imago.links.CapabilityToken;
+import imago.links.FseLinks;
 import imago.links.FseLinksRouter;
 import imago.links.FseNotifier;
 import imago.links.LinkRouter;
@@ -44,6 +44,8 @@ import imago.web.Access;
 import imago.web.AuthConfig;
 import imago.web.BearerAuth;
 import imago.web.LogPaths;
+import imago.web.PublicUrl;
+import imago.web.Routes;
 import imago.web.WebServer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -51,7 +53,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.ext.web.Router;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.PrometheusScrapingHandler;
@@ -143,38 +144,36 @@ public final class Imago implements AutoCloseable {
       }
       imago.inference = new InferenceRuntime(vertx, config.section("inference", InferenceConfig.class), storage, ingest,
           imago.engines, artifacts, parser, registry);
-      InferenceRouter inferenceApi = imago.inference.router(access);
       AiResults aiResults = new AiResults(imago.inference.queue());
-      List<WebServer.Mount> mounts = List.of(
-          new WebServer.Mount("/inference", inferenceApi.router()),
-          new WebServer.Mount("/metrics", metricsRouter(vertx, registry)),
-          new WebServer.Mount("/admin", new AdminRouter(vertx, storage.index(), access).router()),
-          new WebServer.Mount("/models", new ModelsRouter(vertx, imago.models, access, spool).router()),
-          new WebServer.Mount("/openapi.json", OpenApi.router(vertx)),
-          new WebServer.Mount("/api-docs", ApiDocs.router(vertx, ApiDocs.defaultDist())),
-          new WebServer.Mount("/wado", new WadoUri(vertx, imago.wado, access).router()),
-          new WebServer.Mount("/viewer", new ViewerRouter(vertx, config.section("viewer", ViewerConfig.class).distDir(),
-              nodeConfig.publicUrl()).router()));
-      QidoRs qido = new QidoRs(vertx, nodeConfig, storage.index(), access, QidoRs.DEFAULT_MAX_RESULTS);
+      LinksConfig linksConfig = config.section("links", LinksConfig.class);
+      PublicUrl address = nodeConfig.address();
+      QidoRs qido = new QidoRs(nodeConfig, storage.index(), access, QidoRs.DEFAULT_MAX_RESULTS);
       WadoRs wadoRs = new WadoRs(imago.wado, access, nodeConfig);
-      String viewerBase = ViewerRouter.basePath(nodeConfig.publicUrl()) + "/viewer";
-      List<WebServer.Mount> all = new java.util.ArrayList<>(mounts);
-      all.add(new WebServer.Mount("/fse/links", new FseLinksRouter(vertx, storage.links(), storage.index(), access,
-          config.section("links", LinksConfig.class), nodeConfig.publicUrl(), clock).router()));
-      all.add(new WebServer.Mount("/l/:token", new LinkRouter(vertx, storage.links(), access, List.of(qido, wadoRs),
-          viewerBase, storage.index(), storage.store(), aiResults, nodeConfig.publicUrl(), clock).router()));
-      all.add(new WebServer.Mount("/IHEInvokeImageDisplay", new IidRouter(vertx, viewerBase).router()));
-      all.add(0, new WebServer.Mount("/dicomweb", DicomWebService.router(vertx, access, List.of(imago.stow, qido, wadoRs))));
-      imago.http = new WebServer(vertx, nodeConfig.bindAddress(), nodeConfig.httpPort(), all, List.of(
+      String viewerBase = address.path() + "/viewer";
+      List<WebServer.Mount> mounts = List.of(
+          WebServer.Mount.api("/dicomweb", DicomWebService.routes(vertx, access, List.of(imago.stow, qido, wadoRs))),
+          WebServer.Mount.api("/inference", imago.inference.routes(access)),
+          WebServer.Mount.api("/metrics", metricsRoutes(vertx, registry)),
+          WebServer.Mount.api("/admin", new AdminRouter(vertx, storage.index(), access, clock).routes()),
+          WebServer.Mount.api("/models", new ModelsRouter(vertx, imago.models, access, spool).routes()),
+          WebServer.Mount.api("/openapi.json", OpenApi.routes(vertx)),
+          WebServer.Mount.pages("/api-docs", ApiDocs.router(vertx, ApiDocs.defaultDist())),
+          WebServer.Mount.api("/wado", new WadoUri(vertx, imago.wado, access).routes()),
+          WebServer.Mount.pages("/viewer", new ViewerRouter(vertx, config.section("viewer", ViewerConfig.class).distDir(),
+              address).router()),
+          WebServer.Mount.api("/fse/links", new FseLinksRouter(vertx, storage.links(),
+              new FseLinks(storage.links(), storage.index(), linksConfig, clock), access, address).routes()),
+          WebServer.Mount.api("/l/:token", new LinkRouter(vertx, storage.links(), access, List.of(qido, wadoRs),
+              viewerBase, storage.index(), storage.store(), aiResults, address, clock).routes()),
+          WebServer.Mount.api("/IHEInvokeImageDisplay", new IidRouter(vertx, viewerBase).routes()));
+      imago.http = new WebServer(vertx, nodeConfig.bindAddress(), nodeConfig.httpPort(), mounts, List.of(
           new WebServer.Readiness("objectStore", storage.store()::reachable),
           new WebServer.Readiness("index", () -> {
             storage.index().instanceCount();
             return true;
           }))).start().await();
-      LinksConfig linksConfig = config.section("links", LinksConfig.class);
       imago.notifier = new FseNotifier(vertx, storage.links(), storage.deliveries(), storage.index(), aiResults,
-          linksConfig, () -> nodeConfig.publicUrl() == null || nodeConfig.publicUrl().isBlank()
-              ? "http://localhost:" + imago.http.port() : nodeConfig.publicUrl().replaceAll("/+$", "")).start();
+          linksConfig, () -> address.orLocal(imago.http.port())).start();
       vertx.eventBus().<io.vertx.core.json.JsonObject>consumer(InferenceRuntime.INFERENCE_RESULT, msg ->
           imago.notifier.resultsChanged(msg.body().getString("tenant"), msg.body().getString("studyInstanceUID")));
       imago.stabilizer = new StudyStabilizer(vertx, storage.index(), nodeConfig.stableQuietPeriod(), clock).start();
@@ -189,9 +188,9 @@ public final class Imago implements AutoCloseable {
   }
 
   /** GET /metrics: Prometheus text exposition, unauthenticated like /health (no patient data in it). */
-  private static Router metricsRouter(Vertx vertx, PrometheusMeterRegistry registry) {
-    Router r = Router.router(vertx);
-    r.getWithRegex("/?").handler(PrometheusScrapingHandler.create(registry));
+  private static Routes metricsRoutes(Vertx vertx, PrometheusMeterRegistry registry) {
+    Routes r = new Routes(vertx);
+    r.get("").handler(PrometheusScrapingHandler.create(registry));
     return r;
   }
 
@@ -246,6 +245,11 @@ public final class Imago implements AutoCloseable {
 
   public StudyStabilizer stabilizer() {
     return stabilizer;
+  }
+
+  /** Every REST endpoint the HTTP server answers ({@code GET /inference/jobs/{id}}...). */
+  public List<Routes.Endpoint> endpoints() {
+    return http.endpoints();
   }
 
   public DimseServer dimse() {

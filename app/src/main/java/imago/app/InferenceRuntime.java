@@ -9,6 +9,7 @@ import imago.inference.engine.Engines;
 import imago.inference.manifest.ManifestParser;
 import imago.inference.metrics.InferenceMetrics;
 import imago.inference.pipeline.PixelMedDecoder;
+import imago.inference.schedule.CohortRuns;
 import imago.inference.schedule.Scheduler;
 import imago.inference.worker.JobRunner;
 import imago.inference.worker.ResultWriter;
@@ -17,6 +18,7 @@ import imago.storage.ingest.Ingest;
 import imago.storage.jobs.JobQueue;
 import imago.storage.jobs.SqlJobQueue;
 import imago.web.Access;
+import imago.web.Routes;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -92,8 +94,9 @@ final class InferenceRuntime implements AutoCloseable {
   }
 
   /** The {@code /inference} API of a serving process. */
-  InferenceRouter router(Access access) {
-    return new InferenceRouter(vertx, queue, scheduler, storage.models(), storage.index(), access, this::wake);
+  Routes routes(Access access) {
+    return new InferenceRouter(vertx, queue, new CohortRuns(storage.index(), storage.models(), queue, scheduler), access,
+        this::wake).routes();
   }
 
   JobQueue queue() {

@@ -1,8 +1,8 @@
 package imago.app;
 
+import imago.web.Routes;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.ext.web.Router;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -11,15 +11,15 @@ import java.io.UncheckedIOException;
 final class OpenApi {
   private OpenApi() {}
 
-  static Router router(Vertx vertx) {
+  static Routes routes(Vertx vertx) {
     Buffer doc;
     try (InputStream in = OpenApi.class.getResourceAsStream("/imago/app/openapi.json")) {
       doc = Buffer.buffer(in.readAllBytes());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    Router r = Router.router(vertx);
-    r.get().handler(ctx -> ctx.response().putHeader("Content-Type", "application/json").end(doc));
+    Routes r = new Routes(vertx);
+    r.get("").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json").end(doc));
     return r;
   }
 }

@@ -1,5 +1,6 @@
 package imago.node;
 
+import imago.web.PublicUrl;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -16,14 +17,9 @@ public record NodeConfig(String aeTitle, String bindAddress, int dicomPort, int 
     moveDestinations = moveDestinations == null ? List.of() : List.copyOf(moveDestinations);
   }
 
-  /** Base URL for RetrieveURLs in DICOMweb responses. */
-  public String baseUrl() {
-    return publicUrl == null || publicUrl.isBlank() ? "http://localhost:" + httpPort : publicUrl.replaceAll("/+$", "");
-  }
-
-  public NodeConfig withPorts(int dicom, int http) {
-    return new NodeConfig(aeTitle, bindAddress, dicom, http, publicUrl, maxAssociations, maxPduLength, socketTimeout,
-        maxStowRequestSize, stableQuietPeriod, moveDestinations);
+  /** Where Imago is reached: the one rule for every URL it writes. */
+  public PublicUrl address() {
+    return new PublicUrl(publicUrl);
   }
 
   /** The configured destination with this AE title (compared without surrounding spaces, PS3.8). */

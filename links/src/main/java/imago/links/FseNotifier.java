@@ -7,6 +7,7 @@ import imago.storage.links.DeliveryLog;
 import imago.storage.links.Link;
 import imago.storage.links.LinkStore;
 import imago.storage.results.AiResults;
+import imago.web.Blocking;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -71,11 +72,11 @@ public final class FseNotifier implements AutoCloseable {
 
   /** Results changed for a study: notify its live links' endpoints now. */
   public void resultsChanged(String tenantId, String studyUid) {
-    if (!secrets.isEmpty()) vertx.executeBlocking(() -> {
+    if (!secrets.isEmpty()) Blocking.run(vertx, () -> {
       sweep(tenantId, studyUid);
       deliverDue();
       return null;
-    }, false);
+    });
   }
 
   @FunctionalInterface
@@ -86,10 +87,10 @@ public final class FseNotifier implements AutoCloseable {
   private void work(Work w) {
     if (busy) return;
     busy = true;
-    vertx.executeBlocking(() -> {
+    Blocking.run(vertx, () -> {
       w.run();
       return null;
-    }, false).onComplete(ar -> {
+    }).onComplete(ar -> {
       busy = false;
       if (ar.failed()) LOG.warn("event=fse.notify.failed error=\"{}\"", ar.cause().getMessage());
     });

@@ -10,8 +10,10 @@ import imago.storage.index.StoredInstance;
 import imago.storage.links.Link;
 import imago.storage.object.ObjectStore;
 import imago.storage.results.AiResults;
+import imago.web.Blocking;
+import imago.web.Params;
 import imago.web.Problem;
-import io.vertx.core.Vertx;
+import imago.web.PublicUrl;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -33,17 +35,15 @@ import java.util.concurrent.TimeUnit;
 final class LinkDocuments {
   static final int KOS_SERIES_NUMBER = 9990;
 
-  private final Vertx vertx;
   private final Index index;
   private final ObjectStore store;
-  private final String publicUrl;
+  private final PublicUrl address;
   private final LinkFhir fhir;
 
-  LinkDocuments(Vertx vertx, Index index, ObjectStore store, AiResults aiResults, String publicUrl) {
-    this.vertx = vertx;
+  LinkDocuments(Index index, ObjectStore store, AiResults aiResults, PublicUrl address) {
     this.index = index;
     this.store = store;
-    this.publicUrl = publicUrl == null ? "" : publicUrl.replaceAll("/+$", "");
+    this.address = address;
     this.fhir = new LinkFhir(index, aiResults);
   }
 
@@ -55,23 +55,23 @@ final class LinkDocuments {
   void fhir(RoutingContext ctx) {
     Link link = LinkRouter.link(ctx);
     String base = linkBase(ctx);
-    vertx.executeBlocking(() -> fhir.render(link, base + "/dicomweb", base + "/"), false).onSuccess(r ->
+    Blocking.respond(ctx, () -> fhir.render(link, base + "/dicomweb", base + "/"), r ->
         ctx.response().putHeader("Content-Type", "application/fhir+json; fhirVersion=4.0").putHeader("Cache-Control", "no-store")
-            .putHeader("ETag", "W/\"" + r.version() + "\"").end(r.json())).onFailure(ctx::fail);
+            .putHeader("ETag", "W/\"" + r.version() + "\"").end(r.json()));
   }
 
   /** The link's public address, e.g. {@code https://imago.example.org/l/TOKEN}. */
   String linkBase(RoutingContext ctx) {
-    return PublicBase.of(ctx, publicUrl) + "/l/" + ctx.pathParam("token");
+    return address.of(ctx.request()) + "/l/" + ctx.pathParam("token");
   }
 
   /** GET kos: an XDS-I.b manifest of every instance of the study, AI results included. */
   void kos(RoutingContext ctx) {
     Link link = LinkRouter.link(ctx);
     String wado = linkBase(ctx) + "/dicomweb/studies/" + link.studyUid();
-    vertx.executeBlocking(() -> {
+    Blocking.respond(ctx, () -> {
       StudyContents study = StudyContents.of(index, link.tenantId(), link.studyUid());
-      if (study.entries().isEmpty()) return null;
+      if (study.entries().isEmpty()) throw Params.notFound("study", "study " + link.studyUid() + " has no instances");
       List<KosReference> refs = new ArrayList<>();
       for (StudyContents.Entry e : study.entries()) {
         StoredInstance s = e.stored();
@@ -86,28 +86,23 @@ final class LinkDocuments {
           uid("kos:" + link.tenantId() + ":" + link.studyUid() + ":" + state), KOS_SERIES_NUMBER,
           study.entries().size(), newest);
       return new KosWriter().write(header(study.entries().get(0).stored()), refs, ids, uid("retrieve-location"), wado);
-    }, false).onSuccess(bytes -> {
-      if (bytes == null) {
-        Problem.of(404, "not-found", "Study has no instances", link.studyUid()).send(ctx.response());
-        return;
-      }
+    }, bytes -> {
       ctx.response().putHeader("Content-Type", "application/dicom").putHeader("Cache-Control", "no-store")
           .putHeader("Content-Disposition", "attachment; filename=\"manifest.dcm\"").end(Buffer.buffer(bytes));
-    }).onFailure(ctx::fail);
+    });
   }
 
   /** GET download: the study as a zip file-set with a DICOMDIR, streamed instance by instance. */
   void download(RoutingContext ctx) {
     Link link = LinkRouter.link(ctx);
     if (!link.rights().contains(Link.Right.DOWNLOAD)) {
-      Problem.of(403, "forbidden", "Link does not allow downloads", "this link was made with rights " + link.rights())
-          .send(ctx.response());
-      return;
+      throw Problem.of(403, "forbidden", "Link does not allow downloads", "this link was made with rights " + link.rights())
+          .exception();
     }
     HttpServerResponse response = ctx.response().setChunked(true).putHeader("Content-Type", "application/zip")
         .putHeader("Cache-Control", "no-store")
         .putHeader("Content-Disposition", "attachment; filename=\"study-" + link.studyUid() + ".zip\"");
-    vertx.executeBlocking(() -> {
+    Blocking.run(ctx.vertx(), () -> {
       StudyContents study = StudyContents.of(index, link.tenantId(), link.studyUid());
       List<ZipInstance> instances = new ArrayList<>();
       for (StudyContents.Entry e : study.entries()) instances.add(zipInstance(e));
@@ -115,7 +110,7 @@ final class LinkDocuments {
         new DicomZipWriter().write(instances, out);
       }
       return null;
-    }, false).onComplete(done -> {
+    }).onComplete(done -> {
       if (done.failed()) {
         // Headers are gone already: a cut connection is the only honest answer to a broken zip.
         response.reset();

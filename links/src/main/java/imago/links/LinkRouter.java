@@ -8,15 +8,17 @@ import imago.storage.links.LinkStore;
 import imago.storage.object.ObjectStore;
 import imago.storage.results.AiResults;
 import imago.web.Access;
+import imago.web.Blocking;
 import imago.web.Problem;
+import imago.web.ProblemException;
+import imago.web.PublicUrl;
+import imago.web.Routes;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 
 /**
  * What an FSE link opens, at {@code /l/{token}/...}: the viewer on its one study ({@code /}), and
@@ -40,25 +42,24 @@ public final class LinkRouter {
   /**
    * @param dicomWeb the read-only DICOMweb services (QIDO-RS, WADO-RS) to mount under the link
    * @param viewerBase the viewer's path, e.g. {@code /viewer}
-   * @param publicUrl node.publicUrl (may be blank: the request's own address is used)
+   * @param address Imago's public address, what the documents' URLs are built on
    * @param clock decides whether a link has expired
    */
   public LinkRouter(Vertx vertx, LinkStore links, Access access, List<DicomWebService> dicomWeb, String viewerBase,
-      Index index, ObjectStore store, AiResults aiResults, String publicUrl, Clock clock) {
+      Index index, ObjectStore store, AiResults aiResults, PublicUrl address, Clock clock) {
     this.clock = clock;
     this.vertx = vertx;
     this.links = links;
     this.access = access;
     this.dicomWeb = dicomWeb;
     this.viewerBase = viewerBase;
-    this.documents = new LinkDocuments(vertx, index, store, aiResults, publicUrl);
+    this.documents = new LinkDocuments(index, store, aiResults, address);
   }
 
   /** Mounted at {@code /l/:token}. */
-  public Router router() {
-    Router r = Router.router(vertx);
-    r.route().handler(this::authenticate);
-    r.getWithRegex("/?").handler(this::viewer);
+  public Routes routes() {
+    Routes r = new Routes(vertx).filter(this::authenticate);
+    r.get("").handler(this::viewer);
     r.get("/fhir").handler(ctx -> {
       audit(ctx, link(ctx), "link.fhir");
       documents.fhir(ctx);
@@ -71,10 +72,9 @@ public final class LinkRouter {
       audit(ctx, link(ctx), "link.download");
       documents.download(ctx);
     });
-    Router dicomweb = Router.router(vertx);
-    dicomweb.route().handler(this::withinStudy);
+    Routes dicomweb = new Routes(vertx).filter(this::withinStudy);
     dicomWeb.forEach(s -> s.mount(dicomweb));
-    r.route("/dicomweb/*").subRouter(dicomweb);
+    r.mount("/dicomweb", dicomweb);
     return r;
   }
 
@@ -91,39 +91,33 @@ public final class LinkRouter {
   private void authenticate(RoutingContext ctx) {
     String token = ctx.pathParam("token");
     ctx.request().pause();
-    if (!CapabilityToken.wellFormed(token)) {
-      ctx.request().resume();
-      Problem.of(404, "not-found", "No such link", "the link is not one this Imago issued").send(ctx.response());
-      return;
-    }
-    vertx.executeBlocking(() -> links.byTokenSha256(CapabilityToken.sha256(token)), false).onComplete(ar -> {
-      ctx.request().resume();
+    if (!CapabilityToken.wellFormed(token)) throw noSuchLink();
+    Blocking.run(vertx, () -> links.byTokenSha256(CapabilityToken.sha256(token))).onComplete(ar -> {
       if (ar.failed()) {
-        Problem.of(503, "index-unavailable", "Index unavailable", ar.cause().getMessage()).send(ctx.response());
+        ctx.fail(ar.cause());
         return;
       }
-      Optional<Link> found = ar.result();
-      if (found.isEmpty()) {
-        Problem.of(404, "not-found", "No such link", "the link is not one this Imago issued").send(ctx.response());
-        return;
+      Link link = ar.result().orElse(null);
+      Problem refused = link == null ? null
+          : link.revoked() ? Problem.of(401, "link-revoked", "Link revoked", "this link was revoked on " + link.revokedAt())
+          : link.expired(clock.instant()) ? Problem.of(401, "link-expired", "Link expired", "this link expired on " + link.expiresAt())
+          : !link.rights().contains(Link.Right.VIEW) ? Problem.of(403, "forbidden", "Link does not allow viewing",
+              "rights: " + link.rights())
+          : null;
+      if (link == null) {
+        ctx.fail(noSuchLink());
+      } else if (refused != null) {
+        ctx.fail(refused.exception());
+      } else {
+        ctx.put(LINK, link);
+        Access.putCaller(ctx, new Caller("link:" + link.id(), link.tenantId(), Caller.Role.LINK));
+        ctx.next();
       }
-      Link link = found.get();
-      if (link.revoked()) {
-        Problem.of(401, "link-revoked", "Link revoked", "this link was revoked on " + link.revokedAt()).send(ctx.response());
-        return;
-      }
-      if (link.expired(clock.instant())) {
-        Problem.of(401, "link-expired", "Link expired", "this link expired on " + link.expiresAt()).send(ctx.response());
-        return;
-      }
-      if (!link.rights().contains(Link.Right.VIEW)) {
-        Problem.of(403, "forbidden", "Link does not allow viewing", "rights: " + link.rights()).send(ctx.response());
-        return;
-      }
-      ctx.put(LINK, link);
-      Access.putCaller(ctx, new Caller("link:" + link.id(), link.tenantId(), Caller.Role.LINK));
-      ctx.next();
     });
+  }
+
+  private static ProblemException noSuchLink() {
+    return Problem.of(404, "not-found", "No such link", "the link is not one this Imago issued").exception();
   }
 
   /**
@@ -149,8 +143,7 @@ public final class LinkRouter {
     String[] parts = rest.replaceFirst("^/", "").split("/");
     if (parts.length >= 2 && parts[0].equals("studies")) {
       if (!parts[1].equals(link.studyUid())) {
-        Problem.of(403, "link-scope", "Outside the link", "this link opens one study only").send(ctx.response());
-        return;
+        throw Problem.of(403, "link-scope", "Outside the link", "this link opens one study only").exception();
       }
     } else {
       MultiMap params = ctx.queryParams();
@@ -165,9 +158,9 @@ public final class LinkRouter {
   void audit(RoutingContext ctx, Link link, String action) {
     Caller caller = Access.caller(ctx);
     String remote = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
-    vertx.executeBlocking(() -> {
+    Blocking.run(vertx, () -> {
       access.record(caller, action, Access.Via.FSE_LINK, remote, List.of(new Access.Item(link.studyUid(), null, null)));
       return null;
-    }, false);
+    });
   }
 }

@@ -20,7 +20,16 @@ public final class Blocking {
    * {@link Routes#problem} mapping) turns it into problem+json.
    */
   public static <T> void respond(RoutingContext ctx, Callable<T> work, Consumer<? super T> then) {
-    run(ctx.vertx(), work).onComplete(done -> {
+    answer(ctx, run(ctx.vertx(), work), then);
+  }
+
+  /** The same on a pool of its own. */
+  public static <T> void respond(RoutingContext ctx, WorkerExecutor workers, Callable<T> work, Consumer<? super T> then) {
+    answer(ctx, run(workers, work), then);
+  }
+
+  private static <T> void answer(RoutingContext ctx, Future<T> result, Consumer<? super T> then) {
+    result.onComplete(done -> {
       if (done.failed()) {
         ctx.fail(done.cause());
         return;

@@ -22,10 +22,13 @@ final class Failures {
       return;
     }
     if (e instanceof SqlUnavailableException) {
+      LOG.warn("event=http.unavailable dependency=index path={} reason=\"{}\"", LogPaths.redact(ctx.request().path()), e.getMessage());
       Problem.of(503, "index-unavailable", "Index unavailable", e.getMessage()).send(ctx);
       return;
     }
     if (e instanceof ObjectStore.StorageUnavailableException) {
+      LOG.warn("event=http.unavailable dependency=objectStore path={} reason=\"{}\"", LogPaths.redact(ctx.request().path()),
+          e.getMessage());
       Problem.of(503, "storage-unavailable", "Object storage unavailable", e.getMessage()).send(ctx);
       return;
     }

@@ -1,22 +1,33 @@
 package imago.node.dicomweb;
 
 import imago.web.Access;
+import imago.web.PublicUrl;
+import imago.web.Routes;
 import io.vertx.core.Vertx;
-import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 
 /**
  * One family of DICOMweb resources (STOW-RS, QIDO-RS, WADO-RS): adds its routes to the
- * {@code /dicomweb} router, where every request is already authenticated (Access.caller(ctx)).
+ * {@code /dicomweb} routes, where every request is already authenticated (Access.caller(ctx)).
  */
 public interface DicomWebService {
-  void mount(Router dicomweb);
+  void mount(Routes dicomweb);
 
-  /** The {@code /dicomweb} router: every request authenticated first, then the services' routes. */
-  static Router router(Vertx vertx, Access access, List<DicomWebService> services) {
-    Router dicomweb = Router.router(vertx);
-    dicomweb.route().handler(access.authenticate());
+  /** The {@code /dicomweb} routes: every request authenticated first, then the services' routes. */
+  static Routes routes(Vertx vertx, Access access, List<DicomWebService> services) {
+    Routes dicomweb = new Routes(vertx).filter(access.authenticate());
     services.forEach(service -> service.mount(dicomweb));
     return dicomweb;
+  }
+
+  /**
+   * The DICOMweb root this request came through ({@code http://host:8080/dicomweb}, or a link's
+   * {@code .../l/{token}/dicomweb}) at Imago's public address: RetrieveURLs and BulkDataURIs must
+   * lead back the way the client came.
+   */
+  static String root(RoutingContext ctx, PublicUrl publicUrl) {
+    String mount = ctx.mountPoint();
+    return publicUrl.of(ctx.request()) + (mount == null ? "/dicomweb" : mount.replaceAll("/+$", ""));
   }
 }

@@ -8,9 +8,10 @@ import imago.node.NodeConfig;
 import imago.storage.ingest.Ingest;
 import imago.web.Access;
 import imago.web.Problem;
+import imago.web.Routes;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
@@ -46,9 +47,11 @@ public final class StowRs implements DicomWebService {
   }
 
   @Override
-  public void mount(Router dicomweb) {
-    dicomweb.post("/studies").handler(ctx -> begin(ctx, Access.caller(ctx), null));
-    dicomweb.post("/studies/:study").handler(ctx -> begin(ctx, Access.caller(ctx), ctx.pathParam("study")));
+  public void mount(Routes dicomweb) {
+    Handler<RoutingContext> storers = Access.requireRole("Role may not store", "storing needs role hospital or admin",
+        Caller.Role.HOSPITAL, Caller.Role.ADMIN);
+    dicomweb.post("/studies", storers).handler(ctx -> begin(ctx, Access.caller(ctx), null));
+    dicomweb.post("/studies/:study", storers).handler(ctx -> begin(ctx, Access.caller(ctx), ctx.pathParam("study")));
   }
 
   private void begin(RoutingContext ctx, Caller caller, String studyUid) {
@@ -58,9 +61,6 @@ public final class StowRs implements DicomWebService {
     String contentType = request.getHeader("Content-Type");
     if (tenant == null) {
       problem = Problem.of(403, "forbidden", "Unknown tenant", "the token's tenant '" + caller.tenantId() + "' is not configured");
-    } else if (caller.role() != Caller.Role.HOSPITAL && caller.role() != Caller.Role.ADMIN) {
-      problem = Problem.of(403, "forbidden", "Role may not store", "storing needs role hospital or admin, not "
-          + caller.role().name().toLowerCase(Locale.ROOT));
     } else if (contentType == null || !"multipart/related".equals(MultipartRelatedParser.mediaType(contentType))) {
       problem = Problem.of(415, "unsupported-media-type", "Unsupported media type",
           "STOW-RS takes multipart/related; type=\"application/dicom\" (PS3.18 §10.5.1.2)");
@@ -77,27 +77,15 @@ public final class StowRs implements DicomWebService {
     } else if (studyUid != null && !imago.core.dicom.Uids.isValid(studyUid)) {
       problem = Problem.of(400, "bad-request", "Malformed Study Instance UID", studyUid);
     }
-    if (problem != null) {
-      problem.send(ctx.response());
-      request.resume();
-      return;
-    }
+    if (problem != null) throw problem.exception();
     String origin = String.valueOf(request.remoteAddress());
     StowUpload upload = new StowUpload(vertx, ctx, tenant, studyUid, MultipartRelatedParser.boundary(contentType).get(),
-        origin, ingest, baseUrl(request), config.maxStowRequestSize());
+        origin, ingest, DicomWebService.root(ctx, config.address()), config.maxStowRequestSize());
     workers.execute(upload);
     request.handler(upload::offer);
     request.endHandler(v -> upload.end());
     request.exceptionHandler(upload::broken);
     request.resume();
-  }
-
-  /**
-   * The root of RetrieveURLs: node.publicUrl, else http://localhost on the port this request came
-   * in on, which is the listening port even when node.httpPort is 0 (any free port).
-   */
-  private String baseUrl(HttpServerRequest request) {
-    return config.withPorts(config.dicomPort(), request.localAddress().port()).baseUrl();
   }
 
   private static boolean partTypeSupported(String contentType) {

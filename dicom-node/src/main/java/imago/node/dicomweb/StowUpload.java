@@ -52,7 +52,7 @@ final class StowUpload implements Runnable, PartListener {
   private final String boundary;
   private final String origin;
   private final Ingest ingest;
-  private final String baseUrl;
+  private final String root;
   private final long maxBytes;
   private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
   private final AtomicBoolean paused = new AtomicBoolean();
@@ -63,7 +63,7 @@ final class StowUpload implements Runnable, PartListener {
   private long received;
 
   StowUpload(Vertx vertx, RoutingContext ctx, Tenant tenant, String studyUid, String boundary, String origin,
-      Ingest ingest, String baseUrl, long maxBytes) {
+      Ingest ingest, String root, long maxBytes) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.ctx = ctx;
@@ -72,7 +72,7 @@ final class StowUpload implements Runnable, PartListener {
     this.boundary = boundary;
     this.origin = origin;
     this.ingest = ingest;
-    this.baseUrl = baseUrl;
+    this.root = root;
     this.maxBytes = maxBytes;
   }
 
@@ -187,7 +187,7 @@ final class StowUpload implements Runnable, PartListener {
       if (o.sopClassUid() != null) item.uids(REFERENCED_SOP_CLASS_UID, o.sopClassUid());
       if (o.sopInstanceUid() != null) item.uids(REFERENCED_SOP_INSTANCE_UID, o.sopInstanceUid());
       if (o.ok()) {
-        item.url(RETRIEVE_URL, baseUrl + "/dicomweb/studies/" + o.instance().studyUid() + "/series/"
+        item.url(RETRIEVE_URL, root + "/studies/" + o.instance().studyUid() + "/series/"
             + o.instance().seriesUid() + "/instances/" + o.sopInstanceUid());
         referenced.add(item);
       } else {
@@ -196,7 +196,7 @@ final class StowUpload implements Runnable, PartListener {
       }
     }
     DicomJsonWriter response = DicomJson.dataset();
-    if (studyUid != null) response.url(RETRIEVE_URL, baseUrl + "/dicomweb/studies/" + studyUid);
+    if (studyUid != null) response.url(RETRIEVE_URL, root + "/studies/" + studyUid);
     if (!failed.isEmpty()) response.sequence(FAILED_SOP_SEQUENCE, failed);
     if (!referenced.isEmpty()) response.sequence(REFERENCED_SOP_SEQUENCE, referenced);
     int status = failed.isEmpty() ? 200 : referenced.isEmpty() ? 409 : 202;

@@ -1,8 +1,9 @@
 package imago.node.viewer;
 
 import imago.web.Problem;
+import imago.web.ProblemException;
+import imago.web.Routes;
 import io.vertx.core.Vertx;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -24,9 +25,9 @@ public final class IidRouter {
   }
 
   /** Mounted at {@code /IHEInvokeImageDisplay}. */
-  public Router router() {
-    Router r = Router.router(vertx);
-    r.getWithRegex("/?").handler(this::invoke);
+  public Routes routes() {
+    Routes r = new Routes(vertx);
+    r.get("").handler(this::invoke);
     return r;
   }
 
@@ -36,27 +37,24 @@ public final class IidRouter {
     if ("STUDY".equalsIgnoreCase(type)) {
       String studies = ctx.request().getParam("studyUID");
       if (studies == null || !studies.matches("[0-9.]{1,64}(,[0-9.]{1,64})*")) {
-        refuse(ctx, "requestType=STUDY needs studyUID: one or more UIDs, comma-separated");
-        return;
+        throw refused("requestType=STUDY needs studyUID: one or more UIDs, comma-separated");
       }
       target = viewerBase + "/viewer?StudyInstanceUIDs=" + studies;
     } else if ("PATIENT".equalsIgnoreCase(type)) {
       String patient = ctx.request().getParam("patientID");
       if (patient == null || patient.isBlank()) {
-        refuse(ctx, "requestType=PATIENT needs patientID");
-        return;
+        throw refused("requestType=PATIENT needs patientID");
       }
       // RAD-106 allows "id^^^&issuer&ISO": the viewer's study list filters on the ID itself.
       String id = patient.split("\\^", 2)[0];
       target = viewerBase + "/?mrn=" + URLEncoder.encode(id, StandardCharsets.UTF_8);
     } else {
-      refuse(ctx, "requestType must be STUDY or PATIENT (IHE RAD-106)");
-      return;
+      throw refused("requestType must be STUDY or PATIENT (IHE RAD-106)");
     }
     ctx.response().setStatusCode(302).putHeader("Location", target).putHeader("Cache-Control", "no-store").end();
   }
 
-  private static void refuse(RoutingContext ctx, String detail) {
-    Problem.of(400, "bad-request", "Invalid IID request", detail).send(ctx.response());
+  private static ProblemException refused(String detail) {
+    return Problem.of(400, "bad-request", "Invalid IID request", detail).exception();
   }
 }

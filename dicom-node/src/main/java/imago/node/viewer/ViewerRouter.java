@@ -2,6 +2,7 @@ package imago.node.viewer;
 
 import imago.core.io.SetupCache;
 import imago.web.Problem;
+import imago.web.PublicUrl;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -17,13 +18,10 @@ import io.vertx.ext.web.handler.StaticHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +36,6 @@ public final class ViewerRouter {
   /** The {@code @ohif/app} version scripts/setup.sh fetches. */
   public static final String OHIF_VERSION = "3.13.2";
   private static final Logger LOG = LoggerFactory.getLogger(ViewerRouter.class);
-  private static final Pattern SAFE_PATH = Pattern.compile("(/[A-Za-z0-9._~-]+)*");
   private static final String IMMUTABLE = "public, max-age=31536000, immutable";
   private static final String NO_CACHE = "no-cache";
   private static final String NO_STORE = "no-store";
@@ -52,11 +49,11 @@ public final class ViewerRouter {
 
   /**
    * @param distDir OHIF's {@code dist/} ({@link #defaultDist()}); may be missing, then the viewer answers 503
-   * @param publicBaseUrl node.publicUrl, may be null: only its path is used (a reverse proxy's prefix), since
-   *     the viewer always talks to the origin that served it
+   * @param address Imago's public address: only its path is used (a reverse proxy's prefix), since the
+   *     viewer always talks to the origin that served it
    */
-  public ViewerRouter(Vertx vertx, Path distDir, String publicBaseUrl) {
-    String base = basePath(publicBaseUrl);
+  public ViewerRouter(Vertx vertx, Path distDir, PublicUrl address) {
+    String base = address.path();
     this.vertx = vertx;
     this.dist = new OhifDist(vertx, distDir, base + "/viewer/");
     this.appConfig = Buffer.buffer(resource("app-config.js").replace("@BASE_JSON@", Json.encode(base))
@@ -106,7 +103,7 @@ public final class ViewerRouter {
       }
       if (missingLogged.compareAndSet(false, true)) LOG.warn("event=viewer.missing dist={}", dist.dir());
       Problem.of(503, "viewer-not-installed", "Viewer not installed", "the OHIF viewer (@ohif/app " + OHIF_VERSION
-          + " dist/) is not installed on this Imago: run scripts/setup.sh --viewer").send(ctx.response());
+          + " dist/) is not installed on this Imago: run scripts/setup.sh --viewer").send(ctx);
     }).onFailure(ctx::fail);
   }
 
@@ -139,7 +136,7 @@ public final class ViewerRouter {
       return;
     }
     ctx.response().headers().remove(HttpHeaders.CACHE_CONTROL);
-    Problem.of(404, "not-found", "No such viewer file", ctx.normalizedPath()).send(ctx.response());
+    Problem.of(404, "not-found", "No such viewer file", ctx.normalizedPath()).send(ctx);
   }
 
   private static void send(RoutingContext ctx, String type, Buffer body, String cacheControl, String etag) {
@@ -168,17 +165,6 @@ public final class ViewerRouter {
     String mount = ctx.mountPoint();
     String rest = mount != null && path.startsWith(mount) ? path.substring(mount.length()) : path;
     return rest.startsWith("/") ? rest.substring(1) : rest;
-  }
-
-  /** The path of node.publicUrl without its trailing slash: "" at a host's root, "/pacs" behind a proxy's prefix. */
-  public static String basePath(String publicBaseUrl) {
-    if (publicBaseUrl == null || publicBaseUrl.isBlank()) return "";
-    String path = URI.create(publicBaseUrl.trim()).getRawPath();
-    path = path == null ? "" : path.replaceAll("/+$", "");
-    if (!SAFE_PATH.matcher(path).matches()) {
-      throw new IllegalArgumentException("node.publicUrl path must be plain segments ([A-Za-z0-9._~-]): " + publicBaseUrl);
-    }
-    return path;
   }
 
   private static String resource(String name) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import imago.web.PublicUrl;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -58,9 +59,9 @@ class ViewerRouterTest {
     Files.writeString(tmp.resolve("secret.txt"), "outside the dist");
     vertx = Vertx.vertx();
     Router root = Router.router(vertx);
-    root.route("/viewer/*").subRouter(new ViewerRouter(vertx, dist, null).router());
-    root.route("/pacs/viewer/*").subRouter(new ViewerRouter(vertx, dist, "https://imago.example.org/pacs/").router());
-    root.route("/empty/viewer/*").subRouter(new ViewerRouter(vertx, tmp.resolve("no-dist"), "http://h/empty").router());
+    root.route("/viewer/*").subRouter(new ViewerRouter(vertx, dist, new PublicUrl(null)).router());
+    root.route("/pacs/viewer/*").subRouter(new ViewerRouter(vertx, dist, new PublicUrl("https://imago.example.org/pacs/")).router());
+    root.route("/empty/viewer/*").subRouter(new ViewerRouter(vertx, tmp.resolve("no-dist"), new PublicUrl("http://h/empty")).router());
     root.route().last().handler(ctx -> ctx.response().setStatusCode(404).end("root 404"));
     // compression on, as in WebServer: a pre-gzipped answer must not be gzipped twice
     server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true)).requestHandler(root)

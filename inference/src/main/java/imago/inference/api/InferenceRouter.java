@@ -1,28 +1,21 @@
 package imago.inference.api;
 
 import imago.core.tenant.Caller;
-import imago.inference.schedule.Scheduler;
-import imago.storage.index.Index;
-import imago.storage.index.SqlUnavailableException;
+import imago.inference.schedule.CohortRuns;
 import imago.storage.index.query.InvalidQueryException;
 import imago.storage.index.query.QueryAttribute;
 import imago.storage.index.query.QueryAttributes;
-import imago.storage.index.query.QueryLevel;
-import imago.storage.index.query.QueryMatch;
-import imago.storage.index.query.QueryRequest;
-import imago.storage.index.query.QueryResult;
 import imago.storage.jobs.Job;
 import imago.storage.jobs.JobQueue;
 import imago.storage.jobs.JobState;
-import imago.storage.models.ModelCatalog;
-import imago.storage.models.ModelState;
-import imago.storage.models.ModelVersion;
 import imago.web.Access;
+import imago.web.Blocking;
+import imago.web.Params;
 import imago.web.Problem;
+import imago.web.Routes;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
@@ -30,44 +23,41 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.function.Consumer;
 
 /**
- * {@code /inference}: jobs and their JSON results, re-runs and backfills over a QIDO-style cohort,
- * and a study's AI results. Every answer is scoped to the caller's tenant (other tenants' jobs are
- * 404, as studies are).
+ * {@code /inference}: jobs and their JSON results, re-runs and backfills over a QIDO-style cohort
+ * ({@link CohortRuns}), and a study's AI results. Every answer is scoped to the caller's tenant
+ * (other tenants' jobs are 404, as studies are).
  */
 public final class InferenceRouter {
-  /** Studies a single run may cover; larger cohorts are split by the caller. */
-  static final int MAX_COHORT = 10_000;
+  private static final String RUN_USAGE = "POST /inference/runs {\"model\": ..., \"version\": ..., \"cohort\": {QIDO study keys}}";
 
   private final Vertx vertx;
   private final JobQueue queue;
-  private final Scheduler scheduler;
-  private final ModelCatalog catalog;
-  private final Index index;
+  private final CohortRuns runs;
   private final Access access;
   private final Runnable wakeWorkers;
 
-  public InferenceRouter(Vertx vertx, JobQueue queue, Scheduler scheduler, ModelCatalog catalog, Index index,
-      Access access, Runnable wakeWorkers) {
+  public InferenceRouter(Vertx vertx, JobQueue queue, CohortRuns runs, Access access, Runnable wakeWorkers) {
     this.vertx = vertx;
     this.queue = queue;
-    this.scheduler = scheduler;
-    this.catalog = catalog;
-    this.index = index;
+    this.runs = runs;
     this.access = access;
     this.wakeWorkers = wakeWorkers;
   }
 
   /** Mounted at {@code /inference}. */
-  public Router router() {
-    Router r = Router.router(vertx);
-    r.route().handler(access.authenticate());
+  public Routes routes() {
+    Routes r = new Routes(vertx)
+        .filter(access.authenticate())
+        .problem(CohortRuns.NotRunnableException.class,
+            e -> Problem.of(409, "invalid-state", "Model version not runnable", e.getMessage()))
+        .problem(InvalidQueryException.class, e -> Problem.of(400, "bad-request", "Invalid cohort", e.getMessage()));
     r.get("/jobs/:id").handler(this::job);
     r.get("/jobs").handler(this::jobs);
-    r.post("/runs").handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(this::newRun);
+    r.post("/runs", Access.requireRole("Role may not start runs", "runs are started by hospital, researcher or admin roles",
+        Caller.Role.HOSPITAL, Caller.Role.RESEARCHER, Caller.Role.ADMIN))
+        .handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(this::newRun);
     r.get("/runs/:id").handler(this::run);
     r.get("/studies/:study/ai-results").handler(this::aiResults);
     return r;
@@ -75,28 +65,15 @@ public final class InferenceRouter {
 
   private void job(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
-    long id;
-    try {
-      id = Long.parseLong(ctx.pathParam("id"));
-    } catch (NumberFormatException e) {
-      Problem.of(404, "not-found", "No such job", ctx.pathParam("id")).send(ctx.response());
-      return;
-    }
-    blocking(ctx, () -> queue.find(id).filter(j -> visible(caller, j)), found -> {
-      Optional<Job> j = found;
-      if (j.isEmpty()) Problem.of(404, "not-found", "No such job", "job " + id).send(ctx.response());
-      else ctx.json(json(j.get()));
-    });
+    long id = Params.id(ctx, "id", "job");
+    Blocking.respond(ctx, () -> queue.find(id).filter(j -> visible(caller, j))
+        .orElseThrow(() -> Params.notFound("job", "job " + id)), j -> ctx.json(json(j)));
   }
 
   private void jobs(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
-    String study = ctx.request().getParam("studyUID");
-    if (study == null) {
-      Problem.of(400, "bad-request", "studyUID is required", "GET /inference/jobs?studyUID=...").send(ctx.response());
-      return;
-    }
-    blocking(ctx, () -> queue.ofStudy(caller.tenantId(), study), list -> {
+    String study = Params.required(ctx, "studyUID", "GET /inference/jobs?studyUID=...");
+    Blocking.respond(ctx, () -> queue.ofStudy(caller.tenantId(), study), list -> {
       JsonArray out = new JsonArray();
       for (Job j : list) out.add(json(j));
       ctx.json(out);
@@ -107,11 +84,8 @@ public final class InferenceRouter {
   private void aiResults(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
     String study = ctx.pathParam("study");
-    blocking(ctx, () -> queue.ofStudy(caller.tenantId(), study), list -> {
-      if (list.isEmpty()) {
-        Problem.of(404, "not-found", "No AI results", "no inference job for study " + study).send(ctx.response());
-        return;
-      }
+    Blocking.respond(ctx, () -> queue.ofStudy(caller.tenantId(), study), list -> {
+      if (list.isEmpty()) throw Problem.of(404, "not-found", "No AI results", "no inference job for study " + study).exception();
       JsonArray results = new JsonArray();
       JsonArray pending = new JsonArray();
       for (Job j : list) {
@@ -130,76 +104,30 @@ public final class InferenceRouter {
    */
   private void newRun(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
-    if (caller.role() == Caller.Role.RADIOLOGIST) {
-      Problem.of(403, "forbidden", "Role may not start runs", "runs are started by hospital, researcher or admin roles")
-          .send(ctx.response());
-      return;
-    }
-    JsonObject body;
-    try {
-      body = ctx.body().asJsonObject();
-    } catch (RuntimeException e) {
-      body = null;
-    }
-    if (body == null || body.getString("model") == null || body.getString("version") == null) {
-      Problem.of(400, "bad-request", "model and version are required",
-          "POST /inference/runs {\"model\": ..., \"version\": ..., \"cohort\": {QIDO study keys}}").send(ctx.response());
-      return;
-    }
+    JsonObject body = Params.jsonBody(ctx, RUN_USAGE);
+    String name = body.getString("model");
+    String version = body.getString("version");
+    if (name == null || version == null) throw Problem.of(400, "bad-request", "model and version are required", RUN_USAGE).exception();
     JsonObject cohort = body.getJsonObject("cohort", new JsonObject());
     Map<Integer, String> keys = new HashMap<>();
     for (String k : cohort.fieldNames()) {
-      Optional<QueryAttribute> a = QueryAttributes.byKeyword(k);
-      if (a.isEmpty()) {
-        Problem.of(400, "bad-request", "Unknown cohort key", k + " is not a matching key Imago indexes").send(ctx.response());
-        return;
-      }
-      keys.put(a.get().tag(), String.valueOf(cohort.getValue(k)));
+      QueryAttribute a = QueryAttributes.byKeyword(k).orElseThrow(() ->
+          Problem.of(400, "bad-request", "Unknown cohort key", k + " is not a matching key Imago indexes").exception());
+      keys.put(a.tag(), String.valueOf(cohort.getValue(k)));
     }
-    String name = body.getString("model");
-    String version = body.getString("version");
-    blocking(ctx, () -> {
-      Optional<ModelVersion> v = catalog.find(name, version);
-      if (v.isEmpty() || !(v.get().state() == ModelState.ACTIVE || v.get().state() == ModelState.VALIDATED)) {
-        return Problem.of(409, "invalid-state", "Model version not runnable", name + " " + version
-            + (v.isEmpty() ? " is not registered" : " is " + v.get().state().id() + "; runs take a validated or active version"));
-      }
-      QueryResult studies;
-      try {
-        studies = index.query(imago.storage.index.Scope.tenant(caller.tenantId()), QueryRequest.of(QueryLevel.STUDY, keys, MAX_COHORT));
-      } catch (InvalidQueryException e) {
-        return Problem.of(400, "bad-request", "Invalid cohort", e.getMessage());
-      }
-      long runId = queue.newRun(caller.tenantId(), name, version, cohort.encode(), caller.subject());
-      int created = 0;
-      for (QueryMatch m : studies.matches()) {
-        created += scheduler.schedule(caller.tenantId(), m.studyUid(), List.of(v.get()), runId).size();
-      }
-      return new JsonObject().put("run", runId).put("studies", studies.matches().size()).put("jobs", created)
-          .put("truncated", studies.more()).put("href", "/inference/runs/" + runId);
-    }, out -> {
-      if (out instanceof Problem p) {
-        p.send(ctx.response());
-        return;
-      }
+    Blocking.respond(ctx, () -> runs.start(caller, name, version, keys, cohort.encode()), started -> {
       wakeWorkers.run();
-      JsonObject json = (JsonObject) out;
-      ctx.response().setStatusCode(202).putHeader("Location", json.getString("href"));
-      ctx.json(json);
+      String href = "/inference/runs/" + started.runId();
+      ctx.response().setStatusCode(202).putHeader("Location", href);
+      ctx.json(new JsonObject().put("run", started.runId()).put("studies", started.studies()).put("jobs", started.jobs())
+          .put("truncated", started.truncated()).put("href", href));
     });
   }
 
   private void run(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
-    long id;
-    try {
-      id = Long.parseLong(ctx.pathParam("id"));
-    } catch (NumberFormatException e) {
-      Problem.of(404, "not-found", "No such run", ctx.pathParam("id")).send(ctx.response());
-      return;
-    }
-    blocking(ctx, () -> queue.ofRun(id).stream().filter(j -> visible(caller, j)).toList(), list -> {
-      List<Job> jobs = list;
+    long id = Params.id(ctx, "id", "run");
+    Blocking.respond(ctx, () -> queue.ofRun(id).stream().filter(j -> visible(caller, j)).toList(), jobs -> {
       Map<JobState, Integer> by = new EnumMap<>(JobState.class);
       for (JobState s : JobState.values()) by.put(s, 0);
       for (Job j : jobs) by.merge(j.state(), 1, Integer::sum);
@@ -232,15 +160,5 @@ public final class InferenceRouter {
         .put("run", j.runId()).put("worker", j.leaseOwner());
     if (j.result() != null) o.put("result", new JsonObject(j.result()));
     return o;
-  }
-
-  @FunctionalInterface
-  private interface Work<T> {
-    T run() throws SqlUnavailableException;
-  }
-
-  private <T> void blocking(RoutingContext ctx, Work<T> work, Consumer<T> then) {
-    // an unavailable index becomes 503 in WebServer's failure handler
-    vertx.executeBlocking(work::run, false).onSuccess(then::accept).onFailure(ctx::fail);
   }
 }

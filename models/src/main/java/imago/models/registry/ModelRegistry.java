@@ -6,6 +6,7 @@ import imago.inference.engine.ArtifactCache;
 import imago.inference.manifest.InvalidManifestException;
 import imago.inference.manifest.Manifest;
 import imago.inference.manifest.ManifestParser;
+import imago.models.registry.RegistryException.Reason;
 import imago.models.validation.ModelValidator;
 import imago.models.validation.ValidationReport;
 import imago.storage.index.SqlUnavailableException;
@@ -89,22 +90,23 @@ public final class ModelRegistry implements AutoCloseable {
    * Registers a version for the caller's tenant. {@code artifact} is a spooled upload the registry
    * takes over (moved into the artifact cache or deleted).
    */
-  public Registration register(Caller caller, byte[] manifestBytes, Path artifact) throws RegistryException {
+  public Registration register(Caller caller, byte[] manifestBytes, Path artifact)
+      throws RegistryException, SqlUnavailableException, IOException {
     try {
       if (caller.role() != Caller.Role.RESEARCHER && caller.role() != Caller.Role.ADMIN) {
-        throw new RegistryException(403, "forbidden", "Role may not register models", "needs role researcher or admin");
+        throw new RegistryException(Reason.NOT_PERMITTED, "Role may not register models", "needs role researcher or admin");
       }
       Manifest manifest;
       try {
         manifest = parser.parse(manifestBytes);
       } catch (InvalidManifestException e) {
-        throw new RegistryException(422, "invalid-manifest", "Invalid manifest", e.getMessage(), e.errors());
+        throw new RegistryException(Reason.INVALID_MANIFEST, "Invalid manifest", e.getMessage(), e.errors());
       }
       long size = Files.size(artifact);
       try {
         inspector.inspect(artifact, manifest.framework());
       } catch (InvalidArtifactException e) {
-        throw new RegistryException(422, "invalid-artifact", "Invalid artifact", e.getMessage());
+        throw new RegistryException(Reason.INVALID_ARTIFACT, "Invalid artifact", e.getMessage());
       }
       String sha256 = sha256(artifact);
       String key = PREFIX + manifest.name() + "/" + manifest.version() + "/" + ArtifactInspector.fileName(manifest.framework());
@@ -116,7 +118,7 @@ public final class ModelRegistry implements AutoCloseable {
             manifest.framework().id(), manifest.task().id(), key, sha256, size, deviceUid,
             new String(manifestBytes, StandardCharsets.UTF_8), caller.subject()));
       } catch (ModelCatalog.Conflict e) {
-        throw new RegistryException(409, "conflict", "Version exists", e.getMessage());
+        throw new RegistryException(Reason.VERSION_EXISTS, "Version exists", e.getMessage());
       }
       try {
         try (InputStream in = Files.newInputStream(artifact)) {
@@ -126,7 +128,7 @@ public final class ModelRegistry implements AutoCloseable {
             new ByteArrayInputStream(manifestBytes), manifestBytes.length, "application/json", Map.of());
       } catch (ObjectStore.StorageUnavailableException e) {
         fail(v, "storage", "artifact could not be stored: " + e.getMessage(), caller.subject());
-        throw new RegistryException(503, "storage-unavailable", "Object storage unavailable", e.getMessage());
+        throw e;
       }
       cache.adopt(v, artifact);
       LOG.info("event=model.registered name={} version={} tenant={} framework={} sha256={} size={}", v.name(), v.version(),
@@ -136,10 +138,6 @@ public final class ModelRegistry implements AutoCloseable {
         return new Registration(v, true);
       }
       return new Registration(validate(v), false);
-    } catch (IOException e) {
-      throw new RegistryException(500, "internal", "Registration failed", e.getMessage());
-    } catch (SqlUnavailableException e) {
-      throw new RegistryException(503, "index-unavailable", "Index unavailable", e.getMessage());
     } finally {
       try {
         Files.deleteIfExists(artifact);
@@ -197,57 +195,59 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   /** Activates a validated (or retired) version, region-wide: admins only. */
-  public ModelVersion activate(Caller caller, String name, String version, String mode) throws RegistryException {
+  public ModelVersion activate(Caller caller, String name, String version, String mode)
+      throws RegistryException, SqlUnavailableException {
     if (caller.role() != Caller.Role.ADMIN) {
-      throw new RegistryException(403, "forbidden", "Only an admin activates models", "activation is region-wide: needs role admin");
+      throw new RegistryException(Reason.NOT_PERMITTED, "Only an admin activates models", "activation is region-wide: needs role admin");
     }
     if (!ModelVersion.PRIMARY.equals(mode) && !ModelVersion.SHADOW.equals(mode)) {
-      throw new RegistryException(400, "bad-request", "Invalid mode", "mode must be primary or shadow, got " + mode);
+      throw new RegistryException(Reason.INVALID_REQUEST, "Invalid mode", "mode must be primary or shadow, got " + mode);
     }
     ModelVersion v = visible(caller, name, version);
-    try {
-      return catalog.activate(name, version, EnumSet.of(ModelState.VALIDATED, ModelState.RETIRED), mode, caller.subject())
-          .orElseThrow(() -> new RegistryException(409, "invalid-state", "Cannot activate",
-              name + " " + version + " is " + v.state().id() + (v.reason() != null ? " (" + v.reason() + ")" : "")
-                  + "; only a validated or retired version can be activated"));
-    } catch (SqlUnavailableException e) {
-      throw new RegistryException(503, "index-unavailable", "Index unavailable", e.getMessage());
-    }
+    return catalog.activate(name, version, EnumSet.of(ModelState.VALIDATED, ModelState.RETIRED), mode, caller.subject())
+        .orElseThrow(() -> new RegistryException(Reason.INVALID_STATE, "Cannot activate",
+            name + " " + version + " is " + v.state().id() + (v.reason() != null ? " (" + v.reason() + ")" : "")
+                + "; only a validated or retired version can be activated"));
   }
 
   /** Retires a version: its own tenant's researchers, or an admin. */
-  public ModelVersion retire(Caller caller, String name, String version, String reason) throws RegistryException {
+  public ModelVersion retire(Caller caller, String name, String version, String reason)
+      throws RegistryException, SqlUnavailableException {
     ModelVersion v = visible(caller, name, version);
     boolean owner = caller.role() == Caller.Role.RESEARCHER && caller.tenantId().equals(v.tenantId());
     if (!owner && caller.role() != Caller.Role.ADMIN) {
-      throw new RegistryException(403, "forbidden", "Not your model", name + " belongs to tenant " + v.tenantId()
+      throw new RegistryException(Reason.NOT_PERMITTED, "Not your model", name + " belongs to tenant " + v.tenantId()
           + "; only its researchers or an admin may retire it");
     }
-    try {
-      return catalog.transition(name, version, EnumSet.of(ModelState.ACTIVE, ModelState.VALIDATED), ModelState.RETIRED,
-              caller.subject(), reason == null || reason.isBlank() ? "retired" : reason, null)
-          .orElseThrow(() -> new RegistryException(409, "invalid-state", "Cannot retire",
-              name + " " + version + " is " + v.state().id() + "; only an active or validated version can be retired"));
-    } catch (SqlUnavailableException e) {
-      throw new RegistryException(503, "index-unavailable", "Index unavailable", e.getMessage());
-    }
+    return catalog.transition(name, version, EnumSet.of(ModelState.ACTIVE, ModelState.VALIDATED), ModelState.RETIRED,
+            caller.subject(), reason == null || reason.isBlank() ? "retired" : reason, null)
+        .orElseThrow(() -> new RegistryException(Reason.INVALID_STATE, "Cannot retire",
+            name + " " + version + " is " + v.state().id() + "; only an active or validated version can be retired"));
   }
 
   /**
    * A version the caller may see: admins see all; researchers their tenant's and every active one;
-   * other roles the active ones. Not visible is 404, as if it did not exist.
+   * other roles the active ones. Not visible is NOT_FOUND, as if it did not exist.
    */
-  public ModelVersion visible(Caller caller, String name, String version) throws RegistryException {
-    Optional<ModelVersion> v;
-    try {
-      v = catalog.find(name, version);
-    } catch (SqlUnavailableException e) {
-      throw new RegistryException(503, "index-unavailable", "Index unavailable", e.getMessage());
-    }
+  public ModelVersion visible(Caller caller, String name, String version) throws RegistryException, SqlUnavailableException {
+    Optional<ModelVersion> v = catalog.find(name, version);
     if (v.isEmpty() || !canSee(caller, v.get())) {
-      throw new RegistryException(404, "not-found", "No such model version", name + " " + version);
+      throw new RegistryException(Reason.NOT_FOUND, "No such model version", name + " " + version);
     }
     return v.get();
+  }
+
+  /** A version whose artifact the caller may download: its tenant's researchers and admins. */
+  public ModelVersion downloadable(Caller caller, String name, String version)
+      throws RegistryException, SqlUnavailableException {
+    ModelVersion v = visible(caller, name, version);
+    boolean allowed = caller.role() == Caller.Role.ADMIN
+        || (caller.role() == Caller.Role.RESEARCHER && caller.tenantId().equals(v.tenantId()));
+    if (!allowed) {
+      throw new RegistryException(Reason.NOT_PERMITTED, "Artifact not downloadable",
+          "artifacts are downloadable by their tenant's researchers and admins");
+    }
+    return v;
   }
 
   public static boolean canSee(Caller caller, ModelVersion v) {
@@ -255,36 +255,18 @@ public final class ModelRegistry implements AutoCloseable {
         || (caller.role() == Caller.Role.RESEARCHER && caller.tenantId().equals(v.tenantId()));
   }
 
-  /** Whether the caller may download the artifact: its tenant's researchers and admins. */
-  public static boolean canDownload(Caller caller, ModelVersion v) {
-    return caller.role() == Caller.Role.ADMIN
-        || (caller.role() == Caller.Role.RESEARCHER && caller.tenantId().equals(v.tenantId()));
+  public List<ModelVersion> list(Caller caller, String name, ModelState state) throws SqlUnavailableException {
+    return catalog.list(name, null, state).stream().filter(v -> canSee(caller, v)).toList();
   }
 
-  public List<ModelVersion> list(Caller caller, String name, ModelState state) throws RegistryException {
-    try {
-      return catalog.list(name, null, state).stream().filter(v -> canSee(caller, v)).toList();
-    } catch (SqlUnavailableException e) {
-      throw new RegistryException(503, "index-unavailable", "Index unavailable", e.getMessage());
-    }
-  }
-
-  public List<ModelEvent> history(ModelVersion v) throws RegistryException {
-    try {
-      return catalog.history(v.name(), v.version());
-    } catch (SqlUnavailableException e) {
-      throw new RegistryException(503, "index-unavailable", "Index unavailable", e.getMessage());
-    }
+  public List<ModelEvent> history(ModelVersion v) throws SqlUnavailableException {
+    return catalog.history(v.name(), v.version());
   }
 
   /** The stored artifact's bytes. */
-  public InputStream artifact(ModelVersion v) throws RegistryException {
-    try {
-      return store.get(v.artifactKey()).orElseThrow(() ->
-          new RegistryException(500, "internal", "Artifact missing", v.artifactKey() + " is not in object storage"));
-    } catch (ObjectStore.StorageUnavailableException e) {
-      throw new RegistryException(503, "storage-unavailable", "Object storage unavailable", e.getMessage());
-    }
+  public InputStream artifact(ModelVersion v) throws RegistryException, IOException {
+    return store.get(v.artifactKey()).orElseThrow(() -> new RegistryException(Reason.ARTIFACT_MISSING,
+        "Artifact missing", v.artifactKey() + " is not in object storage"));
   }
 
   private Optional<ModelVersion> find(String name, String version) {

@@ -14,18 +14,15 @@ import imago.storage.index.query.QueryLevel;
 import imago.storage.index.query.QueryMatch;
 import imago.storage.index.query.QueryResult;
 import imago.web.Access;
-import imago.web.LogPaths;
+import imago.web.Blocking;
 import imago.web.Problem;
-import io.vertx.core.Vertx;
+import imago.web.Routes;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * QIDO-RS (PS3.18 §10.6): search for studies, series and instances the caller may see, answered
@@ -42,18 +39,15 @@ import org.slf4j.LoggerFactory;
  * </pre>
  */
 public final class QidoRs implements DicomWebService {
-  private static final Logger LOG = LoggerFactory.getLogger(QidoRs.class);
   /** The most results one response carries, whatever {@code limit} asks; the Warning header says when more exist. */
   public static final int DEFAULT_MAX_RESULTS = 1000;
 
-  private final Vertx vertx;
   private final NodeConfig config;
   private final Index index;
   private final Access access;
   private final int maxResults;
 
-  public QidoRs(Vertx vertx, NodeConfig config, Index index, Access access, int maxResults) {
-    this.vertx = vertx;
+  public QidoRs(NodeConfig config, Index index, Access access, int maxResults) {
     this.config = config;
     this.index = index;
     this.access = access;
@@ -61,7 +55,7 @@ public final class QidoRs implements DicomWebService {
   }
 
   @Override
-  public void mount(Router dicomweb) {
+  public void mount(Routes dicomweb) {
     dicomweb.get("/studies").handler(ctx -> search(ctx, QueryLevel.STUDY, null, null));
     dicomweb.get("/studies/:study/series").handler(ctx -> search(ctx, QueryLevel.SERIES, ctx.pathParam("study"), null));
     dicomweb.get("/studies/:study/series/:series/instances")
@@ -73,36 +67,38 @@ public final class QidoRs implements DicomWebService {
 
   private void search(RoutingContext ctx, QueryLevel level, String studyUid, String seriesUid) {
     if (!StowRs.acceptsDicomJson(ctx.request().getHeader("Accept"))) {
-      Problem.of(406, "not-acceptable", "Not acceptable", "QIDO-RS answers application/dicom+json (PS3.18 §10.6.3)")
-          .send(ctx.response());
-      return;
+      throw Problem.of(406, "not-acceptable", "Not acceptable", "QIDO-RS answers application/dicom+json (PS3.18 §10.6.3)")
+          .exception();
     }
     for (String uid : new String[] {studyUid, seriesUid}) {
-      if (uid != null && !Uids.isValid(uid)) {
-        Problem.of(400, "bad-request", "Malformed UID", "'" + uid + "' is not a UID").send(ctx.response());
-        return;
-      }
+      if (uid != null && !Uids.isValid(uid)) throw Problem.of(400, "bad-request", "Malformed UID", "'" + uid + "' is not a UID").exception();
     }
     QidoQuery query;
     try {
       List<Map.Entry<String, String>> params = new ArrayList<>(ctx.queryParams().entries());
       query = QidoQuery.parse(level, studyUid, seriesUid, params, maxResults);
     } catch (QidoQuery.BadQuery e) {
-      Problem.of(400, "bad-request", "Unsupported query", e.getMessage()).send(ctx.response());
-      return;
+      throw unsupported(e);
     }
     Caller caller = Access.caller(ctx);
     String remote = String.valueOf(ctx.request().remoteAddress());
-    String base = config.withPorts(config.dicomPort(), ctx.request().localAddress().port()).baseUrl() + "/dicomweb";
-    vertx.executeBlocking(() -> run(caller, remote, query), false)
-        .onSuccess(result -> respond(ctx.response(), query, result, base))
-        .onFailure(e -> failed(ctx, e));
+    String base = DicomWebService.root(ctx, config.address());
+    Blocking.respond(ctx, () -> run(caller, remote, query), result -> respond(ctx.response(), query, result, base));
+  }
+
+  private static RuntimeException unsupported(Exception e) {
+    return Problem.of(400, "bad-request", "Unsupported query", e.getMessage()).exception();
   }
 
   /** Blocking: the index query, then the audit rows, before anything is answered. */
   private QueryResult run(Caller caller, String remote, QidoQuery query)
-      throws SqlUnavailableException, InvalidQueryException {
-    QueryResult result = index.query(Access.scope(caller), query.request());
+      throws SqlUnavailableException {
+    QueryResult result;
+    try {
+      result = index.query(Access.scope(caller), query.request());
+    } catch (InvalidQueryException e) {
+      throw unsupported(e);
+    }
     List<Access.Item> items = new ArrayList<>(result.matches().size());
     for (QueryMatch m : result.matches()) {
       switch (m.level()) {
@@ -133,17 +129,5 @@ public final class QidoRs implements DicomWebService {
     for (QueryMatch m : result.matches()) datasets.add(QidoJson.result(m, tags, base));
     response.setStatusCode(200).putHeader("Content-Type", DicomJson.MEDIA_TYPE)
         .end(DicomJson.array(datasets).toString());
-  }
-
-  private static void failed(RoutingContext ctx, Throwable e) {
-    if (e instanceof InvalidQueryException bad) {
-      Problem.of(400, "bad-request", "Unsupported query", bad.getMessage()).send(ctx.response());
-    } else if (e instanceof SqlUnavailableException) {
-      LOG.warn("event=qido.unavailable path={} reason=\"{}\"", LogPaths.redact(ctx.request().path()), e.getMessage());
-      Problem.of(503, "index-unavailable", "Index unavailable", "the index did not answer; retry later")
-          .send(ctx.response());
-    } else {
-      ctx.fail(e);
-    }
   }
 }

@@ -38,25 +38,23 @@ final class WadoFrames {
     WadoRequest rq = WadoRequest.of(ctx);
     int[] numbers = frameList(ctx.pathParam("frames"));
     List<MediaRange> accept = MediaRange.parse(ctx.request().getHeader("Accept"));
-    retrieve.blocking(() -> {
+    retrieve.respond(ctx, () -> {
       StoredInstance i = instance(rq);
       PixelLayout layout = retrieve.layout(i);
       Answer answer = answer(i, layout, numbers, accept);
       access.record(rq.caller(), "frames", Access.Via.WADO_RS, rq.remote(), WadoRequest.items(List.of(i)));
       return answer;
-    }).onSuccess(a -> send(ctx, a)).onFailure(ctx::fail);
+    }, a -> send(ctx, a));
   }
 
   /** Only Pixel Data is bulk data here: every other binary value is inline in the metadata. */
   void bulkdata(RoutingContext ctx) {
     WadoRequest rq = WadoRequest.of(ctx);
     if (!PIXEL_DATA.equals(ctx.pathParam("tag").toUpperCase(Locale.ROOT))) {
-      WadoRequest.problem(404, "not-found", "No such bulk data", "only Pixel Data (7FE00010) is served as bulk data")
-          .problem().send(ctx.response());
-      return;
+      throw WadoRequest.problem(404, "not-found", "No such bulk data", "only Pixel Data (7FE00010) is served as bulk data");
     }
     List<MediaRange> accept = MediaRange.parse(ctx.request().getHeader("Accept"));
-    retrieve.blocking(() -> {
+    retrieve.respond(ctx, () -> {
       StoredInstance i = instance(rq);
       PixelLayout layout = retrieve.layout(i);
       Answer answer;
@@ -72,7 +70,7 @@ final class WadoFrames {
       }
       access.record(rq.caller(), "bulkdata", Access.Via.WADO_RS, rq.remote(), WadoRequest.items(List.of(i)));
       return answer;
-    }).onSuccess(a -> send(ctx, a)).onFailure(ctx::fail);
+    }, a -> send(ctx, a));
   }
 
   private StoredInstance instance(WadoRequest rq) throws Exception {

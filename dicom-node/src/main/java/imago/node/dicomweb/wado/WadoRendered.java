@@ -34,29 +34,24 @@ final class WadoRendered {
     String framesParam = ctx.pathParam("frames");
     int[] frames = framesParam == null ? new int[] {1} : WadoFrames.frameList(framesParam);
     if (frames.length != 1) {
-      WadoRequest.problem(400, "bad-request", "One frame at a time", "rendered frames are served one per request")
-          .problem().send(ctx.response());
-      return;
+      throw WadoRequest.problem(400, "bad-request", "One frame at a time", "rendered frames are served one per request");
     }
     Rendering rendering;
     try {
       rendering = rendering(ctx, thumbnail);
     } catch (Rendering.BadParameterException e) {
-      WadoRequest.problem(400, "bad-request", "Bad rendering parameter", e.getMessage()).problem().send(ctx.response());
-      return;
+      throw WadoRequest.problem(400, "bad-request", "Bad rendering parameter", e.getMessage());
     }
     if (rendering.mediaType() == null) {
-      WadoRequest.notAcceptable("rendered images are image/jpeg, image/png or image/gif").problem().send(ctx.response());
-      return;
+      throw WadoRequest.notAcceptable("rendered images are image/jpeg, image/png or image/gif");
     }
     String action = thumbnail ? "thumbnail" : "rendered";
-    retrieve.blocking(() -> {
+    retrieve.respond(ctx, () -> {
       StoredInstance i = pick(retrieve.instances(rq.scope(), rq.study(), rq.series(), rq.sop()), rq);
       byte[] image = image(i, frames[0], rendering);
       access.record(rq.caller(), action, Access.Via.WADO_RS, rq.remote(), WadoRequest.items(List.of(i)));
       return image;
-    }).onSuccess(image -> ctx.response().putHeader("Content-Type", rendering.mediaType()).end(Buffer.buffer(image)))
-        .onFailure(ctx::fail);
+    }, image -> ctx.response().putHeader("Content-Type", rendering.mediaType()).end(Buffer.buffer(image)));
   }
 
   /** Renders one frame of one instance (blocking); 404 without such a frame, 406 when it cannot be decoded. */

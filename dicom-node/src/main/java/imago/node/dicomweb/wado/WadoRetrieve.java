@@ -11,9 +11,10 @@ import imago.storage.index.Scope;
 import imago.storage.index.SqlUnavailableException;
 import imago.storage.index.StoredInstance;
 import imago.storage.object.ObjectStore;
-import io.vertx.core.Future;
+import imago.web.Blocking;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.ext.web.RoutingContext;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.FileNotFoundException;
@@ -24,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 /**
  * The retrieve side of the archive as WADO-RS and WADO-URI use it, in plain blocking Java (run it
@@ -58,9 +60,12 @@ public final class WadoRetrieve implements AutoCloseable {
     return sender;
   }
 
-  /** Runs blocking work (index, S3, decoding) off the event loop; completes on the caller's context. */
-  <T> Future<T> blocking(Callable<T> work) {
-    return workers.executeBlocking(work, false);
+  /**
+   * Runs blocking work (index, S3, decoding) on the WADO pool, then answers with its result on the
+   * request's event loop; a failure fails the request (problem+json).
+   */
+  <T> void respond(RoutingContext ctx, Callable<T> work, Consumer<? super T> then) {
+    Blocking.respond(ctx, workers, work, then);
   }
 
   List<StoredInstance> instances(Scope scope, String study, String series, String sop) throws SqlUnavailableException {

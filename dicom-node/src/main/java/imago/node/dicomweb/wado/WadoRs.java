@@ -4,7 +4,7 @@ import imago.node.NodeConfig;
 import imago.node.dicomweb.DicomWebService;
 import imago.storage.index.StoredInstance;
 import imago.web.Access;
-import io.vertx.ext.web.Router;
+import imago.web.Routes;
 import io.vertx.ext.web.RoutingContext;
 import java.util.HashMap;
 import java.util.List;
@@ -34,7 +34,7 @@ public final class WadoRs implements DicomWebService {
   }
 
   @Override
-  public void mount(Router r) {
+  public void mount(Routes r) {
     for (String level : List.of("/studies/:study", "/studies/:study/series/:series", INSTANCE)) {
       r.get(level).handler(this::instances);
       r.get(level + "/metadata").handler(this::metadata);
@@ -55,7 +55,7 @@ public final class WadoRs implements DicomWebService {
   private void instances(RoutingContext ctx) {
     WadoRequest rq = WadoRequest.of(ctx);
     List<MediaRange> accept = MediaRange.parse(ctx.request().getHeader("Accept"));
-    retrieve.blocking(() -> {
+    retrieve.respond(ctx, () -> {
       List<StoredInstance> found = retrieve.instances(rq.scope(), rq.study(), rq.series(), rq.sop());
       if (found.isEmpty()) throw rq.notFound();
       Packaging packaging = negotiate(accept, found, rq.sop() != null);
@@ -65,7 +65,7 @@ public final class WadoRs implements DicomWebService {
       }
       access.record(rq.caller(), "retrieve", Access.Via.WADO_RS, rq.remote(), WadoRequest.items(found));
       return new Found(found, packaging);
-    }).onSuccess(f -> send(ctx, f)).onFailure(ctx::fail);
+    }, f -> send(ctx, f));
   }
 
   private void send(RoutingContext ctx, Found f) {
@@ -105,11 +105,10 @@ public final class WadoRs implements DicomWebService {
   private void metadata(RoutingContext ctx) {
     WadoRequest rq = WadoRequest.of(ctx);
     if (!acceptsJson(MediaRange.parse(ctx.request().getHeader("Accept")))) {
-      WadoRequest.notAcceptable("metadata is served as application/dicom+json").problem().send(ctx.response());
-      return;
+      throw WadoRequest.notAcceptable("metadata is served as application/dicom+json");
     }
-    String base = retrieveBase(ctx);
-    retrieve.blocking(() -> {
+    String base = DicomWebService.root(ctx, config.address());
+    retrieve.respond(ctx, () -> {
       List<byte[]> blobs = retrieve.metadata(rq.scope(), rq.study(), rq.series(), rq.sop());
       if (blobs.isEmpty()) throw rq.notFound();
       Map<String, StoredInstance> bySop = new HashMap<>();
@@ -119,8 +118,7 @@ public final class WadoRs implements DicomWebService {
       io.vertx.core.buffer.Buffer json = MetadataJson.array(blobs, bySop, base);
       access.record(rq.caller(), "metadata", Access.Via.WADO_RS, rq.remote(), List.of(rq.levelItem()));
       return json;
-    }).onSuccess(json -> ctx.response().putHeader("Content-Type", "application/dicom+json").end(json))
-        .onFailure(ctx::fail);
+    }, json -> ctx.response().putHeader("Content-Type", "application/dicom+json").end(json));
   }
 
   static boolean acceptsJson(List<MediaRange> accept) {
@@ -128,24 +126,5 @@ public final class WadoRs implements DicomWebService {
       if (r.covers("application/dicom+json") || r.covers("application/json")) return true;
     }
     return false;
-  }
-
-  /**
-   * The DICOMweb root this request came through (e.g. {@code http://host:8080/dicomweb}, or a
-   * link's {@code /l/{token}/dicomweb}), under node.publicUrl when one is configured: BulkDataURIs
-   * must lead back the way the client came.
-   */
-  private String retrieveBase(RoutingContext ctx) {
-    String path = ctx.request().path();
-    int studies = path.indexOf("/studies/");
-    String prefix = studies < 0 ? "/dicomweb" : path.substring(0, studies);
-    if (config.publicUrl() != null && !config.publicUrl().isBlank()) {
-      return config.publicUrl().replaceAll("/+$", "") + prefix;
-    }
-    // HTTP/2 (h2c) has no Host header, only :authority
-    io.vertx.core.net.HostAndPort authority = ctx.request().authority();
-    String host = authority == null ? "localhost:" + ctx.request().localAddress().port()
-        : authority.host() + (authority.port() > 0 ? ":" + authority.port() : "");
-    return ctx.request().scheme() + "://" + host + prefix;
   }
 }

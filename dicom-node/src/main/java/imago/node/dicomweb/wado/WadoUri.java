@@ -2,10 +2,11 @@ package imago.node.dicomweb.wado;
 
 import imago.storage.index.StoredInstance;
 import imago.web.Access;
+import imago.web.ProblemException;
+import imago.web.Routes;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.Locale;
@@ -32,37 +33,31 @@ public final class WadoUri {
     this.rendered = new WadoRendered(retrieve, access);
   }
 
-  /** The router to mount at {@code /wado}. */
-  public Router router() {
-    Router r = Router.router(vertx);
-    r.route().handler(access.authenticate());
-    r.get().handler(this::wado);
+  /** Mounted at {@code /wado}. */
+  public Routes routes() {
+    Routes r = new Routes(vertx).filter(access.authenticate());
+    r.get("").handler(this::wado);
     return r;
   }
 
   private void wado(RoutingContext ctx) {
     HttpServerRequest q = ctx.request();
     if (!"WADO".equals(q.getParam("requestType"))) {
-      bad(ctx, "requestType=WADO is required (PS3.18 §9.2.1)");
-      return;
+      throw bad("requestType=WADO is required (PS3.18 §9.2.1)");
     }
     String study = q.getParam("studyUID");
     String series = q.getParam("seriesUID");
     String object = q.getParam("objectUID");
     if (study == null || series == null || object == null) {
-      bad(ctx, "studyUID, seriesUID and objectUID are required");
-      return;
+      throw bad("studyUID, seriesUID and objectUID are required");
     }
     if ("yes".equalsIgnoreCase(q.getParam("anonymize"))) {
-      bad(ctx, "anonymize=yes is not supported");
-      return;
+      throw bad("anonymize=yes is not supported");
     }
     WadoRequest rq = WadoRequest.of(ctx, study, series, object);
     String contentType = contentType(q.getParam("contentType"));
     if (contentType == null) {
-      WadoRequest.notAcceptable("contentType may be application/dicom, image/jpeg, image/png or image/gif")
-          .problem().send(ctx.response());
-      return;
+      throw WadoRequest.notAcceptable("contentType may be application/dicom, image/jpeg, image/png or image/gif");
     }
     if (contentType.equals(DICOM)) {
       dicom(ctx, rq, q.getParam("transferSyntax"));
@@ -90,15 +85,15 @@ public final class WadoUri {
   }
 
   private void dicom(RoutingContext ctx, WadoRequest rq, String transferSyntax) {
-    retrieve.blocking(() -> {
+    retrieve.respond(ctx, () -> {
       StoredInstance i = instance(rq);
       if (transferSyntax != null && !transferSyntax.isBlank() && !transferSyntax.trim().equals(i.transferSyntaxUid())) {
         throw WadoRequest.notAcceptable("the object is stored in " + i.transferSyntaxUid() + " and served only so");
       }
       access.record(rq.caller(), "retrieve", Access.Via.WADO_URI, rq.remote(), WadoRequest.items(List.of(i)));
       return i;
-    }).onSuccess(i -> retrieve.sender().send(ctx.request(), DICOM,
-        Body.of(List.of(new Body.Stored(i.objectKey(), 0, i.objectSize()))))).onFailure(ctx::fail);
+    }, i -> retrieve.sender().send(ctx.request(), DICOM,
+        Body.of(List.of(new Body.Stored(i.objectKey(), 0, i.objectSize())))));
   }
 
   /** What an image request answers: the rendered image, or (no contentType asked, no pixels) the object. */
@@ -124,11 +119,10 @@ public final class WadoUri {
       rendering = new Rendering(contentType, window, Rendering.size(q.getParam("columns"), "columns"),
           Rendering.size(q.getParam("rows"), "rows"), Rendering.quality(q.getParam("imageQuality")));
     } catch (Rendering.BadParameterException e) {
-      bad(ctx, e.getMessage());
-      return;
+      throw bad(e.getMessage());
     }
     int n = Math.max(1, frame);
-    retrieve.blocking(() -> {
+    retrieve.respond(ctx, () -> {
       StoredInstance i = instance(rq);
       if (defaulted && !retrieve.layout(i).hasPixelData()) {
         access.record(rq.caller(), "retrieve", Access.Via.WADO_URI, rq.remote(), WadoRequest.items(List.of(i)));
@@ -137,14 +131,14 @@ public final class WadoUri {
       byte[] image = rendered.image(i, n, rendering);
       access.record(rq.caller(), "rendered", Access.Via.WADO_URI, rq.remote(), WadoRequest.items(List.of(i)));
       return new Answer(image, null);
-    }).onSuccess(a -> {
+    }, a -> {
       if (a.object() != null) {
         retrieve.sender().send(ctx.request(), DICOM, Body.of(List.of(new Body.Stored(a.object().objectKey(), 0,
             a.object().objectSize()))));
       } else {
         ctx.response().putHeader("Content-Type", contentType).end(Buffer.buffer(a.image()));
       }
-    }).onFailure(ctx::fail);
+    });
   }
 
   private StoredInstance instance(WadoRequest rq) throws Exception {
@@ -153,7 +147,7 @@ public final class WadoUri {
     return found.get(0);
   }
 
-  private static void bad(RoutingContext ctx, String detail) {
-    WadoRequest.problem(400, "bad-request", "Bad WADO-URI request", detail).problem().send(ctx.response());
+  private static ProblemException bad(String detail) {
+    return WadoRequest.problem(400, "bad-request", "Bad WADO-URI request", detail);
   }
 }
