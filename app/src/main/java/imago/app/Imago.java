@@ -123,10 +123,10 @@ public final class Imago implements AutoCloseable {
       Path spool = data.resolve("spool");
       cleanSpool(spool);
       Access access = new Access(imago.auth, storage.index());
-      imago.dimse = new DimseServer(nodeConfig, tenants, ingest)
-          .withFind(new FindScp(storage.index(), access, nodeConfig.aeTitle(), FindScp.DEFAULT_MAX_MATCHES))
-          .withRetrieve(new MoveScp(storage.index(), storage.store(), access, nodeConfig),
-              new GetScp(storage.index(), storage.store(), access));
+      imago.dimse = new DimseServer(nodeConfig, tenants, ingest,
+          new FindScp(storage.index(), access, nodeConfig.aeTitle(), FindScp.DEFAULT_MAX_MATCHES),
+          new MoveScp(storage.index(), storage.store(), access, nodeConfig),
+          new GetScp(storage.index(), storage.store(), access));
       imago.dimse.start();
       imago.stow = new StowRs(vertx, nodeConfig, tenants, ingest,
           Math.max(4, Runtime.getRuntime().availableProcessors() * 2));

@@ -13,6 +13,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -36,17 +38,24 @@ public final class DimseServer implements AutoCloseable {
   private final AtomicInteger associations = new AtomicInteger();
   private final AtomicInteger ended = new AtomicInteger();
   private final StorePresentationPolicy policy = new StorePresentationPolicy();
-  private volatile FindScp find;
-  private volatile MoveScp move;
-  private volatile GetScp get;
+  private final FindScp find;
+  private final MoveScp move;
+  private final GetScp get;
   private ServerSocket server;
   private Thread acceptor;
   private volatile boolean running;
 
-  public DimseServer(NodeConfig config, Tenants tenants, Ingest ingest) {
+  /**
+   * Stores what peers send through {@code ingest}; answers C-FIND with {@code find}, C-MOVE with
+   * {@code move} and C-GET with {@code get} (Patient Root and Study Root).
+   */
+  public DimseServer(NodeConfig config, Tenants tenants, Ingest ingest, FindScp find, MoveScp move, GetScp get) {
     this.config = config;
     this.gate = new AssociationGate(config.aeTitle(), tenants);
     this.ingest = ingest;
+    this.find = Objects.requireNonNull(find, "find");
+    this.move = Objects.requireNonNull(move, "move");
+    this.get = Objects.requireNonNull(get, "get");
     AtomicInteger n = new AtomicInteger();
     this.pool = new ThreadPoolExecutor(config.maxAssociations(), config.maxAssociations(), 60, TimeUnit.SECONDS,
         new SynchronousQueue<>(), r -> {
@@ -55,19 +64,6 @@ public final class DimseServer implements AutoCloseable {
           return t;
         });
     pool.allowCoreThreadTimeOut(true);
-  }
-
-  /** Answers C-FIND (Patient Root and Study Root) with {@code find}; call before {@link #start}. */
-  public DimseServer withFind(FindScp find) {
-    this.find = find;
-    return this;
-  }
-
-  /** Answers C-MOVE and C-GET (Patient Root and Study Root); call before {@link #start}. */
-  public DimseServer withRetrieve(MoveScp move, GetScp get) {
-    this.move = move;
-    this.get = get;
-    return this;
   }
 
   public void start() throws IOException {
@@ -136,10 +132,9 @@ public final class DimseServer implements AutoCloseable {
       Association as = AssociationFactory.createNewAssociation(gated, config.aeTitle(), config.maxPduLength(),
           1 << 20, 1 << 20, policy);
       gated.association(as);
-      StoreScpHandler handler = new StoreScpHandler(admitted.tenant(), admitted.callingAe(), ingest, spool);
-      handler.answerFindWith(find, peer);
-      handler.answerRetrieveWith(move, get, peer);
-      as.setReceivedDataHandler(handler);
+      StoreScp store = new StoreScp(ingest);
+      DimseRequest.Peer requester = new DimseRequest.Peer(admitted.tenant(), admitted.callingAe(), peer);
+      as.setReceivedDataHandler(new DimseDispatcher(services(store, get.session()), requester, spool));
       String end = "released";
       try {
         as.waitForPDataPDUsUntilHandlerReportsDone();
@@ -148,14 +143,31 @@ public final class DimseServer implements AutoCloseable {
       } catch (Exception e) {
         end = abort(gated, e);
       }
+      StoreScp.Tally tally = store.tally();
       LOG.info("event=association.end id={} calling={} tenant={} stored={} failed={} end={} ms={}", id,
-          admitted.callingAe(), admitted.tenant().id(), handler.stored, handler.failed, end,
+          admitted.callingAe(), admitted.tenant().id(), tally.stored(), tally.failed(), end,
           (System.nanoTime() - start) / 1_000_000);
     } catch (Exception e) {
       LOG.warn("event=association.failed id={} peer={} reason=\"{}\"", id, peer, e.getMessage());
     } finally {
       ended.incrementAndGet();
     }
+  }
+
+  /**
+   * The services of one association by the command field they answer (PS3.7 §9.3, §E). C-STORE
+   * counts what the association stored; C-GET keeps the operation that the requester's
+   * C-STORE-RSPs and C-CANCEL-RQ belong to.
+   */
+  private Map<Integer, DimseService> services(StoreScp store, GetScp.Session gets) {
+    return Map.of(
+        DimseCommand.C_ECHO_RQ, EchoScp::answer,
+        DimseCommand.C_STORE_RQ, store,
+        DimseCommand.C_FIND_RQ, find::answer,
+        DimseCommand.C_MOVE_RQ, move::answer,
+        DimseCommand.C_GET_RQ, gets::answer,
+        DimseCommand.C_STORE_RSP, gets::subOperationAnswered,
+        DimseCommand.C_CANCEL_RQ, gets::cancel);
   }
 
   /** How many connections this server has begun to serve. */

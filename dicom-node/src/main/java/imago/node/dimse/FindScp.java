@@ -1,12 +1,10 @@
 package imago.node.dimse;
 
 import com.pixelmed.dicom.DicomException;
-import com.pixelmed.network.Association;
 import com.pixelmed.network.DicomNetworkException;
 import imago.core.dicom.DicomStatus;
 import imago.core.dicom.MalformedDicomException;
 import imago.core.dicom.Uids;
-import imago.core.tenant.Tenant;
 import imago.storage.index.Index;
 import imago.storage.index.Scope;
 import imago.storage.index.SqlUnavailableException;
@@ -62,60 +60,68 @@ public final class FindScp {
     return Set.of(Uids.IMPLICIT_VR_LITTLE_ENDIAN, Uids.EXPLICIT_VR_LITTLE_ENDIAN, Uids.EXPLICIT_VR_BIG_ENDIAN).contains(ts);
   }
 
-  /** Answers one C-FIND-RQ whose identifier is {@code identifier}, on {@code context}. */
-  void answer(Association as, byte context, String transferSyntax, DimseCommand rq, byte[] identifier, Tenant tenant,
-      String callingAe, String remote) throws DicomNetworkException {
+  /** Answers one C-FIND-RQ, whose identifier is its data set. */
+  void answer(DimseRequest rq) throws DicomNetworkException, IOException {
+    byte[] identifier = rq.identifierOrRefuse();
+    if (identifier == null) return;
     try {
-      respond(as, context, transferSyntax, rq, identifier, tenant, callingAe, remote);
+      respond(rq, identifier);
     } catch (RuntimeException e) {
       // a bug of ours must not abort the peer's association: it gets a failure status instead
-      LOG.error("event=cfind.failed calling={} tenant={}", callingAe, tenant.id(), e);
-      finish(as, context, rq, DicomStatus.CANNOT_UNDERSTAND, "internal error");
+      LOG.error("event=cfind.failed calling={} tenant={}", rq.peer().callingAe(), rq.peer().tenant().id(), e);
+      rq.respond(DicomStatus.CANNOT_UNDERSTAND, "internal error");
     }
   }
 
-  private void respond(Association as, byte context, String transferSyntax, DimseCommand rq, byte[] identifier,
-      Tenant tenant, String callingAe, String remote) throws DicomNetworkException {
+  private void respond(DimseRequest rq, byte[] identifier) throws DicomNetworkException {
+    String transferSyntax = rq.transferSyntax();
     FindIdentifier id;
     try {
       id = FindIdentifier.read(identifier, transferSyntax);
     } catch (MalformedDicomException e) {
-      finish(as, context, rq, DicomStatus.DATASET_DOES_NOT_MATCH_SOP_CLASS, e.getMessage());
+      rq.respond(DicomStatus.DATASET_DOES_NOT_MATCH_SOP_CLASS, e.getMessage());
       return;
     }
-    if (id.level == QueryLevel.PATIENT && !PATIENT_ROOT_FIND.equals(rq.affectedSopClassUid())) {
-      finish(as, context, rq, DicomStatus.DATASET_DOES_NOT_MATCH_SOP_CLASS, "Study Root has no PATIENT level");
+    if (id.level == QueryLevel.PATIENT && !PATIENT_ROOT_FIND.equals(rq.command().affectedSopClassUid())) {
+      rq.respond(DicomStatus.DATASET_DOES_NOT_MATCH_SOP_CLASS, "Study Root has no PATIENT level");
       return;
     }
-    List<QueryMatch> matches;
-    try {
-      matches = matches(Scope.tenant(tenant.id()), id);
-      if (matches == null) {
-        finish(as, context, rq, DicomStatus.OUT_OF_RESOURCES, "more than " + maxMatches + " matches: narrow the query");
-        return;
-      }
-      access.recordDimse(tenant.id(), callingAe, "query", Access.Via.C_FIND, remote, audited(matches));
-    } catch (InvalidQueryException e) {
-      finish(as, context, rq, DicomStatus.DATASET_DOES_NOT_MATCH_SOP_CLASS, e.getMessage());
-      return;
-    } catch (SqlUnavailableException e) {
-      LOG.warn("event=cfind.unavailable calling={} tenant={} reason=\"{}\"", callingAe, tenant.id(), e.getMessage());
-      finish(as, context, rq, DicomStatus.OUT_OF_RESOURCES, "index unavailable");
-      return;
-    }
+    List<QueryMatch> matches = auditedMatchesOrRefuse(rq, id);
+    if (matches == null) return;
     int pending = id.unsupportedKeys.isEmpty() ? DicomStatus.PENDING : DicomStatus.PENDING_OPTIONAL_KEYS_NOT_SUPPORTED;
+    DimseCommand request = rq.command();
     try {
       for (QueryMatch m : matches) {
-        DimseCommand rsp = new DimseCommand(rq.commandField() | 0x8000, -1, rq.messageId(), rq.affectedSopClassUid(),
-            null, true, pending, null);
-        as.send(context, rsp.encode(), id.response(m, aeTitle, transferSyntax));
+        rq.send(new DimseCommand(request.commandField() | 0x8000, -1, request.messageId(), request.affectedSopClassUid(),
+            null, true, pending, null), id.response(m, aeTitle, transferSyntax));
       }
     } catch (DicomException | IOException e) {
-      finish(as, context, rq, DicomStatus.CANNOT_UNDERSTAND, "cannot encode a response: " + e.getMessage());
+      rq.respond(DicomStatus.CANNOT_UNDERSTAND, "cannot encode a response: " + e.getMessage());
       return;
     }
-    LOG.info("event=cfind calling={} tenant={} level={} matches={}", callingAe, tenant.id(), id.levelName, matches.size());
-    finish(as, context, rq, 0x0000, null);
+    LOG.info("event=cfind calling={} tenant={} level={} matches={}", rq.peer().callingAe(), rq.peer().tenant().id(),
+        id.levelName, matches.size());
+    rq.respond(0x0000, null);
+  }
+
+  /** The matches, audited; null, with the request answered, when there are too many or the index cannot answer. */
+  private List<QueryMatch> auditedMatchesOrRefuse(DimseRequest rq, FindIdentifier id) throws DicomNetworkException {
+    String tenant = rq.peer().tenant().id();
+    try {
+      List<QueryMatch> matches = matches(rq.scope(), id);
+      if (matches == null) {
+        rq.respond(DicomStatus.OUT_OF_RESOURCES, "more than " + maxMatches + " matches: narrow the query");
+        return null;
+      }
+      access.recordDimse(tenant, rq.peer().callingAe(), "query", Access.Via.C_FIND, rq.peer().address(), audited(matches));
+      return matches;
+    } catch (InvalidQueryException e) {
+      rq.respond(DicomStatus.DATASET_DOES_NOT_MATCH_SOP_CLASS, e.getMessage());
+    } catch (SqlUnavailableException e) {
+      LOG.warn("event=cfind.unavailable calling={} tenant={} reason=\"{}\"", rq.peer().callingAe(), tenant, e.getMessage());
+      rq.respond(DicomStatus.OUT_OF_RESOURCES, "index unavailable");
+    }
+    return null;
   }
 
   /** Every match, page by page; null when there are more than {@code maxMatches}. */
@@ -134,10 +140,5 @@ public final class FindScp {
     List<Access.Item> items = new ArrayList<>(matches.size());
     for (QueryMatch m : matches) items.add(new Access.Item(m.studyUid(), m.seriesUid(), m.sopInstanceUid()));
     return items;
-  }
-
-  private static void finish(Association as, byte context, DimseCommand rq, int status, String comment)
-      throws DicomNetworkException {
-    as.send(context, DimseCommand.response(rq, status, comment).encode(), null);
   }
 }

@@ -1,12 +1,9 @@
 package imago.node.dimse;
 
-import com.pixelmed.network.Association;
 import com.pixelmed.network.DicomNetworkException;
 import imago.core.dicom.DicomStatus;
-import imago.core.tenant.Tenant;
 import imago.node.NodeConfig;
 import imago.storage.index.Index;
-import imago.storage.index.Scope;
 import imago.storage.index.SqlUnavailableException;
 import imago.storage.index.StoredInstance;
 import imago.storage.object.ObjectStore;
@@ -41,38 +38,42 @@ public final class MoveScp {
     this.config = config;
   }
 
-  /** Answers one C-MOVE-RQ whose identifier arrived on {@code context}. */
-  void answer(Association as, byte context, DimseCommand rq, byte[] identifier, Tenant tenant, String callingAe,
-      String remote) throws DicomNetworkException {
+  /** Answers one C-MOVE-RQ, whose identifier is its data set. */
+  void answer(DimseRequest rq) throws DicomNetworkException, IOException {
     long start = System.nanoTime();
-    String destinationAe = rq.retrieve().moveDestination();
+    byte[] identifier = rq.identifierOrRefuse();
+    if (identifier == null) return;
+    String callingAe = rq.peer().callingAe();
+    String tenant = rq.peer().tenant().id();
+    String destinationAe = rq.command().retrieve().moveDestination();
     NodeConfig.MoveDestination destination = config.moveDestination(destinationAe).orElse(null);
     if (destination == null) {
       LOG.warn("event=cmove.refused calling={} tenant={} destination={} reason=\"unknown destination\"", callingAe,
-          tenant.id(), destinationAe);
-      RetrieveProgress.refuse(as, context, rq, DicomStatus.MOVE_DESTINATION_UNKNOWN,
-          "unknown move destination " + destinationAe);
+          tenant, destinationAe);
+      rq.respond(DicomStatus.MOVE_DESTINATION_UNKNOWN, "unknown move destination " + destinationAe);
       return;
     }
-    List<StoredInstance> instances = RetrieveKeys.resolveOrRefuse(as, context, rq, identifier, index,
-        Scope.tenant(tenant.id()));
+    List<StoredInstance> instances = RetrieveKeys.resolveOrRefuse(rq, identifier, index);
     if (instances == null) return;
     try {
-      access.recordDimse(tenant.id(), callingAe, "retrieve", Access.Via.C_MOVE, remote, RetrieveKeys.items(instances));
+      access.recordDimse(tenant, callingAe, "retrieve", Access.Via.C_MOVE, rq.peer().address(),
+          RetrieveKeys.items(instances));
     } catch (SqlUnavailableException e) {
-      RetrieveProgress.refuse(as, context, rq, DicomStatus.OUT_OF_RESOURCES_SUB_OPERATIONS, "audit unavailable");
+      rq.respond(DicomStatus.OUT_OF_RESOURCES_SUB_OPERATIONS, "audit unavailable");
       return;
     }
-    RetrieveProgress progress = new RetrieveProgress(as, context, rq, instances.size());
-    if (!instances.isEmpty()) send(progress, destination, instances, callingAe, rq.messageId());
+    RetrieveProgress progress = new RetrieveProgress(rq, instances.size());
+    // each C-STORE sub-operation names the C-MOVE's originator (PS3.7 §9.3.1.1)
+    DimseCommand.Retrieve origin = DimseCommand.Retrieve.subOperation(callingAe, rq.command().messageId());
+    if (!instances.isEmpty()) send(progress, destination, instances, origin);
     progress.finish(false);
     LOG.info("event=cmove.done calling={} tenant={} destination={} completed={} warning={} failed={} ms={}", callingAe,
-        tenant.id(), destination.aeTitle(), progress.completed(), progress.warning(), progress.failed(),
+        tenant, destination.aeTitle(), progress.completed(), progress.warning(), progress.failed(),
         (System.nanoTime() - start) / 1_000_000);
   }
 
   private void send(RetrieveProgress progress, NodeConfig.MoveDestination destination, List<StoredInstance> instances,
-      String originatorAe, int originatorMessageId) throws DicomNetworkException {
+      DimseCommand.Retrieve origin) throws DicomNetworkException {
     StoreScu scu;
     try {
       scu = StoreScu.open(destination, config.aeTitle(), instances, config.maxPduLength(), config.socketTimeout());
@@ -90,7 +91,7 @@ public final class MoveScp {
           progress.failed(i.sopInstanceUid());
         } else {
           try {
-            progress.stored(i.sopInstanceUid(), scu.store(i, context, store, originatorAe, originatorMessageId));
+            progress.stored(i.sopInstanceUid(), scu.store(i, context, store, origin));
           } catch (SubOperation.ObjectUnavailableException e) {
             LOG.error("event=cmove.object.unavailable sop={} reason=\"{}\"", i.sopInstanceUid(), e.getMessage());
             progress.failed(i.sopInstanceUid());

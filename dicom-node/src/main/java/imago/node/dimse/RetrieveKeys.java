@@ -5,7 +5,6 @@ import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.AttributeTag;
 import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.TagFromName;
-import com.pixelmed.network.Association;
 import com.pixelmed.network.CompositeResponseHandler;
 import com.pixelmed.network.DicomNetworkException;
 import imago.core.dicom.DicomStatus;
@@ -151,18 +150,17 @@ record RetrieveKeys(String model, QueryLevel level, List<String> patientIds, Lis
   }
 
   /**
-   * The instances a C-MOVE/C-GET identifier names within {@code scope}; on an identifier that
-   * cannot be read, or an index that cannot answer, the refusal is sent and null returned.
+   * The instances the identifier of a C-MOVE or C-GET names within the calling AE's tenant; on an
+   * identifier that cannot be read, or an index that cannot answer, the refusal is sent and null returned.
    */
-  static List<StoredInstance> resolveOrRefuse(Association as, byte context, DimseCommand rq, byte[] identifier,
-      Index index, Scope scope) throws com.pixelmed.network.DicomNetworkException {
+  static List<StoredInstance> resolveOrRefuse(DimseRequest rq, byte[] identifier, Index index)
+      throws DicomNetworkException {
     try {
-      String ts = as.getTransferSyntaxForPresentationContextID(context);
-      return read(rq.affectedSopClassUid(), identifier, ts).resolve(index, scope);
+      return read(rq.command().affectedSopClassUid(), identifier, rq.transferSyntax()).resolve(index, rq.scope());
     } catch (BadIdentifierException | InvalidQueryException e) {
-      RetrieveProgress.refuse(as, context, rq, DicomStatus.DATASET_DOES_NOT_MATCH_SOP_CLASS, e.getMessage());
+      rq.respond(DicomStatus.DATASET_DOES_NOT_MATCH_SOP_CLASS, e.getMessage());
     } catch (SqlUnavailableException e) {
-      RetrieveProgress.refuse(as, context, rq, DicomStatus.OUT_OF_RESOURCES_MATCHES, "index unavailable");
+      rq.respond(DicomStatus.OUT_OF_RESOURCES_MATCHES, "index unavailable");
     }
     return null;
   }

@@ -4,7 +4,6 @@ import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.DicomOutputStream;
 import com.pixelmed.dicom.UniqueIdentifierAttribute;
-import com.pixelmed.network.Association;
 import com.pixelmed.network.DicomNetworkException;
 import imago.core.dicom.DicomStatus;
 import java.io.ByteArrayOutputStream;
@@ -20,18 +19,14 @@ import java.util.List;
 final class RetrieveProgress {
   private static final int MAX_LISTED_FAILURES = 1000;
 
-  private final Association as;
-  private final byte context;
-  private final DimseCommand request;
+  private final DimseRequest request;
   private final int total;
   private int completed;
   private int failed;
   private int warning;
   private final List<String> failedUids = new ArrayList<>();
 
-  RetrieveProgress(Association as, byte context, DimseCommand request, int total) {
-    this.as = as;
-    this.context = context;
+  RetrieveProgress(DimseRequest request, int total) {
     this.request = request;
     this.total = total;
   }
@@ -72,7 +67,7 @@ final class RetrieveProgress {
   /** A pending response, when sub-operations remain. */
   void pending() throws DicomNetworkException {
     if (remaining() <= 0) return;
-    send(DimseCommand.response(request, DicomStatus.PENDING, null).with(counts(remaining())), null);
+    request.send(DimseCommand.response(request.command(), DicomStatus.PENDING, null).with(counts(remaining())), null);
   }
 
   /** The final response after the sub-operations (all done, or cancelled). */
@@ -83,23 +78,13 @@ final class RetrieveProgress {
     else if (completed == 0 && warning == 0) status = DicomStatus.OUT_OF_RESOURCES_SUB_OPERATIONS;
     else status = DicomStatus.WARNING_SUB_OPERATIONS_FAILED;
     byte[] identifier = failedUids.isEmpty() ? null : failedList();
-    DimseCommand rsp = DimseCommand.response(request, status, null).with(counts(cancelled ? remaining() : -1));
-    send(identifier == null ? rsp : rsp.withDataSet(true), identifier);
-  }
-
-  /** A final response before any sub-operation: refused or failed with {@code status}. */
-  static void refuse(Association as, byte context, DimseCommand request, int status, String comment)
-      throws DicomNetworkException {
-    as.send(context, DimseCommand.response(request, status, comment).encode(), null);
+    DimseCommand rsp = DimseCommand.response(request.command(), status, null).with(counts(cancelled ? remaining() : -1));
+    request.send(identifier == null ? rsp : rsp.withDataSet(true), identifier);
   }
 
   private DimseCommand.Retrieve counts(int remaining) {
     return DimseCommand.Retrieve.counts(Math.min(remaining, 0xFFFF), Math.min(completed, 0xFFFF),
         Math.min(failed, 0xFFFF), Math.min(warning, 0xFFFF));
-  }
-
-  private void send(DimseCommand rsp, byte[] data) throws DicomNetworkException {
-    as.send(context, rsp.encode(), data);
   }
 
   /** PS3.4 C.4.2.1.3.1: an identifier with Failed SOP Instance UID List (0008,0058). */
@@ -110,7 +95,7 @@ final class RetrieveProgress {
       for (String uid : failedUids) a.addValue(uid);
       list.put(a);
       ByteArrayOutputStream out = new ByteArrayOutputStream();
-      DicomOutputStream dout = new DicomOutputStream(out, null, as.getTransferSyntaxForPresentationContextID(context));
+      DicomOutputStream dout = new DicomOutputStream(out, null, request.transferSyntax());
       list.write(dout);
       dout.flush();
       return out.toByteArray();

@@ -90,11 +90,11 @@ final class StoreScu implements AutoCloseable {
   }
 
   /** Sends one instance and returns the destination's C-STORE-RSP status. */
-  int store(StoredInstance i, byte context, ObjectStore store, String originatorAe, int originatorMessageId)
+  int store(StoredInstance i, byte context, ObjectStore store, DimseCommand.Retrieve origin)
       throws IOException, DicomNetworkException {
     messageId = (messageId + 1) & 0xFFFF;
     responses.expect();
-    SubOperation.send(as, context, messageId, i, store, originatorAe, originatorMessageId);
+    SubOperation.send(as, context, messageId, i, store, origin);
     try {
       as.waitForPDataPDUsUntilHandlerReportsDone();
     } catch (com.pixelmed.network.AReleaseException e) {

@@ -55,10 +55,11 @@ final class SubOperation {
   /**
    * Opens the object first (a missing object fails only this sub-operation), then sends the
    * C-STORE-RQ and the data set. An exception after the command is out leaves the association
-   * unusable: the caller aborts it.
+   * unusable: the caller aborts it. {@code origin} carries the priority and, for a C-MOVE, its
+   * originator ({@link DimseCommand.Retrieve#subOperation}).
    */
   static void send(Association as, byte context, int messageId, StoredInstance i, ObjectStore store,
-      String originatorAe, int originatorMessageId) throws IOException, DicomNetworkException {
+      DimseCommand.Retrieve origin) throws IOException, DicomNetworkException {
     String ts = as.getTransferSyntaxForPresentationContextID(context);
     InputStream in;
     try {
@@ -69,7 +70,7 @@ final class SubOperation {
     }
     try (in) {
       DimseCommand rq = new DimseCommand(DimseCommand.C_STORE_RQ, messageId, -1, i.sopClassUid(), i.sopInstanceUid(),
-          true, 0, null, DimseCommand.Retrieve.subOperation(originatorAe, originatorMessageId));
+          true, 0, null, origin);
       as.send(context, rq.encode(), null);
       try (AssociationOutputStream out = as.getAssociationOutputStream(context)) {
         if (ts.equals(i.transferSyntaxUid())) {

@@ -87,6 +87,16 @@ public final class RawDicomClient implements AutoCloseable {
     return readResponse();
   }
 
+  /** Sends {@code command} without a data set (any command, even one the SCP does not know); {@link #response} reads the answer. */
+  public void send(int contextId, DimseCommand command) throws IOException {
+    sendPdv(contextId, true, command.encode());
+  }
+
+  /** The next response command the SCP sends (a data set, if one follows, is not read). */
+  public DimseCommand response() throws IOException {
+    return readResponse();
+  }
+
   /** Sends {@code bytes} as PDVs of at most the peer's maximum length, the last one flagged last. */
   private void sendPdv(int contextId, boolean command, byte[] bytes) throws IOException {
     int chunk = Math.max(1, maxPdu - 6);

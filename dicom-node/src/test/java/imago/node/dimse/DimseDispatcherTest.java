@@ -1,0 +1,79 @@
+package imago.node.dimse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import imago.core.dicom.DicomStatus;
+import imago.core.dicom.Uids;
+import imago.core.testkit.Dcmtk;
+import imago.node.testkit.RawDicomClient;
+import imago.node.testkit.RawDicomClient.Context;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Who may associate, and what the dispatcher does with commands no service is registered for. */
+class DimseDispatcherTest {
+  private static final List<Context> VERIFICATION = List.of(new Context(1, Uids.VERIFICATION, Uids.IMPLICIT_VR_LITTLE_ENDIAN));
+  /** N-GET-RQ (PS3.7 §10.3.2): a DIMSE-N command Imago does not perform. */
+  private static final int N_GET_RQ = 0x0110;
+
+  @TempDir static Path tmp;
+  static DimseNode node;
+
+  @BeforeAll
+  static void start() throws Exception {
+    node = DimseNode.start(tmp, List.of());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (node != null) node.close();
+  }
+
+  @Test
+  void echoscuOfAKnownCallingAeGetsSuccess() {
+    Dcmtk.Result r = Dcmtk.echoscu("127.0.0.1", node.port(), "DEMO", DimseNode.AE);
+    assertTrue(r.ok(), r.toString());
+  }
+
+  @Test
+  void anUnknownCallingAeIsRejectedAtAssociationTime() {
+    Dcmtk.Result r = Dcmtk.echoscu("127.0.0.1", node.port(), "STRANGER", DimseNode.AE);
+    assertFalse(r.ok());
+    assertTrue(r.output().contains("Calling AE Title Not Recognized"), r.output());
+    RawDicomClient.Rejected rj = assertThrows(RawDicomClient.Rejected.class,
+        () -> RawDicomClient.associate("127.0.0.1", node.port(), "NOBODY", DimseNode.AE, VERIFICATION));
+    assertEquals(3, rj.reason, "calling-AE-title-not-recognized");
+  }
+
+  @Test
+  void anUnsupportedCommandIsAnsweredUnrecognizedOperationAndTheAssociationCarriesOn() throws Exception {
+    try (RawDicomClient c = RawDicomClient.associate("127.0.0.1", node.port(), "DEMO", DimseNode.AE, VERIFICATION)) {
+      c.send(1, new DimseCommand(N_GET_RQ, 77, -1, Uids.VERIFICATION, null, false, 0, null));
+      DimseCommand rsp = c.response();
+      assertEquals(N_GET_RQ | 0x8000, rsp.commandField());
+      assertEquals(77, rsp.messageIdBeingRespondedTo());
+      assertEquals(DimseCommand.UNRECOGNIZED_OPERATION, rsp.status(), rsp.errorComment());
+      assertEquals(DicomStatus.SUCCESS, c.echo(1).status());
+      assertEquals(6, c.release(), "A-RELEASE-RP");
+    }
+  }
+
+  @Test
+  void aCancelWithNothingRunningHasNoResponse() throws Exception {
+    try (RawDicomClient c = RawDicomClient.associate("127.0.0.1", node.port(), "DEMO", DimseNode.AE, VERIFICATION)) {
+      // PS3.7 §9.3.2.3: C-CANCEL-RQ has no response of its own; the next response is the echo's
+      c.send(1, new DimseCommand(DimseCommand.C_CANCEL_RQ, -1, 41, null, null, false, 0, null));
+      DimseCommand echo = c.echo(1);
+      assertEquals(DimseCommand.C_ECHO_RSP, echo.commandField());
+      assertEquals(DicomStatus.SUCCESS, echo.status());
+      assertEquals(6, c.release(), "A-RELEASE-RP");
+    }
+  }
+}

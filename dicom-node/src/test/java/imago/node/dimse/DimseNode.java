@@ -1,0 +1,116 @@
+package imago.node.dimse;
+
+import imago.core.dicom.MalformedDicomException;
+import imago.core.dicom.Part10;
+import imago.core.tenant.Tenant;
+import imago.core.tenant.Tenants;
+import imago.node.NodeConfig;
+import imago.storage.StorageConfig;
+import imago.storage.index.Database;
+import imago.storage.index.Index;
+import imago.storage.index.SqlIndex;
+import imago.storage.ingest.Ingest;
+import imago.storage.ingest.IngestJournal;
+import imago.storage.ingest.IngestListener;
+import imago.storage.object.FsObjectStore;
+import imago.storage.object.ObjectStore;
+import imago.web.Access;
+import imago.web.AuthConfig;
+import imago.web.BearerAuth;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A {@link DimseServer} of its own for this module's tests, on the storage stack the app wires:
+ * the ingest path over an fs object store and an embedded H2 index in {@code dir}, C-FIND, C-MOVE
+ * and C-GET over the same index. Called AE IMAGO on a free loopback port; tenants as in the app's
+ * tests: {@code demo} (AE DEMO, STORESCU) and {@code other} (AE OTHER).
+ */
+final class DimseNode implements AutoCloseable {
+  static final String AE = "IMAGO";
+  static final Tenants TENANTS = new Tenants(List.of(
+      new Tenant("demo", "Demo", List.of("DEMO", "STORESCU")),
+      new Tenant("other", "Other hospital", List.of("OTHER"))));
+
+  private final Database database;
+  private final IngestJournal journal;
+  private final ObjectStore store;
+  private final Vertx vertx;
+  private final Index index;
+  private final DimseServer server;
+
+  private DimseNode(Database database, IngestJournal journal, ObjectStore store, Index index, Vertx vertx,
+      DimseServer server) {
+    this.database = database;
+    this.journal = journal;
+    this.store = store;
+    this.index = index;
+    this.vertx = vertx;
+    this.server = server;
+  }
+
+  /** Starts a node storing into {@code dir}; C-MOVE may send to {@code destinations}. */
+  static DimseNode start(Path dir, List<NodeConfig.MoveDestination> destinations) throws IOException {
+    NodeConfig config = new NodeConfig(AE, "127.0.0.1", 0, 0, "", 8, 131072, Duration.ofSeconds(30), 0,
+        Duration.ofSeconds(10), destinations);
+    Database database = Database.open(new StorageConfig.Db("", "", "", 4), dir);
+    IngestJournal journal = IngestJournal.open(dir.resolve("journal"), true, database::syncToDisk);
+    ObjectStore store = new FsObjectStore(dir.resolve("objects"), true, journal.owner());
+    Index index = new SqlIndex(database.dataSource());
+    Vertx vertx = Vertx.vertx();
+    // DIMSE peers are audited by calling AE; the bearer side of Access is not used here
+    Access access = new Access(new BearerAuth(vertx, new AuthConfig("dimse-node-test-secret", null, "imago")), index);
+    DimseServer server = new DimseServer(config, TENANTS,
+        new Ingest(store, index, journal, StorageConfig.DuplicatePolicy.REJECT, IngestListener.NONE),
+        new FindScp(index, access, AE, FindScp.DEFAULT_MAX_MATCHES),
+        new MoveScp(index, store, access, config),
+        new GetScp(index, store, access));
+    DimseNode node = new DimseNode(database, journal, store, index, vertx, server);
+    try {
+      server.start();
+    } catch (IOException | RuntimeException e) {
+      node.close();
+      throw e;
+    }
+    return node;
+  }
+
+  int port() {
+    return server.port();
+  }
+
+  DimseServer server() {
+    return server;
+  }
+
+  Index index() {
+    return index;
+  }
+
+  /** The stored object under {@code key}, whole. */
+  byte[] object(String key) throws IOException {
+    try (InputStream in = store.get(key).orElseThrow(() -> new AssertionError("no object " + key))) {
+      return in.readAllBytes();
+    }
+  }
+
+  /** The data set of a PS3.10 file: what C-STORE carries. */
+  static byte[] dataset(byte[] part10) throws MalformedDicomException {
+    return Arrays.copyOfRange(part10, Part10.parse(ByteBuffer.wrap(part10)).datasetOffset(), part10.length);
+  }
+
+  @Override
+  public void close() {
+    server.close();
+    journal.close();
+    store.close();
+    database.close();
+    vertx.close();
+  }
+}
