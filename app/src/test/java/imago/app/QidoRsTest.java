@@ -270,9 +270,9 @@ class QidoRsTest {
     return URLEncoder.encode(v, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
-  /** RetrieveURLs name node.publicUrl, else localhost on the port the request came in on. */
+  /** RetrieveURLs name node.publicUrl, else the address the request came to. */
   static String retrieveBase() {
-    return "http://localhost:" + node.imago.httpPort() + "/dicomweb";
+    return node.baseUrl() + "/dicomweb";
   }
 
   static HttpResponse<String> get(String token, String path) throws Exception {

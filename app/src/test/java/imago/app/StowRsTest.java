@@ -364,8 +364,8 @@ class StowRsTest {
   }
 
   private static String baseUrl() {
-    // node.publicUrl is empty: RetrieveURLs are rooted at http://localhost:{the HTTP port}
-    return "http://localhost:" + node.imago.httpPort();
+    // node.publicUrl is empty: RetrieveURLs are rooted at the address the request came to
+    return node.baseUrl();
   }
 
   private static String multipartRelated(String boundary) {

@@ -43,7 +43,13 @@ public final class Params {
 
   /** The same where a body is optional: no body is an empty object. */
   public static JsonObject optionalJsonBody(RoutingContext ctx, String usage) {
-    return ctx.body() == null || ctx.body().length() == 0 ? new JsonObject() : jsonBody(ctx, usage);
+    JsonObject body;
+    try {
+      body = ctx.body() == null ? null : ctx.body().asJsonObject();
+    } catch (RuntimeException e) {
+      throw new ProblemException(Problem.of(400, "bad-request", "JSON object body expected", usage + " (" + e.getMessage() + ")"));
+    }
+    return body == null ? new JsonObject() : body;
   }
 
   public static ProblemException notFound(String what, String which) {
