@@ -21,7 +21,6 @@ import imago.inference.results.Algorithm;
 import imago.inference.results.Finding;
 import imago.inference.results.ResultIds;
 import imago.inference.results.SegWriter;
-import imago.inference.results.SegmentMask;
 import imago.inference.results.SrWriter;
 import imago.storage.index.Index;
 import imago.storage.index.Scope;
@@ -112,7 +111,7 @@ public final class JobRunner {
     JsonObject result = resultHead(job, version, manifest, model, decoded, submitted.skipped());
     try {
       if (manifest.task() == Manifest.Task.CLASSIFICATION) {
-        classification(job, manifest, post, outputs, decoded, headers, algorithm, result);
+        classification(job, post, outputs, decoded, headers, algorithm, result);
       } else {
         segmentation(job, manifest, post, outputs, decoded, headers, algorithm, result);
       }
@@ -278,87 +277,45 @@ public final class JobRunner {
     return out;
   }
 
-  private void classification(Job job, Manifest manifest, Postprocessor post, List<SampleOutput> outputs,
-      List<Source> decoded, List<AttributeList> headers, Algorithm algorithm, JsonObject result)
-      throws InferenceException, JobFailure {
-    List<Manifest.Label> labels = manifest.output().labels();
-    double[] best = new double[labels.size()];
-    Sample[] bestSample = new Sample[labels.size()];
-    java.util.Arrays.fill(best, Double.NEGATIVE_INFINITY);
-    java.util.Arrays.fill(bestSample, outputs.get(0).sample());
+  private void classification(Job job, Postprocessor post, List<SampleOutput> outputs, List<Source> decoded,
+      List<AttributeList> headers, Algorithm algorithm, JsonObject result) throws InferenceException, JobFailure {
+    Postprocessor.Classification classification = post.classify(outputs);
     JsonArray perImage = new JsonArray();
-    for (SampleOutput out : outputs) {
-      double[] p = post.probabilities(out.output());
+    for (Postprocessor.Scored scored : classification.scored()) {
       JsonArray probs = new JsonArray();
-      for (int l = 0; l < p.length; l++) {
-        probs.add(p[l]);
-        if (p[l] > best[l]) {
-          best[l] = p[l];
-          bestSample[l] = out.sample();
-        }
-      }
-      Sample o = out.sample();
+      for (double p : scored.probabilities()) probs.add(p);
+      Sample o = scored.sample();
       perImage.add(new JsonObject().put("sopInstanceUID", decoded.get(o.source()).stored().sopInstanceUid())
           .put("frame", o.frame() + 1).put("probabilities", probs));
     }
-    List<Finding> findings = new ArrayList<>();
     JsonArray json = new JsonArray();
-    for (int l = 0; l < labels.size(); l++) {
-      Manifest.Label label = labels.get(l);
-      // A label the researcher could not code (no SNOMED/DCM concept known) gets a private code
-      // (PS3.3 8.2: coding scheme designators starting "99" are private) so the SR stays valid.
-      Manifest.Code code = label.code() != null ? label.code() : new Manifest.Code("99IMAGO", "L" + (l + 1), label.name());
-      Finding f = new Finding(label.name(), code, best[l], label.threshold());
-      findings.add(f);
-      Sample o = bestSample[l];
-      json.add(new JsonObject().put("label", label.name()).put("code", code(code)).put("probability", best[l])
-          .put("threshold", Double.isNaN(label.threshold()) ? null : label.threshold()).put("present", f.present())
+    for (Postprocessor.Found found : classification.found()) {
+      Finding f = found.finding();
+      Sample o = found.sample();
+      json.add(new JsonObject().put("label", f.label()).put("code", code(f.code())).put("probability", f.probability())
+          .put("threshold", f.hasThreshold() ? f.threshold() : null).put("present", f.present())
           .put("sopInstanceUID", decoded.get(o.source()).stored().sopInstanceUid()).put("frame", o.frame() + 1));
     }
     result.put("findings", json).put("images", perImage);
     ResultIds ids = ids(job, "sr", SR_SERIES_NUMBER);
-    byte[] sr = new SrWriter().write(algorithm, headers, findings, ids);
+    byte[] sr = new SrWriter().write(algorithm, headers, classification.findings(), ids);
     result.put("objects", new JsonArray().add(store(job, sr, "SR", ids)));
   }
 
   private void segmentation(Job job, Manifest manifest, Postprocessor post, List<SampleOutput> outputs,
       List<Source> decoded, List<AttributeList> headers, Algorithm algorithm, JsonObject result)
       throws InferenceException, JobFailure {
-    int h = manifest.input().height();
-    int w = manifest.input().width();
     List<Manifest.Segment> segments = manifest.output().labelMap();
-    long[] pixels = new long[segments.size() + 1];
-    List<SegmentMask> masks = new ArrayList<>();
-    for (SampleOutput out : outputs) {
-      int[] map = post.labelMap(out.output());
-      Sample o = out.sample();
-      DecodedImage image = decoded.get(o.source()).image();
-      int rows = image.rows();
-      int cols = image.columns();
-      for (int k = 1; k <= segments.size(); k++) {
-        boolean[] mask = new boolean[rows * cols];
-        for (int y = 0; y < rows; y++) {
-          int my = Math.min(h - 1, (int) ((y + 0.5) * h / rows));
-          for (int x = 0; x < cols; x++) {
-            int mx = Math.min(w - 1, (int) ((x + 0.5) * w / cols));
-            if (map[my * w + mx] == k) {
-              mask[y * cols + x] = true;
-              pixels[k]++;
-            }
-          }
-        }
-        masks.add(new SegmentMask(k, o.source(), o.frame() + 1, mask)); // SEG frames count from 1
-      }
-    }
+    Postprocessor.Segmentation segmentation = post.segment(outputs, decoded.stream().map(Source::image).toList());
     JsonArray json = new JsonArray();
     for (int k = 1; k <= segments.size(); k++) {
       Manifest.Segment seg = segments.get(k - 1);
       json.add(new JsonObject().put("segmentNumber", k).put("label", seg.name()).put("code", code(seg.code()))
-          .put("pixels", pixels[k]));
+          .put("pixels", segmentation.pixels(k)));
     }
     result.put("segments", json);
     ResultIds ids = ids(job, "seg", SEG_SERIES_NUMBER);
-    byte[] seg = new SegWriter().write(algorithm, headers, segments, masks, ids);
+    byte[] seg = new SegWriter().write(algorithm, headers, segments, segmentation.masks(), ids);
     result.put("objects", new JsonArray().add(store(job, seg, "SEG", ids)));
   }
 
