@@ -18,7 +18,6 @@ import imago.inference.pipeline.Decoder;
 import imago.inference.pipeline.ManifestPreprocessor;
 import imago.inference.pipeline.NotDecodableException;
 import imago.inference.results.Algorithm;
-import imago.inference.results.Finding;
 import imago.inference.results.ResultIds;
 import imago.inference.results.SegWriter;
 import imago.inference.results.SrWriter;
@@ -32,7 +31,6 @@ import imago.storage.models.ModelCatalog;
 import imago.storage.models.ModelState;
 import imago.storage.models.ModelVersion;
 import imago.storage.object.ObjectStore;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -48,8 +46,9 @@ import java.util.concurrent.ExecutorService;
 
 /**
  * Runs one job through the pipeline: fetch the series' instances from S3 -> decode -> preprocess
- * (on the decode pool, overlapped with the engine) -> the model version's dynamic batcher ->
- * postprocess -> result objects (SR TID 1500, SEG) stored into the study -> the JSON result.
+ * into {@link Sample}s ({@link SampleBuilder}, on the decode pool) -> the model version's dynamic
+ * batcher, fed instance by instance so decoding overlaps the engine -> {@link Postprocessor} ->
+ * result objects (SR TID 1500, SEG) stored into the study -> the JSON result ({@link ResultJson}).
  */
 public final class JobRunner {
   /** The series number Imago's AI result series carry (SR, SEG), high so they sort after the images. */
@@ -90,7 +89,23 @@ public final class JobRunner {
    * The job's instances once every one is prepared: the decoded ones in instance order (what a
    * sample's {@code source} counts), the ones skipped as not decodable, and the samples at the batcher.
    */
-  private record Submitted(List<Source> decoded, List<Source> skipped, List<Pending> pending) {}
+  private record Submitted(List<Source> decoded, List<Source> skipped, List<Pending> pending) {
+    List<AttributeList> headers() {
+      return decoded.stream().map(Source::header).toList();
+    }
+
+    List<DecodedImage> images() {
+      return decoded.stream().map(Source::image).toList();
+    }
+
+    List<String> sopInstanceUids() {
+      return decoded.stream().map(s -> s.stored().sopInstanceUid()).toList();
+    }
+
+    List<ResultJson.NotDecodable> notDecodable() {
+      return skipped.stream().map(s -> new ResultJson.NotDecodable(s.stored().sopInstanceUid(), s.notDecodable())).toList();
+    }
+  }
 
   /** Runs the job; returns its JSON result. */
   public JsonObject run(Job job) throws JobFailure {
@@ -106,19 +121,23 @@ public final class JobRunner {
     Postprocessor post = new Postprocessor(manifest);
     Algorithm algorithm = new Algorithm(version.name(), version.version(), version.artifactSha256(), version.deviceUid(),
         imagoVersion);
-    List<Source> decoded = submitted.decoded();
-    List<AttributeList> headers = decoded.stream().map(Source::header).toList();
-    JsonObject result = resultHead(job, version, manifest, model, decoded, submitted.skipped());
+    ResultJson json = new ResultJson(job, version, manifest.task(), model.replicas().get(0).engine(),
+        submitted.sopInstanceUids(), submitted.notDecodable());
     try {
       if (manifest.task() == Manifest.Task.CLASSIFICATION) {
-        classification(job, post, outputs, decoded, headers, algorithm, result);
-      } else {
-        segmentation(job, manifest, post, outputs, decoded, headers, algorithm, result);
+        Postprocessor.Classification classification = post.classify(outputs);
+        ResultIds ids = ids(job, "sr", SR_SERIES_NUMBER);
+        byte[] sr = new SrWriter().write(algorithm, submitted.headers(), classification.findings(), ids);
+        return json.classification(classification, store(job, sr, "SR", ids));
       }
+      Postprocessor.Segmentation segmentation = post.segment(outputs, submitted.images());
+      ResultIds ids = ids(job, "seg", SEG_SERIES_NUMBER);
+      byte[] seg = new SegWriter().write(algorithm, submitted.headers(), manifest.output().labelMap(),
+          segmentation.masks(), ids);
+      return json.segmentation(manifest.output().labelMap(), segmentation, store(job, seg, "SEG", ids));
     } catch (InferenceException e) {
       throw JobFailure.permanent(e.getMessage(), e);
     }
-    return result;
   }
 
   private ModelHost.Hosted hosted(Job job, ModelVersion version) throws JobFailure {
@@ -277,57 +296,11 @@ public final class JobRunner {
     return out;
   }
 
-  private void classification(Job job, Postprocessor post, List<SampleOutput> outputs, List<Source> decoded,
-      List<AttributeList> headers, Algorithm algorithm, JsonObject result) throws InferenceException, JobFailure {
-    Postprocessor.Classification classification = post.classify(outputs);
-    JsonArray perImage = new JsonArray();
-    for (Postprocessor.Scored scored : classification.scored()) {
-      JsonArray probs = new JsonArray();
-      for (double p : scored.probabilities()) probs.add(p);
-      Sample o = scored.sample();
-      perImage.add(new JsonObject().put("sopInstanceUID", decoded.get(o.source()).stored().sopInstanceUid())
-          .put("frame", o.frame() + 1).put("probabilities", probs));
-    }
-    JsonArray json = new JsonArray();
-    for (Postprocessor.Found found : classification.found()) {
-      Finding f = found.finding();
-      Sample o = found.sample();
-      json.add(new JsonObject().put("label", f.label()).put("code", code(f.code())).put("probability", f.probability())
-          .put("threshold", f.hasThreshold() ? f.threshold() : null).put("present", f.present())
-          .put("sopInstanceUID", decoded.get(o.source()).stored().sopInstanceUid()).put("frame", o.frame() + 1));
-    }
-    result.put("findings", json).put("images", perImage);
-    ResultIds ids = ids(job, "sr", SR_SERIES_NUMBER);
-    byte[] sr = new SrWriter().write(algorithm, headers, classification.findings(), ids);
-    result.put("objects", new JsonArray().add(store(job, sr, "SR", ids)));
-  }
-
-  private void segmentation(Job job, Manifest manifest, Postprocessor post, List<SampleOutput> outputs,
-      List<Source> decoded, List<AttributeList> headers, Algorithm algorithm, JsonObject result)
-      throws InferenceException, JobFailure {
-    List<Manifest.Segment> segments = manifest.output().labelMap();
-    Postprocessor.Segmentation segmentation = post.segment(outputs, decoded.stream().map(Source::image).toList());
-    JsonArray json = new JsonArray();
-    for (int k = 1; k <= segments.size(); k++) {
-      Manifest.Segment seg = segments.get(k - 1);
-      json.add(new JsonObject().put("segmentNumber", k).put("label", seg.name()).put("code", code(seg.code()))
-          .put("pixels", segmentation.pixels(k)));
-    }
-    result.put("segments", json);
-    ResultIds ids = ids(job, "seg", SEG_SERIES_NUMBER);
-    byte[] seg = new SegWriter().write(algorithm, headers, segments, segmentation.masks(), ids);
-    result.put("objects", new JsonArray().add(store(job, seg, "SEG", ids)));
-  }
-
   private JsonObject store(Job job, byte[] part10, String modality, ResultIds ids) throws JobFailure {
     long t = System.nanoTime();
     IngestOutcome outcome = writer.write(job.tenantId(), job.id(), part10);
     metrics.time(Stage.WRITE, System.nanoTime() - t);
-    return new JsonObject().put("modality", modality).put("studyInstanceUID", job.studyUid())
-        .put("seriesInstanceUID", ids.seriesInstanceUid()).put("sopInstanceUID", ids.sopInstanceUid())
-        .put("sopClassUID", outcome.sopClassUid())
-        .put("retrieveURL", "/dicomweb/studies/" + job.studyUid() + "/series/" + ids.seriesInstanceUid() + "/instances/"
-            + ids.sopInstanceUid());
+    return ResultJson.stored(job, modality, ids, outcome.sopClassUid());
   }
 
   /**
@@ -345,22 +318,5 @@ public final class JobRunner {
 
   private static String uid(String name) {
     return Uids.fromUuid(UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)));
-  }
-
-  private static JsonObject code(Manifest.Code c) {
-    return c == null ? null : new JsonObject().put("scheme", c.scheme()).put("value", c.value()).put("meaning", c.meaning());
-  }
-
-  private JsonObject resultHead(Job job, ModelVersion v, Manifest manifest, ModelHost.Hosted model, List<Source> decoded,
-      List<Source> notDecodable) {
-    JsonArray skipped = new JsonArray();
-    for (Source s : notDecodable) {
-      skipped.add(new JsonObject().put("sopInstanceUID", s.stored().sopInstanceUid()).put("reason", s.notDecodable()));
-    }
-    return new JsonObject().put("job", job.id()).put("tenant", job.tenantId()).put("studyInstanceUID", job.studyUid())
-        .put("seriesInstanceUID", job.seriesUid()).put("task", manifest.task().id())
-        .put("model", new JsonObject().put("name", v.name()).put("version", v.version()).put("sha256", v.artifactSha256())
-            .put("deviceUID", v.deviceUid()).put("engine", model.replicas().get(0).engine()))
-        .put("instances", decoded.size()).put("notDecodable", skipped);
   }
 }
