@@ -1,7 +1,6 @@
 package imago.inference.pipeline;
 
 import imago.inference.manifest.Manifest.Stacking;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -22,16 +21,4 @@ public interface Preprocessor {
 
   /** The shape of one sample, without the batch dimension. */
   long[] sampleShape();
-
-  /** The samples a series' {@code images} give under this preprocessor's {@link #stacking()}. */
-  default List<float[]> prepare(List<DecodedImage> images) {
-    if (stacking() == Stacking.PER_SERIES) {
-      return List.of(series(images));
-    }
-    List<float[]> samples = new ArrayList<>();
-    for (DecodedImage image : images) {
-      samples.addAll(samples(image));
-    }
-    return samples;
-  }
 }

@@ -5,6 +5,7 @@ import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.DicomInputStream;
 import com.pixelmed.dicom.TagFromName;
 import imago.core.dicom.Uids;
+import imago.inference.batch.DynamicBatcher;
 import imago.inference.batch.ModelHost;
 import imago.inference.engine.InferenceException;
 import imago.inference.engine.ModelLoadException;
@@ -17,10 +18,8 @@ import imago.inference.pipeline.Decoder;
 import imago.inference.pipeline.ManifestPreprocessor;
 import imago.inference.pipeline.NotDecodableException;
 import imago.inference.results.Algorithm;
-import imago.inference.results.Finding;
 import imago.inference.results.ResultIds;
 import imago.inference.results.SegWriter;
-import imago.inference.results.SegmentMask;
 import imago.inference.results.SrWriter;
 import imago.storage.index.Index;
 import imago.storage.index.Scope;
@@ -32,7 +31,6 @@ import imago.storage.models.ModelCatalog;
 import imago.storage.models.ModelState;
 import imago.storage.models.ModelVersion;
 import imago.storage.object.ObjectStore;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -48,8 +46,9 @@ import java.util.concurrent.ExecutorService;
 
 /**
  * Runs one job through the pipeline: fetch the series' instances from S3 -> decode -> preprocess
- * (on the decode pool, overlapped with the engine) -> the model version's dynamic batcher ->
- * postprocess -> result objects (SR TID 1500, SEG) stored into the study -> the JSON result.
+ * into {@link Sample}s ({@link SampleBuilder}, on the decode pool) -> the model version's dynamic
+ * batcher, fed instance by instance so decoding overlaps the engine -> {@link Postprocessor} ->
+ * result objects (SR TID 1500, SEG) stored into the study -> the JSON result ({@link ResultJson}).
  */
 public final class JobRunner {
   /** The series number Imago's AI result series carry (SR, SEG), high so they sort after the images. */
@@ -79,9 +78,34 @@ public final class JobRunner {
     this.imagoVersion = imagoVersion;
   }
 
-  /** One source instance: its header for the result objects, its decoded pixels, and its samples. */
-  private record Source(StoredInstance stored, AttributeList header, DecodedImage image,
-      List<CompletableFuture<float[]>> outputs, String notDecodable) {}
+  /** One source instance: its header for the result objects, its decoded pixels and its own inputs. */
+  private record Source(StoredInstance stored, AttributeList header, DecodedImage image, List<float[]> inputs,
+      String notDecodable) {}
+
+  /** A sample at the batcher, its output to come. */
+  private record Pending(Sample sample, CompletableFuture<float[]> output) {}
+
+  /**
+   * The job's instances once every one is prepared: the decoded ones in instance order (what a
+   * sample's {@code source} counts), the ones skipped as not decodable, and the samples at the batcher.
+   */
+  private record Submitted(List<Source> decoded, List<Source> skipped, List<Pending> pending) {
+    List<AttributeList> headers() {
+      return decoded.stream().map(Source::header).toList();
+    }
+
+    List<DecodedImage> images() {
+      return decoded.stream().map(Source::image).toList();
+    }
+
+    List<String> sopInstanceUids() {
+      return decoded.stream().map(s -> s.stored().sopInstanceUid()).toList();
+    }
+
+    List<ResultJson.NotDecodable> notDecodable() {
+      return skipped.stream().map(s -> new ResultJson.NotDecodable(s.stored().sopInstanceUid(), s.notDecodable())).toList();
+    }
+  }
 
   /** Runs the job; returns its JSON result. */
   public JsonObject run(Job job) throws JobFailure {
@@ -91,32 +115,29 @@ public final class JobRunner {
     if (manifest.task() == Manifest.Task.DETECTION) {
       throw JobFailure.permanent("detection models are registered but their results are not written yet", null);
     }
-    ManifestPreprocessor preprocessor = new ManifestPreprocessor(manifest);
-    // Each instance goes to the batcher as soon as it is preprocessed, so decoding the next
-    // instances overlaps the engine running the first ones.
-    List<Source> sources = prepare(instances(job), preprocessor, manifest, model);
-    List<Source> decoded = sources.stream().filter(s -> s.notDecodable() == null).toList();
-    if (decoded.isEmpty()) {
-      throw JobFailure.permanent("not decodable: " + sources.get(0).notDecodable()
-          + (sources.size() > 1 ? " (and " + (sources.size() - 1) + " more instances)" : ""), null);
-    }
-    List<int[]> origin = new ArrayList<>(); // per sample: {source index, frame}
-    List<float[]> outputs = await(submitted(manifest, preprocessor, model, decoded, origin));
+    SampleBuilder samples = new SampleBuilder(new ManifestPreprocessor(manifest));
+    Submitted submitted = submit(prepare(instances(job), samples), samples, manifest, model.batcher());
+    List<SampleOutput> outputs = await(submitted.pending());
     Postprocessor post = new Postprocessor(manifest);
     Algorithm algorithm = new Algorithm(version.name(), version.version(), version.artifactSha256(), version.deviceUid(),
         imagoVersion);
-    List<AttributeList> headers = decoded.stream().map(Source::header).toList();
-    JsonObject result = resultHead(job, version, manifest, model, decoded, sources);
+    ResultJson json = new ResultJson(job, version, manifest.task(), model.replicas().get(0).engine(),
+        submitted.sopInstanceUids(), submitted.notDecodable());
     try {
       if (manifest.task() == Manifest.Task.CLASSIFICATION) {
-        classification(job, manifest, post, outputs, origin, decoded, headers, algorithm, result);
-      } else {
-        segmentation(job, manifest, post, outputs, origin, decoded, headers, algorithm, result);
+        Postprocessor.Classification classification = post.classify(outputs);
+        ResultIds ids = ids(job, "sr", SR_SERIES_NUMBER);
+        byte[] sr = new SrWriter().write(algorithm, submitted.headers(), classification.findings(), ids);
+        return json.classification(classification, store(job, sr, "SR", ids));
       }
+      Postprocessor.Segmentation segmentation = post.segment(outputs, submitted.images());
+      ResultIds ids = ids(job, "seg", SEG_SERIES_NUMBER);
+      byte[] seg = new SegWriter().write(algorithm, submitted.headers(), manifest.output().labelMap(),
+          segmentation.masks(), ids);
+      return json.segmentation(manifest.output().labelMap(), segmentation, store(job, seg, "SEG", ids));
     } catch (InferenceException e) {
       throw JobFailure.permanent(e.getMessage(), e);
     }
-    return result;
   }
 
   private ModelHost.Hosted hosted(Job job, ModelVersion version) throws JobFailure {
@@ -127,34 +148,6 @@ public final class JobRunner {
     } catch (IOException e) {
       throw JobFailure.passing("fetching the model artifact: " + e.getMessage(), e);
     }
-  }
-
-  /**
-   * The samples' outputs to come, in order, with where each sample came from: per instance, the
-   * frames already submitted while preparing; per series, the whole series as one sample.
-   */
-  private List<CompletableFuture<float[]>> submitted(Manifest manifest, ManifestPreprocessor preprocessor,
-      ModelHost.Hosted model, List<Source> decoded, List<int[]> origin) throws JobFailure {
-    List<CompletableFuture<float[]>> pending = new ArrayList<>();
-    if (manifest.preprocessing().stacking() == Manifest.Stacking.PER_SERIES) {
-      if (manifest.task() == Manifest.Task.SEGMENTATION) {
-        throw JobFailure.permanent("segmentation of a per-series stack is not supported: use per-instance stacking", null);
-      }
-      long t = System.nanoTime();
-      float[] stack = preprocessor.series(decoded.stream().map(Source::image).toList());
-      metrics.time(Stage.PREPROCESS, System.nanoTime() - t);
-      pending.add(model.batcher().submit(stack));
-      origin.add(new int[] {0, 0});
-      return pending;
-    }
-    for (int i = 0; i < decoded.size(); i++) {
-      List<CompletableFuture<float[]>> own = decoded.get(i).outputs();
-      for (int f = 0; f < own.size(); f++) {
-        pending.add(own.get(f));
-        origin.add(new int[] {i, f});
-      }
-    }
-    return pending;
   }
 
   private ModelVersion version(Job job) throws JobFailure {
@@ -181,23 +174,64 @@ public final class JobRunner {
     }
   }
 
-  /** Fetches, decodes and preprocesses every instance on the decode pool, in instance order. */
-  private List<Source> prepare(List<StoredInstance> instances, ManifestPreprocessor preprocessor, Manifest manifest,
-      ModelHost.Hosted model) throws JobFailure {
-    List<CompletableFuture<Source>> futures = new ArrayList<>();
+  /**
+   * Starts fetching, decoding and preparing every instance on the decode pool; the instances come
+   * in instance order. Nothing goes to the model here: {@link #submit} sends the samples.
+   */
+  private List<CompletableFuture<Source>> prepare(List<StoredInstance> instances, SampleBuilder samples) {
+    List<CompletableFuture<Source>> preparing = new ArrayList<>();
     for (StoredInstance inst : instances) {
-      futures.add(CompletableFuture.supplyAsync(() -> prepare(inst, preprocessor, manifest, model), decodePool));
+      preparing.add(CompletableFuture.supplyAsync(() -> prepare(inst, samples), decodePool));
     }
-    List<Source> out = new ArrayList<>();
-    for (CompletableFuture<Source> f : futures) {
-      try {
-        out.add(f.join());
-      } catch (CompletionException e) {
-        if (e.getCause() instanceof PassingFailure p) throw JobFailure.passing(p.getMessage(), p.getCause());
-        throw JobFailure.permanent("preparing the input: " + e.getCause(), e.getCause());
+    return preparing;
+  }
+
+  /**
+   * Sends each instance's samples to the batcher as soon as that instance is prepared, in instance
+   * order, so decoding the next instances overlaps the engine running the first ones; a series
+   * stack goes once every instance is in.
+   */
+  private Submitted submit(List<CompletableFuture<Source>> preparing, SampleBuilder samples, Manifest manifest,
+      DynamicBatcher batcher) throws JobFailure {
+    List<Source> decoded = new ArrayList<>();
+    List<Source> skipped = new ArrayList<>();
+    List<Pending> pending = new ArrayList<>();
+    for (CompletableFuture<Source> next : preparing) {
+      Source source = prepared(next);
+      if (source.notDecodable() != null) {
+        skipped.add(source);
+        continue;
       }
+      for (Sample s : Sample.frames(decoded.size(), source.inputs())) pending.add(submit(batcher, s));
+      decoded.add(source);
     }
-    return out;
+    if (decoded.isEmpty()) {
+      throw JobFailure.permanent("not decodable: " + skipped.get(0).notDecodable()
+          + (skipped.size() > 1 ? " (and " + (skipped.size() - 1) + " more instances)" : ""), null);
+    }
+    if (samples.perSeries()) {
+      if (manifest.task() == Manifest.Task.SEGMENTATION) {
+        throw JobFailure.permanent("segmentation of a per-series stack is not supported: use per-instance stacking", null);
+      }
+      long t = System.nanoTime();
+      List<Sample> stack = samples.series(decoded.stream().map(Source::image).toList());
+      metrics.time(Stage.PREPROCESS, System.nanoTime() - t);
+      for (Sample s : stack) pending.add(submit(batcher, s));
+    }
+    return new Submitted(decoded, skipped, pending);
+  }
+
+  private static Pending submit(DynamicBatcher batcher, Sample sample) {
+    return new Pending(sample, batcher.submit(sample.input()));
+  }
+
+  private static Source prepared(CompletableFuture<Source> preparing) throws JobFailure {
+    try {
+      return preparing.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof PassingFailure p) throw JobFailure.passing(p.getMessage(), p.getCause());
+      throw JobFailure.permanent("preparing the input: " + e.getCause(), e.getCause());
+    }
   }
 
   /** An unchecked carrier of a passing failure out of the decode pool. */
@@ -207,8 +241,7 @@ public final class JobRunner {
     }
   }
 
-  private Source prepare(StoredInstance inst, ManifestPreprocessor preprocessor, Manifest manifest,
-      ModelHost.Hosted model) {
+  private Source prepare(StoredInstance inst, SampleBuilder samples) {
     long t0 = System.nanoTime();
     byte[] bytes;
     try (InputStream in = store.get(inst.objectKey()).orElseThrow(() -> new PassingFailure("object " + inst.objectKey()
@@ -233,12 +266,9 @@ public final class JobRunner {
     }
     long t2 = System.nanoTime();
     metrics.time(Stage.DECODE, t2 - t1);
-    List<float[]> samples = manifest.preprocessing().stacking() == Manifest.Stacking.PER_SERIES
-        ? List.of() : preprocessor.samples(image);
+    List<float[]> inputs = samples.frames(image);
     metrics.time(Stage.PREPROCESS, System.nanoTime() - t2);
-    List<CompletableFuture<float[]>> outputs = new ArrayList<>();
-    for (float[] sample : samples) outputs.add(model.batcher().submit(sample));
-    return new Source(inst, header, image, outputs, null);
+    return new Source(inst, header, image, inputs, null);
   }
 
   /** The data set without its pixel data: what the result objects copy and reference. */
@@ -250,11 +280,11 @@ public final class JobRunner {
     return list;
   }
 
-  private static List<float[]> await(List<CompletableFuture<float[]>> futures) throws JobFailure {
-    List<float[]> out = new ArrayList<>();
-    for (CompletableFuture<float[]> f : futures) {
+  private static List<SampleOutput> await(List<Pending> pending) throws JobFailure {
+    List<SampleOutput> out = new ArrayList<>();
+    for (Pending p : pending) {
       try {
-        out.add(f.get());
+        out.add(new SampleOutput(p.sample(), p.output().get()));
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
         throw JobFailure.permanent("the model failed: " + (cause.getMessage() == null ? cause.toString() : cause.getMessage()), cause);
@@ -266,98 +296,11 @@ public final class JobRunner {
     return out;
   }
 
-  private void classification(Job job, Manifest manifest, Postprocessor post, List<float[]> outputs, List<int[]> origin,
-      List<Source> decoded, List<AttributeList> headers, Algorithm algorithm, JsonObject result)
-      throws InferenceException, JobFailure {
-    List<Manifest.Label> labels = manifest.output().labels();
-    double[] best = new double[labels.size()];
-    int[] bestSample = new int[labels.size()];
-    java.util.Arrays.fill(best, Double.NEGATIVE_INFINITY);
-    JsonArray perImage = new JsonArray();
-    for (int s = 0; s < outputs.size(); s++) {
-      double[] p = post.probabilities(outputs.get(s));
-      JsonArray probs = new JsonArray();
-      for (int l = 0; l < p.length; l++) {
-        probs.add(p[l]);
-        if (p[l] > best[l]) {
-          best[l] = p[l];
-          bestSample[l] = s;
-        }
-      }
-      int[] o = origin.get(s);
-      perImage.add(new JsonObject().put("sopInstanceUID", decoded.get(o[0]).stored().sopInstanceUid()).put("frame", o[1] + 1)
-          .put("probabilities", probs));
-    }
-    List<Finding> findings = new ArrayList<>();
-    JsonArray json = new JsonArray();
-    for (int l = 0; l < labels.size(); l++) {
-      Manifest.Label label = labels.get(l);
-      // A label the researcher could not code (no SNOMED/DCM concept known) gets a private code
-      // (PS3.3 8.2: coding scheme designators starting "99" are private) so the SR stays valid.
-      Manifest.Code code = label.code() != null ? label.code() : new Manifest.Code("99IMAGO", "L" + (l + 1), label.name());
-      Finding f = new Finding(label.name(), code, best[l], label.threshold());
-      findings.add(f);
-      int[] o = origin.get(bestSample[l]);
-      json.add(new JsonObject().put("label", label.name()).put("code", code(code)).put("probability", best[l])
-          .put("threshold", Double.isNaN(label.threshold()) ? null : label.threshold()).put("present", f.present())
-          .put("sopInstanceUID", decoded.get(o[0]).stored().sopInstanceUid()).put("frame", o[1] + 1));
-    }
-    result.put("findings", json).put("images", perImage);
-    ResultIds ids = ids(job, "sr", SR_SERIES_NUMBER);
-    byte[] sr = new SrWriter().write(algorithm, headers, findings, ids);
-    result.put("objects", new JsonArray().add(store(job, sr, "SR", ids)));
-  }
-
-  private void segmentation(Job job, Manifest manifest, Postprocessor post, List<float[]> outputs, List<int[]> origin,
-      List<Source> decoded, List<AttributeList> headers, Algorithm algorithm, JsonObject result)
-      throws InferenceException, JobFailure {
-    int h = manifest.input().height();
-    int w = manifest.input().width();
-    List<Manifest.Segment> segments = manifest.output().labelMap();
-    long[] pixels = new long[segments.size() + 1];
-    List<SegmentMask> masks = new ArrayList<>();
-    for (int s = 0; s < outputs.size(); s++) {
-      int[] map = post.labelMap(outputs.get(s));
-      int[] o = origin.get(s);
-      DecodedImage image = decoded.get(o[0]).image();
-      int rows = image.rows();
-      int cols = image.columns();
-      for (int k = 1; k <= segments.size(); k++) {
-        boolean[] mask = new boolean[rows * cols];
-        for (int y = 0; y < rows; y++) {
-          int my = Math.min(h - 1, (int) ((y + 0.5) * h / rows));
-          for (int x = 0; x < cols; x++) {
-            int mx = Math.min(w - 1, (int) ((x + 0.5) * w / cols));
-            if (map[my * w + mx] == k) {
-              mask[y * cols + x] = true;
-              pixels[k]++;
-            }
-          }
-        }
-        masks.add(new SegmentMask(k, o[0], o[1] + 1, mask)); // SEG frames count from 1
-      }
-    }
-    JsonArray json = new JsonArray();
-    for (int k = 1; k <= segments.size(); k++) {
-      Manifest.Segment seg = segments.get(k - 1);
-      json.add(new JsonObject().put("segmentNumber", k).put("label", seg.name()).put("code", code(seg.code()))
-          .put("pixels", pixels[k]));
-    }
-    result.put("segments", json);
-    ResultIds ids = ids(job, "seg", SEG_SERIES_NUMBER);
-    byte[] seg = new SegWriter().write(algorithm, headers, segments, masks, ids);
-    result.put("objects", new JsonArray().add(store(job, seg, "SEG", ids)));
-  }
-
   private JsonObject store(Job job, byte[] part10, String modality, ResultIds ids) throws JobFailure {
     long t = System.nanoTime();
     IngestOutcome outcome = writer.write(job.tenantId(), job.id(), part10);
     metrics.time(Stage.WRITE, System.nanoTime() - t);
-    return new JsonObject().put("modality", modality).put("studyInstanceUID", job.studyUid())
-        .put("seriesInstanceUID", ids.seriesInstanceUid()).put("sopInstanceUID", ids.sopInstanceUid())
-        .put("sopClassUID", outcome.sopClassUid())
-        .put("retrieveURL", "/dicomweb/studies/" + job.studyUid() + "/series/" + ids.seriesInstanceUid() + "/instances/"
-            + ids.sopInstanceUid());
+    return ResultJson.stored(job, modality, ids, outcome.sopClassUid());
   }
 
   /**
@@ -375,23 +318,5 @@ public final class JobRunner {
 
   private static String uid(String name) {
     return Uids.fromUuid(UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)));
-  }
-
-  private static JsonObject code(Manifest.Code c) {
-    return c == null ? null : new JsonObject().put("scheme", c.scheme()).put("value", c.value()).put("meaning", c.meaning());
-  }
-
-  private JsonObject resultHead(Job job, ModelVersion v, Manifest manifest, ModelHost.Hosted model, List<Source> decoded,
-      List<Source> all) {
-    JsonArray skipped = new JsonArray();
-    for (Source s : all) {
-      if (s.notDecodable() != null) skipped.add(new JsonObject().put("sopInstanceUID", s.stored().sopInstanceUid())
-          .put("reason", s.notDecodable()));
-    }
-    return new JsonObject().put("job", job.id()).put("tenant", job.tenantId()).put("studyInstanceUID", job.studyUid())
-        .put("seriesInstanceUID", job.seriesUid()).put("task", manifest.task().id())
-        .put("model", new JsonObject().put("name", v.name()).put("version", v.version()).put("sha256", v.artifactSha256())
-            .put("deviceUID", v.deviceUid()).put("engine", model.replicas().get(0).engine()))
-        .put("instances", decoded.size()).put("notDecodable", skipped);
   }
 }

@@ -2,14 +2,45 @@ package imago.inference.worker;
 
 import imago.inference.engine.InferenceException;
 import imago.inference.manifest.Manifest;
+import imago.inference.pipeline.DecodedImage;
+import imago.inference.results.Finding;
+import imago.inference.results.SegmentMask;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * Turns one sample's raw model output into what the manifest promises: per-label probabilities
- * (classification, after the declared activation) or a label map (segmentation: per pixel, the
- * channel with the highest score; channel 0 is background).
+ * Turns raw model outputs into what the manifest promises: per-label probabilities
+ * (classification, after the declared activation) and the series' findings, or label maps
+ * (segmentation: per pixel, the channel with the highest score; channel 0 is background) and
+ * the masks they give on the source images.
  */
 public final class Postprocessor {
+  /** One sample's probabilities, one per manifest label, in label order. */
+  public record Scored(Sample sample, double[] probabilities) {}
+
+  /** A label's finding, with the sample that gave its probability. */
+  public record Found(Finding finding, Sample sample) {}
+
+  /** A classifier's answer for a series: every sample's probabilities, and per label its finding. */
+  public record Classification(List<Scored> scored, List<Found> found) {
+    /** The findings, in label order. */
+    public List<Finding> findings() {
+      return found.stream().map(Found::finding).toList();
+    }
+  }
+
+  /**
+   * A segmenter's answer for a series: per sample and segment, the mask on the sample's source
+   * image; per segment, how many source pixels it covers over the series.
+   */
+  public record Segmentation(List<SegmentMask> masks, long[] pixels) {
+    /** The source pixels segment {@code segmentNumber} (1-based, the label map's order) covers. */
+    public long pixels(int segmentNumber) {
+      return pixels[segmentNumber - 1];
+    }
+  }
+
   private final Manifest manifest;
   private final long[] sampleOutputShape;
   private final int size;
@@ -71,6 +102,80 @@ public final class Postprocessor {
       map[px] = best;
     }
     return map;
+  }
+
+  /**
+   * Every sample's probabilities and, per label, the series' finding: the highest probability any
+   * sample gave it (the first such sample on a tie).
+   */
+  public Classification classify(List<SampleOutput> outputs) throws InferenceException {
+    if (outputs.isEmpty()) throw new IllegalArgumentException("a series has at least one sample");
+    List<Manifest.Label> labels = manifest.output().labels();
+    double[] best = new double[labels.size()];
+    Sample[] bestSample = new Sample[labels.size()];
+    Arrays.fill(best, Double.NEGATIVE_INFINITY);
+    List<Scored> scored = new ArrayList<>(outputs.size());
+    for (SampleOutput out : outputs) {
+      double[] p = probabilities(out.output());
+      for (int l = 0; l < p.length; l++) {
+        if (p[l] > best[l]) {
+          best[l] = p[l];
+          bestSample[l] = out.sample();
+        }
+      }
+      scored.add(new Scored(out.sample(), p));
+    }
+    List<Found> found = new ArrayList<>(labels.size());
+    for (int l = 0; l < labels.size(); l++) {
+      Manifest.Label label = labels.get(l);
+      // A label the researcher could not code (no SNOMED/DCM concept known) gets a private code
+      // (PS3.3 8.2: coding scheme designators starting "99" are private) so the SR stays valid.
+      Manifest.Code code = label.code() != null ? label.code() : new Manifest.Code("99IMAGO", "L" + (l + 1), label.name());
+      found.add(new Found(new Finding(label.name(), code, best[l], label.threshold()), bestSample[l]));
+    }
+    return new Classification(scored, found);
+  }
+
+  /**
+   * Every sample's label map as masks on its source image, one per segment in label-map order,
+   * and the pixels each segment covers.
+   *
+   * @param images the job's decoded instances, which a sample's {@code source} indexes
+   */
+  public Segmentation segment(List<SampleOutput> outputs, List<DecodedImage> images) throws InferenceException {
+    int segments = manifest.output().labelMap().size();
+    long[] pixels = new long[segments];
+    List<SegmentMask> masks = new ArrayList<>();
+    for (SampleOutput out : outputs) {
+      int[] map = labelMap(out.output());
+      Sample sample = out.sample();
+      DecodedImage image = images.get(sample.source());
+      for (int k = 1; k <= segments; k++) {
+        boolean[] mask = mask(map, k, image.rows(), image.columns());
+        for (boolean b : mask) if (b) pixels[k - 1]++;
+        masks.add(new SegmentMask(k, sample.source(), sample.frame() + 1, mask)); // SEG frames count from 1
+      }
+    }
+    return new Segmentation(masks, pixels);
+  }
+
+  /**
+   * Where label map {@code map} (the model's height x width) holds {@code label}, resampled to a
+   * source image of {@code rows x columns}: each source pixel takes the map pixel its centre
+   * falls in (nearest neighbour), so the mask lies on the image it was computed from.
+   */
+  public boolean[] mask(int[] map, int label, int rows, int columns) {
+    int h = manifest.input().height();
+    int w = manifest.input().width();
+    boolean[] mask = new boolean[rows * columns];
+    for (int y = 0; y < rows; y++) {
+      int my = Math.min(h - 1, (int) ((y + 0.5) * h / rows));
+      for (int x = 0; x < columns; x++) {
+        int mx = Math.min(w - 1, (int) ((x + 0.5) * w / columns));
+        mask[y * columns + x] = map[my * w + mx] == label;
+      }
+    }
+    return mask;
   }
 
   private void check(float[] raw) throws InferenceException {

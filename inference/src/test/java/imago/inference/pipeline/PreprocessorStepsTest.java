@@ -233,11 +233,7 @@ class PreprocessorStepsTest {
   }
 
   @Test
-  void prepareFollowsTheManifestsStacking() {
-    List<DecodedImage> series = List.of(slice(1, null, null, 1), slice(2, null, null, 2));
-
-    assertEquals(1, seriesPreprocessor(3).prepare(series).size());
-    assertEquals(2, preprocessor(square(1), null, Resize.BILINEAR, null, null).prepare(series).size());
+  void aSeriesSampleNeedsAtLeastOneImage() {
     assertThrows(IllegalArgumentException.class, () -> seriesPreprocessor(3).series(List.of()));
   }
 
