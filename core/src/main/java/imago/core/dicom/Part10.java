@@ -1,13 +1,21 @@
 package imago.core.dicom;
 
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.DicomException;
+import com.pixelmed.dicom.TagFromName;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
-/** PS3.10 files: the 128-byte preamble, "DICM", and the File Meta Information (group 0002). */
+/**
+ * PS3.10 files: the 128-byte preamble, "DICM", and the File Meta Information (group 0002), read
+ * from received files and written before the data sets Imago makes.
+ */
 public final class Part10 {
   private static final int PREAMBLE = 128;
 
@@ -82,6 +90,33 @@ public final class Part10 {
     int s = 0;
     while (s < n && bytes[s] == ' ') s++;
     return new String(bytes, s, n - s, StandardCharsets.ISO_8859_1);
+  }
+
+  /**
+   * A whole PS3.10 file made here: Imago's File Meta Information for the data set's SOP Class and
+   * Instance UIDs, then {@code dataset} (which holds no group 0002) in explicit VR little endian.
+   */
+  public static void write(AttributeList dataset, OutputStream out, String sourceAeTitle) throws IOException {
+    out.write(fileMetaInformation(Datasets.text(dataset, TagFromName.SOPClassUID),
+        Datasets.text(dataset, TagFromName.SOPInstanceUID), Uids.EXPLICIT_VR_LITTLE_ENDIAN, sourceAeTitle));
+    try {
+      dataset.write(out, Uids.EXPLICIT_VR_LITTLE_ENDIAN, false, true);
+    } catch (DicomException e) {
+      throw new IllegalArgumentException("cannot encode the data set: " + e.getMessage(), e);
+    }
+  }
+
+  /** {@link #write} into bytes. */
+  public static byte[] encode(AttributeList dataset, String sourceAeTitle) {
+    Attribute pixels = dataset.get(TagFromName.PixelData);
+    long pixelBytes = pixels == null ? 0 : pixels.getVL();
+    ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024 + (pixelBytes > 0 && pixelBytes < (1 << 30) ? (int) pixelBytes : 0));
+    try {
+      write(dataset, out, sourceAeTitle);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
   }
 
   /** PS3.10 §7.1 File Meta Information for a data set received over the network. */
