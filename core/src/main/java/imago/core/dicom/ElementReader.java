@@ -72,7 +72,7 @@ public final class ElementReader {
   public interface Handler {
     /**
      * A top-level element, before its value is read; false stops the reading there. The handler
-     * may read this element's value with {@link #bytes}, unless it is a sequence, which the reader
+     * may read this element's value with {@link ElementReader#bytes}, unless it is a sequence, which the reader
      * then reads itself (a streamed data set is only read forward).
      */
     boolean element(ElementHeader header) throws IOException, MalformedDicomException;
@@ -121,12 +121,12 @@ public final class ElementReader {
     return new ElementReader(Encoding.EXPLICIT_VR_LITTLE_ENDIAN, view.limit(), "file", view, null);
   }
 
-  public static boolean isVr(String vr) {
+  static boolean isVr(String vr) {
     return vr.length() == 2 && vr(vr.charAt(0), vr.charAt(1)) != null;
   }
 
   /** PS3.5 §7.1.2: whether an explicit VR header for {@code vr} has a 32-bit length. */
-  public static boolean isLongVr(String vr) {
+  static boolean isLongVr(String vr) {
     return isVr(vr) && LONG_VRS[vrIndex(vr.charAt(0), vr.charAt(1))];
   }
 
@@ -139,13 +139,13 @@ public final class ElementReader {
   }
 
   /** The tag of the element at {@code pos}. */
-  public int tag(long pos) throws IOException, MalformedDicomException {
+  int tag(long pos) throws IOException, MalformedDicomException {
     need(pos, 4, length, "tag");
     return tag(at(pos, 4), encoding);
   }
 
   /** The header of the element at {@code pos} (items and delimiters have an 8-byte header). */
-  public ElementHeader header(long pos) throws IOException, MalformedDicomException {
+  ElementHeader header(long pos) throws IOException, MalformedDicomException {
     return header(pos, length, encoding);
   }
 
