@@ -7,7 +7,6 @@ import com.pixelmed.dicom.TagFromName;
 import imago.core.dicom.Datasets;
 import imago.core.dicom.Part10;
 import imago.core.dicom.Uids;
-import java.io.ByteArrayOutputStream;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -53,7 +52,7 @@ public final class KosWriter {
     series(l, ids);
     keyObjectDocument(l, references, ids, retrieveLocationUid, trimSlash(wadoRsStudyUrl));
     content(l, references);
-    return part10(l);
+    return Part10.encode(l, null);
   }
 
   private static void check(String studyUid, List<KosReference> references, String retrieveLocationUid, String url) {
@@ -143,14 +142,6 @@ public final class KosWriter {
     Map<String, List<KosReference>> series = new LinkedHashMap<>();
     for (KosReference r : references) series.computeIfAbsent(r.seriesUid(), k -> new ArrayList<>()).add(r);
     return series;
-  }
-
-  private static byte[] part10(AttributeList l) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
-    out.writeBytes(Part10.fileMetaInformation(KEY_OBJECT_SELECTION_STORAGE, Datasets.text(l, TagFromName.SOPInstanceUID),
-        Uids.EXPLICIT_VR_LITTLE_ENDIAN, null));
-    out.writeBytes(Attrs.encode(l, Uids.EXPLICIT_VR_LITTLE_ENDIAN));
-    return out.toByteArray();
   }
 
   private static String trimSlash(String url) {

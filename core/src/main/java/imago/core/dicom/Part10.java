@@ -1,11 +1,21 @@
 package imago.core.dicom;
 
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.DicomException;
+import com.pixelmed.dicom.TagFromName;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
-/** PS3.10 files: the 128-byte preamble, "DICM", and the File Meta Information (group 0002). */
+/**
+ * PS3.10 files: the 128-byte preamble, "DICM", and the File Meta Information (group 0002), read
+ * from received files and written before the data sets Imago makes.
+ */
 public final class Part10 {
   private static final int PREAMBLE = 128;
 
@@ -27,49 +37,49 @@ public final class Part10 {
     }
     ByteBuffer b = file.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     int base = b.position();
-    int pos = base + PREAMBLE + 4;
-    int end = b.limit();
+    ElementReader meta = ElementReader.fileMetaInformation(b);
+    int pos = PREAMBLE + 4;
+    int end = b.limit() - base;
     long groupEnd = -1;
     String ts = null;
     String sopClass = null;
     String sopInstance = null;
-    while (pos + 8 <= end) {
-      int group = Short.toUnsignedInt(b.getShort(pos));
-      if (group != 0x0002 || (groupEnd >= 0 && pos >= groupEnd)) break;
-      int element = Short.toUnsignedInt(b.getShort(pos + 2));
-      String vr = new String(new byte[] {b.get(pos + 4), b.get(pos + 5)}, StandardCharsets.US_ASCII);
-      long length;
-      int header;
-      if (DatasetWalker.isLongVr(vr)) {
-        if (pos + 12 > end) break;
-        length = Integer.toUnsignedLong(b.getInt(pos + 8));
-        header = 12;
-      } else if (DatasetWalker.isVr(vr)) {
-        length = Short.toUnsignedInt(b.getShort(pos + 6));
-        header = 8;
-      } else {
-        throw new MalformedDicomException(String.format("File Meta Information: invalid VR '%s' in (0002,%04X)", vr, element));
-      }
-      if (length > end - pos - header) {
+    while (pos + 8 <= end && (groupEnd < 0 || pos < groupEnd)) {
+      ElementHeader h = metaElement(meta, pos);
+      if (h == null) break;
+      int element = h.tag() & 0xFFFF;
+      if (h.length() > end - h.valuePosition()) {
         throw new MalformedDicomException(String.format("File Meta Information truncated in (0002,%04X)", element));
       }
-      int value = pos + header;
+      int value = base + (int) h.valuePosition();
+      int length = (int) h.length();
       switch (element) {
         case 0x0000 -> {
           if (length != 4) throw new MalformedDicomException("File Meta Information Group Length (0002,0000) is not 4 bytes");
-          groupEnd = value + 4 + Integer.toUnsignedLong(b.getInt(value));
+          groupEnd = h.valuePosition() + 4 + Integer.toUnsignedLong(b.getInt(value));
         }
-        case 0x0002 -> sopClass = text(b, value, (int) length);
-        case 0x0003 -> sopInstance = text(b, value, (int) length);
-        case 0x0010 -> ts = text(b, value, (int) length);
+        case 0x0002 -> sopClass = text(b, value, length);
+        case 0x0003 -> sopInstance = text(b, value, length);
+        case 0x0010 -> ts = text(b, value, length);
         default -> { }
       }
-      pos = value + (int) length;
+      pos = (int) h.valuePosition() + length;
     }
     if (ts == null || ts.isEmpty()) {
       throw new MalformedDicomException("File Meta Information has no Transfer Syntax UID (0002,0010)");
     }
-    return new Header(pos - base, ts, sopClass, sopInstance);
+    return new Header(pos, ts, sopClass, sopInstance);
+  }
+
+  /** The header of the group 0002 element at {@code pos}; null where the group ends. */
+  private static ElementHeader metaElement(ElementReader meta, int pos) throws MalformedDicomException {
+    try {
+      return (meta.tag(pos) >>> 16) == 0x0002 ? meta.header(pos) : null;
+    } catch (MalformedDicomException e) {
+      throw new MalformedDicomException("File Meta Information: " + e.getMessage());
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading a buffer", e); // only a streamed reader reads I/O
+    }
   }
 
   static String text(ByteBuffer b, int offset, int length) {
@@ -80,6 +90,33 @@ public final class Part10 {
     int s = 0;
     while (s < n && bytes[s] == ' ') s++;
     return new String(bytes, s, n - s, StandardCharsets.ISO_8859_1);
+  }
+
+  /**
+   * A whole PS3.10 file made here: Imago's File Meta Information for the data set's SOP Class and
+   * Instance UIDs, then {@code dataset} (which holds no group 0002) in explicit VR little endian.
+   */
+  public static void write(AttributeList dataset, OutputStream out, String sourceAeTitle) throws IOException {
+    out.write(fileMetaInformation(Datasets.text(dataset, TagFromName.SOPClassUID),
+        Datasets.text(dataset, TagFromName.SOPInstanceUID), Uids.EXPLICIT_VR_LITTLE_ENDIAN, sourceAeTitle));
+    try {
+      dataset.write(out, Uids.EXPLICIT_VR_LITTLE_ENDIAN, false, true);
+    } catch (DicomException e) {
+      throw new IllegalArgumentException("cannot encode the data set: " + e.getMessage(), e);
+    }
+  }
+
+  /** {@link #write} into bytes. */
+  public static byte[] encode(AttributeList dataset, String sourceAeTitle) {
+    Attribute pixels = dataset.get(TagFromName.PixelData);
+    long pixelBytes = pixels == null ? 0 : pixels.getVL();
+    ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024 + (pixelBytes > 0 && pixelBytes < (1 << 30) ? (int) pixelBytes : 0));
+    try {
+      write(dataset, out, sourceAeTitle);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
   }
 
   /** PS3.10 §7.1 File Meta Information for a data set received over the network. */
@@ -115,7 +152,7 @@ public final class Part10 {
   private static void element(ByteArrayOutputStream out, int element, String vr, byte[] value) {
     ByteBuffer h = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
     h.putShort((short) 2).putShort((short) element).put((byte) vr.charAt(0)).put((byte) vr.charAt(1));
-    if (DatasetWalker.isLongVr(vr)) {
+    if (ElementReader.isLongVr(vr)) {
       h.putShort((short) 0).putInt(value.length);
     } else {
       h.putShort((short) value.length);

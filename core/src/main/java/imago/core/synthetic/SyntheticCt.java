@@ -1,14 +1,9 @@
 package imago.core.synthetic;
 
-import com.pixelmed.dicom.Attribute;
 import com.pixelmed.dicom.AttributeList;
-import com.pixelmed.dicom.AttributeTag;
-import com.pixelmed.dicom.DicomException;
-import com.pixelmed.dicom.FileMetaInformation;
+import imago.core.dicom.Part10;
 import imago.core.dicom.Uids;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,7 +86,7 @@ public final class SyntheticCt {
         Path seriesDir = Files.createDirectories(dir.resolve(Integer.toString(st)).resolve(Integer.toString(se)));
         for (int in = 1; in <= spec.instancesPerSeries(); in++) {
           Path file = seriesDir.resolve(in + ".dcm");
-          Files.write(file, encode(CtDataset.build(spec, st, se, in, phantom), CT_IMAGE_STORAGE));
+          Files.write(file, Part10.encode(CtDataset.build(spec, st, se, in, phantom), SOURCE_AE));
           paths.add(file);
         }
       }
@@ -102,7 +97,7 @@ public final class SyntheticCt {
   /** One instance as PS3.10 file bytes; study, series and instance are 1-based. */
   public static byte[] instance(Spec spec, int study, int series, int instance) {
     checkIndex(spec, study, series, instance);
-    return encode(CtDataset.build(spec, study, series, instance, new Phantom(spec.rows(), spec.columns())), CT_IMAGE_STORAGE);
+    return Part10.encode(CtDataset.build(spec, study, series, instance, new Phantom(spec.rows(), spec.columns())), SOURCE_AE);
   }
 
   /**
@@ -116,7 +111,7 @@ public final class SyntheticCt {
     CtDataset.put(list, 0x0008, 0x0016, PRIVATE_SOP_CLASS);
     Files.createDirectories(dir);
     Path file = dir.resolve("private-" + seed + ".dcm");
-    Files.write(file, encode(list, PRIVATE_SOP_CLASS));
+    Files.write(file, Part10.encode(list, SOURCE_AE));
     return file;
   }
 
@@ -151,24 +146,5 @@ public final class SyntheticCt {
         || instance > spec.instancesPerSeries()) {
       throw new IllegalArgumentException("study/series/instance out of range for " + spec);
     }
-  }
-
-  private static byte[] encode(AttributeList list, String sopClassUid) {
-    try {
-      String sopInstanceUid = list.get(new AttributeTag(0x0008, 0x0018)).getSingleStringValueOrEmptyString();
-      FileMetaInformation.addFileMetaInformation(list, sopClassUid, sopInstanceUid, Uids.EXPLICIT_VR_LITTLE_ENDIAN, SOURCE_AE);
-      ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024 + 2 * pixelCount(list));
-      list.write(out, Uids.EXPLICIT_VR_LITTLE_ENDIAN, true, true);
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (DicomException e) {
-      throw new IllegalStateException("cannot encode synthetic CT instance", e);
-    }
-  }
-
-  private static int pixelCount(AttributeList list) {
-    Attribute pixels = list.get(new AttributeTag(0x7FE0, 0x0010));
-    return pixels == null ? 0 : (int) pixels.getVL() / 2;
   }
 }

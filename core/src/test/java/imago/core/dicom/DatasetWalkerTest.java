@@ -242,7 +242,7 @@ class DatasetWalkerTest {
     int pos = start;
     while (pos < file.length) {
       String vr = new String(file, pos + 4, 2, StandardCharsets.US_ASCII);
-      boolean longVr = DatasetWalker.isLongVr(vr);
+      boolean longVr = ElementReader.isLongVr(vr);
       long length = longVr ? Integer.toUnsignedLong(b.getInt(pos + 8)) : Short.toUnsignedInt(b.getShort(pos + 6));
       assertTrue(length != 0xFFFFFFFFL, "undefined length at " + pos);
       pos += (longVr ? 12 : 8) + (int) length;

@@ -1,12 +1,16 @@
 package imago.core.dicom;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.TagFromName;
 import imago.core.synthetic.SyntheticCt;
 import imago.core.testkit.Dcmtk;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -52,6 +56,33 @@ class Part10Test {
     assertEquals(Uids.IMPLEMENTATION_VERSION_NAME, value(dump.output(), "0002,0013"));
     assertEquals("STORESCU", value(dump.output(), "0002,0016"));
     assertEquals(ours.sopInstanceUid(), value(dump.output(), "0008,0018"));
+    assertFalse(dump.output().contains("W: "), dump::toString);
+  }
+
+  /** A data set Imago makes becomes a whole file: its UIDs in the meta, then the data set as PixelMed writes it. */
+  @Test
+  void encodesAWholeFileFromADataSet(@TempDir Path dir) throws Exception {
+    AttributeList list = new AttributeList();
+    Datasets.put(list, TagFromName.SOPClassUID, SOP_CLASS);
+    Datasets.put(list, TagFromName.SOPInstanceUID, SOP_INSTANCE);
+    Datasets.put(list, TagFromName.Modality, "OT");
+    Datasets.putCode(list, TagFromName.ConceptNameCodeSequence, "DCM", "121311", "Localizer");
+    byte[] file = Part10.encode(list, "RESULTS");
+
+    Part10.Header h = Part10Files.validate(file);
+    assertEquals(SOP_CLASS, h.sopClassUid());
+    assertEquals(SOP_INSTANCE, h.sopInstanceUid());
+    assertEquals(Uids.EXPLICIT_VR_LITTLE_ENDIAN, h.transferSyntaxUid());
+    ByteArrayOutputStream dataset = new ByteArrayOutputStream();
+    list.write(dataset, Uids.EXPLICIT_VR_LITTLE_ENDIAN, false, true);
+    assertArrayEquals(dataset.toByteArray(), Arrays.copyOfRange(file, h.datasetOffset(), file.length));
+
+    Path path = Files.write(dir.resolve("encoded.dcm"), file);
+    Dcmtk.Result dump = Dcmtk.dcmdump(path, "-M", "-Un");
+    assertTrue(dump.ok(), dump::toString);
+    assertEquals("RESULTS", value(dump.output(), "0002,0016"));
+    assertEquals(Uids.IMPLEMENTATION_CLASS_UID, value(dump.output(), "0002,0012"));
+    assertEquals("OT", value(dump.output(), "0008,0060"));
     assertFalse(dump.output().contains("W: "), dump::toString);
   }
 

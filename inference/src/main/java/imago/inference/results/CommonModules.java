@@ -2,15 +2,10 @@ package imago.inference.results;
 
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.AttributeTag;
-import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.SequenceAttribute;
 import com.pixelmed.dicom.TagFromName;
 import imago.core.dicom.Datasets;
-import imago.core.dicom.Part10;
 import imago.core.dicom.Uids;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -137,20 +132,5 @@ final class CommonModules {
   static String derivedUid(ResultIds ids, String purpose) {
     String name = "imago:result:" + ids.sopInstanceUid() + ":" + purpose;
     return Uids.fromUuid(UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.US_ASCII)));
-  }
-
-  /** PS3.10 file: Imago's File Meta Information, then the data set in explicit VR little endian. */
-  static byte[] encode(AttributeList l) {
-    try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
-      out.write(Part10.fileMetaInformation(Datasets.text(l, TagFromName.SOPClassUID),
-          Datasets.text(l, TagFromName.SOPInstanceUID), Uids.EXPLICIT_VR_LITTLE_ENDIAN, null));
-      l.write(out, Uids.EXPLICIT_VR_LITTLE_ENDIAN, false, true);
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (DicomException e) {
-      throw new IllegalStateException("cannot encode result object", e);
-    }
   }
 }

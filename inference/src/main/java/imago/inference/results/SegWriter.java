@@ -9,6 +9,7 @@ import com.pixelmed.dicom.OtherByteAttribute;
 import com.pixelmed.dicom.SequenceAttribute;
 import com.pixelmed.dicom.TagFromName;
 import imago.core.dicom.Datasets;
+import imago.core.dicom.Part10;
 import imago.inference.manifest.Manifest.Code;
 import imago.inference.manifest.Manifest;
 import imago.inference.results.CommonModules.SourceRef;
@@ -60,7 +61,7 @@ public final class SegWriter {
     CommonModules.referencedSeries(l, frames.stream().map(Frame::source).distinct().toList(),
         TagFromName.ReferencedInstanceSequence);
     pixelData(l, frames, size[0] * size[1]);
-    return CommonModules.encode(l);
+    return Part10.encode(l, null);
   }
 
   /** Every mask names a known segment, source and frame, and all sources share one size: {rows, columns}. */

@@ -4,6 +4,7 @@ import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.SequenceAttribute;
 import com.pixelmed.dicom.TagFromName;
 import imago.core.dicom.Datasets;
+import imago.core.dicom.Part10;
 import imago.inference.manifest.Manifest.Code;
 import imago.inference.results.CommonModules.SourceRef;
 import java.util.List;
@@ -32,7 +33,7 @@ public final class SrWriter {
     imageLibrary(l, refs);
     AttributeList measurements = SrContent.add(l, SrContent.CONTAINS, SrContent.container(Codes.IMAGING_MEASUREMENTS));
     for (int i = 0; i < findings.size(); i++) measurementGroup(measurements, alg, findings.get(i), i + 1, refs, ids);
-    return CommonModules.encode(l);
+    return Part10.encode(l, null);
   }
 
   /** PS3.3 C.17.2 SR Document General: an unverified, complete machine report and its evidence. */

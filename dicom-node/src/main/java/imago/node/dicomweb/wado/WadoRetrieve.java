@@ -90,7 +90,7 @@ public final class WadoRetrieve implements AutoCloseable {
     long probe = Math.min(rest, HEADER_PROBE);
     try {
       try (InputStream in = open(i, i.datasetOffset(), probe)) {
-        PixelLayout l = PixelDataLocator.scan(in, i.datasetOffset(), i.transferSyntaxUid(), probe == rest);
+        PixelLayout l = PixelDataLocator.scan(in, i.datasetOffset(), rest, i.transferSyntaxUid());
         if (l != null && (probe == rest || !l.encapsulated() || !l.hasPixelData())) return l;
         if (l == null) return fromPixelMed(i);
       } catch (EOFException needMore) {
@@ -98,7 +98,7 @@ public final class WadoRetrieve implements AutoCloseable {
       }
       // encapsulated: every fragment must be seen, so the whole data set is read once
       try (InputStream in = open(i, i.datasetOffset(), rest)) {
-        return PixelDataLocator.scan(in, i.datasetOffset(), i.transferSyntaxUid(), true);
+        return PixelDataLocator.scan(in, i.datasetOffset(), rest, i.transferSyntaxUid());
       }
     } catch (MalformedDicomException e) {
       throw new IOException("stored object " + i.objectKey() + " cannot be read: " + e.getMessage(), e);

@@ -12,6 +12,7 @@ import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.OtherByteAttribute;
 import com.pixelmed.dicom.TagFromName;
 import imago.core.dicom.Part10;
+import imago.core.dicom.UndefinedLengthUn;
 import imago.core.dicom.Uids;
 import imago.core.synthetic.SyntheticCt;
 import java.io.ByteArrayInputStream;
@@ -28,17 +29,23 @@ import org.junit.jupiter.api.Test;
 class PixelDataLocatorTest {
   static final Path CORPUS = Path.of("/usr/lib/python3/dist-packages/pydicom/data/test_files");
 
-  static PixelLayout scan(byte[] part10, boolean whole) throws Exception {
+  static PixelLayout scan(byte[] part10) throws Exception {
+    return probe(part10, part10.length);
+  }
+
+  /** Scans with only the first {@code available} bytes of the file at hand, as from a ranged read. */
+  static PixelLayout probe(byte[] part10, int available) throws Exception {
     Part10.Header h = Part10.parse(ByteBuffer.wrap(part10));
-    byte[] dataset = Arrays.copyOfRange(part10, h.datasetOffset(), part10.length);
-    return PixelDataLocator.scan(new ByteArrayInputStream(dataset), h.datasetOffset(), h.transferSyntaxUid(), whole);
+    byte[] dataset = Arrays.copyOfRange(part10, h.datasetOffset(), available);
+    return PixelDataLocator.scan(new ByteArrayInputStream(dataset), h.datasetOffset(), part10.length - h.datasetOffset(),
+        h.transferSyntaxUid());
   }
 
   @Test
   void findsNativePixelDataAndItsFramesAreThePixelBytes() throws Exception {
     SyntheticCt.Spec spec = SyntheticCt.Spec.of(1, 1, 1).withSize(32, 48).withSeed(3);
     byte[] file = SyntheticCt.instance(spec, 1, 1, 1);
-    PixelLayout l = scan(file, true);
+    PixelLayout l = scan(file);
     assertEquals(32, l.rows());
     assertEquals(48, l.columns());
     assertEquals(16, l.bitsAllocated());
@@ -70,8 +77,8 @@ class PixelDataLocatorTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     list.write(out, Uids.EXPLICIT_VR_LITTLE_ENDIAN, true, true);
     byte[] file = out.toByteArray();
-    assertThrows(EOFException.class, () -> scan(Arrays.copyOf(file, 64 * 1024), false));
-    PixelLayout whole = scan(file, true);
+    assertThrows(EOFException.class, () -> probe(file, 64 * 1024));
+    PixelLayout whole = scan(file);
     assertTrue(whole.hasPixelData());
     assertEquals(file.length - 16 * 16 * 2, whole.pixelDataOffset());
   }
@@ -79,34 +86,54 @@ class PixelDataLocatorTest {
   @Test
   void encapsulatedFramesAreTheirFragments() throws Exception {
     byte[] file = Files.readAllBytes(CORPUS.resolve("SC_rgb_rle_2frame.dcm"));
-    PixelLayout l = scan(file, true);
+    PixelLayout l = scan(file);
     assertTrue(l.encapsulated());
     assertEquals(2, l.numberOfFrames());
     assertEquals(2, l.fragments().size());
     assertEquals(664, l.frame(2).length());
     long[] first = l.frame(1).ranges().get(0);
     assertEquals(3, ByteBuffer.wrap(file, (int) first[0], 4).order(ByteOrder.LITTLE_ENDIAN).getInt(), "3 RLE segments");
-    PixelLayout j2k = scan(Files.readAllBytes(CORPUS.resolve("JPEG2000.dcm")), true);
+    PixelLayout j2k = scan(Files.readAllBytes(CORPUS.resolve("JPEG2000.dcm")));
     assertEquals(1024, j2k.rows());
     assertNotNull(j2k.frame(1));
   }
 
   @Test
   void bigEndianIsReadAndDeflatedIsLeftToPixelMed() throws Exception {
-    PixelLayout be = scan(Files.readAllBytes(CORPUS.resolve("MR_small_bigendian.dcm")), true);
+    PixelLayout be = scan(Files.readAllBytes(CORPUS.resolve("MR_small_bigendian.dcm")));
     assertEquals(64, be.rows());
     assertEquals(64, be.columns());
     assertEquals(16, be.bitsAllocated());
     assertTrue(be.hasPixelData());
-    assertNull(scan(Files.readAllBytes(CORPUS.resolve("image_dfl.dcm")), true));
+    assertNull(scan(Files.readAllBytes(CORPUS.resolve("image_dfl.dcm"))));
+  }
+
+  /**
+   * PS3.5 §6.2.2: the items of an undefined-length UN value are implicit VR little endian, in a
+   * big endian data set too; read as the walker reads them (core's ElementReaderTest), the scan
+   * goes past them to Pixel Data.
+   */
+  @Test
+  void findsPixelDataAfterAnUndefinedLengthUnInBothByteOrders() throws Exception {
+    for (String ts : new String[] {Uids.EXPLICIT_VR_LITTLE_ENDIAN, Uids.EXPLICIT_VR_BIG_ENDIAN}) {
+      byte[] file = UndefinedLengthUn.file(ts, ByteOrder.LITTLE_ENDIAN);
+      PixelLayout l = scan(file);
+      assertEquals(UndefinedLengthUn.ROWS, l.rows(), ts);
+      assertEquals(UndefinedLengthUn.COLUMNS, l.columns(), ts);
+      assertEquals("MONOCHROME2", l.photometricInterpretation(), ts);
+      assertEquals(file.length - 32, l.pixelDataOffset(), ts);
+      assertEquals(32, l.pixelDataLength(), ts);
+    }
+    // GDCM's file is that UN sequence alone: read through to its end, no Pixel Data
+    assertFalse(scan(Files.readAllBytes(CORPUS.resolve("UN_sequence.dcm"))).hasPixelData());
   }
 
   @Test
   void windowAndRescaleComeFromTheHeader() throws Exception {
-    PixelLayout mr = scan(Files.readAllBytes(CORPUS.resolve("MR_small.dcm")), true);
+    PixelLayout mr = scan(Files.readAllBytes(CORPUS.resolve("MR_small.dcm")));
     assertEquals(600, mr.windowCenter()[0], 0.001);
     assertTrue(mr.windowWidth()[0] > 0);
-    PixelLayout ct = scan(Files.readAllBytes(CORPUS.resolve("CT_small.dcm")), true);
+    PixelLayout ct = scan(Files.readAllBytes(CORPUS.resolve("CT_small.dcm")));
     assertEquals(-1024, ct.rescaleIntercept(), 0.001);
     assertEquals(1, ct.rescaleSlope(), 0.001);
   }
