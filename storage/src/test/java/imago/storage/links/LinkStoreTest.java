@@ -2,6 +2,7 @@ package imago.storage.links;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import imago.storage.index.BothDatabases;
@@ -104,5 +105,22 @@ class LinkStoreTest {
     assertEquals(Delivery.State.DELIVERED, done.state());
     assertTrue(done.deliveredAt() != null);
     assertFalse(log.due(1000).stream().anyMatch(x -> x.id() == d.id()));
+  }
+
+  @ParameterizedTest
+  @MethodSource("databases")
+  void aDeliveryThatGotNoAnswerKeepsNoStatusAndNoError(String name) throws Exception {
+    LinkStore links = new SqlLinkStore(database(name).dataSource());
+    DeliveryLog log = new SqlDeliveryLog(database(name).dataSource());
+    Link link = links.create(sha(), "demo", "2.25." + System.nanoTime(), Set.of(Link.Right.VIEW), "hospital@demo",
+        Instant.now().plus(Duration.ofDays(1)));
+    Delivery d = log.enqueue("https://fse.example/notify", link.id(), 1, "{}").orElseThrow();
+
+    log.failed(d.id(), 503, "gateway down", Instant.now());
+    log.failed(d.id(), null, null, Instant.now()); // the connection failed: no HTTP status, no body
+    Delivery failed = log.ofLink(link.id()).get(0);
+    assertEquals(2, failed.attempts());
+    assertNull(failed.lastStatus());
+    assertNull(failed.lastError());
   }
 }
