@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import imago.core.synthetic.SyntheticCt;
 import imago.core.testkit.Dcmtk;
-import imago.storage.index.PostgresFixture;
 import imago.storage.index.StoredInstance;
 import imago.storage.object.EmbeddedS3Fixture;
+import imago.storage.testkit.PostgresFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

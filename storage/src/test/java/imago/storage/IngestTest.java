@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import imago.core.config.Config;
 import imago.core.dicom.DicomStatus;
 import imago.core.dicom.InstanceAttributes;
 import imago.core.dicom.Part10;
@@ -17,8 +16,8 @@ import imago.core.synthetic.SyntheticCt;
 import imago.core.tenant.Tenant;
 import imago.storage.StorageConfig.DuplicatePolicy;
 import imago.storage.index.Database;
-import imago.storage.index.PostgresFixture;
 import imago.storage.index.Index;
+import imago.storage.index.Jdbc;
 import imago.storage.index.NewInstance;
 import imago.storage.index.SqlIndex;
 import imago.storage.index.Source;
@@ -34,6 +33,8 @@ import imago.storage.object.ObjectStore;
 import imago.storage.object.ForwardingObjectStore;
 import imago.storage.object.FsObjectStore;
 import imago.storage.ingest.IngestJournal;
+import imago.storage.testkit.Databases;
+import imago.storage.testkit.Databases.Backend;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -41,15 +42,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -66,7 +64,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -77,18 +74,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The ingest path on every pair of backends: the index on PostgreSQL, configured with the same
  * keys operators use ({@code storage.db.url = jdbc:postgresql://...}), or on the embedded H2
  * default; objects on the fs backend (a local directory) or on S3 (S3Proxy in a process of its
- * own). One schema, one SQL, one ingest path: all must keep invariants 1 and 2. PostgreSQL is the
- * local cluster the test setup starts ({@code scripts/setup.sh --test}: role imago/imago on
- * 127.0.0.1:5432); each run gets a database of its own, dropped afterwards.
+ * own). One schema, one SQL, one ingest path: all must keep invariants 1 and 2. The index comes
+ * from {@link Databases}: PostgreSQL is a database of its own on the local cluster the test setup
+ * starts ({@code scripts/setup.sh --test}: role imago/imago on 127.0.0.1:5432), dropped afterwards;
+ * each pair starts on an empty index.
  */
 @ParameterizedClass(name = "{0} + {1}")
 @MethodSource("backends")
 class IngestTest {
-  static final String PG_USER = PostgresFixture.USER;
-  static final String PG_PASSWORD = PostgresFixture.PASSWORD;
   static final Tenant DEMO = new Tenant("demo", "Demo", List.of("DEMO"));
-
-  enum Backend { POSTGRESQL, H2 }
 
   enum Objects { FS, S3 }
 
@@ -97,9 +91,9 @@ class IngestTest {
   }
 
   @RegisterExtension static final EmbeddedS3Fixture S3 = new EmbeddedS3Fixture();
+  @RegisterExtension static final Databases DATABASES = new Databases();
   @TempDir static Path tmp;
 
-  static PostgresFixture pg;
   static Path dataDir;
   static StorageConfig.Db dbConfig;
   static Database db;
@@ -112,30 +106,12 @@ class IngestTest {
 
   @BeforeParameterizedClassInvocation
   static void openIndex(Backend backend, Objects objects) throws Exception {
-    String suffix = HexFormat.of().toHexDigits(new Random().nextLong());
-    dataDir = Files.createDirectories(tmp.resolve(backend.name().toLowerCase() + "-" + suffix));
-    Map<String, String> keys = new HashMap<>(Map.of("data", dataDir.toString()));
-    if (backend == Backend.POSTGRESQL) {
-      pg = PostgresFixture.create();
-      keys.putAll(Map.of("storage.db.url", pg.url(), "storage.db.user", PG_USER,
-          "storage.db.password", PG_PASSWORD));
-    }
-    // The operator's keys (imago.yaml / IMAGO_STORAGE_DB_URL ...), bound as the app binds them.
-    Config config = Config.load(null, Map.of(), keys);
-    dbConfig = config.section("storage", StorageConfig.class).db();
+    db = DATABASES.fresh(backend);
+    dbConfig = DATABASES.config(backend);
+    dataDir = DATABASES.dataDir(backend);
+    // The operator's keys chose the backend (Databases binds them as the app does).
     assertEquals(backend == Backend.H2, dbConfig.embedded());
-    db = Database.open(dbConfig, config.dataDir());
     index = new SqlIndex(db.dataSource());
-  }
-
-  @AfterParameterizedClassInvocation
-  static void dropIndex(Backend backend, Objects objects) throws Exception {
-    if (db != null) db.close();
-    db = null;
-    if (backend == Backend.POSTGRESQL && pg != null) {
-      pg.close();
-      pg = null;
-    }
   }
 
   @BeforeEach
@@ -464,12 +440,8 @@ class IngestTest {
   }
 
   private static long count(String sql, Object... args) throws SQLException {
-    try (Connection c = db.dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
-      try (ResultSet rs = ps.executeQuery()) {
-        assertTrue(rs.next());
-        return rs.getLong(1);
-      }
+    try (Connection c = db.dataSource().getConnection()) {
+      return Jdbc.first(c, sql, rs -> rs.getLong(1), args).orElseThrow(() -> new AssertionError("no row: " + sql));
     }
   }
 

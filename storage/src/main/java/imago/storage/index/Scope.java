@@ -19,8 +19,8 @@ public record Scope(String tenantId, String subject) {
   public static final String STUDY_CONDITION = "(st.tenant_id = ? OR EXISTS (SELECT 1 FROM shares sh "
       + "WHERE sh.study_pk = st.pk AND sh.grantee = ? AND sh.expires_at > ?))";
 
-  /** The parameters of {@link #STUDY_CONDITION}, in order. */
+  /** The parameters of {@link #STUDY_CONDITION}, in order (for {@code Jdbc.bind}). */
   public Object[] bind() {
-    return new Object[] {tenantId, subject == null ? "" : subject, java.sql.Timestamp.from(Instant.now())};
+    return new Object[] {tenantId, subject == null ? "" : subject, Instant.now()};
   }
 }

@@ -7,10 +7,8 @@ import imago.storage.index.query.QueryRequest;
 import imago.storage.index.query.QueryResult;
 import imago.storage.index.query.SqlQuery;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,14 +43,8 @@ public final class SqlIndex implements Index {
   }
 
   private static Optional<StoredInstance> findInstance(Connection c, String tenantId, String sop) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT " + INSTANCE_COLUMNS
-        + " WHERE i.tenant_id = ? AND i.sop_instance_uid = ?")) {
-      ps.setString(1, tenantId);
-      ps.setString(2, sop);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(instanceRow(rs)) : Optional.empty();
-      }
-    }
+    return Jdbc.first(c, "SELECT " + INSTANCE_COLUMNS + " WHERE i.tenant_id = ? AND i.sop_instance_uid = ?",
+        SqlIndex::instanceRow, tenantId, sop);
   }
 
   private static StoredInstance instanceRow(ResultSet rs) throws SQLException {
@@ -69,14 +61,14 @@ public final class SqlIndex implements Index {
   /** One instance's rows, inside a transaction that concurrent inserts may share. */
   private static InsertResult insertIn(Connection c, NewInstance n) throws SQLException {
     InstanceAttributes a = n.attributes();
-    Timestamp now = Timestamp.from(Instant.now());
+    Instant now = Instant.now();
     long patientPk = patient(c, n.tenantId(), a, now);
     long studyPk = study(c, n.tenantId(), patientPk, a, now);
     Found series = series(c, studyPk, a, now);
     Optional<StoredInstance> known = findInstance(c, n.tenantId(), a.sopInstanceUid());
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (known.isEmpty()) {
-      int inserted = update(c, "INSERT INTO instances (tenant_id, sop_instance_uid, series_pk, "
+      int inserted = Jdbc.update(c, "INSERT INTO instances (tenant_id, sop_instance_uid, series_pk, "
           + "sop_class_uid, instance_number, transfer_syntax_uid, pixel_rows, pixel_columns, number_of_frames, "
           + "bits_allocated, object_key, object_size, dataset_offset, dataset_sha256, source, origin, stored_at, metadata) "
           + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -99,37 +91,29 @@ public final class SqlIndex implements Index {
    * (computed attributes, PS3.18 §10.6.3.3) and re-arms the study's stability (study.stable fires
    * again later), in one update of the study row.
    */
-  private static void summarize(Connection c, long studyPk, Found series, String modality, Timestamp now)
+  private static void summarize(Connection c, long studyPk, Found series, String modality, Instant now)
       throws SQLException {
-    update(c, "UPDATE series SET num_instances = num_instances + 1 WHERE pk = ?", series.pk());
-    update(c, "UPDATE studies SET num_instances = num_instances + 1, num_series = num_series + ?, "
+    Jdbc.update(c, "UPDATE series SET num_instances = num_instances + 1 WHERE pk = ?", series.pk());
+    Jdbc.update(c, "UPDATE studies SET num_instances = num_instances + 1, num_series = num_series + ?, "
         + "revision = revision + 1, last_instance_at = ?, stable_at = NULL WHERE pk = ?",
         series.inserted() ? 1 : 0, now, studyPk);
     if (!series.inserted() || modality == null || modality.isBlank()) return;
-    String current;
-    try (PreparedStatement ps = prepare(c, "SELECT modalities FROM studies WHERE pk = ?", studyPk);
-         ResultSet rs = ps.executeQuery()) {
-      rs.next();
-      current = rs.getString(1);
-    }
+    String current = Jdbc.first(c, "SELECT modalities FROM studies WHERE pk = ?", rs -> rs.getString(1), studyPk)
+        .orElseThrow();
     java.util.TreeSet<String> all = new java.util.TreeSet<>(java.util.Arrays.asList(current.split("\\\\")));
     all.remove("");
     if (all.add(modality.trim())) {
-      update(c, "UPDATE studies SET modalities = ? WHERE pk = ?", cut(String.join("\\", all), 160), studyPk);
+      Jdbc.update(c, "UPDATE studies SET modalities = ? WHERE pk = ?", cut(String.join("\\", all), 160), studyPk);
     }
   }
 
   /** A new instance re-arms the study's stability (study.stable fires again later). */
-  private static void touchStudy(Connection c, long studyPk, Timestamp now) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "UPDATE studies SET revision = revision + 1, last_instance_at = ?, stable_at = NULL WHERE pk = ?")) {
-      ps.setTimestamp(1, now);
-      ps.setLong(2, studyPk);
-      ps.executeUpdate();
-    }
+  private static void touchStudy(Connection c, long studyPk, Instant now) throws SQLException {
+    Jdbc.update(c, "UPDATE studies SET revision = revision + 1, last_instance_at = ?, stable_at = NULL WHERE pk = ?",
+        now, studyPk);
   }
 
-  private static long patient(Connection c, String tenant, InstanceAttributes a, Timestamp now) throws SQLException {
+  private static long patient(Connection c, String tenant, InstanceAttributes a, Instant now) throws SQLException {
     String patientId = cut(a.patientId(), 64);
     String issuer = cut(a.issuerOfPatientId(), 64);
     return findOrInsert(c, "SELECT pk FROM patients WHERE tenant_id = ? AND patient_id = ? AND issuer = ?",
@@ -141,7 +125,7 @@ public final class SqlIndex implements Index {
         .pk();
   }
 
-  private static long study(Connection c, String tenant, long patientPk, InstanceAttributes a, Timestamp now)
+  private static long study(Connection c, String tenant, long patientPk, InstanceAttributes a, Instant now)
       throws SQLException {
     return findOrInsert(c, "SELECT pk FROM studies WHERE tenant_id = ? AND study_uid = ?",
         new Object[] {tenant, a.studyInstanceUid()},
@@ -153,7 +137,7 @@ public final class SqlIndex implements Index {
         cut(a.referringPhysicianName(), 324), now, now).pk();
   }
 
-  private static Found series(Connection c, long studyPk, InstanceAttributes a, Timestamp now) throws SQLException {
+  private static Found series(Connection c, long studyPk, InstanceAttributes a, Instant now) throws SQLException {
     return findOrInsert(c, "SELECT pk FROM series WHERE study_pk = ? AND series_uid = ?",
         new Object[] {studyPk, a.seriesInstanceUid()},
         "INSERT INTO series (study_pk, series_uid, modality, series_number, series_description, body_part, "
@@ -178,7 +162,7 @@ public final class SqlIndex implements Index {
     while (true) {
       Long pk = selectPk(c, select, key);
       if (pk != null) return new Found(pk, false);
-      if (update(c, insert, values) == 1) return new Found(selectPk(c, select, key), true);
+      if (Jdbc.update(c, insert, values) == 1) return new Found(selectPk(c, select, key), true);
       awaitOtherTransaction(deadline, select);
     }
   }
@@ -194,22 +178,9 @@ public final class SqlIndex implements Index {
     }
   }
 
+  /** The first column of the first row, a key or a count; null when there is no row. */
   private static Long selectPk(Connection c, String sql, Object... args) throws SQLException {
-    try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
-      return rs.next() ? rs.getLong(1) : null;
-    }
-  }
-
-  private static int update(Connection c, String sql, Object... args) throws SQLException {
-    try (PreparedStatement ps = prepare(c, sql, args)) {
-      return ps.executeUpdate();
-    }
-  }
-
-  private static PreparedStatement prepare(Connection c, String sql, Object... args) throws SQLException {
-    PreparedStatement ps = c.prepareStatement(sql);
-    for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
-    return ps;
+    return Jdbc.first(c, sql, rs -> rs.getLong(1), args).orElse(null);
   }
 
   /** Index columns have the DICOM VR's maximum length; longer (non-conformant) values are cut. */
@@ -222,11 +193,11 @@ public final class SqlIndex implements Index {
   public StoredInstance replace(StoredInstance existing, NewInstance n) throws SqlUnavailableException {
     return transaction("replace", c -> {
       InstanceAttributes a = n.attributes();
-      Timestamp now = Timestamp.from(Instant.now());
+      Instant now = Instant.now();
       long patientPk = patient(c, n.tenantId(), a, now);
       long studyPk = study(c, n.tenantId(), patientPk, a, now);
       long seriesPk = series(c, studyPk, a, now).pk();
-      int updated = update(c, "UPDATE instances SET series_pk = ?, sop_class_uid = ?, instance_number = ?, "
+      int updated = Jdbc.update(c, "UPDATE instances SET series_pk = ?, sop_class_uid = ?, instance_number = ?, "
           + "transfer_syntax_uid = ?, pixel_rows = ?, pixel_columns = ?, number_of_frames = ?, bits_allocated = ?, "
           + "object_key = ?, object_size = ?, dataset_offset = ?, dataset_sha256 = ?, source = ?, origin = ?, "
           + "stored_at = ?, metadata = ? WHERE pk = ? AND dataset_sha256 = ?",
@@ -242,26 +213,20 @@ public final class SqlIndex implements Index {
 
   @Override
   public void recordConflict(Conflict k) throws SqlUnavailableException {
-    autoCommit("conflict record", c -> update(c, "INSERT INTO ingest_conflicts (tenant_id, sop_instance_uid, existing_sha256, "
+    autoCommit("conflict record", c -> Jdbc.update(c, "INSERT INTO ingest_conflicts (tenant_id, sop_instance_uid, existing_sha256, "
         + "received_sha256, policy, outcome, source, origin, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         k.tenantId(), k.sopInstanceUid(), k.existingSha256(), k.receivedSha256(), k.policy(), k.outcome(),
-        k.source().name(), cut(k.origin(), 128), Timestamp.from(Instant.now())));
+        k.source().name(), cut(k.origin(), 128), Instant.now()));
   }
 
   @Override
   public List<Conflict> conflicts(String tenantId, String sopInstanceUid) throws SqlUnavailableException {
-    return autoCommit("conflict list", c -> {
-      List<Conflict> out = new ArrayList<>();
-      try (PreparedStatement ps = prepare(c, "SELECT tenant_id, sop_instance_uid, existing_sha256, received_sha256, "
-          + "policy, outcome, source, origin FROM ingest_conflicts WHERE tenant_id = ? AND sop_instance_uid = ? ORDER BY pk",
-          tenantId, sopInstanceUid); ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(new Conflict(rs.getString(1), rs.getString(2), rs.getString(3).trim(), rs.getString(4).trim(),
-              rs.getString(5), rs.getString(6), Source.valueOf(rs.getString(7)), rs.getString(8)));
-        }
-      }
-      return out;
-    });
+    return autoCommit("conflict list", c -> Jdbc.query(c, "SELECT tenant_id, sop_instance_uid, existing_sha256, "
+        + "received_sha256, policy, outcome, source, origin FROM ingest_conflicts WHERE tenant_id = ? AND sop_instance_uid = ? "
+        + "ORDER BY pk",
+        rs -> new Conflict(rs.getString(1), rs.getString(2), rs.getString(3).trim(), rs.getString(4).trim(),
+            rs.getString(5), rs.getString(6), Source.valueOf(rs.getString(7)), rs.getString(8)),
+        tenantId, sopInstanceUid));
   }
 
   @Override
@@ -271,15 +236,8 @@ public final class SqlIndex implements Index {
 
   @Override
   public List<StoredInstance> studyInstances(String tenantId, String studyUid) throws SqlUnavailableException {
-    return autoCommit("study instances", c -> {
-      List<StoredInstance> out = new ArrayList<>();
-      try (PreparedStatement ps = prepare(c, "SELECT " + INSTANCE_COLUMNS
-          + " WHERE st.tenant_id = ? AND st.study_uid = ? ORDER BY se.pk, i.pk", tenantId, studyUid);
-           ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) out.add(instanceRow(rs));
-      }
-      return out;
-    });
+    return autoCommit("study instances", c -> Jdbc.query(c, "SELECT " + INSTANCE_COLUMNS
+        + " WHERE st.tenant_id = ? AND st.study_uid = ? ORDER BY se.pk, i.pk", SqlIndex::instanceRow, tenantId, studyUid));
   }
 
   @Override
@@ -290,21 +248,15 @@ public final class SqlIndex implements Index {
   @Override
   public List<StableStudy> claimStableStudies(Instant quietSince, int limit) throws SqlUnavailableException {
     record Candidate(long pk, String tenant, String uid, long revision) {}
-    List<Candidate> candidates = autoCommit("stable scan", c -> {
-      List<Candidate> out = new ArrayList<>();
-      try (PreparedStatement ps = prepare(c, "SELECT pk, tenant_id, study_uid, revision FROM studies "
-          + "WHERE stable_at IS NULL AND last_instance_at < ? ORDER BY last_instance_at LIMIT " + limit,
-          Timestamp.from(quietSince)); ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) out.add(new Candidate(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
-      }
-      return out;
-    });
+    List<Candidate> candidates = autoCommit("stable scan", c -> Jdbc.query(c, "SELECT pk, tenant_id, study_uid, "
+        + "revision FROM studies WHERE stable_at IS NULL AND last_instance_at < ? ORDER BY last_instance_at LIMIT " + limit,
+        rs -> new Candidate(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4)), quietSince));
     List<StableStudy> claimed = new ArrayList<>();
     for (Candidate k : candidates) {
       StableStudy s = autoCommit("stable claim", c -> {
         // Only one claimer wins the row, and only if no instance arrived since the scan.
-        int won = update(c, "UPDATE studies SET stable_at = ?, stable_revision = revision "
-            + "WHERE pk = ? AND revision = ? AND stable_at IS NULL", Timestamp.from(Instant.now()), k.pk(), k.revision());
+        int won = Jdbc.update(c, "UPDATE studies SET stable_at = ?, stable_revision = revision "
+            + "WHERE pk = ? AND revision = ? AND stable_at IS NULL", Instant.now(), k.pk(), k.revision());
         if (won != 1) return null;
         Long count = selectPk(c, "SELECT COUNT(*) FROM instances i JOIN series se ON se.pk = i.series_pk "
             + "WHERE se.study_pk = ?", k.pk());
@@ -338,11 +290,7 @@ public final class SqlIndex implements Index {
     return autoCommit("scoped instances", c -> {
       StringBuilder sql = new StringBuilder("SELECT " + INSTANCE_COLUMNS);
       Object[] args = scoped(sql, scope, studyUid, seriesUid, sopInstanceUid);
-      List<StoredInstance> out = new ArrayList<>();
-      try (PreparedStatement ps = prepare(c, sql.toString(), args); ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) out.add(instanceRow(rs));
-      }
-      return out;
+      return Jdbc.query(c, sql.toString(), SqlIndex::instanceRow, args);
     });
   }
 
@@ -353,11 +301,7 @@ public final class SqlIndex implements Index {
       StringBuilder sql = new StringBuilder("SELECT i.metadata FROM instances i JOIN series se ON se.pk = i.series_pk "
           + "JOIN studies st ON st.pk = se.study_pk");
       Object[] args = scoped(sql, scope, studyUid, seriesUid, sopInstanceUid);
-      List<byte[]> out = new ArrayList<>();
-      try (PreparedStatement ps = prepare(c, sql.toString(), args); ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) out.add(rs.getBytes(1));
-      }
-      return out;
+      return Jdbc.query(c, sql.toString(), rs -> rs.getBytes(1), args);
     });
   }
 

@@ -2,15 +2,13 @@ package imago.storage.jobs;
 
 import imago.storage.index.Jdbc;
 import imago.storage.index.SqlUnavailableException;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
-import java.sql.Types;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -52,30 +50,13 @@ public final class SqlJobQueue implements JobQueue {
   public List<Job> enqueue(List<NewJob> jobs) throws SqlUnavailableException {
     List<Long> created = tx("enqueue", c -> {
       List<Long> ids = new ArrayList<>();
-      Timestamp now = Timestamp.from(clock.instant());
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO inference_jobs (tenant_id, study_uid, series_uid, "
-          + "model_name, model_version, input_key, instances, run_id, state, attempts, not_before, created_at, updated_at) "
-          + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?) "
-          + "ON CONFLICT DO NOTHING", new String[] {"id"})) {
-        for (NewJob j : jobs) {
-          ps.setString(1, j.tenantId());
-          ps.setString(2, j.studyUid());
-          ps.setString(3, j.seriesUid());
-          ps.setString(4, j.modelName());
-          ps.setString(5, j.modelVersion());
-          ps.setString(6, j.inputKey());
-          ps.setInt(7, j.instances());
-          if (j.runId() == null) ps.setNull(8, Types.BIGINT);
-          else ps.setLong(8, j.runId());
-          ps.setTimestamp(9, now);
-          ps.setTimestamp(10, now);
-          ps.setTimestamp(11, now);
-          if (ps.executeUpdate() == 1) {
-            try (ResultSet keys = ps.getGeneratedKeys()) {
-              if (keys.next()) ids.add(keys.getLong(1));
-            }
-          }
-        }
+      Instant now = clock.instant();
+      for (NewJob j : jobs) {
+        Jdbc.insert(c, "INSERT INTO inference_jobs (tenant_id, study_uid, series_uid, model_name, model_version, "
+            + "input_key, instances, run_id, state, attempts, not_before, created_at, updated_at) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?) ON CONFLICT DO NOTHING", "id",
+            j.tenantId(), j.studyUid(), j.seriesUid(), j.modelName(), j.modelVersion(), j.inputKey(), j.instances(),
+            j.runId(), now, now, now).ifPresent(ids::add);
       }
       return ids;
     });
@@ -86,45 +67,22 @@ public final class SqlJobQueue implements JobQueue {
 
   @Override
   public List<Job> claim(String worker, int max, Duration lease, int maxAttempts) throws SqlUnavailableException {
-    Timestamp now = Timestamp.from(clock.instant());
-    Timestamp until = Timestamp.from(clock.instant().plus(lease));
+    Instant now = clock.instant();
+    Instant until = clock.instant().plus(lease);
     // A job whose worker died on its last allowed attempt goes to the dead letters, not round again.
-    tx("dead-letter", c -> {
-      try (PreparedStatement ps = c.prepareStatement("UPDATE inference_jobs SET state = 'dead', lease_owner = NULL, "
-          + "reason = ?, finished_at = ?, updated_at = ? WHERE state = 'running' AND lease_until < ? AND attempts >= ?")) {
-        ps.setString(1, "lease of attempt " + maxAttempts + " ran out (the worker died or hung); no attempts left");
-        ps.setTimestamp(2, now);
-        ps.setTimestamp(3, now);
-        ps.setTimestamp(4, now);
-        ps.setInt(5, maxAttempts);
-        return ps.executeUpdate();
-      }
-    });
+    tx("dead-letter", c -> Jdbc.update(c, "UPDATE inference_jobs SET state = 'dead', lease_owner = NULL, reason = ?, "
+        + "finished_at = ?, updated_at = ? WHERE state = 'running' AND lease_until < ? AND attempts >= ?",
+        "lease of attempt " + maxAttempts + " ran out (the worker died or hung); no attempts left", now, now, now,
+        maxAttempts));
     List<Long> claimed = tx("claim", c -> {
-      List<Long> candidates = new ArrayList<>();
-      String select = "SELECT id FROM inference_jobs WHERE " + RUNNABLE + " ORDER BY id LIMIT ?"
-          + (postgres ? " FOR UPDATE SKIP LOCKED" : "");
-      try (PreparedStatement ps = c.prepareStatement(select)) {
-        ps.setTimestamp(1, now);
-        ps.setTimestamp(2, now);
-        ps.setInt(3, postgres ? max : max * 4);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) candidates.add(rs.getLong(1));
-        }
-      }
+      List<Long> candidates = Jdbc.query(c, "SELECT id FROM inference_jobs WHERE " + RUNNABLE + " ORDER BY id LIMIT ?"
+          + (postgres ? " FOR UPDATE SKIP LOCKED" : ""), rs -> rs.getLong(1), now, now, postgres ? max : max * 4);
       List<Long> mine = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement("UPDATE inference_jobs SET state = 'running', attempts = attempts + 1, "
-          + "lease_owner = ?, lease_until = ?, updated_at = ? WHERE id = ? AND " + RUNNABLE)) {
-        for (long id : candidates) {
-          if (mine.size() == max) break;
-          ps.setString(1, worker);
-          ps.setTimestamp(2, until);
-          ps.setTimestamp(3, now);
-          ps.setLong(4, id);
-          ps.setTimestamp(5, now);
-          ps.setTimestamp(6, now);
-          if (ps.executeUpdate() == 1) mine.add(id);
-        }
+      for (long id : candidates) {
+        if (mine.size() == max) break;
+        int won = Jdbc.update(c, "UPDATE inference_jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?, "
+            + "lease_until = ?, updated_at = ? WHERE id = ? AND " + RUNNABLE, worker, until, now, id, now, now);
+        if (won == 1) mine.add(id);
       }
       return mine;
     });
@@ -135,7 +93,7 @@ public final class SqlJobQueue implements JobQueue {
 
   @Override
   public boolean heartbeat(long id, String worker, Duration lease) throws SqlUnavailableException {
-    return held(id, worker, "lease_until = ?", Timestamp.from(clock.instant().plus(lease))) == 1;
+    return held(id, worker, "lease_until = ?", clock.instant().plus(lease)) == 1;
   }
 
   @Override
@@ -161,23 +119,18 @@ public final class SqlJobQueue implements JobQueue {
       return n == 1 ? Optional.of(JobState.DEAD) : Optional.empty();
     }
     int n = held(id, worker, "state = 'queued', reason = ?, lease_owner = NULL, lease_until = NULL, not_before = ?",
-        truncate(reason), Timestamp.from(clock.instant().plus(backoff)));
+        truncate(reason), clock.instant().plus(backoff));
     return n == 1 ? Optional.of(JobState.QUEUED) : Optional.empty();
   }
 
   /** An UPDATE of a running job that {@code worker} holds; returns the rows changed (0 or 1). */
   private int held(long id, String worker, String set, Object... values) throws SqlUnavailableException {
-    return tx("update", c -> {
-      try (PreparedStatement ps = c.prepareStatement("UPDATE inference_jobs SET " + set + ", updated_at = ? "
-          + "WHERE id = ? AND state = 'running' AND lease_owner = ?")) {
-        int i = 1;
-        for (Object v : values) ps.setObject(i++, v);
-        ps.setTimestamp(i++, Timestamp.from(clock.instant()));
-        ps.setLong(i++, id);
-        ps.setString(i, worker);
-        return ps.executeUpdate();
-      }
-    });
+    List<Object> args = new ArrayList<>(Arrays.asList(values));
+    args.add(clock.instant());
+    args.add(id);
+    args.add(worker);
+    return tx("update", c -> Jdbc.update(c, "UPDATE inference_jobs SET " + set + ", updated_at = ? "
+        + "WHERE id = ? AND state = 'running' AND lease_owner = ?", args.toArray()));
   }
 
   private static String truncate(String reason) {
@@ -202,49 +155,25 @@ public final class SqlJobQueue implements JobQueue {
 
   @Override
   public Map<JobState, Long> counts() throws SqlUnavailableException {
-    return tx("counts", c -> {
-      Map<JobState, Long> counts = new EnumMap<>(JobState.class);
-      for (JobState s : JobState.values()) counts.put(s, 0L);
-      try (PreparedStatement ps = c.prepareStatement("SELECT state, COUNT(*) FROM inference_jobs GROUP BY state");
-           ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) counts.put(JobState.parse(rs.getString(1)), rs.getLong(2));
-      }
-      return counts;
-    });
+    Map<JobState, Long> counts = new EnumMap<>(JobState.class);
+    for (JobState s : JobState.values()) counts.put(s, 0L);
+    List<Map.Entry<JobState, Long>> rows = tx("counts", c -> Jdbc.query(c,
+        "SELECT state, COUNT(*) FROM inference_jobs GROUP BY state",
+        rs -> Map.entry(JobState.parse(rs.getString(1)), rs.getLong(2))));
+    for (Map.Entry<JobState, Long> row : rows) counts.put(row.getKey(), row.getValue());
+    return counts;
   }
 
   @Override
   public long newRun(String tenantId, String modelName, String modelVersion, String cohort, String requestedBy)
       throws SqlUnavailableException {
-    return tx("new run", c -> {
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO inference_runs (tenant_id, model_name, model_version, "
-          + "cohort, requested_by, created_at) VALUES (?, ?, ?, ?, ?, ?)", new String[] {"id"})) {
-        ps.setString(1, tenantId);
-        ps.setString(2, modelName);
-        ps.setString(3, modelVersion);
-        ps.setString(4, cohort);
-        ps.setString(5, requestedBy);
-        ps.setTimestamp(6, Timestamp.from(clock.instant()));
-        ps.executeUpdate();
-        try (ResultSet keys = ps.getGeneratedKeys()) {
-          keys.next();
-          return keys.getLong(1);
-        }
-      }
-    });
+    return tx("new run", c -> Jdbc.insert(c, "INSERT INTO inference_runs (tenant_id, model_name, model_version, cohort, "
+        + "requested_by, created_at) VALUES (?, ?, ?, ?, ?, ?)", "id",
+        tenantId, modelName, modelVersion, cohort, requestedBy, clock.instant()).orElseThrow());
   }
 
   private List<Job> select(String where, Object... args) throws SqlUnavailableException {
-    return tx("select", c -> {
-      List<Job> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM inference_jobs " + where)) {
-        for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) out.add(job(rs));
-        }
-      }
-      return out;
-    });
+    return tx("select", c -> Jdbc.query(c, "SELECT " + COLUMNS + " FROM inference_jobs " + where, SqlJobQueue::job, args));
   }
 
   private static Job job(ResultSet rs) throws SQLException {
@@ -252,13 +181,8 @@ public final class SqlJobQueue implements JobQueue {
     Long runId = rs.wasNull() ? null : run;
     return new Job(rs.getLong("id"), rs.getString("tenant_id"), rs.getString("study_uid"), rs.getString("series_uid"),
         rs.getString("model_name"), rs.getString("model_version"), rs.getString("input_key").trim(), rs.getInt("instances"),
-        runId, JobState.parse(rs.getString("state")), rs.getInt("attempts"), instant(rs, "not_before"),
-        rs.getString("lease_owner"), instant(rs, "lease_until"), rs.getString("reason"), rs.getString("result"),
-        instant(rs, "created_at"), instant(rs, "updated_at"), instant(rs, "finished_at"));
-  }
-
-  private static Instant instant(ResultSet rs, String column) throws SQLException {
-    Timestamp t = rs.getTimestamp(column);
-    return t == null ? null : t.toInstant();
+        runId, JobState.parse(rs.getString("state")), rs.getInt("attempts"), Jdbc.instant(rs, "not_before"),
+        rs.getString("lease_owner"), Jdbc.instant(rs, "lease_until"), rs.getString("reason"), rs.getString("result"),
+        Jdbc.instant(rs, "created_at"), Jdbc.instant(rs, "updated_at"), Jdbc.instant(rs, "finished_at"));
   }
 }

@@ -2,12 +2,9 @@ package imago.storage.links;
 
 import imago.storage.index.Jdbc;
 import imago.storage.index.SqlUnavailableException;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -33,23 +30,10 @@ public final class SqlLinkStore implements LinkStore {
   @Override
   public Link create(String tokenSha256, String tenantId, String studyUid, Set<Link.Right> rights, String createdBy,
       Instant expiresAt) throws SqlUnavailableException {
-    long id = run("create", c -> {
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO fse_links (token_sha256, tenant_id, study_uid, rights, "
-          + "created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)", new String[] {"id"})) {
-        ps.setString(1, tokenSha256);
-        ps.setString(2, tenantId);
-        ps.setString(3, studyUid);
-        ps.setString(4, rights.stream().map(Link.Right::id).sorted().collect(Collectors.joining(",")));
-        ps.setString(5, createdBy);
-        ps.setTimestamp(6, Timestamp.from(Instant.now()));
-        ps.setTimestamp(7, Timestamp.from(expiresAt));
-        ps.executeUpdate();
-        try (ResultSet keys = ps.getGeneratedKeys()) {
-          keys.next();
-          return keys.getLong(1);
-        }
-      }
-    });
+    String rightIds = rights.stream().map(Link.Right::id).sorted().collect(Collectors.joining(","));
+    long id = run("create", c -> Jdbc.insert(c, "INSERT INTO fse_links (token_sha256, tenant_id, study_uid, rights, "
+        + "created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)", "id",
+        tokenSha256, tenantId, studyUid, rightIds, createdBy, Instant.now(), expiresAt).orElseThrow());
     return find(tenantId, id).orElseThrow();
   }
 
@@ -72,43 +56,24 @@ public final class SqlLinkStore implements LinkStore {
 
   @Override
   public List<Link> live(int max) throws SqlUnavailableException {
-    return select("WHERE revoked_at IS NULL AND expires_at > ? ORDER BY id LIMIT " + Math.max(1, max),
-        Timestamp.from(Instant.now()));
+    return select("WHERE revoked_at IS NULL AND expires_at > ? ORDER BY id LIMIT " + Math.max(1, max), Instant.now());
   }
 
   @Override
   public boolean revoke(String tenantId, long id, String by) throws SqlUnavailableException {
-    return run("revoke", c -> {
-      try (PreparedStatement ps = c.prepareStatement("UPDATE fse_links SET revoked_at = ?, revoked_by = ? "
-          + "WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL")) {
-        ps.setTimestamp(1, Timestamp.from(Instant.now()));
-        ps.setString(2, by);
-        ps.setString(3, tenantId);
-        ps.setLong(4, id);
-        return ps.executeUpdate() == 1;
-      }
-    });
+    return run("revoke", c -> Jdbc.update(c, "UPDATE fse_links SET revoked_at = ?, revoked_by = ? "
+        + "WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL", Instant.now(), by, tenantId, id) == 1);
   }
 
   private List<Link> select(String where, Object... args) throws SqlUnavailableException {
-    return run("select", c -> {
-      List<Link> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM fse_links " + where)) {
-        for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) out.add(link(rs));
-        }
-      }
-      return out;
-    });
+    return run("select", c -> Jdbc.query(c, "SELECT " + COLUMNS + " FROM fse_links " + where, SqlLinkStore::link, args));
   }
 
   private static Link link(ResultSet rs) throws SQLException {
     Set<Link.Right> rights = EnumSet.noneOf(Link.Right.class);
     for (String r : rs.getString("rights").split(",")) if (!r.isBlank()) rights.add(Link.Right.parse(r));
-    Timestamp revoked = rs.getTimestamp("revoked_at");
     return new Link(rs.getLong("id"), rs.getString("token_sha256").trim(), rs.getString("tenant_id"), rs.getString("study_uid"),
         rights, rs.getString("created_by"), rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("expires_at").toInstant(),
-        revoked == null ? null : revoked.toInstant(), rs.getString("revoked_by"));
+        Jdbc.instant(rs, "revoked_at"), rs.getString("revoked_by"));
   }
 }

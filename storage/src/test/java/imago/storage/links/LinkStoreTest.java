@@ -2,56 +2,40 @@ package imago.storage.links;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import imago.storage.index.BothDatabases;
 import imago.storage.index.Database;
-import java.nio.file.Path;
+import imago.storage.testkit.Databases;
+import imago.storage.testkit.Databases.Backend;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** FSE links and their webhook deliveries as stored, on H2 and on PostgreSQL. */
 class LinkStoreTest {
-  @TempDir static Path tmp;
-  static BothDatabases db;
-
-  @BeforeAll
-  static void open() throws Exception {
-    db = BothDatabases.open(tmp);
-  }
-
-  @AfterAll
-  static void close() throws Exception {
-    db.close();
-  }
-
-  /** By name: a Database argument would be closed by JUnit after its first use (it is AutoCloseable). */
-  static Stream<String> databases() {
-    return Stream.of("h2", "postgresql");
-  }
-
-  private static Database database(String name) {
-    return name.equals("h2") ? db.h2 : db.pg;
-  }
+  @RegisterExtension static final Databases DATABASES = new Databases();
 
   private static String sha() {
     return (UUID.randomUUID().toString() + UUID.randomUUID()).replace("-", "");
   }
 
+  /** A link to a study of its own, live for a day. */
+  private static Link liveLink(LinkStore links) throws Exception {
+    return links.create(sha(), "demo", "2.25." + System.nanoTime(), Set.of(Link.Right.VIEW), "hospital@demo",
+        Instant.now().plus(Duration.ofDays(1)));
+  }
+
   @ParameterizedTest
-  @MethodSource("databases")
-  void linksAreFoundByTokenDigestListedByStudyAndRevokedOnceByTheirTenant(String name) throws Exception {
-    LinkStore links = new SqlLinkStore(database(name).dataSource());
+  @EnumSource(Backend.class)
+  void linksAreFoundByTokenDigestListedByStudyAndRevokedOnceByTheirTenant(Backend backend) throws Exception {
+    LinkStore links = new SqlLinkStore(DATABASES.fresh(backend).dataSource());
     String study = "2.25." + System.nanoTime();
     String token = sha();
     Link link = links.create(token, "demo", study, Set.of(Link.Right.VIEW, Link.Right.DOWNLOAD), "hospital@demo",
@@ -78,12 +62,12 @@ class LinkStoreTest {
   }
 
   @ParameterizedTest
-  @MethodSource("databases")
-  void aDeliveryIsQueuedOncePerVersionRetriedLaterAndThenDelivered(String name) throws Exception {
-    LinkStore links = new SqlLinkStore(database(name).dataSource());
-    DeliveryLog log = new SqlDeliveryLog(database(name).dataSource());
-    Link link = links.create(sha(), "demo", "2.25." + System.nanoTime(), Set.of(Link.Right.VIEW), "hospital@demo",
-        Instant.now().plus(Duration.ofDays(1)));
+  @EnumSource(Backend.class)
+  void aDeliveryIsQueuedOncePerVersionRetriedLaterAndThenDelivered(Backend backend) throws Exception {
+    Database db = DATABASES.fresh(backend);
+    LinkStore links = new SqlLinkStore(db.dataSource());
+    DeliveryLog log = new SqlDeliveryLog(db.dataSource());
+    Link link = liveLink(links);
     String endpoint = "https://fse.example/notify";
 
     Delivery d = log.enqueue(endpoint, link.id(), 1, "{\"v\":1}").orElseThrow();
@@ -104,5 +88,22 @@ class LinkStoreTest {
     assertEquals(Delivery.State.DELIVERED, done.state());
     assertTrue(done.deliveredAt() != null);
     assertFalse(log.due(1000).stream().anyMatch(x -> x.id() == d.id()));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void aDeliveryThatGotNoAnswerKeepsNoStatusAndNoError(Backend backend) throws Exception {
+    Database db = DATABASES.fresh(backend);
+    LinkStore links = new SqlLinkStore(db.dataSource());
+    DeliveryLog log = new SqlDeliveryLog(db.dataSource());
+    Link link = liveLink(links);
+    Delivery d = log.enqueue("https://fse.example/notify", link.id(), 1, "{}").orElseThrow();
+
+    log.failed(d.id(), 503, "gateway down", Instant.now());
+    log.failed(d.id(), null, null, Instant.now()); // the connection failed: no HTTP status, no body
+    Delivery failed = log.ofLink(link.id()).get(0);
+    assertEquals(2, failed.attempts());
+    assertNull(failed.lastStatus());
+    assertNull(failed.lastError());
   }
 }

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import imago.storage.index.BothDatabases;
-import java.nio.file.Path;
+import imago.storage.testkit.Databases;
+import imago.storage.testkit.Databases.Backend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -13,30 +13,17 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The registry's SQL, on embedded H2 and on PostgreSQL. */
 class ModelCatalogTest {
-  @TempDir static Path tmp;
-  static BothDatabases db;
+  @RegisterExtension static final Databases DATABASES = new Databases();
 
-  @BeforeAll
-  static void open() throws Exception {
-    db = BothDatabases.open(tmp);
-  }
-
-  @AfterAll
-  static void close() throws Exception {
-    db.close();
-  }
-
-  static Stream<ModelCatalog> catalogs() {
-    return Stream.of(new SqlModelCatalog(db.h2.dataSource()), new SqlModelCatalog(db.pg.dataSource()));
+  /** A catalog on an empty database. */
+  private static ModelCatalog catalog(Backend backend) throws Exception {
+    return new SqlModelCatalog(DATABASES.fresh(backend).dataSource());
   }
 
   private static NewModelVersion version(String name, String version, String tenant) {
@@ -45,8 +32,9 @@ class ModelCatalogTest {
   }
 
   @ParameterizedTest
-  @MethodSource("catalogs")
-  void versionsAreImmutableAndNamesBelongToOneTenant(ModelCatalog catalog) throws Exception {
+  @EnumSource(Backend.class)
+  void versionsAreImmutableAndNamesBelongToOneTenant(Backend backend) throws Exception {
+    ModelCatalog catalog = catalog(backend);
     ModelVersion v = catalog.register(version("chest-a", "1.0.0", "asst-a"));
     assertEquals(ModelState.REGISTERED, v.state());
     ModelCatalog.Conflict again = assertThrows(ModelCatalog.Conflict.class, () -> catalog.register(version("chest-a", "1.0.0", "asst-a")));
@@ -59,8 +47,9 @@ class ModelCatalogTest {
   }
 
   @ParameterizedTest
-  @MethodSource("catalogs")
-  void aNewPrimaryRetiresTheOldOneAndShadowsStayBeside(ModelCatalog catalog) throws Exception {
+  @EnumSource(Backend.class)
+  void aNewPrimaryRetiresTheOldOneAndShadowsStayBeside(Backend backend) throws Exception {
+    ModelCatalog catalog = catalog(backend);
     for (String ver : List.of("1.0.0", "1.1.0", "2.0.0")) {
       catalog.register(version("chest-b", ver, "asst-a"));
       catalog.transition("chest-b", ver, Set.of(ModelState.REGISTERED), ModelState.VALIDATED, "validator", null, "{}").orElseThrow();
@@ -77,8 +66,9 @@ class ModelCatalogTest {
   }
 
   @ParameterizedTest
-  @MethodSource("catalogs")
-  void stateChangesAreCompareAndSet(ModelCatalog catalog) throws Exception {
+  @EnumSource(Backend.class)
+  void stateChangesAreCompareAndSet(Backend backend) throws Exception {
+    ModelCatalog catalog = catalog(backend);
     catalog.register(version("chest-c", "1.0.0", "asst-a"));
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {

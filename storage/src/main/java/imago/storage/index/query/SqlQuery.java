@@ -1,12 +1,10 @@
 package imago.storage.index.query;
 
+import imago.storage.index.Jdbc;
 import imago.storage.index.Scope;
 import imago.storage.index.SqlUnavailableException;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -26,24 +24,11 @@ public final class SqlQuery {
 
   public QueryResult run(Scope scope, QueryRequest q) throws SqlUnavailableException, InvalidQueryException {
     QuerySql.Statement statement = QuerySql.compile(scope, q);
-    List<QueryMatch> matches = new ArrayList<>();
-    try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(statement.sql())) {
-      List<Object> args = statement.args();
-      for (int n = 0; n < args.size(); n++) ps.setObject(n + 1, args.get(n));
-      try (ResultSet rs = ps.executeQuery()) {
-        boolean more = false;
-        while (rs.next()) {
-          if (matches.size() == q.limit()) { // the one extra row fetched: more lie beyond this page
-            more = true;
-            break;
-          }
-          matches.add(row(q.level(), statement.columns(), rs));
-        }
-        return new QueryResult(matches, more);
-      }
-    } catch (SQLException e) {
-      throw new SqlUnavailableException("index query failed: " + e.getMessage(), e);
-    }
+    List<QueryMatch> rows = Jdbc.autoCommit(ds, "index query", c -> Jdbc.query(c, statement.sql(),
+        rs -> row(q.level(), statement.columns(), rs), statement.args().toArray()));
+    // The statement fetches one row more than the page: if it came, more matches lie beyond.
+    boolean more = rows.size() > q.limit();
+    return new QueryResult(more ? rows.subList(0, q.limit()) : rows, more);
   }
 
   private static QueryMatch row(QueryLevel level, List<QueryAttribute> columns, ResultSet rs) throws SQLException {

@@ -5,28 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import imago.core.config.Config;
 import imago.core.dicom.InstanceAttributes;
-import imago.storage.StorageConfig;
-import imago.storage.index.Database;
 import imago.storage.index.Index;
 import imago.storage.index.NewInstance;
-import imago.storage.index.PostgresFixture;
 import imago.storage.index.Scope;
 import imago.storage.index.Source;
 import imago.storage.index.SqlIndex;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import imago.storage.testkit.Databases;
+import imago.storage.testkit.Databases.Backend;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -38,10 +30,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * computed attributes, paging, scope (tenant and shares) and the refusals.
  */
 @ParameterizedClass(name = "{0}")
-@EnumSource(QueryOnBothDatabasesTest.Backend.class)
+@EnumSource(Backend.class)
 class QueryOnBothDatabasesTest {
-  enum Backend { H2, POSTGRESQL }
-
   static final Scope DEMO = Scope.tenant("demo");
   static final int STUDY_DESCRIPTION = 0x00081030;
   static final int STUDY_DATE = 0x00080020;
@@ -49,25 +39,14 @@ class QueryOnBothDatabasesTest {
   static final int MODALITY = 0x00080060;
   static final int ROWS = 0x00280010;
 
-  @TempDir static Path tmp;
-  static PostgresFixture pg;
-  static Database db;
+  @RegisterExtension static final Databases DATABASES = new Databases();
   static Index index;
 
   @Parameter Backend backend;
 
   @BeforeParameterizedClassInvocation
   static void load(Backend backend) throws Exception {
-    Path data = Files.createDirectories(tmp.resolve(backend + "-" + HexFormat.of().toHexDigits(new Random().nextLong())));
-    Map<String, String> keys = new HashMap<>(Map.of("data", data.toString()));
-    if (backend == Backend.POSTGRESQL) {
-      pg = PostgresFixture.create();
-      keys.putAll(Map.of("storage.db.url", pg.url(), "storage.db.user", PostgresFixture.USER,
-          "storage.db.password", PostgresFixture.PASSWORD));
-    }
-    Config config = Config.load(null, Map.of(), keys);
-    db = Database.open(config.section("storage", StorageConfig.class).db(), config.dataDir());
-    index = new SqlIndex(db.dataSource());
+    index = new SqlIndex(DATABASES.fresh(backend).dataSource());
     // demo: four studies of three patients; other: one study of a namesake
     put("demo", "P1", "Bianchi^Nicolò", "1.9.1", "20240105", "083000", "TC TORACE", "1.9.1.1", "CT", "1.9.1.1.1", 512);
     put("demo", "P1", "Bianchi^Nicolò", "1.9.1", "20240105", "083000", "TC TORACE", "1.9.1.1", "CT", "1.9.1.1.2", 512);
@@ -76,13 +55,6 @@ class QueryOnBothDatabasesTest {
     put("demo", "P3", "Rossi^Mario", "1.9.3", "20231231", "235959", "RM ENCEFALO", "1.9.3.1", "MR", "1.9.3.1.1", 256);
     put("demo", "P3", "Rossi^Mario", "1.9.4", "20240215", "100000", "100%_DONE", "1.9.4.1", "SR", "1.9.4.1.1", 0);
     put("other", "P9", "Bianchi^Nicolò", "1.9.9", "20240110", "090000", "TC TORACE", "1.9.9.1", "CT", "1.9.9.1.1", 512);
-  }
-
-  @AfterParameterizedClassInvocation
-  static void drop(Backend backend) throws Exception {
-    db.close();
-    if (pg != null) pg.close();
-    pg = null;
   }
 
   static void put(String tenant, String patientId, String name, String study, String date, String time,

@@ -1,4 +1,4 @@
-package imago.storage.index;
+package imago.storage.testkit;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
