@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
 /**
@@ -42,6 +43,7 @@ final class ModelsNode implements AutoCloseable {
   private BearerAuth auth;
   private WebServer server;
   private Path spool;
+  private final List<Throwable> unhandled = new CopyOnWriteArrayList<>();
 
   private ModelsNode() {}
 
@@ -64,6 +66,7 @@ final class ModelsNode implements AutoCloseable {
     registry = new ModelRegistry(new SqlModelCatalog(database.dataSource()), store, new ManifestParser(),
         new ModelValidator(engines(), config.dryRunBatch()), new ArtifactCache(dir.resolve("models"), store), config);
     vertx = Vertx.vertx();
+    vertx.exceptionHandler(unhandled::add);
     auth = new BearerAuth(vertx, new AuthConfig("models-node-test-secret-of-32-bytes", null, "imago"));
     spool = dir.resolve("spool");
     ModelsRouter models = new ModelsRouter(vertx, registry, new Access(auth, new SqlIndex(database.dataSource())), spool);
@@ -88,6 +91,11 @@ final class ModelsNode implements AutoCloseable {
 
   String token(String tenant, Caller.Role role) {
     return auth.mint(role.name().toLowerCase() + "@" + tenant, tenant, role, Duration.ofMinutes(10));
+  }
+
+  /** What the node's handlers threw that nothing handled (Vert.x would only log it). */
+  List<Throwable> unhandled() {
+    return List.copyOf(unhandled);
   }
 
   /** Where uploads are spooled while they arrive. */

@@ -142,6 +142,9 @@ class ModelsRouterTest {
       assertTrue(sent < 8 * UPLOAD_LIMIT, "refused after " + sent + " bytes");
     }
     assertEquals(List.of(), node.spooled(), "the partial artifact is removed before the answer");
+    // the refused connection is closed by now; a request after it is served after that close was handled
+    assertEquals(200, get(researcher, "/models/schema", null).statusCode());
+    assertEquals(List.of(), node.unhandled(), "the closed connection finds nothing left to close");
   }
 
   @Test
