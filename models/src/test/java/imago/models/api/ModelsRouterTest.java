@@ -102,12 +102,8 @@ class ModelsRouterTest {
   @Test
   @Timeout(60)
   void anUploadDeclaredOverTheLimitIs413AtOnce() throws Exception {
-    try (Socket s = new Socket("127.0.0.1", node.port())) {
-      s.setSoTimeout(30_000);
+    try (Socket s = uploadHead("Content-Length: " + (UPLOAD_LIMIT + 1))) {
       OutputStream out = s.getOutputStream();
-      out.write(("POST /models HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + researcher
-          + "\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: " + (UPLOAD_LIMIT + 1) + "\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
       out.write(new byte[16 * 1024]);
       out.flush();
       assertEquals("HTTP/1.1 413", new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII));
@@ -119,13 +115,9 @@ class ModelsRouterTest {
   @Test
   @Timeout(60)
   void aChunkedUploadIsCutAtTheLimitAndLeavesTheSpoolEmpty() throws Exception {
-    try (Socket s = new Socket("127.0.0.1", node.port())) {
-      s.setSoTimeout(30_000);
+    try (Socket s = uploadHead("Transfer-Encoding: chunked")) {
       OutputStream out = s.getOutputStream();
       InputStream in = s.getInputStream();
-      out.write(("POST /models HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + researcher
-          + "\r\nContent-Type: multipart/form-data; boundary=x\r\nTransfer-Encoding: chunked\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
       chunk(out, "--x\r\nContent-Disposition: form-data; name=\"artifact\"; filename=\"model.onnx\"\r\n\r\n"
           .getBytes(StandardCharsets.US_ASCII));
       byte[] data = new byte[16 * 1024];
@@ -232,6 +224,18 @@ class ModelsRouterTest {
   static boolean hasError(JsonObject problem, String pointer, String fragment) {
     return problem.getJsonArray("errors", new JsonArray()).stream().map(JsonObject.class::cast)
         .anyMatch(e -> e.getString("path").equals(pointer) && e.getString("message").contains(fragment));
+  }
+
+  /**
+   * A connection the test holds, on which the head of a researcher's POST /models (boundary x) has
+   * been sent with {@code framing} (Content-Length or Transfer-Encoding): the body is up to the test.
+   */
+  static Socket uploadHead(String framing) throws IOException {
+    Socket s = new Socket("127.0.0.1", node.port());
+    s.setSoTimeout(30_000);
+    s.getOutputStream().write(("POST /models HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + researcher
+        + "\r\nContent-Type: multipart/form-data; boundary=x\r\n" + framing + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    return s;
   }
 
   static void chunk(OutputStream out, byte[] data) throws IOException {
