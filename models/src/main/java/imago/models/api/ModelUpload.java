@@ -91,6 +91,8 @@ final class ModelUpload {
         bytes += buf.length();
         if (bytes > limit) {
           refused = true;
+          // out is closed here, once: the connection this refusal closes must not close it again
+          upload.exceptionHandler(null);
           // The spool files go before the answer does: a client that sees 413 finds nothing left.
           out.close().transform(closed -> discardParts())
               .onComplete(discarded -> refuseTooLarge(ctx, limit, "more than " + limit + " bytes received"));
