@@ -18,6 +18,7 @@ import imago.storage.ingest.Ingest;
 import imago.storage.jobs.JobQueue;
 import imago.storage.jobs.SqlJobQueue;
 import imago.web.Access;
+import imago.web.Blocking;
 import imago.web.Routes;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -76,7 +77,7 @@ final class InferenceRuntime implements AutoCloseable {
     vertx.eventBus().<JsonObject>consumer(Events.STUDY_STABLE, msg -> {
       String tenant = msg.body().getString("tenant");
       String study = msg.body().getString("studyUid");
-      vertx.executeBlocking(() -> scheduler.studyStable(tenant, study), false).onComplete(ar -> {
+      Blocking.run(vertx, () -> scheduler.studyStable(tenant, study)).onComplete(ar -> {
         if (ar.failed()) {
           // The study stays unscheduled until it stabilises again or a run covers it; logged once here.
           LOG.warn("event=schedule.failed tenant={} study={} error=\"{}\"", tenant, study, ar.cause().getMessage());

@@ -3,6 +3,7 @@ package imago.node.events;
 import imago.core.events.Events;
 import imago.storage.index.Index;
 import imago.storage.index.StableStudy;
+import imago.web.Blocking;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
@@ -56,7 +57,7 @@ public final class StudyStabilizer implements AutoCloseable {
   private void scan() {
     if (scanning) return;
     scanning = true;
-    vertx.<List<StableStudy>>executeBlocking(() -> index.claimStableStudies(clock.instant().minus(quiet), 500), false)
+    Blocking.<List<StableStudy>>run(vertx, () -> index.claimStableStudies(clock.instant().minus(quiet), 500))
         .onComplete(ar -> {
           scanning = false;
           if (ar.failed()) {

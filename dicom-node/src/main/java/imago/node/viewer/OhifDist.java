@@ -1,5 +1,6 @@
 package imago.node.viewer;
 
+import imago.web.Blocking;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -92,7 +93,7 @@ final class OhifDist {
   /** Null (not cached) when there is no such file. */
   private Future<Optional<Asset>> load(String name) {
     Path file = dir.resolve(name);
-    return vertx.executeBlocking(() -> {
+    return Blocking.run(vertx, () -> {
       if (!Files.isRegularFile(file)) return null;
       String text;
       try {
@@ -104,7 +105,7 @@ final class OhifDist {
       if (out.equals(text)) return Optional.empty();
       byte[] bytes = out.getBytes(StandardCharsets.UTF_8);
       return Optional.of(new Asset(Buffer.buffer(bytes), Buffer.buffer(gzip(bytes)), etag(bytes)));
-    }, false);
+    });
   }
 
   /** {@code text} of dist file {@code name} with its site-root URLs moved under {@code publicPath}. */

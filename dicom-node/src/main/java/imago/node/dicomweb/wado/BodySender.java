@@ -1,6 +1,7 @@
 package imago.node.dicomweb.wado;
 
 import imago.storage.object.ObjectStore;
+import imago.web.Blocking;
 import imago.web.InputStreamReadStream;
 import imago.web.LogPaths;
 import imago.web.Problem;
@@ -92,8 +93,8 @@ final class BodySender {
       return;
     }
     Body.Stored s = (Body.Stored) segment;
-    workers.<InputStream>executeBlocking(() -> store.get(s.key(), s.offset(), s.length())
-        .orElseThrow(() -> new java.io.FileNotFoundException("object " + s.key() + " is missing")), false)
+    Blocking.<InputStream>run(workers, () -> store.get(s.key(), s.offset(), s.length())
+        .orElseThrow(() -> new java.io.FileNotFoundException("object " + s.key() + " is missing")))
         .onComplete(opened -> context.runOnContext(v -> {
           if (opened.failed()) {
             done.fail(opened.cause());
