@@ -1,13 +1,15 @@
 package imago.web;
 
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.SocketAddress;
 
 /**
  * The address Imago is reached at, for every URL it writes (RetrieveURLs, BulkDataURIs, FSE links,
  * the viewer's configuration), by one rule: node.publicUrl when configured (Imago behind a reverse
- * proxy), else the address the request came to (its Host, or HTTP/2 :authority). Work that has no
- * request (the FSE notifier) uses the local listener.
+ * proxy, the way it is deployed), else the local address the connection arrived at. The client's
+ * {@code Host} header is never used: it is the client's to choose, and a URL Imago hands out
+ * (an FSE link above all) must not point wherever a request said. Work that has no request (the
+ * FSE notifier) uses the local listener.
  */
 public final class PublicUrl {
   private final String configured;
@@ -17,13 +19,13 @@ public final class PublicUrl {
     this.configured = configured == null || configured.isBlank() ? null : configured.trim().replaceAll("/+$", "");
   }
 
-  /** {@code https://imago.example.org} or {@code http://host:8080}: no trailing slash. */
+  /** {@code https://imago.example.org} or {@code http://192.0.2.7:8080}: no trailing slash. */
   public String of(HttpServerRequest request) {
     if (configured != null) return configured;
-    HostAndPort authority = request.authority();
-    String host = authority == null ? "localhost:" + request.localAddress().port()
-        : authority.host() + (authority.port() > 0 ? ":" + authority.port() : "");
-    return request.scheme() + "://" + host;
+    SocketAddress local = request.localAddress();
+    String host = local.hostAddress() == null ? "localhost" : local.hostAddress();
+    if (host.indexOf(':') >= 0) host = "[" + host + "]"; // an IPv6 literal
+    return request.scheme() + "://" + host + ":" + local.port();
   }
 
   /** Without a request: the configured address, else the local HTTP listener. */
