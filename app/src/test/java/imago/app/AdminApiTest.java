@@ -103,4 +103,30 @@ class AdminApiTest {
     assertTrue(found, r.body());
     assertFalse(r.body().contains("Rossi^"), "no patient data in the audit listing");
   }
+
+  /**
+   * Security: a tenant that stores one instance under another tenant's Study Instance UID reads the
+   * audit of its own copy only, never who opened the owner's.
+   */
+  @Test
+  void anotherTenantWithACopyOfTheStudyUidReadsOnlyItsOwnCopysAudit() throws Exception {
+    SyntheticCt.Spec copied = spec.withSeed(601);
+    String uid = SyntheticCt.studyInstanceUid(copied, 1);
+    for (String tenant : List.of("demo", "other")) {
+      HttpResponse<String> stored = node.stow(node.token(tenant, Caller.Role.HOSPITAL), null,
+          List.of(SyntheticCt.instance(copied, 1, 1, 1)));
+      assertEquals(200, stored.statusCode(), stored.body());
+    }
+    Access access = new Access(node.imago.auth(), node.imago.index());
+    access.record(new Caller("dr.verdi@demo", "demo", Caller.Role.RADIOLOGIST), "retrieve", Access.Via.WADO_RS, "10.9.9.9",
+        List.of(new Access.Item(uid, null, null)));
+    HttpResponse<String> r = call("GET", "/admin/audit?studyUID=" + uid, node.token("other", Caller.Role.HOSPITAL), null);
+    assertEquals(200, r.statusCode(), r.body());
+    assertFalse(r.body().contains("dr.verdi@demo"), r.body());
+    for (JsonNode row : JSON.readTree(r.body())) assertEquals("other", row.get("tenant").asText(), r.body());
+    HttpResponse<String> mine = call("GET", "/admin/audit?studyUID=" + uid, node.token("demo", Caller.Role.HOSPITAL), null);
+    assertTrue(mine.body().contains("dr.verdi@demo"), mine.body());
+    HttpResponse<String> again = call("GET", "/admin/audit?studyUID=" + uid, node.token("demo", Caller.Role.HOSPITAL), null);
+    assertTrue(again.body().contains("audit.read"), "reading the audit is itself audited: " + again.body());
+  }
 }

@@ -132,7 +132,7 @@ class CFindTest {
   @Test
   void eachMatchLeavesACFindAuditRowForTheCallingAe() throws Exception {
     find("STORESCU", STUDY_ROOT, "QueryRetrieveLevel=STUDY", "StudyInstanceUID=" + mario.uid());
-    List<AuditEvent> rows = node.imago.index().auditOfStudy(mario.uid()).stream()
+    List<AuditEvent> rows = node.imago.index().auditOfStudy("demo", mario.uid()).stream()
         .filter(e -> e.subject().equals("ae:STORESCU")).toList();
     assertEquals(1, rows.size(), rows.toString());
     assertEquals("C_FIND", rows.get(0).via());

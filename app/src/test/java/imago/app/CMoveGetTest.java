@@ -140,7 +140,7 @@ class CMoveGetTest {
     Set<String> after = storescp.receivedUids();
     after.removeAll(before);
     assertTrue(after.isEmpty(), "OTHER's move sent " + after);
-    assertTrue(node.imago.index().auditOfStudy(SyntheticCt.studyInstanceUid(spec, 3)).stream()
+    assertTrue(node.imago.index().auditOfStudy(null, SyntheticCt.studyInstanceUid(spec, 3)).stream()
         .noneMatch(e -> "other".equals(e.tenantId())));
   }
 
@@ -188,7 +188,7 @@ class CMoveGetTest {
         "SeriesInstanceUID=" + SyntheticCt.seriesInstanceUid(spec, 3, 1)).ok());
     Dcmtk.getscu("127.0.0.1", node.dicomPort(), "STORESCU", "IMAGO", tmp.resolve("getscu-audit"), "-S",
         "QueryRetrieveLevel=SERIES", studyKey(3), "SeriesInstanceUID=" + SyntheticCt.seriesInstanceUid(spec, 3, 2));
-    List<AuditEvent> rows = node.imago.index().auditOfStudy(SyntheticCt.studyInstanceUid(spec, 3)).stream()
+    List<AuditEvent> rows = node.imago.index().auditOfStudy("demo", SyntheticCt.studyInstanceUid(spec, 3)).stream()
         .filter(e -> "ae:STORESCU".equals(e.subject())).toList();
     assertEquals(3, rows.stream().filter(e -> e.via().equals("C_MOVE")).count(), rows.toString());
     assertEquals(3, rows.stream().filter(e -> e.via().equals("C_GET")).count(), rows.toString());

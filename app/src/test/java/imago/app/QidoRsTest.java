@@ -229,7 +229,7 @@ class QidoRsTest {
     assertEquals(uids(salvo), studies(auditor, "PatientID=QIDO-P2"));
     json(get(auditor, "/studies/" + salvo.uid() + "/series"));
     json(get(auditor, "/studies/" + salvo.uid() + "/series/" + salvo.seriesUids().get(0) + "/instances"));
-    List<AuditEvent> rows = node.imago.index().auditOfStudy(salvo.uid()).stream()
+    List<AuditEvent> rows = node.imago.index().auditOfStudy("demo", salvo.uid()).stream()
         .filter(e -> e.subject().equals("dr-audit")).toList();
     assertEquals(3, rows.size(), rows.toString());
     for (AuditEvent e : rows) {

@@ -357,7 +357,7 @@ class WadoRsTest {
     assertEquals(200, get("/dicomweb/studies/" + study + "/metadata", dr, null).statusCode());
     assertEquals(200, get(instancePath(1, 3) + "/frames/1", dr, OCTETS).statusCode());
     assertEquals(200, get(instancePath(1, 3) + "/rendered", dr, null).statusCode());
-    List<AuditEvent> mine = node.imago.index().auditOfStudy(study).stream()
+    List<AuditEvent> mine = node.imago.index().auditOfStudy("demo", study).stream()
         .filter(e -> "dr.verdi".equals(e.subject())).toList();
     assertEquals(6, mine.stream().filter(e -> e.action().equals("retrieve")).count(), "one row per instance");
     assertEquals(1, mine.stream().filter(e -> e.action().equals("metadata") && e.seriesUid() == null).count());
@@ -365,7 +365,7 @@ class WadoRsTest {
     assertEquals(1, mine.stream().filter(e -> e.action().equals("rendered")).count());
     assertTrue(mine.stream().allMatch(e -> e.via().equals("WADO_RS") && e.tenantId().equals("demo")
         && e.role().equals("radiologist") && "127.0.0.1".equals(e.remote())), mine.toString());
-    assertEquals(0, node.imago.index().auditOfStudy(study).stream()
+    assertEquals(0, node.imago.index().auditOfStudy(null, study).stream()
         .filter(e -> "other".equals(e.tenantId())).count(), "404s reveal nothing and are not accesses");
   }
 }

@@ -119,7 +119,7 @@ class WadoUriTest {
     String auditor = node.imago.auth().mint("dr.gialli", "demo", Caller.Role.RADIOLOGIST, Duration.ofMinutes(5));
     assertEquals(200, get(query(1, "&contentType=application/dicom"), auditor).statusCode());
     assertEquals(200, get(query(2, "&contentType=image/jpeg"), auditor).statusCode());
-    List<AuditEvent> mine = node.imago.index().auditOfStudy(SyntheticCt.studyInstanceUid(spec, 1)).stream()
+    List<AuditEvent> mine = node.imago.index().auditOfStudy("demo", SyntheticCt.studyInstanceUid(spec, 1)).stream()
         .filter(e -> "dr.gialli".equals(e.subject())).toList();
     assertEquals(2, mine.size(), mine.toString());
     assertTrue(mine.stream().allMatch(e -> e.via().equals("WADO_URI")));

@@ -59,9 +59,13 @@ public final class AdminRouter {
     Caller caller = Access.caller(ctx);
     String study = Params.required(ctx, "studyUID", "GET /admin/audit?studyUID=<Study Instance UID>");
     if (!Uids.isValid(study)) throw Problem.of(400, "bad-request", "studyUID is not a UID", study).exception();
+    String remote = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
     Blocking.respond(ctx, () -> {
       if (index.instances(Scope.tenant(caller.tenantId()), study, null, null).isEmpty()) throw noSuchStudy(caller, study);
-      return index.auditOfStudy(study);
+      List<AuditEvent> events = index.auditOfStudy(caller.tenantId(), study);
+      // Reading who saw a study is itself an access to record (after the listing: it is not in its own answer).
+      access.record(caller, "audit.read", Access.Via.ADMIN, remote, List.of(new Access.Item(study, null, null)));
+      return events;
     }, events -> ctx.response().putHeader("Content-Type", "application/json").end(json(events).encode()));
   }
 

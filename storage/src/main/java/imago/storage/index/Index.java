@@ -72,7 +72,12 @@ public interface Index {
 
   void audit(List<AuditEvent> events) throws SqlUnavailableException;
 
-  List<AuditEvent> auditOfStudy(String studyUid) throws SqlUnavailableException;
+  /**
+   * Who accessed the tenant's copy of a study: its own users, and the people it shared the study
+   * with. Another tenant holding the same Study Instance UID sees its own copy's rows only. Null
+   * tenant: every row of that UID (operators' tools and tests).
+   */
+  List<AuditEvent> auditOfStudy(String tenantId, String studyUid) throws SqlUnavailableException;
 
   /** Shares a study of {@code tenantId} with a person; empty when the tenant has no such study. */
   Optional<Share> share(String tenantId, String studyUid, String grantee, String grantedBy, Instant expiresAt)

@@ -24,12 +24,16 @@ final class SqlAccess {
     }
   }
 
-  static List<AuditEvent> auditOfStudy(Connection c, String studyUid) throws SQLException {
-    return Jdbc.query(c, "SELECT at, subject, tenant_id, role, action, study_uid, series_uid, sop_uid, via, remote "
-        + "FROM audit WHERE study_uid = ? ORDER BY pk",
-        rs -> new AuditEvent(rs.getTimestamp(1).toInstant(), rs.getString(2), rs.getString(3), rs.getString(4),
-            rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10)),
-        studyUid);
+  static List<AuditEvent> auditOfStudy(Connection c, String tenantId, String studyUid) throws SQLException {
+    String select = "SELECT at, subject, tenant_id, role, action, study_uid, series_uid, sop_uid, via, remote FROM audit a "
+        + "WHERE a.study_uid = ?";
+    Jdbc.Row<AuditEvent> row = rs -> new AuditEvent(rs.getTimestamp(1).toInstant(), rs.getString(2), rs.getString(3),
+        rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10));
+    if (tenantId == null) return Jdbc.query(c, select + " ORDER BY pk", row, studyUid);
+    // The tenant's own users, and the grantees of its shares of this study (who see its copy, not their own tenant's).
+    return Jdbc.query(c, select + " AND (a.tenant_id = ? OR a.subject IN (SELECT sh.grantee FROM shares sh "
+        + "JOIN studies s ON s.pk = sh.study_pk WHERE s.tenant_id = ? AND s.study_uid = ?)) ORDER BY pk",
+        row, studyUid, tenantId, tenantId, studyUid);
   }
 
   /** The tenant's study, shared; empty when the tenant has no such study. */

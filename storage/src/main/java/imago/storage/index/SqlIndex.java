@@ -319,8 +319,8 @@ public final class SqlIndex implements Index {
   }
 
   @Override
-  public List<AuditEvent> auditOfStudy(String studyUid) throws SqlUnavailableException {
-    return autoCommit("audit list", c -> SqlAccess.auditOfStudy(c, studyUid));
+  public List<AuditEvent> auditOfStudy(String tenantId, String studyUid) throws SqlUnavailableException {
+    return autoCommit("audit list", c -> SqlAccess.auditOfStudy(c, tenantId, studyUid));
   }
 
   @Override

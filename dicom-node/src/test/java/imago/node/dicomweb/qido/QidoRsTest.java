@@ -117,7 +117,7 @@ class QidoRsTest {
   void everyReturnedStudyIsAudited() throws Exception {
     String auditor = node.token("dr.audit", "demo", Caller.Role.RADIOLOGIST);
     search(auditor, "/studies?PatientID=" + SyntheticCt.patientId(B, 1));
-    List<AuditEvent> rows = node.index().auditOfStudy(study(B)).stream().filter(e -> e.subject().equals("dr.audit")).toList();
+    List<AuditEvent> rows = node.index().auditOfStudy("demo", study(B)).stream().filter(e -> e.subject().equals("dr.audit")).toList();
     assertEquals(1, rows.size(), rows.toString());
     assertEquals("query", rows.get(0).action());
     assertEquals("QIDO_RS", rows.get(0).via());

@@ -57,7 +57,7 @@ class WadoUriTest {
     HttpResponse<byte[]> byQuery = node.get(wado("&contentType=application/dicom&access_token=" + token), null, null);
     assertEquals(200, byQuery.statusCode(), "RFC 6750 §2.3: the token as a query parameter");
     assertArrayEquals(file, byQuery.body());
-    List<AuditEvent> rows = node.index().auditOfStudy(SyntheticCt.studyInstanceUid(SPEC, 1)).stream()
+    List<AuditEvent> rows = node.index().auditOfStudy("demo", SyntheticCt.studyInstanceUid(SPEC, 1)).stream()
         .filter(e -> e.subject().equals("dr.neri")).toList();
     assertEquals(2, rows.size(), rows.toString());
     assertTrue(rows.stream().allMatch(e -> e.action().equals("retrieve") && e.via().equals("WADO_URI")), rows.toString());
