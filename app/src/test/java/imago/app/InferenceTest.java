@@ -150,6 +150,8 @@ class InferenceTest {
     long jobId = jobs.getJsonObject(0).getLong("id");
     assertEquals(200, fx.get("/inference/jobs/" + jobId, hospital).statusCode());
     assertEquals(404, fx.get("/inference/jobs/" + jobId, otherTenant).statusCode());
+    // Security: job ids are sequential, and another tenant's admin is no exception.
+    assertEquals(404, fx.get("/inference/jobs/" + jobId, imago.token("other", Caller.Role.ADMIN)).statusCode());
     assertEquals("[]", fx.get("/inference/jobs?studyUID=" + study.studyUid, otherTenant).body());
 
     // The study stabilises again (the result series arrived) and the scheduler handles it: no job is
