@@ -198,7 +198,6 @@ class InferenceTest {
     PhantomStudy study = PhantomStudy.write(tmp.resolve("study-run"), "PH-R");
     assertTrue(Dcmtk.storescu("127.0.0.1", imago.dicomPort(), "STORESCU", "IMAGO", study.files).ok());
     fx.awaitJobs(study.studyUid, CLASSIFIERS.size() + 1);
-    // A validated, not active, version: only a run applies it.
     Path dir = ReferenceModels.model("lesion-seg-onnx");
     var reg = imago.imago.models().register(new Caller("researcher@demo", "demo", Caller.Role.RESEARCHER),
         Files.readAllBytes(dir.resolve("manifest.json")), copyOf(dir.resolve("model.onnx")));
@@ -206,6 +205,21 @@ class InferenceTest {
     Config config = Config.load(null, Map.of(), TestImago.overrides(imago.data));
     Map<String, String> options = Map.of("url", imago.baseUrl(), "model", "lesion-seg-onnx", "version", "1.0.0",
         "token", imago.token("demo", Caller.Role.RESEARCHER));
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    // Security: a merely validated version (which /models may hide from the caller) does not run on patients' studies.
+    assertEquals(1, InferenceCommand.run(config, List.of("run"), options, List.of("StudyInstanceUID=" + study.studyUid),
+        new java.io.PrintStream(printed, true, StandardCharsets.UTF_8)), printed.toString(StandardCharsets.UTF_8));
+    assertTrue(printed.toString(StandardCharsets.UTF_8).contains("an admin has activated"), printed.toString(StandardCharsets.UTF_8));
+    Caller admin = new Caller("admin@demo", "demo", Caller.Role.ADMIN);
+    imago.imago.models().activate(admin, "lesion-seg-onnx", "1.0.0", "primary");
+    try {
+      runsOnceWithProgress(config, options, study);
+    } finally {
+      imago.imago.models().retire(admin, "lesion-seg-onnx", "1.0.0", "the other tests run without it");
+    }
+  }
+
+  private void runsOnceWithProgress(Config config, Map<String, String> options, PhantomStudy study) throws Exception {
     java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
     int code = InferenceCommand.run(config, List.of("run"), options, List.of("StudyInstanceUID=" + study.studyUid),
         new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));

@@ -18,8 +18,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Re-runs and backfills: one model version over the caller's studies that match a QIDO-style
- * cohort, recorded as a run whose jobs the workers then take like any other.
+ * Re-runs and backfills: one active model version over the caller's studies that match a
+ * QIDO-style cohort, recorded as a run whose jobs the workers then take like any other.
  */
 public final class CohortRuns {
   /** Studies a single run may cover; larger cohorts are split by the caller. */
@@ -54,9 +54,10 @@ public final class CohortRuns {
   public Started start(Caller caller, String name, String version, Map<Integer, String> keys, String cohort)
       throws NotRunnableException, InvalidQueryException, SqlUnavailableException {
     Optional<ModelVersion> v = catalog.find(name, version);
-    if (v.isEmpty() || !(v.get().state() == ModelState.ACTIVE || v.get().state() == ModelState.VALIDATED)) {
+    // Only what an admin has activated runs on patients' studies (and an active version is visible to every caller).
+    if (v.isEmpty() || v.get().state() != ModelState.ACTIVE) {
       throw new NotRunnableException(name + " " + version + (v.isEmpty() ? " is not registered"
-          : " is " + v.get().state().id() + "; runs take a validated or active version"));
+          : " is " + v.get().state().id() + "; runs take a version an admin has activated"));
     }
     QueryResult studies = index.query(Scope.tenant(caller.tenantId()), QueryRequest.of(QueryLevel.STUDY, keys, MAX_COHORT));
     long runId = queue.newRun(caller.tenantId(), name, version, cohort, caller.subject());
