@@ -1,12 +1,14 @@
 package imago.app;
 
 import imago.core.config.Config;
+import imago.core.io.SecretFiles;
 import imago.core.tenant.Tenant;
 import imago.core.tenant.Tenants;
 import imago.inference.InferenceConfig;
 import imago.inference.engine.ArtifactCache;
 import imago.inference.engine.Engines;
 import imago.inference.manifest.ManifestParser;
+import imago.inference.results.ResultUids;
 import imago.links.CapabilityToken;
 import imago.links.FseLinks;
 import imago.links.FseLinksRouter;
@@ -103,7 +105,7 @@ public final class Imago implements AutoCloseable {
   /** {@code clock} decides when FSE links expire and studies are quiet (tests move it rather than wait). */
   public static Imago start(Config config, Clock clock) throws IOException {
     Path data = config.dataDir();
-    Files.createDirectories(data);
+    SecretFiles.privateDirectory(data);
     StorageConfig storageConfig = config.section("storage", StorageConfig.class);
     NodeConfig nodeConfig = config.section("node", NodeConfig.class);
     Tenants tenants = tenants(config);
@@ -143,7 +145,7 @@ public final class Imago implements AutoCloseable {
         throw new IOException("model registry: " + e.getMessage(), e);
       }
       imago.inference = new InferenceRuntime(vertx, config.section("inference", InferenceConfig.class), storage, ingest,
-          imago.engines, artifacts, parser, registry);
+          imago.engines, artifacts, parser, registry, resultUids(config, data));
       AiResults aiResults = new AiResults(imago.inference.queue());
       LinksConfig linksConfig = config.section("links", LinksConfig.class);
       PublicUrl address = nodeConfig.address();
@@ -199,11 +201,19 @@ public final class Imago implements AutoCloseable {
   }
 
   static BearerAuth auth(Vertx vertx, Config config, Path data) throws IOException {
+    return new BearerAuth(vertx, config.section("auth", AuthConfig.class).withSecret(masterKey(config, data)));
+  }
+
+  /** auth.jwtSecret, else the key generated on first start: the one secret every node of a deployment shares. */
+  private static String masterKey(Config config, Path data) throws IOException {
     AuthConfig auth = config.section("auth", AuthConfig.class);
-    if (auth.jwtSecret() == null || auth.jwtSecret().isBlank()) {
-      auth = auth.withSecret(Secrets.loadOrCreateKey(data.resolve("secrets").resolve("jwt-hs256.key")));
-    }
-    return new BearerAuth(vertx, auth);
+    if (auth.jwtSecret() != null && !auth.jwtSecret().isBlank()) return auth.jwtSecret();
+    return Secrets.loadOrCreateKey(data.resolve("secrets").resolve("jwt-hs256.key"));
+  }
+
+  /** AI results' UIDs, keyed by a key derived from the master key (every worker computes the same ones). */
+  static ResultUids resultUids(Config config, Path data) throws IOException {
+    return new ResultUids(Secrets.derive(masterKey(config, data), "imago result UIDs"));
   }
 
   /** Spool files belong to transfers that died with the last process. */

@@ -9,6 +9,7 @@ import imago.inference.engine.Engines;
 import imago.inference.manifest.ManifestParser;
 import imago.inference.metrics.InferenceMetrics;
 import imago.inference.pipeline.PixelMedDecoder;
+import imago.inference.results.ResultUids;
 import imago.inference.schedule.CohortRuns;
 import imago.inference.schedule.Scheduler;
 import imago.inference.worker.JobRunner;
@@ -50,7 +51,7 @@ final class InferenceRuntime implements AutoCloseable {
   private final Worker worker;
 
   InferenceRuntime(Vertx vertx, InferenceConfig config, StorageRuntime storage, Ingest ingest, Engines engines,
-      ArtifactCache artifacts, ManifestParser parser, PrometheusMeterRegistry registry) {
+      ArtifactCache artifacts, ManifestParser parser, PrometheusMeterRegistry registry, ResultUids resultUids) {
     queue = new SqlJobQueue(storage.database().dataSource(), storage.database().isPostgres());
     scheduler = new Scheduler(storage.index(), storage.models(), queue, parser);
     InferenceMetrics metrics = new InferenceMetrics(registry);
@@ -63,7 +64,7 @@ final class InferenceRuntime implements AutoCloseable {
       });
       host = new ModelHost(engines, artifacts, parser, metrics, config.profileBatches());
       JobRunner runner = new JobRunner(storage.index(), storage.store(), storage.models(), host, new PixelMedDecoder(),
-          new ResultWriter(ingest), decodePool, metrics, IMAGO_VERSION);
+          new ResultWriter(ingest), resultUids, decodePool, metrics, IMAGO_VERSION);
       String id = ManagementFactory.getRuntimeMXBean().getName();
       worker = new Worker(id, queue, runner, config, metrics,
           result -> vertx.eventBus().publish(INFERENCE_RESULT, result)).start();

@@ -46,7 +46,7 @@ final class WorkerProcess implements AutoCloseable {
       Ingest ingest = storage.ingest(storageConfig.duplicatePolicy(), new EventBusPublisher(vertx));
       InferenceRuntime inference = new InferenceRuntime(vertx, inferenceConfig, storage, ingest,
           new Engines(inferenceConfig.engines(data)), new ArtifactCache(data.resolve("models"), storage.store()),
-          new ManifestParser(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+          new ManifestParser(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Imago.resultUids(config, data));
       LOG.info("event=worker.ready data={}", data);
       return new WorkerProcess(storage, vertx, inference);
     } catch (RuntimeException e) {

@@ -4,7 +4,6 @@ import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.DicomInputStream;
 import com.pixelmed.dicom.TagFromName;
-import imago.core.dicom.Uids;
 import imago.inference.batch.DynamicBatcher;
 import imago.inference.batch.ModelHost;
 import imago.inference.engine.InferenceException;
@@ -19,6 +18,7 @@ import imago.inference.pipeline.ManifestPreprocessor;
 import imago.inference.pipeline.NotDecodableException;
 import imago.inference.results.Algorithm;
 import imago.inference.results.ResultIds;
+import imago.inference.results.ResultUids;
 import imago.inference.results.SegWriter;
 import imago.inference.results.SrWriter;
 import imago.storage.index.Index;
@@ -35,10 +35,8 @@ import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -55,6 +53,7 @@ public final class JobRunner {
   static final int SR_SERIES_NUMBER = 9901;
   static final int SEG_SERIES_NUMBER = 9902;
 
+  private final ResultUids uids;
   private final Index index;
   private final ObjectStore store;
   private final ModelCatalog catalog;
@@ -66,7 +65,8 @@ public final class JobRunner {
   private final String imagoVersion;
 
   public JobRunner(Index index, ObjectStore store, ModelCatalog catalog, ModelHost host, Decoder decoder,
-      ResultWriter writer, ExecutorService decodePool, InferenceMetrics metrics, String imagoVersion) {
+      ResultWriter writer, ResultUids uids, ExecutorService decodePool, InferenceMetrics metrics, String imagoVersion) {
+    this.uids = uids;
     this.index = index;
     this.store = store;
     this.catalog = catalog;
@@ -306,9 +306,9 @@ public final class JobRunner {
   /**
    * The result object's identity, fixed by the job: a second run of the same job (after a lost
    * lease) writes the same UIDs and the same bytes, which ingest stores once. One result series per
-   * study, model version and kind.
+   * study, model version and kind. Keyed ({@link ResultUids}): only Imago can compute them.
    */
-  static ResultIds ids(Job job, String kind, int seriesNumber) {
+  ResultIds ids(Job job, String kind, int seriesNumber) {
     String series = uid("imago:result-series:" + kind + ":" + job.tenantId() + ":" + job.studyUid() + ":" + job.modelName()
         + ":" + job.modelVersion());
     String sop = uid("imago:result:" + kind + ":" + job.tenantId() + ":" + job.seriesUid() + ":" + job.modelName() + ":"
@@ -316,7 +316,7 @@ public final class JobRunner {
     return new ResultIds(series, sop, seriesNumber, (int) (job.id() % 1_000_000) + 1, job.createdAt());
   }
 
-  private static String uid(String name) {
-    return Uids.fromUuid(UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)));
+  private String uid(String name) {
+    return uids.uid(name);
   }
 }

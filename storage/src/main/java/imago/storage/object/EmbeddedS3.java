@@ -1,5 +1,6 @@
 package imago.storage.object;
 
+import imago.core.io.SecretFiles;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -7,11 +8,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Properties;
@@ -171,11 +169,9 @@ public final class EmbeddedS3 implements AutoCloseable {
      */
     public static Credentials loadOrCreate(Path file) throws IOException {
       if (!Files.exists(file)) {
-        try {
-          write(file, generate());
-        } catch (FileAlreadyExistsException raced) {
-          // another process created it first: read theirs
-        }
+        Credentials fresh = generate();
+        // false: another process created it first, and theirs is read below
+        SecretFiles.createOnce(file, ACCESS_KEY + "=" + fresh.accessKey() + "\n" + SECRET_KEY + "=" + fresh.secretKey() + "\n");
       }
       return read(file);
     }
@@ -191,36 +187,6 @@ public final class EmbeddedS3 implements AutoCloseable {
         throw new IOException(file + " must hold " + ACCESS_KEY + "= and " + SECRET_KEY + "=");
       }
       return new Credentials(access, secret);
-    }
-
-    private static void write(Path file, Credentials credentials) throws IOException {
-      Path dir = file.toAbsolutePath().getParent();
-      boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
-      if (!Files.isDirectory(dir)) {
-        Files.createDirectories(dir, posix ? permissions("rwx------") : new FileAttribute<?>[0]);
-      }
-      // Written aside with 0600 from the start, then linked in (which, unlike a rename, fails if
-      // another process got there first), so the secret is never readable by others, never seen
-      // half-written and never replaced under a process that already read it.
-      Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp",
-          posix ? permissions("rw-------") : new FileAttribute<?>[0]);
-      try {
-        String text = ACCESS_KEY + "=" + credentials.accessKey() + "\n"
-            + SECRET_KEY + "=" + credentials.secretKey() + "\n";
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        try {
-          Files.createLink(file, tmp);
-        } catch (UnsupportedOperationException noHardLinks) {
-          Files.move(tmp, file);
-        }
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
-    }
-
-    private static FileAttribute<?>[] permissions(String mode) {
-      return new FileAttribute<?>[] {
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode))};
     }
 
     private static String randomString(SecureRandom random, String alphabet, int length) {
