@@ -39,7 +39,7 @@ final class ModelsCommand {
   static int run(Config config, List<String> args, Map<String, String> options, PrintStream out) throws Exception {
     if (args.isEmpty()) throw new IllegalArgumentException("models needs a subcommand\n" + USAGE);
     String sub = args.get(0);
-    Caller.Role role = sub.equals("activate") ? Caller.Role.ADMIN : Caller.Role.RESEARCHER;
+    Caller.Role role = sub.equals("activate") ? Caller.Role.REGION : Caller.Role.RESEARCHER;
     ModelsCommand cmd = new ModelsCommand(ApiClient.of(config, options, role, out), out);
     return switch (sub) {
       case "register" -> cmd.register(args, options);

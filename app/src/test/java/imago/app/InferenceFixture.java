@@ -38,7 +38,7 @@ final class InferenceFixture {
     Files.copy(artifact, copy);
     var reg = registry.register(new Caller("researcher@demo", "demo", Caller.Role.RESEARCHER), manifest, copy);
     assertEquals("validated", reg.version().state().id(), String.valueOf(reg.version().reason()));
-    registry.activate(new Caller("admin", "demo", Caller.Role.ADMIN), reg.version().name(), reg.version().version(), "primary");
+    registry.activate(new Caller("region", "demo", Caller.Role.REGION), reg.version().name(), reg.version().version(), "primary");
     return reg.version().name();
   }
 

@@ -52,7 +52,7 @@ class ModelRegistryTest {
     imago = TestImago.start(tmp.resolve("data"), Map.of("models.maxUploadBytes", Long.toString(UPLOAD_LIMIT)));
     researcherA = imago.token("demo", Caller.Role.RESEARCHER);
     researcherB = imago.token("other", Caller.Role.RESEARCHER);
-    admin = imago.token("demo", Caller.Role.ADMIN);
+    admin = imago.token("demo", Caller.Role.REGION);
   }
 
   @AfterAll
@@ -331,6 +331,9 @@ class ModelRegistryTest {
     String path = "/models/tenant-a-cls/versions/" + v.getString("version");
     assertEquals(404, call(researcherB, "GET", path, null).statusCode(), "B does not see A's validated version");
     assertEquals(403, call(researcherA, "POST", path + "/activate", new JsonObject()).statusCode(), "researchers do not activate");
+    // Security: activation is region-wide, so a tenant's own admin may not.
+    HttpResponse<String> tenantAdmin = call(imago.token("demo", Caller.Role.ADMIN), "POST", path + "/activate", new JsonObject());
+    assertEquals(403, tenantAdmin.statusCode(), tenantAdmin.body());
     assertEquals(200, call(admin, "POST", path + "/activate", new JsonObject().put("mode", "primary")).statusCode());
     HttpResponse<String> retire = call(researcherB, "POST", path + "/retire", new JsonObject().put("reason", "mine now"));
     JsonObject p = problem(retire, 403);

@@ -94,7 +94,7 @@ class WorkerKillTest {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     PrintStream ps = new PrintStream(printed, true, StandardCharsets.UTF_8);
     String researcher = TokenCommand.mint(config, "demo", Caller.Role.RESEARCHER, Duration.ofHours(1), "researcher@demo");
-    String admin = TokenCommand.mint(config, "demo", Caller.Role.ADMIN, Duration.ofHours(1), "admin");
+    String admin = TokenCommand.mint(config, "demo", Caller.Role.REGION, Duration.ofHours(1), "region");
     assertEquals(0, ModelsCommand.run(config, List.of("register", dir.toString()), Map.of("url", base, "token", researcher), ps),
         printed.toString(StandardCharsets.UTF_8));
     assertEquals(0, ModelsCommand.run(config, List.of("activate", "slow-cls", "1.0.0"), Map.of("url", base, "token", admin), ps),

@@ -192,7 +192,7 @@ public final class InferenceBench {
     var reg = imago.models().register(new Caller("bench", "demo", Caller.Role.RESEARCHER),
         manifest.encode().getBytes(StandardCharsets.UTF_8), copy);
     if (!reg.version().state().id().equals("validated")) throw new IllegalStateException(reg.version().reason());
-    imago.models().activate(new Caller("bench", "demo", Caller.Role.ADMIN), model, "1.0.0", "primary");
+    imago.models().activate(new Caller("bench", "demo", Caller.Role.REGION), model, "1.0.0", "primary");
     return model;
   }
 

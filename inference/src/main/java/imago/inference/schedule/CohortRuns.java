@@ -54,10 +54,10 @@ public final class CohortRuns {
   public Started start(Caller caller, String name, String version, Map<Integer, String> keys, String cohort)
       throws NotRunnableException, InvalidQueryException, SqlUnavailableException {
     Optional<ModelVersion> v = catalog.find(name, version);
-    // Only what an admin has activated runs on patients' studies (and an active version is visible to every caller).
+    // Only what the region has activated runs on patients' studies (and an active version is visible to every caller).
     if (v.isEmpty() || v.get().state() != ModelState.ACTIVE) {
       throw new NotRunnableException(name + " " + version + (v.isEmpty() ? " is not registered"
-          : " is " + v.get().state().id() + "; runs take a version an admin has activated"));
+          : " is " + v.get().state().id() + "; runs take a version the region has activated"));
     }
     QueryResult studies = index.query(Scope.tenant(caller.tenantId()), QueryRequest.of(QueryLevel.STUDY, keys, MAX_COHORT));
     long runId = queue.newRun(caller.tenantId(), name, version, cohort, caller.subject());

@@ -194,11 +194,12 @@ public final class ModelRegistry implements AutoCloseable {
     }
   }
 
-  /** Activates a validated (or retired) version, region-wide: admins only. */
+  /** Activates a validated (or retired) version for every hospital of the region: the region's role only. */
   public ModelVersion activate(Caller caller, String name, String version, String mode)
       throws RegistryException, SqlUnavailableException {
-    if (caller.role() != Caller.Role.ADMIN) {
-      throw new RegistryException(Reason.NOT_PERMITTED, "Only an admin activates models", "activation is region-wide: needs role admin");
+    if (caller.role() != Caller.Role.REGION) {
+      throw new RegistryException(Reason.NOT_PERMITTED, "Only the region activates models",
+          "an active model runs on every hospital's studies: activation needs role region, not a tenant's role");
     }
     if (!ModelVersion.PRIMARY.equals(mode) && !ModelVersion.SHADOW.equals(mode)) {
       throw new RegistryException(Reason.INVALID_REQUEST, "Invalid mode", "mode must be primary or shadow, got " + mode);
@@ -210,14 +211,13 @@ public final class ModelRegistry implements AutoCloseable {
                 + "; only a validated or retired version can be activated"));
   }
 
-  /** Retires a version: its own tenant's researchers, or an admin. */
+  /** Retires a version: its own tenant's researchers and admins, or the region. */
   public ModelVersion retire(Caller caller, String name, String version, String reason)
       throws RegistryException, SqlUnavailableException {
     ModelVersion v = visible(caller, name, version);
-    boolean owner = caller.role() == Caller.Role.RESEARCHER && caller.tenantId().equals(v.tenantId());
-    if (!owner && caller.role() != Caller.Role.ADMIN) {
+    if (!owns(caller, v) && caller.role() != Caller.Role.REGION) {
       throw new RegistryException(Reason.NOT_PERMITTED, "Not your model", name + " belongs to tenant " + v.tenantId()
-          + "; only its researchers or an admin may retire it");
+          + "; only its researchers and admins, or the region, may retire it");
     }
     return catalog.transition(name, version, EnumSet.of(ModelState.ACTIVE, ModelState.VALIDATED), ModelState.RETIRED,
             caller.subject(), reason == null || reason.isBlank() ? "retired" : reason, null)
@@ -226,8 +226,8 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   /**
-   * A version the caller may see: admins see all; researchers their tenant's and every active one;
-   * other roles the active ones. Not visible is NOT_FOUND, as if it did not exist.
+   * A version the caller may see: the region sees all; researchers and admins their tenant's and
+   * every active one; other roles the active ones. Not visible is NOT_FOUND, as if it did not exist.
    */
   public ModelVersion visible(Caller caller, String name, String version) throws RegistryException, SqlUnavailableException {
     Optional<ModelVersion> v = catalog.find(name, version);
@@ -237,13 +237,11 @@ public final class ModelRegistry implements AutoCloseable {
     return v.get();
   }
 
-  /** A version whose artifact the caller may download: its tenant's researchers and admins. */
+  /** A version whose artifact the caller may download: its tenant's researchers and admins, and the region. */
   public ModelVersion downloadable(Caller caller, String name, String version)
       throws RegistryException, SqlUnavailableException {
     ModelVersion v = visible(caller, name, version);
-    boolean allowed = caller.role() == Caller.Role.ADMIN
-        || (caller.role() == Caller.Role.RESEARCHER && caller.tenantId().equals(v.tenantId()));
-    if (!allowed) {
+    if (!owns(caller, v) && caller.role() != Caller.Role.REGION) {
       throw new RegistryException(Reason.NOT_PERMITTED, "Artifact not downloadable",
           "artifacts are downloadable by their tenant's researchers and admins");
     }
@@ -251,8 +249,12 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   public static boolean canSee(Caller caller, ModelVersion v) {
-    return caller.role() == Caller.Role.ADMIN || v.state() == ModelState.ACTIVE
-        || (caller.role() == Caller.Role.RESEARCHER && caller.tenantId().equals(v.tenantId()));
+    return caller.role() == Caller.Role.REGION || v.state() == ModelState.ACTIVE || owns(caller, v);
+  }
+
+  /** The version's own tenant's researchers and admins. */
+  private static boolean owns(Caller caller, ModelVersion v) {
+    return (caller.role() == Caller.Role.RESEARCHER || caller.role() == Caller.Role.ADMIN) && caller.tenantId().equals(v.tenantId());
   }
 
   public List<ModelVersion> list(Caller caller, String name, ModelState state) throws SqlUnavailableException {
