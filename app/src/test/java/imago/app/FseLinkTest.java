@@ -107,6 +107,8 @@ class FseLinkTest {
     JsonArray audit = new JsonArray(call("GET", "/admin/audit?studyUID=" + study.studyUid, hospital, null).body());
     assertTrue(audit.stream().anyMatch(o -> ("link:" + link.getLong("id")).equals(((JsonObject) o).getString("subject"))),
         audit.encodePrettily());
+    // Security: the viewer's redirect left only once its row was written (no fire-and-forget audit).
+    assertTrue(audit.stream().anyMatch(o -> "link.viewer".equals(((JsonObject) o).getString("action"))), audit.encodePrettily());
     // Tokens never appear in logs.
     assertTrue(logs.list.stream().noneMatch(e -> e.getFormattedMessage().contains(token)), "a token was logged");
   }

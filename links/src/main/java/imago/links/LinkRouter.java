@@ -59,19 +59,10 @@ public final class LinkRouter {
   /** Mounted at {@code /l/:token}. */
   public Routes routes() {
     Routes r = new Routes(vertx).filter(this::authenticate);
-    r.get("").handler(this::viewer);
-    r.get("/fhir").handler(ctx -> {
-      audit(ctx, link(ctx), "link.fhir");
-      documents.fhir(ctx);
-    });
-    r.get("/kos").handler(ctx -> {
-      audit(ctx, link(ctx), "link.kos");
-      documents.kos(ctx);
-    });
-    r.get("/download").handler(ctx -> {
-      audit(ctx, link(ctx), "link.download");
-      documents.download(ctx);
-    });
+    r.get("").handler(ctx -> audited(ctx, "link.viewer", () -> viewer(ctx)));
+    r.get("/fhir").handler(ctx -> audited(ctx, "link.fhir", () -> documents.fhir(ctx)));
+    r.get("/kos").handler(ctx -> audited(ctx, "link.kos", () -> documents.kos(ctx)));
+    r.get("/download").handler(ctx -> audited(ctx, "link.download", () -> documents.download(ctx)));
     Routes dicomweb = new Routes(vertx).filter(this::withinStudy);
     dicomWeb.forEach(s -> s.mount(dicomweb));
     r.mount("/dicomweb", dicomweb);
@@ -92,27 +83,18 @@ public final class LinkRouter {
     String token = ctx.pathParam("token");
     ctx.request().pause();
     if (!CapabilityToken.wellFormed(token)) throw noSuchLink();
-    Blocking.run(vertx, () -> links.byTokenSha256(CapabilityToken.sha256(token))).onComplete(ar -> {
-      if (ar.failed()) {
-        ctx.fail(ar.cause());
-        return;
+    Blocking.respond(ctx, () -> links.byTokenSha256(CapabilityToken.sha256(token)).orElseThrow(LinkRouter::noSuchLink), link -> {
+      if (link.revoked()) throw Problem.of(401, "link-revoked", "Link revoked", "this link was revoked on " + link.revokedAt()).exception();
+      if (link.expired(clock.instant())) {
+        throw Problem.of(401, "link-expired", "Link expired", "this link expired on " + link.expiresAt()).exception();
       }
-      Link link = ar.result().orElse(null);
-      Problem refused = link == null ? null
-          : link.revoked() ? Problem.of(401, "link-revoked", "Link revoked", "this link was revoked on " + link.revokedAt())
-          : link.expired(clock.instant()) ? Problem.of(401, "link-expired", "Link expired", "this link expired on " + link.expiresAt())
-          : !link.rights().contains(Link.Right.VIEW) ? Problem.of(403, "forbidden", "Link does not allow viewing",
-              "rights: " + link.rights())
-          : null;
-      if (link == null) {
-        ctx.fail(noSuchLink());
-      } else if (refused != null) {
-        ctx.fail(refused.exception());
-      } else {
-        ctx.put(LINK, link);
-        Access.putCaller(ctx, new Caller("link:" + link.id(), link.tenantId(), Caller.Role.LINK));
-        ctx.next();
+      if (!link.rights().contains(Link.Right.VIEW)) {
+        throw Problem.of(403, "forbidden", "Link does not allow viewing", "rights: " + link.rights()).exception();
       }
+      ctx.put(LINK, link);
+      Access.putCaller(ctx, new Caller("link:" + link.id(), link.tenantId(), Caller.Role.LINK));
+      ctx.request().resume(); // a link only reads: no route under it takes a body
+      ctx.next();
     });
   }
 
@@ -127,7 +109,6 @@ public final class LinkRouter {
   private void viewer(RoutingContext ctx) {
     Link link = link(ctx);
     String token = ctx.pathParam("token");
-    audit(ctx, link, "link.viewer");
     ctx.response().setStatusCode(302).putHeader("Cache-Control", "no-store").putHeader("Referrer-Policy", "no-referrer")
         .putHeader("Location", viewerBase + "/viewer?StudyInstanceUIDs=" + link.studyUid() + "#link=" + token).end();
   }
@@ -155,12 +136,14 @@ public final class LinkRouter {
     ctx.next();
   }
 
-  void audit(RoutingContext ctx, Link link, String action) {
+  /** Records the access, then answers: no answer leaves unaudited (an index that cannot record it is a 503). */
+  private void audited(RoutingContext ctx, String action, Runnable answer) {
     Caller caller = Access.caller(ctx);
+    Link link = link(ctx);
     String remote = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
-    Blocking.run(vertx, () -> {
+    Blocking.respond(ctx, () -> {
       access.record(caller, action, Access.Via.FSE_LINK, remote, List.of(new Access.Item(link.studyUid(), null, null)));
-      return null;
-    });
+      return link;
+    }, recorded -> answer.run());
   }
 }

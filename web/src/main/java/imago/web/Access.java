@@ -6,6 +6,7 @@ import imago.storage.index.Index;
 import imago.storage.index.Scope;
 import imago.storage.index.SqlUnavailableException;
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,19 +40,23 @@ public final class Access {
    * Puts the caller into the routing context, from {@code Authorization: Bearer} or, for clients
    * that cannot set headers (WADO-URI viewers), the {@code access_token} query parameter (RFC 6750 §2.3).
    *
-   * <p>The request body stays paused from here on: a route that takes a body resumes it when it is
-   * ready to read (a {@code BodyHandler} does; streaming readers such as STOW-RS and model upload
-   * resume once their parser is in place). A refusal before that, this one or any later, goes
-   * through {@link Problem#send(RoutingContext)}, which resumes and discards the body.
+   * <p>A POST or PUT body stays paused from here on: its route resumes it when it is ready to read
+   * (a {@code BodyHandler} does; the streaming readers, STOW-RS and model upload, once their parser
+   * is in place). A refusal before that, this one or any later, answered through
+   * {@link Problem#send(RoutingContext)} (as {@link WebServer} answers every failure) resumes and
+   * discards the body; the streaming readers that refuse mid-body close the connection instead.
    */
   public Handler<RoutingContext> authenticate() {
     return ctx -> {
       String header = ctx.request().getHeader("Authorization");
       String token = ctx.request().getParam("access_token");
       if (header == null && token != null) header = "Bearer " + token;
+      // A body (STOW-RS, an upload, a JSON request) waits until its route is ready to read it.
+      boolean body = ctx.request().method() == HttpMethod.POST || ctx.request().method() == HttpMethod.PUT;
       ctx.request().pause();
       auth.authenticate(header).onSuccess(caller -> {
         ctx.put(CALLER, caller);
+        if (!body) ctx.request().resume();
         ctx.next();
       }).onFailure(ctx::fail);
     };

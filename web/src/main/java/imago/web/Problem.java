@@ -32,7 +32,7 @@ public record Problem(int status, String type, String title, String detail, Json
   /**
    * Answers the request with this problem. A request body still unread (paused by
    * {@link Access#authenticate()} until a handler reads it) is resumed first and discarded, so a
-   * refusal never leaves the connection stalled: this is the one place that happens.
+   * refusal never leaves the connection stalled.
    */
   public void send(RoutingContext ctx) {
     if (!ctx.request().isEnded()) ctx.request().resume();

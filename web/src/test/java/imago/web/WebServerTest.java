@@ -1,6 +1,7 @@
 package imago.web;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import imago.storage.index.SqlUnavailableException;
@@ -85,5 +86,8 @@ class WebServerTest {
     HttpResponse<String> broken = get("/things/broken");
     assertEquals(500, broken.statusCode());
     assertTrue(broken.body().contains("\"status\":500"), broken.body());
+    // Security: what failed inside stays in the log; the client learns the kind of failure only.
+    assertFalse(indexDown.body().contains("gone"), indexDown.body());
+    assertFalse(broken.body().contains("bug"), broken.body());
   }
 }
