@@ -179,6 +179,10 @@ public final class Imago implements AutoCloseable {
       vertx.eventBus().<io.vertx.core.json.JsonObject>consumer(InferenceRuntime.INFERENCE_RESULT, msg ->
           imago.notifier.resultsChanged(msg.body().getString("tenant"), msg.body().getString("studyInstanceUID")));
       imago.stabilizer = new StudyStabilizer(vertx, storage.index(), nodeConfig.stableQuietPeriod(), clock).start();
+      if (!address.configured() && !"127.0.0.1".equals(nodeConfig.bindAddress()) && !"localhost".equals(nodeConfig.bindAddress())) {
+        LOG.warn("event=imago.public_url.unset bind={} note=\"URLs Imago writes (RetrieveURLs, FSE links) name the local address "
+            + "each connection arrived at; behind a proxy, NAT or a container set node.publicUrl\"", nodeConfig.bindAddress());
+      }
       imago.writeRunFile();
       LOG.info("event=imago.ready dicomPort={} httpPort={} ae={} data={}", imago.dimse.port(), imago.http.port(),
           nodeConfig.aeTitle(), data);

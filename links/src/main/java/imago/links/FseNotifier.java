@@ -46,21 +46,21 @@ public final class FseNotifier implements AutoCloseable {
   private final DeliveryLog log;
   private final LinkFhir fhir;
   private final Map<String, String> secrets;
-  private final Supplier<String> publicBase;
+  private final Supplier<String> address;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private long deliverTimer = -1;
   private long sweepTimer = -1;
   private volatile boolean busy;
 
-  /** @param publicBase Imago's public address (node.publicUrl, or the local one) */
+  /** @param address Imago's address for links in notifications (node.publicUrl, or the local listener once it is up) */
   public FseNotifier(Vertx vertx, LinkStore links, DeliveryLog log, Index index, AiResults aiResults, LinksConfig config,
-      Supplier<String> publicBase) {
+      Supplier<String> address) {
     this.vertx = vertx;
     this.links = links;
     this.log = log;
     this.fhir = new LinkFhir(index, aiResults);
     this.secrets = config.webhooks().stream().collect(Collectors.toMap(LinksConfig.Webhook::url, LinksConfig.Webhook::secret));
-    this.publicBase = publicBase;
+    this.address = address;
   }
 
   public FseNotifier start() {
@@ -98,7 +98,7 @@ public final class FseNotifier implements AutoCloseable {
 
   /** Records a delivery for every live link (of one study, or all) whose results moved on. */
   private synchronized void sweep(String tenantId, String studyUid) throws SqlUnavailableException {
-    String base = publicBase.get();
+    String base = address.get();
     for (Link link : links.live(10_000)) {
       if (studyUid != null && !(link.studyUid().equals(studyUid) && link.tenantId().equals(tenantId))) continue;
       long version = fhir.version(link);

@@ -24,7 +24,7 @@ public final class Params {
   public static String required(RoutingContext ctx, String name, String usage) {
     String value = ctx.request().getParam(name);
     if (value == null || value.isBlank()) {
-      throw new ProblemException(Problem.of(400, "bad-request", name + " is required", usage));
+      throw Problem.of(400, "bad-request", name + " is required", usage).exception();
     }
     return value;
   }
@@ -35,9 +35,9 @@ public final class Params {
     try {
       body = ctx.body().asJsonObject();
     } catch (RuntimeException e) {
-      throw new ProblemException(Problem.of(400, "bad-request", "JSON object body expected", usage + " (" + e.getMessage() + ")"));
+      throw Problem.of(400, "bad-request", "JSON object body expected", usage + " (" + e.getMessage() + ")").exception();
     }
-    if (body == null) throw new ProblemException(Problem.of(400, "bad-request", "JSON object body expected", usage));
+    if (body == null) throw Problem.of(400, "bad-request", "JSON object body expected", usage).exception();
     return body;
   }
 
@@ -47,12 +47,12 @@ public final class Params {
     try {
       body = ctx.body() == null ? null : ctx.body().asJsonObject();
     } catch (RuntimeException e) {
-      throw new ProblemException(Problem.of(400, "bad-request", "JSON object body expected", usage + " (" + e.getMessage() + ")"));
+      throw Problem.of(400, "bad-request", "JSON object body expected", usage + " (" + e.getMessage() + ")").exception();
     }
     return body == null ? new JsonObject() : body;
   }
 
   public static ProblemException notFound(String what, String which) {
-    return new ProblemException(Problem.of(404, "not-found", "No such " + what, which));
+    return Problem.of(404, "not-found", "No such " + what, which).exception();
   }
 }

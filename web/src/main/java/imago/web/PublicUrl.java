@@ -28,6 +28,11 @@ public final class PublicUrl {
     return request.scheme() + "://" + host + ":" + local.port();
   }
 
+  /** Whether node.publicUrl is set. */
+  public boolean configured() {
+    return configured != null;
+  }
+
   /** Without a request: the configured address, else the local HTTP listener. */
   public String orLocal(int httpPort) {
     return configured != null ? configured : "http://localhost:" + httpPort;

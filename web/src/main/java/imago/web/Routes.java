@@ -41,7 +41,10 @@ public final class Routes {
     this.router = Router.router(vertx);
   }
 
-  /** Runs before every route of the family (declare filters first). */
+  /**
+   * Runs before every route of the family declared after it (a route declared before a filter,
+   * like the public {@code /models/schema}, skips it: declare filters first otherwise).
+   */
   public Routes filter(Handler<RoutingContext> handler) {
     router.route().handler(handler);
     return this;

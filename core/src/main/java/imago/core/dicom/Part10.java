@@ -119,7 +119,7 @@ public final class Part10 {
     return out.toByteArray();
   }
 
-  /** PS3.10 §7.1 File Meta Information for a data set received over the network. */
+  /** PS3.10 §7.1 File Meta Information, Imago as its implementation, for a data set of that SOP instance and transfer syntax. */
   public static byte[] fileMetaInformation(String sopClassUid, String sopInstanceUid, String transferSyntaxUid, String sourceAeTitle) {
     ByteArrayOutputStream elements = new ByteArrayOutputStream(256);
     element(elements, 0x0001, "OB", new byte[] {0, 1});

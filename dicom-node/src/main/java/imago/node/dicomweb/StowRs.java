@@ -8,6 +8,7 @@ import imago.node.NodeConfig;
 import imago.storage.ingest.Ingest;
 import imago.web.Access;
 import imago.web.Problem;
+import imago.web.PublicUrl;
 import imago.web.Routes;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -29,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class StowRs implements DicomWebService {
   private final Vertx vertx;
   private final NodeConfig config;
+  private final PublicUrl address;
   private final Tenants tenants;
   private final Ingest ingest;
   private final ExecutorService workers;
@@ -36,6 +38,7 @@ public final class StowRs implements DicomWebService {
   public StowRs(Vertx vertx, NodeConfig config, Tenants tenants, Ingest ingest, int threads) {
     this.vertx = vertx;
     this.config = config;
+    this.address = config.address();
     this.tenants = tenants;
     this.ingest = ingest;
     AtomicInteger n = new AtomicInteger();
@@ -80,7 +83,7 @@ public final class StowRs implements DicomWebService {
     if (problem != null) throw problem.exception();
     String origin = String.valueOf(request.remoteAddress());
     StowUpload upload = new StowUpload(vertx, ctx, tenant, studyUid, MultipartRelatedParser.boundary(contentType).get(),
-        origin, ingest, DicomWebService.root(ctx, config.address()), config.maxStowRequestSize());
+        origin, ingest, DicomWebService.root(ctx, address), config.maxStowRequestSize());
     workers.execute(upload);
     request.handler(upload::offer);
     request.endHandler(v -> upload.end());

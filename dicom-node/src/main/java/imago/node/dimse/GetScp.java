@@ -75,7 +75,7 @@ public final class GetScp {
       if (running != null && running.handles(rq.command())) {
         if (running.on(rq.command())) running = null;
       } else {
-        LOG.debug("event=cfind.cancel calling={} (answers already sent)", rq.peer().callingAe());
+        LOG.debug("event=dimse.cancel.ignored calling={} (nothing running, or its answers already sent)", rq.peer().callingAe());
       }
     }
   }

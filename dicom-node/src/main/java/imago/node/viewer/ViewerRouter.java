@@ -66,7 +66,7 @@ public final class ViewerRouter {
     return SetupCache.find("ohif", OHIF_VERSION, "dist");
   }
 
-  /** Mount with {@code router.route("/viewer/*").subRouter(viewer.router())}. */
+  /** Web pages, mounted at {@code /viewer} ({@code WebServer.Mount.pages}). */
   public Router router() {
     Router r = Router.router(vertx);
     read(r, "/login").handler(ctx -> send(ctx, "text/html; charset=utf-8", loginPage, NO_STORE, null));

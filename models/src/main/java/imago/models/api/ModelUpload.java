@@ -14,6 +14,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -127,8 +128,15 @@ final class ModelUpload {
       return;
     }
     Blocking.respond(ctx, () -> {
-      byte[] manifest = manifestFile != null ? Files.readAllBytes(manifestFile) : manifestField.getBytes(StandardCharsets.UTF_8);
-      if (manifestFile != null) Files.deleteIfExists(manifestFile);
+      byte[] manifest;
+      try {
+        manifest = manifestFile != null ? Files.readAllBytes(manifestFile) : manifestField.getBytes(StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        Files.deleteIfExists(artifact); // register would have taken it over; nothing will now
+        throw e;
+      } finally {
+        if (manifestFile != null) Files.deleteIfExists(manifestFile);
+      }
       return registry.register(caller, manifest, artifact);
     }, this::answer);
   }

@@ -67,7 +67,9 @@ public final class ModelsRouter {
         .end(registry.parser().schema().encodePrettily()));
     r.filter(access.authenticate()).problem(RegistryException.class, ModelsRouter::problem);
     r.get("").handler(this::list);
-    r.post("").handler(this::upload);
+    // Refused before a byte of a (possibly 2 GB) upload is read.
+    r.post("", Access.requireRole("Role may not register models", "needs role researcher or admin", Caller.Role.RESEARCHER,
+        Caller.Role.ADMIN)).handler(this::upload);
     r.get("/:name").handler(this::model);
     r.get("/:name/versions/:version").handler(this::version);
     r.get("/:name/versions/:version/manifest").handler(this::manifest);
@@ -88,7 +90,10 @@ public final class ModelsRouter {
       case INVALID_ARTIFACT -> Problem.of(422, "invalid-artifact", e.title(), e.getMessage());
       case VERSION_EXISTS -> Problem.of(409, "conflict", e.title(), e.getMessage());
       case INVALID_STATE -> Problem.of(409, "invalid-state", e.title(), e.getMessage());
-      case ARTIFACT_MISSING -> Problem.of(500, "internal", e.title(), e.getMessage());
+      case ARTIFACT_MISSING -> {
+        LOG.error("event=model.artifact.missing detail=\"{}\"", e.getMessage());
+        yield Problem.of(500, "internal", e.title(), "the artifact is missing from object storage; logged as event=model.artifact.missing");
+      }
     };
     if (e.errors().isEmpty()) return p;
     JsonArray errors = new JsonArray();
@@ -161,24 +166,42 @@ public final class ModelsRouter {
       ModelVersion v = registry.downloadable(caller, ctx.pathParam("name"), ctx.pathParam("version"));
       return new Download(v, ("\"" + v.artifactSha256() + "\"").equals(etagAsked) ? null : registry.artifact(v));
     }, d -> {
-      ModelVersion v = d.version();
       if (d.content() == null) {
         ctx.response().setStatusCode(304).end();
         return;
       }
-      String file = Path.of(v.artifactKey()).getFileName().toString();
-      ctx.response().setChunked(true).putHeader("Content-Type", "application/octet-stream")
-          .putHeader("Content-Disposition", "attachment; filename=\"" + v.name() + "-" + v.version() + "-" + file + "\"")
-          .putHeader("ETag", "\"" + v.artifactSha256() + "\"")
-          .putHeader("Repr-Digest", "sha-256=:" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(v.artifactSha256()))
-              + ":");
-      InputStreamReadStream stream = new InputStreamReadStream(vertx.getOrCreateContext(), downloads, d.content());
-      stream.pipe().endOnFailure(false).to(ctx.response()).onFailure(e -> {
-        LOG.warn("event=model.download.failed name={} version={} error={}", v.name(), v.version(), e.getMessage());
-        stream.close();
-        ctx.response().reset();
-      });
+      try {
+        send(ctx, d);
+      } catch (RuntimeException e) {
+        closeQuietly(d.content());
+        throw e;
+      }
     });
+  }
+
+  /** Streams the artifact: one 64 KiB read at a time on the download pool, only while the client keeps up. */
+  private void send(RoutingContext ctx, Download d) {
+    ModelVersion v = d.version();
+    String file = Path.of(v.artifactKey()).getFileName().toString();
+    ctx.response().setChunked(true).putHeader("Content-Type", "application/octet-stream")
+        .putHeader("Content-Disposition", "attachment; filename=\"" + v.name() + "-" + v.version() + "-" + file + "\"")
+        .putHeader("ETag", "\"" + v.artifactSha256() + "\"")
+        .putHeader("Repr-Digest", "sha-256=:" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(v.artifactSha256()))
+            + ":");
+    InputStreamReadStream stream = new InputStreamReadStream(vertx.getOrCreateContext(), downloads, d.content());
+    stream.pipe().endOnFailure(false).to(ctx.response()).onFailure(e -> {
+      LOG.warn("event=model.download.failed name={} version={} error={}", v.name(), v.version(), e.getMessage());
+      stream.close();
+      ctx.response().reset();
+    });
+  }
+
+  private static void closeQuietly(InputStream in) {
+    try {
+      in.close();
+    } catch (IOException ignored) {
+      // nothing was sent from it
+    }
   }
 
   /** A version to download, and its bytes (null: the client has them already). */

@@ -16,6 +16,7 @@ import imago.storage.index.query.QueryResult;
 import imago.web.Access;
 import imago.web.Blocking;
 import imago.web.Problem;
+import imago.web.PublicUrl;
 import imago.web.Routes;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -43,12 +44,14 @@ public final class QidoRs implements DicomWebService {
   public static final int DEFAULT_MAX_RESULTS = 1000;
 
   private final NodeConfig config;
+  private final PublicUrl address;
   private final Index index;
   private final Access access;
   private final int maxResults;
 
   public QidoRs(NodeConfig config, Index index, Access access, int maxResults) {
     this.config = config;
+    this.address = config.address();
     this.index = index;
     this.access = access;
     this.maxResults = maxResults;
@@ -82,7 +85,7 @@ public final class QidoRs implements DicomWebService {
     }
     Caller caller = Access.caller(ctx);
     String remote = String.valueOf(ctx.request().remoteAddress());
-    String base = DicomWebService.root(ctx, config.address());
+    String base = DicomWebService.root(ctx, address);
     Blocking.respond(ctx, () -> run(caller, remote, query), result -> respond(ctx.response(), query, result, base));
   }
 

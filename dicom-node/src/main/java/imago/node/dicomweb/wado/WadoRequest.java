@@ -54,7 +54,7 @@ record WadoRequest(Caller caller, Scope scope, String remote, String study, Stri
   }
 
   static ProblemException problem(int status, String slug, String title, String detail) {
-    return new ProblemException(Problem.of(status, slug, title, detail));
+    return Problem.of(status, slug, title, detail).exception();
   }
 
   static ProblemException notAcceptable(String detail) {

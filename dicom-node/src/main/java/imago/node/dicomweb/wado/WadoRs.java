@@ -4,6 +4,7 @@ import imago.node.NodeConfig;
 import imago.node.dicomweb.DicomWebService;
 import imago.storage.index.StoredInstance;
 import imago.web.Access;
+import imago.web.PublicUrl;
 import imago.web.Routes;
 import io.vertx.ext.web.RoutingContext;
 import java.util.HashMap;
@@ -22,6 +23,7 @@ public final class WadoRs implements DicomWebService {
   private final WadoRetrieve retrieve;
   private final Access access;
   private final NodeConfig config;
+  private final PublicUrl address;
   private final WadoFrames frames;
   private final WadoRendered rendered;
 
@@ -29,6 +31,7 @@ public final class WadoRs implements DicomWebService {
     this.retrieve = retrieve;
     this.access = access;
     this.config = config;
+    this.address = config.address();
     this.frames = new WadoFrames(retrieve, access);
     this.rendered = new WadoRendered(retrieve, access);
   }
@@ -107,7 +110,7 @@ public final class WadoRs implements DicomWebService {
     if (!acceptsJson(MediaRange.parse(ctx.request().getHeader("Accept")))) {
       throw WadoRequest.notAcceptable("metadata is served as application/dicom+json");
     }
-    String base = DicomWebService.root(ctx, config.address());
+    String base = DicomWebService.root(ctx, address);
     retrieve.respond(ctx, () -> {
       List<byte[]> blobs = retrieve.metadata(rq.scope(), rq.study(), rq.series(), rq.sop());
       if (blobs.isEmpty()) throw rq.notFound();
