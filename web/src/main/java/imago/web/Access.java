@@ -37,8 +37,8 @@ public final class Access {
   }
 
   /**
-   * Puts the caller into the routing context, from {@code Authorization: Bearer} or, for clients
-   * that cannot set headers (WADO-URI viewers), the {@code access_token} query parameter (RFC 6750 §2.3).
+   * Puts the caller into the routing context, from {@code Authorization: Bearer}. A token in the
+   * URL ({@code access_token=}) is refused here: URLs end up in logs, proxies and browser history.
    *
    * <p>A POST or PUT body stays paused from here on: its route resumes it when it is ready to read
    * (a {@code BodyHandler} does; the streaming readers, STOW-RS and model upload, once their parser
@@ -47,9 +47,25 @@ public final class Access {
    * discards the body; the streaming readers that refuse mid-body close the connection instead.
    */
   public Handler<RoutingContext> authenticate() {
+    return authenticate(false);
+  }
+
+  /**
+   * The same, also taking the {@code access_token} query parameter (RFC 6750 §2.3) when there is no
+   * header: only for WADO-URI, whose clients (viewers' image tags) cannot set headers.
+   */
+  public Handler<RoutingContext> authenticateAllowingQueryToken() {
+    return authenticate(true);
+  }
+
+  private Handler<RoutingContext> authenticate(boolean queryToken) {
     return ctx -> {
       String header = ctx.request().getHeader("Authorization");
       String token = ctx.request().getParam("access_token");
+      if (token != null && !queryToken) {
+        throw Problem.of(401, "unauthorized", "Token in the URL refused",
+            "send Authorization: Bearer <token>; access_token= is accepted on /wado only").exception();
+      }
       if (header == null && token != null) header = "Bearer " + token;
       // A body (STOW-RS, an upload, a JSON request) waits until its route is ready to read it.
       boolean body = ctx.request().method() == HttpMethod.POST || ctx.request().method() == HttpMethod.PUT;

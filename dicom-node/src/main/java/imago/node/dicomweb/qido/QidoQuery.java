@@ -79,7 +79,6 @@ public record QidoQuery(QueryRequest request, Set<Integer> matchingTags, Set<Int
         case "fuzzymatching" -> fuzzy = bool(name, value);
         case "limit" -> limit = Math.min(number(name, value, 1), maxLimit);
         case "offset" -> offset = number(name, value, 0);
-        case "access_token" -> { } // RFC 6750 §2.3, read by the access layer
         default -> {
           if (name.contains(".")) {
             throw new BadQuery("'" + name + "': matching within sequences is not supported");

@@ -35,7 +35,7 @@ public final class WadoUri {
 
   /** Mounted at {@code /wado}. */
   public Routes routes() {
-    Routes r = new Routes(vertx).filter(access.authenticate());
+    Routes r = new Routes(vertx).filter(access.authenticateAllowingQueryToken());
     r.get("").handler(this::wado);
     return r;
   }

@@ -75,6 +75,14 @@ class QidoRsTest {
     assertEquals(node.baseUrl() + "/dicomweb/studies/" + study(A), value(a, RETRIEVE_URL));
   }
 
+  /** Security: a token in the URL is taken on /wado only (URLs end up in logs, proxies and browser history). */
+  @Test
+  void aTokenInTheQueryIsRefused() throws Exception {
+    HttpResponse<byte[]> r = node.get("/dicomweb/studies?PatientID=QIDO*&access_token=" + demo, null, null);
+    assertEquals(401, r.statusCode());
+    assertTrue(new String(r.body(), StandardCharsets.UTF_8).contains("access_token"));
+  }
+
   @Test
   void seriesAndInstancesOfAStudyAreFoundAndMatched() throws Exception {
     JsonArray series = search(demo, "/studies/" + study(A) + "/series");
