@@ -91,7 +91,7 @@ public final class Main {
       case "token" -> {
         String tenant = options.require("tenant");
         Caller.Role role = Caller.Role.parse(options.require("role"));
-        Duration ttl = parseDuration(options.get("ttl") == null ? "30d" : options.get("ttl"));
+        Duration ttl = parseDuration(options.get("ttl") == null ? "12h" : options.get("ttl"));
         System.out.println(TokenCommand.mint(config, tenant, role, ttl, options.get("subject")));
         return 0;
       }

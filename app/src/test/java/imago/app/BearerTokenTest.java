@@ -2,6 +2,8 @@ package imago.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import imago.core.synthetic.SyntheticCt;
 import java.nio.charset.StandardCharsets;
@@ -31,14 +33,29 @@ class BearerTokenTest {
     try (TestImago node = TestImago.start(tmp.resolve("data"), Map.of("auth.rs256PublicKey", pem))) {
       List<byte[]> part = List.of(SyntheticCt.instance(SyntheticCt.Spec.of(1, 1, 1).withSize(32, 32).withSeed(3), 1, 1, 1));
       long exp = Instant.now().plusSeconds(600).getEpochSecond();
-      String claims = "{\"iss\":\"imago\",\"sub\":\"pacs@demo\",\"tenant\":\"demo\",\"role\":\"hospital\",\"exp\":" + exp + "}";
+      String claims = "{\"iss\":\"imago\",\"aud\":\"imago\",\"sub\":\"pacs@demo\",\"tenant\":\"demo\",\"role\":\"hospital\","
+          + "\"exp\":" + exp + "}";
       assertEquals(200, node.stow(rs256(claims, idp), null, part).statusCode());
       assertEquals(401, node.stow(rs256(claims, forger), null, part).statusCode(), "signed by another key");
       String expired = claims.replace(Long.toString(exp), Long.toString(Instant.now().minusSeconds(600).getEpochSecond()));
       assertEquals(401, node.stow(rs256(expired, idp), null, part).statusCode(), "expired");
       String otherIssuer = claims.replace("\"iss\":\"imago\"", "\"iss\":\"someone-else\"");
       assertNotEquals(200, node.stow(rs256(otherIssuer, idp), null, part).statusCode(), "wrong issuer");
+      // Security: a token meant for another service, or one that never expires, is no key here.
+      assertEquals(401, node.stow(rs256(claims.replace("\"aud\":\"imago\",", ""), idp), null, part).statusCode(), "no audience");
+      assertEquals(401, node.stow(rs256(claims.replace("\"aud\":\"imago\"", "\"aud\":\"billing\""), idp), null, part)
+          .statusCode(), "another audience");
+      assertEquals(401, node.stow(rs256(claims.replace(",\"exp\":" + exp, ""), idp), null, part).statusCode(), "no expiry");
     }
+  }
+
+  /** Security: a configured HS256 secret shorter than the hash is refused at start, not used. */
+  @Test
+  void aShortConfiguredSecretStopsTheStart() {
+    RuntimeException e = assertThrows(RuntimeException.class,
+        () -> TestImago.start(tmp.resolve("short"), Map.of("auth.jwtSecret", "secret")).close());
+    String why = e + (e.getCause() == null ? "" : " / " + e.getCause());
+    assertTrue(why.contains("at least 32 bytes"), why);
   }
 
   private static String rs256(String claims, KeyPair key) throws Exception {

@@ -1,11 +1,28 @@
 package imago.web;
 
+import java.nio.charset.StandardCharsets;
+
 /**
- * The {@code auth} section: the HS256 key Imago signs its own tokens with, optionally the RS256
- * public key (PEM) of a regional identity provider whose tokens are accepted too, and the issuer.
+ * The {@code auth} section: how bearer tokens are checked.
+ *
+ * @param jwtSecret the HS256 key (at least 32 bytes); empty: generated once into {data}/secrets
+ * @param rs256PublicKey an identity provider's PEM public key whose RS256 tokens are accepted too
+ * @param issuer the {@code iss} every token must name
+ * @param audience the {@code aud} every token must name (a token minted for another service is no key here)
  */
-public record AuthConfig(String jwtSecret, String rs256PublicKey, String issuer) {
+public record AuthConfig(String jwtSecret, String rs256PublicKey, String issuer, String audience) {
+  /** RFC 7518 §3.2: an HS256 key is at least as long as the hash. */
+  public static final int MIN_SECRET_BYTES = 32;
+
+  public AuthConfig {
+    if (jwtSecret != null && !jwtSecret.isBlank() && jwtSecret.getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
+      throw new IllegalArgumentException("auth.jwtSecret must be at least " + MIN_SECRET_BYTES + " bytes (HS256); "
+          + "leave it empty to have one generated into data/secrets");
+    }
+    if (audience == null || audience.isBlank()) throw new IllegalArgumentException("auth.audience must name this service");
+  }
+
   public AuthConfig withSecret(String secret) {
-    return new AuthConfig(secret, rs256PublicKey, issuer);
+    return new AuthConfig(secret, rs256PublicKey, issuer, audience);
   }
 }

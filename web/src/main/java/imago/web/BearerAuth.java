@@ -10,6 +10,7 @@ import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Bearer tokens (JWT, HS256) carrying a tenant and a role. This is the seam full access control
@@ -18,12 +19,14 @@ import java.time.Duration;
 public final class BearerAuth {
   private final JWTAuth jwt;
   private final String issuer;
+  private final String audience;
 
   public BearerAuth(Vertx vertx, AuthConfig config) {
     this.issuer = config.issuer();
+    this.audience = config.audience();
     JWTAuthOptions options = new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(config.jwtSecret()))
-        .setJWTOptions(new JWTOptions().setIssuer(config.issuer()));
+        .setJWTOptions(new JWTOptions().setIssuer(config.issuer()).setAudience(List.of(config.audience())));
     if (config.rs256PublicKey() != null && !config.rs256PublicKey().isBlank()) {
       options.addPubSecKey(new PubSecKeyOptions().setAlgorithm("RS256").setBuffer(config.rs256PublicKey()));
     }
@@ -33,7 +36,7 @@ public final class BearerAuth {
   /** Mints a token (the {@code imago token} command, demos, tests). */
   public String mint(String subject, String tenantId, Caller.Role role, Duration ttl) {
     return jwt.generateToken(new JsonObject().put("tenant", tenantId).put("role", role.name().toLowerCase()),
-        new JWTOptions().setAlgorithm("HS256").setIssuer(issuer).setSubject(subject)
+        new JWTOptions().setAlgorithm("HS256").setIssuer(issuer).setAudience(List.of(audience)).setSubject(subject)
             .setExpiresInSeconds((int) Math.min(Integer.MAX_VALUE, ttl.toSeconds())));
   }
 
@@ -45,9 +48,18 @@ public final class BearerAuth {
     }
     return jwt.authenticate(new TokenCredentials(authorization.substring(7).trim()))
         .recover(e -> Future.failedFuture(new ProblemException(Problem.of(401, "unauthorized", "Invalid bearer token",
-            "the token is expired, malformed or not signed with this Imago's key"))))
+            "the token is expired, malformed, meant for another audience or not signed with this Imago's key"))))
         .compose(user -> {
           JsonObject p = user.principal();
+          // A token that never expires is a key that never expires: refused, whoever signed it.
+          if (!user.containsKey("exp")) {
+            return Future.failedFuture(new ProblemException(Problem.of(401, "unauthorized", "Token has no expiry",
+                "every token must carry exp")));
+          }
+          if (!user.containsKey("aud")) {
+            return Future.failedFuture(new ProblemException(Problem.of(401, "unauthorized", "Token has no audience",
+                "every token must carry aud: " + audience)));
+          }
           String tenant = p.getString("tenant");
           String role = p.getString("role");
           if (tenant == null || role == null) {

@@ -39,7 +39,7 @@ class RoutesTest {
   @BeforeEach
   void start() {
     vertx = Vertx.vertx();
-    auth = new BearerAuth(vertx, new AuthConfig("test-secret-of-at-least-32-bytes!!", null, "imago"));
+    auth = new BearerAuth(vertx, new AuthConfig("test-secret-of-at-least-32-bytes!!", null, "imago", "imago"));
     Access access = new Access(auth, null);
     Routes links = new Routes(vertx);
     links.get("/:link").handler(ctx -> ctx.json(new JsonObject().put("id", Params.id(ctx, "link", "link"))));
@@ -81,7 +81,8 @@ class RoutesTest {
 
   @Test
   void theMountPointItselfAnswersWithAndWithoutItsSlash() throws Exception {
-    assertEquals(200, send("GET", "/widgets", Caller.Role.ADMIN, null).statusCode());
+    HttpResponse<String> r = send("GET", "/widgets", Caller.Role.ADMIN, null);
+    assertEquals(200, r.statusCode(), r.body());
     assertEquals(200, send("GET", "/widgets/", Caller.Role.ADMIN, null).statusCode());
   }
 
