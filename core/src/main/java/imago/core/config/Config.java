@@ -3,6 +3,7 @@ package imago.core.config;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -13,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -174,12 +176,39 @@ public final class Config {
     return Path.of(tree.get("data").asText()).toAbsolutePath().normalize();
   }
 
+  /**
+   * The effective configuration as YAML, for people ({@code imago config}): every value that is a
+   * secret (a key named ...secret, ...password, ...secretKey or ...privateKey, like auth.jwtSecret,
+   * storage.s3.secretKey, a webhook's secret, the database password) shows as {@code "***"} when
+   * set. Public keys and access key ids (rs256PublicKey, accessKey) are not secrets and show as they are.
+   */
   public String toYaml() {
     try {
-      return YAML.writeValueAsString(tree);
+      return YAML.writeValueAsString(masked(tree.deepCopy()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  private static JsonNode masked(JsonNode node) {
+    if (node instanceof ObjectNode object) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> field = it.next();
+        if (secret(field.getKey()) && field.getValue().isValueNode() && !field.getValue().asText().isEmpty()) {
+          field.setValue(TextNode.valueOf("***"));
+        } else {
+          masked(field.getValue());
+        }
+      }
+    } else if (node instanceof ArrayNode array) {
+      array.forEach(Config::masked);
+    }
+    return node;
+  }
+
+  static boolean secret(String key) {
+    String k = key.toLowerCase(Locale.ROOT);
+    return k.endsWith("secret") || k.endsWith("password") || k.endsWith("secretkey") || k.endsWith("privatekey");
   }
 
   /** A configuration mistake, reported to the operator as one readable line. */

@@ -1,6 +1,7 @@
 package imago.core.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +17,21 @@ import org.junit.jupiter.api.io.TempDir;
 /** One file, environment overrides, explicit overrides: in that order, over the built-in defaults. */
 class ConfigTest {
   @TempDir Path tmp;
+
+  /** Security: {@code imago config} shows the configuration, never its secrets. */
+  @Test
+  void theYamlMasksSecretsAndShowsTheRest() {
+    Config c = Config.load(null, Map.of(), Map.of("auth.jwtSecret", "a-very-secret-hs256-key-of-32-bytes!",
+        "storage.s3.secretKey", "s3-secret-key-value", "storage.s3.accessKey", "AKIDPUBLIC", "storage.db.password", "pg-pass"));
+    String yaml = c.toYaml();
+    for (String secret : new String[] {"a-very-secret-hs256-key-of-32-bytes!", "s3-secret-key-value", "pg-pass"}) {
+      assertFalse(yaml.contains(secret), secret + " shown:\n" + yaml);
+    }
+    assertTrue(yaml.contains("AKIDPUBLIC"), "an access key id is not a secret");
+    assertTrue(yaml.contains("jwtSecret: \"***\""), yaml);
+    assertTrue(c.section("auth", com.fasterxml.jackson.databind.JsonNode.class).get("jwtSecret").asText().startsWith("a-very"),
+        "masked for display only");
+  }
 
   @Test
   void defaultsLoadWithTheConventionsOfDesignMd() {
