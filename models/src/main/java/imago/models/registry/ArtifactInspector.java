@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Enumeration;
 import java.util.HexFormat;
+import java.util.Arrays;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
@@ -21,6 +22,8 @@ public final class ArtifactInspector {
   private static final byte[] ZIP = {'P', 'K', 3, 4};
   private static final byte[] HDF5 = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
   private static final int MAX_ENTRIES = 100_000;
+  /** ObjectOutputStream's stream magic and version (java.io.ObjectStreamConstants). */
+  private static final byte[] JAVA_SERIALIZATION = {(byte) 0xAC, (byte) 0xED, 0x00, 0x05};
   /** Inflated bytes per compressed byte beyond which an archive is treated as a zip bomb. */
   private static final long MAX_RATIO = 200;
   /** Archives that inflate to less than this are never called bombs, whatever their ratio. */
@@ -57,7 +60,7 @@ public final class ArtifactInspector {
       case TORCHSCRIPT, DL4J -> {
         if (!zip) throw new InvalidArtifactException("framework " + framework.id() + " expects a zip archive ("
             + (framework == Framework.TORCHSCRIPT ? "torch.jit.save" : "ModelSerializer") + " output), got " + seen);
-        inspectZip(file, size);
+        inspectZip(file, size, framework == Framework.DL4J);
       }
       case KERAS_H5 -> {
         if (!hdf5) throw new InvalidArtifactException("framework keras-h5 expects an HDF5 file (model.save('x.h5')), got " + seen);
@@ -71,7 +74,13 @@ public final class ArtifactInspector {
     }
   }
 
-  private void inspectZip(Path file, long compressed) throws InvalidArtifactException, IOException {
+  /**
+   * @param noJavaObjects refuse entries that are serialized Java objects: DL4J's ModelSerializer
+   *     reads a zip's normalizer and legacy updater ({@code preprocessor.bin}, {@code updater.bin})
+   *     with {@code ObjectInputStream} whatever its load flags say, and deserializing a researcher's
+   *     bytes inside the server runs whatever gadget chain they carry
+   */
+  private void inspectZip(Path file, long compressed, boolean noJavaObjects) throws InvalidArtifactException, IOException {
     long total = 0;
     int entries = 0;
     byte[] buf = new byte[64 * 1024];
@@ -85,6 +94,14 @@ public final class ArtifactInspector {
         // ZipFile checks no CRC for STORED entries (torch.jit.save stores its tensors): check every one here.
         CRC32 crc = new CRC32();
         try (InputStream in = zip.getInputStream(entry)) {
+          byte[] head = in.readNBytes(JAVA_SERIALIZATION.length);
+          if (noJavaObjects && Arrays.equals(head, JAVA_SERIALIZATION)) {
+            throw new InvalidArtifactException("archive entry " + entry.getName() + " is a serialized Java object, which DL4J "
+                + "would deserialize inside the server: save the model without its normalizer and updater "
+                + "(ModelSerializer.writeModel(model, file, false)) and give the preprocessing in the manifest");
+          }
+          crc.update(head, 0, head.length);
+          total += head.length;
           for (int r; (r = in.read(buf)) > 0; ) {
             crc.update(buf, 0, r);
             total += r;

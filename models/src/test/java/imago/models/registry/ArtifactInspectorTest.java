@@ -49,6 +49,24 @@ class ArtifactInspectorTest {
     assertDoesNotThrow(() -> inspector.inspect(zip, Framework.DL4J));
   }
 
+  /** Security: DL4J deserializes preprocessor.bin with ObjectInputStream; a model carrying Java objects never gets that far. */
+  @Test
+  void aDl4jZipCarryingSerializedJavaIsRefused() throws Exception {
+    Path zip = dir.resolve("model.zip");
+    try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(zip))) {
+      out.putNextEntry(new ZipEntry("configuration.json"));
+      out.write("{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      out.putNextEntry(new ZipEntry("preprocessor.bin"));
+      java.io.ObjectOutputStream objects = new java.io.ObjectOutputStream(out);
+      objects.writeObject(new java.util.HashMap<>(java.util.Map.of("mean", 0.5)));
+      objects.flush();
+      out.closeEntry();
+    }
+    String why = refusal(zip, Framework.DL4J);
+    assertTrue(why.contains("preprocessor.bin") && why.contains("serialized Java"), why);
+    assertDoesNotThrow(() -> inspector.inspect(zip, Framework.TORCHSCRIPT), "TorchScript is read by libtorch, not Java");
+  }
+
   @Test
   void aZipBombIsRefusedBeforeAnyEngineOpensIt() throws Exception {
     Path bomb = zipOfZeros(dir.resolve("bomb.pt"), 100L << 20);
