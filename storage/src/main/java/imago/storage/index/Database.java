@@ -2,8 +2,19 @@ package imago.storage.index;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import imago.core.io.SecretFiles;
 import imago.storage.StorageConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Base64;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 
@@ -11,6 +22,22 @@ import org.flywaydb.core.Flyway;
 public final class Database implements AutoCloseable {
   private final HikariDataSource dataSource;
   private final boolean postgres;
+
+  static {
+    loopbackOnly();
+  }
+
+  /**
+   * H2 reads its bind address once, when its first class loads, and every H2 use in Imago goes
+   * through this class. Without it, the TCP server AUTO_SERVER starts takes every interface.
+   */
+  static void loopbackOnly() {
+    System.setProperty("h2.bindAddress", "127.0.0.1");
+  }
+
+  private static final String H2_USER = "imago";
+  /** H2's "Wrong user name or password" (SQLState 28000). */
+  private static final int H2_WRONG_PASSWORD = 28000;
 
   private Database(HikariDataSource dataSource, boolean postgres) {
     this.dataSource = dataSource;
@@ -27,10 +54,15 @@ public final class Database implements AutoCloseable {
       // that window loses instances that were already acknowledged (invariant 1).
       // QUERY_CACHE_SIZE: one ingest runs about ten distinct statements; with H2's default of 8
       // parsed statements per session, every one of them was parsed again each time.
-      hikari.setJdbcUrl("jdbc:h2:file:" + dataDir.resolve("index").resolve("imago").toAbsolutePath()
-          + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;AUTO_SERVER=TRUE;WRITE_DELAY=0;QUERY_CACHE_SIZE=64");
-      hikari.setUsername("imago");
-      hikari.setPassword("");
+      // The database has a random password kept in {data}/secrets, and the server AUTO_SERVER starts
+      // listens on loopback only (see the static initialiser): nobody on the network, and no other
+      // user of this machine, can open the index.
+      String url = "jdbc:h2:file:" + dataDir.resolve("index").resolve("imago").toAbsolutePath()
+          + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;AUTO_SERVER=TRUE;WRITE_DELAY=0;QUERY_CACHE_SIZE=64";
+      String password = h2Password(dataDir, url);
+      hikari.setJdbcUrl(url);
+      hikari.setUsername(H2_USER);
+      hikari.setPassword(password);
     } else {
       hikari.setJdbcUrl(config.url());
       hikari.setUsername(config.user());
@@ -49,6 +81,35 @@ public final class Database implements AutoCloseable {
       throw e;
     }
     return new Database(ds, hikari.getJdbcUrl().startsWith("jdbc:postgresql:"));
+  }
+
+  /**
+   * The embedded index's password, generated once into {data}/secrets/h2.password. An index made
+   * before Imago had one (empty password) is given it on the first open.
+   */
+  private static String h2Password(Path dataDir, String url) {
+    try {
+      Path file = dataDir.resolve("secrets").resolve("h2.password");
+      if (!Files.exists(file)) {
+        byte[] random = new byte[24];
+        new SecureRandom().nextBytes(random);
+        SecretFiles.createOnce(file, Base64.getUrlEncoder().withoutPadding().encodeToString(random));
+      }
+      String password = Files.readString(file, StandardCharsets.UTF_8).trim();
+      try (Connection c = DriverManager.getConnection(url, H2_USER, password)) {
+        return password;
+      } catch (SQLException e) {
+        if (e.getErrorCode() != H2_WRONG_PASSWORD) throw e;
+      }
+      try (Connection c = DriverManager.getConnection(url, H2_USER, ""); Statement st = c.createStatement()) {
+        st.execute("ALTER USER " + H2_USER + " SET PASSWORD '" + password.replace("'", "''") + "'");
+      }
+      return password;
+    } catch (IOException e) {
+      throw new UncheckedIOException("index password in " + dataDir.resolve("secrets"), e);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot open the index at " + dataDir.resolve("index") + ": " + e.getMessage(), e);
+    }
   }
 
   public DataSource dataSource() {
