@@ -9,7 +9,9 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +55,23 @@ public final class WebServer implements AutoCloseable {
   private final List<Readiness> readiness;
   private HttpServer server;
 
+  /**
+   * What one connection may hold: a connection that sends and receives nothing for
+   * {@code idleTimeout} is closed (a slot held open by an idle or vanished client), a request line
+   * longer than {@code maxRequestLine} is 414, headers larger than {@code maxHeaderBytes} 431.
+   */
+  public record Limits(Duration idleTimeout, int maxRequestLine, int maxHeaderBytes) {
+    public static final Limits DEFAULT = new Limits(Duration.ofMinutes(2), 8192, 16 * 1024);
+  }
+
+  private final Limits limits;
+
   public WebServer(Vertx vertx, String bindAddress, int port, List<Mount> mounts, List<Readiness> readiness) {
+    this(vertx, bindAddress, port, mounts, readiness, Limits.DEFAULT);
+  }
+
+  public WebServer(Vertx vertx, String bindAddress, int port, List<Mount> mounts, List<Readiness> readiness, Limits limits) {
+    this.limits = limits;
     this.vertx = vertx;
     this.bindAddress = bindAddress;
     this.port = port;
@@ -68,7 +86,11 @@ public final class WebServer implements AutoCloseable {
     for (Mount m : mounts) router.route(m.path() + "/*").subRouter(m.router());
     router.route().last().handler(ctx -> Problem.of(404, "not-found", "No such resource", ctx.request().path()).send(ctx));
     router.route().failureHandler(Failures::answer);
-    return vertx.createHttpServer(new HttpServerOptions().setHost(bindAddress).setPort(port).setCompressionSupported(true))
+    HttpServerOptions options = new HttpServerOptions().setHost(bindAddress).setPort(port).setCompressionSupported(true)
+        .setIdleTimeout((int) Math.max(1, limits.idleTimeout().toSeconds())).setIdleTimeoutUnit(TimeUnit.SECONDS)
+        .setMaxInitialLineLength(limits.maxRequestLine()).setMaxHeaderSize(limits.maxHeaderBytes());
+    options.getInitialSettings().setMaxHeaderListSize(limits.maxHeaderBytes()); // the same over HTTP/2 (h2c)
+    return vertx.createHttpServer(options)
         .requestHandler(router)
         .listen()
         .map(s -> {

@@ -90,4 +90,23 @@ class WebServerTest {
     assertFalse(indexDown.body().contains("gone"), indexDown.body());
     assertFalse(broken.body().contains("bug"), broken.body());
   }
+
+  /** Security: an idle connection does not hold a slot for ever, and an oversized request line or header is refused. */
+  @Test
+  void idleConnectionsAreClosedAndOversizedRequestsRefused() throws Exception {
+    WebServer small = new WebServer(vertx, "127.0.0.1", 0, List.of(), List.of(),
+        new WebServer.Limits(java.time.Duration.ofSeconds(1), 512, 1024)).start().await();
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    try (java.net.Socket idle = new java.net.Socket("127.0.0.1", small.port())) {
+      idle.setSoTimeout(30_000);
+      assertEquals(-1, idle.getInputStream().read(), "the server closes a connection that says nothing");
+      assertEquals(414, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + small.port() + "/health?x="
+          + "a".repeat(1000))).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+      assertEquals(431, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + small.port() + "/health"))
+          .header("X-Big", "b".repeat(2000)).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+      assertEquals(200, get("/health").statusCode());
+    } finally {
+      small.close();
+    }
+  }
 }
