@@ -192,11 +192,14 @@ class FseLinkTest {
     assertEquals(404, call("DELETE", "/fse/links/" + soon.getLong("id"), otherHospital, null).statusCode());
     assertEquals(403, call("POST", "/fse/links", imago.token("demo", Caller.Role.RADIOLOGIST),
         new JsonObject().put("studyUID", study.studyUid)).statusCode());
-    // Limits: at most links.maxTtl.
+    // Limits: at most links.maxTtl; a link asked for without a lifetime lives weeks, not years (security).
     HttpResponse<String> tooLong = call("POST", "/fse/links", hospital, new JsonObject().put("studyUID", study.studyUid)
-        .put("ttl", "P4000D"));
+        .put("ttl", "P400D"));
     assertEquals(400, tooLong.statusCode());
     assertTrue(tooLong.body().contains("links.maxTtl"), tooLong.body());
+    JsonObject plain = new JsonObject(call("POST", "/fse/links", hospital, new JsonObject().put("studyUID", study.studyUid)).body());
+    assertTrue(Instant.parse(plain.getString("expiresAt")).isBefore(Instant.now().plus(java.time.Duration.ofDays(31))),
+        plain.encode());
   }
 
   @Test

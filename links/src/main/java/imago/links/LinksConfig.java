@@ -7,7 +7,7 @@ import java.util.List;
  * The {@code links} section of the configuration.
  *
  * @param defaultTtl a new link's lifetime when the request names none
- * @param maxTtl the longest lifetime a link may have (images are kept at least 10 years in Italy, DM 14/02/1997)
+ * @param maxTtl the longest lifetime a link may have (a link is a capability: anyone holding its URL opens the study)
  * @param webhooks FSE gateway endpoints told, with a signed POST of the link's FHIR Bundle, when
  *     results attach to a linked study
  */
