@@ -67,6 +67,9 @@ class AdminApiTest {
     HttpResponse<String> revoked = call("DELETE", "/admin/shares/" + share.get("id").asLong(), node.token("demo", Caller.Role.ADMIN), null);
     assertEquals(204, revoked.statusCode(), revoked.body());
     assertTrue(node.imago.index().instances(grantee, study, null, null).isEmpty(), "revoked at once");
+    // Security: granting and revoking access are themselves in the study's audit.
+    List<String> actions = node.imago.index().auditOfStudy("demo", study).stream().map(e -> e.action()).toList();
+    assertTrue(actions.contains("share.grant") && actions.contains("share.revoke"), actions.toString());
   }
 
   @Test

@@ -177,6 +177,9 @@ class FseLinkTest {
     HttpResponse<String> revoked = call("GET", "/l/" + token + "/dicomweb/studies", null, null);
     assertEquals(401, revoked.statusCode());
     assertTrue(revoked.body().contains("link-revoked"), revoked.body());
+    // Security: issuing and revoking a link are recorded in the study's audit, like opening one.
+    String audit = call("GET", "/admin/audit?studyUID=" + study.studyUid, hospital, null).body();
+    assertTrue(audit.contains("\"link.create\"") && audit.contains("\"link.revoke\""), audit);
 
     JsonObject soon = create(new JsonObject().put("studyUID", study.studyUid)
         .put("expiresAt", Instant.now().plusSeconds(2).toString()));

@@ -142,6 +142,8 @@ class InferenceTest {
 
     // GET /inference/studies/{uid}/ai-results lists them all.
     HttpResponse<String> all = fx.get("/inference/studies/" + study.studyUid + "/ai-results", hospital);
+    // Security: reading AI findings is an access to patient data, and audited as one.
+    assertTrue(imago.imago.index().auditOfStudy("demo", study.studyUid).stream().anyMatch(e -> e.action().equals("ai-results.read")));
     assertEquals(200, all.statusCode(), all.body());
     assertEquals(CLASSIFIERS.size() + 1, new JsonObject(all.body()).getJsonArray("results").size());
     // Another tenant sees none of it: not the results, not a job by its id, not the study's jobs.

@@ -112,10 +112,13 @@ public final class FseLinksRouter {
   private void revoke(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
     long id = Params.id(ctx, "id", "link");
-    Blocking.respond(ctx, () -> links.revoke(caller.tenantId(), id, caller.subject()), done -> {
-      if (!done) throw Params.notFound("link", "no live link " + id + " of tenant " + caller.tenantId());
-      ctx.response().setStatusCode(204).end();
-    });
+    String remote = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
+    Blocking.respond(ctx, () -> {
+      String study = links.revoke(caller.tenantId(), id, caller.subject())
+          .orElseThrow(() -> Params.notFound("link", "no live link " + id + " of tenant " + caller.tenantId()));
+      access.record(caller, "link.revoke", Access.Via.FSE_LINK, remote, List.of(new Access.Item(study, null, null)));
+      return study;
+    }, study -> ctx.response().setStatusCode(204).end());
   }
 
   static JsonObject json(Link l) {

@@ -23,7 +23,7 @@ public final class Access {
   private static final String CALLER = "imago.caller";
 
   /** How data left Imago, as the audit names it. */
-  public enum Via { QIDO_RS, WADO_RS, WADO_URI, C_FIND, C_MOVE, C_GET, FSE_LINK, ADMIN }
+  public enum Via { QIDO_RS, WADO_RS, WADO_URI, C_FIND, C_MOVE, C_GET, FSE_LINK, ADMIN, INFERENCE }
 
   /** One study/series/instance that was answered. Null UIDs stand for "the whole level above". */
   public record Item(String studyUid, String seriesUid, String sopInstanceUid) {}

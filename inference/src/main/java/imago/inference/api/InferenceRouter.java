@@ -2,6 +2,7 @@ package imago.inference.api;
 
 import imago.core.tenant.Caller;
 import imago.inference.schedule.CohortRuns;
+import imago.storage.index.SqlUnavailableException;
 import imago.storage.index.query.InvalidQueryException;
 import imago.storage.index.query.QueryAttribute;
 import imago.storage.index.query.QueryAttributes;
@@ -66,14 +67,19 @@ public final class InferenceRouter {
   private void job(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
     long id = Params.id(ctx, "id", "job");
-    Blocking.respond(ctx, () -> queue.find(id).filter(j -> visible(caller, j))
-        .orElseThrow(() -> Params.notFound("job", "job " + id)), j -> ctx.json(json(j)));
+    String remote = remote(ctx);
+    Blocking.respond(ctx, () -> {
+      Job j = queue.find(id).filter(found -> visible(caller, found)).orElseThrow(() -> Params.notFound("job", "job " + id));
+      access.record(caller, "ai-results.read", Access.Via.INFERENCE, remote, List.of(new Access.Item(j.studyUid(), j.seriesUid(),
+          null)));
+      return j;
+    }, j -> ctx.json(json(j)));
   }
 
   private void jobs(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
     String study = Params.required(ctx, "studyUID", "GET /inference/jobs?studyUID=...");
-    Blocking.respond(ctx, () -> queue.ofStudy(caller.tenantId(), study), list -> {
+    Blocking.respond(ctx, () -> readResults(caller, study, remote(ctx)), list -> {
       JsonArray out = new JsonArray();
       for (Job j : list) out.add(json(j));
       ctx.json(out);
@@ -84,7 +90,7 @@ public final class InferenceRouter {
   private void aiResults(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
     String study = ctx.pathParam("study");
-    Blocking.respond(ctx, () -> queue.ofStudy(caller.tenantId(), study), list -> {
+    Blocking.respond(ctx, () -> readResults(caller, study, remote(ctx)), list -> {
       if (list.isEmpty()) throw Problem.of(404, "not-found", "No AI results", "no inference job for study " + study).exception();
       JsonArray results = new JsonArray();
       JsonArray pending = new JsonArray();
@@ -145,6 +151,19 @@ public final class InferenceRouter {
           .put("progress", jobs.isEmpty() ? 1.0 : finished / (double) jobs.size()).put("states", states)
           .put("failures", new JsonArray(failures)));
     });
+  }
+
+  /** A study's jobs with their results, the reading audited (AI findings are patient data). */
+  private List<Job> readResults(Caller caller, String study, String remote) throws SqlUnavailableException {
+    List<Job> jobs = queue.ofStudy(caller.tenantId(), study);
+    if (!jobs.isEmpty()) {
+      access.record(caller, "ai-results.read", Access.Via.INFERENCE, remote, List.of(new Access.Item(study, null, null)));
+    }
+    return jobs;
+  }
+
+  private static String remote(RoutingContext ctx) {
+    return ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
   }
 
   /** A job is its tenant's, admins included: ids are sequential, and a tenant's admin administers that tenant. */

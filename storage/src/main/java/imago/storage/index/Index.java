@@ -83,5 +83,6 @@ public interface Index {
   Optional<Share> share(String tenantId, String studyUid, String grantee, String grantedBy, Instant expiresAt)
       throws SqlUnavailableException;
 
-  boolean revokeShare(String tenantId, long shareId) throws SqlUnavailableException;
+  /** Ends a share of the tenant's study at once: the Study Instance UID it shared, empty when the tenant has no such share. */
+  Optional<String> revokeShare(String tenantId, long shareId) throws SqlUnavailableException;
 }

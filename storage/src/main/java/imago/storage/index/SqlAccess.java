@@ -50,9 +50,11 @@ final class SqlAccess {
   }
 
   /** Ends a share of one of the tenant's studies now; false when there is no such share. */
-  static boolean revokeShare(Connection c, String tenantId, long shareId) throws SQLException {
-    return Jdbc.update(c, "UPDATE shares SET expires_at = ? "
-        + "WHERE pk = ? AND study_pk IN (SELECT pk FROM studies WHERE tenant_id = ?)", Instant.now(), shareId, tenantId) == 1;
+  static Optional<String> revokeShare(Connection c, String tenantId, long shareId) throws SQLException {
+    Optional<String> study = Jdbc.first(c, "SELECT s.study_uid FROM shares sh JOIN studies s ON s.pk = sh.study_pk "
+        + "WHERE sh.pk = ? AND s.tenant_id = ?", rs -> rs.getString(1), shareId, tenantId);
+    if (study.isPresent()) Jdbc.update(c, "UPDATE shares SET expires_at = ? WHERE pk = ?", Instant.now(), shareId);
+    return study;
   }
 
   private static String cut(String s, int max) {

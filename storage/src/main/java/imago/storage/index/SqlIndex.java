@@ -330,7 +330,7 @@ public final class SqlIndex implements Index {
   }
 
   @Override
-  public boolean revokeShare(String tenantId, long shareId) throws SqlUnavailableException {
+  public Optional<String> revokeShare(String tenantId, long shareId) throws SqlUnavailableException {
     return autoCommit("share revocation", c -> SqlAccess.revokeShare(c, tenantId, shareId));
   }
 }

@@ -22,6 +22,6 @@ public interface LinkStore {
   /** Links neither revoked nor expired, oldest first: those whose holders are told of new results. */
   List<Link> live(int max) throws SqlUnavailableException;
 
-  /** Revokes a link of the tenant; false when there is none or it was revoked already. */
-  boolean revoke(String tenantId, long id, String by) throws SqlUnavailableException;
+  /** Revokes a link of the tenant: the Study Instance UID it opened, empty when there is none or it was revoked already. */
+  Optional<String> revoke(String tenantId, long id, String by) throws SqlUnavailableException;
 }

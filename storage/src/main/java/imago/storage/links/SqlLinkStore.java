@@ -60,9 +60,10 @@ public final class SqlLinkStore implements LinkStore {
   }
 
   @Override
-  public boolean revoke(String tenantId, long id, String by) throws SqlUnavailableException {
+  public Optional<String> revoke(String tenantId, long id, String by) throws SqlUnavailableException {
     return run("revoke", c -> Jdbc.update(c, "UPDATE fse_links SET revoked_at = ?, revoked_by = ? "
-        + "WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL", Instant.now(), by, tenantId, id) == 1);
+        + "WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL", Instant.now(), by, tenantId, id) == 1
+        ? Jdbc.first(c, "SELECT study_uid FROM fse_links WHERE id = ?", rs -> rs.getString(1), id) : Optional.empty());
   }
 
   private List<Link> select(String where, Object... args) throws SqlUnavailableException {

@@ -52,9 +52,9 @@ class LinkStoreTest {
     List<Long> live = links.live(1000).stream().map(Link::id).toList();
     assertTrue(live.contains(link.id()) && !live.contains(expired.id()), "live: " + live);
 
-    assertFalse(links.revoke("other", link.id(), "other@x"), "another tenant cannot revoke it");
-    assertTrue(links.revoke("demo", link.id(), "admin@demo"));
-    assertFalse(links.revoke("demo", link.id(), "admin@demo"), "revoked once");
+    assertFalse(links.revoke("other", link.id(), "other@x").isPresent(), "another tenant cannot revoke it");
+    assertEquals(Optional.of(link.studyUid()), links.revoke("demo", link.id(), "admin@demo"));
+    assertFalse(links.revoke("demo", link.id(), "admin@demo").isPresent(), "revoked once");
     Link revoked = links.byTokenSha256(token).orElseThrow();
     assertTrue(revoked.revoked());
     assertEquals("admin@demo", revoked.revokedBy());
