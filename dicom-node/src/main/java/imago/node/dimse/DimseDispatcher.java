@@ -27,6 +27,9 @@ final class DimseDispatcher extends CompositeResponseHandler {
   private final Map<Integer, DimseService> services;
   private final DimseRequest.Peer peer;
   private final IncomingDataSet dataSet;
+  /** The largest command set kept: a real one is a few hundred bytes (PS3.7 §9.3, §E). */
+  static final int MAX_COMMAND_BYTES = 64 * 1024;
+
   private final ByteArrayOutputStream command = new ByteArrayOutputStream(256);
   /** The request whose data set is streaming in, or null. */
   private DimseRequest pending;
@@ -43,6 +46,10 @@ final class DimseDispatcher extends CompositeResponseHandler {
       PresentationDataValue pdv = (PresentationDataValue) o;
       byte[] value = pdv.getValue();
       if (pdv.isCommand()) {
+        if (command.size() + value.length > MAX_COMMAND_BYTES) {
+          // Refused before it is kept: a command set is a few elements, not a way to fill the heap.
+          throw new DicomNetworkException("command set over " + MAX_COMMAND_BYTES + " bytes");
+        }
         command.write(value, 0, value.length);
         if (pdv.isLastFragment()) onCommand(pdv.getPresentationContextID(), as);
       } else {

@@ -76,4 +76,28 @@ class DimseDispatcherTest {
       assertEquals(6, c.release(), "A-RELEASE-RP");
     }
   }
+
+  /**
+   * Security: a command set is small (PS3.7: a few elements); one that keeps coming is not
+   * collected without end. Past 64 KiB the association is aborted, and the SCP serves the next.
+   */
+  @Test
+  void anEndlessCommandSetIsAbortedAt64KiB() throws Exception {
+    try (RawDicomClient c = RawDicomClient.associate("127.0.0.1", node.port(), "DEMO", DimseNode.AE, VERIFICATION)) {
+      byte[] fragment = new byte[8 * 1024];
+      for (int sent = 0; sent < 40; sent++) { // 320 KiB of command, never ending
+        java.nio.ByteBuffer pdu = java.nio.ByteBuffer.allocate(12 + fragment.length);
+        pdu.put((byte) 0x04).put((byte) 0).putInt(6 + fragment.length);
+        pdu.putInt(2 + fragment.length).put((byte) 1).put((byte) 0x01).put(fragment); // a command fragment, never the last
+        try {
+          c.sendRaw(pdu.array());
+        } catch (java.io.IOException closed) {
+          break; // the SCP hung up mid-stream: what is checked below
+        }
+      }
+      int type = c.readPduType();
+      assertTrue(type == 7 || type == -1, "A-ABORT or a closed connection, got PDU type " + type);
+    }
+    assertTrue(Dcmtk.echoscu("127.0.0.1", node.port(), "DEMO", DimseNode.AE).ok(), "the SCP serves the next association");
+  }
 }
