@@ -47,7 +47,9 @@ class CMoveGetTest {
     String destinations = String.format("[{aeTitle: STORESCP, host: 127.0.0.1, port: %d},"
         + " {aeTitle: ORTHANC, host: 127.0.0.1, port: %d}, {aeTitle: DOWN, host: 127.0.0.1, port: %d}]",
         storescp.port(), orthanc.dicomPort(), PortFinder.freePort());
-    node = TestImago.start(tmp.resolve("data"), Map.of("node.moveDestinations", destinations));
+    // The destinations are demo's: tenant other has none (a destination belongs to one hospital).
+    node = TestImago.start(tmp.resolve("data"), Map.of("tenants", "[{id: demo, name: Demo, aeTitles: [DEMO, STORESCU], "
+        + "moveDestinations: " + destinations + "}, {id: other, name: Other hospital, aeTitles: [OTHER]}]"));
     for (Path f : SyntheticCt.write(spec, tmp.resolve("ct"))) {
       String rel = tmp.resolve("ct").relativize(f).toString(); // study/series/instance.dcm
       String[] p = rel.replace(".dcm", "").split("/");
@@ -136,7 +138,8 @@ class CMoveGetTest {
   void callingAeOtherCannotMoveDemosStudy() throws Exception {
     Set<String> before = storescp.receivedUids();
     Dcmtk.Result r = move("OTHER", "STORESCP", "QueryRetrieveLevel=STUDY", studyKey(3));
-    assertEquals("Success", Dcmtk.retrieveFinalStatus(r.output()), "nothing matched, nothing sent: " + r.output());
+    // Security: STORESCP is demo's destination; another hospital cannot send anything there.
+    assertEquals("Refused: MoveDestinationUnknown", Dcmtk.retrieveFinalStatus(r.output()), r.output());
     Set<String> after = storescp.receivedUids();
     after.removeAll(before);
     assertTrue(after.isEmpty(), "OTHER's move sent " + after);

@@ -2,6 +2,7 @@ package imago.node.dimse;
 
 import com.pixelmed.network.DicomNetworkException;
 import imago.core.dicom.DicomStatus;
+import imago.core.tenant.Tenant;
 import imago.node.NodeConfig;
 import imago.storage.index.Index;
 import imago.storage.index.SqlUnavailableException;
@@ -46,7 +47,7 @@ public final class MoveScp {
     String callingAe = rq.peer().callingAe();
     String tenant = rq.peer().tenant().id();
     String destinationAe = rq.command().retrieve().moveDestination();
-    NodeConfig.MoveDestination destination = config.moveDestination(destinationAe).orElse(null);
+    Tenant.MoveDestination destination = rq.peer().tenant().moveDestination(destinationAe).orElse(null);
     if (destination == null) {
       LOG.warn("event=cmove.refused calling={} tenant={} destination={} reason=\"unknown destination\"", callingAe,
           tenant, destinationAe);
@@ -72,7 +73,7 @@ public final class MoveScp {
         (System.nanoTime() - start) / 1_000_000);
   }
 
-  private void send(RetrieveProgress progress, NodeConfig.MoveDestination destination, List<StoredInstance> instances,
+  private void send(RetrieveProgress progress, Tenant.MoveDestination destination, List<StoredInstance> instances,
       DimseCommand.Retrieve origin) throws DicomNetworkException {
     StoreScu scu;
     try {

@@ -8,7 +8,7 @@ import com.pixelmed.network.PDataPDU;
 import com.pixelmed.network.PresentationContext;
 import com.pixelmed.network.PresentationDataValue;
 import imago.core.dicom.MalformedDicomException;
-import imago.node.NodeConfig.MoveDestination;
+import imago.core.tenant.Tenant.MoveDestination;
 import imago.storage.index.StoredInstance;
 import imago.storage.object.ObjectStore;
 import java.io.ByteArrayOutputStream;

@@ -30,13 +30,10 @@ import java.util.List;
  * A {@link DimseServer} of its own for this module's tests, on the storage stack the app wires:
  * the ingest path over an fs object store and an embedded H2 index in {@code dir}, C-FIND, C-MOVE
  * and C-GET over the same index. Called AE IMAGO on a free loopback port; tenants as in the app's
- * tests: {@code demo} (AE DEMO, STORESCU) and {@code other} (AE OTHER).
+ * tests: {@code demo} (AE DEMO, STORESCU; the C-MOVE destinations given) and {@code other} (AE OTHER, none).
  */
 final class DimseNode implements AutoCloseable {
   static final String AE = "IMAGO";
-  static final Tenants TENANTS = new Tenants(List.of(
-      new Tenant("demo", "Demo", List.of("DEMO", "STORESCU")),
-      new Tenant("other", "Other hospital", List.of("OTHER"))));
 
   private final Database database;
   private final IngestJournal journal;
@@ -55,10 +52,13 @@ final class DimseNode implements AutoCloseable {
     this.server = server;
   }
 
-  /** Starts a node storing into {@code dir}; C-MOVE may send to {@code destinations}. */
-  static DimseNode start(Path dir, List<NodeConfig.MoveDestination> destinations) throws IOException {
+  /** Starts a node storing into {@code dir}; demo's C-MOVEs may send to {@code destinations}. */
+  static DimseNode start(Path dir, List<Tenant.MoveDestination> destinations) throws IOException {
     NodeConfig config = new NodeConfig(AE, "127.0.0.1", 0, 0, "", 8, 131072, Duration.ofSeconds(30), 0,
-        Duration.ofSeconds(10), destinations);
+        Duration.ofSeconds(10), List.of());
+    Tenants tenants = new Tenants(List.of(
+        new Tenant("demo", "Demo", List.of("DEMO", "STORESCU"), destinations),
+        new Tenant("other", "Other hospital", List.of("OTHER"))));
     Database database = Database.open(new StorageConfig.Db("", "", "", 4), dir);
     IngestJournal journal = IngestJournal.open(dir.resolve("journal"), true, database::syncToDisk);
     ObjectStore store = new FsObjectStore(dir.resolve("objects"), true, journal.owner());
@@ -66,7 +66,7 @@ final class DimseNode implements AutoCloseable {
     Vertx vertx = Vertx.vertx();
     // DIMSE peers are audited by calling AE; the bearer side of Access is not used here
     Access access = new Access(new BearerAuth(vertx, new AuthConfig("dimse-node-test-secret-of-at-least-32-bytes", null, "imago", "imago")), index);
-    DimseServer server = new DimseServer(config, TENANTS,
+    DimseServer server = new DimseServer(config, tenants,
         new Ingest(store, index, journal, StorageConfig.DuplicatePolicy.REJECT, IngestListener.NONE),
         new FindScp(index, access, AE, FindScp.DEFAULT_MAX_MATCHES),
         new MoveScp(index, store, access, config),

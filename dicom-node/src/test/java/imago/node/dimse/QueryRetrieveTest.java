@@ -9,10 +9,10 @@ import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.TagFromName;
 import imago.core.dicom.Part10;
 import imago.core.synthetic.SyntheticCt;
+import imago.core.tenant.Tenant;
 import imago.core.testkit.Dcmtk;
 import imago.core.testkit.PortFinder;
 import imago.core.testkit.Storescp;
-import imago.node.NodeConfig;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +43,7 @@ class QueryRetrieveTest {
   static void start() throws Exception {
     storescp = Storescp.start(PortFinder.freePort(), "STORESCP", tmp.resolve("storescp"));
     node = DimseNode.start(tmp.resolve("node"), List.of(
-        new NodeConfig.MoveDestination("STORESCP", "127.0.0.1", storescp.port())));
+        new Tenant.MoveDestination("STORESCP", "127.0.0.1", storescp.port())));
     for (Path f : SyntheticCt.write(SPEC, tmp.resolve("ct"))) {
       SENT.put(Part10.parse(ByteBuffer.wrap(Files.readAllBytes(f))).sopInstanceUid(), f);
     }
@@ -109,6 +109,14 @@ class QueryRetrieveTest {
   @Test
   void aMoveToAnUnknownDestinationIsRefusedA801() {
     Dcmtk.Result r = Dcmtk.movescu("127.0.0.1", node.port(), "DEMO", DimseNode.AE, "NOWHERE", "-S",
+        "QueryRetrieveLevel=STUDY", "StudyInstanceUID=" + SyntheticCt.studyInstanceUid(SPEC, 1));
+    assertEquals("Refused: MoveDestinationUnknown", Dcmtk.retrieveFinalStatus(r.output()), r.output());
+  }
+
+  /** Security: a destination belongs to one hospital; another cannot send there, whatever it retrieves. */
+  @Test
+  void anotherTenantsDestinationIsUnknownToThisOne() {
+    Dcmtk.Result r = Dcmtk.movescu("127.0.0.1", node.port(), "OTHER", DimseNode.AE, "STORESCP", "-S",
         "QueryRetrieveLevel=STUDY", "StudyInstanceUID=" + SyntheticCt.studyInstanceUid(SPEC, 1));
     assertEquals("Refused: MoveDestinationUnknown", Dcmtk.retrieveFinalStatus(r.output()), r.output());
   }
