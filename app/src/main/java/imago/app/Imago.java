@@ -45,6 +45,7 @@ import imago.storage.results.AiResults;
 import imago.web.Access;
 import imago.web.AuthConfig;
 import imago.web.BearerAuth;
+import imago.web.ClientAddress;
 import imago.web.LogPaths;
 import imago.web.PublicUrl;
 import imago.web.Routes;
@@ -124,7 +125,7 @@ public final class Imago implements AutoCloseable {
       storage.recover(ingest); // before the node accepts anything
       Path spool = data.resolve("spool");
       cleanSpool(spool);
-      Access access = new Access(imago.auth, storage.index());
+      Access access = new Access(imago.auth, storage.index(), new ClientAddress(nodeConfig.trustedProxies()));
       imago.dimse = new DimseServer(nodeConfig, tenants, ingest,
           new FindScp(storage.index(), access, nodeConfig.aeTitle(), FindScp.DEFAULT_MAX_MATCHES),
           new MoveScp(storage.index(), storage.store(), access, nodeConfig),

@@ -65,7 +65,7 @@ public final class FseLinksRouter {
     Caller caller = Access.caller(ctx);
     FseLinks.Request request = request(Params.jsonBody(ctx, USAGE));
     String base = address.of(ctx.request());
-    String remote = ctx.request().remoteAddress().hostAddress();
+    String remote = Access.remote(ctx);
     Blocking.respond(ctx, () -> {
       FseLinks.Issued issued = issuer.issue(caller, request);
       access.record(caller, "link.create", Access.Via.FSE_LINK, remote, List.of(new Access.Item(issued.link().studyUid(), null,
@@ -112,7 +112,7 @@ public final class FseLinksRouter {
   private void revoke(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
     long id = Params.id(ctx, "id", "link");
-    String remote = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
+    String remote = Access.remote(ctx);
     Blocking.respond(ctx, () -> {
       String study = links.revoke(caller.tenantId(), id, caller.subject())
           .orElseThrow(() -> Params.notFound("link", "no live link " + id + " of tenant " + caller.tenantId()));

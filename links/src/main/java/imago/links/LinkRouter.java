@@ -92,7 +92,7 @@ public final class LinkRouter {
         throw Problem.of(403, "forbidden", "Link does not allow viewing", "rights: " + link.rights()).exception();
       }
       ctx.put(LINK, link);
-      Access.putCaller(ctx, new Caller("link:" + link.id(), link.tenantId(), Caller.Role.LINK));
+      access.identified(ctx, new Caller("link:" + link.id(), link.tenantId(), Caller.Role.LINK));
       ctx.request().resume(); // a link only reads: no route under it takes a body
       ctx.next();
     });
@@ -140,7 +140,7 @@ public final class LinkRouter {
   private void audited(RoutingContext ctx, String action, Runnable answer) {
     Caller caller = Access.caller(ctx);
     Link link = link(ctx);
-    String remote = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
+    String remote = Access.remote(ctx);
     Blocking.respond(ctx, () -> {
       access.record(caller, action, Access.Via.FSE_LINK, remote, List.of(new Access.Item(link.studyUid(), null, null)));
       return link;

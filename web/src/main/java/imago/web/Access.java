@@ -28,12 +28,21 @@ public final class Access {
   /** One study/series/instance that was answered. Null UIDs stand for "the whole level above". */
   public record Item(String studyUid, String seriesUid, String sopInstanceUid) {}
 
+  private static final String REMOTE = "imago.remote";
+
   private final BearerAuth auth;
   private final Index index;
+  private final ClientAddress clients;
 
+  /** No trusted proxies: the audit records each connection's peer. */
   public Access(BearerAuth auth, Index index) {
+    this(auth, index, new ClientAddress(List.of()));
+  }
+
+  public Access(BearerAuth auth, Index index, ClientAddress clients) {
     this.auth = auth;
     this.index = index;
+    this.clients = clients;
   }
 
   /**
@@ -71,7 +80,7 @@ public final class Access {
       boolean body = ctx.request().method() == HttpMethod.POST || ctx.request().method() == HttpMethod.PUT;
       ctx.request().pause();
       auth.authenticate(header).onSuccess(caller -> {
-        ctx.put(CALLER, caller);
+        identified(ctx, caller);
         if (!body) ctx.request().resume();
         ctx.next();
       }).onFailure(ctx::fail);
@@ -91,8 +100,19 @@ public final class Access {
   }
 
   /** For routes that know their caller by other means than a bearer token (an FSE link). */
-  public static void putCaller(RoutingContext ctx, Caller caller) {
+  public void identified(RoutingContext ctx, Caller caller) {
     ctx.put(CALLER, caller);
+    ctx.put(REMOTE, clients.of(ctx.request()));
+  }
+
+  /**
+   * The client's address as the audit records it: the connection's peer, or behind a trusted
+   * reverse proxy the client it names ({@link ClientAddress}).
+   */
+  public static String remote(RoutingContext ctx) {
+    String remote = ctx.get(REMOTE);
+    if (remote != null) return remote;
+    return ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
   }
 
   public static Caller caller(RoutingContext ctx) {

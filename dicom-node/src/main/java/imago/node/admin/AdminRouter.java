@@ -59,7 +59,7 @@ public final class AdminRouter {
     Caller caller = Access.caller(ctx);
     String study = Params.required(ctx, "studyUID", "GET /admin/audit?studyUID=<Study Instance UID>");
     if (!Uids.isValid(study)) throw Problem.of(400, "bad-request", "studyUID is not a UID", study).exception();
-    String remote = remote(ctx);
+    String remote = Access.remote(ctx);
     Blocking.respond(ctx, () -> {
       if (index.instances(Scope.tenant(caller.tenantId()), study, null, null).isEmpty()) throw noSuchStudy(caller, study);
       List<AuditEvent> events = index.auditOfStudy(caller.tenantId(), study);
@@ -88,7 +88,7 @@ public final class AdminRouter {
     }
     String study = body.getString("studyUID");
     String grantee = body.getString("grantee");
-    String remote = remote(ctx);
+    String remote = Access.remote(ctx);
     Blocking.respond(ctx, () -> {
       Share share = index.share(caller.tenantId(), study, grantee, caller.subject(), expires).orElseThrow(() -> noSuchStudy(caller, study));
       access.record(caller, "share.grant", Access.Via.ADMIN, remote, List.of(new Access.Item(study, null, null)));
@@ -99,7 +99,7 @@ public final class AdminRouter {
   private void revoke(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
     long id = Params.id(ctx, "id", "share");
-    String remote = remote(ctx);
+    String remote = Access.remote(ctx);
     Blocking.respond(ctx, () -> {
       String study = index.revokeShare(caller.tenantId(), id).orElseThrow(() -> Params.notFound("share", "share " + id));
       access.record(caller, "share.revoke", Access.Via.ADMIN, remote, List.of(new Access.Item(study, null, null)));
@@ -107,9 +107,6 @@ public final class AdminRouter {
     }, study -> ctx.response().setStatusCode(204).end());
   }
 
-  private static String remote(RoutingContext ctx) {
-    return ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
-  }
 
   private static RuntimeException noSuchStudy(Caller caller, String study) {
     return Params.notFound("study", "no study " + study + " in tenant " + caller.tenantId());

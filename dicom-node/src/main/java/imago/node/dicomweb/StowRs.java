@@ -81,7 +81,7 @@ public final class StowRs implements DicomWebService {
       problem = Problem.of(400, "bad-request", "Malformed Study Instance UID", studyUid);
     }
     if (problem != null) throw problem.exception();
-    String origin = String.valueOf(request.remoteAddress());
+    String origin = Access.remote(ctx);
     StowUpload upload = new StowUpload(vertx, ctx, tenant, studyUid, MultipartRelatedParser.boundary(contentType).get(),
         origin, ingest, DicomWebService.root(ctx, address), config.maxStowRequestSize());
     workers.execute(upload);

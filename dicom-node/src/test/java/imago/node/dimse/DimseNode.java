@@ -55,7 +55,7 @@ final class DimseNode implements AutoCloseable {
   /** Starts a node storing into {@code dir}; demo's C-MOVEs may send to {@code destinations}. */
   static DimseNode start(Path dir, List<Tenant.MoveDestination> destinations) throws IOException {
     NodeConfig config = new NodeConfig(AE, "127.0.0.1", 0, 0, "", 8, 131072, Duration.ofSeconds(30), 0,
-        Duration.ofSeconds(10), List.of());
+        Duration.ofSeconds(10), List.of(), List.of());
     Tenants tenants = new Tenants(List.of(
         new Tenant("demo", "Demo", List.of("DEMO", "STORESCU"), destinations),
         new Tenant("other", "Other hospital", List.of("OTHER"))));

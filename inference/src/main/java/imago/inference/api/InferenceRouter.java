@@ -67,7 +67,7 @@ public final class InferenceRouter {
   private void job(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
     long id = Params.id(ctx, "id", "job");
-    String remote = remote(ctx);
+    String remote = Access.remote(ctx);
     Blocking.respond(ctx, () -> {
       Job j = queue.find(id).filter(found -> visible(caller, found)).orElseThrow(() -> Params.notFound("job", "job " + id));
       access.record(caller, "ai-results.read", Access.Via.INFERENCE, remote, List.of(new Access.Item(j.studyUid(), j.seriesUid(),
@@ -79,7 +79,7 @@ public final class InferenceRouter {
   private void jobs(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
     String study = Params.required(ctx, "studyUID", "GET /inference/jobs?studyUID=...");
-    Blocking.respond(ctx, () -> readResults(caller, study, remote(ctx)), list -> {
+    Blocking.respond(ctx, () -> readResults(caller, study, Access.remote(ctx)), list -> {
       JsonArray out = new JsonArray();
       for (Job j : list) out.add(json(j));
       ctx.json(out);
@@ -90,7 +90,7 @@ public final class InferenceRouter {
   private void aiResults(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
     String study = ctx.pathParam("study");
-    Blocking.respond(ctx, () -> readResults(caller, study, remote(ctx)), list -> {
+    Blocking.respond(ctx, () -> readResults(caller, study, Access.remote(ctx)), list -> {
       if (list.isEmpty()) throw Problem.of(404, "not-found", "No AI results", "no inference job for study " + study).exception();
       JsonArray results = new JsonArray();
       JsonArray pending = new JsonArray();
@@ -162,9 +162,6 @@ public final class InferenceRouter {
     return jobs;
   }
 
-  private static String remote(RoutingContext ctx) {
-    return ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
-  }
 
   /** A job is its tenant's, admins included: ids are sequential, and a tenant's admin administers that tenant. */
   private static boolean visible(Caller caller, Job j) {

@@ -84,7 +84,7 @@ public final class QidoRs implements DicomWebService {
       throw unsupported(e);
     }
     Caller caller = Access.caller(ctx);
-    String remote = String.valueOf(ctx.request().remoteAddress());
+    String remote = Access.remote(ctx);
     String base = DicomWebService.root(ctx, address);
     Blocking.respond(ctx, () -> run(caller, remote, query), result -> respond(ctx.response(), query, result, base));
   }

@@ -7,7 +7,6 @@ import imago.storage.index.StoredInstance;
 import imago.web.Access;
 import imago.web.Problem;
 import imago.web.ProblemException;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,12 +27,9 @@ record WadoRequest(Caller caller, Scope scope, String remote, String study, Stri
       if (uid != null && !Uids.isValid(uid)) throw problem(400, "bad-request", "Malformed UID", uid);
     }
     Caller caller = Access.caller(ctx);
-    return new WadoRequest(caller, Access.scope(caller), remote(ctx.request()), study, series, sop);
+    return new WadoRequest(caller, Access.scope(caller), Access.remote(ctx), study, series, sop);
   }
 
-  static String remote(HttpServerRequest request) {
-    return request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
-  }
 
   /** 404 whether the UIDs do not exist or belong to someone else: existence is not revealed across tenants. */
   ProblemException notFound() {
