@@ -18,7 +18,7 @@ async function main() {
       if (url.pathname.startsWith('/dicomweb/studies')) result.qido.push(url.pathname + url.search);
     });
     await page.goto(`${base}/viewer/login`, { waitUntil: 'domcontentloaded' });
-    await page.evaluate((t) => localStorage.setItem('imago.token', t), process.env.IMAGO_TOKEN);
+    await page.evaluate((t) => sessionStorage.setItem('imago.token', t), process.env.IMAGO_TOKEN);
     await page.goto(base + process.env.IID_PATH, { waitUntil: 'domcontentloaded' });
     await waitForAddress(page, (u) => u.pathname === '/viewer/' || u.pathname === '/viewer', 30000);
     result.address = new URL(page.url()).pathname + new URL(page.url()).search;

@@ -83,13 +83,13 @@ async function main() {
         return { reason: login.searchParams.get('reason'), next: login.searchParams.get('next') };
       });
 
-      // 2. Paste the token and sign in: back to the study, with the token in localStorage.
+      // 2. Paste the token and sign in: back to the study, with the token in sessionStorage.
       await step('afterLogin', async () => {
         await page.fill('#token', token);
         phase = 'signed-in';
         await page.click('#sign-in');
         await waitForAddress(page, (u) => u.pathname === '/viewer/viewer', 30000);
-        return { url: page.url(), storedToken: (await page.evaluate(() => localStorage.getItem('imago.token'))) === token };
+        return { url: page.url(), storedToken: (await page.evaluate(() => sessionStorage.getItem('imago.token'))) === token };
       });
 
       // 3. The OHIF shell boots with Imago's configuration.
@@ -124,7 +124,7 @@ async function main() {
       await step('rejectedToken', async () => {
         const parts = token.split('.');
         const forged = parts[0] + '.' + parts[1] + '.' + 'A'.repeat(parts[2].length);
-        await page.evaluate((t) => localStorage.setItem('imago.token', t), forged);
+        await page.evaluate((t) => sessionStorage.setItem('imago.token', t), forged);
         phase = 'forged';
         await page.goto(viewerUrl, { waitUntil: 'domcontentloaded' });
         await waitForAddress(page, (u) => u.pathname === '/viewer/login' && u.searchParams.get('reason') === 'unauthorized',

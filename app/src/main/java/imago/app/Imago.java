@@ -153,6 +153,7 @@ public final class Imago implements AutoCloseable {
       QidoRs qido = new QidoRs(nodeConfig, storage.index(), access, QidoRs.DEFAULT_MAX_RESULTS);
       WadoRs wadoRs = new WadoRs(imago.wado, access, nodeConfig);
       String viewerBase = address.path() + "/viewer";
+      ViewerConfig viewerConfig = config.section("viewer", ViewerConfig.class);
       List<WebServer.Mount> mounts = List.of(
           WebServer.Mount.api("/dicomweb", DicomWebService.routes(vertx, access, List.of(imago.stow, qido, wadoRs))),
           WebServer.Mount.api("/inference", imago.inference.routes(access)),
@@ -162,8 +163,8 @@ public final class Imago implements AutoCloseable {
           WebServer.Mount.api("/openapi.json", OpenApi.routes(vertx)),
           WebServer.Mount.pages("/api-docs", ApiDocs.router(vertx, ApiDocs.defaultDist())),
           WebServer.Mount.api("/wado", new WadoUri(vertx, imago.wado, access).routes()),
-          WebServer.Mount.pages("/viewer", new ViewerRouter(vertx, config.section("viewer", ViewerConfig.class).distDir(),
-              address).router()),
+          WebServer.Mount.pages("/viewer", new ViewerRouter(vertx, viewerConfig.distDir(), address,
+              viewerConfig.frameAncestors()).router()),
           WebServer.Mount.api("/fse/links", new FseLinksRouter(vertx, storage.links(),
               new FseLinks(storage.links(), storage.index(), linksConfig, clock), access, address).routes()),
           WebServer.Mount.api("/l/:token", new LinkRouter(vertx, storage.links(), access, List.of(qido, wadoRs),

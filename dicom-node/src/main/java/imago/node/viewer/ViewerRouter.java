@@ -20,6 +20,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -44,6 +45,7 @@ public final class ViewerRouter {
   private final OhifDist dist;
   private final Buffer appConfig;
   private final Buffer loginPage;
+  private final String contentSecurityPolicy;
   private final AtomicBoolean missingLogged = new AtomicBoolean();
   private volatile boolean present;
 
@@ -51,9 +53,15 @@ public final class ViewerRouter {
    * @param distDir OHIF's {@code dist/} ({@link #defaultDist()}); may be missing, then the viewer answers 503
    * @param address Imago's public address: only its path is used (a reverse proxy's prefix), since the
    *     viewer always talks to the origin that served it
+   * @param frameAncestors origins that may frame the viewer (viewer.frameAncestors), besides Imago itself
    */
-  public ViewerRouter(Vertx vertx, Path distDir, PublicUrl address) {
+  public ViewerRouter(Vertx vertx, Path distDir, PublicUrl address, List<String> frameAncestors) {
     String base = address.path();
+    // OHIF compiles its codecs to WebAssembly and runs them in blob: workers; everything else is this origin's own.
+    this.contentSecurityPolicy = "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval' 'wasm-unsafe-eval' blob:; "
+        + "worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+        + "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors "
+        + String.join(" ", java.util.stream.Stream.concat(java.util.stream.Stream.of("'self'"), frameAncestors.stream()).toList());
     this.vertx = vertx;
     this.dist = new OhifDist(vertx, distDir, base + "/viewer/");
     this.appConfig = Buffer.buffer(resource("app-config.js").replace("@BASE_JSON@", Json.encode(base))
@@ -69,6 +77,12 @@ public final class ViewerRouter {
   /** Web pages, mounted at {@code /viewer} ({@code WebServer.Mount.pages}). */
   public Router router() {
     Router r = Router.router(vertx);
+    r.route().handler(ctx -> {
+      // The pages hold a bearer token: no other site frames them, no URL of theirs leaks in a Referer.
+      ctx.response().putHeader("Content-Security-Policy", contentSecurityPolicy).putHeader("Referrer-Policy", "no-referrer")
+          .putHeader("X-Content-Type-Options", "nosniff");
+      ctx.next();
+    });
     read(r, "/login").handler(ctx -> send(ctx, "text/html; charset=utf-8", loginPage, NO_STORE, null));
     r.route().handler(this::requireDist);
     read(r, "/app-config.js").handler(ctx -> send(ctx, "text/javascript; charset=utf-8", appConfig, NO_STORE, null));

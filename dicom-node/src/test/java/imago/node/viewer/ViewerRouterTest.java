@@ -18,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
@@ -59,9 +60,9 @@ class ViewerRouterTest {
     Files.writeString(tmp.resolve("secret.txt"), "outside the dist");
     vertx = Vertx.vertx();
     Router root = Router.router(vertx);
-    root.route("/viewer/*").subRouter(new ViewerRouter(vertx, dist, new PublicUrl(null)).router());
-    root.route("/pacs/viewer/*").subRouter(new ViewerRouter(vertx, dist, new PublicUrl("https://imago.example.org/pacs/")).router());
-    root.route("/empty/viewer/*").subRouter(new ViewerRouter(vertx, tmp.resolve("no-dist"), new PublicUrl("http://h/empty")).router());
+    root.route("/viewer/*").subRouter(new ViewerRouter(vertx, dist, new PublicUrl(null), List.of()).router());
+    root.route("/pacs/viewer/*").subRouter(new ViewerRouter(vertx, dist, new PublicUrl("https://imago.example.org/pacs/"), List.of()).router());
+    root.route("/empty/viewer/*").subRouter(new ViewerRouter(vertx, tmp.resolve("no-dist"), new PublicUrl("http://h/empty"), List.of()).router());
     root.route().last().handler(ctx -> ctx.response().setStatusCode(404).end("root 404"));
     // compression on, as in WebServer: a pre-gzipped answer must not be gzipped twice
     server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true)).requestHandler(root)
@@ -89,6 +90,17 @@ class ViewerRouterTest {
     assertEquals(html, page.body());
     assertEquals(html, get("/viewer/viewer/dicomweb", Map.of()).body(), "a path without an extension is a page");
     assertEquals(304, get("/viewer/viewer", Map.of("If-None-Match", header(index, "etag"))).statusCode());
+  }
+
+  /** Security: the pages hold a bearer token, so no other site may frame them and no URL of theirs leaves in a Referer. */
+  @Test
+  void everyViewerPageCarriesItsBrowserPolicies() throws Exception {
+    for (String path : List.of("/viewer/", "/viewer/login", "/viewer/app-config.js")) {
+      HttpResponse<String> r = get(path, Map.of());
+      String csp = r.headers().firstValue("Content-Security-Policy").orElse("");
+      assertTrue(csp.contains("frame-ancestors 'self'") && csp.contains("object-src 'none'"), path + ": " + csp);
+      assertEquals("no-referrer", r.headers().firstValue("Referrer-Policy").orElse(""), path);
+    }
   }
 
   @Test
