@@ -97,8 +97,8 @@ final class InferenceRuntime implements AutoCloseable {
 
   /** The {@code /inference} API of a serving process. */
   Routes routes(Access access) {
-    return new InferenceRouter(vertx, queue, new CohortRuns(storage.index(), storage.models(), queue, scheduler), access,
-        this::wake).routes();
+    return new InferenceRouter(vertx, queue, storage.models(), new CohortRuns(storage.index(), storage.models(), queue, scheduler),
+        access, this::wake).routes();
   }
 
   JobQueue queue() {

@@ -26,8 +26,13 @@ final class InferenceFixture {
     this.hospital = imago.token("demo", Caller.Role.HOSPITAL);
   }
 
-  /** Registers a model folder as a researcher of demo and activates it as primary, as an admin would. */
+  /** Registers a model folder as a researcher of demo and activates it as primary, as the region would. */
   String activate(Path dir) throws Exception {
+    return activate(dir, "primary");
+  }
+
+  /** The same in {@code mode} (primary or shadow). */
+  String activate(Path dir, String mode) throws Exception {
     ModelRegistry registry = imago.imago.models();
     byte[] manifest = Files.readAllBytes(dir.resolve("manifest.json"));
     Path artifact;
@@ -38,7 +43,7 @@ final class InferenceFixture {
     Files.copy(artifact, copy);
     var reg = registry.register(new Caller("researcher@demo", "demo", Caller.Role.RESEARCHER), manifest, copy);
     assertEquals("validated", reg.version().state().id(), String.valueOf(reg.version().reason()));
-    registry.activate(new Caller("region", "demo", Caller.Role.REGION), reg.version().name(), reg.version().version(), "primary");
+    registry.activate(new Caller("region", "demo", Caller.Role.REGION), reg.version().name(), reg.version().version(), mode);
     return reg.version().name();
   }
 

@@ -9,6 +9,7 @@ import imago.storage.index.query.QueryAttributes;
 import imago.storage.jobs.Job;
 import imago.storage.jobs.JobQueue;
 import imago.storage.jobs.JobState;
+import imago.storage.models.ModelCatalog;
 import imago.web.Access;
 import imago.web.Blocking;
 import imago.web.Params;
@@ -36,10 +37,13 @@ public final class InferenceRouter {
   private final Vertx vertx;
   private final JobQueue queue;
   private final CohortRuns runs;
+  private final ModelCatalog catalog;
   private final Access access;
   private final Runnable wakeWorkers;
 
-  public InferenceRouter(Vertx vertx, JobQueue queue, CohortRuns runs, Access access, Runnable wakeWorkers) {
+  public InferenceRouter(Vertx vertx, JobQueue queue, ModelCatalog catalog, CohortRuns runs, Access access,
+      Runnable wakeWorkers) {
+    this.catalog = catalog;
     this.vertx = vertx;
     this.queue = queue;
     this.runs = runs;
@@ -69,7 +73,8 @@ public final class InferenceRouter {
     long id = Params.id(ctx, "id", "job");
     String remote = Access.remote(ctx);
     Blocking.respond(ctx, () -> {
-      Job j = queue.find(id).filter(found -> visible(caller, found)).orElseThrow(() -> Params.notFound("job", "job " + id));
+      Job j = queue.find(id).orElse(null);
+      if (j == null || !visible(caller, j)) throw Params.notFound("job", "job " + id);
       access.record(caller, "ai-results.read", Access.Via.INFERENCE, remote, List.of(new Access.Item(j.studyUid(), j.seriesUid(),
           null)));
       return j;
@@ -133,7 +138,7 @@ public final class InferenceRouter {
   private void run(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
     long id = Params.id(ctx, "id", "run");
-    Blocking.respond(ctx, () -> queue.ofRun(id).stream().filter(j -> visible(caller, j)).toList(), jobs -> {
+    Blocking.respond(ctx, () -> visible(caller, queue.ofRun(id)), jobs -> {
       Map<JobState, Integer> by = new EnumMap<>(JobState.class);
       for (JobState s : JobState.values()) by.put(s, 0);
       for (Job j : jobs) by.merge(j.state(), 1, Integer::sum);
@@ -155,7 +160,7 @@ public final class InferenceRouter {
 
   /** A study's jobs with their results, the reading audited (AI findings are patient data). */
   private List<Job> readResults(Caller caller, String study, String remote) throws SqlUnavailableException {
-    List<Job> jobs = queue.ofStudy(caller.tenantId(), study);
+    List<Job> jobs = visible(caller, queue.ofStudy(caller.tenantId(), study));
     if (!jobs.isEmpty()) {
       access.record(caller, "ai-results.read", Access.Via.INFERENCE, remote, List.of(new Access.Item(study, null, null)));
     }
@@ -163,9 +168,26 @@ public final class InferenceRouter {
   }
 
 
-  /** A job is its tenant's, admins included: ids are sequential, and a tenant's admin administers that tenant. */
-  private static boolean visible(Caller caller, Job j) {
-    return caller.tenantId().equals(j.tenantId());
+  /**
+   * A job is its tenant's, admins included: ids are sequential, and a tenant's admin administers
+   * that tenant. A shadow version's job (not clinical) is shown only to that tenant's admins, the
+   * region, and researchers of the tenant that owns the model.
+   */
+  private boolean visible(Caller caller, Job j) throws SqlUnavailableException {
+    if (!caller.tenantId().equals(j.tenantId())) return false;
+    if (!j.shadow()) return true;
+    return switch (caller.role()) {
+      case ADMIN, REGION -> true;
+      case RESEARCHER -> catalog.find(j.modelName(), j.modelVersion()).map(v -> v.tenantId().equals(caller.tenantId()))
+          .orElse(false);
+      default -> false;
+    };
+  }
+
+  private List<Job> visible(Caller caller, List<Job> jobs) throws SqlUnavailableException {
+    List<Job> out = new ArrayList<>(jobs.size());
+    for (Job j : jobs) if (visible(caller, j)) out.add(j);
+    return out;
   }
 
   static JsonObject json(Job j) {

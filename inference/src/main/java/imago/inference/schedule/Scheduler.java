@@ -73,7 +73,8 @@ public final class Scheduler {
           LOG.debug("event=job.skipped model={}:{} series={} why=\"{}\"", v.name(), v.version(), s.seriesUid(), why);
           continue;
         }
-        jobs.add(new NewJob(tenantId, studyUid, s.seriesUid(), v.name(), v.version(), s.inputKey(), s.instances(), runId));
+        jobs.add(new NewJob(tenantId, studyUid, s.seriesUid(), v.name(), v.version(), s.inputKey(), s.instances(), runId,
+            ModelVersion.SHADOW.equals(v.mode())));
       }
     }
     if (jobs.isEmpty()) return List.of();

@@ -46,7 +46,8 @@ import java.util.concurrent.ExecutorService;
  * Runs one job through the pipeline: fetch the series' instances from S3 -> decode -> preprocess
  * into {@link Sample}s ({@link SampleBuilder}, on the decode pool) -> the model version's dynamic
  * batcher, fed instance by instance so decoding overlaps the engine -> {@link Postprocessor} ->
- * result objects (SR TID 1500, SEG) stored into the study -> the JSON result ({@link ResultJson}).
+ * result objects (SR TID 1500, SEG) stored into the study (not for a shadow version's job, whose
+ * results are not clinical) -> the JSON result ({@link ResultJson}).
  */
 public final class JobRunner {
   /** The series number Imago's AI result series carry (SR, SEG), high so they sort after the images. */
@@ -127,10 +128,12 @@ public final class JobRunner {
       if (manifest.task() == Manifest.Task.CLASSIFICATION) {
         Postprocessor.Classification classification = post.classify(outputs);
         ResultIds ids = ids(job, "sr", SR_SERIES_NUMBER);
+        if (job.shadow()) return json.classification(classification, null);
         byte[] sr = new SrWriter().write(algorithm, submitted.headers(), classification.findings(), ids);
         return json.classification(classification, store(job, sr, "SR", ids));
       }
       Postprocessor.Segmentation segmentation = post.segment(outputs, submitted.images());
+      if (job.shadow()) return json.segmentation(manifest.output().labelMap(), segmentation, null);
       ResultIds ids = ids(job, "seg", SEG_SERIES_NUMBER);
       byte[] seg = new SegWriter().write(algorithm, submitted.headers(), manifest.output().labelMap(),
           segmentation.masks(), ids);

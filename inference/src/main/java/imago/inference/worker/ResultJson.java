@@ -55,7 +55,7 @@ final class ResultJson {
       images.add(new JsonObject().put("sopInstanceUID", sopInstanceUid(scored.sample()))
           .put("frame", scored.sample().frame() + 1).put("probabilities", probabilities));
     }
-    return head().put("findings", findings).put("images", images).put("objects", new JsonArray().add(sr));
+    return head().put("findings", findings).put("images", images).put("objects", objects(sr));
   }
 
   /** A segmenter's result: per segment of the label map the pixels it covers, and the SEG. */
@@ -66,7 +66,7 @@ final class ResultJson {
       segments.add(new JsonObject().put("segmentNumber", k).put("label", segment.name()).put("code", code(segment.code()))
           .put("pixels", segmentation.pixels(k)));
     }
-    return head().put("segments", segments).put("objects", new JsonArray().add(seg));
+    return head().put("segments", segments).put("objects", objects(seg));
   }
 
   /** A result object stored into the job's study, with where WADO-RS retrieves it. */
@@ -78,16 +78,23 @@ final class ResultJson {
             + ids.sopInstanceUid());
   }
 
+  /** The stored result object; none for a shadow job, which writes nothing into the study. */
+  private static JsonArray objects(JsonObject stored) {
+    return stored == null ? new JsonArray() : new JsonArray().add(stored);
+  }
+
   private JsonObject head() {
     JsonArray skipped = new JsonArray();
     for (NotDecodable s : notDecodable) {
       skipped.add(new JsonObject().put("sopInstanceUID", s.sopInstanceUid()).put("reason", s.reason()));
     }
-    return new JsonObject().put("job", job.id()).put("tenant", job.tenantId()).put("studyInstanceUID", job.studyUid())
+    JsonObject head = new JsonObject().put("job", job.id()).put("tenant", job.tenantId()).put("studyInstanceUID", job.studyUid())
         .put("seriesInstanceUID", job.seriesUid()).put("task", task.id())
         .put("model", new JsonObject().put("name", version.name()).put("version", version.version())
             .put("sha256", version.artifactSha256()).put("deviceUID", version.deviceUid()).put("engine", engine))
         .put("instances", sopInstanceUids.size()).put("notDecodable", skipped);
+    if (job.shadow()) head.put("shadow", true);
+    return head;
   }
 
   private String sopInstanceUid(Sample sample) {

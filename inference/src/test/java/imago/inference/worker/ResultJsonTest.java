@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class ResultJsonTest {
   private static final Instant CREATED = Instant.parse("2024-05-06T07:08:09Z");
   private static final Job JOB = new Job(42, "demo", "2.25.100", "2.25.200", "lesion-cls", "1.0.0", "input-key", 3, null,
-      JobState.RUNNING, 1, CREATED, "worker-1", CREATED, null, null, CREATED, CREATED, null);
+      JobState.RUNNING, 1, CREATED, "worker-1", CREATED, null, null, CREATED, CREATED, null, false);
   private static final ModelVersion VERSION = new ModelVersion(7, "lesion-cls", "1.0.0", "demo", "onnx",
       "classification", ModelState.ACTIVE, ModelVersion.PRIMARY, null, "models/lesion-cls/1.0.0/model.onnx", "ab12cd",
       1234, "2.25.300", "{}", "{}", "researcher@demo", CREATED, CREATED);

@@ -24,7 +24,7 @@ import javax.sql.DataSource;
 public final class SqlJobQueue implements JobQueue {
   private static final String COLUMNS = "id, tenant_id, study_uid, series_uid, model_name, model_version, input_key, "
       + "instances, run_id, state, attempts, not_before, lease_owner, lease_until, reason, result, created_at, "
-      + "updated_at, finished_at";
+      + "updated_at, finished_at, shadow";
   private static final String RUNNABLE = "((state = 'queued' AND not_before <= ?) OR (state = 'running' AND lease_until < ?))";
 
   private final DataSource ds;
@@ -53,10 +53,10 @@ public final class SqlJobQueue implements JobQueue {
       Instant now = clock.instant();
       for (NewJob j : jobs) {
         Jdbc.insert(c, "INSERT INTO inference_jobs (tenant_id, study_uid, series_uid, model_name, model_version, "
-            + "input_key, instances, run_id, state, attempts, not_before, created_at, updated_at) "
-            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?) ON CONFLICT DO NOTHING", "id",
+            + "input_key, instances, run_id, state, attempts, not_before, created_at, updated_at, shadow) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?) ON CONFLICT DO NOTHING", "id",
             j.tenantId(), j.studyUid(), j.seriesUid(), j.modelName(), j.modelVersion(), j.inputKey(), j.instances(),
-            j.runId(), now, now, now).ifPresent(ids::add);
+            j.runId(), now, now, now, j.shadow()).ifPresent(ids::add);
       }
       return ids;
     });
@@ -183,6 +183,7 @@ public final class SqlJobQueue implements JobQueue {
         rs.getString("model_name"), rs.getString("model_version"), rs.getString("input_key").trim(), rs.getInt("instances"),
         runId, JobState.parse(rs.getString("state")), rs.getInt("attempts"), Jdbc.instant(rs, "not_before"),
         rs.getString("lease_owner"), Jdbc.instant(rs, "lease_until"), rs.getString("reason"), rs.getString("result"),
-        Jdbc.instant(rs, "created_at"), Jdbc.instant(rs, "updated_at"), Jdbc.instant(rs, "finished_at"));
+        Jdbc.instant(rs, "created_at"), Jdbc.instant(rs, "updated_at"), Jdbc.instant(rs, "finished_at"),
+        rs.getBoolean("shadow"));
   }
 }

@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * A study's AI results as the readers outside inference see them (FSE links, their FHIR Bundle and
- * notifications): the finished results, and how many are still to come. It reads the inference
+ * notifications): the finished results of primary versions, and how many are still to come;
+ * shadow versions' results are never among them. It reads the inference
  * job rows so that those readers never depend on how jobs are kept.
  */
 public final class AiResults {
@@ -34,6 +35,7 @@ public final class AiResults {
     List<String> results = new ArrayList<>();
     int pending = 0;
     for (Job j : jobs.ofStudy(tenantId, studyUid)) {
+      if (j.shadow()) continue; // not clinical: a shadow version is being judged, not used
       if (j.state() == JobState.DONE && j.result() != null) results.add(j.result());
       else if (!j.state().finished()) pending++;
     }

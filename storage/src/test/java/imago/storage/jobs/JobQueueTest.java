@@ -35,7 +35,7 @@ class JobQueueTest {
   }
 
   private static NewJob job(String series, String input) {
-    return new NewJob("asst-a", "1.2.3", series, "lesion-cls", "1.0.0", input, 3, null);
+    return new NewJob("asst-a", "1.2.3", series, "lesion-cls", "1.0.0", input, 3, null, false);
   }
 
   private static String key() {
