@@ -188,6 +188,10 @@ final class WadoFrames {
         throw WadoRequest.problem(400, "bad-request", "Bad frame list", "not a frame number: '" + parts[k] + "' (frames are 1-based)");
       }
     }
+    // A frame named twice would be cut (or decoded) twice: "1,1,1,..." is an amplifier, not a request.
+    if (java.util.Arrays.stream(out).distinct().count() != out.length) {
+      throw WadoRequest.problem(400, "bad-request", "Bad frame list", "a frame is named more than once");
+    }
     return out;
   }
 }

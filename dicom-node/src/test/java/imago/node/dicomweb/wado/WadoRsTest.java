@@ -124,6 +124,9 @@ class WadoRsTest {
     assertArrayEquals(pixelBytes(sent.get(SyntheticCt.sopInstanceUid(SPEC, 1, 1, 1))), parts.get(0).body());
     assertEquals(404, node.get(instance(1) + "/frames/2", radiologist, OCTETS).statusCode(), "one frame only");
     assertEquals(400, node.get(instance(1) + "/frames/0", radiologist, OCTETS).statusCode(), "frames are 1-based");
+    // Security: one frame named 1500 times is an amplifier, refused before anything is read.
+    assertEquals(400, node.get(instance(1) + "/frames/" + String.join(",", java.util.Collections.nCopies(1500, "1")), radiologist,
+        OCTETS).statusCode());
   }
 
   @Test
