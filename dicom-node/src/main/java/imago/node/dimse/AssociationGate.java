@@ -62,12 +62,12 @@ final class AssociationGate {
     String calling = ae(request, 26);
     if (!called.equals(aeTitle)) {
       return new Decision.Rejected(calling, called, PERMANENT, SOURCE_SERVICE_USER, REASON_CALLED_AE_NOT_RECOGNIZED,
-          "called AE title '" + called + "' is not " + aeTitle);
+          "the called AE title is not " + aeTitle);
     }
     return tenants.byAeTitle(calling)
         .<Decision>map(t -> new Decision.Admitted(t, calling, request))
         .orElseGet(() -> new Decision.Rejected(calling, called, PERMANENT, SOURCE_SERVICE_USER,
-            REASON_CALLING_AE_NOT_RECOGNIZED, "calling AE title '" + calling + "' belongs to no tenant"));
+            REASON_CALLING_AE_NOT_RECOGNIZED, "the calling AE title belongs to no tenant"));
   }
 
   private static String ae(byte[] pdu, int offset) {

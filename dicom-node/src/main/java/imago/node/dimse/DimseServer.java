@@ -5,6 +5,7 @@ import com.pixelmed.network.Association;
 import com.pixelmed.network.AssociationFactory;
 import imago.core.io.Spool;
 import imago.core.tenant.Tenants;
+import imago.core.text.LogText;
 import imago.node.NodeConfig;
 import imago.storage.ingest.Ingest;
 import java.io.IOException;
@@ -124,7 +125,9 @@ public final class DimseServer implements AutoCloseable {
       }
       if (decision instanceof AssociationGate.Decision.Rejected r) {
         AssociationGate.reject(socket.getOutputStream(), r.result(), r.source(), r.reason());
-        LOG.warn("event=association.rejected peer={} calling={} called={} reason=\"{}\"", peer, r.callingAe(), r.calledAe(), r.why());
+        // The titles are the peer's own bytes: quoted and escaped, they cannot forge a log line.
+        LOG.warn("event=association.rejected peer={} calling={} called={} reason=\"{}\"", peer, LogText.quoted(r.callingAe()),
+            LogText.quoted(r.calledAe()), r.why());
         return;
       }
       AssociationGate.Decision.Admitted admitted = (AssociationGate.Decision.Admitted) decision;

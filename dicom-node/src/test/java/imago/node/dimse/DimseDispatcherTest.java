@@ -100,4 +100,24 @@ class DimseDispatcherTest {
     }
     assertTrue(Dcmtk.echoscu("127.0.0.1", node.port(), "DEMO", DimseNode.AE).ok(), "the SCP serves the next association");
   }
+
+  /** Security: a peer's AE title is its own bytes; in the log it is quoted and escaped, so it cannot forge a line. */
+  @Test
+  void anAeTitleCannotForgeALogLine() throws Exception {
+    ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(DimseServer.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log = new ch.qos.logback.core.read.ListAppender<>();
+    log.start();
+    logger.addAppender(log);
+    try {
+      assertThrows(RawDicomClient.Rejected.class,
+          () -> RawDicomClient.associate("127.0.0.1", node.port(), "X\nevent=forged", DimseNode.AE, VERIFICATION));
+      String line = imago.core.testkit.Eventually.eventually(java.time.Duration.ofSeconds(30), "the rejection is logged",
+          () -> log.list.stream().map(e -> e.getFormattedMessage()).filter(m -> m.contains("association.rejected")).findFirst(),
+          java.util.Optional::isPresent).orElseThrow();
+      assertFalse(line.contains("\n"), line);
+      assertTrue(line.contains("calling=\"X\\x0aevent=forged\""), line);
+    } finally {
+      logger.detachAppender(log);
+    }
+  }
 }
