@@ -56,7 +56,9 @@ class FseResultsTest {
     int port = PortFinder.freePort();
     String endpoint = "http://127.0.0.1:" + port + "/fse";
     imago = TestImago.start(tmp.resolve("data"), Map.of("inference.profileBatches", "false",
-        "links.webhooks", "[{url: \"" + endpoint + "\", secret: " + SECRET + "}]"));
+        // Security: the second gateway serves tenant other only, and hears nothing of demo's links.
+        "links.webhooks", "[{url: \"" + endpoint + "\", secret: " + SECRET + ", tenants: [demo]}, {url: \"http://127.0.0.1:"
+            + PortFinder.freePort() + "/other-fse\", secret: " + SECRET + ", tenants: [other]}]"));
     InferenceFixture fx = new InferenceFixture(imago, tmp);
     fx.activate(ReferenceModels.model("lesion-cls-torchscript"));
     PhantomStudy study = PhantomStudy.write(tmp.resolve("study"), "PH-R");

@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import javax.crypto.Mac;
@@ -46,6 +47,8 @@ public final class FseNotifier implements AutoCloseable {
   private final DeliveryLog log;
   private final LinkFhir fhir;
   private final Map<String, String> secrets;
+  /** Per endpoint, the tenants whose links it is told of. */
+  private final Map<String, Set<String>> tenants;
   private final Supplier<String> address;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private long deliverTimer = -1;
@@ -60,6 +63,7 @@ public final class FseNotifier implements AutoCloseable {
     this.log = log;
     this.fhir = new LinkFhir(index, aiResults);
     this.secrets = config.webhooks().stream().collect(Collectors.toMap(LinksConfig.Webhook::url, LinksConfig.Webhook::secret));
+    this.tenants = config.webhooks().stream().collect(Collectors.toMap(LinksConfig.Webhook::url, w -> Set.copyOf(w.tenants())));
     this.address = address;
   }
 
@@ -105,6 +109,7 @@ public final class FseNotifier implements AutoCloseable {
       if (version == 0) continue; // nothing to tell yet
       LinkFhir.Rendered bundle = null;
       for (String endpoint : secrets.keySet()) {
+        if (!tenants.get(endpoint).contains(link.tenantId())) continue; // another hospital's gateway
         if (log.has(endpoint, link.id(), version)) continue; // told already: no Bundle to build
         if (bundle == null) {
           bundle = fhir.render(link, base + "/dicomweb",

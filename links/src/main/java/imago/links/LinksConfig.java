@@ -13,14 +13,25 @@ import java.util.List;
  */
 public record LinksConfig(Duration defaultTtl, Duration maxTtl, List<Webhook> webhooks) {
 
-  /** One endpoint and the shared secret its notifications are signed with (HMAC-SHA256). */
-  public record Webhook(String url, String secret) {}
+  /**
+   * One endpoint, the shared secret its notifications are signed with (HMAC-SHA256), and the
+   * tenants whose links it hears of: a gateway learns of its own hospitals' patients only.
+   */
+  public record Webhook(String url, String secret, List<String> tenants) {
+    public Webhook {
+      tenants = tenants == null ? List.of() : List.copyOf(tenants);
+    }
+  }
 
   public LinksConfig {
     webhooks = webhooks == null ? List.of() : List.copyOf(webhooks);
     for (Webhook w : webhooks) {
       if (w.url() == null || w.secret() == null || w.secret().length() < 16) {
         throw new IllegalArgumentException("links.webhooks: each needs a url and a secret of at least 16 characters");
+      }
+      if (w.tenants().isEmpty()) {
+        throw new IllegalArgumentException("links.webhooks: " + w.url() + " names no tenants: each webhook hears of the links "
+            + "of the tenants it lists (tenants: [id, ...])");
       }
     }
   }
