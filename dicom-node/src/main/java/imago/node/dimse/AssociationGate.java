@@ -45,8 +45,12 @@ final class AssociationGate {
     this.tenants = tenants;
   }
 
-  Decision admit(Socket socket) throws IOException {
-    DataInputStream in = new DataInputStream(socket.getInputStream());
+  /**
+   * Reads the A-ASSOCIATE-RQ, all of it by {@code deadline}: a peer that trickles its request a
+   * byte at a time is cut off then, whatever each single read took (PS3.8 ARTIM timer).
+   */
+  Decision admit(Socket socket, long deadlineNanos) throws IOException {
+    DataInputStream in = new DataInputStream(new DeadlineInputStream(socket, deadlineNanos));
     byte[] header = new byte[6];
     in.readFully(header);
     int type = header[0] & 0xFF;
@@ -83,5 +87,35 @@ final class AssociationGate {
   static void abort(OutputStream out, int reason) throws IOException {
     out.write(new byte[] {0x07, 0, 0, 0, 0, 4, 0, 0, 2, (byte) reason});
     out.flush();
+  }
+
+  /** The socket's input, each read given only the time left before the deadline. */
+  private static final class DeadlineInputStream extends java.io.FilterInputStream {
+    private final Socket socket;
+    private final long deadlineNanos;
+
+    DeadlineInputStream(Socket socket, long deadlineNanos) throws IOException {
+      super(socket.getInputStream());
+      this.socket = socket;
+      this.deadlineNanos = deadlineNanos;
+    }
+
+    private void arm() throws IOException {
+      long left = (deadlineNanos - System.nanoTime()) / 1_000_000;
+      if (left <= 0) throw new java.net.SocketTimeoutException("the association request did not arrive whole in time");
+      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
+    }
+
+    @Override
+    public int read() throws IOException {
+      arm();
+      return super.read();
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      arm();
+      return super.read(b, off, len);
+    }
   }
 }

@@ -14,9 +14,12 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -25,9 +28,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The DIMSE SCP: Imago's own accept loop over PixelMed's association layer. Each association
- * runs on a thread of a bounded pool; when all are busy, a new peer gets a transient
- * A-ASSOCIATE-RJ (local limit exceeded) and can retry, instead of an unbounded thread count.
+ * The DIMSE SCP: Imago's own accept loop over PixelMed's association layer. Before a peer is
+ * known, it holds little: its A-ASSOCIATE-RQ must arrive whole within {@link #REQUEST_DEADLINE}
+ * (trickling bytes does not extend it), one address has at most {@link #PER_ADDRESS} connections
+ * open, and waiting for requests uses a pool of its own, larger than the association slots. Only
+ * an admitted association takes one of the {@code node.maxAssociations} slots; when all are busy
+ * the peer gets a transient A-ASSOCIATE-RJ (local limit exceeded) and can retry. So idle or
+ * trickling sockets cannot lock a hospital out.
  */
 public final class DimseServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DimseServer.class);
@@ -35,7 +42,16 @@ public final class DimseServer implements AutoCloseable {
   private final NodeConfig config;
   private final AssociationGate gate;
   private final Ingest ingest;
+  /** How long an A-ASSOCIATE-RQ may take to arrive, whole (PS3.8's ARTIM timer, as dcmtk's default). */
+  static final Duration REQUEST_DEADLINE = Duration.ofSeconds(10);
+  /** Connections one address may hold open at once (associations and requests still arriving). */
+  static final int PER_ADDRESS = 64;
+  /** Connections waiting for their request or associated, all addresses together. */
+  static final int CONNECTIONS = 256;
+
   private final ThreadPoolExecutor pool;
+  private final Semaphore slots;
+  private final Map<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
   private final AtomicInteger associations = new AtomicInteger();
   private final AtomicInteger ended = new AtomicInteger();
   private final StorePresentationPolicy policy = new StorePresentationPolicy();
@@ -58,7 +74,9 @@ public final class DimseServer implements AutoCloseable {
     this.move = Objects.requireNonNull(move, "move");
     this.get = Objects.requireNonNull(get, "get");
     AtomicInteger n = new AtomicInteger();
-    this.pool = new ThreadPoolExecutor(config.maxAssociations(), config.maxAssociations(), 60, TimeUnit.SECONDS,
+    this.slots = new Semaphore(config.maxAssociations());
+    int threads = Math.max(CONNECTIONS, config.maxAssociations());
+    this.pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
         new SynchronousQueue<>(), r -> {
           Thread t = new Thread(r, "dimse-" + n.incrementAndGet());
           t.setDaemon(true);
@@ -91,25 +109,41 @@ public final class DimseServer implements AutoCloseable {
         if (running) LOG.warn("event=dimse.accept.failed reason=\"{}\"", e.getMessage());
         continue;
       }
+      InetAddress address = socket.getInetAddress();
+      AtomicInteger open = perAddress.computeIfAbsent(address, a -> new AtomicInteger());
+      if (open.incrementAndGet() > PER_ADDRESS) {
+        release(address, open);
+        LOG.warn("event=association.dropped peer={} reason=\"more than {} connections from this address\"", address,
+            PER_ADDRESS);
+        closeQuietly(socket);
+        continue;
+      }
       try {
         socket.setTcpNoDelay(true);
-        socket.setSoTimeout((int) config.socketTimeout().toMillis());
-        pool.execute(() -> serve(socket));
+        pool.execute(() -> {
+          try {
+            serve(socket);
+          } finally {
+            release(address, open);
+          }
+        });
       } catch (RejectedExecutionException | SocketException e) {
-        refuseBusy(socket);
+        release(address, open);
+        LOG.warn("event=association.dropped peer={} reason=\"all {} connections busy\"", address, CONNECTIONS);
+        closeQuietly(socket);
       }
     }
   }
 
-  private void refuseBusy(Socket socket) {
-    try (socket) {
-      socket.setSoTimeout(2000);
-      gate.admit(socket);
-      AssociationGate.reject(socket.getOutputStream(), AssociationGate.TRANSIENT, AssociationGate.SOURCE_PRESENTATION,
-          AssociationGate.REASON_LOCAL_LIMIT_EXCEEDED);
-      LOG.warn("event=association.rejected reason=\"all {} association slots busy\"", config.maxAssociations());
-    } catch (IOException e) {
-      LOG.debug("event=association.busy.dropped reason=\"{}\"", e.getMessage());
+  private void release(InetAddress address, AtomicInteger open) {
+    if (open.decrementAndGet() == 0) perAddress.remove(address, open);
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // going anyway
     }
   }
 
@@ -118,7 +152,7 @@ public final class DimseServer implements AutoCloseable {
     String peer = socket.getRemoteSocketAddress().toString();
     int id = associations.incrementAndGet();
     try (socket; Spool spool = ingest.newSpool()) {
-      AssociationGate.Decision decision = gate.admit(socket);
+      AssociationGate.Decision decision = gate.admit(socket, System.nanoTime() + REQUEST_DEADLINE.toNanos());
       if (decision instanceof AssociationGate.Decision.NotAssociation n) {
         LOG.warn("event=association.dropped peer={} reason=\"{}\"", peer, n.why());
         return;
@@ -131,30 +165,48 @@ public final class DimseServer implements AutoCloseable {
         return;
       }
       AssociationGate.Decision.Admitted admitted = (AssociationGate.Decision.Admitted) decision;
-      GatedSocket gated = new GatedSocket(socket, admitted.request(), config.maxPduLength());
-      Association as = AssociationFactory.createNewAssociation(gated, config.aeTitle(), config.maxPduLength(),
-          1 << 20, 1 << 20, policy);
-      gated.association(as);
-      StoreScp store = new StoreScp(ingest);
-      DimseRequest.Peer requester = new DimseRequest.Peer(admitted.tenant(), admitted.callingAe(), peer);
-      as.setReceivedDataHandler(new DimseDispatcher(services(store, get.session()), requester, spool));
-      String end = "released";
-      try {
-        as.waitForPDataPDUsUntilHandlerReportsDone();
-      } catch (AReleaseException e) {
-        end = "released";
-      } catch (Exception e) {
-        end = abort(gated, e);
+      if (!slots.tryAcquire()) {
+        AssociationGate.reject(socket.getOutputStream(), AssociationGate.TRANSIENT, AssociationGate.SOURCE_PRESENTATION,
+            AssociationGate.REASON_LOCAL_LIMIT_EXCEEDED);
+        LOG.warn("event=association.rejected peer={} calling={} reason=\"all {} association slots busy\"", peer,
+            admitted.callingAe(), config.maxAssociations());
+        return;
       }
-      StoreScp.Tally tally = store.tally();
-      LOG.info("event=association.end id={} calling={} tenant={} stored={} failed={} end={} ms={}", id,
-          admitted.callingAe(), admitted.tenant().id(), tally.stored(), tally.failed(), end,
-          (System.nanoTime() - start) / 1_000_000);
+      try {
+        associate(socket, admitted, spool, peer, id, start);
+      } finally {
+        slots.release();
+      }
     } catch (Exception e) {
       LOG.warn("event=association.failed id={} peer={} reason=\"{}\"", id, peer, e.getMessage());
     } finally {
       ended.incrementAndGet();
     }
+  }
+
+  /** One admitted association, from its A-ASSOCIATE-AC to its end. */
+  private void associate(Socket socket, AssociationGate.Decision.Admitted admitted, Spool spool, String peer, int id,
+      long start) throws Exception {
+    socket.setSoTimeout((int) config.socketTimeout().toMillis());
+    GatedSocket gated = new GatedSocket(socket, admitted.request(), config.maxPduLength());
+    Association as = AssociationFactory.createNewAssociation(gated, config.aeTitle(), config.maxPduLength(),
+        1 << 20, 1 << 20, policy);
+    gated.association(as);
+    StoreScp store = new StoreScp(ingest);
+    DimseRequest.Peer requester = new DimseRequest.Peer(admitted.tenant(), admitted.callingAe(), peer);
+    as.setReceivedDataHandler(new DimseDispatcher(services(store, get.session()), requester, spool));
+    String end = "released";
+    try {
+      as.waitForPDataPDUsUntilHandlerReportsDone();
+    } catch (AReleaseException e) {
+      end = "released";
+    } catch (Exception e) {
+      end = abort(gated, e);
+    }
+    StoreScp.Tally tally = store.tally();
+    LOG.info("event=association.end id={} calling={} tenant={} stored={} failed={} end={} ms={}", id,
+        admitted.callingAe(), admitted.tenant().id(), tally.stored(), tally.failed(), end,
+        (System.nanoTime() - start) / 1_000_000);
   }
 
   /**

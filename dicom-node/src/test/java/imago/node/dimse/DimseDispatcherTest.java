@@ -120,4 +120,40 @@ class DimseDispatcherTest {
       logger.detachAppender(log);
     }
   }
+
+  /**
+   * Security: 40 sockets that never finish their A-ASSOCIATE-RQ (idle, or trickling a byte at a
+   * time) hold no association slot (there are 8): a hospital's echoscu still gets in at once.
+   */
+  @Test
+  void tricklingSocketsDoNotLockAHospitalOut() throws Exception {
+    List<java.net.Socket> tricklers = new java.util.ArrayList<>();
+    java.util.concurrent.atomic.AtomicBoolean trickling = new java.util.concurrent.atomic.AtomicBoolean(true);
+    Thread drip = new Thread(() -> {
+      while (trickling.get()) {
+        for (java.net.Socket s : tricklers) {
+          try {
+            s.getOutputStream().write(0);
+          } catch (java.io.IOException closed) {
+            // the SCP hung up on it: what it should do in the end
+          }
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L); // the trickle's own pace, not a wait in the test
+      }
+    });
+    try {
+      for (int i = 0; i < 40; i++) {
+        java.net.Socket s = new java.net.Socket("127.0.0.1", node.port());
+        s.getOutputStream().write(0x01); // the first byte of an A-ASSOCIATE-RQ, and then only drips
+        tricklers.add(s);
+      }
+      drip.start();
+      Dcmtk.Result echo = Dcmtk.echoscu("127.0.0.1", node.port(), "DEMO", DimseNode.AE);
+      assertTrue(echo.ok(), echo.output());
+    } finally {
+      trickling.set(false);
+      drip.join();
+      for (java.net.Socket s : tricklers) s.close();
+    }
+  }
 }
