@@ -23,6 +23,8 @@ import java.util.List;
 public final class ModelValidator {
   private static final int STEADY_CALLS = 5;
   private static final int HEAD = 8;
+  /** The largest dry-run input, batch included: 64 Mi float values, 256 MiB. */
+  static final long MAX_DRY_RUN_ELEMENTS = 64L << 20;
 
   private final Engines engines;
   private final int batchN;
@@ -33,6 +35,13 @@ public final class ModelValidator {
   }
 
   public ValidationReport validate(Manifest manifest, Path artifact) {
+    int batch = Math.min(batchN, manifest.batching().maxBatchSize());
+    long elements = Arrays.stream(manifest.input().shape(batch)).reduce(1, Math::multiplyExact);
+    if (elements > MAX_DRY_RUN_ELEMENTS) {
+      // Refused before anything is allocated: the schema allows 512 x 4096 x 4096, which no server holds.
+      return ValidationReport.failed("input-size", "the declared input " + Arrays.toString(manifest.input().shape(batch))
+          + " at batch " + batch + " is " + elements + " values; at most " + MAX_DRY_RUN_ELEMENTS + " are run");
+    }
     long rssBefore = residentBytes();
     long t0 = System.nanoTime();
     LoadedModel model;
@@ -48,7 +57,6 @@ public final class ModelValidator {
       String declared = declaredShapeMismatch(manifest, model);
       if (declared != null) return ValidationReport.failed("input-shape", declared);
       List<DryRun> runs = new ArrayList<>();
-      int batch = Math.min(batchN, manifest.batching().maxBatchSize());
       for (int n : batch > 1 ? new int[] {1, batch} : new int[] {1}) {
         long[] inShape = manifest.input().shape(n);
         Tensor input = DryRunInput.of(inShape);

@@ -179,6 +179,15 @@ class ModelsRouterTest {
   // ---- helpers
 
   /** The reference model's manifest under another name, changed by {@code change}. */
+  /** Security: a manifest whose declared input no server could hold fails validation before anything is allocated. */
+  @Test
+  void aHugeDeclaredInputFailsValidationUnrun() throws Exception {
+    HttpResponse<String> r = upload(researcher, manifest("huge-cls", m -> m.getJsonObject("input").put("channels", 512)
+        .put("height", 4096).put("width", 4096)), onnx);
+    assertEquals(422, r.statusCode(), r.body());
+    assertTrue(r.body().contains("input-size"), r.body());
+  }
+
   static JsonObject manifest(String name, Consumer<JsonObject> change) throws IOException {
     JsonObject m = new JsonObject(Files.readString(ModelsNode.referenceModel(REFERENCE).resolve("manifest.json"))).put("name", name);
     change.accept(m);
