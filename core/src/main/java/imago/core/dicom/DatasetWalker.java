@@ -16,6 +16,9 @@ import java.util.zip.Inflater;
  */
 public final class DatasetWalker {
   private static final long MAX_INFLATED = 1L << 30;
+  /** Beyond this size, a data set inflating more than {@link #MAX_RATIO} times its deflated size is a bomb. */
+  private static final long RATIO_FLOOR = 64L << 20;
+  private static final long MAX_RATIO = 100;
 
   private DatasetWalker() {}
 
@@ -47,6 +50,11 @@ public final class DatasetWalker {
         }
         out.write(chunk, 0, n);
         if (out.size() > MAX_INFLATED) throw new MalformedDicomException("deflated data set inflates beyond 1 GiB");
+        if (out.size() > RATIO_FLOOR && out.size() / Math.max(1, in.length) > MAX_RATIO) {
+          // a real data set compresses a few times; a thousandfold one is built to fill the heap
+          throw new MalformedDicomException("deflated data set inflates more than " + MAX_RATIO + " times ("
+              + in.length + " bytes to over " + out.size() + "): refused as a deflate bomb");
+        }
       }
     } catch (DataFormatException e) {
       throw new MalformedDicomException("deflated data set is corrupt: " + e.getMessage());

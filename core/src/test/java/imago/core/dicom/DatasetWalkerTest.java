@@ -266,4 +266,20 @@ class DatasetWalkerTest {
     }
     throw new AssertionError("not found: " + new String(needle, StandardCharsets.ISO_8859_1));
   }
+
+  /** Security: a deflated data set built to inflate a thousandfold is refused while inflating, not after. */
+  @Test
+  void aDeflateBombIsRefused() throws Exception {
+    java.io.ByteArrayOutputStream deflated = new java.io.ByteArrayOutputStream();
+    java.util.zip.Deflater deflater = new java.util.zip.Deflater(9, true);
+    try (java.util.zip.DeflaterOutputStream out = new java.util.zip.DeflaterOutputStream(deflated, deflater)) {
+      byte[] zeros = new byte[1 << 20];
+      for (int i = 0; i < 200; i++) out.write(zeros);
+    } finally {
+      deflater.end();
+    }
+    MalformedDicomException e = org.junit.jupiter.api.Assertions.assertThrows(MalformedDicomException.class, () ->
+        DatasetWalker.validate(java.nio.ByteBuffer.wrap(deflated.toByteArray()), Uids.DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN));
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("deflate bomb"), e.getMessage());
+  }
 }
