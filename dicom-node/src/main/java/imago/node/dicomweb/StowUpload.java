@@ -58,6 +58,9 @@ final class StowUpload implements Runnable, PartListener {
   private final AtomicBoolean paused = new AtomicBoolean();
   private final List<IngestOutcome> outcomes = new ArrayList<>();
   private Spool spool;
+  /** The most instances one request may carry. */
+  static final int MAX_PARTS = 10_000;
+  private int parts;
   private String partProblem;
   private int partProblemStatus;
   private long received;
@@ -109,6 +112,9 @@ final class StowUpload implements Runnable, PartListener {
       }
       parser.finish();
       respond();
+    } catch (TooManyParts e) {
+      fail(Problem.of(413, "payload-too-large", "Too many parts", "at most " + MAX_PARTS + " instances per STOW-RS request; "
+          + "those before the limit were stored (storedSOPInstanceUIDs)"), true);
     } catch (TooLarge e) {
       fail(Problem.of(413, "payload-too-large", "Request too large", "at most " + maxBytes + " bytes per request"), true);
     } catch (IOException e) {
@@ -122,6 +128,8 @@ final class StowUpload implements Runnable, PartListener {
 
   @Override
   public void partStarted(Map<String, String> headers) throws IOException {
+    // Each part is an ingest and a line of the answer: their number is bounded like the bytes are.
+    if (++parts > MAX_PARTS) throw new TooManyParts();
     String type = headers.get("content-type");
     partProblem = null;
     if (type != null && !MultipartRelatedParser.mediaType(type).equals("application/dicom")) {
@@ -216,6 +224,12 @@ final class StowUpload implements Runnable, PartListener {
       p.send(ctx.response());
       if (paused.get()) ctx.request().resume();
     });
+  }
+
+  private static final class TooManyParts extends IOException {
+    TooManyParts() {
+      super("too many parts", null);
+    }
   }
 
   private static final class TooLarge extends IOException {

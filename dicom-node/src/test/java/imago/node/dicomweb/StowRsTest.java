@@ -91,6 +91,15 @@ class StowRsTest {
     assertTrue(node.index().studyInstances("other", study).isEmpty(), "stored for the token's tenant only");
   }
 
+  /** Security: each part is an ingest and a line of the answer, so their number is bounded like the bytes are. */
+  @Test
+  void moreThanTenThousandPartsIs413() throws Exception {
+    List<byte[]> empty = java.util.Collections.nCopies(10_001, new byte[0]);
+    HttpResponse<String> r = stow(hospital, "/dicomweb/studies", DICOM_PARTS + "many", DicomWebNode.multipart("many", empty));
+    assertEquals(413, r.statusCode(), r.body());
+    assertTrue(r.body().contains("Too many parts"), r.body());
+  }
+
   @Test
   void aCorruptPartIsListedAsFailedWhileTheGoodPartIsStored() throws Exception {
     SyntheticCt.Spec spec = SyntheticCt.Spec.of(1, 1, 2).withSize(32, 32).withSeed(5102);

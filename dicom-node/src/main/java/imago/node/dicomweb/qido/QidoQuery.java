@@ -35,6 +35,9 @@ public record QidoQuery(QueryRequest request, Set<Integer> matchingTags, Set<Int
     List<String> notKept) {
 
   /** What QidoRs answers 400 with. */
+  /** The deepest result a query may start at. */
+  static final int MAX_OFFSET = 100_000;
+
   public static final class BadQuery extends Exception {
     public BadQuery(String message) {
       super(message);
@@ -78,7 +81,11 @@ public record QidoQuery(QueryRequest request, Set<Integer> matchingTags, Set<Int
         }
         case "fuzzymatching" -> fuzzy = bool(name, value);
         case "limit" -> limit = Math.min(number(name, value, 1), maxLimit);
-        case "offset" -> offset = number(name, value, 0);
+        case "offset" -> {
+          offset = number(name, value, 0);
+          // An index skips offset rows one by one: deep paging is a cost the caller chooses, bounded here.
+          if (offset > MAX_OFFSET) throw new BadQuery("offset is at most " + MAX_OFFSET + "; narrow the query instead");
+        }
         default -> {
           if (name.contains(".")) {
             throw new BadQuery("'" + name + "': matching within sequences is not supported");

@@ -134,7 +134,8 @@ class QidoRsTest {
   @Test
   void queriesThatCannotBeHonouredAre400() throws Exception {
     for (String bad : List.of("/studies?NoSuchKeyword=1", "/studies?StudyDate=2024-01-01", "/studies?limit=abc",
-        "/studies?Modality=CT", "/studies?PatientID=A&PatientID=B", "/studies/not-a-uid/series")) {
+        "/studies?Modality=CT", "/studies?PatientID=A&PatientID=B", "/studies/not-a-uid/series",
+        "/studies?offset=100001" /* security: deep paging is bounded */)) {
       HttpResponse<byte[]> r = node.get("/dicomweb" + bad, demo, null);
       assertEquals(400, r.statusCode(), bad);
       assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElse(""), bad);
