@@ -89,6 +89,11 @@ public final class Main {
         return S3Command.run(config, options.integer("port", 0));
       }
       case "token" -> {
+        if (!options.positional.isEmpty() && options.positional.get(0).equals("revoke")) {
+          if (options.positional.size() != 2) throw new IllegalArgumentException("token revoke needs a token or its jti\n" + USAGE);
+          System.out.println("revoked " + TokenCommand.revoke(config, options.positional.get(1)));
+          return 0;
+        }
         String tenant = options.require("tenant");
         Caller.Role role = Caller.Role.parse(options.require("role"));
         Duration ttl = parseDuration(options.get("ttl") == null ? "12h" : options.get("ttl"));

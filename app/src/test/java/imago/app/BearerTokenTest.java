@@ -49,6 +49,24 @@ class BearerTokenTest {
     }
   }
 
+  /** Security: a token that leaked can be revoked before it expires, and is refused from then on. */
+  @Test
+  void aRevokedTokenIsRefused() throws Exception {
+    try (TestImago node = TestImago.start(tmp.resolve("revoke"))) {
+      imago.core.config.Config config = imago.core.config.Config.load(null, Map.of(), TestImago.overrides(node.data));
+      String token = TokenCommand.mint(config, "demo", imago.core.tenant.Caller.Role.RADIOLOGIST, java.time.Duration.ofHours(1),
+          "leaked@demo");
+      java.net.http.HttpRequest qido = java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.baseUrl() + "/dicomweb/studies"))
+          .header("Authorization", "Bearer " + token).build();
+      assertTrue(node.send(qido).statusCode() / 100 == 2, "the token works");
+      String jti = TokenCommand.revoke(config, token);
+      assertTrue(jti != null && !jti.isBlank());
+      java.net.http.HttpResponse<String> refused = node.send(qido);
+      assertEquals(401, refused.statusCode());
+      assertTrue(refused.body().contains("Token revoked"), refused.body());
+    }
+  }
+
   /** Security: a configured HS256 secret shorter than the hash is refused at start, not used. */
   @Test
   void aShortConfiguredSecretStopsTheStart() {

@@ -5,6 +5,7 @@ import imago.storage.index.AuditEvent;
 import imago.storage.index.Index;
 import imago.storage.index.Scope;
 import imago.storage.index.SqlUnavailableException;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
@@ -79,12 +80,21 @@ public final class Access {
       // A body (STOW-RS, an upload, a JSON request) waits until its route is ready to read it.
       boolean body = ctx.request().method() == HttpMethod.POST || ctx.request().method() == HttpMethod.PUT;
       ctx.request().pause();
-      auth.authenticate(header).onSuccess(caller -> {
+      auth.authenticate(header).compose(verified -> notRevoked(ctx, verified)).onSuccess(caller -> {
         identified(ctx, caller);
         if (!body) ctx.request().resume();
         ctx.next();
       }).onFailure(ctx::fail);
     };
+  }
+
+  /** The token's caller, unless the token was revoked ({@code imago token revoke}). */
+  private Future<Caller> notRevoked(RoutingContext ctx, BearerAuth.Token token) {
+    if (token.jti() == null || index == null) return Future.succeededFuture(token.caller()); // no index: web's own tests
+    return Blocking.run(ctx.vertx(), () -> index.tokenRevoked(token.jti())).compose(revoked -> revoked
+        ? Future.failedFuture(Problem.of(401, "unauthorized", "Token revoked", "this token was revoked; ask for a new one")
+            .exception())
+        : Future.succeededFuture(token.caller()));
   }
 
   /**

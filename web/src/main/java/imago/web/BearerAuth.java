@@ -10,6 +10,8 @@ import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
 import java.util.List;
 
 /**
@@ -33,15 +35,19 @@ public final class BearerAuth {
     this.jwt = JWTAuth.create(vertx, options);
   }
 
-  /** Mints a token (the {@code imago token} command, demos, tests). */
+  /** A verified token: who it names, and its id (jti, by which it can be revoked; null when its issuer gave none). */
+  public record Token(Caller caller, String jti, Instant expiresAt) {}
+
+  /** Mints a token (the {@code imago token} command, demos, tests), with a random jti. */
   public String mint(String subject, String tenantId, Caller.Role role, Duration ttl) {
-    return jwt.generateToken(new JsonObject().put("tenant", tenantId).put("role", role.name().toLowerCase()),
+    return jwt.generateToken(new JsonObject().put("tenant", tenantId).put("role", role.name().toLowerCase())
+            .put("jti", UUID.randomUUID().toString()),
         new JWTOptions().setAlgorithm("HS256").setIssuer(issuer).setAudience(List.of(audience)).setSubject(subject)
             .setExpiresInSeconds((int) Math.min(Integer.MAX_VALUE, ttl.toSeconds())));
   }
 
   /** The caller named by an {@code Authorization: Bearer ...} header, or a 401 problem. */
-  public Future<Caller> authenticate(String authorization) {
+  public Future<Token> authenticate(String authorization) {
     if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return Future.failedFuture(new ProblemException(Problem.of(401, "unauthorized", "Bearer token required",
           "send Authorization: Bearer <token> (mint one with ./imago token)")));
@@ -68,7 +74,11 @@ public final class BearerAuth {
           try {
             Caller.Role parsed = Caller.Role.parse(role);
             if (parsed == Caller.Role.LINK) throw new IllegalArgumentException("a link is not a bearer role");
-            return Future.succeededFuture(new Caller(p.getString("sub", ""), tenant, parsed));
+            Object exp = user.get("exp");
+            Instant expiresAt = exp instanceof Number n ? Instant.ofEpochSecond(n.longValue()) : null;
+            Object jti = user.containsKey("jti") ? user.get("jti") : p.getValue("jti");
+            return Future.succeededFuture(new Token(new Caller(p.getString("sub", ""), tenant, parsed),
+                jti == null ? null : jti.toString(), expiresAt));
           } catch (IllegalArgumentException e) {
             return Future.failedFuture(new ProblemException(Problem.of(401, "unauthorized", "Unknown role " + role, null)));
           }

@@ -79,6 +79,11 @@ public interface Index {
    */
   List<AuditEvent> auditOfStudy(String tenantId, String studyUid) throws SqlUnavailableException;
 
+  /** Revokes the bearer token with this {@code jti} (kept until {@code expiresAt}, after which it is refused anyway). */
+  void revokeToken(String jti, Instant expiresAt) throws SqlUnavailableException;
+
+  boolean tokenRevoked(String jti) throws SqlUnavailableException;
+
   /** Shares a study of {@code tenantId} with a person; empty when the tenant has no such study. */
   Optional<Share> share(String tenantId, String studyUid, String grantee, String grantedBy, Instant expiresAt)
       throws SqlUnavailableException;

@@ -319,6 +319,18 @@ public final class SqlIndex implements Index {
   }
 
   @Override
+  public void revokeToken(String jti, Instant expiresAt) throws SqlUnavailableException {
+    autoCommit("token revocation", c -> Jdbc.update(c, "INSERT INTO revoked_tokens (jti, revoked_at, expires_at) VALUES (?, ?, ?) "
+        + "ON CONFLICT DO NOTHING", jti, Instant.now(), expiresAt));
+  }
+
+  @Override
+  public boolean tokenRevoked(String jti) throws SqlUnavailableException {
+    return autoCommit("token check", c -> Jdbc.first(c, "SELECT 1 FROM revoked_tokens WHERE jti = ?", rs -> true, jti))
+        .isPresent();
+  }
+
+  @Override
   public List<AuditEvent> auditOfStudy(String tenantId, String studyUid) throws SqlUnavailableException {
     return autoCommit("audit list", c -> SqlAccess.auditOfStudy(c, tenantId, studyUid));
   }
