@@ -126,7 +126,11 @@ class FseLinkTest {
     assertEquals(List.of(), Dcmtk.dciodvfyErrors(verify.output()), verify.output());
     String dump = Dcmtk.dcmdump(kosFile, "+L").output();
     for (String sop : study.sopInstanceUids) assertTrue(dump.contains(sop), "the KOS lists " + sop);
-    assertTrue(dump.contains("/l/" + tokenOf(viewOnly) + "/dicomweb/studies/" + study.studyUid), "Retrieve URL via the link");
+    // Security: a KOS travels through XDS-I registries across the region; it names Imago's authenticated
+    // DICOMweb, never the capability token, which would open the study to whoever reads the manifest.
+    assertTrue(dump.contains(imago.baseUrl() + "/dicomweb/studies/" + study.studyUid), "Retrieve URL: " + dump);
+    assertFalse(new String(kos.body(), java.nio.charset.StandardCharsets.ISO_8859_1).contains(tokenOf(viewOnly)),
+        "the token is not in the KOS");
 
     JsonObject download = create(new JsonObject().put("studyUID", study.studyUid)
         .put("rights", new JsonArray().add("view").add("download")));

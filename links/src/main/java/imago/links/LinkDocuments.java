@@ -68,7 +68,9 @@ final class LinkDocuments {
   /** GET kos: an XDS-I.b manifest of every instance of the study, AI results included. */
   void kos(RoutingContext ctx) {
     Link link = LinkRouter.link(ctx);
-    String wado = linkBase(ctx) + "/dicomweb/studies/" + link.studyUid();
+    // The manifest travels through XDS-I registries: it names Imago's authenticated DICOMweb, never the
+    // capability token (whoever reads the manifest would hold the study).
+    String wado = address.of(ctx.request()) + "/dicomweb/studies/" + link.studyUid();
     Blocking.respond(ctx, () -> {
       StudyContents study = StudyContents.of(index, link.tenantId(), link.studyUid());
       if (study.entries().isEmpty()) throw Params.notFound("study", "study " + link.studyUid() + " has no instances");
