@@ -207,7 +207,7 @@ public final class InferenceBench {
   }
 
   private static void storescu(int port, Path dir) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder("storescu", "-aet", "STORESCU", "-aec", "IMAGO", "+sd", "+r", "127.0.0.1",
+    ProcessBuilder pb = new ProcessBuilder("storescu", "-aet", "DEMO", "-aec", "IMAGO", "+sd", "+r", "127.0.0.1",
         Integer.toString(port), dir.toString()).redirectErrorStream(true);
     pb.environment().put("TCP_NODELAY", "1");
     Process p = pb.start();

@@ -45,7 +45,8 @@ class ConfigTest {
     Tenant[] tenants = c.section("tenants", Tenant[].class);
     assertEquals(1, tenants.length);
     assertEquals("demo", tenants[0].id());
-    assertEquals(List.of("DEMO", "STORESCU"), tenants[0].aeTitles());
+    // Security: STORESCU (dcmtk's default calling AE, anyone's who did not choose one) is no tenant's by default.
+    assertEquals(List.of("DEMO"), tenants[0].aeTitles());
     assertEquals("", c.section("storage.s3.endpoint", String.class), "embedded S3 by default");
     assertEquals("", c.section("storage.db.url", String.class), "embedded H2 by default");
   }
