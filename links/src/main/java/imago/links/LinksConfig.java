@@ -29,6 +29,10 @@ public record LinksConfig(Duration defaultTtl, Duration maxTtl, List<Webhook> we
       if (w.url() == null || w.secret() == null || w.secret().length() < 16) {
         throw new IllegalArgumentException("links.webhooks: each needs a url and a secret of at least 16 characters");
       }
+      if (!w.url().startsWith("https://") && !w.url().matches("http://(127\\.0\\.0\\.1|localhost|\\[::1])(:\\d+)?(/.*)?")) {
+        // the Bundle names patients: it leaves this machine over TLS (certificates checked by the JDK) or not at all
+        throw new IllegalArgumentException("links.webhooks: " + w.url() + " is not https:// (plain http only to this machine)");
+      }
       if (w.tenants().isEmpty()) {
         throw new IllegalArgumentException("links.webhooks: " + w.url() + " names no tenants: each webhook hears of the links "
             + "of the tenants it lists (tenants: [id, ...])");
