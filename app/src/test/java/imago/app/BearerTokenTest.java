@@ -30,17 +30,21 @@ class BearerTokenTest {
     KeyPair forger = gen.generateKeyPair();
     String pem = "-----BEGIN PUBLIC KEY-----\n"
         + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(idp.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n";
-    try (TestImago node = TestImago.start(tmp.resolve("data"), Map.of("auth.rs256PublicKey", pem))) {
+    try (TestImago node = TestImago.start(tmp.resolve("data"), Map.of("auth.rs256PublicKey", pem,
+        "auth.rs256Issuer", "https://idp.example.org"))) {
       List<byte[]> part = List.of(SyntheticCt.instance(SyntheticCt.Spec.of(1, 1, 1).withSize(32, 32).withSeed(3), 1, 1, 1));
       long exp = Instant.now().plusSeconds(600).getEpochSecond();
-      String claims = "{\"iss\":\"imago\",\"aud\":\"imago\",\"sub\":\"pacs@demo\",\"tenant\":\"demo\",\"role\":\"hospital\","
+      String claims = "{\"iss\":\"https://idp.example.org\",\"aud\":\"imago\",\"sub\":\"pacs@demo\",\"tenant\":\"demo\",\"role\":\"hospital\","
           + "\"exp\":" + exp + "}";
       assertEquals(200, node.stow(rs256(claims, idp), null, part).statusCode());
       assertEquals(401, node.stow(rs256(claims, forger), null, part).statusCode(), "signed by another key");
       String expired = claims.replace(Long.toString(exp), Long.toString(Instant.now().minusSeconds(600).getEpochSecond()));
       assertEquals(401, node.stow(rs256(expired, idp), null, part).statusCode(), "expired");
-      String otherIssuer = claims.replace("\"iss\":\"imago\"", "\"iss\":\"someone-else\"");
+      String otherIssuer = claims.replace("\"iss\":\"https://idp.example.org\"", "\"iss\":\"someone-else\"");
       assertNotEquals(200, node.stow(rs256(otherIssuer, idp), null, part).statusCode(), "wrong issuer");
+      // Security: one issuer per key: the provider's key cannot sign tokens in Imago's own name.
+      String asImago = claims.replace("\"iss\":\"https://idp.example.org\"", "\"iss\":\"imago\"");
+      assertEquals(401, node.stow(rs256(asImago, idp), null, part).statusCode(), "the provider's key speaking as imago");
       // Security: a token meant for another service, or one that never expires, is no key here.
       assertEquals(401, node.stow(rs256(claims.replace("\"aud\":\"imago\",", ""), idp), null, part).statusCode(), "no audience");
       assertEquals(401, node.stow(rs256(claims.replace("\"aud\":\"imago\"", "\"aud\":\"billing\""), idp), null, part)

@@ -7,10 +7,11 @@ import java.nio.charset.StandardCharsets;
  *
  * @param jwtSecret the HS256 key (at least 32 bytes); empty: generated once into {data}/secrets
  * @param rs256PublicKey an identity provider's PEM public key whose RS256 tokens are accepted too
- * @param issuer the {@code iss} every token must name
+ * @param issuer the {@code iss} Imago's own tokens (HS256) name
+ * @param rs256Issuer the {@code iss} the identity provider's tokens (RS256) name: one issuer per key
  * @param audience the {@code aud} every token must name (a token minted for another service is no key here)
  */
-public record AuthConfig(String jwtSecret, String rs256PublicKey, String issuer, String audience) {
+public record AuthConfig(String jwtSecret, String rs256PublicKey, String issuer, String rs256Issuer, String audience) {
   /** RFC 7518 §3.2: an HS256 key is at least as long as the hash. */
   public static final int MIN_SECRET_BYTES = 32;
 
@@ -20,9 +21,13 @@ public record AuthConfig(String jwtSecret, String rs256PublicKey, String issuer,
           + "leave it empty to have one generated into data/secrets");
     }
     if (audience == null || audience.isBlank()) throw new IllegalArgumentException("auth.audience must name this service");
+    if (rs256PublicKey != null && !rs256PublicKey.isBlank()
+        && (rs256Issuer == null || rs256Issuer.isBlank() || rs256Issuer.equals(issuer))) {
+      throw new IllegalArgumentException("auth.rs256Issuer must name the identity provider, not Imago's own issuer: one issuer per key");
+    }
   }
 
   public AuthConfig withSecret(String secret) {
-    return new AuthConfig(secret, rs256PublicKey, issuer, audience);
+    return new AuthConfig(secret, rs256PublicKey, issuer, rs256Issuer, audience);
   }
 }

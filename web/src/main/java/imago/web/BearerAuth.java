@@ -9,30 +9,47 @@ import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.List;
 
 /**
- * Bearer tokens (JWT, HS256) carrying a tenant and a role. This is the seam full access control
- * grows from; for now a valid token of a known tenant may store into that tenant.
+ * Bearer tokens (JWT) carrying a tenant and a role: Imago's own (HS256, issuer auth.issuer) and,
+ * when configured, a regional identity provider's (RS256, issuer auth.rs256Issuer). One issuer
+ * per key: a token is checked by the key its header names, against that key's issuer only, so
+ * neither signer can speak for the other.
  */
 public final class BearerAuth {
   private final JWTAuth jwt;
+  private final JWTAuth provider;
   private final String issuer;
   private final String audience;
 
   public BearerAuth(Vertx vertx, AuthConfig config) {
     this.issuer = config.issuer();
     this.audience = config.audience();
-    JWTAuthOptions options = new JWTAuthOptions()
+    this.jwt = JWTAuth.create(vertx, new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(config.jwtSecret()))
-        .setJWTOptions(new JWTOptions().setIssuer(config.issuer()).setAudience(List.of(config.audience())));
-    if (config.rs256PublicKey() != null && !config.rs256PublicKey().isBlank()) {
-      options.addPubSecKey(new PubSecKeyOptions().setAlgorithm("RS256").setBuffer(config.rs256PublicKey()));
+        .setJWTOptions(new JWTOptions().setIssuer(config.issuer()).setAudience(List.of(config.audience()))));
+    this.provider = config.rs256PublicKey() == null || config.rs256PublicKey().isBlank() ? null
+        : JWTAuth.create(vertx, new JWTAuthOptions()
+            .addPubSecKey(new PubSecKeyOptions().setAlgorithm("RS256").setBuffer(config.rs256PublicKey()))
+            .setJWTOptions(new JWTOptions().setIssuer(config.rs256Issuer()).setAudience(List.of(config.audience()))));
+  }
+
+  /** The verifier for the algorithm the token's header names; null for any other. */
+  private JWTAuth verifier(String token) {
+    try {
+      String header = new String(Base64.getUrlDecoder().decode(token.substring(0, Math.max(0, token.indexOf('.')))),
+          StandardCharsets.UTF_8);
+      String alg = new JsonObject(header).getString("alg", "");
+      return alg.equals("HS256") ? jwt : alg.equals("RS256") ? provider : null;
+    } catch (RuntimeException e) {
+      return null;
     }
-    this.jwt = JWTAuth.create(vertx, options);
   }
 
   /** A verified token: who it names, and its id (jti, by which it can be revoked; null when its issuer gave none). */
@@ -52,7 +69,13 @@ public final class BearerAuth {
       return Future.failedFuture(new ProblemException(Problem.of(401, "unauthorized", "Bearer token required",
           "send Authorization: Bearer <token> (mint one with ./imago token)")));
     }
-    return jwt.authenticate(new TokenCredentials(authorization.substring(7).trim()))
+    String token = authorization.substring(7).trim();
+    JWTAuth verifier = verifier(token);
+    if (verifier == null) {
+      return Future.failedFuture(new ProblemException(Problem.of(401, "unauthorized", "Invalid bearer token",
+          "the token is malformed or signed with an algorithm this Imago does not take")));
+    }
+    return verifier.authenticate(new TokenCredentials(token))
         .recover(e -> Future.failedFuture(new ProblemException(Problem.of(401, "unauthorized", "Invalid bearer token",
             "the token is expired, malformed, meant for another audience or not signed with this Imago's key"))))
         .compose(user -> {

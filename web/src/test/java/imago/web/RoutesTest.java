@@ -39,7 +39,7 @@ class RoutesTest {
   @BeforeEach
   void start() {
     vertx = Vertx.vertx();
-    auth = new BearerAuth(vertx, new AuthConfig("test-secret-of-at-least-32-bytes!!", null, "imago", "imago"));
+    auth = new BearerAuth(vertx, new AuthConfig("test-secret-of-at-least-32-bytes!!", null, "imago", null, "imago"));
     Access access = new Access(auth, null);
     Routes links = new Routes(vertx);
     links.get("/:link").handler(ctx -> ctx.json(new JsonObject().put("id", Params.id(ctx, "link", "link"))));

@@ -96,7 +96,7 @@ public final class DicomWebNode implements AutoCloseable {
     index = new SqlIndex(database.dataSource());
     ingest = new Ingest(store, index, journal, StorageConfig.DuplicatePolicy.REJECT, IngestListener.NONE);
     vertx = Vertx.vertx();
-    auth = new BearerAuth(vertx, new AuthConfig("dicomweb-node-test-secret-of-32-bytes", null, "imago", "imago"));
+    auth = new BearerAuth(vertx, new AuthConfig("dicomweb-node-test-secret-of-32-bytes", null, "imago", null, "imago"));
     Access access = new Access(auth, index);
 
     List<DicomWebService> dicomweb = new ArrayList<>();

@@ -65,7 +65,7 @@ final class DimseNode implements AutoCloseable {
     Index index = new SqlIndex(database.dataSource());
     Vertx vertx = Vertx.vertx();
     // DIMSE peers are audited by calling AE; the bearer side of Access is not used here
-    Access access = new Access(new BearerAuth(vertx, new AuthConfig("dimse-node-test-secret-of-at-least-32-bytes", null, "imago", "imago")), index);
+    Access access = new Access(new BearerAuth(vertx, new AuthConfig("dimse-node-test-secret-of-at-least-32-bytes", null, "imago", null, "imago")), index);
     DimseServer server = new DimseServer(config, tenants,
         new Ingest(store, index, journal, StorageConfig.DuplicatePolicy.REJECT, IngestListener.NONE),
         new FindScp(index, access, AE, FindScp.DEFAULT_MAX_MATCHES),

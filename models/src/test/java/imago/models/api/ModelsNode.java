@@ -67,7 +67,7 @@ final class ModelsNode implements AutoCloseable {
         new ModelValidator(engines(), config.dryRunBatch()), new ArtifactCache(dir.resolve("models"), store), config);
     vertx = Vertx.vertx();
     vertx.exceptionHandler(unhandled::add);
-    auth = new BearerAuth(vertx, new AuthConfig("models-node-test-secret-of-32-bytes", null, "imago", "imago"));
+    auth = new BearerAuth(vertx, new AuthConfig("models-node-test-secret-of-32-bytes", null, "imago", null, "imago"));
     spool = dir.resolve("spool");
     ModelsRouter models = new ModelsRouter(vertx, registry, new Access(auth, new SqlIndex(database.dataSource())), spool);
     server = new WebServer(vertx, "127.0.0.1", 0, List.of(WebServer.Mount.api("/models", models.routes())), List.of())
