@@ -50,6 +50,16 @@ class BearerTokenTest {
       assertEquals(401, node.stow(rs256(claims.replace("\"aud\":\"imago\"", "\"aud\":\"billing\""), idp), null, part)
           .statusCode(), "another audience");
       assertEquals(401, node.stow(rs256(claims.replace(",\"exp\":" + exp, ""), idp), null, part).statusCode(), "no expiry");
+      // Security: a share names issuer and subject: the provider's "dr.rossi" is not Imago's "dr.rossi".
+      String study = SyntheticCt.studyInstanceUid(SyntheticCt.Spec.of(1, 1, 1).withSize(32, 32).withSeed(3), 1);
+      String idpDoctor = rs256(claims.replace("\"sub\":\"pacs@demo\"", "\"sub\":\"dr.rossi\"").replace("\"tenant\":\"demo\"",
+          "\"tenant\":\"other\"").replace("\"role\":\"hospital\"", "\"role\":\"radiologist\""), idp);
+      java.net.http.HttpRequest qido = java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.baseUrl()
+          + "/dicomweb/studies?StudyInstanceUID=" + study)).header("Authorization", "Bearer " + idpDoctor).build();
+      assertEquals(201, share(node, study, "{\"grantee\": \"dr.rossi\"}"));
+      assertEquals(204, node.send(qido).statusCode(), "a share to Imago's dr.rossi opens nothing to the provider's");
+      assertEquals(201, share(node, study, "{\"grantee\": \"dr.rossi\", \"issuer\": \"https://idp.example.org\"}"));
+      assertEquals(200, node.send(qido).statusCode(), "the provider's dr.rossi, named with its issuer");
     }
   }
 
@@ -78,6 +88,14 @@ class BearerTokenTest {
         () -> TestImago.start(tmp.resolve("short"), Map.of("auth.jwtSecret", "secret")).close());
     String why = e + (e.getCause() == null ? "" : " / " + e.getCause());
     assertTrue(why.contains("at least 32 bytes"), why);
+  }
+
+  private static int share(TestImago node, String study, String grantee) throws Exception {
+    String body = new io.vertx.core.json.JsonObject(grantee).put("studyUID", study).put("ttl", "P1D").encode();
+    return node.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.baseUrl() + "/admin/shares"))
+        .header("Authorization", "Bearer " + node.token("demo", imago.core.tenant.Caller.Role.HOSPITAL))
+        .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build())
+        .statusCode();
   }
 
   private static String rs256(String claims, KeyPair key) throws Exception {

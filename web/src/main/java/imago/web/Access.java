@@ -88,6 +88,14 @@ public final class Access {
     };
   }
 
+  /**
+   * The principal a share names: {@code subject} as vouched for by {@code issuer} (null or
+   * auth.issuer: Imago's own tokens; else an identity provider's).
+   */
+  public String principal(String issuer, String subject) {
+    return Caller.principal(auth.ownIssuer(issuer) ? null : issuer, subject);
+  }
+
   /** The token's caller, unless the token was revoked ({@code imago token revoke}). */
   private Future<Caller> notRevoked(RoutingContext ctx, BearerAuth.Token token) {
     if (token.jti() == null || index == null) return Future.succeededFuture(token.caller()); // no index: web's own tests
@@ -133,7 +141,7 @@ public final class Access {
 
   /** Invariant 3: the caller's own tenant, plus studies shared with the caller. */
   public static Scope scope(Caller caller) {
-    return new Scope(caller.tenantId(), caller.subject());
+    return new Scope(caller.tenantId(), caller.principal());
   }
 
   /** Writes one audit row per item (blocking: call off the event loop). */
@@ -142,7 +150,7 @@ public final class Access {
     Instant now = Instant.now();
     List<AuditEvent> events = new ArrayList<>(items.size());
     for (Item i : items) {
-      events.add(new AuditEvent(now, caller.subject(), caller.tenantId(), caller.role().name().toLowerCase(), action,
+      events.add(new AuditEvent(now, caller.principal(), caller.tenantId(), caller.role().name().toLowerCase(), action,
           i.studyUid(), i.seriesUid(), i.sopInstanceUid(), via.name(), remote));
     }
     index.audit(events);

@@ -40,6 +40,11 @@ public final class BearerAuth {
             .setJWTOptions(new JWTOptions().setIssuer(config.rs256Issuer()).setAudience(List.of(config.audience()))));
   }
 
+  /** Whether {@code issuer} names Imago's own tokens (null does). */
+  boolean ownIssuer(String issuer) {
+    return issuer == null || issuer.equals(this.issuer);
+  }
+
   /** The verifier for the algorithm the token's header names; null for any other. */
   private JWTAuth verifier(String token) {
     try {
@@ -100,7 +105,8 @@ public final class BearerAuth {
             Object exp = user.get("exp");
             Instant expiresAt = exp instanceof Number n ? Instant.ofEpochSecond(n.longValue()) : null;
             Object jti = user.containsKey("jti") ? user.get("jti") : p.getValue("jti");
-            return Future.succeededFuture(new Token(new Caller(p.getString("sub", ""), tenant, parsed),
+            String by = verifier == jwt ? null : p.getString("iss");
+            return Future.succeededFuture(new Token(new Caller(p.getString("sub", ""), tenant, parsed, by),
                 jti == null ? null : jti.toString(), expiresAt));
           } catch (IllegalArgumentException e) {
             return Future.failedFuture(new ProblemException(Problem.of(401, "unauthorized", "Unknown role " + role, null)));

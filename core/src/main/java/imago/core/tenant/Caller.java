@@ -1,7 +1,13 @@
 package imago.core.tenant;
 
-/** Who is calling: a person or system within a tenant, known by a bearer token (HTTP) or an AE title (DIMSE). */
-public record Caller(String subject, String tenantId, Role role) {
+/**
+ * Who is calling: a person or system within a tenant, known by a bearer token (HTTP) or an AE title
+ * (DIMSE).
+ *
+ * @param issuer who vouched for {@code subject}: null for Imago itself (its own tokens, AE titles,
+ *     links), else the identity provider's issuer; the same subject from two issuers is two people
+ */
+public record Caller(String subject, String tenantId, Role role, String issuer) {
 
   /**
    * Roles (DESIGN.md, access). {@code ADMIN} administers its own tenant. {@code REGION} is the
@@ -15,5 +21,20 @@ public record Caller(String subject, String tenantId, Role role) {
     public static Role parse(String value) {
       return valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
     }
+  }
+
+  /** A caller Imago itself vouches for. */
+  public Caller(String subject, String tenantId, Role role) {
+    this(subject, tenantId, role, null);
+  }
+
+  /** The subject qualified by its issuer: what shares are granted to and the audit records. */
+  public String principal() {
+    return principal(issuer, subject);
+  }
+
+  /** {@code subject} as Imago's own (no issuer), else {@code issuer + " " + subject} (issuers are URLs: no spaces). */
+  public static String principal(String issuer, String subject) {
+    return issuer == null ? subject : issuer + " " + subject;
   }
 }

@@ -69,7 +69,7 @@ public final class AdminRouter {
     }, events -> ctx.response().putHeader("Content-Type", "application/json").end(json(events).encode()));
   }
 
-  /** POST /admin/shares {studyUID, grantee, expiresAt | ttl}: share a study with a person. */
+  /** POST /admin/shares {studyUID, grantee, issuer?, expiresAt | ttl}: share a study with a person. */
   private void share(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
     JsonObject body = Params.jsonBody(ctx, "POST /admin/shares {\"studyUID\": ..., \"grantee\": ..., \"ttl\": \"P30D\"}");
@@ -87,7 +87,8 @@ public final class AdminRouter {
       throw Problem.of(400, "bad-request", "Invalid share", why).exception();
     }
     String study = body.getString("studyUID");
-    String grantee = body.getString("grantee");
+    // The same subject from another issuer is another person: a share names both (issuer: default Imago's own).
+    String grantee = access.principal(body.getString("issuer"), body.getString("grantee"));
     String remote = Access.remote(ctx);
     Blocking.respond(ctx, () -> {
       Share share = index.share(caller.tenantId(), study, grantee, caller.subject(), expires).orElseThrow(() -> noSuchStudy(caller, study));
