@@ -6,6 +6,8 @@ package imago.core.dicom;
  */
 public final class DicomStatus {
   public static final int SUCCESS = 0x0000;
+  /** PS3.7 C.5.19: the peer is not allowed to do this (per-AE rights). */
+  public static final int NOT_AUTHORIZED = 0x0124;
   /** PS3.7 C.5.9: the SOP Instance already exists (here: with other content). */
   public static final int DUPLICATE_SOP_INSTANCE = 0x0111;
   /** PS3.7 C.5: processing failure (an unexpected error on our side). */

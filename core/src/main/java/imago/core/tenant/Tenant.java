@@ -1,15 +1,29 @@
 package imago.core.tenant;
 
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A hospital using Imago. DIMSE peers are known by their calling AE titles; its C-MOVE
  * destinations are its own (another hospital cannot send its studies there, nor it to another's).
  */
-public record Tenant(String id, String name, List<String> aeTitles, List<MoveDestination> moveDestinations) {
+public record Tenant(String id, String name, List<String> aeTitles, List<MoveDestination> moveDestinations,
+    Map<String, List<Right>> aeRights) {
   /** A C-MOVE destination (PS3.4 C.4.2): the AE title a C-MOVE-RQ names, and where that AE listens. */
   public record MoveDestination(String aeTitle, String host, int port) {}
+
+  /** What a DIMSE peer may do: C-STORE, C-FIND, C-MOVE and C-GET. */
+  public enum Right {
+    STORE, QUERY, RETRIEVE;
+
+    @com.fasterxml.jackson.annotation.JsonCreator
+    public static Right parse(String value) {
+      return valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+    }
+  }
 
   public Tenant {
     if (id == null || !id.matches("[a-z0-9][a-z0-9-]{0,62}")) {
@@ -17,10 +31,24 @@ public record Tenant(String id, String name, List<String> aeTitles, List<MoveDes
     }
     aeTitles = aeTitles == null ? List.of() : List.copyOf(aeTitles);
     moveDestinations = moveDestinations == null ? List.of() : List.copyOf(moveDestinations);
+    aeRights = aeRights == null ? Map.of() : Map.copyOf(aeRights);
+    for (String ae : aeRights.keySet()) {
+      if (!aeTitles.contains(ae)) throw new IllegalArgumentException("tenant " + id + ": aeRights names " + ae + ", not one of its aeTitles");
+    }
   }
 
   public Tenant(String id, String name, List<String> aeTitles) {
-    this(id, name, aeTitles, List.of());
+    this(id, name, aeTitles, List.of(), Map.of());
+  }
+
+  public Tenant(String id, String name, List<String> aeTitles, List<MoveDestination> moveDestinations) {
+    this(id, name, aeTitles, moveDestinations, Map.of());
+  }
+
+  /** What the AE may do: what aeRights lists for it, everything when it is not listed there. */
+  public Set<Right> rights(String aeTitle) {
+    List<Right> listed = aeTitle == null ? null : aeRights.get(aeTitle.trim());
+    return listed == null ? EnumSet.allOf(Right.class) : (listed.isEmpty() ? EnumSet.noneOf(Right.class) : EnumSet.copyOf(listed));
   }
 
   /** The tenant's destination with this AE title (compared without surrounding spaces, PS3.8). */

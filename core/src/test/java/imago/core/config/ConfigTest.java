@@ -102,6 +102,18 @@ class ConfigTest {
     }
   }
 
+  /** Per-AE rights, read beside the aeTitles operators' files already have: an AE not listed may do everything. */
+  @Test
+  void aeRightsAreReadBesideTheAeTitles() {
+    Config c = Config.load(null, Map.of(), Map.of("tenants",
+        "[{id: north, name: North, aeTitles: [NORTH_CT, NORTH_PACS], aeRights: {NORTH_CT: [store]}}]"));
+    Tenant t = c.section("tenants", Tenant[].class)[0];
+    assertEquals(java.util.Set.of(Tenant.Right.STORE), t.rights("NORTH_CT"));
+    assertEquals(java.util.EnumSet.allOf(Tenant.Right.class), t.rights("NORTH_PACS"));
+    assertThrows(RuntimeException.class, () -> Config.load(null, Map.of(), Map.of("tenants",
+        "[{id: north, name: North, aeTitles: [NORTH_CT], aeRights: {ELSEWHERE: [store]}}]")).section("tenants", Tenant[].class));
+  }
+
   @Test
   void aListInTheFileReplacesTheDefaultList() throws Exception {
     Path file = Files.writeString(tmp.resolve("imago.yaml"), """

@@ -3,7 +3,9 @@ package imago.node.dimse;
 import com.pixelmed.network.AReleaseException;
 import com.pixelmed.network.Association;
 import com.pixelmed.network.AssociationFactory;
+import imago.core.dicom.DicomStatus;
 import imago.core.io.Spool;
+import imago.core.tenant.Tenant;
 import imago.core.tenant.Tenants;
 import imago.core.text.LogText;
 import imago.node.NodeConfig;
@@ -17,6 +19,7 @@ import java.net.SocketException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
@@ -194,7 +197,8 @@ public final class DimseServer implements AutoCloseable {
     gated.association(as);
     StoreScp store = new StoreScp(ingest);
     DimseRequest.Peer requester = new DimseRequest.Peer(admitted.tenant(), admitted.callingAe(), peer);
-    as.setReceivedDataHandler(new DimseDispatcher(services(store, get.session()), requester, spool));
+    as.setReceivedDataHandler(new DimseDispatcher(services(store, get.session(), admitted.tenant().rights(admitted.callingAe())),
+        requester, spool));
     String end = "released";
     try {
       as.waitForPDataPDUsUntilHandlerReportsDone();
@@ -214,15 +218,24 @@ public final class DimseServer implements AutoCloseable {
    * counts what the association stored; C-GET keeps the operation that the requester's
    * C-STORE-RSPs and C-CANCEL-RQ belong to.
    */
-  private Map<Integer, DimseService> services(StoreScp store, GetScp.Session gets) {
+  private Map<Integer, DimseService> services(StoreScp store, GetScp.Session gets, Set<Tenant.Right> rights) {
     return Map.of(
         DimseCommand.C_ECHO_RQ, EchoScp::answer,
-        DimseCommand.C_STORE_RQ, store,
-        DimseCommand.C_FIND_RQ, find::answer,
-        DimseCommand.C_MOVE_RQ, move::answer,
-        DimseCommand.C_GET_RQ, gets::answer,
+        DimseCommand.C_STORE_RQ, rights.contains(Tenant.Right.STORE) ? store : refused("store"),
+        DimseCommand.C_FIND_RQ, rights.contains(Tenant.Right.QUERY) ? find::answer : refused("query"),
+        DimseCommand.C_MOVE_RQ, rights.contains(Tenant.Right.RETRIEVE) ? move::answer : refused("retrieve"),
+        DimseCommand.C_GET_RQ, rights.contains(Tenant.Right.RETRIEVE) ? gets::answer : refused("retrieve"),
         DimseCommand.C_STORE_RSP, gets::subOperationAnswered,
         DimseCommand.C_CANCEL_RQ, gets::cancel);
+  }
+
+  /** A service the calling AE has no right to (tenants[].aeRights): refused, the association goes on. */
+  private static DimseService refused(String right) {
+    return rq -> {
+      LOG.warn("event=dimse.refused calling={} tenant={} reason=\"no {} right\"", rq.peer().callingAe(), rq.peer().tenant().id(),
+          right);
+      rq.respond(DicomStatus.NOT_AUTHORIZED, "AE " + rq.peer().callingAe() + " has no " + right + " right (tenants[].aeRights)");
+    };
   }
 
   /** How many connections this server has begun to serve. */

@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A {@link DimseServer} of its own for this module's tests, on the storage stack the app wires:
@@ -57,7 +58,9 @@ final class DimseNode implements AutoCloseable {
     NodeConfig config = new NodeConfig(AE, "127.0.0.1", 0, 0, "", 8, 131072, Duration.ofSeconds(30), 0,
         Duration.ofSeconds(10), List.of(), List.of());
     Tenants tenants = new Tenants(List.of(
-        new Tenant("demo", "Demo", List.of("DEMO", "STORESCU"), destinations),
+        // DEMO_IN is a modality: it may store, not query or retrieve
+        new Tenant("demo", "Demo", List.of("DEMO", "STORESCU", "DEMO_IN"), destinations,
+            Map.of("DEMO_IN", List.of(Tenant.Right.STORE))),
         new Tenant("other", "Other hospital", List.of("OTHER"))));
     Database database = Database.open(new StorageConfig.Db("", "", "", 4), dir);
     IngestJournal journal = IngestJournal.open(dir.resolve("journal"), true, database::syncToDisk);

@@ -113,6 +113,19 @@ class QueryRetrieveTest {
     assertEquals("Refused: MoveDestinationUnknown", Dcmtk.retrieveFinalStatus(r.output()), r.output());
   }
 
+  /** Security: per-AE rights: a modality's AE stores but neither queries nor retrieves the archive. */
+  @Test
+  void anAeWithTheStoreRightOnlyCannotQueryOrRetrieve() {
+    Dcmtk.FindResult find = Dcmtk.findscu("127.0.0.1", node.port(), "DEMO_IN", DimseNode.AE, "-S", "QueryRetrieveLevel=STUDY",
+        "StudyInstanceUID=" + SyntheticCt.studyInstanceUid(SPEC, 1));
+    assertTrue(find.responses().isEmpty(), "no match for an AE without the query right");
+    assertTrue(find.result().output().contains("Status: 0x124"),
+        find.result().output());
+    Dcmtk.Result move = Dcmtk.movescu("127.0.0.1", node.port(), "DEMO_IN", DimseNode.AE, "STORESCP", "-S",
+        "QueryRetrieveLevel=STUDY", "StudyInstanceUID=" + SyntheticCt.studyInstanceUid(SPEC, 1));
+    assertTrue(move.output().contains("0x124"), move.output());
+  }
+
   /** Security: a destination belongs to one hospital; another cannot send there, whatever it retrieves. */
   @Test
   void anotherTenantsDestinationIsUnknownToThisOne() {
