@@ -94,11 +94,15 @@ final class Renderer {
   }
 
   /** Scaled to fit within vw x vh with its aspect ratio kept; a 0 dimension follows the other. */
+  /** How much a viewport may enlarge an image (PS3.18 leaves it to the origin server). */
+  static final double MAX_UPSCALE = 2;
+
   static BufferedImage fit(BufferedImage image, int vw, int vh) {
     if (vw <= 0 && vh <= 0) return image;
     double sx = vw > 0 ? (double) vw / image.getWidth() : Double.MAX_VALUE;
     double sy = vh > 0 ? (double) vh / image.getHeight() : Double.MAX_VALUE;
-    double s = Math.min(sx, sy);
+    // At most MAX_UPSCALE times the source: a 32 x 32 image asked for at 8192 x 8192 is not 200 MB of pixels.
+    double s = Math.min(Math.min(sx, sy), MAX_UPSCALE);
     int w = Math.max(1, (int) Math.round(image.getWidth() * s));
     int h = Math.max(1, (int) Math.round(image.getHeight() * s));
     if (w == image.getWidth() && h == image.getHeight()) return image;
