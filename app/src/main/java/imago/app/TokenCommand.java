@@ -29,7 +29,7 @@ final class TokenCommand {
     String[] parts = tokenOrJti.split("\\.");
     if (parts.length == 3) { // a JWT: its payload names the jti (no need to verify a token in order to refuse it)
       JsonObject payload = new JsonObject(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
-      jti = payload.getString("jti");
+      jti = payload.getValue("jti") == null ? null : String.valueOf(payload.getValue("jti"));
       if (jti == null) throw new IllegalArgumentException("this token has no jti: it cannot be revoked one by one");
       if (payload.getValue("exp") instanceof Number exp) expiresAt = Instant.ofEpochSecond(exp.longValue());
     }

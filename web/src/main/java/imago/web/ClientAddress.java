@@ -43,7 +43,8 @@ public final class ClientAddress {
   public String of(HttpServerRequest request) {
     String peer = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
     if (peer == null || !trusted(peer)) return peer;
-    String forwarded = request.getHeader("X-Forwarded-For");
+    // every header line: a proxy that adds its own line leaves the client's (maybe forged) one first
+    String forwarded = String.join(",", request.headers().getAll("X-Forwarded-For"));
     if (forwarded == null || forwarded.isBlank()) return peer;
     String[] hops = forwarded.split(",");
     for (int i = hops.length - 1; i >= 0; i--) {

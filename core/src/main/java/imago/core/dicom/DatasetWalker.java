@@ -16,9 +16,12 @@ import java.util.zip.Inflater;
  */
 public final class DatasetWalker {
   private static final long MAX_INFLATED = 1L << 30;
-  /** Beyond this size, a data set inflating more than {@link #MAX_RATIO} times its deflated size is a bomb. */
-  private static final long RATIO_FLOOR = 64L << 20;
-  private static final long MAX_RATIO = 100;
+  /**
+   * Beyond this size, a data set inflating more than {@link #MAX_RATIO} times its deflated size is a
+   * bomb. High enough that a large, mostly empty SEG (which does compress some hundredfold) passes.
+   */
+  private static final long RATIO_FLOOR = 256L << 20;
+  private static final long MAX_RATIO = 200;
 
   private DatasetWalker() {}
 

@@ -274,7 +274,7 @@ class DatasetWalkerTest {
     java.util.zip.Deflater deflater = new java.util.zip.Deflater(9, true);
     try (java.util.zip.DeflaterOutputStream out = new java.util.zip.DeflaterOutputStream(deflated, deflater)) {
       byte[] zeros = new byte[1 << 20];
-      for (int i = 0; i < 200; i++) out.write(zeros);
+      for (int i = 0; i < 300; i++) out.write(zeros);
     } finally {
       deflater.end();
     }

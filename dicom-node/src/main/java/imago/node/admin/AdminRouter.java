@@ -75,7 +75,10 @@ public final class AdminRouter {
     JsonObject body = Params.jsonBody(ctx, "POST /admin/shares {\"studyUID\": ..., \"grantee\": ..., \"ttl\": \"P30D\"}");
     Instant now = clock.instant();
     Instant expires;
+    String grantee;
     try {
+      // The same subject from another issuer is another person: a share names both (issuer: default Imago's own).
+      grantee = access.principal(body.getString("issuer"), body.getString("grantee"));
       expires = body.containsKey("expiresAt") ? Instant.parse(body.getString("expiresAt"))
           : now.plus(Duration.parse(body.getString("ttl", "P30D")));
       if (!Uids.isValid(body.getString("studyUID"))) throw new IllegalArgumentException("studyUID is not a UID");
@@ -87,8 +90,6 @@ public final class AdminRouter {
       throw Problem.of(400, "bad-request", "Invalid share", why).exception();
     }
     String study = body.getString("studyUID");
-    // The same subject from another issuer is another person: a share names both (issuer: default Imago's own).
-    String grantee = access.principal(body.getString("issuer"), body.getString("grantee"));
     String remote = Access.remote(ctx);
     Blocking.respond(ctx, () -> {
       Share share = index.share(caller.tenantId(), study, grantee, caller.subject(), expires).orElseThrow(() -> noSuchStudy(caller, study));

@@ -113,8 +113,12 @@ public final class DimseServer implements AutoCloseable {
         continue;
       }
       InetAddress address = socket.getInetAddress();
-      AtomicInteger open = perAddress.computeIfAbsent(address, a -> new AtomicInteger());
-      if (open.incrementAndGet() > PER_ADDRESS) {
+      AtomicInteger open = perAddress.compute(address, (a, n) -> {
+        AtomicInteger count = n == null ? new AtomicInteger() : n;
+        count.incrementAndGet();
+        return count;
+      });
+      if (open.get() > PER_ADDRESS) {
         release(address, open);
         LOG.warn("event=association.dropped peer={} reason=\"more than {} connections from this address\"", address,
             PER_ADDRESS);
@@ -138,8 +142,9 @@ public final class DimseServer implements AutoCloseable {
     }
   }
 
+  /** Both the count and its removal under the map's lock, so a connection never lands on a removed counter. */
   private void release(InetAddress address, AtomicInteger open) {
-    if (open.decrementAndGet() == 0) perAddress.remove(address, open);
+    perAddress.computeIfPresent(address, (a, n) -> n.decrementAndGet() == 0 ? null : n);
   }
 
   private static void closeQuietly(Socket socket) {

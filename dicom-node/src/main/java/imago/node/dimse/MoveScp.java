@@ -3,6 +3,7 @@ package imago.node.dimse;
 import com.pixelmed.network.DicomNetworkException;
 import imago.core.dicom.DicomStatus;
 import imago.core.tenant.Tenant;
+import imago.core.text.LogText;
 import imago.node.NodeConfig;
 import imago.storage.index.Index;
 import imago.storage.index.SqlUnavailableException;
@@ -50,7 +51,7 @@ public final class MoveScp {
     Tenant.MoveDestination destination = rq.peer().tenant().moveDestination(destinationAe).orElse(null);
     if (destination == null) {
       LOG.warn("event=cmove.refused calling={} tenant={} destination={} reason=\"unknown destination\"", callingAe,
-          tenant, destinationAe);
+          tenant, LogText.quoted(destinationAe)); // the peer's own bytes
       rq.respond(DicomStatus.MOVE_DESTINATION_UNKNOWN, "unknown move destination " + destinationAe);
       return;
     }

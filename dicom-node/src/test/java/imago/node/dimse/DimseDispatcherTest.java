@@ -144,7 +144,8 @@ class DimseDispatcherTest {
     try {
       for (int i = 0; i < 40; i++) {
         java.net.Socket s = new java.net.Socket("127.0.0.1", node.port());
-        s.getOutputStream().write(0x01); // the first byte of an A-ASSOCIATE-RQ, and then only drips
+        // an A-ASSOCIATE-RQ header declaring 256 bytes, which then come one drip at a time (51 s at this pace)
+        s.getOutputStream().write(new byte[] {0x01, 0, 0, 0, 1, 0});
         tricklers.add(s);
       }
       drip.start();

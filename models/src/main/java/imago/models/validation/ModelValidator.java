@@ -23,7 +23,7 @@ import java.util.List;
 public final class ModelValidator {
   private static final int STEADY_CALLS = 5;
   private static final int HEAD = 8;
-  /** The largest dry-run input, batch included: 64 Mi float values, 256 MiB. */
+  /** The largest input a model may take, at its largest batch: 64 Mi float values, 256 MiB. */
   static final long MAX_DRY_RUN_ELEMENTS = 64L << 20;
 
   private final Engines engines;
@@ -36,11 +36,14 @@ public final class ModelValidator {
 
   public ValidationReport validate(Manifest manifest, Path artifact) {
     int batch = Math.min(batchN, manifest.batching().maxBatchSize());
-    long elements = Arrays.stream(manifest.input().shape(batch)).reduce(1, Math::multiplyExact);
+    // At the largest batch the batcher will build, not only the dry run's: that is what serving allocates.
+    int largest = manifest.batching().maxBatchSize();
+    long elements = Arrays.stream(manifest.input().shape(largest)).reduce(1, Math::multiplyExact);
     if (elements > MAX_DRY_RUN_ELEMENTS) {
       // Refused before anything is allocated: the schema allows 512 x 4096 x 4096, which no server holds.
-      return ValidationReport.failed("input-size", "the declared input " + Arrays.toString(manifest.input().shape(batch))
-          + " at batch " + batch + " is " + elements + " values; at most " + MAX_DRY_RUN_ELEMENTS + " are run");
+      return ValidationReport.failed("input-size", "the declared input " + Arrays.toString(manifest.input().shape(largest))
+          + " at batching.maxBatchSize " + largest + " is " + elements + " values; at most " + MAX_DRY_RUN_ELEMENTS
+          + " are run");
     }
     long rssBefore = residentBytes();
     long t0 = System.nanoTime();

@@ -176,9 +176,6 @@ class ModelsRouterTest {
         .statusCode());
   }
 
-  // ---- helpers
-
-  /** The reference model's manifest under another name, changed by {@code change}. */
   /** Security: a manifest whose declared input no server could hold fails validation before anything is allocated. */
   @Test
   void aHugeDeclaredInputFailsValidationUnrun() throws Exception {
@@ -188,6 +185,9 @@ class ModelsRouterTest {
     assertTrue(r.body().contains("input-size"), r.body());
   }
 
+  // ---- helpers
+
+  /** The reference model's manifest under another name, changed by {@code change}. */
   static JsonObject manifest(String name, Consumer<JsonObject> change) throws IOException {
     JsonObject m = new JsonObject(Files.readString(ModelsNode.referenceModel(REFERENCE).resolve("manifest.json"))).put("name", name);
     change.accept(m);

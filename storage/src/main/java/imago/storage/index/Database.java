@@ -103,6 +103,10 @@ public final class Database implements AutoCloseable {
       }
       try (Connection c = DriverManager.getConnection(url, H2_USER, ""); Statement st = c.createStatement()) {
         st.execute("ALTER USER " + H2_USER + " SET PASSWORD '" + password.replace("'", "''") + "'");
+      } catch (SQLException e) {
+        if (e.getErrorCode() != H2_WRONG_PASSWORD) throw e;
+        // another process starting beside this one set it meanwhile: the password is now the file's
+        DriverManager.getConnection(url, H2_USER, password).close();
       }
       return password;
     } catch (IOException e) {

@@ -51,6 +51,11 @@ class JobQueueTest {
     assertEquals(1, q.enqueue(List.of(job(series, input))).size());
     assertEquals(0, q.enqueue(List.of(job(series, input))).size(), "a study stable again with the same instances");
     assertEquals(1, q.enqueue(List.of(job(series, key()))).size(), "more instances arrived: new input");
+    // A version run in shadow and later promoted: its clinical job is a job of its own, not the shadow one.
+    String seen = key();
+    NewJob shadow = new NewJob("asst-a", "1.2.3", series, "lesion-cls", "1.0.0", seen, 3, null, true);
+    assertEquals(1, q.enqueue(List.of(shadow)).size());
+    assertEquals(1, q.enqueue(List.of(job(series, seen))).size(), "the promoted version's clinical job");
   }
 
   @ParameterizedTest

@@ -34,10 +34,10 @@ import java.util.Set;
 public record QidoQuery(QueryRequest request, Set<Integer> matchingTags, Set<Integer> includeFields, boolean includeAll,
     List<String> notKept) {
 
-  /** What QidoRs answers 400 with. */
   /** The deepest result a query may start at. */
   static final int MAX_OFFSET = 100_000;
 
+  /** What QidoRs answers 400 with. */
   public static final class BadQuery extends Exception {
     public BadQuery(String message) {
       super(message);

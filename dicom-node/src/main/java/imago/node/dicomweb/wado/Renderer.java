@@ -93,10 +93,10 @@ final class Renderer {
     return out;
   }
 
-  /** Scaled to fit within vw x vh with its aspect ratio kept; a 0 dimension follows the other. */
   /** How much a viewport may enlarge an image (PS3.18 leaves it to the origin server). */
   static final double MAX_UPSCALE = 2;
 
+  /** Scaled to fit within vw x vh with its aspect ratio kept; a 0 dimension follows the other. */
   static BufferedImage fit(BufferedImage image, int vw, int vh) {
     if (vw <= 0 && vh <= 0) return image;
     double sx = vw > 0 ? (double) vw / image.getWidth() : Double.MAX_VALUE;
