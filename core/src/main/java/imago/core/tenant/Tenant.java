@@ -1,5 +1,7 @@
 package imago.core.tenant;
 
+import imago.core.net.AddressBlock;
+import java.net.InetAddress;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +13,7 @@ import java.util.Set;
  * destinations are its own (another hospital cannot send its studies there, nor it to another's).
  */
 public record Tenant(String id, String name, List<String> aeTitles, List<MoveDestination> moveDestinations,
-    Map<String, List<Right>> aeRights) {
+    Map<String, List<Right>> aeRights, Map<String, List<String>> aeAddresses) {
   /** A C-MOVE destination (PS3.4 C.4.2): the AE title a C-MOVE-RQ names, and where that AE listens. */
   public record MoveDestination(String aeTitle, String host, int port) {}
 
@@ -32,17 +34,35 @@ public record Tenant(String id, String name, List<String> aeTitles, List<MoveDes
     aeTitles = aeTitles == null ? List.of() : List.copyOf(aeTitles);
     moveDestinations = moveDestinations == null ? List.of() : List.copyOf(moveDestinations);
     aeRights = aeRights == null ? Map.of() : Map.copyOf(aeRights);
+    aeAddresses = aeAddresses == null ? Map.of() : Map.copyOf(aeAddresses);
     for (String ae : aeRights.keySet()) {
       if (!aeTitles.contains(ae)) throw new IllegalArgumentException("tenant " + id + ": aeRights names " + ae + ", not one of its aeTitles");
+    }
+    for (Map.Entry<String, List<String>> e : aeAddresses.entrySet()) {
+      if (!aeTitles.contains(e.getKey())) {
+        throw new IllegalArgumentException("tenant " + id + ": aeAddresses names " + e.getKey() + ", not one of its aeTitles");
+      }
+      e.getValue().forEach(AddressBlock::parse); // a typo stops the start, not an association later
     }
   }
 
   public Tenant(String id, String name, List<String> aeTitles) {
-    this(id, name, aeTitles, List.of(), Map.of());
+    this(id, name, aeTitles, List.of(), Map.of(), Map.of());
   }
 
   public Tenant(String id, String name, List<String> aeTitles, List<MoveDestination> moveDestinations) {
-    this(id, name, aeTitles, moveDestinations, Map.of());
+    this(id, name, aeTitles, moveDestinations, Map.of(), Map.of());
+  }
+
+  public Tenant(String id, String name, List<String> aeTitles, List<MoveDestination> moveDestinations,
+      Map<String, List<Right>> aeRights) {
+    this(id, name, aeTitles, moveDestinations, aeRights, Map.of());
+  }
+
+  /** Whether the AE may connect from {@code address}: anywhere unless aeAddresses lists where it may. */
+  public boolean admits(String aeTitle, InetAddress address) {
+    List<String> blocks = aeTitle == null ? null : aeAddresses.get(aeTitle.trim());
+    return blocks == null || blocks.stream().anyMatch(b -> AddressBlock.parse(b).contains(address));
   }
 
   /** What the AE may do: what aeRights lists for it, everything when it is not listed there. */

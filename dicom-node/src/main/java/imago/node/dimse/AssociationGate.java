@@ -69,7 +69,9 @@ final class AssociationGate {
           "the called AE title is not " + aeTitle);
     }
     return tenants.byAeTitle(calling)
-        .<Decision>map(t -> new Decision.Admitted(t, calling, request))
+        .<Decision>map(t -> t.admits(calling, socket.getInetAddress()) ? new Decision.Admitted(t, calling, request)
+            : new Decision.Rejected(calling, called, PERMANENT, SOURCE_SERVICE_USER, REASON_CALLING_AE_NOT_RECOGNIZED,
+                "the calling AE title may not connect from this address (tenants[].aeAddresses)"))
         .orElseGet(() -> new Decision.Rejected(calling, called, PERMANENT, SOURCE_SERVICE_USER,
             REASON_CALLING_AE_NOT_RECOGNIZED, "the calling AE title belongs to no tenant"));
   }

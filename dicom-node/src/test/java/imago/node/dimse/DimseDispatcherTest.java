@@ -42,6 +42,14 @@ class DimseDispatcherTest {
     assertTrue(r.ok(), r.toString());
   }
 
+  /** Security: an AE limited to its ward's network (tenants[].aeAddresses) is refused from anywhere else. */
+  @Test
+  void anAeIsRefusedFromOutsideItsAddresses() {
+    Dcmtk.Result r = Dcmtk.echoscu("127.0.0.1", node.port(), "DEMO_WARD", DimseNode.AE);
+    assertFalse(r.ok(), "DEMO_WARD may connect from 10.20.0.0/16 only: " + r.output());
+    assertTrue(Dcmtk.echoscu("127.0.0.1", node.port(), "DEMO", DimseNode.AE).ok(), "an AE without a list connects from anywhere");
+  }
+
   @Test
   void anUnknownCallingAeIsRejectedAtAssociationTime() {
     Dcmtk.Result r = Dcmtk.echoscu("127.0.0.1", node.port(), "STRANGER", DimseNode.AE);

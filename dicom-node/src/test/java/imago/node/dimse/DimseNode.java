@@ -59,8 +59,8 @@ final class DimseNode implements AutoCloseable {
         Duration.ofSeconds(10), List.of(), List.of());
     Tenants tenants = new Tenants(List.of(
         // DEMO_IN is a modality: it may store, not query or retrieve
-        new Tenant("demo", "Demo", List.of("DEMO", "STORESCU", "DEMO_IN"), destinations,
-            Map.of("DEMO_IN", List.of(Tenant.Right.STORE))),
+        new Tenant("demo", "Demo", List.of("DEMO", "STORESCU", "DEMO_IN", "DEMO_WARD"), destinations,
+            Map.of("DEMO_IN", List.of(Tenant.Right.STORE)), Map.of("DEMO_WARD", List.of("10.20.0.0/16"))),
         new Tenant("other", "Other hospital", List.of("OTHER"))));
     Database database = Database.open(new StorageConfig.Db("", "", "", 4), dir);
     IngestJournal journal = IngestJournal.open(dir.resolve("journal"), true, database::syncToDisk);
