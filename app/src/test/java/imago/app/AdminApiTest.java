@@ -123,10 +123,19 @@ class AdminApiTest {
     Access access = new Access(node.imago.auth(), node.imago.index());
     access.record(new Caller("dr.verdi@demo", "demo", Caller.Role.RADIOLOGIST), "retrieve", Access.Via.WADO_RS, "10.9.9.9",
         List.of(new Access.Item(uid, null, null)));
+    // The attacker also shares its copy with the person whose accesses it wants to read.
+    assertEquals(201, call("POST", "/admin/shares", node.token("other", Caller.Role.HOSPITAL),
+        "{\"studyUID\": \"" + uid + "\", \"grantee\": \"dr.verdi@demo\", \"ttl\": \"P1D\"}").statusCode());
     HttpResponse<String> r = call("GET", "/admin/audit?studyUID=" + uid, node.token("other", Caller.Role.HOSPITAL), null);
     assertEquals(200, r.statusCode(), r.body());
     assertFalse(r.body().contains("dr.verdi@demo"), r.body());
     for (JsonNode row : JSON.readTree(r.body())) assertEquals("other", row.get("tenant").asText(), r.body());
+    // The grantee's accesses to the copy it was shared are the owner's to see.
+    Access granteeSide = new Access(node.imago.auth(), node.imago.index());
+    granteeSide.record(new Caller("dr.verdi@demo", "demo", Caller.Role.RADIOLOGIST), "retrieve", Access.Via.WADO_RS, "10.9.9.8",
+        List.of(new Access.Item(uid, null, null, "other")));
+    assertTrue(call("GET", "/admin/audit?studyUID=" + uid, node.token("other", Caller.Role.HOSPITAL), null).body()
+        .contains("10.9.9.8"), "the owner sees its grantee's access to its copy");
     HttpResponse<String> mine = call("GET", "/admin/audit?studyUID=" + uid, node.token("demo", Caller.Role.HOSPITAL), null);
     assertTrue(mine.body().contains("dr.verdi@demo"), mine.body());
     HttpResponse<String> again = call("GET", "/admin/audit?studyUID=" + uid, node.token("demo", Caller.Role.HOSPITAL), null);

@@ -142,7 +142,7 @@ public final class LinkRouter {
     Link link = link(ctx);
     String remote = Access.remote(ctx);
     Blocking.respond(ctx, () -> {
-      access.record(caller, action, Access.Via.FSE_LINK, remote, List.of(new Access.Item(link.studyUid(), null, null)));
+      access.record(caller, action, Access.Via.FSE_LINK, remote, List.of(new Access.Item(link.studyUid(), null, null, link.tenantId())));
       return link;
     }, recorded -> answer.run());
   }

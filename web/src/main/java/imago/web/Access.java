@@ -26,8 +26,15 @@ public final class Access {
   /** How data left Imago, as the audit names it. */
   public enum Via { QIDO_RS, WADO_RS, WADO_URI, C_FIND, C_MOVE, C_GET, FSE_LINK, ADMIN, INFERENCE }
 
-  /** One study/series/instance that was answered. Null UIDs stand for "the whole level above". */
-  public record Item(String studyUid, String seriesUid, String sopInstanceUid) {}
+  /**
+   * One study/series/instance that was answered. Null UIDs stand for "the whole level above".
+   * {@code ownerTenantId}: whose copy it was (null: the caller's own tenant's).
+   */
+  public record Item(String studyUid, String seriesUid, String sopInstanceUid, String ownerTenantId) {
+    public Item(String studyUid, String seriesUid, String sopInstanceUid) {
+      this(studyUid, seriesUid, sopInstanceUid, null);
+    }
+  }
 
   private static final String REMOTE = "imago.remote";
 
@@ -151,7 +158,8 @@ public final class Access {
     List<AuditEvent> events = new ArrayList<>(items.size());
     for (Item i : items) {
       events.add(new AuditEvent(now, caller.principal(), caller.tenantId(), caller.role().name().toLowerCase(), action,
-          i.studyUid(), i.seriesUid(), i.sopInstanceUid(), via.name(), remote));
+          i.studyUid(), i.seriesUid(), i.sopInstanceUid(), via.name(), remote,
+          i.ownerTenantId() == null ? caller.tenantId() : i.ownerTenantId()));
     }
     index.audit(events);
   }

@@ -138,7 +138,7 @@ public final class FindScp {
   /** One audit row per study, series or instance answered; patients have no UID the audit keeps. */
   private static List<Access.Item> audited(List<QueryMatch> matches) {
     List<Access.Item> items = new ArrayList<>(matches.size());
-    for (QueryMatch m : matches) items.add(new Access.Item(m.studyUid(), m.seriesUid(), m.sopInstanceUid()));
+    for (QueryMatch m : matches) items.add(new Access.Item(m.studyUid(), m.seriesUid(), m.sopInstanceUid(), m.tenantId()));
     return items;
   }
 }

@@ -169,7 +169,7 @@ record RetrieveKeys(String model, QueryLevel level, List<String> patientIds, Lis
   static List<imago.web.Access.Item> items(List<StoredInstance> instances) {
     List<imago.web.Access.Item> items = new ArrayList<>(instances.size());
     for (StoredInstance i : instances) {
-      items.add(new imago.web.Access.Item(i.studyUid(), i.seriesUid(), i.sopInstanceUid()));
+      items.add(new imago.web.Access.Item(i.studyUid(), i.seriesUid(), i.sopInstanceUid(), i.tenantId()));
     }
     return items;
   }

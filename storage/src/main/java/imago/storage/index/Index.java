@@ -74,8 +74,8 @@ public interface Index {
 
   /**
    * Who accessed the tenant's copy of a study: its own users, and the people it shared the study
-   * with. Another tenant holding the same Study Instance UID sees its own copy's rows only. Null
-   * tenant: every row of that UID (operators' tools and tests).
+   * with (each audit row names whose copy it was). Another tenant holding the same Study Instance
+   * UID sees its own copy's rows only. Null tenant: every row of that UID (operators' tools and tests).
    */
   List<AuditEvent> auditOfStudy(String tenantId, String studyUid) throws SqlUnavailableException;
 

@@ -13,11 +13,11 @@ final class SqlAccess {
 
   static void audit(Connection c, List<AuditEvent> events) throws SQLException {
     if (events.isEmpty()) return;
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO audit (at, subject, "
-        + "tenant_id, role, action, study_uid, series_uid, sop_uid, via, remote) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO audit (at, subject, tenant_id, role, action, study_uid, "
+        + "series_uid, sop_uid, via, remote, owner_tenant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       for (AuditEvent e : events) {
         Jdbc.bind(ps, e.at(), cut(e.subject(), 128), e.tenantId(), e.role(), e.action(), e.studyUid(), e.seriesUid(),
-            e.sopUid(), e.via(), cut(e.remote(), 128));
+            e.sopUid(), e.via(), cut(e.remote(), 128), e.ownerTenantId());
         ps.addBatch();
       }
       ps.executeBatch();
@@ -25,15 +25,15 @@ final class SqlAccess {
   }
 
   static List<AuditEvent> auditOfStudy(Connection c, String tenantId, String studyUid) throws SQLException {
-    String select = "SELECT at, subject, tenant_id, role, action, study_uid, series_uid, sop_uid, via, remote FROM audit a "
-        + "WHERE a.study_uid = ?";
+    String select = "SELECT at, subject, tenant_id, role, action, study_uid, series_uid, sop_uid, via, remote, owner_tenant_id "
+        + "FROM audit WHERE study_uid = ?";
     Jdbc.Row<AuditEvent> row = rs -> new AuditEvent(rs.getTimestamp(1).toInstant(), rs.getString(2), rs.getString(3),
-        rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10));
+        rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10),
+        rs.getString(11));
     if (tenantId == null) return Jdbc.query(c, select + " ORDER BY pk", row, studyUid);
-    // The tenant's own users, and the grantees of its shares of this study (who see its copy, not their own tenant's).
-    return Jdbc.query(c, select + " AND (a.tenant_id = ? OR a.subject IN (SELECT sh.grantee FROM shares sh "
-        + "JOIN studies s ON s.pk = sh.study_pk WHERE s.tenant_id = ? AND s.study_uid = ?)) ORDER BY pk",
-        row, studyUid, tenantId, tenantId, studyUid);
+    // The accesses to this tenant's copy, whoever made them (rows from before version 10 name no owner:
+    // they count as the accessing tenant's own).
+    return Jdbc.query(c, select + " AND COALESCE(owner_tenant_id, tenant_id) = ? ORDER BY pk", row, studyUid, tenantId);
   }
 
   /** The tenant's study, shared; empty when the tenant has no such study. */

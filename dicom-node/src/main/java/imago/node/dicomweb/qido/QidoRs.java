@@ -105,9 +105,9 @@ public final class QidoRs implements DicomWebService {
     List<Access.Item> items = new ArrayList<>(result.matches().size());
     for (QueryMatch m : result.matches()) {
       switch (m.level()) {
-        case INSTANCE -> items.add(new Access.Item(m.studyUid(), m.seriesUid(), m.sopInstanceUid()));
-        case SERIES -> items.add(new Access.Item(m.studyUid(), m.seriesUid(), null));
-        default -> items.add(new Access.Item(m.studyUid(), null, null));
+        case INSTANCE -> items.add(new Access.Item(m.studyUid(), m.seriesUid(), m.sopInstanceUid(), m.tenantId()));
+        case SERIES -> items.add(new Access.Item(m.studyUid(), m.seriesUid(), null, m.tenantId()));
+        default -> items.add(new Access.Item(m.studyUid(), null, null, m.tenantId()));
       }
     }
     access.record(caller, "query", Access.Via.QIDO_RS, remote, items);

@@ -40,13 +40,13 @@ record WadoRequest(Caller caller, Scope scope, String remote, String study, Stri
   /** One audit item per instance. */
   static List<Access.Item> items(List<StoredInstance> instances) {
     List<Access.Item> items = new ArrayList<>(instances.size());
-    for (StoredInstance i : instances) items.add(new Access.Item(i.studyUid(), i.seriesUid(), i.sopInstanceUid()));
+    for (StoredInstance i : instances) items.add(new Access.Item(i.studyUid(), i.seriesUid(), i.sopInstanceUid(), i.tenantId()));
     return items;
   }
 
-  /** One audit item for the level asked (metadata). */
-  Access.Item levelItem() {
-    return new Access.Item(study, series, sop);
+  /** One audit item for the level asked (metadata), of {@code ownerTenantId}'s copy. */
+  Access.Item levelItem(String ownerTenantId) {
+    return new Access.Item(study, series, sop, ownerTenantId);
   }
 
   static ProblemException problem(int status, String slug, String title, String detail) {

@@ -119,7 +119,8 @@ public final class WadoRs implements DicomWebService {
         bySop.put(i.sopInstanceUid(), i);
       }
       io.vertx.core.buffer.Buffer json = MetadataJson.array(blobs, bySop, base);
-      access.record(rq.caller(), "metadata", Access.Via.WADO_RS, rq.remote(), List.of(rq.levelItem()));
+      String owner = bySop.values().stream().map(StoredInstance::tenantId).findFirst().orElse(null);
+      access.record(rq.caller(), "metadata", Access.Via.WADO_RS, rq.remote(), List.of(rq.levelItem(owner)));
       return json;
     }, json -> ctx.response().putHeader("Content-Type", "application/dicom+json").end(json));
   }

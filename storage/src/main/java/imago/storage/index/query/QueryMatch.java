@@ -6,9 +6,10 @@ import java.util.Map;
 /**
  * One matching patient, study, series or instance: every attribute the index keeps for its level
  * and the levels above, by tag, as DICOM text (multiple values {@code \}-separated, "" for none).
- * VRs come from {@link QueryAttributes}.
+ * VRs come from {@link QueryAttributes}. {@code tenantId}: the tenant whose copy it is (the
+ * caller's own, or one that shared the study with the caller).
  */
-public record QueryMatch(QueryLevel level, Map<Integer, String> values) {
+public record QueryMatch(QueryLevel level, Map<Integer, String> values, String tenantId) {
   public QueryMatch {
     values = Collections.unmodifiableMap(values);
   }

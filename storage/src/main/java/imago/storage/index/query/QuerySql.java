@@ -22,6 +22,8 @@ final class QuerySql {
     List<QueryAttribute> columns = QueryAttributes.returnedAt(q.level());
     StringBuilder sql = new StringBuilder("SELECT ");
     for (int n = 0; n < columns.size(); n++) sql.append(n == 0 ? "" : ", ").append(columns.get(n).column());
+    // whose copy each match is (a patient's studies in scope are all of one tenant: its own, or one that shared)
+    sql.append(q.level() == QueryLevel.PATIENT ? ", MIN(st.tenant_id)" : ", st.tenant_id");
     sql.append(from(q.level()));
     List<Object> args = new ArrayList<>(List.of(scope.bind()));
     sql.append(" WHERE ").append(Scope.STUDY_CONDITION);

@@ -37,6 +37,6 @@ public final class SqlQuery {
       String v = rs.getString(n + 1);
       values.put(columns.get(n).tag(), v == null ? "" : v.trim());
     }
-    return new QueryMatch(level, values);
+    return new QueryMatch(level, values, rs.getString(columns.size() + 1));
   }
 }
