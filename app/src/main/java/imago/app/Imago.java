@@ -168,7 +168,7 @@ public final class Imago implements AutoCloseable {
           WebServer.Mount.api("/fse/links", new FseLinksRouter(vertx, storage.links(),
               new FseLinks(storage.links(), storage.index(), linksConfig, clock), access, address).routes()),
           WebServer.Mount.api("/l/:token", new LinkRouter(vertx, storage.links(), access, List.of(qido, wadoRs),
-              viewerBase, storage.index(), storage.store(), aiResults, address, clock).routes()),
+              viewerBase, storage.index(), storage.store(), aiResults, address, linksConfig.maxTtl(), clock).routes()),
           WebServer.Mount.api("/IHEInvokeImageDisplay", new IidRouter(vertx, viewerBase).routes()));
       imago.http = new WebServer(vertx, nodeConfig.bindAddress(), nodeConfig.httpPort(), mounts, List.of(
           new WebServer.Readiness("objectStore", storage.store()::reachable),

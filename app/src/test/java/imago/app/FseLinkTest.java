@@ -207,6 +207,19 @@ class FseLinkTest {
     JsonObject plain = new JsonObject(call("POST", "/fse/links", hospital, new JsonObject().put("studyUID", study.studyUid)).body());
     assertTrue(Instant.parse(plain.getString("expiresAt")).isBefore(Instant.now().plus(java.time.Duration.ofDays(31))),
         plain.encode());
+    // Security: a link made before links.maxTtl was lowered (here: with a 10-year expiry) ends when
+    // the maximum says, not when its own expiry does.
+    String legacy = CapabilityToken.generate();
+    imago.imago.storage().links().create(CapabilityToken.sha256(legacy), "demo", study.studyUid, java.util.EnumSet.of(Link.Right.VIEW), "hospital@demo", Instant.now().plus(Duration.ofDays(3650)));
+    assertEquals(200, call("GET", "/l/" + legacy + "/dicomweb/studies", null, null).statusCode());
+    imago.clock.advance(Duration.ofDays(366));
+    try {
+      HttpResponse<String> tooOld = call("GET", "/l/" + legacy + "/dicomweb/studies", null, null);
+      assertEquals(401, tooOld.statusCode(), tooOld.body());
+      assertTrue(tooOld.body().contains("links.maxTtl"), tooOld.body());
+    } finally {
+      imago.clock.advance(Duration.ofDays(-366)); // the other tests of this class make links now
+    }
   }
 
   @Test

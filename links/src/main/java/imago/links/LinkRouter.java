@@ -17,6 +17,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 
@@ -29,6 +30,7 @@ import java.util.Locale;
  */
 public final class LinkRouter {
   private final Clock clock;
+  private final Duration maxTtl;
   static final String LINK = "imago.link";
   private static final List<String> STUDY_KEYS = List.of("studyinstanceuid", "0020000d");
 
@@ -43,10 +45,12 @@ public final class LinkRouter {
    * @param dicomWeb the read-only DICOMweb services (QIDO-RS, WADO-RS) to mount under the link
    * @param viewerBase the viewer's path, e.g. {@code /viewer}
    * @param address Imago's public address, what the documents' URLs are built on
+   * @param maxTtl links.maxTtl: no link lives longer, whatever expiry it was made with
    * @param clock decides whether a link has expired
    */
   public LinkRouter(Vertx vertx, LinkStore links, Access access, List<DicomWebService> dicomWeb, String viewerBase,
-      Index index, ObjectStore store, AiResults aiResults, PublicUrl address, Clock clock) {
+      Index index, ObjectStore store, AiResults aiResults, PublicUrl address, Duration maxTtl, Clock clock) {
+    this.maxTtl = maxTtl;
     this.clock = clock;
     this.vertx = vertx;
     this.links = links;
@@ -87,6 +91,11 @@ public final class LinkRouter {
       if (link.revoked()) throw Problem.of(401, "link-revoked", "Link revoked", "this link was revoked on " + link.revokedAt()).exception();
       if (link.expired(clock.instant())) {
         throw Problem.of(401, "link-expired", "Link expired", "this link expired on " + link.expiresAt()).exception();
+      }
+      // links.maxTtl holds for links made before it was lowered too: none outlives it.
+      if (link.createdAt().plus(maxTtl).isBefore(clock.instant())) {
+        throw Problem.of(401, "link-expired", "Link expired", "this link is older than links.maxTtl ("
+            + maxTtl.toDays() + " days)").exception();
       }
       if (!link.rights().contains(Link.Right.VIEW)) {
         throw Problem.of(403, "forbidden", "Link does not allow viewing", "rights: " + link.rights()).exception();
