@@ -54,11 +54,6 @@ public record Tenant(String id, String name, List<String> aeTitles, List<MoveDes
     this(id, name, aeTitles, moveDestinations, Map.of(), Map.of());
   }
 
-  public Tenant(String id, String name, List<String> aeTitles, List<MoveDestination> moveDestinations,
-      Map<String, List<Right>> aeRights) {
-    this(id, name, aeTitles, moveDestinations, aeRights, Map.of());
-  }
-
   /** Whether the AE may connect from {@code address}: anywhere unless aeAddresses lists where it may. */
   public boolean admits(String aeTitle, InetAddress address) {
     List<String> blocks = aeTitle == null ? null : aeAddresses.get(aeTitle.trim());
