@@ -50,6 +50,8 @@ import imago.web.LogPaths;
 import imago.web.PublicUrl;
 import imago.web.Routes;
 import imago.web.WebServer;
+import imago.web.tls.TlsConfig;
+import imago.web.tls.TlsMaterial;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -81,6 +83,7 @@ public final class Imago implements AutoCloseable {
   private final Vertx vertx;
   private final BearerAuth auth;
   private final Tenants tenants;
+  private TlsMaterial tls;
   private DimseServer dimse;
   private WebServer http;
   private StowRs stow;
@@ -126,10 +129,13 @@ public final class Imago implements AutoCloseable {
       Path spool = data.resolve("spool");
       cleanSpool(spool);
       Access access = new Access(imago.auth, storage.index(), new ClientAddress(nodeConfig.trustedProxies()));
+      PublicUrl address = nodeConfig.address();
+      imago.tls = TlsMaterial.open(config.section("tls", TlsConfig.class), data, address.host().stream().toList(), clock);
+      warnIfPlainIsOpen(nodeConfig);
       imago.dimse = new DimseServer(nodeConfig, tenants, ingest,
           new FindScp(storage.index(), access, nodeConfig.aeTitle(), FindScp.DEFAULT_MAX_MATCHES),
           new MoveScp(storage.index(), storage.store(), access, nodeConfig),
-          new GetScp(storage.index(), storage.store(), access));
+          new GetScp(storage.index(), storage.store(), access), imago.tls.dicomServerContext());
       imago.dimse.start();
       imago.stow = new StowRs(vertx, nodeConfig, tenants, ingest,
           Math.max(4, Runtime.getRuntime().availableProcessors() * 2));
@@ -149,7 +155,6 @@ public final class Imago implements AutoCloseable {
           imago.engines, artifacts, parser, registry, resultUids(config, data));
       AiResults aiResults = new AiResults(imago.inference.queue());
       LinksConfig linksConfig = config.section("links", LinksConfig.class);
-      PublicUrl address = nodeConfig.address();
       QidoRs qido = new QidoRs(nodeConfig, storage.index(), access, QidoRs.DEFAULT_MAX_RESULTS);
       WadoRs wadoRs = new WadoRs(imago.wado, access, nodeConfig);
       String viewerBase = address.path() + "/viewer";
@@ -170,12 +175,12 @@ public final class Imago implements AutoCloseable {
           WebServer.Mount.api("/l/:token", new LinkRouter(vertx, storage.links(), access, List.of(qido, wadoRs),
               viewerBase, storage.index(), storage.store(), aiResults, address, linksConfig.maxTtl(), clock).routes()),
           WebServer.Mount.api("/IHEInvokeImageDisplay", new IidRouter(vertx, viewerBase).routes()));
-      imago.http = new WebServer(vertx, nodeConfig.bindAddress(), nodeConfig.httpPort(), mounts, List.of(
+      imago.http = new WebServer(vertx, listeners(nodeConfig, imago.tls), mounts, List.of(
           new WebServer.Readiness("objectStore", storage.store()::reachable),
           new WebServer.Readiness("index", () -> {
             storage.index().instanceCount();
             return true;
-          }))).start().await();
+          })), WebServer.Limits.DEFAULT).start().await();
       imago.notifier = new FseNotifier(vertx, storage.links(), storage.deliveries(), storage.index(), aiResults,
           linksConfig, () -> address.orLocal(imago.http.port())).start();
       vertx.eventBus().<io.vertx.core.json.JsonObject>consumer(InferenceRuntime.INFERENCE_RESULT, msg ->
@@ -186,12 +191,29 @@ public final class Imago implements AutoCloseable {
             + "each connection arrived at; behind a proxy, NAT or a container set node.publicUrl\"", nodeConfig.bindAddress());
       }
       imago.writeRunFile();
-      LOG.info("event=imago.ready dicomPort={} httpPort={} ae={} data={}", imago.dimse.port(), imago.http.port(),
-          nodeConfig.aeTitle(), data);
+      LOG.info("event=imago.ready dicomPort={} dicomTlsPort={} httpPort={} httpsPort={} ae={} data={}", imago.dimse.port(),
+          imago.dimse.tlsPort(), imago.http.port(), imago.httpsPort(), nodeConfig.aeTitle(), data);
       return imago;
     } catch (IOException | RuntimeException e) {
       imago.close();
       throw e;
+    }
+  }
+
+  /** Plain HTTP on node.bindAddress (loopback by default), HTTPS on node.tlsBindAddress; a port of -1 is off. */
+  private static List<WebServer.Listener> listeners(NodeConfig node, TlsMaterial tls) {
+    List<WebServer.Listener> listeners = new java.util.ArrayList<>();
+    if (node.httpPort() >= 0) listeners.add(WebServer.Listener.plain(node.bindAddress(), node.httpPort()));
+    if (node.httpsPort() >= 0) listeners.add(WebServer.Listener.https(node.tlsBindAddress(), node.httpsPort(), tls.keyManager()));
+    return listeners;
+  }
+
+  /** Plain DIMSE trusts a calling AE title and plain HTTP sends tokens in the clear: say so when they face a network. */
+  private static void warnIfPlainIsOpen(NodeConfig node) {
+    if (!node.plainOnLoopback() && (node.dicomPort() >= 0 || node.httpPort() >= 0)) {
+      LOG.warn("event=imago.plain_listeners_open bind={} note=\"plain DIMSE (calling AE title only) and plain HTTP (tokens "
+          + "in the clear) listen beyond loopback; hospitals should use DICOM TLS ({}) and HTTPS ({})\"", node.bindAddress(),
+          node.dicomTlsPort(), node.httpsPort());
     }
   }
 
@@ -234,8 +256,8 @@ public final class Imago implements AutoCloseable {
   private void writeRunFile() throws IOException {
     Path run = dataDir.resolve("run");
     Files.createDirectories(run);
-    String json = String.format("{\"pid\": %d, \"dicomPort\": %d, \"httpPort\": %d}%n",
-        ProcessHandle.current().pid(), dimse.port(), http.port());
+    String json = String.format("{\"pid\": %d, \"dicomPort\": %d, \"dicomTlsPort\": %d, \"httpPort\": %d, "
+        + "\"httpsPort\": %d}%n", ProcessHandle.current().pid(), dimse.port(), dimse.tlsPort(), http.port(), httpsPort());
     Files.writeString(run.resolve("imago.json"), json, StandardCharsets.UTF_8);
   }
 
@@ -245,6 +267,21 @@ public final class Imago implements AutoCloseable {
 
   public int httpPort() {
     return http.port();
+  }
+
+  /** The HTTPS port, -1 when HTTPS is off. */
+  public int httpsPort() {
+    return http.httpsPort().orElse(-1);
+  }
+
+  /** The DICOM TLS port, -1 when it is off. */
+  public int dicomTlsPort() {
+    return dimse.tlsPort();
+  }
+
+  /** This process's keys and trust (the local CA, the server certificate). */
+  public TlsMaterial tls() {
+    return tls;
   }
 
   public ObjectStore store() {

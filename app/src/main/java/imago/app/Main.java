@@ -51,8 +51,12 @@ public final class Main {
           imago.close();
           stopped.countDown();
         }, "imago-shutdown"));
-        System.out.printf("Imago is running: DICOM %s@%d, HTTP http://localhost:%d (Ctrl-C stops it)%n",
-            config.section("node", imago.node.NodeConfig.class).aeTitle(), imago.dicomPort(), imago.httpPort());
+        String ae = config.section("node", imago.node.NodeConfig.class).aeTitle();
+        System.out.printf("Imago is running: DICOM TLS %s@%d, HTTPS https://localhost:%d; on this machine also DICOM "
+            + "%s@127.0.0.1:%d and HTTP http://localhost:%d (Ctrl-C stops it)%n", ae, imago.dicomTlsPort(), imago.httpsPort(),
+            ae, imago.dicomPort(), imago.httpPort());
+        imago.tls().generatedBy().ifPresent(ca -> System.out.println("The HTTPS and DICOM TLS certificate is from Imago's "
+            + "local CA; clients trust it with " + ca + " (hospitals: ./imago tls client-cert)"));
         stopped.await();
         return 0;
       }
@@ -118,6 +122,13 @@ public final class Main {
         System.out.printf("wrote %d synthetic CT instances under %s%n", n, dir);
         for (int i = 1; i <= studies; i++) System.out.println("  study " + SyntheticCt.studyInstanceUid(spec, i));
         return 0;
+      }
+      case "tls" -> {
+        if (options.positional.size() != 1 || !options.positional.get(0).equals("client-cert")) {
+          throw new IllegalArgumentException("tls needs a subcommand: client-cert\n" + USAGE);
+        }
+        return TlsCommand.clientCert(config, options.require("tenant"), options.require("ae"), userPath(options.require("out")),
+            System.out);
       }
       case "config" -> {
         System.out.print(config.toYaml());

@@ -59,6 +59,8 @@ final class ServerProcess implements AutoCloseable {
     pb.environment().put("IMAGO_DATA", data.toString());
     pb.environment().put("IMAGO_CONFIG", data.resolve("none.yaml").toString());
     pb.environment().put("IMAGO_NODE_BIND_ADDRESS", "127.0.0.1");
+    pb.environment().put("IMAGO_NODE_DICOM_TLS_PORT", "-1");
+    pb.environment().put("IMAGO_NODE_HTTPS_PORT", "-1");
     pb.environment().put("IMAGO_TENANTS", TestImago.TENANTS);
     pb.environment().put("IMAGO_INFERENCE_CACHE_DIR", ReferenceModels.repoRoot().resolve(".cache").resolve("engines").toString());
     pb.environment().putAll(env);

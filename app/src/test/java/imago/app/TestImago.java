@@ -45,6 +45,9 @@ public final class TestImago implements AutoCloseable {
     o.put("data", data.toString());
     o.put("node.dicomPort", "0");
     o.put("node.httpPort", "0");
+    o.put("node.dicomTlsPort", "0");
+    o.put("node.httpsPort", "0");
+    o.put("node.tlsBindAddress", "127.0.0.1");
     o.put("node.bindAddress", "127.0.0.1");
     o.put("node.stableQuietPeriod", "PT1S");
     o.put("tenants", TENANTS);

@@ -286,6 +286,8 @@ public final class InferenceBench {
     o.put("data", data.toString());
     o.put("node.dicomPort", "0");
     o.put("node.httpPort", "0");
+    o.put("node.dicomTlsPort", "-1");
+    o.put("node.httpsPort", "-1");
     o.put("node.bindAddress", "127.0.0.1");
     o.put("node.stableQuietPeriod", "PT1S");
     o.put("inference.threads", Integer.toString(THREADS));

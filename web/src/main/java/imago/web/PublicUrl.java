@@ -38,6 +38,11 @@ public final class PublicUrl {
     return configured != null ? configured : "http://localhost:" + httpPort;
   }
 
+  /** The configured address's host name, which a generated server certificate must name. */
+  public java.util.Optional<String> host() {
+    return configured == null ? java.util.Optional.empty() : java.util.Optional.ofNullable(java.net.URI.create(configured).getHost());
+  }
+
   /** The configured address's path ("" at a host's root, "/pacs" behind a proxy's prefix). */
   public String path() {
     if (configured == null) return "";

@@ -7,6 +7,9 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.KeyCertOptions;
+import imago.web.tls.Bcp195;
+import javax.net.ssl.X509KeyManager;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
@@ -48,12 +51,29 @@ public final class WebServer implements AutoCloseable {
   /** One dependency {@code /ready} asks about: up when {@code check} returns true without throwing. */
   public record Readiness(String name, Callable<Boolean> check) {}
 
+  /**
+   * One address and port the server listens on: plain HTTP, or HTTPS presenting {@code tls}'s
+   * certificate (BCP 195: TLS 1.2 and 1.3, forward-secret AEAD suites only).
+   */
+  public record Listener(String host, int port, X509KeyManager tls) {
+    public static Listener plain(String host, int port) {
+      return new Listener(host, port, null);
+    }
+
+    public static Listener https(String host, int port, X509KeyManager tls) {
+      return new Listener(host, port, java.util.Objects.requireNonNull(tls, "tls"));
+    }
+
+    boolean secure() {
+      return tls != null;
+    }
+  }
+
   private final Vertx vertx;
-  private final String bindAddress;
-  private final int port;
+  private final List<Listener> listeners;
   private final List<Mount> mounts;
   private final List<Readiness> readiness;
-  private HttpServer server;
+  private final List<HttpServer> servers = new java.util.ArrayList<>();
 
   /**
    * What one connection may hold: a connection that sends and receives nothing for
@@ -71,10 +91,15 @@ public final class WebServer implements AutoCloseable {
   }
 
   public WebServer(Vertx vertx, String bindAddress, int port, List<Mount> mounts, List<Readiness> readiness, Limits limits) {
+    this(vertx, List.of(Listener.plain(bindAddress, port)), mounts, readiness, limits);
+  }
+
+  /** The same routes on every listener (plain HTTP on loopback, HTTPS outward, by default). */
+  public WebServer(Vertx vertx, List<Listener> listeners, List<Mount> mounts, List<Readiness> readiness, Limits limits) {
+    if (listeners.isEmpty()) throw new IllegalArgumentException("an HTTP server needs a listener");
     this.limits = limits;
     this.vertx = vertx;
-    this.bindAddress = bindAddress;
-    this.port = port;
+    this.listeners = List.copyOf(listeners);
     this.mounts = List.copyOf(mounts);
     this.readiness = List.copyOf(readiness);
   }
@@ -86,18 +111,28 @@ public final class WebServer implements AutoCloseable {
     for (Mount m : mounts) router.route(m.path() + "/*").subRouter(m.router());
     router.route().last().handler(ctx -> Problem.of(404, "not-found", "No such resource", ctx.request().path()).send(ctx));
     router.route().failureHandler(Failures::answer);
-    HttpServerOptions options = new HttpServerOptions().setHost(bindAddress).setPort(port).setCompressionSupported(true)
+    Future<Void> all = Future.succeededFuture();
+    for (Listener l : listeners) {
+      all = all.compose(v -> vertx.createHttpServer(options(l)).requestHandler(router).listen().map(s -> {
+        servers.add(s);
+        LOG.info("event=http.listening scheme={} host={} port={}", l.secure() ? "https" : "http", l.host(), s.actualPort());
+        return null;
+      }));
+    }
+    return all.map(v -> this);
+  }
+
+  private HttpServerOptions options(Listener l) {
+    HttpServerOptions options = new HttpServerOptions().setHost(l.host()).setPort(l.port()).setCompressionSupported(true)
         .setIdleTimeout((int) Math.max(1, limits.idleTimeout().toSeconds())).setIdleTimeoutUnit(TimeUnit.SECONDS)
         .setMaxInitialLineLength(limits.maxRequestLine()).setMaxHeaderSize(limits.maxHeaderBytes());
-    options.getInitialSettings().setMaxHeaderListSize(limits.maxHeaderBytes()); // the same over HTTP/2 (h2c)
-    return vertx.createHttpServer(options)
-        .requestHandler(router)
-        .listen()
-        .map(s -> {
-          server = s;
-          LOG.info("event=http.listening port={}", s.actualPort());
-          return this;
-        });
+    options.getInitialSettings().setMaxHeaderListSize(limits.maxHeaderBytes()); // the same over HTTP/2
+    if (l.secure()) {
+      options.setSsl(true).setUseAlpn(true).setKeyCertOptions(KeyCertOptions.wrap(l.tls()))
+          .setEnabledSecureTransportProtocols(Bcp195.PROTOCOLS);
+      Bcp195.CIPHER_SUITES.forEach(options::addEnabledCipherSuite);
+    }
+    return options;
   }
 
   /** Every REST endpoint this server answers, with its full path ({@code GET /inference/jobs/{id}}). */
@@ -108,8 +143,21 @@ public final class WebServer implements AutoCloseable {
     return all;
   }
 
+  /** The port of the first plain HTTP listener, else of the first listener. */
   public int port() {
-    return server.actualPort();
+    return portOf(false).orElseGet(() -> servers.get(0).actualPort());
+  }
+
+  /** The port of the first HTTPS listener, if there is one. */
+  public java.util.OptionalInt httpsPort() {
+    return portOf(true);
+  }
+
+  private java.util.OptionalInt portOf(boolean secure) {
+    for (int i = 0; i < servers.size(); i++) {
+      if (listeners.get(i).secure() == secure) return java.util.OptionalInt.of(servers.get(i).actualPort());
+    }
+    return java.util.OptionalInt.empty();
   }
 
   /** 200 when every dependency answers, 503 otherwise; each one's state is in the body. */
@@ -135,6 +183,6 @@ public final class WebServer implements AutoCloseable {
 
   @Override
   public void close() {
-    if (server != null) server.close().await();
+    for (HttpServer s : servers) s.close().await();
   }
 }

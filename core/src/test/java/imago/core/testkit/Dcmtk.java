@@ -109,8 +109,11 @@ public final class Dcmtk {
     }
   }
 
-  public static Result echoscu(String host, int port, String callingAe, String calledAe) {
-    return run(List.of("echoscu", "-v", "-aet", callingAe, "-aec", calledAe, host, Integer.toString(port)), TOOL_TIMEOUT);
+  public static Result echoscu(String host, int port, String callingAe, String calledAe, String... extraArgs) {
+    List<String> command = new ArrayList<>(List.of("echoscu", "-v", "-aet", callingAe, "-aec", calledAe));
+    command.addAll(Arrays.asList(extraArgs));
+    command.addAll(List.of(host, Integer.toString(port)));
+    return run(command, TOOL_TIMEOUT);
   }
 
   public static Result storescu(String host, int port, String callingAe, String calledAe, List<Path> files,

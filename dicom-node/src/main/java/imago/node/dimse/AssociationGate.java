@@ -2,6 +2,7 @@ package imago.node.dimse;
 
 import imago.core.tenant.Tenant;
 import imago.core.tenant.Tenants;
+import imago.web.tls.PeerIdentity;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -45,11 +46,23 @@ final class AssociationGate {
     this.tenants = tenants;
   }
 
+  /** How the peer reached us: plain DIMSE, or DICOM TLS with the identity its verified client certificate names. */
+  sealed interface Transport {
+    record Plain() implements Transport {}
+
+    /** {@code identity} empty: a certificate from a trusted CA whose subject names no tenant and AE. */
+    record Tls(java.util.Optional<PeerIdentity> identity) implements Transport {}
+  }
+
+  static final Transport PLAIN = new Transport.Plain();
+
   /**
    * Reads the A-ASSOCIATE-RQ, all of it by {@code deadline}: a peer that trickles its request a
-   * byte at a time is cut off then, whatever each single read took (PS3.8 ARTIM timer).
+   * byte at a time is cut off then, whatever each single read took (PS3.8 ARTIM timer). Over DICOM
+   * TLS the calling AE title must be the one the client certificate names, for the same tenant: a
+   * hospital's certificate speaks for its own device only.
    */
-  Decision admit(Socket socket, long deadlineNanos) throws IOException {
+  Decision admit(Socket socket, long deadlineNanos, Transport transport) throws IOException {
     DataInputStream in = new DataInputStream(new DeadlineInputStream(socket, deadlineNanos));
     byte[] header = new byte[6];
     in.readFully(header);
@@ -68,12 +81,26 @@ final class AssociationGate {
       return new Decision.Rejected(calling, called, PERMANENT, SOURCE_SERVICE_USER, REASON_CALLED_AE_NOT_RECOGNIZED,
           "the called AE title is not " + aeTitle);
     }
-    return tenants.byAeTitle(calling)
-        .<Decision>map(t -> t.admits(calling, socket.getInetAddress()) ? new Decision.Admitted(t, calling, request)
-            : new Decision.Rejected(calling, called, PERMANENT, SOURCE_SERVICE_USER, REASON_CALLING_AE_NOT_RECOGNIZED,
-                "the calling AE title may not connect from this address (tenants[].aeAddresses)"))
-        .orElseGet(() -> new Decision.Rejected(calling, called, PERMANENT, SOURCE_SERVICE_USER,
-            REASON_CALLING_AE_NOT_RECOGNIZED, "the calling AE title belongs to no tenant"));
+    java.util.Optional<Tenant> tenant = tenants.byAeTitle(calling);
+    String refused = tenant.isEmpty() ? "the calling AE title belongs to no tenant"
+        : !tenant.get().admits(calling, socket.getInetAddress())
+            ? "the calling AE title may not connect from this address (tenants[].aeAddresses)"
+            : certificateMismatch(transport, tenant.get(), calling);
+    if (refused != null) {
+      return new Decision.Rejected(calling, called, PERMANENT, SOURCE_SERVICE_USER, REASON_CALLING_AE_NOT_RECOGNIZED, refused);
+    }
+    return new Decision.Admitted(tenant.get(), calling, request);
+  }
+
+  /** Why a TLS peer's certificate does not vouch for {@code calling} of {@code tenant}; null when it does. */
+  private static String certificateMismatch(Transport transport, Tenant tenant, String calling) {
+    if (!(transport instanceof Transport.Tls tls)) return null;
+    if (tls.identity().isEmpty()) return "the client certificate names no tenant and AE title (CN=<AE>, OU=<tenant>)";
+    PeerIdentity id = tls.identity().get();
+    if (!id.aeTitle().equals(calling) || !id.tenant().equals(tenant.id())) {
+      return "the client certificate is for AE " + id.aeTitle() + " of tenant " + id.tenant() + ", not this calling AE title";
+    }
+    return null;
   }
 
   private static String ae(byte[] pdu, int offset) {

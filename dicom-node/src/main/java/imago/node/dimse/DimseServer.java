@@ -10,7 +10,18 @@ import imago.core.tenant.Tenants;
 import imago.core.text.LogText;
 import imago.node.NodeConfig;
 import imago.storage.ingest.Ingest;
+import imago.web.tls.Bcp195;
+import imago.web.tls.PeerIdentity;
 import java.io.IOException;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -38,6 +49,11 @@ import org.slf4j.LoggerFactory;
  * an admitted association takes one of the {@code node.maxAssociations} slots; when all are busy
  * the peer gets a transient A-ASSOCIATE-RJ (local limit exceeded) and can retry. So idle or
  * trickling sockets cannot lock a hospital out.
+ *
+ * <p>It listens twice: plain DIMSE on {@code node.dicomPort} (loopback by default) and DICOM TLS
+ * (PS3.15 Annex B, BCP 195 profile) on {@code node.dicomTlsPort}, where a peer must present a
+ * client certificate from a trusted CA that names its tenant and AE title. The TLS handshake
+ * counts against the same request deadline.
  */
 public final class DimseServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DimseServer.class);
@@ -61,8 +77,10 @@ public final class DimseServer implements AutoCloseable {
   private final FindScp find;
   private final MoveScp move;
   private final GetScp get;
-  private ServerSocket server;
-  private Thread acceptor;
+  private final SSLContext tls;
+  private final ScheduledExecutorService deadlines;
+  private ServerSocket plain;
+  private ServerSocket secure;
   private volatile boolean running;
 
   /**
@@ -70,7 +88,19 @@ public final class DimseServer implements AutoCloseable {
    * {@code move} and C-GET with {@code get} (Patient Root and Study Root).
    */
   public DimseServer(NodeConfig config, Tenants tenants, Ingest ingest, FindScp find, MoveScp move, GetScp get) {
+    this(config, tenants, ingest, find, move, get, null);
+  }
+
+  /** As above, and DICOM TLS on {@code node.dicomTlsPort} with {@code tls}'s keys and client CAs (null: no TLS listener). */
+  public DimseServer(NodeConfig config, Tenants tenants, Ingest ingest, FindScp find, MoveScp move, GetScp get,
+      SSLContext tls) {
     this.config = config;
+    this.tls = tls;
+    this.deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "dimse-deadline");
+      t.setDaemon(true);
+      return t;
+    });
     this.gate = new AssociationGate(config.aeTitle(), tenants);
     this.ingest = ingest;
     this.find = Objects.requireNonNull(find, "find");
@@ -89,21 +119,42 @@ public final class DimseServer implements AutoCloseable {
   }
 
   public void start() throws IOException {
-    server = new ServerSocket();
-    server.setReuseAddress(true);
-    server.bind(new InetSocketAddress(InetAddress.getByName(config.bindAddress()), config.dicomPort()), 128);
     running = true;
-    acceptor = new Thread(this::acceptLoop, "dimse-accept");
+    if (config.dicomPort() >= 0) {
+      plain = bind(new ServerSocket(), config.bindAddress(), config.dicomPort());
+      LOG.info("event=dimse.listening ae={} host={} port={} tls=false maxAssociations={}", config.aeTitle(),
+          config.bindAddress(), port(), config.maxAssociations());
+    }
+    if (tls != null && config.dicomTlsPort() >= 0) {
+      SSLServerSocket socket = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket();
+      SSLParameters parameters = Bcp195.apply(socket.getSSLParameters(), socket.getSupportedCipherSuites());
+      parameters.setNeedClientAuth(true); // PS3.15 B.1: both ends authenticate
+      socket.setSSLParameters(parameters);
+      secure = bind(socket, config.tlsBindAddress(), config.dicomTlsPort());
+      LOG.info("event=dimse.listening ae={} host={} port={} tls=true", config.aeTitle(), config.tlsBindAddress(), tlsPort());
+    }
+  }
+
+  private ServerSocket bind(ServerSocket socket, String host, int port) throws IOException {
+    socket.setReuseAddress(true);
+    socket.bind(new InetSocketAddress(InetAddress.getByName(host), port), 128);
+    Thread acceptor = new Thread(() -> acceptLoop(socket), socket instanceof SSLServerSocket ? "dimse-tls-accept" : "dimse-accept");
     acceptor.setDaemon(true);
     acceptor.start();
-    LOG.info("event=dimse.listening ae={} port={} maxAssociations={}", config.aeTitle(), port(), config.maxAssociations());
+    return socket;
   }
 
+  /** The plain DIMSE port (-1 when not listening). */
   public int port() {
-    return server.getLocalPort();
+    return plain == null ? -1 : plain.getLocalPort();
   }
 
-  private void acceptLoop() {
+  /** The DICOM TLS port (-1 when not listening). */
+  public int tlsPort() {
+    return secure == null ? -1 : secure.getLocalPort();
+  }
+
+  private void acceptLoop(ServerSocket server) {
     while (running) {
       Socket socket;
       try {
@@ -160,7 +211,7 @@ public final class DimseServer implements AutoCloseable {
     String peer = socket.getRemoteSocketAddress().toString();
     int id = associations.incrementAndGet();
     try (socket; Spool spool = ingest.newSpool()) {
-      AssociationGate.Decision decision = gate.admit(socket, System.nanoTime() + REQUEST_DEADLINE.toNanos());
+      AssociationGate.Decision decision = admit(socket, peer);
       if (decision instanceof AssociationGate.Decision.NotAssociation n) {
         LOG.warn("event=association.dropped peer={} reason=\"{}\"", peer, n.why());
         return;
@@ -189,6 +240,31 @@ public final class DimseServer implements AutoCloseable {
       LOG.warn("event=association.failed id={} peer={} reason=\"{}\"", id, peer, e.getMessage());
     } finally {
       ended.incrementAndGet();
+    }
+  }
+
+  /**
+   * The TLS handshake (over DICOM TLS) and the A-ASSOCIATE-RQ, both within {@link #REQUEST_DEADLINE}:
+   * a peer that stalls in the handshake has its socket closed at the deadline.
+   */
+  private AssociationGate.Decision admit(Socket socket, String peer) throws IOException {
+    long deadline = System.nanoTime() + REQUEST_DEADLINE.toNanos();
+    ScheduledFuture<?> cut = deadlines.schedule(() -> closeQuietly(socket), REQUEST_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    try {
+      AssociationGate.Transport transport = AssociationGate.PLAIN;
+      if (socket instanceof SSLSocket ssl) {
+        ssl.setSoTimeout((int) REQUEST_DEADLINE.toMillis());
+        try {
+          ssl.startHandshake();
+        } catch (IOException e) {
+          return new AssociationGate.Decision.NotAssociation("TLS handshake failed: " + LogText.quoted(String.valueOf(e.getMessage())));
+        }
+        Certificate[] chain = ssl.getSession().getPeerCertificates();
+        transport = new AssociationGate.Transport.Tls(PeerIdentity.of((X509Certificate) chain[0]));
+      }
+      return gate.admit(socket, deadline, transport);
+    } finally {
+      cut.cancel(false);
     }
   }
 
@@ -267,11 +343,14 @@ public final class DimseServer implements AutoCloseable {
   @Override
   public void close() {
     running = false;
-    try {
-      if (server != null) server.close();
-    } catch (IOException ignored) {
-      // closing anyway
+    for (ServerSocket s : new ServerSocket[] {plain, secure}) {
+      try {
+        if (s != null) s.close();
+      } catch (IOException ignored) {
+        // closing anyway
+      }
     }
     pool.shutdownNow();
+    deadlines.shutdownNow();
   }
 }

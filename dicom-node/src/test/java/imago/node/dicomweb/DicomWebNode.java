@@ -89,7 +89,7 @@ public final class DicomWebNode implements AutoCloseable {
 
   private void open(Path dir, Set<Family> families) throws IOException {
     NodeConfig config = new NodeConfig("IMAGO", "127.0.0.1", 0, 0, "", 8, 131072, Duration.ofSeconds(30), MAX_STOW_BYTES,
-        Duration.ofSeconds(10), List.of(), List.of());
+        Duration.ofSeconds(10), List.of(), List.of(), "127.0.0.1", 0, 0);
     database = Database.open(new StorageConfig.Db("", "", "", 4), dir);
     journal = IngestJournal.open(dir.resolve("journal"), true, database::syncToDisk);
     store = new FsObjectStore(dir.resolve("objects"), true, journal.owner());

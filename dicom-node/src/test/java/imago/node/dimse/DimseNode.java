@@ -55,8 +55,14 @@ final class DimseNode implements AutoCloseable {
 
   /** Starts a node storing into {@code dir}; demo's C-MOVEs may send to {@code destinations}. */
   static DimseNode start(Path dir, List<Tenant.MoveDestination> destinations) throws IOException {
+    return start(dir, destinations, null);
+  }
+
+  /** As above, with DICOM TLS on a port of its own from {@code tls} (null: plain only). */
+  static DimseNode start(Path dir, List<Tenant.MoveDestination> destinations, javax.net.ssl.SSLContext tls)
+      throws IOException {
     NodeConfig config = new NodeConfig(AE, "127.0.0.1", 0, 0, "", 8, 131072, Duration.ofSeconds(30), 0,
-        Duration.ofSeconds(10), List.of(), List.of());
+        Duration.ofSeconds(10), List.of(), List.of(), "127.0.0.1", 0, 0);
     Tenants tenants = new Tenants(List.of(
         // DEMO_IN is a modality: it may store, not query or retrieve
         new Tenant("demo", "Demo", List.of("DEMO", "STORESCU", "DEMO_IN", "DEMO_WARD"), destinations,
@@ -73,7 +79,7 @@ final class DimseNode implements AutoCloseable {
         new Ingest(store, index, journal, StorageConfig.DuplicatePolicy.REJECT, IngestListener.NONE),
         new FindScp(index, access, AE, FindScp.DEFAULT_MAX_MATCHES),
         new MoveScp(index, store, access, config),
-        new GetScp(index, store, access));
+        new GetScp(index, store, access), tls);
     DimseNode node = new DimseNode(database, journal, store, index, vertx, server);
     try {
       server.start();
@@ -86,6 +92,10 @@ final class DimseNode implements AutoCloseable {
 
   int port() {
     return server.port();
+  }
+
+  int tlsPort() {
+    return server.tlsPort();
   }
 
   DimseServer server() {
