@@ -6,7 +6,7 @@ import imago.core.tenant.Tenant;
 import imago.core.tenant.Tenants;
 import imago.inference.InferenceConfig;
 import imago.inference.engine.ArtifactCache;
-import imago.inference.engine.Engines;
+import imago.inference.engine.ModelLoader;
 import imago.inference.manifest.ManifestParser;
 import imago.inference.results.ResultUids;
 import imago.links.CapabilityToken;
@@ -89,7 +89,7 @@ public final class Imago implements AutoCloseable {
   private StowRs stow;
   private WadoRetrieve wado;
   private StudyStabilizer stabilizer;
-  private Engines engines;
+  private ModelLoader engines;
   private ModelRegistry models;
   private InferenceRuntime inference;
   private FseNotifier notifier;
@@ -140,7 +140,7 @@ public final class Imago implements AutoCloseable {
       imago.stow = new StowRs(vertx, nodeConfig, tenants, ingest,
           Math.max(4, Runtime.getRuntime().availableProcessors() * 2));
       imago.wado = new WadoRetrieve(vertx, storage.index(), storage.store(), 16);
-      imago.engines = new Engines(config.section("inference", InferenceConfig.class).engines(data));
+      imago.engines = config.section("inference", InferenceConfig.class).loader(data);
       ModelsConfig modelsConfig = config.section("models", ModelsConfig.class);
       ManifestParser parser = new ManifestParser();
       ArtifactCache artifacts = new ArtifactCache(data.resolve("models"), storage.store());
@@ -182,7 +182,7 @@ public final class Imago implements AutoCloseable {
             return true;
           })), WebServer.Limits.DEFAULT).start().await();
       imago.notifier = new FseNotifier(vertx, storage.links(), storage.deliveries(), storage.index(), aiResults,
-          linksConfig, () -> address.orLocal(imago.http.port())).start();
+          linksConfig, () -> address.orLocal(imago.http.port()), imago.tls.clientContext()).start();
       vertx.eventBus().<io.vertx.core.json.JsonObject>consumer(InferenceRuntime.INFERENCE_RESULT, msg ->
           imago.notifier.resultsChanged(msg.body().getString("tenant"), msg.body().getString("studyInstanceUID")));
       imago.stabilizer = new StudyStabilizer(vertx, storage.index(), nodeConfig.stableQuietPeriod(), clock).start();
@@ -343,6 +343,13 @@ public final class Imago implements AutoCloseable {
     if (stow != null) stow.close();
     if (models != null) models.close();
     if (wado != null) wado.close();
+    if (engines instanceof AutoCloseable sandbox) {
+      try {
+        sandbox.close();
+      } catch (Exception ignored) {
+        // its timer thread is a daemon
+      }
+    }
     vertx.close().await();
     storage.close();
     try {

@@ -5,7 +5,7 @@ import imago.inference.InferenceConfig;
 import imago.inference.api.InferenceRouter;
 import imago.inference.batch.ModelHost;
 import imago.inference.engine.ArtifactCache;
-import imago.inference.engine.Engines;
+import imago.inference.engine.ModelLoader;
 import imago.inference.manifest.ManifestParser;
 import imago.inference.metrics.InferenceMetrics;
 import imago.inference.pipeline.PixelMedDecoder;
@@ -50,7 +50,7 @@ final class InferenceRuntime implements AutoCloseable {
   private final ExecutorService decodePool;
   private final Worker worker;
 
-  InferenceRuntime(Vertx vertx, InferenceConfig config, StorageRuntime storage, Ingest ingest, Engines engines,
+  InferenceRuntime(Vertx vertx, InferenceConfig config, StorageRuntime storage, Ingest ingest, ModelLoader engines,
       ArtifactCache artifacts, ManifestParser parser, PrometheusMeterRegistry registry, ResultUids resultUids) {
     queue = new SqlJobQueue(storage.database().dataSource(), storage.database().isPostgres());
     scheduler = new Scheduler(storage.index(), storage.models(), queue, parser);

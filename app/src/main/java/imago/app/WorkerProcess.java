@@ -3,7 +3,6 @@ package imago.app;
 import imago.core.config.Config;
 import imago.inference.InferenceConfig;
 import imago.inference.engine.ArtifactCache;
-import imago.inference.engine.Engines;
 import imago.inference.manifest.ManifestParser;
 import imago.node.events.EventBusPublisher;
 import imago.storage.StorageConfig;
@@ -45,7 +44,7 @@ final class WorkerProcess implements AutoCloseable {
     try {
       Ingest ingest = storage.ingest(storageConfig.duplicatePolicy(), new EventBusPublisher(vertx));
       InferenceRuntime inference = new InferenceRuntime(vertx, inferenceConfig, storage, ingest,
-          new Engines(inferenceConfig.engines(data)), new ArtifactCache(data.resolve("models"), storage.store()),
+          inferenceConfig.loader(data), new ArtifactCache(data.resolve("models"), storage.store()),
           new ManifestParser(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Imago.resultUids(config, data));
       LOG.info("event=worker.ready data={}", data);
       return new WorkerProcess(storage, vertx, inference);

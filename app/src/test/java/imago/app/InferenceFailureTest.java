@@ -19,8 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Models that pass validation (the dry-run input is in [-0.5, 0.5)) but misbehave on real images
- * (normalised phantoms reach +-2): one throws, one answers three outputs instead of two. Their jobs
- * end {@code failed} with the reason; the good model's job on the same series still completes.
+ * (normalised phantoms reach +-2): one throws, one answers three outputs instead of two, one never
+ * returns (its sandbox is stopped at the call timeout). Their jobs end {@code failed} with the
+ * reason; the good model's job on the same series still completes, and no engine ever ran in the
+ * server's own process.
  */
 class InferenceFailureTest {
   /** TorchScript made here with Debian's torch, as a researcher would: small, no weights. */
@@ -36,7 +38,14 @@ class InferenceFailureTest {
       "        if bool(x.abs().max() > 1.0):",
       "            return torch.zeros(x.shape[0], 3)",
       "        return torch.zeros(x.shape[0], 2)",
+      "class Hangs(torch.nn.Module):",
+      "    def forward(self, x: torch.Tensor) -> torch.Tensor:",
+      "        y = x",
+      "        while bool(y.abs().max() > 1.0):",
+      "            y = y * 1.0",
+      "        return torch.zeros(x.shape[0], 2)",
       "torch.jit.save(torch.jit.script(Throws()), sys.argv[1] + '/throws/model.pt')",
+      "torch.jit.save(torch.jit.script(Hangs()), sys.argv[1] + '/hangs/model.pt')",
       "torch.jit.save(torch.jit.script(WrongShape()), sys.argv[1] + '/wrong-shape/model.pt')");
 
   @TempDir static Path tmp;
@@ -45,11 +54,12 @@ class InferenceFailureTest {
 
   @BeforeAll
   static void start() throws Exception {
-    imago = TestImago.start(tmp.resolve("data"), Map.of("inference.retryBackoff", "PT0.2S"));
+    imago = TestImago.start(tmp.resolve("data"), Map.of("inference.retryBackoff", "PT0.2S",
+        "inference.sandbox.callTimeout", "PT20S"));
     fx = new InferenceFixture(imago, tmp);
     Path models = tmp.resolve("faulty");
     JsonObject manifest = new JsonObject(Files.readString(ReferenceModels.model("lesion-cls-torchscript").resolve("manifest.json")));
-    for (String name : List.of("throws", "wrong-shape")) {
+    for (String name : List.of("throws", "wrong-shape", "hangs")) {
       Files.createDirectories(models.resolve(name));
       Files.writeString(models.resolve(name).resolve("manifest.json"), manifest.copy().put("name", "faulty-" + name).encode());
     }
@@ -60,6 +70,7 @@ class InferenceFailureTest {
     assertTrue(p.waitFor(2, TimeUnit.MINUTES) && p.exitValue() == 0, out);
     fx.activate(models.resolve("throws"));
     fx.activate(models.resolve("wrong-shape"));
+    fx.activate(models.resolve("hangs"));
     fx.activate(ReferenceModels.model("lesion-cls-onnx"));
     // CheXNet-shaped: 14 labels, 5 of them without SNOMED/DCM codes, sigmoid, an input 3.5 times the images' size.
     fx.activate(ReferenceModels.model("densenet121-torchscript"));
@@ -79,7 +90,7 @@ class InferenceFailureTest {
       files.add(out);
     }
     assertTrue(Dcmtk.storescu("127.0.0.1", imago.dicomPort(), "STORESCU", "IMAGO", files, "-xt").ok());
-    JsonObject job = fx.jobOf(fx.awaitJobs(study.studyUid, 4), "lesion-cls-onnx");
+    JsonObject job = fx.jobOf(fx.awaitJobs(study.studyUid, 5), "lesion-cls-onnx");
     assertEquals("failed", job.getString("state"), job.encodePrettily());
     assertTrue(job.getString("reason").startsWith("not decodable: "), job.getString("reason"));
     assertTrue(job.getString("reason").contains("1.2.840.10008.1.2.4.80"), job.getString("reason"));
@@ -96,7 +107,7 @@ class InferenceFailureTest {
     PhantomStudy study = PhantomStudy.write(tmp.resolve("study"), "PH-F");
     Dcmtk.Result push = Dcmtk.storescu("127.0.0.1", imago.dicomPort(), "STORESCU", "IMAGO", study.files);
     assertTrue(push.ok(), push.output());
-    JsonArray jobs = fx.awaitJobs(study.studyUid, 4);
+    JsonArray jobs = fx.awaitJobs(study.studyUid, 5);
     JsonObject throwing = fx.jobOf(jobs, "faulty-throws");
     assertEquals("failed", throwing.getString("state"), throwing.encodePrettily());
     assertTrue(throwing.getString("reason").contains("synthetic failure: input outside [-1, 1]"), throwing.getString("reason"));
@@ -104,6 +115,9 @@ class InferenceFailureTest {
     JsonObject wrong = fx.jobOf(jobs, "faulty-wrong-shape");
     assertEquals("failed", wrong.getString("state"), wrong.encodePrettily());
     assertTrue(wrong.getString("reason").contains("output of 3 values per sample, manifest declares [2]"), wrong.getString("reason"));
+    JsonObject hangs = fx.jobOf(jobs, "faulty-hangs");
+    assertEquals("failed", hangs.getString("state"), hangs.encodePrettily());
+    assertTrue(hangs.getString("reason").contains("took longer than 20 s"), hangs.getString("reason"));
     JsonObject good = fx.jobOf(jobs, "lesion-cls-onnx");
     assertEquals("done", good.getString("state"), good.encodePrettily());
     JsonObject uncoded = fx.jobOf(jobs, "densenet121-chexnet");
@@ -120,5 +134,9 @@ class InferenceFailureTest {
     JsonArray sr = new JsonArray(fx.get("/dicomweb/studies/" + study.studyUid + "/series?Modality=SR",
         fx.hospital).body());
     assertEquals(2, sr.size(), sr.encodePrettily());
+    String maps = Files.readString(Path.of("/proc/self/maps"));
+    for (String engine : List.of("libtorch", "onnxruntime", "jnind4j")) {
+      assertTrue(!maps.contains(engine), engine + " is mapped into the server: a model ran outside its sandbox");
+    }
   }
 }

@@ -1,6 +1,10 @@
 package imago.inference;
 
 import imago.inference.engine.EngineConfig;
+import imago.inference.engine.Engines;
+import imago.inference.engine.ModelLoader;
+import imago.inference.sandbox.Sandbox;
+import imago.inference.sandbox.SandboxConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -16,14 +20,32 @@ import java.time.Duration;
  * @param maxAttempts runs of a job before a passing failure sends it to the dead letters
  * @param retryBackoff wait before the second attempt; doubled for each further one
  * @param profileBatches cap batches at the size the engine runs fastest per image, measured at load
+ * @param sandbox how models are kept out of the server (inference.sandbox)
  */
 public record InferenceConfig(int threads, boolean useGpu, String cacheDir, boolean worker, int concurrentJobs,
-    int decodeThreads, Duration lease, int maxAttempts, Duration retryBackoff, boolean profileBatches) {
+    int decodeThreads, Duration lease, int maxAttempts, Duration retryBackoff, boolean profileBatches,
+    SandboxConfig sandbox) {
 
+  public InferenceConfig {
+    sandbox = sandbox == null ? SandboxConfig.defaults() : sandbox;
+  }
+
+  /**
+   * The engines' settings. The default cache is {@code .cache/engines} of the Imago installation
+   * (the launcher names it in {@code imago.home}): outside the private data folder, so sandboxes,
+   * which cannot read that folder, can load the native libraries.
+   */
   public EngineConfig engines(Path dataDir) {
     int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-    Path cache = cacheDir == null || cacheDir.isBlank() ? dataDir.resolve("cache").resolve("engines") : Path.of(cacheDir);
+    String home = System.getProperty("imago.home");
+    Path cache = cacheDir != null && !cacheDir.isBlank() ? Path.of(cacheDir)
+        : home != null ? Path.of(home).resolve(".cache").resolve("engines") : dataDir.resolve("cache").resolve("engines");
     return new EngineConfig(n, cache, useGpu);
+  }
+
+  /** What loads models: a sandbox process per model, or (inference.sandbox.enabled false) the engines in this process. */
+  public ModelLoader loader(Path dataDir) {
+    return sandbox.enabled() ? new Sandbox(sandbox, engines(dataDir)) : new Engines(engines(dataDir));
   }
 
   public int decodeThreadCount() {

@@ -50,14 +50,19 @@ public final class FseNotifier implements AutoCloseable {
   /** Per endpoint, the tenants whose links it is told of. */
   private final Map<String, Set<String>> tenants;
   private final Supplier<String> address;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http;
   private long deliverTimer = -1;
   private long sweepTimer = -1;
   private volatile boolean busy;
 
-  /** @param address Imago's address for links in notifications (node.publicUrl, or the local listener once it is up) */
+  /**
+   * @param address Imago's address for links in notifications (node.publicUrl, or the local listener once it is up)
+   * @param tls what gateways' certificates are checked against (the JDK's CAs, the local CA, tls.trust) and the
+   *     certificate Imago presents if a gateway asks for one
+   */
   public FseNotifier(Vertx vertx, LinkStore links, DeliveryLog log, Index index, AiResults aiResults, LinksConfig config,
-      Supplier<String> address) {
+      Supplier<String> address, javax.net.ssl.SSLContext tls) {
+    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(tls).build();
     this.vertx = vertx;
     this.links = links;
     this.log = log;

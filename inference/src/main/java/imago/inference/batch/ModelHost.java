@@ -1,7 +1,7 @@
 package imago.inference.batch;
 
 import imago.inference.engine.ArtifactCache;
-import imago.inference.engine.Engines;
+import imago.inference.engine.ModelLoader;
 import imago.inference.engine.Framework;
 import imago.inference.engine.LoadedModel;
 import imago.inference.engine.ModelLoadException;
@@ -29,7 +29,7 @@ public final class ModelHost implements AutoCloseable {
   /** A loaded model version, ready to take samples. */
   public record Hosted(ModelVersion version, Manifest manifest, DynamicBatcher batcher, List<LoadedModel> replicas) {}
 
-  private final Engines engines;
+  private final ModelLoader engines;
   private final ArtifactCache artifacts;
   private final ManifestParser parser;
   private final BatchListener listener;
@@ -40,7 +40,7 @@ public final class ModelHost implements AutoCloseable {
    * @param profileBatches cap each model's batches at the size its engine runs fastest per image on
    *     this device, measured at load (see {@link BatchProfile}); else the manifest's maxBatchSize
    */
-  public ModelHost(Engines engines, ArtifactCache artifacts, ManifestParser parser, BatchListener listener,
+  public ModelHost(ModelLoader engines, ArtifactCache artifacts, ManifestParser parser, BatchListener listener,
       boolean profileBatches) {
     this.profileBatches = profileBatches;
     this.engines = engines;
@@ -53,10 +53,16 @@ public final class ModelHost implements AutoCloseable {
   public Hosted get(ModelVersion v) throws ModelLoadException, IOException, InvalidManifestException {
     String key = v.name() + ":" + v.version();
     Hosted h = hosted.get(key);
-    if (h != null) return h;
+    if (h != null && usable(h)) return h;
     synchronized (this) {
       h = hosted.get(key);
-      if (h != null) return h;
+      if (h != null && usable(h)) return h;
+      if (h != null) { // its sandbox died or was stopped: the failed job has its reason; later ones get a fresh load
+        LOG.warn("event=model.reload model={} reason=\"a replica's sandbox ended\"", key);
+        hosted.remove(key);
+        h.batcher().close();
+        h.replicas().forEach(LoadedModel::close);
+      }
       h = load(v, key);
       hosted.put(key, h);
       return h;
@@ -83,6 +89,10 @@ public final class ModelHost implements AutoCloseable {
     LOG.info("event=model.loaded model={} sha256={} replicas={} devices={} maxBatch={}", key, v.artifactSha256(),
         replicas.size(), replicas.stream().map(LoadedModel::device).toList(), cap);
     return new Hosted(v, manifest, batcher, replicas);
+  }
+
+  private static boolean usable(Hosted h) {
+    return h.replicas().stream().allMatch(LoadedModel::usable);
   }
 
   @Override

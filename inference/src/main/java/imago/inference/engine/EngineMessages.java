@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
  * Turns an engine's exception into one readable line. libtorch appends C++ frames and TorchScript
  * tracebacks, ONNX Runtime prefixes error codes, and wrappers hide the real message in a cause.
  */
-final class EngineMessages {
+public final class EngineMessages {
 
   private static final int MAX_LENGTH = 400;
 
@@ -19,7 +19,7 @@ final class EngineMessages {
   private EngineMessages() {}
 
   /** The most specific message in {@code error}'s cause chain, as one line. */
-  static String oneLine(Throwable error) {
+  public static String oneLine(Throwable error) {
     String message = null;
     for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t.getMessage() != null && !t.getMessage().isBlank()) {

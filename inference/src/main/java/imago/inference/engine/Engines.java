@@ -8,7 +8,7 @@ import java.util.List;
  * system properties once, when they first start, so the first {@link EngineConfig} wins. Each
  * engine starts on first use; a process that serves only Keras models never unpacks libtorch.
  */
-public final class Engines {
+public final class Engines implements ModelLoader {
 
   private final EngineConfig config;
   private final DjlLoader djl;
@@ -25,12 +25,8 @@ public final class Engines {
     return config;
   }
 
-  /**
-   * Loads {@code artifact} as {@code framework} on the device this process uses.
-   *
-   * @param inputName the graph input the manifest names (ONNX), or null
-   * @throws ModelLoadException with a one-line reason a researcher can act on
-   */
+  /** Loads {@code artifact} as {@code framework} on the device this process uses. */
+  @Override
   public LoadedModel load(Framework framework, Path artifact, String inputName) throws ModelLoadException {
     return switch (framework) {
       case TORCHSCRIPT -> djl.loadTorchScript(artifact);
@@ -40,7 +36,7 @@ public final class Engines {
     };
   }
 
-  /** Where TorchScript and ONNX models run: {@code gpu(0)}, {@code gpu(1)}... or {@code cpu()}. */
+  @Override
   public List<String> devices() {
     return djl.devices();
   }

@@ -23,6 +23,19 @@ public interface LoadedModel extends AutoCloseable {
    */
   Optional<long[]> declaredInputShape();
 
+  /**
+   * The resident memory of the process the model runs in, when that process is the model's own
+   * (a sandbox); empty when it shares this process, where only growth can be measured.
+   */
+  default java.util.OptionalLong processResidentBytes() {
+    return java.util.OptionalLong.empty();
+  }
+
+  /** Whether the model can still run: a sandboxed one is not once its process has died or been stopped. */
+  default boolean usable() {
+    return true;
+  }
+
   /** Runs one batch and returns the model's first output. */
   Tensor predict(Tensor input) throws InferenceException;
 

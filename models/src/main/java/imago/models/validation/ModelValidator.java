@@ -1,6 +1,6 @@
 package imago.models.validation;
 
-import imago.inference.engine.Engines;
+import imago.inference.engine.ModelLoader;
 import imago.inference.engine.InferenceException;
 import imago.inference.engine.LoadedModel;
 import imago.inference.engine.ModelLoadException;
@@ -26,10 +26,10 @@ public final class ModelValidator {
   /** The largest input a model may take, at its largest batch: 64 Mi float values, 256 MiB. */
   static final long MAX_DRY_RUN_ELEMENTS = 64L << 20;
 
-  private final Engines engines;
+  private final ModelLoader engines;
   private final int batchN;
 
-  public ModelValidator(Engines engines, int batchN) {
+  public ModelValidator(ModelLoader engines, int batchN) {
     this.engines = engines;
     this.batchN = Math.max(2, batchN);
   }
@@ -92,9 +92,9 @@ public final class ModelValidator {
         runs.add(new DryRun(n, inShape, out.shape(), first, steady[STEADY_CALLS / 2],
             Arrays.copyOf(out.data(), Math.min(HEAD, out.data().length))));
       }
-      // Process-wide resident-set growth over load and both dry runs (weights, arenas, workspaces):
-      // approximate, but it is what the host must have free to serve the model.
-      long memory = Math.max(0, residentBytes() - rssBefore);
+      // A sandbox's resident set (its JVM, engine and model), else this process's growth over load and both dry
+      // runs (weights, arenas, workspaces): approximate, but what the host must have free to serve the model.
+      long memory = model.processResidentBytes().orElse(Math.max(0, residentBytes() - rssBefore));
       return new ValidationReport(Instant.now(), null, null, model.engine(), model.device(), loadMillis, memory, runs);
     }
   }

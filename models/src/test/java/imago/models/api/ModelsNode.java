@@ -3,7 +3,8 @@ package imago.models.api;
 import imago.core.tenant.Caller;
 import imago.inference.engine.ArtifactCache;
 import imago.inference.engine.EngineConfig;
-import imago.inference.engine.Engines;
+import imago.inference.sandbox.Sandbox;
+import imago.inference.sandbox.SandboxConfig;
 import imago.inference.manifest.ManifestParser;
 import imago.models.registry.ModelRegistry;
 import imago.models.registry.ModelsConfig;
@@ -33,8 +34,8 @@ import java.util.stream.Stream;
  * the real engines. Bearer tokens are signed with a test key. Uploads spool to {@link #spool()}.
  */
 final class ModelsNode implements AutoCloseable {
-  /** One per test JVM, as in a process (the engines read their settings once); natives unpack under target/. */
-  private static Engines engines;
+  /** One per test JVM, as in a server process. */
+  private static Sandbox engines;
 
   private Database database;
   private ObjectStore store;
@@ -74,9 +75,11 @@ final class ModelsNode implements AutoCloseable {
         .start().await();
   }
 
-  private static synchronized Engines engines() {
+  /** Validation runs in sandboxes, as in the server; their engines unpack under the checkout's .cache (outside /root). */
+  private static synchronized Sandbox engines() {
     if (engines == null) {
-      engines = new Engines(new EngineConfig(2, Path.of("target", "engines").toAbsolutePath(), false));
+      engines = new Sandbox(SandboxConfig.defaults(), new EngineConfig(2,
+          Path.of("..", ".cache", "engines").toAbsolutePath().normalize(), false));
     }
     return engines;
   }

@@ -1,0 +1,268 @@
+package imago.inference.sandbox;
+
+import imago.inference.engine.EngineConfig;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * What a sandbox process is started with: the command that drops it into its own network
+ * namespace (none), its own user, no capabilities and resource limits, all from util-linux
+ * ({@code unshare}, {@code setpriv}, {@code prlimit}); the class path it may read; and an
+ * environment that holds nothing of the server's. Prepared once per server process.
+ */
+final class SandboxRuntime {
+  /** The server's environment variables a sandbox inherits: where a GPU libtorch and CUDA are. */
+  private static final List<String> PASSED_ENV = List.of("PYTORCH_LIBRARY_PATH", "PYTORCH_FLAVOR", "PYTORCH_VERSION",
+      "LD_LIBRARY_PATH", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES");
+
+  private final SandboxConfig config;
+  private final EngineConfig engines;
+  private final Path dir;
+  /** The sandbox user's uid and gid when the server runs as root; null otherwise (same user, own user namespace). */
+  private final int[] account;
+  private final String classPath;
+
+  private SandboxRuntime(SandboxConfig config, EngineConfig engines, Path dir, int[] account, String classPath) {
+    this.config = config;
+    this.engines = engines;
+    this.dir = dir;
+    this.account = account;
+    this.classPath = classPath;
+  }
+
+  /**
+   * Makes what a sandbox needs readable by its user: the engines' cache (where it unpacks native
+   * libraries), and the class path (linked or copied under {@code <cacheDir>/../sandbox/lib} when
+   * its place is not). Fails with what to change when the sandbox user cannot reach the cache.
+   */
+  static SandboxRuntime prepare(SandboxConfig config, EngineConfig engines) throws IOException {
+    Path dir = engines.cacheDir().resolveSibling("sandbox");
+    Files.createDirectories(dir);
+    Files.createDirectories(engines.cacheDir());
+    int[] account = isRoot() ? account(config.user()) : null;
+    String classPath = System.getProperty("java.class.path");
+    if (account != null) {
+      for (Path p : List.of(engines.cacheDir(), dir)) {
+        if (!reachableByOthers(p)) {
+          throw new IOException("the sandbox user " + config.user() + " cannot reach " + p + " (a folder on its way is "
+              + "not o+x; Imago's data folder is private): set inference.cacheDir to a folder outside it");
+        }
+      }
+      chownTree(engines.cacheDir(), account);
+      classPath = readableClassPath(classPath, Files.createDirectories(dir.resolve("lib")));
+    }
+    return new SandboxRuntime(config, engines, dir, account, classPath);
+  }
+
+  /** A fresh folder of the sandbox's own (0700, its user's) for its artifact copy and temporary files. */
+  Path newWorkDir() throws IOException {
+    Path work = Files.createDirectories(dir.resolve("work"));
+    Path mine = Files.createTempDirectory(work, "p" + ProcessHandle.current().pid() + "-", PosixFilePermissions.asFileAttribute(
+        PosixFilePermissions.fromString("rwx------")));
+    if (account != null) chown(mine, account);
+    return mine;
+  }
+
+  /** {@code source} copied into {@code work}, owned by the sandbox user: the server's own file stays private. */
+  Path handOver(Path source, Path work) throws IOException {
+    Path copy = work.resolve(source.getFileName().toString());
+    Files.copy(source, copy, StandardCopyOption.REPLACE_EXISTING);
+    if (account != null) chown(copy, account);
+    return copy;
+  }
+
+  /** The command line of a sandbox JVM working in {@code work}. */
+  List<String> command(Path work) {
+    return command(work, SandboxMain.class.getName());
+  }
+
+  /** The same, running {@code mainClass} with {@code args} (tests probe the sandbox from inside with it). */
+  List<String> command(Path work, String mainClass, String... args) {
+    List<String> cmd = new ArrayList<>();
+    if (account != null) {
+      cmd.addAll(List.of("unshare", "--net", "--", "setpriv", "--reuid=" + account[0], "--regid=" + account[1],
+          "--clear-groups", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--"));
+    } else {
+      // Not root: a user namespace of our own makes the empty network namespace possible; the user stays ours.
+      cmd.addAll(List.of("unshare", "--user", "--map-root-user", "--net", "--"));
+    }
+    cmd.addAll(List.of("prlimit", "--as=" + config.memoryBytes(), "--core=0", "--nofile=1024", "--fsize=" + (8L << 30), "--",
+        // Below the server's own threads (DIMSE, HTTP, ingest) when cores are short.
+        "nice", "-n", "10",
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + config.heap(), "-Xss1m",
+        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Djava.io.tmpdir=" + work,
+        "-Duser.home=" + work, "-Djava.awt.headless=true", "-cp", classPath, mainClass));
+    cmd.addAll(List.of(args));
+    return cmd;
+  }
+
+  /** The sandbox's whole environment: nothing of the server's but where GPU libraries are. */
+  Map<String, String> environment(Path work, Integer gpu) {
+    Map<String, String> env = new java.util.HashMap<>();
+    env.put("PATH", "/usr/bin:/bin");
+    env.put("HOME", work.toString());
+    env.put("LANG", "C.UTF-8");
+    env.put("MALLOC_ARENA_MAX", "2"); // glibc reserves 64 MiB of address space per arena otherwise
+    for (String name : PASSED_ENV) {
+      String v = System.getenv(name);
+      if (v != null) env.put(name, v);
+    }
+    if (gpu != null) env.put("CUDA_VISIBLE_DEVICES", Integer.toString(gpu));
+    return env;
+  }
+
+  EngineConfig engines() {
+    return engines;
+  }
+
+  SandboxConfig config() {
+    return config;
+  }
+
+  /** Whether sandboxes run as a user of their own (the server runs as root). */
+  boolean ownUser() {
+    return account != null;
+  }
+
+  private static boolean isRoot() {
+    try {
+      return "0".equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid").toString());
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  private static int[] account(String user) throws IOException {
+    try {
+      return new int[] {Integer.parseInt(run("id", "-u", user)), Integer.parseInt(run("id", "-g", user))};
+    } catch (NumberFormatException e) {
+      throw new IOException("no user '" + user + "' for sandboxes (inference.sandbox.user)", e);
+    }
+  }
+
+  private static String run(String... command) throws IOException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    try {
+      if (p.waitFor() != 0) throw new IOException(String.join(" ", command) + ": " + out);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+    return out;
+  }
+
+  /** Every folder from the root to {@code p} lets others through, and {@code p} itself lets them read. */
+  private static boolean reachableByOthers(Path p) throws IOException {
+    Path abs = p.toAbsolutePath().normalize();
+    for (Path at = abs; at != null; at = at.getParent()) {
+      Set<PosixFilePermission> perms = Files.getPosixFilePermissions(at);
+      if (!perms.contains(PosixFilePermission.OTHERS_EXECUTE)) return false;
+      if (at.equals(abs) && Files.isRegularFile(at) && !perms.contains(PosixFilePermission.OTHERS_READ)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * The class path with each entry the sandbox user could not read (a Maven repository under
+   * /root, say) replaced by a hard link (or a copy) under {@code lib}; folders of classes are copied.
+   */
+  private static String readableClassPath(String classPath, Path lib) throws IOException {
+    List<String> entries = new ArrayList<>();
+    for (String e : classPath.split(File.pathSeparator)) {
+      if (e.isBlank()) continue;
+      Path p = Path.of(e).toAbsolutePath().normalize();
+      if (!Files.exists(p) || reachableByOthers(p) && (Files.isDirectory(p) || readable(p))) {
+        entries.add(p.toString());
+        continue;
+      }
+      String name = Integer.toHexString(p.toString().hashCode()) + "-" + p.getFileName();
+      Path target = lib.resolve(name);
+      if (Files.isDirectory(p)) {
+        copyTree(p, target);
+      } else if (!Files.exists(target) || Files.size(target) != Files.size(p)
+          || Files.getLastModifiedTime(target).compareTo(Files.getLastModifiedTime(p)) < 0) {
+        Files.deleteIfExists(target);
+        try {
+          Files.createLink(target, p);
+        } catch (IOException | UnsupportedOperationException notSameDisk) {
+          Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
+        }
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r--r--"));
+      }
+      entries.add(target.toString());
+    }
+    return String.join(File.pathSeparator, entries);
+  }
+
+  private static boolean readable(Path file) throws IOException {
+    return Files.getPosixFilePermissions(file).contains(PosixFilePermission.OTHERS_READ);
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> all = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) all::iterator) {
+        Path t = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(t);
+          Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } else {
+          Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
+          Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rw-r--r--"));
+        }
+      }
+    }
+  }
+
+  /** The engines' cache becomes the sandbox user's: its sandboxes unpack native libraries there. */
+  private static void chownTree(Path root, int[] account) throws IOException {
+    try (Stream<Path> all = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) all::iterator) {
+        if (!Files.isSymbolicLink(p) && ((Integer) Files.getAttribute(p, "unix:uid")) != account[0]) chown(p, account);
+      }
+    }
+  }
+
+  private static void chown(Path p, int[] account) throws IOException {
+    Files.setAttribute(p, "unix:uid", account[0]);
+    Files.setAttribute(p, "unix:gid", account[1]);
+  }
+
+  static void deleteTree(Path dir) {
+    if (dir == null || !Files.exists(dir)) return;
+    try (Stream<Path> all = Files.walk(dir)) {
+      all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | RuntimeException e) {
+      // a leftover folder of a finished sandbox; the next start's sweep removes it
+    }
+  }
+
+  /** Folders of sandboxes whose server process is gone (killed before it could remove them). */
+  void sweep() {
+    try (Stream<Path> old = Files.list(dir.resolve("work"))) {
+      old.filter(p -> {
+        String name = p.getFileName().toString();
+        int dash = name.indexOf('-');
+        if (!name.startsWith("p") || dash < 0) return false;
+        try {
+          return ProcessHandle.of(Long.parseLong(name.substring(1, dash))).map(h -> !h.isAlive()).orElse(true);
+        } catch (NumberFormatException e) {
+          return false;
+        }
+      }).forEach(SandboxRuntime::deleteTree);
+    } catch (IOException e) {
+      // nothing to sweep
+    }
+  }
+}
