@@ -5,6 +5,8 @@ import imago.core.config.Config;
 import imago.core.synthetic.SyntheticCt;
 import imago.core.tenant.Caller;
 import imago.inference.engine.EngineConfig;
+import imago.inference.sandbox.Sandbox;
+import imago.inference.sandbox.SandboxConfig;
 import imago.inference.engine.Engines;
 import imago.inference.engine.LoadedModel;
 import imago.inference.engine.Tensor;
@@ -48,7 +50,13 @@ public final class InferenceBench {
 
   private InferenceBench() {}
 
-  private record Raw(int bestBatch, double imagesPerSecond, Map<Integer, Double> byBatch, double studyBatchMs) {}
+  private record Raw(int bestBatch, double imagesPerSecond, Map<Integer, Double> byBatch, double studyBatchMs,
+      double sandboxImagesPerSecond) {
+    /** What crossing into the sandbox adds to each batch, as a share of the engine's own time for it. */
+    double sandboxCost() {
+      return imagesPerSecond / sandboxImagesPerSecond - 1;
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     Path ref = Path.of(args[0]);
@@ -59,6 +67,7 @@ public final class InferenceBench {
     int perStudy = Integer.parseInt(args[5]);
     int latencyStudies = Integer.parseInt(args[6]);
     List<String> models = Arrays.asList(args).subList(7, args.length);
+    boolean rawOnly = Boolean.getBoolean("bench.rawOnly");
     Engines engines = new Engines(new EngineConfig(THREADS, cache, true));
     System.out.printf(Locale.ROOT, "bench/inference: %d engine threads, devices %s; pipeline: %d studies x %d CT images "
         + "(256x256, resized to the model's input), latency: %d studies pushed one at a time%n%n", THREADS, engines.devices(),
@@ -71,6 +80,9 @@ public final class InferenceBench {
       System.out.printf(Locale.ROOT, "%s raw engine: %s images/s by batch size; best %.1f images/s at batch %d; "
           + "one study's batch of %d: %.1f ms%n", name, format(raw.byBatch()), raw.imagesPerSecond(), raw.bestBatch(), perStudy,
           raw.studyBatchMs());
+      System.out.printf(Locale.ROOT, "%s in its sandbox process: %.1f images/s at batch %d; sandbox cost %.1f %% of engine "
+          + "time (target < 5 %%)%n", name, raw.sandboxImagesPerSecond(), raw.bestBatch(), 100 * raw.sandboxCost());
+      if (rawOnly) continue;
       Path data = work.resolve(name);
       try (Imago imago = Imago.start(Config.load(null, Map.of(), overrides(data, cache)))) {
         String result = pipeline(imago, dir, name, data, studies, perStudy, latencyStudies, raw);
@@ -94,16 +106,7 @@ public final class InferenceBench {
     try (LoadedModel model = engines.load(manifest.framework(), artifact, manifest.input().name())) {
       for (int b : new int[] {1, 4, 8, 16}) {
         if (b > manifest.batching().maxBatchSize()) continue;
-        Tensor in = DryRunInput.of(manifest.input().shape(b));
-        for (int i = 0; i < 2; i++) model.predict(in);
-        long n = 0;
-        long t0 = System.nanoTime();
-        long end = t0 + (long) (seconds * 1e9);
-        while (System.nanoTime() < end) {
-          model.predict(in);
-          n += b;
-        }
-        double rate = n / ((System.nanoTime() - t0) / 1e9);
+        double rate = rate(model, DryRunInput.of(manifest.input().shape(b)), seconds);
         byBatch.put(b, rate);
         if (rate > byBatch.get(best)) best = b;
       }
@@ -111,8 +114,28 @@ public final class InferenceBench {
       long t = System.nanoTime();
       for (int i = 0; i < 5; i++) model.predict(study);
       studyMs = (System.nanoTime() - t) / 5e6;
+      // The in-process rate again, right before the sandbox's: both on the same warm machine state.
+      byBatch.put(best, rate(model, DryRunInput.of(manifest.input().shape(best)), seconds));
     }
-    return new Raw(best, byBatch.get(best), byBatch, studyMs);
+    double sandboxed;
+    try (Sandbox sandbox = new Sandbox(SandboxConfig.defaults(), engines.config());
+         LoadedModel model = sandbox.load(manifest.framework(), artifact, manifest.input().name())) {
+      sandboxed = rate(model, DryRunInput.of(manifest.input().shape(best)), seconds);
+    }
+    return new Raw(best, byBatch.get(best), byBatch, studyMs, sandboxed);
+  }
+
+  /** Images per second of a tight predict loop on {@code in} for {@code seconds}, after two warm-up calls. */
+  private static double rate(LoadedModel model, Tensor in, double seconds) throws Exception {
+    for (int i = 0; i < 2; i++) model.predict(in);
+    long n = 0;
+    long t0 = System.nanoTime();
+    long end = t0 + (long) (seconds * 1e9);
+    while (System.nanoTime() < end) {
+      model.predict(in);
+      n += in.batchSize();
+    }
+    return n / ((System.nanoTime() - t0) / 1e9);
   }
 
   private static String pipeline(Imago imago, Path dir, String name, Path data, int studies, int perStudy,
