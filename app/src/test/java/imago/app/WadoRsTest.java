@@ -286,6 +286,29 @@ class WadoRsTest {
   }
 
   @Test
+  void aCompressedInstanceDeclaringAnEnormousImageIsRetrievableAsStoredButNeverDecoded() throws Exception {
+    // A decompression bomb: MR_small's RLE fragments under a header declaring 65535 x 65535 x 1000 frames.
+    Path bomb = tmp.resolve("bomb.dcm");
+    Files.copy(CORPUS.resolve("MR_small_RLE.dcm"), bomb);
+    String sop = "2.25.90210" + System.nanoTime();
+    Process p = new ProcessBuilder("dcmodify", "-nb", "-m", "(0028,0010)=65535", "-m", "(0028,0011)=65535", "-i",
+        "(0028,0008)=1000", "-m", "(0008,0018)=" + sop, bomb.toString()).redirectErrorStream(true).start();
+    String log = new String(p.getInputStream().readAllBytes());
+    assertEquals(0, p.waitFor(), log);
+    assertEquals(200, node.stow(node.token("demo", Caller.Role.HOSPITAL), null, List.of(Files.readAllBytes(bomb))).statusCode());
+    AttributeList h = header(bomb);
+    String path = "/dicomweb/studies/" + Attribute.getSingleStringValueOrEmptyString(h, TagFromName.StudyInstanceUID)
+        + "/series/" + Attribute.getSingleStringValueOrEmptyString(h, TagFromName.SeriesInstanceUID) + "/instances/" + sop;
+    HttpResponse<byte[]> rendered = get(path + "/rendered", radiologist, "image/png");
+    assertEquals(406, rendered.statusCode());
+    assertTrue(new String(rendered.body()).contains("header declares 65535 x 65535"), new String(rendered.body()));
+    assertEquals(406, get(path + "/frames/1,2,3", radiologist, "multipart/related; type=\"application/octet-stream\"")
+        .statusCode());
+    assertEquals(200, get(path, radiologist, "multipart/related; type=\"application/dicom\"").statusCode(),
+        "the object itself is still served as stored");
+  }
+
+  @Test
   void renderedIsADecodableJpegOrPngOfTheRightSizeAndViewportScalesIt() throws Exception {
     HttpResponse<byte[]> jpeg = get(instancePath(1, 1) + "/rendered", radiologist, null);
     assertEquals(200, jpeg.statusCode(), new String(jpeg.body()));

@@ -7,6 +7,7 @@ import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.DicomInputStream;
 import com.pixelmed.dicom.TagFromName;
 import com.pixelmed.display.SourceImage;
+import imago.core.dicom.PixelLimits;
 import java.awt.image.BufferedImage;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
@@ -57,7 +58,11 @@ public final class PixelMedDecoder implements Decoder {
     AttributeList list = new AttributeList();
     WatchedStream source = new WatchedStream(part10);
     try {
-      list.read(new DicomInputStream(new BufferedInputStream(source)));
+      // The header is read first through a recording tee, then the whole object from the recording and the rest.
+      java.io.ByteArrayOutputStream seen = new java.io.ByteArrayOutputStream();
+      refuseOversized(new BufferedInputStream(new Recording(source, seen)));
+      InputStream whole = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(seen.toByteArray()), source);
+      list.read(new DicomInputStream(new BufferedInputStream(whole)));
     } catch (DicomException | IOException | RuntimeException e) {
       if (source.failure != null) {
         throw source.failure;
@@ -65,6 +70,55 @@ public final class PixelMedDecoder implements Decoder {
       throw new NotDecodableException(transferSyntax(list), "PixelMed cannot read it: " + e.getMessage(), e);
     }
     return list;
+  }
+
+  /** How far the header (everything before Pixel Data) may reach: the size check keeps it to read it twice. */
+  private static final int HEADER_LIMIT = 4 << 20;
+
+  /** Copies what is read through it, up to {@link #HEADER_LIMIT}. */
+  private static final class Recording extends FilterInputStream {
+    private final java.io.ByteArrayOutputStream copy;
+
+    Recording(InputStream in, java.io.ByteArrayOutputStream copy) {
+      super(in);
+      this.copy = copy;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0) {
+        if (copy.size() + n > HEADER_LIMIT) throw new IOException("a header of more than " + HEADER_LIMIT + " bytes");
+        copy.write(b, off, n);
+      }
+      return n;
+    }
+
+    @Override
+    public boolean markSupported() {
+      return false;
+    }
+  }
+
+  /**
+   * Reads the header up to Pixel Data and refuses an image whose declared size is past
+   * {@link PixelLimits}: PixelMed decompresses while it reads, into arrays of the declared size.
+   */
+  private static void refuseOversized(InputStream in) throws NotDecodableException, DicomException, IOException {
+    AttributeList header = new AttributeList();
+    header.read(new DicomInputStream(in), TagFromName.PixelData);
+    java.util.Optional<String> refused = PixelLimits.refuse(
+        Attribute.getSingleIntegerValueOrDefault(header, TagFromName.Rows, 0),
+        Attribute.getSingleIntegerValueOrDefault(header, TagFromName.Columns, 0),
+        Attribute.getSingleIntegerValueOrDefault(header, TagFromName.SamplesPerPixel, 1),
+        Attribute.getSingleIntegerValueOrDefault(header, TagFromName.NumberOfFrames, 1));
+    if (refused.isPresent()) throw new NotDecodableException(transferSyntax(header), refused.get());
   }
 
   /** Remembers whether the underlying stream failed, as opposed to PixelMed rejecting its bytes. */

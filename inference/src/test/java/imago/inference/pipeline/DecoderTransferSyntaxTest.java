@@ -153,6 +153,15 @@ class DecoderTransferSyntaxTest {
   }
 
   @Test
+  void aCompressedImageDeclaringAnEnormousSizeIsRefusedBeforeAnythingIsDecoded() throws Exception {
+    Path rle = encode(TestImage.cr12("2.25.9", ROWS, COLUMNS, gradient12(ROWS, COLUMNS, 0)), "rle");
+    // A few kilobytes of RLE whose header asks the decoder for 65535 x 65535 x 1000 samples (8 TiB as shorts).
+    dcmtk("dcmodify", rle, rle, "-nb", "-m", "(0028,0010)=65535", "-m", "(0028,0011)=65535", "-i", "(0028,0008)=1000");
+    NotDecodableException e = assertThrows(NotDecodableException.class, () -> decode(rle));
+    assertTrue(e.getMessage().contains("header declares 65535 x 65535"), e.getMessage());
+  }
+
+  @Test
   void garbageIsNotDecodable() {
     byte[] garbage = new byte[4096];
     for (int i = 0; i < garbage.length; i++) {

@@ -4,6 +4,8 @@ import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.DicomInputStream;
 import com.pixelmed.display.SourceImage;
+import imago.core.dicom.PixelLimits;
+import java.util.Optional;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
@@ -26,30 +28,64 @@ final class FrameDecoder {
 
   /** Frame {@code n} (1-based) of a whole PS3.10 object. */
   static Pixels decode(byte[] part10, PixelLayout layout, int n) throws UndecodableException {
+    return open(part10, layout).frame(n);
+  }
+
+  /** One object read and decoded once, whatever frames are then taken from it. */
+  static final class Decoded {
+    private final SourceImage source;
+    private final PixelLayout layout;
+
+    private Decoded(SourceImage source, PixelLayout layout) {
+      this.source = source;
+      this.layout = layout;
+    }
+
+    /** Frame {@code n} (1-based). */
+    Pixels frame(int n) throws UndecodableException {
+      try {
+        return FrameDecoder.frame(source, layout, n);
+      } catch (RuntimeException e) {
+        throw new UndecodableException("cannot decode " + layout.transferSyntaxUid() + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /**
+   * Reads and decodes {@code part10} (PixelMed decompresses while it reads), after checking the
+   * size its header declares against {@link PixelLimits}: a bomb is refused, not decoded.
+   */
+  static Decoded open(byte[] part10, PixelLayout layout) throws UndecodableException {
+    Optional<String> refused = PixelLimits.refuse(layout.rows(), layout.columns(), layout.samplesPerPixel(),
+        layout.numberOfFrames());
+    if (refused.isPresent()) throw new UndecodableException("not decoded: " + refused.get(), null);
     try {
       AttributeList list = new AttributeList();
       try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(part10))) {
         list.read(in);
       }
-      SourceImage source = new SourceImage(list);
-      if (n < 1 || n > source.getNumberOfBufferedImages()) {
-        throw new UndecodableException("no frame " + n, null);
-      }
-      BufferedImage image = source.getBufferedImage(n - 1);
-      if (image == null) throw new UndecodableException("PixelMed gave no image", null);
-      Raster raster = image.getRaster();
-      if (raster.getNumBands() != 1) return new Pixels(image.getWidth(), image.getHeight(), null, image);
-      int[] values = raster.getSamples(0, 0, raster.getWidth(), raster.getHeight(), 0, (int[]) null);
-      // PixelMed keeps signed samples as their unsigned bit pattern
-      int bits = Math.max(1, Math.min(layout.bitsStored(), raster.getSampleModel().getSampleSize(0)));
-      int mask = bits >= 32 ? -1 : (1 << bits) - 1;
-      for (int i = 0; i < values.length; i++) {
-        int v = values[i] & mask;
-        values[i] = layout.pixelRepresentation() == 1 && bits < 32 ? (v << (32 - bits)) >> (32 - bits) : v;
-      }
-      return new Pixels(raster.getWidth(), raster.getHeight(), values, null);
+      return new Decoded(new SourceImage(list), layout);
     } catch (IOException | DicomException | RuntimeException e) {
       throw new UndecodableException("cannot decode " + layout.transferSyntaxUid() + ": " + e.getMessage(), e);
     }
+  }
+
+  private static Pixels frame(SourceImage source, PixelLayout layout, int n) throws UndecodableException {
+    if (n < 1 || n > source.getNumberOfBufferedImages()) {
+      throw new UndecodableException("no frame " + n, null);
+    }
+    BufferedImage image = source.getBufferedImage(n - 1);
+    if (image == null) throw new UndecodableException("PixelMed gave no image", null);
+    Raster raster = image.getRaster();
+    if (raster.getNumBands() != 1) return new Pixels(image.getWidth(), image.getHeight(), null, image);
+    int[] values = raster.getSamples(0, 0, raster.getWidth(), raster.getHeight(), 0, (int[]) null);
+    // PixelMed keeps signed samples as their unsigned bit pattern
+    int bits = Math.max(1, Math.min(layout.bitsStored(), raster.getSampleModel().getSampleSize(0)));
+    int mask = bits >= 32 ? -1 : (1 << bits) - 1;
+    for (int i = 0; i < values.length; i++) {
+      int v = values[i] & mask;
+      values[i] = layout.pixelRepresentation() == 1 && bits < 32 ? (v << (32 - bits)) >> (32 - bits) : v;
+    }
+    return new Pixels(raster.getWidth(), raster.getHeight(), values, null);
   }
 }

@@ -146,10 +146,11 @@ final class WadoFrames {
 
   private Answer decoded(StoredInstance i, PixelLayout layout, int[] numbers, boolean multipart) throws Exception {
     List<Part> parts = new ArrayList<>(numbers.length);
+    WadoRetrieve.FrameSource frames = retrieve.frames(i, layout); // a compressed object is decoded once for all of them
     for (int n : numbers) {
       Pixels pixels;
       try {
-        pixels = retrieve.pixels(i, layout, n);
+        pixels = frames.frame(n);
       } catch (FrameDecoder.UndecodableException e) {
         throw WadoRequest.notAcceptable(e.getMessage() + "; ask for the stored syntax (transfer-syntax=*)");
       }

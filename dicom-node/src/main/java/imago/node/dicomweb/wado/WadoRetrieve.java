@@ -160,13 +160,31 @@ public final class WadoRetrieve implements AutoCloseable {
    * everything else decoded by PixelMed.
    */
   Pixels pixels(StoredInstance i, PixelLayout layout, int n) throws IOException, FrameDecoder.UndecodableException {
-    PixelLayout.FrameRanges ranges = layout.frame(n);
-    if (!layout.encapsulated() && TransferSyntaxes.isNativeLittleEndian(i.transferSyntaxUid()) && ranges != null
-        && Pixels.nativeSupported(layout)) {
-      long[] r = ranges.ranges().get(0);
-      return Pixels.fromNative(layout, range(i, r[0], r[1]));
-    }
-    return FrameDecoder.decode(object(i), layout, n);
+    return frames(i, layout).frame(n);
+  }
+
+  /** The frames of one instance for one request. */
+  interface FrameSource {
+    Pixels frame(int n) throws IOException, FrameDecoder.UndecodableException;
+  }
+
+  /**
+   * Frames of {@code i} for one request: native little endian frames each from a ranged read,
+   * anything else from one read and one decode of the object, however many frames are taken.
+   */
+  FrameSource frames(StoredInstance i, PixelLayout layout) {
+    boolean ranged = !layout.encapsulated() && TransferSyntaxes.isNativeLittleEndian(i.transferSyntaxUid())
+        && Pixels.nativeSupported(layout);
+    FrameDecoder.Decoded[] decoded = new FrameDecoder.Decoded[1];
+    return n -> {
+      PixelLayout.FrameRanges ranges = layout.frame(n);
+      if (ranged && ranges != null) {
+        long[] r = ranges.ranges().get(0);
+        return Pixels.fromNative(layout, range(i, r[0], r[1]));
+      }
+      if (decoded[0] == null) decoded[0] = FrameDecoder.open(object(i), layout);
+      return decoded[0].frame(n);
+    };
   }
 
   @Override
