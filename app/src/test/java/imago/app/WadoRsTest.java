@@ -286,6 +286,37 @@ class WadoRsTest {
   }
 
   @Test
+  void aLargePrivateBinaryValueIsABulkDataUriNotInlineMetadataAndItsUrlGivesItsBytes() throws Exception {
+    // A CT carrying a 1 MiB private OB (a vendor's raw data, say): inline it would be 1.4 MB of base64 per instance.
+    AttributeList l = read(SyntheticCt.instance(SyntheticCt.Spec.of(1, 1, 1).withSize(16, 16).withSeed(911), 1, 1, 1));
+    com.pixelmed.dicom.AttributeTag creator = new com.pixelmed.dicom.AttributeTag(0x0009, 0x0010);
+    com.pixelmed.dicom.AttributeTag blob = new com.pixelmed.dicom.AttributeTag(0x0009, 0x1001);
+    l.put(new com.pixelmed.dicom.LongStringAttribute(creator));
+    l.get(creator).addValue("IMAGO TEST");
+    byte[] raw = new byte[1 << 20];
+    new java.util.Random(5).nextBytes(raw);
+    com.pixelmed.dicom.OtherByteAttribute ob = new com.pixelmed.dicom.OtherByteAttribute(blob);
+    ob.setValues(raw);
+    l.put(ob);
+    ByteArrayOutputStream file = new ByteArrayOutputStream();
+    l.write(file, com.pixelmed.dicom.TransferSyntax.ExplicitVRLittleEndian, true, true);
+    assertEquals(200, node.stow(node.token("demo", Caller.Role.HOSPITAL), null, List.of(file.toByteArray())).statusCode());
+    String path = "/dicomweb/studies/" + Attribute.getSingleStringValueOrEmptyString(l, TagFromName.StudyInstanceUID)
+        + "/series/" + Attribute.getSingleStringValueOrEmptyString(l, TagFromName.SeriesInstanceUID) + "/instances/"
+        + Attribute.getSingleStringValueOrEmptyString(l, TagFromName.SOPInstanceUID);
+    HttpResponse<byte[]> metadata = get(path + "/metadata", radiologist, "application/dicom+json");
+    assertEquals(200, metadata.statusCode());
+    assertTrue(metadata.body().length < 64 * 1024, "metadata of " + metadata.body().length + " bytes");
+    JsonNode value = new ObjectMapper().readTree(metadata.body()).get(0).get("00091001");
+    assertEquals(null, value.get("InlineBinary"));
+    String uri = value.get("BulkDataURI").asText();
+    assertEquals(node.baseUrl() + path + "/bulkdata/00091001", uri);
+    HttpResponse<byte[]> bulk = get(uri.substring(node.baseUrl().length()), radiologist, "multipart/related; type=\"application/octet-stream\"");
+    assertEquals(200, bulk.statusCode());
+    assertArrayEquals(raw, parts(bulk).get(0).body());
+  }
+
+  @Test
   void aCompressedInstanceDeclaringAnEnormousImageIsRetrievableAsStoredButNeverDecoded() throws Exception {
     // A decompression bomb: MR_small's RLE fragments under a header declaring 65535 x 65535 x 1000 frames.
     Path bomb = tmp.resolve("bomb.dcm");

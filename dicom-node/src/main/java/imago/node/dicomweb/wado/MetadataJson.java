@@ -3,6 +3,7 @@ package imago.node.dicomweb.wado;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import imago.core.dicom.json.AttributeListJson;
 import imago.storage.index.StoredInstance;
 import io.vertx.core.buffer.Buffer;
 import java.io.ByteArrayOutputStream;
@@ -68,10 +69,13 @@ final class MetadataJson {
       }
     }
     StoredInstance instance = sop == null ? null : instances.get(sop);
-    if (!image || instance == null) return json;
+    if (instance == null) return json;
+    String instanceUrl = base + "/studies/" + instance.studyUid() + "/series/" + instance.seriesUid() + "/instances/"
+        + instance.sopInstanceUid();
+    json = withBulkDataUrls(json, instanceUrl);
+    if (!image) return json;
     String vr = TransferSyntaxes.isEncapsulated(instance.transferSyntaxUid()) || bitsAllocated <= 8 ? "OB" : "OW";
-    String uri = base + "/studies/" + instance.studyUid() + "/series/" + instance.seriesUid() + "/instances/"
-        + instance.sopInstanceUid() + "/bulkdata/" + PIXEL_DATA;
+    String uri = instanceUrl + "/bulkdata/" + PIXEL_DATA;
     String member = "\"" + PIXEL_DATA + "\":{\"vr\":\"" + vr + "\",\"BulkDataURI\":\"" + uri + "\"}";
     ByteArrayOutputStream b = new ByteArrayOutputStream(json.length + member.length() + 2);
     if (insertAt >= 0) {
@@ -89,6 +93,18 @@ final class MetadataJson {
       b.write(json, close, json.length - close);
     }
     return b.toByteArray();
+  }
+
+  /**
+   * Large binary values were kept at ingest as a BulkDataURI marker; here they become this
+   * instance's URLs. The marker's quotes cannot occur inside a JSON string value (they would be
+   * escaped), so only what ingest wrote is replaced.
+   */
+  private static byte[] withBulkDataUrls(byte[] json, String instanceUrl) {
+    String marker = "\"BulkDataURI\":\"" + AttributeListJson.BULK_DATA_MARKER;
+    String text = new String(json, StandardCharsets.UTF_8);
+    if (!text.contains(marker)) return json;
+    return text.replace(marker, "\"BulkDataURI\":\"" + instanceUrl + "/bulkdata/").getBytes(StandardCharsets.UTF_8);
   }
 
   /** The first entry of an attribute's "Value" array as text (the parser is at the attribute's START_OBJECT). */

@@ -47,11 +47,24 @@ final class WadoFrames {
     }, a -> send(ctx, a));
   }
 
-  /** Only Pixel Data is bulk data here: every other binary value is inline in the metadata. */
+  /**
+   * Pixel Data, or a top-level binary value too large to be inline in the metadata (its
+   * BulkDataURI leads here): the stored bytes of its value, as they are in the object.
+   */
   void bulkdata(RoutingContext ctx) {
     WadoRequest rq = WadoRequest.of(ctx);
-    if (!PIXEL_DATA.equals(ctx.pathParam("tag").toUpperCase(Locale.ROOT))) {
-      throw WadoRequest.problem(404, "not-found", "No such bulk data", "only Pixel Data (7FE00010) is served as bulk data");
+    String tag = ctx.pathParam("tag").toUpperCase(Locale.ROOT);
+    if (!tag.matches("[0-9A-F]{8}")) throw WadoRequest.problem(404, "not-found", "No such bulk data", "a tag is 8 hex digits");
+    if (!PIXEL_DATA.equals(tag)) {
+      retrieve.respond(ctx, () -> {
+        StoredInstance i = instance(rq);
+        long[] range = BulkValue.locate(retrieve, i, Integer.parseUnsignedInt(tag, 16))
+            .orElseThrow(() -> WadoRequest.problem(404, "not-found", "No such bulk data",
+                "the instance has no top-level binary value " + tag + " stored as bulk data"));
+        access.record(rq.caller(), "bulkdata", Access.Via.WADO_RS, rq.remote(), WadoRequest.items(List.of(i)));
+        return new Answer(true, OCTET, List.of(new Part(OCTET, List.of(new Body.Stored(i.objectKey(), range[0], range[1])))));
+      }, a -> send(ctx, a));
+      return;
     }
     List<MediaRange> accept = MediaRange.parse(ctx.request().getHeader("Accept"));
     retrieve.respond(ctx, () -> {

@@ -150,6 +150,11 @@ public final class WadoRetrieve implements AutoCloseable {
     }
   }
 
+  /** Bytes [offset, offset + length) of the object, streamed. */
+  InputStream stream(StoredInstance i, long offset, long length) throws IOException {
+    return open(i, offset, length);
+  }
+
   private InputStream open(StoredInstance i, long offset, long length) throws IOException {
     return store.get(i.objectKey(), offset, length)
         .orElseThrow(() -> new FileNotFoundException("stored object " + i.objectKey() + " is missing"));
