@@ -1,5 +1,6 @@
 package imago.app;
 
+import static imago.core.testkit.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,34 +9,42 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import imago.core.synthetic.SyntheticCt;
 import imago.core.tenant.Caller;
 import imago.core.testkit.Dcmtk;
+import imago.storage.testkit.SyslogReceiver;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Invariant 7 for writes: a STOW-RS request and a C-STORE association each leave one row per
- * study, for the storing tenant's copy, which that tenant's audit lists and no other's.
+ * Invariant 7 for writes, and the audit export as configured: a STOW-RS request and a C-STORE
+ * association each leave one row per study, for the storing tenant's copy, which that tenant's
+ * audit lists and no other's; and every row also leaves as a DICOM Audit Message to syslog.
  */
 class AuditTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir static Path tmp;
+  static SyslogReceiver syslog;
   static TestImago node;
 
   @BeforeAll
   static void start() throws Exception {
-    node = TestImago.start(tmp.resolve("data"));
+    syslog = SyslogReceiver.udp();
+    node = TestImago.start(tmp.resolve("data"), Map.of("audit.syslog.transport", "udp", "audit.syslog.host", "127.0.0.1",
+        "audit.syslog.port", Integer.toString(syslog.port()), "audit.syslog.pollInterval", "PT0.05S"));
   }
 
   @AfterAll
   static void stop() throws Exception {
     node.close();
+    syslog.close();
   }
 
   private static HttpResponse<String> audit(String tenant, String study) throws Exception {
@@ -94,5 +103,29 @@ class AuditTest {
       assertEquals("127.0.0.1", rows.get(0).get("remote").asText());
       assertEquals(404, audit("other", study).statusCode());
     }
+  }
+
+  @Test
+  void everyRowAlsoLeavesAsADicomAuditMessageToSyslog() throws Exception {
+    SyntheticCt.Spec spec = SyntheticCt.Spec.of(1, 1, 1).withSize(32, 32).withSeed(722);
+    String study = SyntheticCt.studyInstanceUid(spec, 1);
+    assertEquals(200, node.stow(node.token("demo", Caller.Role.HOSPITAL), null, List.of(SyntheticCt.instance(spec, 1, 1, 1)))
+        .statusCode());
+    assertEquals(200, audit("demo", study).statusCode()); // reading the audit is itself recorded
+
+    SyslogReceiver.Message stored = message(study, "110104");
+    assertEquals("C", stored.xpath("/AuditMessage/EventIdentification/@EventActionCode"));
+    assertEquals("test", stored.xpath("/AuditMessage/ActiveParticipant[@UserIsRequestor='true']/@UserID"));
+    assertEquals("IMAGO", stored.xpath("/AuditMessage/AuditSourceIdentification/@AuditSourceID"), "node.aeTitle");
+    assertEquals("demo", stored.xpath("/AuditMessage/AuditSourceIdentification/@AuditEnterpriseSiteID"));
+    message(study, "110101"); // Audit Log Used
+    assertEquals(List.of(), syslog.malformed());
+  }
+
+  private static SyslogReceiver.Message message(String study, String eventId) throws InterruptedException {
+    return eventually(Duration.ofSeconds(30), "a " + eventId + " message for " + study, () -> syslog.messages().stream()
+        .filter(m -> study.equals(m.xpath("/AuditMessage/ParticipantObjectIdentification/@ParticipantObjectID"))
+            && eventId.equals(m.xpath("/AuditMessage/EventIdentification/EventID/@csd-code")))
+        .findFirst().orElse(null), m -> m != null);
   }
 }
