@@ -37,6 +37,8 @@ import imago.node.viewer.IidRouter;
 import imago.node.viewer.ViewerConfig;
 import imago.node.viewer.ViewerRouter;
 import imago.storage.StorageConfig;
+import imago.storage.audit.AuditConfig;
+import imago.storage.audit.AuditExporter;
 import imago.storage.index.Index;
 import imago.storage.index.SqlUnavailableException;
 import imago.storage.ingest.Ingest;
@@ -93,6 +95,7 @@ public final class Imago implements AutoCloseable {
   private ModelRegistry models;
   private InferenceRuntime inference;
   private FseNotifier notifier;
+  private AuditExporter auditExport;
 
   private Imago(Path dataDir, StorageRuntime storage, Vertx vertx, BearerAuth auth, Tenants tenants) {
     this.dataDir = dataDir;
@@ -112,6 +115,7 @@ public final class Imago implements AutoCloseable {
     SecretFiles.privateDirectory(data);
     StorageConfig storageConfig = config.section("storage", StorageConfig.class);
     NodeConfig nodeConfig = config.section("node", NodeConfig.class);
+    AuditConfig.Syslog syslog = config.section("audit", AuditConfig.class).syslog();
     Tenants tenants = tenants(config);
     StorageRuntime storage = StorageRuntime.open(storageConfig, data);
     // One Prometheus registry for Vert.x's own metrics (HTTP, event bus, pools) and the pipeline's.
@@ -126,6 +130,7 @@ public final class Imago implements AutoCloseable {
       Ingest ingest = storage.ingest(storageConfig.duplicatePolicy(), new EventBusPublisher(vertx),
           new IngestMetrics(registry));
       storage.recover(ingest); // before the node accepts anything
+      if (syslog.enabled()) imago.auditExport = exportAudit(syslog, storage, nodeConfig.aeTitle());
       Path spool = data.resolve("spool");
       cleanSpool(spool);
       Access access = new Access(imago.auth, storage.index(), new ClientAddress(nodeConfig.trustedProxies()));
@@ -214,6 +219,16 @@ public final class Imago implements AutoCloseable {
       LOG.warn("event=imago.plain_listeners_open bind={} note=\"plain DIMSE (calling AE title only) and plain HTTP (tokens "
           + "in the clear) listen beyond loopback; hospitals should use DICOM TLS ({}) and HTTPS ({})\"", node.bindAddress(),
           node.dicomTlsPort(), node.httpsPort());
+    }
+  }
+
+  /** Every audit row also to syslog, from the rows written from now on (before the node accepts anything). */
+  private static AuditExporter exportAudit(AuditConfig.Syslog syslog, StorageRuntime storage, String aeTitle)
+      throws IOException {
+    try {
+      return AuditExporter.start(syslog, storage.auditTrail(), aeTitle);
+    } catch (SqlUnavailableException e) {
+      throw new IOException("audit export: " + e.getMessage(), e);
     }
   }
 
@@ -350,6 +365,7 @@ public final class Imago implements AutoCloseable {
         // its timer thread is a daemon
       }
     }
+    if (auditExport != null) auditExport.close(); // rows it has not sent yet go after the next start
     vertx.close().await();
     storage.close();
     try {

@@ -2,8 +2,10 @@ package imago.app;
 
 import imago.storage.StorageConfig.DuplicatePolicy;
 import imago.storage.StorageConfig;
+import imago.storage.index.AuditTrail;
 import imago.storage.index.Database;
 import imago.storage.index.Index;
+import imago.storage.index.SqlAuditTrail;
 import imago.storage.index.SqlIndex;
 import imago.storage.index.SqlUnavailableException;
 import imago.storage.ingest.Ingest;
@@ -175,6 +177,11 @@ public final class StorageRuntime implements AutoCloseable {
 
   public DeliveryLog deliveries() {
     return deliveries;
+  }
+
+  /** The audit trail as the syslog export reads it, and how far that export has gone. */
+  public AuditTrail auditTrail() {
+    return new SqlAuditTrail(database.dataSource(), "syslog");
   }
 
   public Database database() {

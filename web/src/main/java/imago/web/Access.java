@@ -5,6 +5,7 @@ import imago.storage.index.AuditEvent;
 import imago.storage.index.Index;
 import imago.storage.index.Scope;
 import imago.storage.index.SqlUnavailableException;
+import imago.storage.ingest.WriteAudit;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
@@ -24,7 +25,7 @@ public final class Access {
   private static final String CALLER = "imago.caller";
 
   /** How data left Imago, as the audit names it. */
-  public enum Via { QIDO_RS, WADO_RS, WADO_URI, C_FIND, C_MOVE, C_GET, FSE_LINK, ADMIN, INFERENCE }
+  public enum Via { QIDO_RS, WADO_RS, WADO_URI, C_FIND, C_MOVE, C_GET, FSE_LINK, ADMIN, INFERENCE, STOW_RS, C_STORE }
 
   /**
    * One study/series/instance that was answered. Null UIDs stand for "the whole level above".
@@ -167,6 +168,23 @@ public final class Access {
   /** The same for a DIMSE peer, known by its calling AE title within its tenant. */
   public void recordDimse(String tenantId, String callingAe, String action, Via via, String remote, List<Item> items)
       throws SqlUnavailableException {
-    record(new Caller("ae:" + callingAe, tenantId, Caller.Role.HOSPITAL), action, via, remote, items);
+    record(dimseCaller(tenantId, callingAe), action, via, remote, items);
+  }
+
+  /**
+   * The audit of what one request writes (STOW-RS): a row per study, committed by the ingest path
+   * with the study's first instance stored, so none is stored without its row.
+   */
+  public static WriteAudit writes(Caller caller, Via via, String remote) {
+    return new WriteAudit(caller.principal(), caller.tenantId(), caller.role().name().toLowerCase(), via.name(), remote);
+  }
+
+  /** The same for what one DIMSE association stores (C-STORE). */
+  public static WriteAudit dimseWrites(String tenantId, String callingAe, String remote) {
+    return writes(dimseCaller(tenantId, callingAe), Via.C_STORE, remote);
+  }
+
+  private static Caller dimseCaller(String tenantId, String callingAe) {
+    return new Caller("ae:" + callingAe, tenantId, Caller.Role.HOSPITAL);
   }
 }

@@ -83,7 +83,8 @@ public final class StowRs implements DicomWebService {
     if (problem != null) throw problem.exception();
     String origin = Access.remote(ctx);
     StowUpload upload = new StowUpload(vertx, ctx, tenant, studyUid, MultipartRelatedParser.boundary(contentType).get(),
-        origin, ingest, DicomWebService.root(ctx, address), config.maxStowRequestSize());
+        origin, Access.writes(caller, Access.Via.STOW_RS, origin), ingest, DicomWebService.root(ctx, address),
+        config.maxStowRequestSize());
     workers.execute(upload);
     request.handler(upload::offer);
     request.endHandler(v -> upload.end());

@@ -11,6 +11,7 @@ import imago.storage.index.Source;
 import imago.storage.ingest.Ingest;
 import imago.storage.ingest.IngestOutcome;
 import imago.storage.ingest.IngestRequest;
+import imago.storage.ingest.WriteAudit;
 import imago.web.Problem;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -29,7 +30,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One STOW-RS request on its worker thread: network buffers come in through a bounded hand-off
  * (the connection is paused while the worker is behind), the multipart parser streams each part
- * into a spool, and each complete part is ingested before the next is read.
+ * into a spool, and each complete part is ingested before the next is read. What it stores is in
+ * the audit before the answer: a row per study, committed with the study's first instance.
  */
 final class StowUpload implements Runnable, PartListener {
   private static final Logger LOG = LoggerFactory.getLogger(StowUpload.class);
@@ -51,6 +53,7 @@ final class StowUpload implements Runnable, PartListener {
   private final String studyUid;
   private final String boundary;
   private final String origin;
+  private final WriteAudit audit;
   private final Ingest ingest;
   private final String root;
   private final long maxBytes;
@@ -66,7 +69,7 @@ final class StowUpload implements Runnable, PartListener {
   private long received;
 
   StowUpload(Vertx vertx, RoutingContext ctx, Tenant tenant, String studyUid, String boundary, String origin,
-      Ingest ingest, String root, long maxBytes) {
+      WriteAudit audit, Ingest ingest, String root, long maxBytes) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.ctx = ctx;
@@ -74,6 +77,7 @@ final class StowUpload implements Runnable, PartListener {
     this.studyUid = studyUid;
     this.boundary = boundary;
     this.origin = origin;
+    this.audit = audit;
     this.ingest = ingest;
     this.root = root;
     this.maxBytes = maxBytes;
@@ -162,7 +166,7 @@ final class StowUpload implements Runnable, PartListener {
       outcome = IngestOutcome.refused(partProblemStatus, partProblem, null, null);
     } else {
       outcome = ingest.store(IngestRequest.part10(tenant, Source.STOW, origin, spool,
-          new IngestRequest.Expectations(null, null, studyUid)));
+          new IngestRequest.Expectations(null, null, studyUid)).audited(audit));
     }
     if (!outcome.ok()) {
       LOG.warn("event=stow.refused tenant={} sop={} status={} reason=\"{}\"", tenant.id(), outcome.sopInstanceUid(),

@@ -18,7 +18,7 @@ record DimseRequest(Association association, byte context, DimseCommand command,
 
   /**
    * The admitted peer of an association: the tenant its calling AE title belongs to, that AE
-   * title, and its socket address (for the audit). DIMSE peers have no subject, so no shares.
+   * title, and its IP address (for the audit). DIMSE peers have no subject, so no shares.
    */
   record Peer(Tenant tenant, String callingAe, String address) {}
 

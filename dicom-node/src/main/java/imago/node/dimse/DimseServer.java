@@ -277,7 +277,9 @@ public final class DimseServer implements AutoCloseable {
         1 << 20, 1 << 20, policy);
     gated.association(as);
     StoreScp store = new StoreScp(ingest);
-    DimseRequest.Peer requester = new DimseRequest.Peer(admitted.tenant(), admitted.callingAe(), peer);
+    // The audit names the peer by its address alone, as it names HTTP clients (the port changes with every association).
+    DimseRequest.Peer requester = new DimseRequest.Peer(admitted.tenant(), admitted.callingAe(),
+        socket.getInetAddress().getHostAddress());
     as.setReceivedDataHandler(new DimseDispatcher(services(store, get.session(), admitted.tenant().rights(admitted.callingAe())),
         requester, spool));
     String end = "released";

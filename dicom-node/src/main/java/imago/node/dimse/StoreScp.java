@@ -8,6 +8,8 @@ import imago.storage.ingest.Ingest;
 import imago.storage.ingest.IngestOutcome;
 import imago.storage.ingest.IngestRequest;
 import imago.storage.ingest.IngestTimings;
+import imago.storage.ingest.WriteAudit;
+import imago.web.Access;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * Storage SCP (PS3.4 Annex B) of one association: the data set streams into the spool behind the
  * File Meta Information written for it (the spool is the object's file on the fs backend), the
  * instance goes through the ingest path, and only then is the C-STORE-RSP sent, with the status
- * the ingest decided. It counts what the association stored, for the log line at its end.
+ * the ingest decided. It counts what the association stored, for the log line at its end, and
+ * records in the audit what it wrote: a row per study, with the study's first instance stored.
  */
 final class StoreScp implements DimseService {
   private static final Logger LOG = LoggerFactory.getLogger(StoreScp.class);
@@ -27,6 +30,7 @@ final class StoreScp implements DimseService {
   private final Ingest ingest;
   private int stored;
   private int failed;
+  private WriteAudit audit;
 
   StoreScp(Ingest ingest) {
     this.ingest = ingest;
@@ -80,8 +84,9 @@ final class StoreScp implements DimseService {
       return IngestOutcome.refused(DicomStatus.OUT_OF_RESOURCES, "cannot spool: " + failure.getMessage(),
           command.affectedSopClassUid(), command.affectedSopInstanceUid());
     }
+    if (audit == null) audit = Access.dimseWrites(rq.peer().tenant().id(), rq.peer().callingAe(), rq.peer().address());
     return ingest.store(IngestRequest.cStore(rq.peer().tenant(), rq.peer().callingAe(), rq.dataSet().spool(),
-        command.affectedSopClassUid(), command.affectedSopInstanceUid()));
+        command.affectedSopClassUid(), command.affectedSopInstanceUid(), audit));
   }
 
   private static String orEmpty(String uid) {

@@ -26,12 +26,13 @@ public interface Index {
   Optional<StoredInstance> instance(String tenantId, String sopInstanceUid) throws SqlUnavailableException;
 
   /**
-   * Writes patient, study, series and instance rows in one transaction; if the SOP Instance UID
-   * is already indexed for the tenant, writes nothing and returns the existing row.
+   * Writes patient, study, series and instance rows in one transaction, with the instance's audit
+   * row if it carries one; if the SOP Instance UID is already indexed for the tenant, writes
+   * nothing and returns the existing row.
    */
   InsertResult insert(NewInstance instance) throws SqlUnavailableException;
 
-  /** Points an existing SOP Instance at a new object (duplicate policy "replace"). */
+  /** Points an existing SOP Instance at a new object (duplicate policy "replace"), with the replacement's audit row if any. */
   StoredInstance replace(StoredInstance existing, NewInstance replacement) throws SqlUnavailableException;
 
   void recordConflict(Conflict conflict) throws SqlUnavailableException;

@@ -2,6 +2,7 @@ package imago.storage.index;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
@@ -24,12 +25,24 @@ final class SqlAccess {
     }
   }
 
+  private static final String AUDIT_COLUMNS = "at, subject, tenant_id, role, action, study_uid, series_uid, sop_uid, via, "
+      + "remote, owner_tenant_id";
+
+  /** An audit row from {@link #AUDIT_COLUMNS}, starting at column {@code i}. */
+  private static AuditEvent auditRow(ResultSet rs, int i) throws SQLException {
+    return new AuditEvent(rs.getTimestamp(i).toInstant(), rs.getString(i + 1), rs.getString(i + 2), rs.getString(i + 3),
+        rs.getString(i + 4), rs.getString(i + 5), rs.getString(i + 6), rs.getString(i + 7), rs.getString(i + 8),
+        rs.getString(i + 9), rs.getString(i + 10));
+  }
+
+  static List<AuditTrail.Entry> auditAfter(Connection c, long pk, int limit) throws SQLException {
+    return Jdbc.query(c, "SELECT pk, " + AUDIT_COLUMNS + " FROM audit WHERE pk > ? ORDER BY pk LIMIT " + Math.max(1, limit),
+        rs -> new AuditTrail.Entry(rs.getLong(1), auditRow(rs, 2)), pk);
+  }
+
   static List<AuditEvent> auditOfStudy(Connection c, String tenantId, String studyUid) throws SQLException {
-    String select = "SELECT at, subject, tenant_id, role, action, study_uid, series_uid, sop_uid, via, remote, owner_tenant_id "
-        + "FROM audit WHERE study_uid = ?";
-    Jdbc.Row<AuditEvent> row = rs -> new AuditEvent(rs.getTimestamp(1).toInstant(), rs.getString(2), rs.getString(3),
-        rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10),
-        rs.getString(11));
+    String select = "SELECT " + AUDIT_COLUMNS + " FROM audit WHERE study_uid = ?";
+    Jdbc.Row<AuditEvent> row = rs -> auditRow(rs, 1);
     if (tenantId == null) return Jdbc.query(c, select + " ORDER BY pk", row, studyUid);
     // The accesses to this tenant's copy, whoever made them (rows from before version 10 name no owner:
     // they count as the accessing tenant's own).

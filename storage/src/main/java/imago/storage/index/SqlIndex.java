@@ -79,6 +79,7 @@ public final class SqlIndex implements Index {
       known = findInstance(c, n.tenantId(), a.sopInstanceUid());
       if (inserted == 1) {
         summarize(c, studyPk, series, a.modality(), now);
+        if (n.audit() != null) SqlAccess.audit(c, List.of(n.audit()));
         return new InsertResult.Inserted(known.orElseThrow());
       }
       if (known.isEmpty()) awaitOtherTransaction(deadline, "instance " + a.sopInstanceUid());
@@ -207,6 +208,7 @@ public final class SqlIndex implements Index {
           existing.datasetSha256());
       if (updated != 1) throw new SQLException("instance changed concurrently; retry");
       touchStudy(c, studyPk, now);
+      if (n.audit() != null) SqlAccess.audit(c, List.of(n.audit()));
       return findInstance(c, n.tenantId(), a.sopInstanceUid()).orElseThrow();
     });
   }

@@ -12,6 +12,7 @@ import imago.core.dicom.json.AttributeListJson;
 import imago.core.dicom.json.DicomJsonWriter;
 import imago.core.io.Spool;
 import imago.storage.StorageConfig.DuplicatePolicy;
+import imago.storage.index.AuditEvent;
 import imago.storage.index.Index.InsertResult;
 import imago.storage.index.Index;
 import imago.storage.index.NewInstance;
@@ -28,6 +29,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.zip.Deflater;
@@ -100,25 +102,15 @@ public final class Ingest {
           request.expect().sopClassUid(), request.expect().sopInstanceUid());
     }
     InstanceAttributes a = checked.attributes();
+    AuditEvent audit = request.audit() == null ? null : request.audit().rowFor(a.studyInstanceUid());
     try {
-      long t = System.nanoTime();
-      Optional<StoredInstance> existing = index.instance(request.tenant().id(), a.sopInstanceUid());
-      timings.record(IngestTimings.Stage.LOOKUP, System.nanoTime() - t);
-      if (existing.isPresent()) {
-        IngestOutcome known = againstExisting(request.source(), request.origin(), checked, existing.get());
-        if (known != null) return known;
+      IngestOutcome outcome = store(request, checked, audit);
+      if (audit != null && outcome.ok()) {
+        // A byte-identical re-send writes no rows, so its audit row has no transaction to join.
+        if (outcome.duplicate()) index.audit(List.of(audit));
+        request.audit().recorded(a.studyInstanceUid());
       }
-      String key = objectKey(request.tenant().id(), a, checked.datasetSha256());
-      t = System.nanoTime();
-      try (IngestJournal.Ticket ticket = journal.begin(key, request.source(), request.origin())) {
-        t = lap(IngestTimings.Stage.JOURNAL, t);
-        upload(request, checked, key);
-        lap(IngestTimings.Stage.WRITE, t);
-        NewInstance row = new NewInstance(request.tenant().id(), a, checked.transferSyntaxUid(), key,
-            checked.objectSize(), checked.datasetOffset(), checked.datasetSha256(), request.source(), request.origin(),
-            checked.metadata());
-        return commit(row, existing.orElse(null), request.source(), request.origin(), checked);
-      }
+      return outcome;
     } catch (StorageUnavailableException e) {
       return IngestOutcome.refused(DicomStatus.OUT_OF_RESOURCES, "object storage unavailable: " + e.getMessage(),
           a.sopClassUid(), a.sopInstanceUid());
@@ -129,6 +121,30 @@ public final class Ingest {
       LOG.error("event=ingest.error tenant={} sop={}", request.tenant().id(), a.sopInstanceUid(), e);
       return IngestOutcome.refused(DicomStatus.PROCESSING_FAILURE, "processing failure: " + e,
           a.sopClassUid(), a.sopInstanceUid());
+    }
+  }
+
+  /** A checked object: the duplicate policy, then journal, object write and index commit (with {@code audit}, if any). */
+  private IngestOutcome store(IngestRequest request, Checked checked, AuditEvent audit)
+      throws IOException, SqlUnavailableException {
+    InstanceAttributes a = checked.attributes();
+    long t = System.nanoTime();
+    Optional<StoredInstance> existing = index.instance(request.tenant().id(), a.sopInstanceUid());
+    timings.record(IngestTimings.Stage.LOOKUP, System.nanoTime() - t);
+    if (existing.isPresent()) {
+      IngestOutcome known = againstExisting(request.source(), request.origin(), checked, existing.get());
+      if (known != null) return known;
+    }
+    String key = objectKey(request.tenant().id(), a, checked.datasetSha256());
+    t = System.nanoTime();
+    try (IngestJournal.Ticket ticket = journal.begin(key, request.source(), request.origin())) {
+      t = lap(IngestTimings.Stage.JOURNAL, t);
+      upload(request, checked, key);
+      lap(IngestTimings.Stage.WRITE, t);
+      NewInstance row = new NewInstance(request.tenant().id(), a, checked.transferSyntaxUid(), key,
+          checked.objectSize(), checked.datasetOffset(), checked.datasetSha256(), request.source(), request.origin(),
+          checked.metadata(), audit);
+      return commit(row, existing.orElse(null), request.source(), request.origin(), checked);
     }
   }
 

@@ -7,9 +7,11 @@ import imago.storage.index.Source;
 /**
  * One object to store: a whole PS3.10 file, stored byte for byte. C-STORE writes the File Meta
  * Information itself before the data set it receives. The expectations are what the transport
- * already claims about the object.
+ * already claims about the object. {@code audit}: the writer the audit records (C-STORE, STOW-RS);
+ * null where no client is at the other end (import, AI results, recovery: not audited as writes).
  */
-public record IngestRequest(Tenant tenant, Source source, String origin, Spool content, Expectations expect) {
+public record IngestRequest(Tenant tenant, Source source, String origin, Spool content, Expectations expect,
+    WriteAudit audit) {
 
   /** What the sender claimed; null fields are not checked. */
   public record Expectations(String sopClassUid, String sopInstanceUid, String studyUid) {
@@ -17,13 +19,18 @@ public record IngestRequest(Tenant tenant, Source source, String origin, Spool c
   }
 
   public static IngestRequest part10(Tenant tenant, Source source, String origin, Spool content, Expectations expect) {
-    return new IngestRequest(tenant, source, origin, content, expect);
+    return new IngestRequest(tenant, source, origin, content, expect, null);
+  }
+
+  /** The same request, its write recorded in the audit under {@code audit}. */
+  public IngestRequest audited(WriteAudit audit) {
+    return new IngestRequest(tenant, source, origin, content, expect, audit);
   }
 
   /** A C-STORE's File Meta Information and data set, checked against the command's SOP UIDs. */
   public static IngestRequest cStore(Tenant tenant, String callingAe, Spool content, String sopClassUid,
-      String sopInstanceUid) {
+      String sopInstanceUid, WriteAudit audit) {
     return new IngestRequest(tenant, Source.DIMSE, callingAe, content,
-        new Expectations(sopClassUid, sopInstanceUid, null));
+        new Expectations(sopClassUid, sopInstanceUid, null), audit);
   }
 }
