@@ -120,6 +120,18 @@ async function main() {
       result.steps.studyNotFound = await page.$('[data-cy="study-not-found-message"]') !== null;
       await page.screenshot({ path: path.join(out, 'viewer.png') });
 
+      // 4b. A token near its end is replaced from POST /auth/refresh while the viewer is open.
+      if (process.env.SHORT_TOKEN) {
+        await step('refreshed', async () => {
+          phase = 'refresh';
+          await page.evaluate((t) => sessionStorage.setItem('imago.token', t), process.env.SHORT_TOKEN);
+          await page.goto(viewerUrl, { waitUntil: 'domcontentloaded' });
+          await page.waitForFunction((t) => { const now = sessionStorage.getItem('imago.token'); return now && now !== t; },
+            process.env.SHORT_TOKEN, { timeout: 60000, polling: 250 });
+          return { token: await page.evaluate(() => sessionStorage.getItem('imago.token')) };
+        });
+      }
+
       // 5. A token Imago did not sign: the first 401 from DICOMweb sends the user back to the login page.
       await step('rejectedToken', async () => {
         const parts = token.split('.');

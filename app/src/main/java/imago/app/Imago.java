@@ -45,6 +45,7 @@ import imago.storage.ingest.Ingest;
 import imago.storage.object.ObjectStore;
 import imago.storage.results.AiResults;
 import imago.web.Access;
+import imago.web.AuthRouter;
 import imago.web.AuthConfig;
 import imago.web.BearerAuth;
 import imago.web.ClientAddress;
@@ -170,6 +171,7 @@ public final class Imago implements AutoCloseable {
           WebServer.Mount.api("/metrics", metricsRoutes(vertx, registry)),
           WebServer.Mount.api("/admin", new AdminRouter(vertx, storage.index(), access, clock).routes()),
           WebServer.Mount.api("/models", new ModelsRouter(vertx, imago.models, access, spool).routes()),
+          WebServer.Mount.api("/auth", new AuthRouter(vertx, access, imago.auth, clock).routes()),
           WebServer.Mount.api("/openapi.json", OpenApi.routes(vertx)),
           WebServer.Mount.pages("/api-docs", ApiDocs.router(vertx, ApiDocs.defaultDist())),
           WebServer.Mount.api("/wado", new WadoUri(vertx, imago.wado, access).routes()),

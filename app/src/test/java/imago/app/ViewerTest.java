@@ -42,6 +42,7 @@ class ViewerTest {
   static String study;
   static String series;
   static JsonNode run;
+  static String shortToken;
 
   @BeforeAll
   static void storeAStudyAndOpenItInTheBrowser() throws Exception {
@@ -127,6 +128,22 @@ class ViewerTest {
   }
 
   @Test
+  void aTokenNearItsEndIsRefreshedWhileTheViewerIsOpenWithinTheSameSession() throws Exception {
+    String refreshed = run.at("/steps/refreshed/token").asText();
+    assertFalse(refreshed.isEmpty(), "the viewer did not refresh its token: " + run.at("/steps/refreshed"));
+    JsonNode first = claims(shortToken);
+    JsonNode next = claims(refreshed);
+    assertEquals(first.path("jti").asText(), next.path("sid").asText(), "the refreshed token continues the first's session");
+    assertEquals("short-lived", next.path("sub").asText());
+    assertEquals(200, node.send(HttpRequest.newBuilder(URI.create(node.baseUrl() + "/dicomweb/studies?StudyInstanceUID=" + study))
+        .header("Authorization", "Bearer " + refreshed).build()).statusCode());
+  }
+
+  private static JsonNode claims(String jwt) throws IOException {
+    return JSON.readTree(java.util.Base64.getUrlDecoder().decode(jwt.split("\\.")[1]));
+  }
+
+  @Test
   void theStudyIsDrawnInTheViewport() throws Exception {
     // QIDO-RS and WADO-RS are what OHIF reads a study through
     assertTrue(renderExpected(), "QIDO-RS /dicomweb/studies or WADO-RS series metadata not served");
@@ -157,6 +174,8 @@ class ViewerTest {
     pb.environment().put("CHROMIUM", CHROMIUM.toString());
     pb.environment().put("IMAGO_URL", node.baseUrl());
     pb.environment().put("IMAGO_TOKEN", radiologist);
+    shortToken = node.imago.auth().mint("short-lived", "demo", Caller.Role.RADIOLOGIST, Duration.ofSeconds(30));
+    pb.environment().put("SHORT_TOKEN", shortToken);
     pb.environment().put("STUDY_UID", study);
     pb.environment().put("OUT_DIR", OUT.toString());
     pb.environment().put("RENDER_TIMEOUT_MS", Long.toString(renderTimeoutMs));

@@ -23,6 +23,7 @@ import java.util.Set;
  */
 public final class Access {
   private static final String CALLER = "imago.caller";
+  private static final String TOKEN = "imago.token";
 
   /** How data left Imago, as the audit names it. */
   public enum Via { QIDO_RS, WADO_RS, WADO_URI, C_FIND, C_MOVE, C_GET, FSE_LINK, ADMIN, INFERENCE, STOW_RS, C_STORE }
@@ -88,8 +89,9 @@ public final class Access {
       // A body (STOW-RS, an upload, a JSON request) waits until its route is ready to read it.
       boolean body = ctx.request().method() == HttpMethod.POST || ctx.request().method() == HttpMethod.PUT;
       ctx.request().pause();
-      auth.authenticate(header).compose(verified -> notRevoked(ctx, verified)).onSuccess(caller -> {
-        identified(ctx, caller);
+      auth.authenticate(header).compose(verified -> notRevoked(ctx, verified)).onSuccess(verified -> {
+        ctx.put(TOKEN, verified);
+        identified(ctx, verified.caller());
         if (!body) ctx.request().resume();
         ctx.next();
       }).onFailure(ctx::fail);
@@ -104,13 +106,25 @@ public final class Access {
     return Caller.principal(auth.ownIssuer(issuer) ? null : issuer, subject);
   }
 
-  /** The token's caller, unless the token was revoked ({@code imago token revoke}). */
-  private Future<Caller> notRevoked(RoutingContext ctx, BearerAuth.Token token) {
-    if (token.jti() == null || index == null) return Future.succeededFuture(token.caller()); // no index: web's own tests
-    return Blocking.run(ctx.vertx(), () -> index.tokenRevoked(token.jti())).compose(revoked -> revoked
-        ? Future.failedFuture(Problem.of(401, "unauthorized", "Token revoked", "this token was revoked; ask for a new one")
-            .exception())
-        : Future.succeededFuture(token.caller()));
+  /**
+   * The token, unless it was revoked ({@code imago token revoke}): itself, or its session (a token
+   * refreshed from a revoked one is revoked with it).
+   */
+  private Future<BearerAuth.Token> notRevoked(RoutingContext ctx, BearerAuth.Token token) {
+    if (token.jti() == null || index == null) return Future.succeededFuture(token); // no index: web's own tests
+    return Blocking.run(ctx.vertx(), () -> index.tokenRevoked(token.jti())
+        || token.session() != null && !token.session().equals(token.jti()) && index.tokenRevoked(token.session()))
+        .compose(revoked -> revoked
+            ? Future.failedFuture(Problem.of(401, "unauthorized", "Token revoked", "this token was revoked; ask for a new one")
+                .exception())
+            : Future.succeededFuture(token));
+  }
+
+  /** The verified bearer token of an authenticated request. */
+  public static BearerAuth.Token token(RoutingContext ctx) {
+    BearerAuth.Token token = ctx.get(TOKEN);
+    if (token == null) throw new IllegalStateException("route has no bearer token: authenticate() missing");
+    return token;
   }
 
   /**

@@ -27,8 +27,12 @@ public final class BearerAuth {
   private final JWTAuth provider;
   private final String issuer;
   private final String audience;
+  private final Duration refreshTtl;
+  private final Duration maxSession;
 
   public BearerAuth(Vertx vertx, AuthConfig config) {
+    this.refreshTtl = config.refreshTtl();
+    this.maxSession = config.maxSession();
     this.issuer = config.issuer();
     this.audience = config.audience();
     this.jwt = JWTAuth.create(vertx, new JWTAuthOptions()
@@ -57,15 +61,54 @@ public final class BearerAuth {
     }
   }
 
-  /** A verified token: who it names, and its id (jti, by which it can be revoked; null when its issuer gave none). */
-  public record Token(Caller caller, String jti, Instant expiresAt) {}
+  /**
+   * A verified token: who it names, its id (jti, by which it can be revoked; null when its issuer
+   * gave none), and the session it belongs to: {@code sid}, the jti of the session's first token
+   * (revoking that one revokes every token refreshed from it), and when that first token was made.
+   */
+  public record Token(Caller caller, String jti, Instant expiresAt, String session, Instant sessionStart) {
+    /** Whether Imago signed it (HS256), rather than an identity provider. */
+    public boolean imagos() {
+      return caller.issuer() == null;
+    }
+  }
 
-  /** Mints a token (the {@code imago token} command, demos, tests), with a random jti. */
+  /** Mints a token (the {@code imago token} command, demos, tests), with a random jti: the first of its session. */
   public String mint(String subject, String tenantId, Caller.Role role, Duration ttl) {
-    return jwt.generateToken(new JsonObject().put("tenant", tenantId).put("role", role.name().toLowerCase())
-            .put("jti", UUID.randomUUID().toString()),
+    return sign(subject, tenantId, role, ttl, null, null);
+  }
+
+  private String sign(String subject, String tenantId, Caller.Role role, Duration ttl, String session, Instant sessionStart) {
+    JsonObject claims = new JsonObject().put("tenant", tenantId).put("role", role.name().toLowerCase())
+        .put("jti", UUID.randomUUID().toString());
+    if (session != null) claims.put("sid", session).put("auth_time", sessionStart.getEpochSecond());
+    return jwt.generateToken(claims,
         new JWTOptions().setAlgorithm("HS256").setIssuer(issuer).setAudience(List.of(audience)).setSubject(subject)
             .setExpiresInSeconds((int) Math.min(Integer.MAX_VALUE, ttl.toSeconds())));
+  }
+
+  /**
+   * A fresh token of {@code token}'s session for the same caller: {@code auth.refreshTtl} long, never
+   * past the session's end ({@code auth.maxSession} after its first token). Only Imago's own tokens
+   * are refreshed; an identity provider's are renewed by the provider.
+   */
+  public String refresh(Token token, Instant now) {
+    if (!token.imagos()) {
+      throw Problem.of(400, "not-refreshable", "Token not refreshable", "tokens of " + token.caller().issuer()
+          + " are renewed by their identity provider").exception();
+    }
+    if (token.session() == null || token.sessionStart() == null) {
+      throw Problem.of(400, "not-refreshable", "Token not refreshable", "the token has no jti or issue time").exception();
+    }
+    Instant end = token.sessionStart().plus(maxSession);
+    Duration left = Duration.between(now, end);
+    if (left.toSeconds() < 1) {
+      throw Problem.of(401, "session-over", "Session over", "sessions last " + maxSession.toHours()
+          + " hours from their first token (auth.maxSession): sign in with a new token").exception();
+    }
+    Duration ttl = left.compareTo(refreshTtl) < 0 ? left : refreshTtl;
+    return sign(token.caller().subject(), token.caller().tenantId(), token.caller().role(), ttl, token.session(),
+        token.sessionStart());
   }
 
   /** The caller named by an {@code Authorization: Bearer ...} header, or a 401 problem. */
@@ -106,8 +149,13 @@ public final class BearerAuth {
             Instant expiresAt = exp instanceof Number n ? Instant.ofEpochSecond(n.longValue()) : null;
             Object jti = user.containsKey("jti") ? user.get("jti") : p.getValue("jti");
             String by = verifier == jwt ? null : p.getString("iss");
-            return Future.succeededFuture(new Token(new Caller(p.getString("sub", ""), tenant, parsed, by),
-                jti == null ? null : jti.toString(), expiresAt));
+            String id = jti == null ? null : jti.toString();
+            Object sid = p.getValue("sid");
+            Object started = p.getValue("auth_time") != null ? p.getValue("auth_time")
+                : user.containsKey("iat") ? user.get("iat") : p.getValue("iat");
+            return Future.succeededFuture(new Token(new Caller(p.getString("sub", ""), tenant, parsed, by), id, expiresAt,
+                sid == null ? id : sid.toString(),
+                started instanceof Number n ? Instant.ofEpochSecond(n.longValue()) : null));
           } catch (IllegalArgumentException e) {
             return Future.failedFuture(new ProblemException(Problem.of(401, "unauthorized", "Unknown role " + role, null)));
           }

@@ -61,6 +61,43 @@
     return;
   }
 
+  // The session's token is kept fresh: when the one in hand has used two thirds of its life, a new
+  // short-lived one comes from POST /auth/refresh (same user and session; the session itself ends
+  // auth.maxSession after sign-in, and revoking any of its tokens ends it). A refusal (session over,
+  // revoked) is left to the next image request, whose 401 leads to the sign-in page.
+  function claims(t) {
+    try {
+      var p = t.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      return JSON.parse(atob(p.padEnd(Math.ceil(p.length / 4) * 4, '=')));
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function keepFresh() {
+    var c = claims(token() || '');
+    if (link || !c || !c.exp) return;
+    var now = Date.now() / 1000;
+    var issued = c.iat || now;
+    var due = Math.max(1, issued + (c.exp - issued) * 2 / 3 - now);
+    window.setTimeout(function () {
+      window.fetch(base + '/auth/refresh', { method: 'POST', cache: 'no-store',
+        headers: { Authorization: 'Bearer ' + token() } })
+        .then(function (r) {
+          if (r.status === 401 || r.status === 400) return null; // not refreshable: the next request signs out
+          if (!r.ok) throw new Error('refresh failed: ' + r.status);
+          return r.json().then(function (j) {
+            window.sessionStorage.setItem(TOKEN_KEY, j.token);
+            keepFresh();
+          });
+        })
+        .catch(function () {
+          window.setTimeout(keepFresh, 30000); // Imago unreachable for now: try again
+        });
+    }, Math.min(due, 86400) * 1000);
+  }
+  keepFresh();
+
   // OHIF 3.13 takes every DICOMweb Authorization header (QIDO and WADO clients, the cornerstone
   // image loader's beforeSend, thumbnails) from its userAuthenticationService, and hands the
   // servicesManager only to a window.config that is a function. The services exist once the data
