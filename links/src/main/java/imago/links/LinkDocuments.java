@@ -14,6 +14,8 @@ import imago.web.Blocking;
 import imago.web.Params;
 import imago.web.Problem;
 import imago.web.PublicUrl;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -27,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The documents a link opens besides the viewer: the FHIR Bundle ({@code fhir}), the KOS manifest ({@code kos}) and, with the
@@ -35,12 +38,21 @@ import java.util.concurrent.TimeUnit;
 final class LinkDocuments {
   static final int KOS_SERIES_NUMBER = 9990;
 
+  /**
+   * Zip downloads write on threads of their own, one each and none queued: a slow client waits on
+   * one of these, never on a shared worker; past them the next download is told to come back.
+   */
+  static final int MAX_DOWNLOADS = 16;
+
   private final Index index;
   private final ObjectStore store;
   private final PublicUrl address;
   private final LinkFhir fhir;
+  private final WorkerExecutor downloads;
+  private final AtomicInteger downloading = new AtomicInteger();
 
-  LinkDocuments(Index index, ObjectStore store, AiResults aiResults, PublicUrl address) {
+  LinkDocuments(Vertx vertx, Index index, ObjectStore store, AiResults aiResults, PublicUrl address) {
+    this.downloads = vertx.createSharedWorkerExecutor("imago-link-download", MAX_DOWNLOADS);
     this.index = index;
     this.store = store;
     this.address = address;
@@ -94,17 +106,27 @@ final class LinkDocuments {
     });
   }
 
-  /** GET download: the study as a zip file-set with a DICOMDIR, streamed instance by instance. */
+  /**
+   * GET download: the study as a zip file-set with a DICOMDIR, streamed instance by instance, on the
+   * download pool: however slowly clients read, the shared workers (QIDO, WADO, everything else)
+   * stay free. At most {@link #MAX_DOWNLOADS} at once; the next one is told to come back.
+   */
   void download(RoutingContext ctx) {
     Link link = LinkRouter.link(ctx);
     if (!link.rights().contains(Link.Right.DOWNLOAD)) {
       throw Problem.of(403, "forbidden", "Link does not allow downloads", "this link was made with rights " + link.rights())
           .exception();
     }
+    if (downloading.incrementAndGet() > MAX_DOWNLOADS) {
+      downloading.decrementAndGet();
+      ctx.response().putHeader("Retry-After", "30");
+      throw Problem.of(503, "busy", "Too many downloads", MAX_DOWNLOADS + " study downloads are running; retry in a minute")
+          .exception();
+    }
     HttpServerResponse response = ctx.response().setChunked(true).putHeader("Content-Type", "application/zip")
         .putHeader("Cache-Control", "no-store")
         .putHeader("Content-Disposition", "attachment; filename=\"study-" + link.studyUid() + ".zip\"");
-    Blocking.run(ctx.vertx(), () -> {
+    Blocking.run(downloads, () -> {
       StudyContents study = StudyContents.of(index, link.tenantId(), link.studyUid());
       List<ZipInstance> instances = new ArrayList<>();
       for (StudyContents.Entry e : study.entries()) instances.add(zipInstance(e));
@@ -113,6 +135,7 @@ final class LinkDocuments {
       }
       return null;
     }).onComplete(done -> {
+      downloading.decrementAndGet();
       if (done.failed()) {
         // Headers are gone already: a cut connection is the only honest answer to a broken zip.
         response.reset();

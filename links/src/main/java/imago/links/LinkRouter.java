@@ -57,7 +57,7 @@ public final class LinkRouter {
     this.access = access;
     this.dicomWeb = dicomWeb;
     this.viewerBase = viewerBase;
-    this.documents = new LinkDocuments(index, store, aiResults, address);
+    this.documents = new LinkDocuments(vertx, index, store, aiResults, address);
   }
 
   /** Mounted at {@code /l/:token}. */
