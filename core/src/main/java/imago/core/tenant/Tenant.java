@@ -14,8 +14,16 @@ import java.util.Set;
  */
 public record Tenant(String id, String name, List<String> aeTitles, List<MoveDestination> moveDestinations,
     Map<String, List<Right>> aeRights, Map<String, List<String>> aeAddresses) {
-  /** A C-MOVE destination (PS3.4 C.4.2): the AE title a C-MOVE-RQ names, and where that AE listens. */
-  public record MoveDestination(String aeTitle, String host, int port) {}
+  /**
+   * A C-MOVE destination (PS3.4 C.4.2): the AE title a C-MOVE-RQ names, where that AE listens, and
+   * whether it is reached over DICOM TLS (PS3.15 Annex B; its certificate must name {@code host}).
+   */
+  public record MoveDestination(String aeTitle, String host, int port, boolean tls) {
+    /** A destination reached over plain DIMSE (the form without {@code tls}). */
+    public MoveDestination(String aeTitle, String host, int port) {
+      this(aeTitle, host, port, false);
+    }
+  }
 
   /** What a DIMSE peer may do: C-STORE, C-FIND, C-MOVE and C-GET. */
   public enum Right {

@@ -114,6 +114,16 @@ class ConfigTest {
         "[{id: north, name: North, aeTitles: [NORTH_CT], aeRights: {ELSEWHERE: [store]}}]")).section("tenants", Tenant[].class));
   }
 
+  /** tls is read beside the three fields operators' files already have, and is off where they leave it out. */
+  @Test
+  void aMoveDestinationIsPlainUnlessItAsksForTls() {
+    Tenant t = Config.load(null, Map.of(), Map.of("tenants", "[{id: north, name: North, aeTitles: [NORTH_CT], "
+        + "moveDestinations: [{aeTitle: PACS, host: pacs.north.example, port: 2762, tls: true},"
+        + " {aeTitle: WARD, host: 10.20.0.5, port: 104}]}]")).section("tenants", Tenant[].class)[0];
+    assertEquals(List.of(new Tenant.MoveDestination("PACS", "pacs.north.example", 2762, true),
+        new Tenant.MoveDestination("WARD", "10.20.0.5", 104, false)), t.moveDestinations());
+  }
+
   @Test
   void aListInTheFileReplacesTheDefaultList() throws Exception {
     Path file = Files.writeString(tmp.resolve("imago.yaml"), """

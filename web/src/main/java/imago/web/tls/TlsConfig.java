@@ -14,7 +14,7 @@ import java.util.List;
  * @param ca PEM key and certificate of the CA that signs hospitals' certificates; empty: the local CA
  * @param clientCas PEM files of further CAs whose client certificates DICOM TLS accepts
  * @param clientCertValidity how long a certificate {@code imago tls client-cert} writes is valid
- * @param trust PEM file of further CAs that outbound TLS trusts (FSE webhooks)
+ * @param trust PEM file of further CAs that outbound TLS trusts (FSE webhooks, C-MOVE destinations over TLS)
  */
 public record TlsConfig(String certificate, String key, List<String> serverNames, String ca, List<String> clientCas,
     Duration clientCertValidity, String trust) {
