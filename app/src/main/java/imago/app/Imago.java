@@ -140,7 +140,7 @@ public final class Imago implements AutoCloseable {
       warnIfPlainIsOpen(nodeConfig);
       imago.dimse = new DimseServer(nodeConfig, tenants, ingest,
           new FindScp(storage.index(), access, nodeConfig.aeTitle(), FindScp.DEFAULT_MAX_MATCHES),
-          new MoveScp(storage.index(), storage.store(), access, nodeConfig),
+          new MoveScp(storage.index(), storage.store(), access, nodeConfig, imago.tls.clientContext()),
           new GetScp(storage.index(), storage.store(), access), imago.tls.dicomServerContext());
       imago.dimse.start();
       imago.stow = new StowRs(vertx, nodeConfig, tenants, ingest,

@@ -1,6 +1,5 @@
 package imago.node.dimse;
 
-import com.pixelmed.network.Association;
 import com.pixelmed.network.DicomNetworkException;
 import imago.core.dicom.DicomStatus;
 import imago.storage.index.Index;
@@ -101,7 +100,7 @@ public final class GetScp {
   /** One C-GET in progress on an association. */
   private final class Operation {
     private final DimseRequest request;
-    private final Association as;
+    private final SubOperation.Channel channel;
     private final RetrieveProgress progress;
     private final Iterator<StoredInstance> instances;
     private final long start = System.nanoTime();
@@ -111,7 +110,7 @@ public final class GetScp {
 
     private Operation(DimseRequest request, List<StoredInstance> instances) {
       this.request = request;
-      this.as = request.association();
+      this.channel = SubOperation.over(request.association());
       this.progress = new RetrieveProgress(request, instances.size());
       this.instances = instances.iterator();
     }
@@ -142,7 +141,7 @@ public final class GetScp {
     boolean next() throws DicomNetworkException, IOException {
       while (!cancelled && instances.hasNext()) {
         StoredInstance i = instances.next();
-        byte context = SubOperation.context(as, i);
+        int context = SubOperation.context(channel, i);
         if (context < 0) {
           // the requester proposed no storage context (with the SCP role) for this SOP class and syntax
           progress.failed(i.sopInstanceUid());
@@ -150,7 +149,7 @@ public final class GetScp {
         }
         messageId = (messageId + 1) & 0xFFFF;
         try {
-          SubOperation.send(as, context, messageId, i, store, NO_ORIGINATOR);
+          SubOperation.send(channel, context, messageId, i, store, NO_ORIGINATOR);
           sent = i;
           return false;
         } catch (SubOperation.ObjectUnavailableException e) {

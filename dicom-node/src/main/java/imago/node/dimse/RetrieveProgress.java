@@ -72,13 +72,19 @@ final class RetrieveProgress {
 
   /** The final response after the sub-operations (all done, or cancelled). */
   void finish(boolean cancelled) throws DicomNetworkException {
+    finish(cancelled, null);
+  }
+
+  /** As above, with an Error Comment (PS3.7 C.4) saying why sub-operations failed (null: none). */
+  void finish(boolean cancelled, String comment) throws DicomNetworkException {
     int status;
     if (cancelled) status = DicomStatus.CANCEL;
     else if (failed == 0 && warning == 0) status = DicomStatus.SUCCESS;
     else if (completed == 0 && warning == 0) status = DicomStatus.OUT_OF_RESOURCES_SUB_OPERATIONS;
     else status = DicomStatus.WARNING_SUB_OPERATIONS_FAILED;
     byte[] identifier = failedUids.isEmpty() ? null : failedList();
-    DimseCommand rsp = DimseCommand.response(request.command(), status, null).with(counts(cancelled ? remaining() : -1));
+    DimseCommand rsp = DimseCommand.response(request.command(), status, status == DicomStatus.SUCCESS ? null : comment)
+        .with(counts(cancelled ? remaining() : -1));
     request.send(identifier == null ? rsp : rsp.withDataSet(true), identifier);
   }
 

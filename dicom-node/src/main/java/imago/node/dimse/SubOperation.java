@@ -5,7 +5,6 @@ import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.DicomInputStream;
 import com.pixelmed.dicom.DicomOutputStream;
 import com.pixelmed.network.Association;
-import com.pixelmed.network.AssociationOutputStream;
 import com.pixelmed.network.DicomNetworkException;
 import imago.core.dicom.Uids;
 import imago.storage.index.StoredInstance;
@@ -35,19 +34,60 @@ final class SubOperation {
     }
   }
 
-  /** The context to send {@code i} on, or -1 when the peer accepted none that fits. */
-  static byte context(Association as, StoredInstance i) {
-    try {
-      return as.getSuitablePresentationContextID(i.sopClassUid(), i.transferSyntaxUid());
-    } catch (DicomNetworkException notThatOne) {
-      if (!UNCOMPRESSED.contains(i.transferSyntaxUid())) return -1;
-    }
-    for (String ts : UNCOMPRESSED) {
-      try {
-        return as.getSuitablePresentationContextID(i.sopClassUid(), ts);
-      } catch (DicomNetworkException notThatOne) {
-        // try the other
+  /**
+   * An association that C-STORE sub-operations go out on: the requester's own for a C-GET
+   * (PixelMed's acceptor, {@link #over}), or the one Imago opens to a C-MOVE destination ({@link StoreScu}).
+   */
+  interface Channel {
+    /** The accepted presentation context id (1-255) for {@code sopClass} in {@code transferSyntax}, or -1. */
+    int context(String sopClass, String transferSyntax);
+
+    /** The transfer syntax accepted for {@code context}. */
+    String transferSyntax(int context) throws DicomNetworkException;
+
+    /** Sends a whole command set on {@code context}. */
+    void sendCommand(int context, byte[] command) throws IOException, DicomNetworkException;
+
+    /** The data set that follows the command, as PDVs on {@code context}; closing it sends the last one. */
+    OutputStream dataSet(int context) throws IOException, DicomNetworkException;
+  }
+
+  /** A PixelMed association as a {@link Channel}. */
+  static Channel over(Association as) {
+    return new Channel() {
+      @Override
+      public int context(String sopClass, String transferSyntax) {
+        try {
+          return as.getSuitablePresentationContextID(sopClass, transferSyntax) & 0xFF;
+        } catch (DicomNetworkException none) {
+          return -1;
+        }
       }
+
+      @Override
+      public String transferSyntax(int context) throws DicomNetworkException {
+        return as.getTransferSyntaxForPresentationContextID((byte) context);
+      }
+
+      @Override
+      public void sendCommand(int context, byte[] command) throws DicomNetworkException {
+        as.send((byte) context, command, null);
+      }
+
+      @Override
+      public OutputStream dataSet(int context) throws DicomNetworkException {
+        return as.getAssociationOutputStream((byte) context);
+      }
+    };
+  }
+
+  /** The context to send {@code i} on, or -1 when the peer accepted none that fits. */
+  static int context(Channel channel, StoredInstance i) {
+    int stored = channel.context(i.sopClassUid(), i.transferSyntaxUid());
+    if (stored >= 0 || !UNCOMPRESSED.contains(i.transferSyntaxUid())) return stored;
+    for (String ts : UNCOMPRESSED) {
+      int other = channel.context(i.sopClassUid(), ts);
+      if (other >= 0) return other;
     }
     return -1;
   }
@@ -58,9 +98,9 @@ final class SubOperation {
    * unusable: the caller aborts it. {@code origin} carries the priority and, for a C-MOVE, its
    * originator ({@link DimseCommand.Retrieve#subOperation}).
    */
-  static void send(Association as, byte context, int messageId, StoredInstance i, ObjectStore store,
+  static void send(Channel channel, int context, int messageId, StoredInstance i, ObjectStore store,
       DimseCommand.Retrieve origin) throws IOException, DicomNetworkException {
-    String ts = as.getTransferSyntaxForPresentationContextID(context);
+    String ts = channel.transferSyntax(context);
     InputStream in;
     try {
       in = store.get(i.objectKey(), i.datasetOffset(), i.objectSize() - i.datasetOffset())
@@ -71,8 +111,8 @@ final class SubOperation {
     try (in) {
       DimseCommand rq = new DimseCommand(DimseCommand.C_STORE_RQ, messageId, -1, i.sopClassUid(), i.sopInstanceUid(),
           true, 0, null, origin);
-      as.send(context, rq.encode(), null);
-      try (AssociationOutputStream out = as.getAssociationOutputStream(context)) {
+      channel.sendCommand(context, rq.encode());
+      try (OutputStream out = channel.dataSet(context)) {
         if (ts.equals(i.transferSyntaxUid())) {
           in.transferTo(out);
         } else {

@@ -61,6 +61,12 @@ final class DimseNode implements AutoCloseable {
   /** As above, with DICOM TLS on a port of its own from {@code tls} (null: plain only). */
   static DimseNode start(Path dir, List<Tenant.MoveDestination> destinations, javax.net.ssl.SSLContext tls)
       throws IOException {
+    return start(dir, destinations, tls, null);
+  }
+
+  /** As above; C-MOVEs reach {@code tls} destinations with {@code outbound} (null: they are refused). */
+  static DimseNode start(Path dir, List<Tenant.MoveDestination> destinations, javax.net.ssl.SSLContext tls,
+      javax.net.ssl.SSLContext outbound) throws IOException {
     NodeConfig config = new NodeConfig(AE, "127.0.0.1", 0, 0, "", 8, 131072, Duration.ofSeconds(30), 0,
         Duration.ofSeconds(10), List.of(), List.of(), "127.0.0.1", 0, 0);
     Tenants tenants = new Tenants(List.of(
@@ -78,7 +84,7 @@ final class DimseNode implements AutoCloseable {
     DimseServer server = new DimseServer(config, tenants,
         new Ingest(store, index, journal, StorageConfig.DuplicatePolicy.REJECT, IngestListener.NONE),
         new FindScp(index, access, AE, FindScp.DEFAULT_MAX_MATCHES),
-        new MoveScp(index, store, access, config),
+        new MoveScp(index, store, access, config, outbound),
         new GetScp(index, store, access), tls);
     DimseNode node = new DimseNode(database, journal, store, index, vertx, server);
     try {

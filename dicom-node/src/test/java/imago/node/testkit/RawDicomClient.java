@@ -92,6 +92,12 @@ public final class RawDicomClient implements AutoCloseable {
     sendPdv(contextId, true, command.encode());
   }
 
+  /** Sends {@code command} and the data set that follows it (a C-FIND, C-MOVE or C-GET identifier, already encoded). */
+  public void send(int contextId, DimseCommand command, byte[] dataSet) throws IOException {
+    sendPdv(contextId, true, command.withDataSet(true).encode());
+    sendPdv(contextId, false, dataSet);
+  }
+
   /** The next response command the SCP sends (a data set, if one follows, is not read). */
   public DimseCommand response() throws IOException {
     return readResponse();
@@ -130,6 +136,7 @@ public final class RawDicomClient implements AutoCloseable {
         int control = b.get() & 0xFF;
         byte[] value = new byte[pdvLength - 2];
         b.get(value);
+        if ((control & 1) == 0) continue; // a data set fragment, not part of the command
         command.write(value);
         last = (control & 2) != 0;
       }
