@@ -1,12 +1,17 @@
 package imago.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import imago.core.tenant.Caller;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,6 +47,33 @@ class JsonBodyRoutesTest {
     HttpResponse<String> none = post("/inference/runs", "application/json",
         "{\"model\": \"m\", \"version\": \"1.0.0\", \"cohort\": null}");
     assertEquals(409, none.statusCode(), "a null cohort is every study; the model is not registered: " + none.body());
+  }
+
+  /**
+   * A multipart/form-data body sent to a JSON route is refused without writing its file parts
+   * anywhere: Vert.x's BodyHandler would otherwise store each one under ./file-uploads of the
+   * server's working directory, and never delete it (any caller could fill the disk).
+   */
+  @Test
+  void aFormSentToAJsonRouteIsRefusedAndLeavesNoFileBehind() throws Exception {
+    Path uploads = Path.of(BodyHandler.DEFAULT_UPLOADS_DIRECTORY);
+    List<Path> before = files(uploads);
+    String form = "--f\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.bin\"\r\n"
+        + "Content-Type: application/octet-stream\r\n\r\n" + "x".repeat(4000) + "\r\n--f--\r\n";
+    for (String path : List.of("/fse/links", "/admin/shares", "/inference/runs", "/models/m/versions/1.0.0/activate",
+        "/models/m/versions/1.0.0/retire")) {
+      HttpResponse<String> r = post(path, "multipart/form-data; boundary=f", form);
+      assertTrue(r.statusCode() >= 400 && r.statusCode() < 500, path + ": " + r.statusCode() + " " + r.body());
+      assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElse(""), path);
+    }
+    assertEquals(before, files(uploads), "files written under " + uploads.toAbsolutePath());
+  }
+
+  private static List<Path> files(Path dir) throws Exception {
+    if (!Files.isDirectory(dir)) return List.of();
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.sorted().toList();
+    }
   }
 
   private static HttpResponse<String> post(String path, String contentType, String body) throws Exception {

@@ -55,7 +55,7 @@ public final class FseLinksRouter {
         .problem(FseLinks.AmbiguousStudyException.class, e -> Problem.of(409, "ambiguous", "Several studies match",
             e.getMessage()))
         .problem(FseLinks.InvalidRequestException.class, e -> Problem.of(400, "bad-request", "Invalid link request", e.getMessage()));
-    r.post("").handler(BodyHandler.create().setBodyLimit(16 * 1024)).handler(this::create);
+    r.post("").handler(BodyHandler.create(false).setBodyLimit(16 * 1024)).handler(this::create);
     r.get("").handler(this::list);
     r.delete("/:id").handler(this::revoke);
     return r;

@@ -62,7 +62,7 @@ public final class InferenceRouter {
     r.get("/jobs").handler(this::jobs);
     r.post("/runs", Access.requireRole("Role may not start runs", "runs are started by hospital, researcher or admin roles",
         Caller.Role.HOSPITAL, Caller.Role.RESEARCHER, Caller.Role.ADMIN))
-        .handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(this::newRun);
+        .handler(BodyHandler.create(false).setBodyLimit(64 * 1024)).handler(this::newRun);
     r.get("/runs/:id").handler(this::run);
     r.get("/studies/:study/ai-results").handler(this::aiResults);
     return r;
