@@ -1,11 +1,14 @@
 package imago.web;
 
 import imago.storage.index.SqlUnavailableException;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -92,12 +95,29 @@ public final class WebServer implements AutoCloseable {
     options.getInitialSettings().setMaxHeaderListSize(limits.maxHeaderBytes()); // the same over HTTP/2 (h2c)
     return vertx.createHttpServer(options)
         .requestHandler(router)
+        .invalidRequestHandler(WebServer::invalid)
         .listen()
         .map(s -> {
           server = s;
           LOG.info("event=http.listening port={}", s.actualPort());
           return this;
         });
+  }
+
+  /**
+   * A request the HTTP codec could not take (request line or headers over the limits, bad syntax):
+   * the statuses Vert.x would send, as problem+json like every other error, then the connection closed.
+   */
+  private static void invalid(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    Problem problem = cause instanceof TooLongHttpLineException
+        ? Problem.of(414, "uri-too-long", "Request line too long", "the request line (method, path and query) is over the limit")
+        : cause instanceof TooLongHttpHeaderException
+            ? Problem.of(431, "headers-too-large", "Request headers too large", "the request's headers are over the limit")
+            : Problem.of(400, "bad-request", "Malformed HTTP request", null);
+    // said in the answer too, so that a client does not send its next request on this connection
+    problem.send(request.response().putHeader("Connection", "close"));
+    request.connection().close();
   }
 
   /** Every REST endpoint this server answers, with its full path ({@code GET /inference/jobs/{id}}). */
