@@ -3,7 +3,9 @@ package imago.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import imago.core.synthetic.SyntheticCt;
 import imago.core.tenant.Caller;
+import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -47,6 +49,18 @@ class JsonBodyRoutesTest {
     HttpResponse<String> none = post("/inference/runs", "application/json",
         "{\"model\": \"m\", \"version\": \"1.0.0\", \"cohort\": null}");
     assertEquals(409, none.statusCode(), "a null cohort is every study; the model is not registered: " + none.body());
+  }
+
+  /** {@code "rights": null} is no rights given, as when the member is absent: the default, view (it was a 500). */
+  @Test
+  void aLinkWhoseRightsAreNullHasTheDefaultRights() throws Exception {
+    SyntheticCt.Spec spec = SyntheticCt.Spec.of(1, 1, 1).withSize(16, 16).withSeed(1304);
+    assertEquals(200, node.stow(node.token("demo", Caller.Role.HOSPITAL), null, List.of(SyntheticCt.instance(spec, 1, 1, 1)))
+        .statusCode());
+    HttpResponse<String> r = post("/fse/links", "application/json", "{\"studyUID\": \"" + SyntheticCt.studyInstanceUid(spec, 1)
+        + "\", \"ttl\": \"P1D\", \"rights\": null}");
+    assertEquals(201, r.statusCode(), r.body());
+    assertEquals(List.of("view"), new JsonObject(r.body()).getJsonArray("rights").getList());
   }
 
   /**
