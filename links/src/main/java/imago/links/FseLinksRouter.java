@@ -55,7 +55,7 @@ public final class FseLinksRouter {
         .problem(FseLinks.AmbiguousStudyException.class, e -> Problem.of(409, "ambiguous", "Several studies match",
             e.getMessage()))
         .problem(FseLinks.InvalidRequestException.class, e -> Problem.of(400, "bad-request", "Invalid link request", e.getMessage()));
-    r.post("").handler(BodyHandler.create().setBodyLimit(16 * 1024)).handler(this::create);
+    r.post("").handler(BodyHandler.create(false).setBodyLimit(16 * 1024)).handler(this::create);
     r.get("").handler(this::list);
     r.delete("/:id").handler(this::revoke);
     return r;
@@ -82,7 +82,8 @@ public final class FseLinksRouter {
   private static FseLinks.Request request(JsonObject body) {
     try {
       Set<Link.Right> rights = EnumSet.noneOf(Link.Right.class);
-      for (Object r : body.getJsonArray("rights", new JsonArray().add("view"))) rights.add(Link.Right.parse(String.valueOf(r)));
+      JsonArray given = body.getJsonArray("rights"); // null when absent or null: both are the default
+      for (Object r : given == null ? new JsonArray().add("view") : given) rights.add(Link.Right.parse(String.valueOf(r)));
       return new FseLinks.Request(body.getString("studyUID"), body.getString("accessionNumber"), body.getString("patientID"),
           rights, body.getString("expiresAt") == null ? null : Instant.parse(body.getString("expiresAt")),
           body.getString("ttl") == null ? null : Duration.parse(body.getString("ttl")));

@@ -1,21 +1,24 @@
 package imago.web;
 
 import imago.storage.index.SqlUnavailableException;
+import imago.web.tls.Bcp195;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.KeyCertOptions;
-import imago.web.tls.Bcp195;
-import javax.net.ssl.X509KeyManager;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.X509KeyManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -113,11 +116,12 @@ public final class WebServer implements AutoCloseable {
     router.route().failureHandler(Failures::answer);
     Future<Void> all = Future.succeededFuture();
     for (Listener l : listeners) {
-      all = all.compose(v -> vertx.createHttpServer(options(l)).requestHandler(router).listen().map(s -> {
-        servers.add(s);
-        LOG.info("event=http.listening scheme={} host={} port={}", l.secure() ? "https" : "http", l.host(), s.actualPort());
-        return null;
-      }));
+      all = all.compose(v -> vertx.createHttpServer(options(l)).requestHandler(router)
+          .invalidRequestHandler(WebServer::invalid).listen().map(s -> {
+            servers.add(s);
+            LOG.info("event=http.listening scheme={} host={} port={}", l.secure() ? "https" : "http", l.host(), s.actualPort());
+            return null;
+          }));
     }
     return all.map(v -> this);
   }
@@ -133,6 +137,22 @@ public final class WebServer implements AutoCloseable {
       Bcp195.CIPHER_SUITES.forEach(options::addEnabledCipherSuite);
     }
     return options;
+  }
+
+  /**
+   * A request the HTTP codec could not take (request line or headers over the limits, bad syntax):
+   * the statuses Vert.x would send, as problem+json like every other error, then the connection closed.
+   */
+  private static void invalid(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    Problem problem = cause instanceof TooLongHttpLineException
+        ? Problem.of(414, "uri-too-long", "Request line too long", "the request line (method, path and query) is over the limit")
+        : cause instanceof TooLongHttpHeaderException
+            ? Problem.of(431, "headers-too-large", "Request headers too large", "the request's headers are over the limit")
+            : Problem.of(400, "bad-request", "Malformed HTTP request", null);
+    // said in the answer too, so that a client does not send its next request on this connection
+    problem.send(request.response().putHeader("Connection", "close"));
+    request.connection().close();
   }
 
   /** Every REST endpoint this server answers, with its full path ({@code GET /inference/jobs/{id}}). */

@@ -91,6 +91,33 @@ class WebServerTest {
     assertFalse(broken.body().contains("bug"), broken.body());
   }
 
+  /**
+   * A request the HTTP codec refuses before any route sees it (request line or headers too long)
+   * is answered problem+json like every other error, and says that the connection closes. Found
+   * by the REST fuzz (RestFuzzTest).
+   */
+  @Test
+  void requestsTheCodecRefusesAreProblemsToo() throws Exception {
+    WebServer small = new WebServer(vertx, "127.0.0.1", 0, List.of(), List.of(),
+        new WebServer.Limits(java.time.Duration.ofMinutes(1), 512, 1024)).start().await();
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    try {
+      HttpResponse<String> line = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + small.port()
+          + "/health?x=" + "a".repeat(1000))).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> headers = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + small.port() + "/health"))
+          .header("X-Big", "b".repeat(2000)).build(), HttpResponse.BodyHandlers.ofString());
+      for (HttpResponse<String> r : List.of(line, headers)) {
+        assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElse(""), r.statusCode() + "");
+        assertEquals(r.statusCode(), new JsonObject(r.body()).getInteger("status"), r.body());
+        assertEquals("close", r.headers().firstValue("Connection").orElse(""), "the connection is not reused");
+      }
+      assertEquals(414, line.statusCode());
+      assertEquals(431, headers.statusCode());
+    } finally {
+      small.close();
+    }
+  }
+
   /** Security: an idle connection does not hold a slot for ever, and an oversized request line or header is refused. */
   @Test
   void idleConnectionsAreClosedAndOversizedRequestsRefused() throws Exception {

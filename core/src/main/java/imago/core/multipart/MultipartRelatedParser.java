@@ -299,7 +299,8 @@ public final class MultipartRelatedParser {
     return new MalformedMultipartException(String.format("unexpected byte 0x%02X %s", c & 0xff, where));
   }
 
-  static boolean isValidBoundary(String b) {
+  /** Whether a parser can take {@code b}: 1-200 printable ASCII characters (see the constructor). */
+  public static boolean isValidBoundary(String b) {
     if (b == null || b.isEmpty() || b.length() > MAX_BOUNDARY_LENGTH) return false;
     for (int i = 0; i < b.length(); i++) {
       char c = b.charAt(i);

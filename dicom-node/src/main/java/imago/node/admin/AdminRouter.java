@@ -49,7 +49,7 @@ public final class AdminRouter {
         .filter(Access.requireRole("Role may not administer", "needs role hospital or admin", Caller.Role.ADMIN,
             Caller.Role.HOSPITAL));
     r.get("/audit").handler(this::audit);
-    r.post("/shares").handler(BodyHandler.create().setBodyLimit(16 * 1024)).handler(this::share);
+    r.post("/shares").handler(BodyHandler.create(false).setBodyLimit(16 * 1024)).handler(this::share);
     r.delete("/shares/:id").handler(this::revoke);
     return r;
   }

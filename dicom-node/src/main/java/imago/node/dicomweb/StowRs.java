@@ -72,6 +72,10 @@ public final class StowRs implements DicomWebService {
           "only application/dicom parts are accepted; metadata+bulkdata STOW is not supported");
     } else if (MultipartRelatedParser.boundary(contentType).isEmpty()) {
       problem = Problem.of(400, "bad-request", "Missing boundary", "the Content-Type has no boundary parameter");
+    } else if (!MultipartRelatedParser.isValidBoundary(MultipartRelatedParser.boundary(contentType).get())) {
+      // refused here, before the upload's worker would fail to build a parser for it and leave the request unanswered
+      problem = Problem.of(400, "bad-request", "Invalid boundary",
+          "the boundary parameter must be 1 to 200 printable ASCII characters (RFC 2046 §5.1.1 allows 70)");
     } else if (!acceptsDicomJson(request.getHeader("Accept"))) {
       problem = Problem.of(406, "not-acceptable", "Not acceptable", "the STOW-RS response is application/dicom+json");
     } else if (contentLength(request) > config.maxStowRequestSize()) {

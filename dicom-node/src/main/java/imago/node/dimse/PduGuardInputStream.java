@@ -7,7 +7,8 @@ import java.io.InputStream;
 /**
  * Watches the PDU stream (PS3.8 §9.3) as PixelMed reads it and refuses any PDU header that lies:
  * an unknown type, a P-DATA-TF longer than the maximum we advertised, a release or abort PDU of
- * the wrong length. PixelMed allocates a PDU's declared length before reading it, so this check
+ * the wrong length, a PDV that does not fit in its P-DATA-TF. PixelMed allocates a PDU's declared
+ * length before reading it, and each PDV's declared length once it has the PDU, so these checks
  * must happen first: a header claiming 2 GB would otherwise exhaust the heap.
  */
 final class PduGuardInputStream extends FilterInputStream {
@@ -22,6 +23,11 @@ final class PduGuardInputStream extends FilterInputStream {
   private final byte[] header = new byte[6];
   private int headerFill;
   private long remaining;
+  /** In a P-DATA-TF's body: bytes of the current PDV still to pass, and how much of the next PDV's length is read. */
+  private boolean pData;
+  private long pdvLeft;
+  private int pdvHeaderFill;
+  private long pdvLength;
   private volatile String violation;
 
   private final java.util.function.Consumer<String> onViolation;
@@ -51,19 +57,57 @@ final class PduGuardInputStream extends FilterInputStream {
       headerFill += n;
       if (headerFill == 6) {
         headerFill = 0;
-        try {
-          remaining = check();
-        } catch (InvalidPduException e) {
-          violation = e.getMessage();
-          onViolation.accept(violation);
-          throw e;
-        }
+        refuse(() -> remaining = check());
+        pData = header[0] == 0x04;
       }
       return n;
     }
     int n = in.read(b, off, (int) Math.min(len, remaining));
-    if (n > 0) remaining -= n;
+    if (n > 0) {
+      if (pData) refuse(() -> checkPdvs(b, off, n));
+      remaining -= n;
+    }
     return n;
+  }
+
+  private interface Check {
+    void run() throws InvalidPduException;
+  }
+
+  private void refuse(Check check) throws InvalidPduException {
+    try {
+      check.run();
+    } catch (InvalidPduException e) {
+      violation = e.getMessage();
+      onViolation.accept(violation);
+      throw e;
+    }
+  }
+
+  /**
+   * Follows the PDV items (PS3.8 §9.3.5.1: a 4-byte length, then context id, control header and
+   * value) through {@code n} body bytes: each must be at least 2 bytes and end within its PDU.
+   */
+  private void checkPdvs(byte[] b, int off, int n) throws InvalidPduException {
+    int i = 0;
+    while (i < n) {
+      if (pdvLeft > 0) {
+        int skip = (int) Math.min(pdvLeft, n - i);
+        pdvLeft -= skip;
+        i += skip;
+        continue;
+      }
+      pdvLength = (pdvLength << 8) | (b[off + i++] & 0xFF);
+      if (++pdvHeaderFill < 4) continue;
+      long after = remaining - i; // bytes of the PDU after this length field
+      if (pdvLength < 2 || pdvLength > after) {
+        throw new InvalidPduException("PDV declares " + pdvLength + " bytes, its P-DATA-TF holds " + after + " more");
+      }
+      pdvLeft = pdvLength;
+      pdvHeaderFill = 0;
+      pdvLength = 0;
+    }
+    if (remaining == n && pdvHeaderFill > 0) throw new InvalidPduException("P-DATA-TF ends inside a PDV's length");
   }
 
   /** Why the stream was refused, or null; PixelMed reports the failure without its cause. */

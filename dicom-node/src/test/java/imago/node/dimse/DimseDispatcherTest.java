@@ -109,6 +109,20 @@ class DimseDispatcherTest {
     assertTrue(Dcmtk.echoscu("127.0.0.1", node.port(), "DEMO", DimseNode.AE).ok(), "the SCP serves the next association");
   }
 
+  /**
+   * Security: a PDV inside a well-sized P-DATA-TF that declares 2 GB (PS3.8 §9.3.5.1: a PDV
+   * item lies within its PDU) is refused before PixelMed allocates its value: A-ABORT, and the
+   * SCP serves the next association. Found by the PDU fuzz (PduFuzzTest).
+   */
+  @Test
+  void aPdvLongerThanItsPduIsAbortedBeforeItIsAllocated() throws Exception {
+    try (RawDicomClient c = RawDicomClient.associate("127.0.0.1", node.port(), "DEMO", DimseNode.AE, VERIFICATION)) {
+      c.sendRaw(new byte[] {0x04, 0, 0, 0, 0, 10, 0x7F, (byte) 0xFF, (byte) 0xFF, (byte) 0xF0, 1, 3, 0, 0, 0, 0});
+      assertEquals(7, c.readPduType(), "A-ABORT");
+    }
+    assertTrue(Dcmtk.echoscu("127.0.0.1", node.port(), "DEMO", DimseNode.AE).ok(), "the SCP serves the next association");
+  }
+
   /** Security: a peer's AE title is its own bytes; in the log it is quoted and escaped, so it cannot forge a line. */
   @Test
   void anAeTitleCannotForgeALogLine() throws Exception {

@@ -62,7 +62,7 @@ public final class InferenceRouter {
     r.get("/jobs").handler(this::jobs);
     r.post("/runs", Access.requireRole("Role may not start runs", "runs are started by hospital, researcher or admin roles",
         Caller.Role.HOSPITAL, Caller.Role.RESEARCHER, Caller.Role.ADMIN))
-        .handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(this::newRun);
+        .handler(BodyHandler.create(false).setBodyLimit(64 * 1024)).handler(this::newRun);
     r.get("/runs/:id").handler(this::run);
     r.get("/studies/:study/ai-results").handler(this::aiResults);
     return r;
@@ -119,7 +119,12 @@ public final class InferenceRouter {
     String name = body.getString("model");
     String version = body.getString("version");
     if (name == null || version == null) throw Problem.of(400, "bad-request", "model and version are required", RUN_USAGE).exception();
-    JsonObject cohort = body.getJsonObject("cohort", new JsonObject());
+    // not getJsonObject: it throws ClassCastException (a 500) for a list or a string, and gives null for null
+    Object given = body.getValue("cohort");
+    if (given != null && !(given instanceof JsonObject)) {
+      throw Problem.of(400, "bad-request", "cohort must be a JSON object of QIDO-RS study keys", RUN_USAGE).exception();
+    }
+    JsonObject cohort = given == null ? new JsonObject() : (JsonObject) given;
     Map<Integer, String> keys = new HashMap<>();
     for (String k : cohort.fieldNames()) {
       QueryAttribute a = QueryAttributes.byKeyword(k).orElseThrow(() ->

@@ -56,7 +56,9 @@ final class ModelUpload {
     HttpServerRequest req = ctx.request();
     req.setExpectMultipart(true);
     req.uploadHandler(this::part);
-    req.exceptionHandler(e -> refuse(null));
+    // A body the form decoder cannot read fails the request like a broken connection does: answer
+    // it either way (a client that is gone misses nothing), or a malformed form waits unanswered.
+    req.exceptionHandler(e -> refuse(malformed()));
     req.endHandler(v -> {
       ended = true;
       registerIfComplete();
@@ -107,7 +109,7 @@ final class ModelUpload {
       });
       upload.exceptionHandler(e -> {
         out.close();
-        refuse(null);
+        refuse(malformed());
       });
       upload.endHandler(v -> out.close().onComplete(closed -> {
         open--;
@@ -163,6 +165,11 @@ final class ModelUpload {
       problem.send(ctx.response().putHeader("Connection", "close"));
       ctx.response().endHandler(v -> ctx.request().connection().close());
     });
+  }
+
+  private static Problem malformed() {
+    return Problem.of(400, "bad-request", "Malformed form",
+        "POST /models takes multipart/form-data with parts manifest (JSON) and artifact (the model file)");
   }
 
   /** Deletes every spooled part; completes when all are gone (a part already gone is no error). */

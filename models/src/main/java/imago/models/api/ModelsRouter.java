@@ -74,7 +74,7 @@ public final class ModelsRouter {
     r.get("/:name/versions/:version").handler(this::version);
     r.get("/:name/versions/:version/manifest").handler(this::manifest);
     r.get("/:name/versions/:version/artifact").handler(this::download);
-    BodyHandler small = BodyHandler.create().setBodyLimit(16 * 1024);
+    BodyHandler small = BodyHandler.create(false).setBodyLimit(16 * 1024);
     r.post("/:name/versions/:version/activate").handler(small).handler(this::activate);
     r.post("/:name/versions/:version/retire").handler(small).handler(this::retire);
     return r;
