@@ -20,4 +20,31 @@ public final class PersonNames {
     String decomposed = Normalizer.normalize(alphabetic, Normalizer.Form.NFD);
     return MARKS.matcher(decomposed).replaceAll("").toUpperCase(Locale.ROOT).trim();
   }
+
+  /** The longest word kept for fuzzy matching (longer words are cut: a prefix still finds them). */
+  public static final int MAX_WORD = 64;
+  private static final Pattern WORD_BREAK = Pattern.compile("[^\\p{L}\\p{N}]+");
+
+  /**
+   * The words of a folded name, each its own entry in the fuzzy-matching index: "BIANCHI^NICOLO
+   * MARIA" gives BIANCHI, NICOLO, MARIA. Components (^), spaces, hyphens and apostrophes separate words,
+   * so "d'Amico-Rossi" is found by "amico" and by "rossi".
+   */
+  /**
+   * The index key of a word or word prefix: its UTF-8 bytes in upper-case hex. Hex digits order
+   * the same under every database collation, so the keys of the words a prefix begins are exactly
+   * [key(prefix), key(prefix) + "G").
+   */
+  public static String wordKey(String word) {
+    return java.util.HexFormat.of().withUpperCase().formatHex(word.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  public static java.util.Set<String> words(String folded) {
+    java.util.Set<String> words = new java.util.LinkedHashSet<>();
+    if (folded == null) return words;
+    for (String w : WORD_BREAK.split(folded)) {
+      if (!w.isEmpty()) words.add(w.length() > MAX_WORD ? w.substring(0, MAX_WORD) : w);
+    }
+    return words;
+  }
 }

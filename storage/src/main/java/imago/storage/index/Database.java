@@ -75,7 +75,7 @@ public final class Database implements AutoCloseable {
     hikari.setInitializationFailTimeout(15_000);
     HikariDataSource ds = new HikariDataSource(hikari);
     try {
-      Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+      Flyway.configure().dataSource(ds).locations("classpath:db/migration", "classpath:imago/storage/index/migration").load().migrate();
     } catch (RuntimeException e) {
       ds.close();
       throw e;

@@ -117,13 +117,21 @@ public final class SqlIndex implements Index {
   private static long patient(Connection c, String tenant, InstanceAttributes a, Instant now) throws SQLException {
     String patientId = cut(a.patientId(), 64);
     String issuer = cut(a.issuerOfPatientId(), 64);
-    return findOrInsert(c, "SELECT pk FROM patients WHERE tenant_id = ? AND patient_id = ? AND issuer = ?",
+    String folded = cut(PersonNames.fold(a.patientName()), 324);
+    Found p = findOrInsert(c, "SELECT pk FROM patients WHERE tenant_id = ? AND patient_id = ? AND issuer = ?",
         new Object[] {tenant, patientId, issuer},
         "INSERT INTO patients (tenant_id, patient_id, issuer, patient_name, patient_name_fuzzy, birth_date, sex, "
             + "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        tenant, patientId, issuer, cut(a.patientName(), 324), cut(PersonNames.fold(a.patientName()), 324),
-        cut(a.patientBirthDate(), 8), cut(a.patientSex(), 16), now)
-        .pk();
+        tenant, patientId, issuer, cut(a.patientName(), 324), folded, cut(a.patientBirthDate(), 8),
+        cut(a.patientSex(), 16), now);
+    if (p.inserted()) {
+      // the words fuzzymatching finds the patient by (V12): in the same transaction as the patient
+      for (String word : PersonNames.words(folded)) {
+        Jdbc.update(c, "INSERT INTO patient_name_words (word_key, word, patient_pk) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            PersonNames.wordKey(word), word, p.pk());
+      }
+    }
+    return p.pk();
   }
 
   private static long study(Connection c, String tenant, long patientPk, InstanceAttributes a, Instant now)

@@ -76,11 +76,14 @@ final class Matcher {
   /**
    * Literal person-name matching is case- and accent-sensitive (PS3.4 C.2.2.2.1 allows either).
    * With fuzzymatching (PS3.18 §8.3.4.1) the patient's name is compared folded ("Nicolò" and
-   * "NICOLO" meet) against the column folded at ingest, and the value may start at any name
-   * component and end anywhere in it: "nicol" matches "Bianchi^Nicolò". Other PN attributes have
-   * no folded column: fuzzily they only ignore case.
+   * "NICOLO" meet), word by word: every word of the value must begin a word of the name, in any
+   * order ("nicol" and "nicolo bianchi" both match "Bianchi^Nicolò"). Each word is a range over
+   * the index of name words ({@code patient_name_words}), never a scan of every patient; a word
+   * that starts with a wildcard has no such range and is refused. Other PN attributes have no
+   * index of words: fuzzily they only ignore case.
    */
-  private static void personName(QueryAttribute a, String v, boolean fuzzy, List<String> sql, List<Object> args) {
+  private static void personName(QueryAttribute a, String v, boolean fuzzy, List<String> sql, List<Object> args)
+      throws InvalidQueryException {
     if (!fuzzy) {
       text(a.column(), v, sql, args);
       return;
@@ -88,13 +91,45 @@ final class Matcher {
     String folded = PersonNames.fold(v);
     String pattern = likePattern(folded) + (folded.endsWith("*") ? "" : "%");
     if (a.tag() == QueryAttributes.PATIENT_NAME) {
-      sql.add("(p.patient_name_fuzzy LIKE ? ESCAPE '!' OR p.patient_name_fuzzy LIKE ? ESCAPE '!')");
-      args.add(pattern);
-      args.add("%^" + pattern);
+      List<String> words = new ArrayList<>();
+      for (String w : folded.split("[^\\p{L}\\p{N}*?]+")) if (!w.isEmpty() && !w.equals("*")) words.add(w);
+      if (words.isEmpty()) {
+        sql.add("1 = 1"); // only separators and lone wildcards: every name matches
+        return;
+      }
+      List<String> each = new ArrayList<>();
+      for (String word : words) each.add(nameWord(a, word, args));
+      sql.add(each.size() == 1 ? each.get(0) : "(" + String.join(" AND ", each) + ")");
     } else {
       sql.add("UPPER(" + a.column() + ") LIKE ? ESCAPE '!'");
       args.add(pattern);
     }
+  }
+
+  /**
+   * The patients with a name word that {@code word} begins (wildcards within it as PS3.4 C.2.2.2.4):
+   * the literal prefix before any wildcard is one range of the word index ({@link PersonNames#wordKey}).
+   */
+  private static String nameWord(QueryAttribute a, String word, List<Object> args) throws InvalidQueryException {
+    int wild = firstWildcard(word);
+    String prefix = wild < 0 ? word : word.substring(0, wild);
+    if (prefix.isEmpty()) {
+      throw new InvalidQueryException(a + ": with fuzzymatching a word cannot start with a wildcard ('" + word
+          + "'): it would have to read every patient's name");
+    }
+    if (prefix.length() > PersonNames.MAX_WORD) prefix = prefix.substring(0, PersonNames.MAX_WORD);
+    args.add(PersonNames.wordKey(prefix));
+    args.add(PersonNames.wordKey(prefix) + "G");
+    String range = "p.pk IN (SELECT w.patient_pk FROM patient_name_words w WHERE w.word_key >= ? AND w.word_key < ?";
+    if (wild < 0) return range + ")";
+    args.add(likePattern(word) + (word.endsWith("*") ? "" : "%"));
+    return range + " AND w.word LIKE ? ESCAPE '!')";
+  }
+
+  private static int firstWildcard(String s) {
+    int star = s.indexOf('*');
+    int any = s.indexOf('?');
+    return star < 0 ? any : any < 0 ? star : Math.min(star, any);
   }
 
   private static void integer(QueryAttribute a, String v, List<String> sql, List<Object> args)

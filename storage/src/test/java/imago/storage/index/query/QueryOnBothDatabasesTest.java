@@ -110,6 +110,22 @@ class QueryOnBothDatabasesTest {
   }
 
   @Test
+  void fuzzyNamesMatchWordByWordInAnyOrderThroughTheWordIndex() throws Exception {
+    assertEquals(List.of("1.9.1"), studies(DEMO, Map.of(QueryAttributes.PATIENT_NAME, "nicolo bianchi"), true));
+    assertEquals(List.of("1.9.1"), studies(DEMO, Map.of(QueryAttributes.PATIENT_NAME, "nic bian"), true));
+    assertEquals(List.of(), studies(DEMO, Map.of(QueryAttributes.PATIENT_NAME, "nicolo rossi"), true), "every word must match");
+    assertEquals(List.of("1.9.2"), studies(DEMO, Map.of(QueryAttributes.PATIENT_NAME, "r?ss* sal"), true));
+    assertEquals(List.of("1.9.3", "1.9.4"), studies(DEMO, Map.of(QueryAttributes.PATIENT_NAME, "ROSSI^MARIO"), true));
+  }
+
+  @Test
+  void aFuzzyNameWordStartingWithAWildcardIsRefusedRatherThanScanningEveryName() {
+    InvalidQueryException e = assertThrows(InvalidQueryException.class,
+        () -> studies(DEMO, Map.of(QueryAttributes.PATIENT_NAME, "*ossi"), true));
+    assertTrue(e.getMessage().contains("cannot start with a wildcard"), e.getMessage());
+  }
+
+  @Test
   void dateAndTimeRanges() throws Exception {
     assertEquals(List.of("1.9.1", "1.9.2"), studies(Map.of(STUDY_DATE, "20240101-20240131")));
     assertEquals(List.of("1.9.3"), studies(Map.of(STUDY_DATE, "-20231231")));
