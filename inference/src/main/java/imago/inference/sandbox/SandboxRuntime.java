@@ -101,7 +101,7 @@ final class SandboxRuntime {
         // Below the server's own threads (DIMSE, HTTP, ingest) when cores are short.
         "nice", "-n", "10",
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + config.heap(), "-Xss1m",
-        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Djava.io.tmpdir=" + work,
+        "-XX:+UseSerialGC", "-XX:-UsePerfData", "-Djava.io.tmpdir=" + work,
         "-Duser.home=" + work, "-Djava.awt.headless=true", "-cp", classPath, mainClass));
     cmd.addAll(List.of(args));
     return cmd;
