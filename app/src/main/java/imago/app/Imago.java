@@ -131,12 +131,12 @@ public final class Imago implements AutoCloseable {
       Ingest ingest = storage.ingest(storageConfig.duplicatePolicy(), new EventBusPublisher(vertx),
           new IngestMetrics(registry));
       storage.recover(ingest); // before the node accepts anything
-      if (syslog.enabled()) imago.auditExport = exportAudit(syslog, storage, nodeConfig.aeTitle());
+      PublicUrl address = nodeConfig.address();
+      imago.tls = TlsMaterial.open(config.section("tls", TlsConfig.class), data, address.host().stream().toList(), clock);
+      if (syslog.enabled()) imago.auditExport = exportAudit(syslog, storage, nodeConfig.aeTitle(), imago.tls);
       Path spool = data.resolve("spool");
       cleanSpool(spool);
       Access access = new Access(imago.auth, storage.index(), new ClientAddress(nodeConfig.trustedProxies()));
-      PublicUrl address = nodeConfig.address();
-      imago.tls = TlsMaterial.open(config.section("tls", TlsConfig.class), data, address.host().stream().toList(), clock);
       warnIfPlainIsOpen(nodeConfig);
       imago.dimse = new DimseServer(nodeConfig, tenants, ingest,
           new FindScp(storage.index(), access, nodeConfig.aeTitle(), FindScp.DEFAULT_MAX_MATCHES),
@@ -224,11 +224,14 @@ public final class Imago implements AutoCloseable {
     }
   }
 
-  /** Every audit row also to syslog, from the rows written from now on (before the node accepts anything). */
-  private static AuditExporter exportAudit(AuditConfig.Syslog syslog, StorageRuntime storage, String aeTitle)
-      throws IOException {
+  /**
+   * Every audit row also to syslog, from the rows written from now on (before the node accepts
+   * anything); over TLS Imago presents its own certificate, as an ATNA Secure Node does.
+   */
+  private static AuditExporter exportAudit(AuditConfig.Syslog syslog, StorageRuntime storage, String aeTitle,
+      TlsMaterial tls) throws IOException {
     try {
-      return AuditExporter.start(syslog, storage.auditTrail(), aeTitle);
+      return AuditExporter.start(syslog, storage.auditTrail(), aeTitle, tls.keyManager());
     } catch (SqlUnavailableException e) {
       throw new IOException("audit export: " + e.getMessage(), e);
     }

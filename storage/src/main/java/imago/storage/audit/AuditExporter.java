@@ -68,11 +68,13 @@ public final class AuditExporter implements AutoCloseable {
    * Starts exporting to the receiver {@code config} names, as the Imago called {@code sourceId} (its
    * AE title). Every row written after this returns is exported; when export is turned on for the
    * first time, the rows written before are not.
+   *
+   * @param clientKey the key and certificate presented to a TLS receiver that asks for one (mutual TLS); null: none
    */
-  public static AuditExporter start(AuditConfig.Syslog config, AuditTrail trail, String sourceId)
-      throws IOException, SqlUnavailableException {
+  public static AuditExporter start(AuditConfig.Syslog config, AuditTrail trail, String sourceId,
+      javax.net.ssl.X509KeyManager clientKey) throws IOException, SqlUnavailableException {
     String to = config.transport().name().toLowerCase(Locale.ROOT) + "://" + config.host() + ":" + config.port();
-    return new AuditExporter(trail, SyslogSender.of(config), sourceId, config.appName(), config.pollInterval(), GAP_WAIT, to)
+    return new AuditExporter(trail, SyslogSender.of(config, clientKey), sourceId, config.appName(), config.pollInterval(), GAP_WAIT, to)
         .start();
   }
 

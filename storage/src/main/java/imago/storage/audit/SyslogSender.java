@@ -16,11 +16,11 @@ interface SyslogSender extends AutoCloseable {
   @Override
   void close();
 
-  /** The sender for {@code config}'s transport. */
-  static SyslogSender of(AuditConfig.Syslog config) throws IOException {
+  /** The sender for {@code config}'s transport; over TLS presenting {@code clientKey}'s certificate when asked (may be null). */
+  static SyslogSender of(AuditConfig.Syslog config, javax.net.ssl.X509KeyManager clientKey) throws IOException {
     return switch (config.transport()) {
       case UDP -> new UdpSyslogSender(config.host(), config.port());
-      case TLS -> new TlsSyslogSender(config.host(), config.port(), TlsSyslogSender.trust(config.trustCa()));
+      case TLS -> new TlsSyslogSender(config.host(), config.port(), TlsSyslogSender.trust(config.trustCa(), clientKey));
       case NONE -> throw new IllegalArgumentException("audit export is off (audit.syslog.transport: none)");
     };
   }

@@ -47,10 +47,18 @@ final class TlsSyslogSender implements SyslogSender {
     this.factory = factory;
   }
 
-  /** Sockets that trust the CA certificates in the PEM file {@code caPem}; empty: the JDK's default trust. */
-  static SSLSocketFactory trust(String caPem) throws IOException {
+  /**
+   * Sockets that trust the CA certificates in the PEM file {@code caPem} (empty: the JDK's default
+   * trust) and present {@code clientKey}'s certificate to a receiver that asks for one (null: none).
+   */
+  static SSLSocketFactory trust(String caPem, javax.net.ssl.X509KeyManager clientKey) throws IOException {
+    javax.net.ssl.KeyManager[] keys = clientKey == null ? null : new javax.net.ssl.KeyManager[] {clientKey};
     try {
-      if (caPem == null || caPem.isBlank()) return SSLContext.getDefault().getSocketFactory();
+      if (caPem == null || caPem.isBlank()) {
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(keys, null, null);
+        return context.getSocketFactory();
+      }
       Collection<? extends Certificate> cas;
       try (InputStream in = Files.newInputStream(Path.of(caPem))) {
         cas = CertificateFactory.getInstance("X.509").generateCertificates(in);
@@ -63,7 +71,7 @@ final class TlsSyslogSender implements SyslogSender {
       TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(store);
       SSLContext context = SSLContext.getInstance("TLS");
-      context.init(null, tmf.getTrustManagers(), null);
+      context.init(keys, tmf.getTrustManagers(), null);
       return context.getSocketFactory();
     } catch (GeneralSecurityException e) {
       throw new IOException("audit.syslog.trustCa " + caPem + ": " + e.getMessage(), e);

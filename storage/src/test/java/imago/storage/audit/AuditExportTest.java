@@ -63,13 +63,16 @@ class AuditExportTest {
         "10.1.2.3", "demo");
   }
 
+  /** The certificate the exporter presents to a receiver that asks for one (null: none). */
+  private javax.net.ssl.X509KeyManager clientKey;
+
   private <T extends AutoCloseable> T opened(T c) {
     open.add(c);
     return c;
   }
 
   private AuditExporter exporter(AuditTrail trail, AuditConfig.Syslog config, Duration gapWait) throws Exception {
-    return opened(new AuditExporter(trail, SyslogSender.of(config), "IMAGO", config.appName(), POLL, gapWait, "test").start());
+    return opened(new AuditExporter(trail, SyslogSender.of(config, clientKey), "IMAGO", config.appName(), POLL, gapWait, "test").start());
   }
 
   private AuditExporter exporter(AuditConfig.Syslog config) throws Exception {
@@ -148,6 +151,18 @@ class AuditExportTest {
     assertEquals("110113", m.get(1).xpath("/AuditMessage/EventIdentification/EventID/@csd-code"), "security alert");
     assertEquals("110135", m.get(1).xpath("/AuditMessage/EventIdentification/EventTypeCode/@csd-code"));
     assertEquals(List.of(), receiver.malformed());
+  }
+
+  @Test
+  void aReceiverThatAsksForTheSendersCertificateGetsImagosAndTheMessages() throws Exception {
+    Path sender = java.nio.file.Files.createDirectories(tmp.resolve("sender"));
+    clientKey = SyslogReceiver.identity(sender);
+    SyslogReceiver receiver = opened(SyslogReceiver.tls(tmp, PortFinder.freePort()))
+        .requireClientCertificate(sender.resolve("receiver.pem")).start();
+    exporter(tls(receiver.port(), receiver.certificate()));
+    index.audit(List.of(row("2.25.8", "retrieve", "dr.rossi@demo")));
+    assertEquals(List.of("2.25.8"), studies(received(receiver, 1)));
+    assertEquals(List.of("CN=localhost"), receiver.clientSubjects().stream().distinct().toList());
   }
 
   @Test

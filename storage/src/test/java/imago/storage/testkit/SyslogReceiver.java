@@ -76,7 +76,9 @@ public final class SyslogReceiver implements AutoCloseable {
   private final AtomicInteger refusedHandshakes = new AtomicInteger();
   private final List<Socket> connections = new CopyOnWriteArrayList<>();
   private final int port;
-  private final SSLContext tls;
+  private SSLContext tls;
+  private boolean clientRequired;
+  private final List<String> clientSubjects = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Path certificate;
   private volatile DatagramSocket udp;
   private volatile ServerSocket server;
@@ -102,21 +104,64 @@ public final class SyslogReceiver implements AutoCloseable {
    */
   public static SyslogReceiver tls(Path dir, int port) throws Exception {
     Path keystore = dir.resolve("receiver.p12");
+    javax.net.ssl.X509KeyManager keys = newIdentity(dir, keystore);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(new javax.net.ssl.KeyManager[] {keys}, null, null);
+    return new SyslogReceiver(port, context, dir.resolve("receiver.pem"));
+  }
+
+  /** A key and self-signed certificate for localhost made in {@code dir} (receiver.p12, receiver.pem): a sender's, say. */
+  public static javax.net.ssl.X509KeyManager identity(Path dir) throws Exception {
+    return newIdentity(dir, dir.resolve("receiver.p12"));
+  }
+
+  /**
+   * From now on (before {@link #start()}) only senders presenting the certificate in {@code pem}
+   * get through the handshake: mutual TLS, as an ATNA audit repository asks of a Secure Node.
+   */
+  public SyslogReceiver requireClientCertificate(Path pem) throws Exception {
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    try (InputStream in = Files.newInputStream(pem)) {
+      trust.setCertificateEntry("client", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+        javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(new javax.net.ssl.KeyManager[] {newIdentityLoaded(certificate.resolveSibling("receiver.p12"))},
+        tmf.getTrustManagers(), null);
+    tls = context;
+    clientRequired = true;
+    return this;
+  }
+
+  /** The subjects of the client certificates senders presented. */
+  public List<String> clientSubjects() {
+    return clientSubjects;
+  }
+
+  private static javax.net.ssl.X509KeyManager newIdentity(Path dir, Path keystore) throws Exception {
     Path pem = dir.resolve("receiver.pem");
     keytool(dir, "-genkeypair", "-alias", "receiver", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
         "-ext", "san=dns:localhost,ip:127.0.0.1", "-validity", "2", "-keystore", keystore.toString(), "-storetype", "PKCS12",
         "-storepass", PASSWORD, "-keypass", PASSWORD);
     keytool(dir, "-exportcert", "-rfc", "-alias", "receiver", "-keystore", keystore.toString(), "-storepass", PASSWORD,
         "-file", pem.toString());
+    return newIdentityLoaded(keystore);
+  }
+
+  private static javax.net.ssl.X509KeyManager newIdentityLoaded(Path keystore) throws Exception {
     KeyStore ks = KeyStore.getInstance("PKCS12");
     try (InputStream in = Files.newInputStream(keystore)) {
       ks.load(in, PASSWORD.toCharArray());
     }
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     kmf.init(ks, PASSWORD.toCharArray());
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(kmf.getKeyManagers(), null, null);
-    return new SyslogReceiver(port, context, pem);
+    for (javax.net.ssl.KeyManager m : kmf.getKeyManagers()) {
+      if (m instanceof javax.net.ssl.X509KeyManager x) return x;
+    }
+    throw new IllegalStateException("no X.509 key manager");
   }
 
   private static void keytool(Path dir, String... args) throws IOException, InterruptedException {
@@ -131,6 +176,7 @@ public final class SyslogReceiver implements AutoCloseable {
   /** TLS: listens on the port (again, after {@link #stop()}). */
   public SyslogReceiver start() throws IOException {
     SSLServerSocket s = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket();
+    s.setNeedClientAuth(clientRequired);
     s.setReuseAddress(true);
     s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
     server = s;
@@ -197,6 +243,10 @@ public final class SyslogReceiver implements AutoCloseable {
   private void readFrames(Socket c) {
     try (InputStream in = new BufferedInputStream(c.getInputStream())) {
       ((javax.net.ssl.SSLSocket) c).startHandshake();
+      if (clientRequired) {
+        clientSubjects.add(((java.security.cert.X509Certificate) ((javax.net.ssl.SSLSocket) c).getSession()
+            .getPeerCertificates()[0]).getSubjectX500Principal().getName());
+      }
       while (true) {
         int length = 0;
         int b;
