@@ -76,7 +76,8 @@ final class DimseDispatcher extends CompositeResponseHandler {
       if (parsed.hasDataSet()) pending = null;
     } else if (parsed.hasDataSet()) {
       pending = rq;
-      dataSet.begin();
+      // A C-STORE's data set is an instance, held by the spool's own limits; anything else's an identifier.
+      dataSet.begin(parsed.commandField() == DimseCommand.C_STORE_RQ ? Long.MAX_VALUE : IncomingDataSet.MAX_IDENTIFIER_BYTES);
       service.receiving(rq);
     } else {
       service.answer(rq);

@@ -52,7 +52,7 @@ record DimseRequest(Association association, byte context, DimseCommand command,
       return null;
     }
     if (dataSet.failure() != null) {
-      respond(DicomStatus.CANNOT_UNDERSTAND, "cannot hold the identifier");
+      respond(DicomStatus.CANNOT_UNDERSTAND, "cannot hold the identifier: " + dataSet.failure().getMessage());
       return null;
     }
     return dataSet.copy();

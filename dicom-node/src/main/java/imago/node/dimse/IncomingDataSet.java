@@ -10,8 +10,12 @@ import java.io.IOException;
  * so the association stays usable and the request is answered with a status.
  */
 final class IncomingDataSet {
+  /** The largest C-FIND, C-MOVE or C-GET identifier held: a few keys, never megabytes. */
+  static final long MAX_IDENTIFIER_BYTES = 1 << 20;
+
   private final Spool spool;
   private IOException failure;
+  private long limit = Long.MAX_VALUE;
 
   IncomingDataSet(Spool spool) {
     this.spool = spool;
@@ -19,12 +23,22 @@ final class IncomingDataSet {
 
   /** Starts a new data set: the previous one is forgotten. */
   void begin() throws IOException {
+    begin(Long.MAX_VALUE);
+  }
+
+  /** Starts a new data set of at most {@code limit} bytes: what comes beyond is read and dropped, and the request refused. */
+  void begin(long limit) throws IOException {
     spool.reset();
     failure = null;
+    this.limit = limit;
   }
 
   void write(byte[] bytes, int offset, int length) {
     if (failure != null) return;
+    if (spool.size() + length > limit) {
+      failure = new IOException("the identifier is over " + limit + " bytes");
+      return;
+    }
     try {
       spool.write(bytes, offset, length);
     } catch (IOException e) {
@@ -42,8 +56,9 @@ final class IncomingDataSet {
     return spool;
   }
 
-  /** The whole data set, copied out: for identifiers (C-FIND, C-MOVE, C-GET), which are small. */
+  /** The whole data set, copied out: for identifiers (C-FIND, C-MOVE, C-GET), held to {@link #MAX_IDENTIFIER_BYTES}. */
   byte[] copy() throws IOException {
+    if (spool.size() > limit) throw new IOException("the identifier is over " + limit + " bytes");
     byte[] bytes = new byte[(int) spool.size()];
     spool.buffer().get(bytes);
     return bytes;

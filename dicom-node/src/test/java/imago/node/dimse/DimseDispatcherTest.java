@@ -61,6 +61,24 @@ class DimseDispatcherTest {
   }
 
   @Test
+  void anIdentifierOverOneMebibyteIsRefusedUnheldAndTheAssociationCarriesOn() throws Exception {
+    String studyRootFind = "1.2.840.10008.5.1.4.1.2.2.1";
+    List<Context> contexts = List.of(new Context(1, Uids.VERIFICATION, Uids.EXPLICIT_VR_LITTLE_ENDIAN),
+        new Context(3, studyRootFind, Uids.EXPLICIT_VR_LITTLE_ENDIAN));
+    try (RawDicomClient c = RawDicomClient.associate("127.0.0.1", node.port(), "DEMO", DimseNode.AE, contexts)) {
+      // (0010,0010) UN of 2 MiB: an identifier no query needs, sent to make the server hold it
+      byte[] identifier = new byte[12 + (2 << 20)];
+      java.nio.ByteBuffer.wrap(identifier).order(java.nio.ByteOrder.LITTLE_ENDIAN).putShort((short) 0x0010)
+          .putShort((short) 0x0010).put((byte) 'U').put((byte) 'N').putShort((short) 0).putInt(2 << 20);
+      c.send(3, new DimseCommand(DimseCommand.C_FIND_RQ, 41, -1, studyRootFind, null, true, 0, null), identifier);
+      DimseCommand rsp = c.response();
+      assertEquals(DicomStatus.CANNOT_UNDERSTAND, rsp.status(), rsp.errorComment());
+      assertTrue(rsp.errorComment().contains("over 1048576 bytes"), rsp.errorComment());
+      assertEquals(DicomStatus.SUCCESS, c.echo(1).status(), "the association carries on");
+    }
+  }
+
+  @Test
   void anUnsupportedCommandIsAnsweredUnrecognizedOperationAndTheAssociationCarriesOn() throws Exception {
     try (RawDicomClient c = RawDicomClient.associate("127.0.0.1", node.port(), "DEMO", DimseNode.AE, VERIFICATION)) {
       c.send(1, new DimseCommand(N_GET_RQ, 77, -1, Uids.VERIFICATION, null, false, 0, null));
