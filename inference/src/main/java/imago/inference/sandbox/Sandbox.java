@@ -52,8 +52,13 @@ public final class Sandbox implements ModelLoader, AutoCloseable {
     if (runtime == null) {
       runtime = SandboxRuntime.prepare(config, engines);
       runtime.sweep();
-      LOG.info("event=sandbox.ready ownUser={} user={} memoryBytes={} callTimeout={}", runtime.ownUser(),
-          runtime.ownUser() ? config.user() : "(the server's, in a user namespace)", config.memoryBytes(), config.callTimeout());
+      boolean quota;
+      try (CpuLimit probe = CpuLimit.create(engines.threads()).orElse(null)) {
+        quota = probe != null;
+      }
+      LOG.info("event=sandbox.ready ownUser={} user={} memoryBytes={} cpuQuota={} callTimeout={}", runtime.ownUser(),
+          runtime.ownUser() ? config.user() : "(the server's, in a user namespace)", config.memoryBytes(),
+          quota ? engines.threads() + " cores" : "none (no writable cgroup cpu controller: nice 10 only)", config.callTimeout());
     }
     return runtime;
   }
@@ -71,7 +76,16 @@ public final class Sandbox implements ModelLoader, AutoCloseable {
         if (gpus > 0) gpu = Math.floorMod(nextGpu.getAndIncrement(), (int) gpus);
       }
       Process process = start(rt, work, gpu);
-      return SandboxedModel.start(process, work, framework, copy, inputName, rt, timer);
+      // Into its CPU quota before it is sent anything to load: its engine threads start there.
+      CpuLimit cpu = CpuLimit.create(engines.threads()).orElse(null);
+      try {
+        if (cpu != null) cpu.join(process.pid());
+      } catch (IOException e) {
+        process.destroyForcibly();
+        cpu.close();
+        throw e;
+      }
+      return SandboxedModel.start(process, work, cpu, framework, copy, inputName, rt, timer);
     } catch (IOException e) {
       SandboxRuntime.deleteTree(work);
       throw new ModelLoadException("the model's sandbox could not start: " + e.getMessage(), e);

@@ -40,6 +40,8 @@ final class SandboxedModel implements LoadedModel {
   private final Framework framework;
   private final Process process;
   private final Path work;
+  /** Its CPU quota's control group; null where the machine gives none. */
+  private final CpuLimit cpu;
   private final String label;
   private final DataInputStream in;
   private final DataOutputStream out;
@@ -52,8 +54,9 @@ final class SandboxedModel implements LoadedModel {
   private long[] declared;
   private volatile String broken;
 
-  private SandboxedModel(Framework framework, Process process, Path work, String label, ScheduledExecutorService timer,
-      Duration callTimeout) {
+  private SandboxedModel(Framework framework, Process process, Path work, CpuLimit cpu, String label,
+      ScheduledExecutorService timer, Duration callTimeout) {
+    this.cpu = cpu;
     this.framework = framework;
     this.process = process;
     this.work = work;
@@ -68,10 +71,10 @@ final class SandboxedModel implements LoadedModel {
   }
 
   /** Starts {@code process}'s conversation: its hello, then the load of {@code artifact}, both within {@code loadTimeout}. */
-  static SandboxedModel start(Process process, Path work, Framework framework, Path artifact, String inputName,
-      SandboxRuntime runtime, ScheduledExecutorService timer) throws ModelLoadException {
+  static SandboxedModel start(Process process, Path work, CpuLimit cpu, Framework framework, Path artifact,
+      String inputName, SandboxRuntime runtime, ScheduledExecutorService timer) throws ModelLoadException {
     String label = framework.id() + ":" + artifact.getFileName();
-    SandboxedModel m = new SandboxedModel(framework, process, work, label, timer, runtime.config().callTimeout());
+    SandboxedModel m = new SandboxedModel(framework, process, work, cpu, label, timer, runtime.config().callTimeout());
     try {
       m.exchange(runtime.config().loadTimeout(), () -> {
         if (m.in.readInt() != SandboxProtocol.HELLO) throw new IOException("the sandbox did not start speaking its protocol");
@@ -253,5 +256,6 @@ final class SandboxedModel implements LoadedModel {
       process.destroyForcibly();
     }
     SandboxRuntime.deleteTree(work);
+    if (cpu != null) cpu.close();
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import imago.inference.sandbox.Sandbox;
 import imago.inference.sandbox.SandboxConfig;
@@ -50,6 +51,20 @@ class SandboxedModelTest {
       assertArrayEquals(here.declaredInputShape().orElse(null), inside.declaredInputShape().orElse(null));
       assertTrue(inside.engine().endsWith("(sandbox)"), inside.engine());
       assertTrue(inside.processResidentBytes().orElse(0) > 0, "the sandbox's own memory is measured");
+    }
+  }
+
+  @Test
+  void aSandboxRunsUnderAHardCpuQuotaOfItsEngineThreads() throws Exception {
+    assumeTrue(Files.isWritable(Path.of("/sys/fs/cgroup/cpu")), "no writable cgroup v1 cpu controller on this machine");
+    ReferenceModels.Case c = ReferenceModels.any(Framework.ONNX);
+    try (LoadedModel model = sandbox.load(Framework.ONNX, c.artifact(), null)) {
+      long pid = ProcessHandle.current().children().filter(ProcessHandle::isAlive).findFirst().orElseThrow().pid();
+      String group = Files.readAllLines(Path.of("/proc", Long.toString(pid), "cgroup")).stream()
+          .filter(l -> l.matches("\\d+:cpu(,cpuacct)?:.*")).findFirst().orElseThrow().replaceAll("^\\d+:[^:]*:", "");
+      assertTrue(group.contains("imago-sandbox-"), group);
+      assertEquals("200000", Files.readString(Path.of("/sys/fs/cgroup/cpu" + group, "cpu.cfs_quota_us")).trim(),
+          "two engine threads: two cores' worth of each 100 ms");
     }
   }
 
