@@ -69,6 +69,15 @@ class TokenRefreshTest {
   }
 
   @Test
+  void refreshingNeverOutlivesTheFirstToken() throws Exception {
+    String tenMinutes = node.imago.auth().mint("contractor", "demo", Caller.Role.RADIOLOGIST, Duration.ofMinutes(10));
+    String next = new JsonObject(refresh(tenMinutes).body()).getString("token");
+    String again = new JsonObject(refresh(next).body()).getString("token");
+    assertTrue(claims(again).getLong("exp") <= claims(tenMinutes).getLong("exp"),
+        "a 10-minute token stays a 10-minute session however often it is refreshed");
+  }
+
+  @Test
   void revokingTheFirstTokenRevokesEveryTokenRefreshedFromIt() throws Exception {
     String first = node.token("demo", Caller.Role.RADIOLOGIST);
     String next = new JsonObject(refresh(first).body()).getString("token");

@@ -12,7 +12,8 @@ import java.time.Duration;
  * The {@code inference} section of the configuration (imago-defaults.yaml documents every key).
  *
  * @param threads intra-op threads per engine; 0 means one per core
- * @param cacheDir where engines unpack their native libraries; empty means {@code {data}/cache/engines}
+ * @param cacheDir where engines unpack their native libraries; empty means the checkout's {@code .cache/engines}
+ *     (see {@link #engines})
  * @param worker whether this process runs a worker (claims and runs jobs)
  * @param concurrentJobs jobs one worker runs at once (their samples share the models' batches)
  * @param decodeThreads threads that fetch, decode and preprocess; 0 means one per core

@@ -6,7 +6,7 @@
 -- a database may have (C, C.UTF-8, en_US...), so a prefix is always one index range.
 CREATE TABLE patient_name_words (
   word_key    VARCHAR(256) NOT NULL,
-  word        VARCHAR(64)  NOT NULL,
+  word        VARCHAR(128) NOT NULL,
   patient_pk  BIGINT       NOT NULL REFERENCES patients (pk) ON DELETE CASCADE,
   PRIMARY KEY (word_key, patient_pk)
 );

@@ -66,7 +66,8 @@ public final class BearerAuth {
    * gave none), and the session it belongs to: {@code sid}, the jti of the session's first token
    * (revoking that one revokes every token refreshed from it), and when that first token was made.
    */
-  public record Token(Caller caller, String jti, Instant expiresAt, String session, Instant sessionStart) {
+  public record Token(Caller caller, String jti, Instant expiresAt, String session, Instant sessionStart,
+      Instant sessionEnd) {
     /** Whether Imago signed it (HS256), rather than an identity provider. */
     public boolean imagos() {
       return caller.issuer() == null;
@@ -75,13 +76,16 @@ public final class BearerAuth {
 
   /** Mints a token (the {@code imago token} command, demos, tests), with a random jti: the first of its session. */
   public String mint(String subject, String tenantId, Caller.Role role, Duration ttl) {
-    return sign(subject, tenantId, role, ttl, null, null);
+    return sign(subject, tenantId, role, ttl, null, null, null);
   }
 
-  private String sign(String subject, String tenantId, Caller.Role role, Duration ttl, String session, Instant sessionStart) {
+  private String sign(String subject, String tenantId, Caller.Role role, Duration ttl, String session, Instant sessionStart,
+      Instant sessionEnd) {
     JsonObject claims = new JsonObject().put("tenant", tenantId).put("role", role.name().toLowerCase())
         .put("jti", UUID.randomUUID().toString());
-    if (session != null) claims.put("sid", session).put("auth_time", sessionStart.getEpochSecond());
+    if (session != null) {
+      claims.put("sid", session).put("auth_time", sessionStart.getEpochSecond()).put("sexp", sessionEnd.getEpochSecond());
+    }
     return jwt.generateToken(claims,
         new JWTOptions().setAlgorithm("HS256").setIssuer(issuer).setAudience(List.of(audience)).setSubject(subject)
             .setExpiresInSeconds((int) Math.min(Integer.MAX_VALUE, ttl.toSeconds())));
@@ -89,8 +93,10 @@ public final class BearerAuth {
 
   /**
    * A fresh token of {@code token}'s session for the same caller: {@code auth.refreshTtl} long, never
-   * past the session's end ({@code auth.maxSession} after its first token). Only Imago's own tokens
-   * are refreshed; an identity provider's are renewed by the provider.
+   * past the session's end, which is the first token's own expiry or {@code auth.maxSession} after
+   * it was made, whichever comes first: refreshing keeps a session on short tokens, it never makes
+   * a token last longer than it was minted for. Only Imago's own tokens are refreshed; an identity
+   * provider's are renewed by the provider.
    */
   public String refresh(Token token, Instant now) {
     if (!token.imagos()) {
@@ -101,14 +107,15 @@ public final class BearerAuth {
       throw Problem.of(400, "not-refreshable", "Token not refreshable", "the token has no jti or issue time").exception();
     }
     Instant end = token.sessionStart().plus(maxSession);
+    if (token.sessionEnd() != null && token.sessionEnd().isBefore(end)) end = token.sessionEnd();
     Duration left = Duration.between(now, end);
     if (left.toSeconds() < 1) {
-      throw Problem.of(401, "session-over", "Session over", "sessions last " + maxSession.toHours()
-          + " hours from their first token (auth.maxSession): sign in with a new token").exception();
+      throw Problem.of(401, "session-over", "Session over", "a session ends when its first token would have, at most "
+          + maxSession.toHours() + " hours after it (auth.maxSession): sign in with a new token").exception();
     }
     Duration ttl = left.compareTo(refreshTtl) < 0 ? left : refreshTtl;
     return sign(token.caller().subject(), token.caller().tenantId(), token.caller().role(), ttl, token.session(),
-        token.sessionStart());
+        token.sessionStart(), end);
   }
 
   /** The caller named by an {@code Authorization: Bearer ...} header, or a 401 problem. */
@@ -153,9 +160,11 @@ public final class BearerAuth {
             Object sid = p.getValue("sid");
             Object started = p.getValue("auth_time") != null ? p.getValue("auth_time")
                 : user.containsKey("iat") ? user.get("iat") : p.getValue("iat");
+            Object sexp = p.getValue("sexp");
             return Future.succeededFuture(new Token(new Caller(p.getString("sub", ""), tenant, parsed, by), id, expiresAt,
                 sid == null ? id : sid.toString(),
-                started instanceof Number n ? Instant.ofEpochSecond(n.longValue()) : null));
+                started instanceof Number n ? Instant.ofEpochSecond(n.longValue()) : null,
+                sexp instanceof Number e ? Instant.ofEpochSecond(e.longValue()) : expiresAt));
           } catch (IllegalArgumentException e) {
             return Future.failedFuture(new ProblemException(Problem.of(401, "unauthorized", "Unknown role " + role, null)));
           }

@@ -40,7 +40,10 @@ public final class PublicUrl {
 
   /** The configured address's host name, which a generated server certificate must name. */
   public java.util.Optional<String> host() {
-    return configured == null ? java.util.Optional.empty() : java.util.Optional.ofNullable(java.net.URI.create(configured).getHost());
+    if (configured == null) return java.util.Optional.empty();
+    String host = java.net.URI.create(configured).getHost();
+    // an IPv6 literal comes bracketed ([fd00::1]); a certificate names the address itself
+    return java.util.Optional.ofNullable(host == null ? null : host.replaceAll("^\\[|\\]$", ""));
   }
 
   /** The configured address's path ("" at a host's root, "/pacs" behind a proxy's prefix). */

@@ -21,8 +21,8 @@ public final class PersonNames {
     return MARKS.matcher(decomposed).replaceAll("").toUpperCase(Locale.ROOT).trim();
   }
 
-  /** The longest word kept for fuzzy matching (longer words are cut: a prefix still finds them). */
-  public static final int MAX_WORD = 64;
+  /** The longest word kept for fuzzy matching, in UTF-8 bytes (longer words are cut: a prefix still finds them). */
+  public static final int MAX_WORD_BYTES = 128;
   private static final Pattern WORD_BREAK = Pattern.compile("[^\\p{L}\\p{N}]+");
 
   /**
@@ -35,6 +35,20 @@ public final class PersonNames {
    * the same under every database collation, so the keys of the words a prefix begins are exactly
    * [key(prefix), key(prefix) + "G").
    */
+  /** {@code word} cut to at most {@link #MAX_WORD_BYTES} UTF-8 bytes, never inside a character. */
+  public static String cut(String word) {
+    if (word.length() * 3 <= MAX_WORD_BYTES) return word;
+    int bytes = 0;
+    for (int i = 0; i < word.length(); ) {
+      int cp = word.codePointAt(i);
+      int n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+      if (bytes + n > MAX_WORD_BYTES) return word.substring(0, i);
+      bytes += n;
+      i += Character.charCount(cp);
+    }
+    return word;
+  }
+
   public static String wordKey(String word) {
     return java.util.HexFormat.of().withUpperCase().formatHex(word.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
@@ -43,7 +57,7 @@ public final class PersonNames {
     java.util.Set<String> words = new java.util.LinkedHashSet<>();
     if (folded == null) return words;
     for (String w : WORD_BREAK.split(folded)) {
-      if (!w.isEmpty()) words.add(w.length() > MAX_WORD ? w.substring(0, MAX_WORD) : w);
+      if (!w.isEmpty()) words.add(cut(w));
     }
     return words;
   }

@@ -199,11 +199,18 @@ public final class Dcmtk {
    */
   public static FindResult findscu(String host, int port, String callingAe, String calledAe, String model,
                                    String... keys) {
+    return findscu(host, port, callingAe, calledAe, List.of(), model, keys);
+  }
+
+  /** The same with more options before the peer ({@code +tls key cert +cf ca}, say). */
+  public static FindResult findscu(String host, int port, String callingAe, String calledAe, List<String> options,
+                                   String model, String... keys) {
     Path dir = null;
     try {
       dir = Files.createTempDirectory("findscu");
       List<String> command = new ArrayList<>(List.of("findscu", "-v", model, "-aet", callingAe, "-aec", calledAe,
           "-X", "-od", dir.toString()));
+      command.addAll(options);
       for (String k : keys) command.addAll(List.of("-k", k));
       command.addAll(List.of(host, Integer.toString(port)));
       Result result = run(command, TOOL_TIMEOUT);

@@ -15,7 +15,6 @@ import imago.web.tls.PeerIdentity;
 import java.io.IOException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import javax.net.ssl.SSLContext;
@@ -96,11 +95,13 @@ public final class DimseServer implements AutoCloseable {
       SSLContext tls) {
     this.config = config;
     this.tls = tls;
-    this.deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
+    java.util.concurrent.ScheduledThreadPoolExecutor deadlines = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "dimse-deadline");
       t.setDaemon(true);
       return t;
     });
+    deadlines.setRemoveOnCancelPolicy(true); // one cancelled deadline per connection would otherwise wait out its 10 s
+    this.deadlines = deadlines;
     this.gate = new AssociationGate(config.aeTitle(), tenants);
     this.ingest = ingest;
     this.find = Objects.requireNonNull(find, "find");

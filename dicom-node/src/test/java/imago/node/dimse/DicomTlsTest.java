@@ -58,7 +58,7 @@ class DicomTlsTest {
   }
 
   @Test
-  void aHospitalCertificateFromImagosCaStoresOverDicomTls() throws Exception {
+  void aHospitalCertificateFromImagosCaStoresAndQueriesOverDicomTls() throws Exception {
     Path cert = certificate(tls.signer(), new PeerIdentity("demo", "DEMO"), "demo-cert");
     assertTrue(Dcmtk.echoscu("127.0.0.1", node.tlsPort(), "DEMO", DimseNode.AE, tlsArgs(cert)).ok());
     SyntheticCt.Spec spec = SyntheticCt.Spec.of(1, 1, 2).withSize(32, 32).withSeed(4701);
@@ -66,6 +66,10 @@ class DicomTlsTest {
     Dcmtk.Result r = Dcmtk.storescu("127.0.0.1", node.tlsPort(), "DEMO", DimseNode.AE, files, tlsArgs(cert));
     assertTrue(r.ok(), r.toString());
     assertEquals(2, node.index().studyInstances("demo", SyntheticCt.studyInstanceUid(spec, 1)).size());
+    Dcmtk.FindResult found = Dcmtk.findscu("127.0.0.1", node.tlsPort(), "DEMO", DimseNode.AE, List.of(tlsArgs(cert)), "-S",
+        "QueryRetrieveLevel=IMAGE", "StudyInstanceUID=" + SyntheticCt.studyInstanceUid(spec, 1), "SOPInstanceUID");
+    assertTrue(found.result().ok(), found.result().toString());
+    assertEquals(2, found.responses().size(), "C-FIND over DICOM TLS finds what was stored over it");
   }
 
   @Test

@@ -54,18 +54,26 @@ public final class ModelHost implements AutoCloseable {
     String key = v.name() + ":" + v.version();
     Hosted h = hosted.get(key);
     if (h != null && usable(h)) return h;
-    synchronized (this) {
-      h = hosted.get(key);
-      if (h != null && usable(h)) return h;
-      if (h != null) { // its sandbox died or was stopped: the failed job has its reason; later ones get a fresh load
-        LOG.warn("event=model.reload model={} reason=\"a replica's sandbox ended\"", key);
-        hosted.remove(key);
-        h.batcher().close();
-        h.replicas().forEach(LoadedModel::close);
+    Hosted dead = null;
+    try {
+      synchronized (this) {
+        h = hosted.get(key);
+        if (h != null && usable(h)) return h;
+        if (h != null) { // its sandbox died or was stopped: the failed job has its reason; later ones get a fresh load
+          LOG.warn("event=model.reload model={} reason=\"a replica's sandbox ended\"", key);
+          hosted.remove(key);
+          dead = h;
+        }
+        h = load(v, key);
+        hosted.put(key, h);
+        return h;
       }
-      h = load(v, key);
-      hosted.put(key, h);
-      return h;
+    } finally {
+      // Outside the lock: a healthy replica of the dead one may be mid-batch for up to the call timeout.
+      if (dead != null) {
+        dead.batcher().close();
+        dead.replicas().forEach(LoadedModel::close);
+      }
     }
   }
 

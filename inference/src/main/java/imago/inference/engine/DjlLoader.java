@@ -89,6 +89,17 @@ final class DjlLoader {
     }
   }
 
+  /** Starts PyTorch and ONNX Runtime, unpacking their libraries; a failure is the first load's to report. */
+  void warmUp() {
+    for (String name : new String[] {PYTORCH, ONNX_RUNTIME}) {
+      try {
+        engine(name);
+      } catch (ModelLoadException e) {
+        // reported by the first model that needs it
+      }
+    }
+  }
+
   /** Starts the engine on first use; its native libraries come from the cache, never the network. */
   private Engine engine(String name) throws ModelLoadException {
     if (ONNX_RUNTIME.equals(name)) {

@@ -62,6 +62,16 @@ final class Dl4jLoader {
     }
   }
 
+  /** Starts ND4J and loads HDF5 (Keras files), unpacking their libraries; a failure is the first load's to report. */
+  void warmUp() {
+    try {
+      start();
+      org.bytedeco.javacpp.Loader.load(hdf5.class);
+    } catch (ModelLoadException | RuntimeException | LinkageError e) {
+      // reported by the first model that needs it
+    }
+  }
+
   /** Starts ND4J's backend once (unpacking its libraries into the JavaCPP cache) and names it. */
   private synchronized String start() throws ModelLoadException {
     if (engineName == null) {

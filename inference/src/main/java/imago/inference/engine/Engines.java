@@ -36,6 +36,16 @@ public final class Engines implements ModelLoader {
     };
   }
 
+  /**
+   * Starts every engine once, with no model, so that their native libraries are unpacked into the
+   * cache (the sandbox's warm-up, by the server's own user). An engine that does not start here is
+   * left for the first load of a model to report.
+   */
+  public void warmUp() {
+    djl.warmUp();
+    dl4j.warmUp();
+  }
+
   @Override
   public List<String> devices() {
     return djl.devices();

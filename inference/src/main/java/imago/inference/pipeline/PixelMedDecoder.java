@@ -73,7 +73,7 @@ public final class PixelMedDecoder implements Decoder {
   }
 
   /** How far the header (everything before Pixel Data) may reach: the size check keeps it to read it twice. */
-  private static final int HEADER_LIMIT = 4 << 20;
+  private static final int HEADER_LIMIT = 64 << 20; // enhanced multi-frame headers run to megabytes
 
   /** Copies what is read through it, up to {@link #HEADER_LIMIT}. */
   private static final class Recording extends FilterInputStream {

@@ -5,17 +5,14 @@ import imago.inference.engine.Framework;
 import imago.inference.engine.LoadedModel;
 import imago.inference.engine.ModelLoadException;
 import imago.inference.engine.ModelLoader;
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,11 +31,7 @@ public final class Sandbox implements ModelLoader, AutoCloseable {
 
   private final SandboxConfig config;
   private final EngineConfig engines;
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "sandbox-timeouts");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService timer = timer();
   private final AtomicInteger nextGpu = new AtomicInteger();
   private SandboxRuntime runtime;
   private List<String> devices;
@@ -65,35 +58,65 @@ public final class Sandbox implements ModelLoader, AutoCloseable {
 
   @Override
   public LoadedModel load(Framework framework, Path artifact, String inputName) throws ModelLoadException {
-    Path work = null;
+    Integer gpu = null;
+    if (framework == Framework.TORCHSCRIPT || framework == Framework.ONNX) {
+      long gpus = devices().stream().filter(d -> d.startsWith("gpu")).count();
+      if (gpus > 0) gpu = Math.floorMod(nextGpu.getAndIncrement(), (int) gpus);
+    }
+    SandboxedModel sandbox = open(artifact, gpu);
     try {
-      SandboxRuntime rt = runtime();
+      sandbox.load(framework, inputName);
+      return sandbox;
+    } catch (ModelLoadException | RuntimeException e) {
+      sandbox.close();
+      throw e;
+    }
+  }
+
+  /** A sandbox started and connected, holding a copy of {@code artifact} (null: none), nothing loaded yet. */
+  private SandboxedModel open(Path artifact, Integer gpu) throws ModelLoadException {
+    SandboxRuntime rt = null;
+    Path work = null;
+    ServerSocketChannel listener = null;
+    try {
+      rt = runtime();
+      // The folder is filled while it is still root's: the artifact's copy and the socket the sandbox talks over.
       work = rt.newWorkDir();
+      Path socket = work.resolve("sandbox.sock");
+      listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX).bind(UnixDomainSocketAddress.of(socket));
+      rt.own(socket);
       Path copy = rt.handOver(artifact, work);
-      Integer gpu = null;
-      if (framework == Framework.TORCHSCRIPT || framework == Framework.ONNX) {
-        long gpus = devices().stream().filter(d -> d.startsWith("gpu")).count();
-        if (gpus > 0) gpu = Math.floorMod(nextGpu.getAndIncrement(), (int) gpus);
-      }
-      Process process = start(rt, work, gpu);
-      // Into its CPU quota before it is sent anything to load: its engine threads start there.
+      Process process = start(rt, work, gpu, rt.command(work, SandboxMain.class.getName(), socket.toString()));
       CpuLimit cpu = CpuLimit.create(engines.threads()).orElse(null);
-      try {
-        if (cpu != null) cpu.join(process.pid());
-      } catch (IOException e) {
-        process.destroyForcibly();
-        cpu.close();
-        throw e;
-      }
-      return SandboxedModel.start(process, work, cpu, framework, copy, inputName, rt, timer);
+      return SandboxedModel.connect(process, listener, work, copy, cpu, rt, timer);
     } catch (IOException e) {
-      SandboxRuntime.deleteTree(work);
+      if (listener != null) closeQuietly(listener);
+      if (rt != null) rt.delete(work);
       throw new ModelLoadException("the model's sandbox could not start: " + e.getMessage(), e);
     }
   }
 
-  private static Process start(SandboxRuntime rt, Path work, Integer gpu) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(rt.command(work)).directory(work.toFile());
+  /** One thread for every sandbox's timeouts; a cancelled one leaves the queue at once (one per batch otherwise piles up). */
+  private static ScheduledExecutorService timer() {
+    java.util.concurrent.ScheduledThreadPoolExecutor t = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+      Thread thread = new Thread(r, "sandbox-timeouts");
+      thread.setDaemon(true);
+      return thread;
+    });
+    t.setRemoveOnCancelPolicy(true);
+    return t;
+  }
+
+  private static void closeQuietly(java.io.Closeable c) {
+    try {
+      c.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+  }
+
+  private static Process start(SandboxRuntime rt, Path work, Integer gpu, List<String> command) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true);
     pb.environment().clear();
     pb.environment().putAll(rt.environment(work, gpu));
     return pb.start();
@@ -107,34 +130,12 @@ public final class Sandbox implements ModelLoader, AutoCloseable {
   public synchronized List<String> devices() {
     if (devices != null) return devices;
     if (!engines.useGpu() || !hasNvidiaDriver()) return devices = List.of("cpu()");
-    Path work = null;
-    try {
-      SandboxRuntime rt = runtime();
-      work = rt.newWorkDir();
-      Process p = start(rt, work, null);
-      try (DataInputStream in = new DataInputStream(new BufferedInputStream(p.getInputStream()));
-           DataOutputStream out = new DataOutputStream(p.getOutputStream())) {
-        if (in.readInt() != SandboxProtocol.HELLO) throw new IOException("no sandbox protocol");
-        out.writeByte(SandboxProtocol.DEVICES);
-        SandboxProtocol.writeText(out, engines.cacheDir().toString());
-        out.flush();
-        if (in.readByte() != SandboxProtocol.OK) throw new IOException("device probe failed");
-        List<String> found = new ArrayList<>();
-        for (int i = in.readInt(); i > 0; i--) found.add(SandboxProtocol.readText(in));
-        out.writeByte(SandboxProtocol.QUIT);
-        out.flush();
-        devices = List.copyOf(found);
-      } finally {
-        if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
-      }
-    } catch (IOException e) {
+    // A sandbox that loads nothing and is asked for the engine's devices, under the same timeouts.
+    try (SandboxedModel probe = open(null, null)) {
+      devices = probe.devices(engines.cacheDir());
+    } catch (ModelLoadException | RuntimeException e) {
       LOG.warn("event=sandbox.devices.failed reason=\"{}\" note=\"models run on the CPU\"", e.getMessage());
       devices = List.of("cpu()");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      devices = List.of("cpu()");
-    } finally {
-      SandboxRuntime.deleteTree(work);
     }
     return devices;
   }

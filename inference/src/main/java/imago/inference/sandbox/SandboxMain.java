@@ -11,27 +11,44 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.FileDescriptor;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 
 /**
  * The sandbox process: loads one model in its engine and runs it on the tensors its parent sends.
  * It holds no secret and reaches no network (see {@link Sandbox} for how it is started); whatever
- * the artifact does while parsed or run happens here. stdout carries the protocol only: anything
- * the engines print goes to stderr, which the parent logs.
+ * the artifact does while parsed or run happens here. The protocol runs over a Unix-domain socket
+ * in the sandbox's folder, so nothing an engine prints (TorchScript's {@code print} writes to the
+ * process's stdout) can be mistaken for an answer; stdout and stderr go to the parent's log.
+ *
+ * <p>With {@link #WARM_UP} it only starts the engines (no model), unpacking their native libraries
+ * into the cache: what the server runs once, as its own user, before any sandbox reads them.
  */
 public final class SandboxMain {
+  static final String WARM_UP = "--warm-up";
+
   private SandboxMain() {}
 
   public static void main(String[] args) throws IOException {
-    DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16));
-    System.setOut(System.err);
-    DataInputStream in = new DataInputStream(new BufferedInputStream(new FileInputStream(FileDescriptor.in), 1 << 16));
-    out.writeInt(SandboxProtocol.HELLO);
-    out.flush();
+    if (args.length == 4 && args[0].equals(WARM_UP)) {
+      new Engines(new EngineConfig(Integer.parseInt(args[2]), Path.of(args[1]), Boolean.parseBoolean(args[3]))).warmUp();
+      return;
+    }
+    try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      channel.connect(UnixDomainSocketAddress.of(args[0]));
+      DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel), 1 << 16));
+      DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16));
+      out.writeInt(SandboxProtocol.HELLO);
+      out.flush();
+      serve(in, out);
+    }
+  }
+
+  private static void serve(DataInputStream in, DataOutputStream out) throws IOException {
     Engines engines = null;
     LoadedModel model = null;
     for (byte op = SandboxProtocol.readOp(in); op != SandboxProtocol.QUIT; op = SandboxProtocol.readOp(in)) {
@@ -67,8 +84,8 @@ public final class SandboxMain {
           }
         }
         case SandboxProtocol.DEVICES -> {
-          Engines probe = engines != null ? engines : new Engines(new EngineConfig(1, Path.of(SandboxProtocol.readText(in)), true));
-          var devices = probe.devices();
+          Path cache = Path.of(SandboxProtocol.readText(in)); // read whatever this sandbox holds
+          var devices = (engines != null ? engines : new Engines(new EngineConfig(1, cache, true))).devices();
           out.writeByte(SandboxProtocol.OK);
           out.writeInt(devices.size());
           for (String d : devices) SandboxProtocol.writeText(out, d);

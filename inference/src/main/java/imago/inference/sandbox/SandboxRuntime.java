@@ -5,6 +5,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
@@ -42,9 +43,12 @@ final class SandboxRuntime {
   }
 
   /**
-   * Makes what a sandbox needs readable by its user: the engines' cache (where it unpacks native
-   * libraries), and the class path (linked or copied under {@code <cacheDir>/../sandbox/lib} when
-   * its place is not). Fails with what to change when the sandbox user cannot reach the cache.
+   * Makes what a sandbox needs readable, and nothing of it writable, by its user: the engines'
+   * native libraries are unpacked into the cache by a warm-up process of the server's own user
+   * (our code, no artifact), then left root's and world-readable, so no model can replace a library
+   * another tenant's sandbox loads; the class path is linked or copied under
+   * {@code <cacheDir>/../sandbox/lib} where its place is not readable. Fails with what to change
+   * when the sandbox user cannot reach the cache.
    */
   static SandboxRuntime prepare(SandboxConfig config, EngineConfig engines) throws IOException {
     Path dir = engines.cacheDir().resolveSibling("sandbox");
@@ -59,27 +63,71 @@ final class SandboxRuntime {
               + "not o+x; Imago's data folder is private): set inference.cacheDir to a folder outside it");
         }
       }
-      chownTree(engines.cacheDir(), account);
       classPath = readableClassPath(classPath, Files.createDirectories(dir.resolve("lib")));
+      SandboxRuntime runtime = new SandboxRuntime(config, engines, dir, account, classPath);
+      runtime.warmUp();
+      return runtime;
     }
     return new SandboxRuntime(config, engines, dir, account, classPath);
   }
 
-  /** A fresh folder of the sandbox's own (0700, its user's) for its artifact copy and temporary files. */
-  Path newWorkDir() throws IOException {
-    Path work = Files.createDirectories(dir.resolve("work"));
-    Path mine = Files.createTempDirectory(work, "p" + ProcessHandle.current().pid() + "-", PosixFilePermissions.asFileAttribute(
-        PosixFilePermissions.fromString("rwx------")));
-    if (account != null) chown(mine, account);
-    return mine;
+  /**
+   * The cache made root's (a sandbox of an earlier Imago may have owned it), the engines' libraries
+   * unpacked into it by a process of the server's user, then everything in it world-readable and
+   * nothing writable but by root. A stamp names the engine jars it was done for: a restart skips it.
+   */
+  private void warmUp() throws IOException {
+    Path cache = engines.cacheDir();
+    String stamp = String.join("\n", java.util.Arrays.stream(classPath.split(File.pathSeparator))
+        .map(e -> Path.of(e).getFileName().toString()).filter(n -> n.matches(".*(pytorch|onnxruntime|nd4j|hdf5|javacpp).*"))
+        .sorted().toList());
+    Path stampFile = cache.resolve(".warm");
+    if (Files.isRegularFile(stampFile, LinkOption.NOFOLLOW_LINKS) && Files.readString(stampFile).equals(stamp)) return;
+    ownTree(cache, 0, 0);
+    List<String> cmd = new ArrayList<>(List.of("unshare", "--net", "--"));
+    cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + config.heap(),
+        "-XX:+UseSerialGC", "-cp", classPath, SandboxMain.class.getName(), SandboxMain.WARM_UP, cache.toString(),
+        Integer.toString(engines.threads()), Boolean.toString(engines.useGpu())));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      if (!p.waitFor(config.loadTimeout().toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException("unpacking the engines' libraries took longer than " + config.loadTimeout());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+    ownTree(cache, 0, 0);
+    readableTree(cache);
+    Files.writeString(stampFile, stamp);
   }
 
-  /** {@code source} copied into {@code work}, owned by the sandbox user: the server's own file stays private. */
+  /** A fresh folder for one sandbox, still root's (0700): its user gets it in {@link #handOver}, once it is filled. */
+  Path newWorkDir() throws IOException {
+    Path work = Files.createDirectories(dir.resolve("work"));
+    return Files.createTempDirectory(work, "p" + ProcessHandle.current().pid() + "-", PosixFilePermissions.asFileAttribute(
+        PosixFilePermissions.fromString("rwx------")));
+  }
+
+  /**
+   * {@code source} copied into {@code work} (the server's own file stays private), and then the
+   * folder and what is in it given to the sandbox user: nothing there is touched by root through a
+   * path the sandbox user could have replaced with a link.
+   */
   Path handOver(Path source, Path work) throws IOException {
-    Path copy = work.resolve(source.getFileName().toString());
-    Files.copy(source, copy, StandardCopyOption.REPLACE_EXISTING);
-    if (account != null) chown(copy, account);
+    Path copy = source == null ? null : work.resolve(source.getFileName().toString());
+    if (copy != null) Files.copy(source, copy, StandardCopyOption.REPLACE_EXISTING);
+    if (account != null) {
+      if (copy != null) chown(copy, account);
+      chown(work, account);
+    }
     return copy;
+  }
+
+  /** Gives a path (the sandbox's socket) to the sandbox user, before the folder is handed over. */
+  void own(Path p) throws IOException {
+    if (account != null) chown(p, account);
   }
 
   /** The command line of a sandbox JVM working in {@code work}. */
@@ -90,12 +138,16 @@ final class SandboxRuntime {
   /** The same, running {@code mainClass} with {@code args} (tests probe the sandbox from inside with it). */
   List<String> command(Path work, String mainClass, String... args) {
     List<String> cmd = new ArrayList<>();
+    // A PID namespace of its own, killed whole with its first process (--kill-child when unshare is
+    // killed): nothing a model starts outlives its sandbox.
     if (account != null) {
-      cmd.addAll(List.of("unshare", "--net", "--", "setpriv", "--reuid=" + account[0], "--regid=" + account[1],
-          "--clear-groups", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--"));
+      // setpriv --pdeathsig keep: changing the user would otherwise clear the death signal --kill-child set
+      cmd.addAll(List.of("unshare", "--net", "--pid", "--fork", "--kill-child", "--", "setpriv", "--pdeathsig", "keep",
+          "--reuid=" + account[0], "--regid=" + account[1], "--clear-groups", "--no-new-privs", "--inh-caps=-all",
+          "--bounding-set=-all", "--"));
     } else {
       // Not root: a user namespace of our own makes the empty network namespace possible; the user stays ours.
-      cmd.addAll(List.of("unshare", "--user", "--map-root-user", "--net", "--"));
+      cmd.addAll(List.of("unshare", "--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child", "--"));
     }
     cmd.addAll(List.of("prlimit", "--as=" + config.memoryBytes(), "--core=0", "--nofile=1024", "--fsize=" + (8L << 30), "--",
         // Below the server's own threads (DIMSE, HTTP, ingest) when cores are short.
@@ -194,12 +246,19 @@ final class SandboxRuntime {
       } else if (!Files.exists(target) || Files.size(target) != Files.size(p)
           || Files.getLastModifiedTime(target).compareTo(Files.getLastModifiedTime(p)) < 0) {
         Files.deleteIfExists(target);
-        try {
-          Files.createLink(target, p);
-        } catch (IOException | UnsupportedOperationException notSameDisk) {
-          Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
+        boolean linked = false;
+        if (readable(p)) { // only its folder is closed: a hard link opens it (a link shares the file's mode)
+          try {
+            Files.createLink(target, p);
+            linked = true;
+          } catch (IOException | UnsupportedOperationException notSameDisk) {
+            // copied below
+          }
         }
-        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r--r--"));
+        if (!linked) {
+          Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
+          Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r--r--"));
+        }
       }
       entries.add(target.toString());
     }
@@ -225,26 +284,68 @@ final class SandboxRuntime {
     }
   }
 
-  /** The engines' cache becomes the sandbox user's: its sandboxes unpack native libraries there. */
-  private static void chownTree(Path root, int[] account) throws IOException {
+  /** Every entry of {@code root} owned by uid/gid (links themselves, never what they point to). */
+  private static void ownTree(Path root, int uid, int gid) throws IOException {
     try (Stream<Path> all = Files.walk(root)) {
       for (Path p : (Iterable<Path>) all::iterator) {
-        if (!Files.isSymbolicLink(p) && ((Integer) Files.getAttribute(p, "unix:uid")) != account[0]) chown(p, account);
+        if (((Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS)) != uid) chown(p, new int[] {uid, gid});
+      }
+    }
+  }
+
+  /** Folders 0755, files readable by all (their execute bits kept), links left alone: root writes, sandboxes read. */
+  private static void readableTree(Path root) throws IOException {
+    try (Stream<Path> all = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) all::iterator) {
+        if (Files.isSymbolicLink(p)) continue;
+        java.util.Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
+        perms.removeAll(List.of(PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE));
+        perms.addAll(List.of(PosixFilePermission.OWNER_READ, PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ));
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+          perms.addAll(List.of(PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.GROUP_EXECUTE,
+              PosixFilePermission.OTHERS_EXECUTE));
+        }
+        Files.setPosixFilePermissions(p, perms);
       }
     }
   }
 
   private static void chown(Path p, int[] account) throws IOException {
-    Files.setAttribute(p, "unix:uid", account[0]);
-    Files.setAttribute(p, "unix:gid", account[1]);
+    Files.setAttribute(p, "unix:uid", account[0], LinkOption.NOFOLLOW_LINKS);
+    Files.setAttribute(p, "unix:gid", account[1], LinkOption.NOFOLLOW_LINKS);
   }
 
-  static void deleteTree(Path dir) {
-    if (dir == null || !Files.exists(dir)) return;
+  /**
+   * Removes a sandbox's folder. Once handed over, the folder is its user's: it is removed as that
+   * user ({@code rm} under {@code setpriv}), so a link planted in it can lead nowhere that user
+   * could not reach anyway.
+   */
+  void delete(Path work) {
+    if (work == null || !Files.exists(work, LinkOption.NOFOLLOW_LINKS)) return;
+    try {
+      boolean handedOver = account != null
+          && ((Integer) Files.getAttribute(work, "unix:uid", LinkOption.NOFOLLOW_LINKS)) == account[0];
+      if (!handedOver) {
+        deleteTree(work);
+        return;
+      }
+      Process rm = new ProcessBuilder("setpriv", "--reuid=" + account[0], "--regid=" + account[1], "--clear-groups",
+          "--no-new-privs", "--", "rm", "-rf", "--one-file-system", "--", work.toString())
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      if (!rm.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) rm.destroyForcibly();
+    } catch (IOException | RuntimeException e) {
+      // a leftover folder of a finished sandbox; the next start's sweep removes it
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** A folder only the server's user has had (never handed over): removed directly. */
+  private static void deleteTree(Path dir) {
     try (Stream<Path> all = Files.walk(dir)) {
       all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException | RuntimeException e) {
-      // a leftover folder of a finished sandbox; the next start's sweep removes it
+      // a leftover folder; the next start's sweep removes it
     }
   }
 
@@ -260,7 +361,7 @@ final class SandboxRuntime {
         } catch (NumberFormatException e) {
           return false;
         }
-      }).forEach(SandboxRuntime::deleteTree);
+      }).forEach(this::delete);
     } catch (IOException e) {
       // nothing to sweep
     }

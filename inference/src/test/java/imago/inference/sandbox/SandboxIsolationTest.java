@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What a hostile model finds inside its sandbox, probed from inside with the sandbox's own command
  * line: no network (not even the server's loopback ports), none of the server's files (a secret in
- * a private folder like {@code data/secrets}), none of its environment, another user, no capabilities.
+ * a private folder like {@code data/secrets}), none of its environment, another user, no capabilities,
+ * and a PID namespace of its own (whatever it starts dies with it).
  */
 class SandboxIsolationTest {
   @TempDir Path tmp;
@@ -36,6 +37,7 @@ class SandboxIsolationTest {
     SandboxRuntime runtime = SandboxRuntime.prepare(SandboxConfig.defaults(), new EngineConfig(1,
         TestEngines.repoRoot().resolve(".cache").resolve("engines"), false));
     Path work = runtime.newWorkDir();
+    runtime.handOver(null, work);
     try (ServerSocket server = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       ProcessBuilder pb = new ProcessBuilder(runtime.command(work, SandboxProbe.class.getName(),
           Integer.toString(server.getLocalPort()), secret.toString())).redirectErrorStream(true);
@@ -51,9 +53,10 @@ class SandboxIsolationTest {
       assertTrue(out.contains("Uid: 65534 65534"), "runs as nobody: " + out);
       assertTrue(out.contains("CapEff: 0000000000000000"), out);
       assertTrue(out.contains("NoNewPrivs: 1"), out);
+      assertTrue(out.contains("pid=1\n"), "the first process of a PID namespace of its own, which dies with it: " + out);
       assertEquals(0, p.exitValue(), out);
     } finally {
-      SandboxRuntime.deleteTree(work);
+      runtime.delete(work);
     }
   }
 }

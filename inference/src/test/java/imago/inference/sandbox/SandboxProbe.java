@@ -28,6 +28,7 @@ public final class SandboxProbe {
     } catch (IOException e) {
       System.out.println("secret=denied");
     }
+    System.out.println("pid=" + ProcessHandle.current().pid());
     System.out.println("env=" + String.join(",", new java.util.TreeSet<>(System.getenv().keySet())));
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

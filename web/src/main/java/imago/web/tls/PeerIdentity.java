@@ -7,7 +7,6 @@ import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
-import org.bouncycastle.asn1.x500.style.IETFUtils;
 
 /**
  * Who a hospital's client certificate says its holder is: a tenant and one AE title. The subject
@@ -42,6 +41,7 @@ public record PeerIdentity(String tenant, String aeTitle) {
   private static Optional<String> single(X500Name name, ASN1ObjectIdentifier type) {
     RDN[] rdns = name.getRDNs(type);
     if (rdns.length != 1 || rdns[0].isMultiValued()) return Optional.empty();
-    return Optional.of(IETFUtils.valueToString(rdns[0].getFirst().getValue()));
+    return rdns[0].getFirst().getValue() instanceof org.bouncycastle.asn1.ASN1String text
+        ? Optional.of(text.getString()) : Optional.empty(); // the value itself, not its RFC 4514 escaped form
   }
 }

@@ -117,7 +117,7 @@ final class Matcher {
       throw new InvalidQueryException(a + ": with fuzzymatching a word cannot start with a wildcard ('" + word
           + "'): it would have to read every patient's name");
     }
-    if (prefix.length() > PersonNames.MAX_WORD) prefix = prefix.substring(0, PersonNames.MAX_WORD);
+    prefix = PersonNames.cut(prefix);
     args.add(PersonNames.wordKey(prefix));
     args.add(PersonNames.wordKey(prefix) + "G");
     String range = "p.pk IN (SELECT w.patient_pk FROM patient_name_words w WHERE w.word_key >= ? AND w.word_key < ?";
