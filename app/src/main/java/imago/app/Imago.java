@@ -132,7 +132,10 @@ public final class Imago implements AutoCloseable {
           new IngestMetrics(registry));
       storage.recover(ingest); // before the node accepts anything
       PublicUrl address = nodeConfig.address();
-      imago.tls = TlsMaterial.open(config.section("tls", TlsConfig.class), data, address.host().stream().toList(), clock);
+      java.util.Map<String, List<String>> tenantCas = new java.util.HashMap<>();
+      for (Tenant t : tenants.all()) if (!t.clientCas().isEmpty()) tenantCas.put(t.id(), t.clientCas());
+      imago.tls = TlsMaterial.open(config.section("tls", TlsConfig.class), data, address.host().stream().toList(), clock,
+          tenantCas);
       if (syslog.enabled()) imago.auditExport = exportAudit(syslog, storage, nodeConfig.aeTitle(), imago.tls);
       Path spool = data.resolve("spool");
       cleanSpool(spool);
@@ -141,7 +144,7 @@ public final class Imago implements AutoCloseable {
       imago.dimse = new DimseServer(nodeConfig, tenants, ingest,
           new FindScp(storage.index(), access, nodeConfig.aeTitle(), FindScp.DEFAULT_MAX_MATCHES),
           new MoveScp(storage.index(), storage.store(), access, nodeConfig, imago.tls.clientContext()),
-          new GetScp(storage.index(), storage.store(), access), imago.tls.dicomServerContext());
+          new GetScp(storage.index(), storage.store(), access), imago.tls);
       imago.dimse.start();
       imago.stow = new StowRs(vertx, nodeConfig, tenants, ingest,
           Math.max(4, Runtime.getRuntime().availableProcessors() * 2));

@@ -11,9 +11,11 @@ import java.util.Set;
 /**
  * A hospital using Imago. DIMSE peers are known by their calling AE titles; its C-MOVE
  * destinations are its own (another hospital cannot send its studies there, nor it to another's).
+ * {@code clientCas} are PEM files of the hospital's own CAs: certificates they sign are accepted over
+ * DICOM TLS for this tenant's AEs and no other tenant's.
  */
 public record Tenant(String id, String name, List<String> aeTitles, List<MoveDestination> moveDestinations,
-    Map<String, List<Right>> aeRights, Map<String, List<String>> aeAddresses) {
+    Map<String, List<Right>> aeRights, Map<String, List<String>> aeAddresses, List<String> clientCas) {
   /**
    * A C-MOVE destination (PS3.4 C.4.2): the AE title a C-MOVE-RQ names, where that AE listens, and
    * whether it is reached over DICOM TLS (PS3.15 Annex B; its certificate must name {@code host}).
@@ -43,6 +45,7 @@ public record Tenant(String id, String name, List<String> aeTitles, List<MoveDes
     moveDestinations = moveDestinations == null ? List.of() : List.copyOf(moveDestinations);
     aeRights = aeRights == null ? Map.of() : Map.copyOf(aeRights);
     aeAddresses = aeAddresses == null ? Map.of() : Map.copyOf(aeAddresses);
+    clientCas = clientCas == null ? List.of() : List.copyOf(clientCas);
     for (String ae : aeRights.keySet()) {
       if (!aeTitles.contains(ae)) throw new IllegalArgumentException("tenant " + id + ": aeRights names " + ae + ", not one of its aeTitles");
     }
@@ -55,11 +58,17 @@ public record Tenant(String id, String name, List<String> aeTitles, List<MoveDes
   }
 
   public Tenant(String id, String name, List<String> aeTitles) {
-    this(id, name, aeTitles, List.of(), Map.of(), Map.of());
+    this(id, name, aeTitles, List.of(), Map.of(), Map.of(), List.of());
   }
 
   public Tenant(String id, String name, List<String> aeTitles, List<MoveDestination> moveDestinations) {
-    this(id, name, aeTitles, moveDestinations, Map.of(), Map.of());
+    this(id, name, aeTitles, moveDestinations, Map.of(), Map.of(), List.of());
+  }
+
+  /** Without CAs of its own: its hospitals' certificates come from Imago's CA (or tls.ca, tls.clientCas). */
+  public Tenant(String id, String name, List<String> aeTitles, List<MoveDestination> moveDestinations,
+      Map<String, List<Right>> aeRights, Map<String, List<String>> aeAddresses) {
+    this(id, name, aeTitles, moveDestinations, aeRights, aeAddresses, List.of());
   }
 
   /** Whether the AE may connect from {@code address}: anywhere unless aeAddresses lists where it may. */

@@ -50,8 +50,11 @@ final class AssociationGate {
   sealed interface Transport {
     record Plain() implements Transport {}
 
-    /** {@code identity} empty: a certificate from a trusted CA whose subject names no tenant and AE. */
-    record Tls(java.util.Optional<PeerIdentity> identity) implements Transport {}
+    /**
+     * {@code identity} empty: a certificate from a trusted CA whose subject names no tenant and AE;
+     * {@code vouchedTenant}: the one tenant its CA may speak for (a tenant's own CA), empty for any.
+     */
+    record Tls(java.util.Optional<PeerIdentity> identity, java.util.Optional<String> vouchedTenant) implements Transport {}
   }
 
   static final Transport PLAIN = new Transport.Plain();
@@ -99,6 +102,10 @@ final class AssociationGate {
     PeerIdentity id = tls.identity().get();
     if (!id.aeTitle().equals(calling) || !id.tenant().equals(tenant.id())) {
       return "the client certificate is for AE " + id.aeTitle() + " of tenant " + id.tenant() + ", not this calling AE title";
+    }
+    if (tls.vouchedTenant().isPresent() && !tls.vouchedTenant().get().equals(tenant.id())) {
+      return "the client certificate's CA is " + (tls.vouchedTenant().get().isEmpty() ? "no tenant's"
+          : "tenant " + tls.vouchedTenant().get() + "'s") + ": it cannot vouch for tenant " + tenant.id();
     }
     return null;
   }

@@ -12,12 +12,12 @@ import imago.node.NodeConfig;
 import imago.storage.ingest.Ingest;
 import imago.web.tls.Bcp195;
 import imago.web.tls.PeerIdentity;
+import imago.web.tls.TlsMaterial;
 import java.io.IOException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
@@ -76,7 +76,7 @@ public final class DimseServer implements AutoCloseable {
   private final FindScp find;
   private final MoveScp move;
   private final GetScp get;
-  private final SSLContext tls;
+  private final TlsMaterial tls;
   private final ScheduledExecutorService deadlines;
   private ServerSocket plain;
   private ServerSocket secure;
@@ -92,7 +92,7 @@ public final class DimseServer implements AutoCloseable {
 
   /** As above, and DICOM TLS on {@code node.dicomTlsPort} with {@code tls}'s keys and client CAs (null: no TLS listener). */
   public DimseServer(NodeConfig config, Tenants tenants, Ingest ingest, FindScp find, MoveScp move, GetScp get,
-      SSLContext tls) {
+      TlsMaterial tls) {
     this.config = config;
     this.tls = tls;
     java.util.concurrent.ScheduledThreadPoolExecutor deadlines = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
@@ -127,7 +127,7 @@ public final class DimseServer implements AutoCloseable {
           config.bindAddress(), port(), config.maxAssociations());
     }
     if (tls != null && config.dicomTlsPort() >= 0) {
-      SSLServerSocket socket = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket();
+      SSLServerSocket socket = (SSLServerSocket) tls.dicomServerContext().getServerSocketFactory().createServerSocket();
       SSLParameters parameters = Bcp195.apply(socket.getSSLParameters(), socket.getSupportedCipherSuites());
       parameters.setNeedClientAuth(true); // PS3.15 B.1: both ends authenticate
       socket.setSSLParameters(parameters);
@@ -261,7 +261,7 @@ public final class DimseServer implements AutoCloseable {
           return new AssociationGate.Decision.NotAssociation("TLS handshake failed: " + LogText.quoted(String.valueOf(e.getMessage())));
         }
         Certificate[] chain = ssl.getSession().getPeerCertificates();
-        transport = new AssociationGate.Transport.Tls(PeerIdentity.of((X509Certificate) chain[0]));
+        transport = new AssociationGate.Transport.Tls(PeerIdentity.of((X509Certificate) chain[0]), tls.vouchedTenant(chain));
       }
       return gate.admit(socket, deadline, transport);
     } finally {

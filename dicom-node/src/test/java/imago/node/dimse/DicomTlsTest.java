@@ -30,11 +30,16 @@ class DicomTlsTest {
   @TempDir static Path tmp;
   static DimseNode node;
   static TlsMaterial tls;
+  /** Tenant other's own CA (tenants[].clientCas): it vouches for other's AEs only. */
+  static LocalCa otherCa;
 
   @BeforeAll
   static void start() throws Exception {
-    tls = TlsMaterial.open(TlsConfig.local(), tmp.resolve("data"), List.of(), Clock.systemUTC());
-    node = DimseNode.start(tmp.resolve("node"), List.of(), tls.dicomServerContext());
+    Path otherCaDir = Files.createDirectories(tmp.resolve("other-ca"));
+    otherCa = LocalCa.loadOrCreate(otherCaDir, Clock.systemUTC());
+    tls = TlsMaterial.open(TlsConfig.local(), tmp.resolve("data"), List.of(), Clock.systemUTC(),
+        java.util.Map.of("other", List.of(otherCaDir.resolve("ca.pem").toString())));
+    node = DimseNode.start(tmp.resolve("node"), List.of(), tls);
   }
 
   @AfterAll
@@ -78,6 +83,17 @@ class DicomTlsTest {
     Path cert = certificate(rogue, new PeerIdentity("demo", "DEMO"), "rogue-cert");
     Dcmtk.Result r = Dcmtk.echoscu("127.0.0.1", node.tlsPort(), "DEMO", DimseNode.AE, tlsArgs(cert));
     assertFalse(r.ok(), "a certificate Imago's CA did not sign: " + r);
+  }
+
+  @Test
+  void aTenantsOwnCaVouchesForThatTenantsAesAndNoOtherTenants() throws Exception {
+    Path own = certificate(otherCa, new PeerIdentity("other", "OTHER"), "other-own");
+    assertTrue(Dcmtk.echoscu("127.0.0.1", node.tlsPort(), "OTHER", DimseNode.AE, tlsArgs(own)).ok(),
+        "other's CA signs for other's AE");
+    Path overreach = certificate(otherCa, new PeerIdentity("demo", "DEMO"), "other-for-demo");
+    Dcmtk.Result r = Dcmtk.echoscu("127.0.0.1", node.tlsPort(), "DEMO", DimseNode.AE, tlsArgs(overreach));
+    assertFalse(r.ok(), "other's CA cannot vouch for demo's DEMO: " + r);
+    assertTrue(r.output().contains("Calling AE Title Not Recognized"), r.output());
   }
 
   @Test

@@ -59,13 +59,13 @@ final class DimseNode implements AutoCloseable {
   }
 
   /** As above, with DICOM TLS on a port of its own from {@code tls} (null: plain only). */
-  static DimseNode start(Path dir, List<Tenant.MoveDestination> destinations, javax.net.ssl.SSLContext tls)
+  static DimseNode start(Path dir, List<Tenant.MoveDestination> destinations, imago.web.tls.TlsMaterial tls)
       throws IOException {
     return start(dir, destinations, tls, null);
   }
 
   /** As above; C-MOVEs reach {@code tls} destinations with {@code outbound} (null: they are refused). */
-  static DimseNode start(Path dir, List<Tenant.MoveDestination> destinations, javax.net.ssl.SSLContext tls,
+  static DimseNode start(Path dir, List<Tenant.MoveDestination> destinations, imago.web.tls.TlsMaterial tls,
       javax.net.ssl.SSLContext outbound) throws IOException {
     NodeConfig config = new NodeConfig(AE, "127.0.0.1", 0, 0, "", 8, 131072, Duration.ofSeconds(30), 0,
         Duration.ofSeconds(10), List.of(), List.of(), "127.0.0.1", 0, 0);

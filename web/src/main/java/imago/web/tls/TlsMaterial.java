@@ -42,11 +42,14 @@ public final class TlsMaterial {
   private final LocalCa signer;
   private final LocalCa.Issued server;
   private final List<X509Certificate> clientCas;
+  /** CAs that vouch for one tenant's AEs only (tenants[].clientCas), by certificate. */
+  private final java.util.Map<X509Certificate, String> tenantCas;
   private final List<X509Certificate> outboundCas;
   private final Path generatedBy;
 
-  private TlsMaterial(LocalCa signer, LocalCa.Issued server, List<X509Certificate> clientCas, List<X509Certificate> outboundCas,
-      Path generatedBy) {
+  private TlsMaterial(LocalCa signer, LocalCa.Issued server, List<X509Certificate> clientCas,
+      java.util.Map<X509Certificate, String> tenantCas, List<X509Certificate> outboundCas, Path generatedBy) {
+    this.tenantCas = java.util.Map.copyOf(tenantCas);
     this.generatedBy = generatedBy;
     this.signer = signer;
     this.server = server;
@@ -69,6 +72,15 @@ public final class TlsMaterial {
 
   /** Loads (or makes) everything; {@code names} are what a generated server certificate must name besides the usual. */
   public static TlsMaterial open(TlsConfig config, Path data, Collection<String> names, Clock clock) throws IOException {
+    return open(config, data, names, clock, java.util.Map.of());
+  }
+
+  /**
+   * As above, with each tenant's own CAs ({@code tenants[].clientCas}: tenant id to PEM files): a
+   * certificate one of them signs is accepted for that tenant's AEs only.
+   */
+  public static TlsMaterial open(TlsConfig config, Path data, Collection<String> names, Clock clock,
+      java.util.Map<String, List<String>> tenantCaFiles) throws IOException {
     LocalCa signer = signer(config, data, clock);
     LocalCa.Issued server;
     if (!config.certificate().isEmpty()) {
@@ -83,10 +95,18 @@ public final class TlsMaterial {
     }
     List<X509Certificate> clientCas = new ArrayList<>(List.of(signer.certificate()));
     for (String file : config.clientCas()) clientCas.addAll(Pem.read(read(file), file).certificates());
+    java.util.Map<X509Certificate, String> tenantCas = new java.util.HashMap<>();
+    for (var e : tenantCaFiles.entrySet()) {
+      for (String file : e.getValue()) {
+        for (X509Certificate ca : Pem.read(read(file), file).certificates()) {
+          if (!clientCas.contains(ca)) tenantCas.put(ca, e.getKey()); // a CA trusted for all stays for all
+        }
+      }
+    }
     List<X509Certificate> outbound = new ArrayList<>(List.of(signer.certificate()));
     if (!config.trust().isEmpty()) outbound.addAll(Pem.read(read(config.trust()), config.trust()).certificates());
     Path generatedBy = config.certificate().isEmpty() && config.ca().isEmpty() ? directory(data).resolve("ca.pem") : null;
-    return new TlsMaterial(signer, server, clientCas, outbound, generatedBy);
+    return new TlsMaterial(signer, server, clientCas, tenantCas, outbound, generatedBy);
   }
 
   private static LocalCa.Issued generatedServer(LocalCa signer, Path dir, Set<String> names, Clock clock) throws IOException {
@@ -171,7 +191,9 @@ public final class TlsMaterial {
 
   /** DICOM TLS's server side: presents the server certificate, accepts client certificates of the client CAs only. */
   public SSLContext dicomServerContext() {
-    return context(keyManager(), trustManager(clientCas, false));
+    List<X509Certificate> anchors = new ArrayList<>(clientCas);
+    anchors.addAll(tenantCas.keySet());
+    return context(keyManager(), trustManager(anchors, false));
   }
 
   /** Outbound connections: presents the server certificate, trusts the JDK's CAs, the local CA and {@code tls.trust}. */
@@ -208,6 +230,29 @@ public final class TlsMaterial {
       throw new IllegalStateException("no X.509 trust manager");
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalStateException("trust store unusable: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The one tenant a verified client certificate chain may speak for, when the CA it chains to is
+   * a tenant's own ({@code tenants[].clientCas}); empty when it is Imago's CA (or tls.ca,
+   * tls.clientCas), which vouch for every tenant.
+   */
+  public java.util.Optional<String> vouchedTenant(java.security.cert.Certificate[] chain) {
+    X509Certificate top = (X509Certificate) chain[chain.length - 1];
+    for (X509Certificate ca : clientCas) if (signedBy(top, ca)) return java.util.Optional.empty();
+    for (var e : tenantCas.entrySet()) if (signedBy(top, e.getKey())) return java.util.Optional.of(e.getValue());
+    return java.util.Optional.of(""); // verified by the handshake, yet by none of ours: no tenant
+  }
+
+  private static boolean signedBy(X509Certificate cert, X509Certificate ca) {
+    if (cert.equals(ca)) return true;
+    if (!cert.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) return false;
+    try {
+      cert.verify(ca.getPublicKey());
+      return true;
+    } catch (GeneralSecurityException e) {
+      return false;
     }
   }
 
