@@ -340,6 +340,35 @@ class WadoRsTest {
   }
 
   @Test
+  void aClientHoldingARepresentationGets304WithoutItsBody() throws Exception {
+    String instance = instancePath(1, 2);
+    Map<String, String> accepts = Map.of(
+        instance, "multipart/related; type=\"application/dicom\"",
+        instance + "/metadata", "application/dicom+json",
+        instance + "/frames/1", OCTETS,
+        instance + "/rendered", "image/png",
+        "/dicomweb/studies/" + study + "/metadata", "application/dicom+json");
+    for (Map.Entry<String, String> e : accepts.entrySet()) {
+      HttpResponse<byte[]> first = get(e.getKey(), radiologist, e.getValue());
+      assertEquals(200, first.statusCode(), e.getKey());
+      String etag = first.headers().firstValue("ETag").orElseThrow(() -> new AssertionError("no ETag on " + e.getKey()));
+      assertTrue(etag.matches("\"[0-9a-f]{32}\""), "a strong ETag: " + etag);
+      assertEquals("private, no-cache", first.headers().firstValue("Cache-Control").orElse(""), e.getKey());
+      HttpResponse<byte[]> again = get(e.getKey(), radiologist, e.getValue(), "If-None-Match", etag);
+      assertEquals(304, again.statusCode(), e.getKey());
+      assertEquals(0, again.body().length, e.getKey());
+      assertEquals(etag, again.headers().firstValue("ETag").orElse(""));
+      HttpResponse<byte[]> third = get(e.getKey(), radiologist, e.getValue());
+      assertArrayEquals(first.body(), third.body(), "the same bytes under the same strong tag: " + e.getKey());
+    }
+    HttpResponse<byte[]> png = get(instance + "/rendered", radiologist, "image/png");
+    HttpResponse<byte[]> jpeg = get(instance + "/rendered", radiologist, "image/jpeg");
+    assertTrue(!png.headers().firstValue("ETag").equals(jpeg.headers().firstValue("ETag")), "each representation its own tag");
+    assertEquals(200, get(instance + "/rendered", radiologist, "image/jpeg", "If-None-Match",
+        png.headers().firstValue("ETag").orElseThrow()).statusCode(), "the PNG's tag does not stand for the JPEG");
+  }
+
+  @Test
   void renderedIsADecodableJpegOrPngOfTheRightSizeAndViewportScalesIt() throws Exception {
     HttpResponse<byte[]> jpeg = get(instancePath(1, 1) + "/rendered", radiologist, null);
     assertEquals(200, jpeg.statusCode(), new String(jpeg.body()));

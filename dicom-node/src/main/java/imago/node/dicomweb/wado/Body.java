@@ -69,7 +69,16 @@ record Body(List<Segment> segments, long length) {
 
   /** A {@code multipart/related} body (RFC 2387) under construction: parts, then {@link #finish}. */
   static final class Multipart {
-    private final String boundary = UUID.randomUUID().toString();
+    private final String boundary;
+
+    Multipart() {
+      this(UUID.randomUUID().toString());
+    }
+
+    /** With a given boundary: one derived from the response's ETag makes the same request give the same bytes. */
+    Multipart(String boundary) {
+      this.boundary = boundary;
+    }
     private final List<Segment> segments = new ArrayList<>();
 
     String boundary() {

@@ -40,7 +40,19 @@ final class BodySender {
 
   /** 200 with the whole body, or 206/416 for a Range request (RFC 9110 §14.2). */
   void send(HttpServerRequest request, String contentType, Body body) {
+    send(request, contentType, body, null);
+  }
+
+  /** The same with a strong ETag (null: none): 304 when the client holds this representation already. */
+  void send(HttpServerRequest request, String contentType, Body body, String etag) {
     HttpServerResponse response = request.response();
+    if (etag != null) {
+      if (Validators.notModified(request, etag)) {
+        Validators.notModifiedAnswer(response, etag);
+        return;
+      }
+      Validators.headers(response, etag);
+    }
     response.putHeader("Content-Type", contentType).putHeader("Accept-Ranges", "bytes")
         // DICOM is incompressible enough, and a compressed body would break Content-Length and ranges
         .putHeader("Content-Encoding", "identity");

@@ -32,7 +32,16 @@ final class WadoFrames {
 
   private record Part(String contentType, List<Body.Segment> content) {}
 
-  private record Answer(boolean multipart, String partType, List<Part> parts) {}
+  /** What a frames or bulk data request answers; {@code etag} null: untagged (no parts: 304). */
+  private record Answer(boolean multipart, String partType, List<Part> parts, String etag) {
+    Answer(boolean multipart, String partType, List<Part> parts) {
+      this(multipart, partType, parts, null);
+    }
+
+    Answer tagged(String tag) {
+      return new Answer(multipart, partType, parts, tag);
+    }
+  }
 
   void frames(RoutingContext ctx) {
     WadoRequest rq = WadoRequest.of(ctx);
@@ -40,8 +49,14 @@ final class WadoFrames {
     List<MediaRange> accept = MediaRange.parse(ctx.request().getHeader("Accept"));
     retrieve.respond(ctx, () -> {
       StoredInstance i = instance(rq);
+      String variant = ctx.pathParam("frames") + "\n" + ctx.request().getHeader("Accept");
+      String etag = Validators.etag("frames", variant, List.of(i));
+      if (Validators.notModified(ctx.request(), etag)) {
+        access.record(rq.caller(), "frames", Access.Via.WADO_RS, rq.remote(), WadoRequest.items(List.of(i)));
+        return new Answer(false, null, List.of(), etag); // nothing read or decoded: the client has these frames
+      }
       PixelLayout layout = retrieve.layout(i);
-      Answer answer = answer(i, layout, numbers, accept);
+      Answer answer = answer(i, layout, numbers, accept).tagged(etag);
       access.record(rq.caller(), "frames", Access.Via.WADO_RS, rq.remote(), WadoRequest.items(List.of(i)));
       return answer;
     }, a -> send(ctx, a));
@@ -175,14 +190,18 @@ final class WadoFrames {
   }
 
   private void send(RoutingContext ctx, Answer a) {
-    if (!a.multipart()) {
-      Part p = a.parts().get(0);
-      retrieve.sender().send(ctx.request(), p.contentType(), Body.of(p.content()));
+    if (a.parts().isEmpty()) {
+      Validators.notModifiedAnswer(ctx.response(), a.etag());
       return;
     }
-    Body.Multipart multipart = new Body.Multipart();
+    if (!a.multipart()) {
+      Part p = a.parts().get(0);
+      retrieve.sender().send(ctx.request(), p.contentType(), Body.of(p.content()), a.etag());
+      return;
+    }
+    Body.Multipart multipart = a.etag() == null ? new Body.Multipart() : new Body.Multipart(Validators.boundary(a.etag()));
     for (Part p : a.parts()) multipart.part(List.of("Content-Type: " + p.contentType()), p.content());
-    retrieve.sender().send(ctx.request(), multipart.contentType(a.partType()), multipart.finish());
+    retrieve.sender().send(ctx.request(), multipart.contentType(a.partType()), multipart.finish(), a.etag());
   }
 
   /** {@code 1,3,5}: 1-based frame numbers (PS3.18 §8.3.3); 400 otherwise. */

@@ -48,11 +48,24 @@ final class WadoRendered {
     String action = thumbnail ? "thumbnail" : "rendered";
     retrieve.respond(ctx, () -> {
       StoredInstance i = pick(retrieve.instances(rq.scope(), rq.study(), rq.series(), rq.sop()), rq);
-      byte[] image = image(i, frames[0], rendering);
+      String variant = frames[0] + "\n" + rendering.mediaType() + "\n" + ctx.request().query();
+      String etag = Validators.etag(action, variant, List.of(i));
+      // a client holding this image gets 304, and nothing is decoded or rendered for it
+      byte[] image = Validators.notModified(ctx.request(), etag) ? null : image(i, frames[0], rendering);
       access.record(rq.caller(), action, Access.Via.WADO_RS, rq.remote(), WadoRequest.items(List.of(i)));
-      return image;
-    }, image -> ctx.response().putHeader("Content-Type", rendering.mediaType()).end(Buffer.buffer(image)));
+      return new Image(etag, image);
+    }, image -> {
+      if (image.bytes() == null) {
+        Validators.notModifiedAnswer(ctx.response(), image.etag());
+        return;
+      }
+      Validators.headers(ctx.response(), image.etag()).putHeader("Content-Type", rendering.mediaType())
+          .end(Buffer.buffer(image.bytes()));
+    });
   }
+
+  /** A rendered answer: its ETag, and its bytes (null: 304). */
+  private record Image(String etag, byte[] bytes) {}
 
   /** Renders one frame of one instance (blocking); 404 without such a frame, 406 when it cannot be decoded. */
   byte[] image(StoredInstance i, int frame, Rendering rendering) throws Exception {

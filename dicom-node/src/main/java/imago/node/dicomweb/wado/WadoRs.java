@@ -72,18 +72,19 @@ public final class WadoRs implements DicomWebService {
   }
 
   private void send(RoutingContext ctx, Found f) {
+    String etag = Validators.etag("instances", f.packaging().name(), f.instances());
     if (f.packaging() == Packaging.SINGLE) {
       StoredInstance i = f.instances().get(0);
       retrieve.sender().send(ctx.request(), "application/dicom; transfer-syntax=" + i.transferSyntaxUid(),
-          Body.of(List.of(new Body.Stored(i.objectKey(), 0, i.objectSize()))));
+          Body.of(List.of(new Body.Stored(i.objectKey(), 0, i.objectSize()))), etag);
       return;
     }
-    Body.Multipart multipart = new Body.Multipart();
+    Body.Multipart multipart = new Body.Multipart(Validators.boundary(etag));
     for (StoredInstance i : f.instances()) {
       multipart.part(List.of("Content-Type: application/dicom; transfer-syntax=" + i.transferSyntaxUid()),
           List.of(new Body.Stored(i.objectKey(), 0, i.objectSize())));
     }
-    retrieve.sender().send(ctx.request(), multipart.contentType("application/dicom"), multipart.finish());
+    retrieve.sender().send(ctx.request(), multipart.contentType("application/dicom"), multipart.finish(), etag);
   }
 
   /**
@@ -112,18 +113,33 @@ public final class WadoRs implements DicomWebService {
     }
     String base = DicomWebService.root(ctx, address);
     retrieve.respond(ctx, () -> {
+      List<StoredInstance> instances = retrieve.instances(rq.scope(), rq.study(), rq.series(), rq.sop());
+      if (instances.isEmpty()) throw rq.notFound();
+      String owner = instances.get(0).tenantId();
+      // the JSON names this request's base in its BulkDataURIs: part of what the tag stands for
+      String etag = Validators.etag("metadata", base, instances);
+      if (Validators.notModified(ctx.request(), etag)) {
+        access.record(rq.caller(), "metadata", Access.Via.WADO_RS, rq.remote(), List.of(rq.levelItem(owner)));
+        return new Metadata(etag, null);
+      }
       List<byte[]> blobs = retrieve.metadata(rq.scope(), rq.study(), rq.series(), rq.sop());
       if (blobs.isEmpty()) throw rq.notFound();
       Map<String, StoredInstance> bySop = new HashMap<>();
-      for (StoredInstance i : retrieve.instances(rq.scope(), rq.study(), rq.series(), rq.sop())) {
-        bySop.put(i.sopInstanceUid(), i);
-      }
+      for (StoredInstance i : instances) bySop.put(i.sopInstanceUid(), i);
       io.vertx.core.buffer.Buffer json = MetadataJson.array(blobs, bySop, base);
-      String owner = bySop.values().stream().map(StoredInstance::tenantId).findFirst().orElse(null);
       access.record(rq.caller(), "metadata", Access.Via.WADO_RS, rq.remote(), List.of(rq.levelItem(owner)));
-      return json;
-    }, json -> ctx.response().putHeader("Content-Type", "application/dicom+json").end(json));
+      return new Metadata(etag, json);
+    }, m -> {
+      if (m.json() == null) {
+        Validators.notModifiedAnswer(ctx.response(), m.etag());
+        return;
+      }
+      Validators.headers(ctx.response(), m.etag()).putHeader("Content-Type", "application/dicom+json").end(m.json());
+    });
   }
+
+  /** A metadata answer: its ETag, and its JSON (null: 304, the client has it). */
+  private record Metadata(String etag, io.vertx.core.buffer.Buffer json) {}
 
   static boolean acceptsJson(List<MediaRange> accept) {
     for (MediaRange r : accept) {

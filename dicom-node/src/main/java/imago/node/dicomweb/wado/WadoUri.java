@@ -93,7 +93,7 @@ public final class WadoUri {
       access.record(rq.caller(), "retrieve", Access.Via.WADO_URI, rq.remote(), WadoRequest.items(List.of(i)));
       return i;
     }, i -> retrieve.sender().send(ctx.request(), DICOM,
-        Body.of(List.of(new Body.Stored(i.objectKey(), 0, i.objectSize())))));
+        Body.of(List.of(new Body.Stored(i.objectKey(), 0, i.objectSize()))), Validators.etag("wado-uri", DICOM, List.of(i))));
   }
 
   /** What an image request answers: the rendered image, or (no contentType asked, no pixels) the object. */
