@@ -51,7 +51,8 @@ final class WadoRendered {
       String variant = frames[0] + "\n" + rendering.mediaType() + "\n" + ctx.request().query();
       String etag = Validators.etag(action, variant, List.of(i));
       // a client holding this image gets 304, and nothing is decoded or rendered for it
-      byte[] image = Validators.notModified(ctx.request(), etag) ? null : image(i, frames[0], rendering);
+      byte[] image = Validators.notModified(ctx.request(), etag) ? null
+          : retrieve.rendered().get(etag, () -> image(i, frames[0], rendering));
       access.record(rq.caller(), action, Access.Via.WADO_RS, rq.remote(), WadoRequest.items(List.of(i)));
       return new Image(etag, image);
     }, image -> {

@@ -39,6 +39,7 @@ public final class WadoRetrieve implements AutoCloseable {
 
   private final Index index;
   private final ObjectStore store;
+  private final HotCache rendered = new HotCache(128L << 20);
   private final WorkerExecutor workers;
   private final BodySender sender;
   private final Map<String, PixelLayout> layouts = Collections.synchronizedMap(
@@ -141,6 +142,11 @@ public final class WadoRetrieve implements AutoCloseable {
     try (InputStream in = open(i, 0, i.objectSize())) {
       return in.readAllBytes();
     }
+  }
+
+  /** Rendered images and thumbnails viewers ask for again, by strong ETag: 128 MiB of them at most. */
+  HotCache rendered() {
+    return rendered;
   }
 
   /** Bytes [offset, offset + length) of the object. */
