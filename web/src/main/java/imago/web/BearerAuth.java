@@ -164,7 +164,7 @@ public final class BearerAuth {
             return Future.succeededFuture(new Token(new Caller(p.getString("sub", ""), tenant, parsed, by), id, expiresAt,
                 sid == null ? id : sid.toString(),
                 started instanceof Number n ? Instant.ofEpochSecond(n.longValue()) : null,
-                sexp instanceof Number e ? Instant.ofEpochSecond(e.longValue()) : expiresAt));
+                sexp instanceof Number e ? Instant.ofEpochSecond(e.longValue()) : sid == null ? expiresAt : null));
           } catch (IllegalArgumentException e) {
             return Future.failedFuture(new ProblemException(Problem.of(401, "unauthorized", "Unknown role " + role, null)));
           }

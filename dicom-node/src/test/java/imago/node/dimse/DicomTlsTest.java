@@ -97,6 +97,16 @@ class DicomTlsTest {
   }
 
   @Test
+  void imagosOwnCaAppendedToAChainDoesNotWidenATenantCasScope() {
+    LocalCa.Issued forDemo = otherCa.issueClient(new PeerIdentity("demo", "DEMO"), Duration.ofDays(1));
+    // every hospital holds Imago's CA certificate: appending it must not turn other's CA into "any tenant"
+    java.security.cert.Certificate[] chain = {forDemo.certificate(), tls.signer().certificate()};
+    assertEquals(java.util.Optional.of("other"), tls.vouchedTenant(chain));
+    assertEquals(java.util.Optional.empty(), tls.vouchedTenant(new java.security.cert.Certificate[] {
+        tls.signer().issueClient(new PeerIdentity("demo", "DEMO"), Duration.ofDays(1)).certificate()}));
+  }
+
+  @Test
   void aPeerWithoutACertificateIsRefused() {
     Dcmtk.Result r = Dcmtk.echoscu("127.0.0.1", node.tlsPort(), "DEMO", DimseNode.AE, "+tla", "-ic");
     assertFalse(r.ok(), "anonymous TLS: " + r);

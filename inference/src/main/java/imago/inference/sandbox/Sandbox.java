@@ -87,8 +87,13 @@ public final class Sandbox implements ModelLoader, AutoCloseable {
       rt.own(socket);
       Path copy = rt.handOver(artifact, work);
       Process process = start(rt, work, gpu, rt.command(work, SandboxMain.class.getName(), socket.toString()));
+      // Only this process is told the secret (on its stdin): a sandbox of another model cannot pass for it on the socket.
+      String secret = java.util.HexFormat.of().formatHex(new java.security.SecureRandom().generateSeed(16));
+      try (var stdin = process.getOutputStream()) {
+        stdin.write((secret + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      }
       CpuLimit cpu = CpuLimit.create(engines.threads()).orElse(null);
-      return SandboxedModel.connect(process, listener, work, copy, cpu, rt, timer);
+      return SandboxedModel.connect(process, listener, secret, work, copy, cpu, rt, timer);
     } catch (IOException e) {
       if (listener != null) closeQuietly(listener);
       if (rt != null) rt.delete(work);

@@ -38,11 +38,15 @@ public final class SandboxMain {
       new Engines(new EngineConfig(Integer.parseInt(args[2]), Path.of(args[1]), Boolean.parseBoolean(args[3]))).warmUp();
       return;
     }
+    // The secret the server gave this process alone, on its stdin: proof on the socket that it is this sandbox.
+    String secret = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.US_ASCII))
+        .readLine();
     try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       channel.connect(UnixDomainSocketAddress.of(args[0]));
       DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel), 1 << 16));
       DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16));
       out.writeInt(SandboxProtocol.HELLO);
+      SandboxProtocol.writeText(out, secret == null ? "" : secret);
       out.flush();
       serve(in, out);
     }

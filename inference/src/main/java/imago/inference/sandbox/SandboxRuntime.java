@@ -23,6 +23,7 @@ import java.util.stream.Stream;
  * environment that holds nothing of the server's. Prepared once per server process.
  */
 final class SandboxRuntime {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SandboxRuntime.class);
   /** The server's environment variables a sandbox inherits: where a GPU libtorch and CUDA are. */
   private static final List<String> PASSED_ENV = List.of("PYTORCH_LIBRARY_PATH", "PYTORCH_FLAVOR", "PYTORCH_VERSION",
       "LD_LIBRARY_PATH", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES");
@@ -82,7 +83,16 @@ final class SandboxRuntime {
         .map(e -> Path.of(e).getFileName().toString()).filter(n -> n.matches(".*(pytorch|onnxruntime|nd4j|hdf5|javacpp).*"))
         .sorted().toList());
     Path stampFile = cache.resolve(".warm");
-    if (Files.isRegularFile(stampFile, LinkOption.NOFOLLOW_LINKS) && Files.readString(stampFile).equals(stamp)) return;
+    if (Files.isRegularFile(stampFile, LinkOption.NOFOLLOW_LINKS)
+        && ((Integer) Files.getAttribute(stampFile, "unix:uid", LinkOption.NOFOLLOW_LINKS)) == 0
+        && Files.readString(stampFile).equals(stamp)) {
+      return;
+    }
+    // Not stamped by root for these engines: whatever is there may have been written by a sandbox
+    // (an earlier Imago let them write it), so it goes, and root unpacks the libraries afresh.
+    try (Stream<Path> all = Files.walk(cache)) {
+      all.sorted(java.util.Comparator.reverseOrder()).filter(p -> !p.equals(cache)).forEach(p -> p.toFile().delete());
+    }
     ownTree(cache, 0, 0);
     List<String> cmd = new ArrayList<>(List.of("unshare", "--net", "--"));
     cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + config.heap(),
@@ -100,12 +110,19 @@ final class SandboxRuntime {
     }
     ownTree(cache, 0, 0);
     readableTree(cache);
-    Files.writeString(stampFile, stamp);
+    if (p.exitValue() == 0) {
+      Files.writeString(stampFile, stamp);
+    } else {
+      LOG.warn("event=sandbox.warm_up.failed exit={} note=\"the engines' libraries may be missing; a model that needs "
+          + "them fails its load with the reason, and the next start tries again\"", p.exitValue());
+    }
   }
 
   /** A fresh folder for one sandbox, still root's (0700): its user gets it in {@link #handOver}, once it is filled. */
   Path newWorkDir() throws IOException {
     Path work = Files.createDirectories(dir.resolve("work"));
+    // others may pass through to the folder they were given, never list the folders of other sandboxes
+    Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
     return Files.createTempDirectory(work, "p" + ProcessHandle.current().pid() + "-", PosixFilePermissions.asFileAttribute(
         PosixFilePermissions.fromString("rwx------")));
   }
@@ -142,12 +159,14 @@ final class SandboxRuntime {
     // killed): nothing a model starts outlives its sandbox.
     if (account != null) {
       // setpriv --pdeathsig keep: changing the user would otherwise clear the death signal --kill-child set
-      cmd.addAll(List.of("unshare", "--net", "--pid", "--fork", "--kill-child", "--", "setpriv", "--pdeathsig", "keep",
+      cmd.addAll(List.of("unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "--", "setpriv",
+          "--pdeathsig", "keep",
           "--reuid=" + account[0], "--regid=" + account[1], "--clear-groups", "--no-new-privs", "--inh-caps=-all",
           "--bounding-set=-all", "--"));
     } else {
       // Not root: a user namespace of our own makes the empty network namespace possible; the user stays ours.
-      cmd.addAll(List.of("unshare", "--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child", "--"));
+      cmd.addAll(List.of("unshare", "--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child", "--mount-proc",
+          "--"));
     }
     cmd.addAll(List.of("prlimit", "--as=" + config.memoryBytes(), "--core=0", "--nofile=1024", "--fsize=" + (8L << 30), "--",
         // Below the server's own threads (DIMSE, HTTP, ingest) when cores are short.
@@ -329,10 +348,14 @@ final class SandboxRuntime {
         deleteTree(work);
         return;
       }
+      // what is inside, as its user (a folder it closed with chmod 000 opened first); then the folder
+      // itself by root, whose parent folder only root can change, so that name is not a link
+      String inside = "chmod -R u+rwX -- \"$1\" 2>/dev/null; rm -rf --one-file-system -- \"$1\"/* \"$1\"/.[!.]* 2>/dev/null";
       Process rm = new ProcessBuilder("setpriv", "--reuid=" + account[0], "--regid=" + account[1], "--clear-groups",
-          "--no-new-privs", "--", "rm", "-rf", "--one-file-system", "--", work.toString())
+          "--no-new-privs", "--", "sh", "-c", inside, "sh", work.toString())
           .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
       if (!rm.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) rm.destroyForcibly();
+      Files.deleteIfExists(work);
     } catch (IOException | RuntimeException e) {
       // a leftover folder of a finished sandbox; the next start's sweep removes it
     } catch (InterruptedException e) {

@@ -80,8 +80,8 @@ final class SandboxedModel implements LoadedModel {
    * Waits, within the load timeout, for the sandbox started as {@code process} to connect to
    * {@code listener} and greet; it then joins its CPU quota, before it is sent anything to load.
    */
-  static SandboxedModel connect(Process process, ServerSocketChannel listener, Path work, Path artifact, CpuLimit cpu,
-      SandboxRuntime runtime, ScheduledExecutorService timer) throws ModelLoadException {
+  static SandboxedModel connect(Process process, ServerSocketChannel listener, String secret, Path work, Path artifact,
+      CpuLimit cpu, SandboxRuntime runtime, ScheduledExecutorService timer) throws ModelLoadException {
     SandboxedModel m = new SandboxedModel(process, work, artifact, cpu, runtime, timer);
     try (listener) {
       m.exchange(runtime.config().loadTimeout(), listener, () -> {
@@ -89,6 +89,10 @@ final class SandboxedModel implements LoadedModel {
         m.in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(m.channel), 1 << 16));
         m.out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(m.channel), 1 << 16));
         if (m.in.readInt() != SandboxProtocol.HELLO) throw new IOException("the sandbox did not start speaking its protocol");
+        if (!java.security.MessageDigest.isEqual(secret.getBytes(StandardCharsets.US_ASCII),
+            SandboxProtocol.readText(m.in).getBytes(StandardCharsets.US_ASCII))) {
+          throw new IOException("a process that is not this sandbox connected to its socket");
+        }
         if (cpu != null) {
           cpu.join(process.pid());
           for (ProcessHandle h : (Iterable<ProcessHandle>) process.descendants()::iterator) cpu.join(h.pid());

@@ -99,7 +99,12 @@ public final class TlsMaterial {
     for (var e : tenantCaFiles.entrySet()) {
       for (String file : e.getValue()) {
         for (X509Certificate ca : Pem.read(read(file), file).certificates()) {
-          if (!clientCas.contains(ca)) tenantCas.put(ca, e.getKey()); // a CA trusted for all stays for all
+          if (clientCas.contains(ca)) continue; // a CA trusted for all stays for all
+          String other = tenantCas.put(ca, e.getKey());
+          if (other != null && !other.equals(e.getKey())) {
+            throw new IllegalArgumentException("the CA " + ca.getSubjectX500Principal() + " is in the clientCas of tenants "
+                + other + " and " + e.getKey() + ": a tenant's CA vouches for that tenant only");
+          }
         }
       }
     }
@@ -239,9 +244,13 @@ public final class TlsMaterial {
    * tls.clientCas), which vouch for every tenant.
    */
   public java.util.Optional<String> vouchedTenant(java.security.cert.Certificate[] chain) {
-    X509Certificate top = (X509Certificate) chain[chain.length - 1];
-    for (X509Certificate ca : clientCas) if (signedBy(top, ca)) return java.util.Optional.empty();
-    for (var e : tenantCas.entrySet()) if (signedBy(top, e.getKey())) return java.util.Optional.of(e.getValue());
+    // From the leaf up: the first certificate one of our CAs signed decides. Certificates a client
+    // appends beyond that (Imago's own CA, which every hospital holds) cannot widen the scope.
+    for (java.security.cert.Certificate c : chain) {
+      X509Certificate cert = (X509Certificate) c;
+      for (var e : tenantCas.entrySet()) if (signedBy(cert, e.getKey())) return java.util.Optional.of(e.getValue());
+      for (X509Certificate ca : clientCas) if (signedBy(cert, ca)) return java.util.Optional.empty();
+    }
     return java.util.Optional.of(""); // verified by the handshake, yet by none of ours: no tenant
   }
 

@@ -57,6 +57,10 @@ final class BodySender {
         // DICOM is incompressible enough, and a compressed body would break Content-Length and ranges
         .putHeader("Content-Encoding", "identity");
     String range = request.getHeader("Range");
+    String ifRange = request.getHeader("If-Range");
+    if (range != null && ifRange != null && (etag == null || !ifRange.trim().equals(etag))) {
+      range = null; // RFC 9110 §13.1.5: the client's partial copy is of another representation: send it whole
+    }
     Body out = body;
     if (range != null) {
       long[] r = range(range, body.length());

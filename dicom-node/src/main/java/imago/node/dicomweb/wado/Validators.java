@@ -46,9 +46,13 @@ final class Validators {
     if (header == null) return false;
     for (String t : header.split(",")) {
       String tag = t.trim();
-      if (tag.equals("*") || tag.equals(etag) || tag.startsWith("W/") && tag.substring(2).equals(etag)) return true;
+      if (tag.equals("*") || opaque(tag).equals(opaque(etag))) return true;
     }
     return false;
+  }
+
+  private static String opaque(String tag) {
+    return tag.startsWith("W/") ? tag.substring(2) : tag;
   }
 
   /**

@@ -117,7 +117,8 @@ public final class WadoRs implements DicomWebService {
       if (instances.isEmpty()) throw rq.notFound();
       String owner = instances.get(0).tenantId();
       // the JSON names this request's base in its BulkDataURIs: part of what the tag stands for
-      String etag = Validators.etag("metadata", base, instances);
+      // weak: the same JSON goes out gzipped or not, as the client accepts (RFC 9110 §8.8.3)
+      String etag = "W/" + Validators.etag("metadata", base, instances);
       if (Validators.notModified(ctx.request(), etag)) {
         access.record(rq.caller(), "metadata", Access.Via.WADO_RS, rq.remote(), List.of(rq.levelItem(owner)));
         return new Metadata(etag, null);
