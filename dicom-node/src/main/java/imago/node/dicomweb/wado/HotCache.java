@@ -5,9 +5,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * The rendered images viewers ask for again (a radiologist scrolling back through a series, a
- * thumbnail on every study list), kept by their strong ETag up to a byte budget, least recently used
- * first out. A tag stands for one representation of instances that never change, so an entry never
+ * The answers viewers ask for again (rendered images as a radiologist scrolls back through a series,
+ * a thumbnail on every study list, a series' metadata each time the study is opened), kept by their
+ * ETag up to a byte budget, least recently used first out. A tag stands for one representation of instances that never change, so an entry never
  * goes stale. Two requests for a missing image may both render it: the cache never blocks on work.
  */
 final class HotCache {

@@ -40,6 +40,7 @@ public final class WadoRetrieve implements AutoCloseable {
   private final Index index;
   private final ObjectStore store;
   private final HotCache rendered = new HotCache(128L << 20);
+  private final HotCache metadata = new HotCache(128L << 20);
   private final WorkerExecutor workers;
   private final BodySender sender;
   private final Map<String, PixelLayout> layouts = Collections.synchronizedMap(
@@ -147,6 +148,11 @@ public final class WadoRetrieve implements AutoCloseable {
   /** Rendered images and thumbnails viewers ask for again, by strong ETag: 128 MiB of them at most. */
   HotCache rendered() {
     return rendered;
+  }
+
+  /** Metadata answers (a series' JSON, built from its instances' kept JSON) viewers ask for again: 128 MiB at most. */
+  HotCache metadataCache() {
+    return metadata;
   }
 
   /** Bytes [offset, offset + length) of the object. */

@@ -123,13 +123,16 @@ public final class WadoRs implements DicomWebService {
         access.record(rq.caller(), "metadata", Access.Via.WADO_RS, rq.remote(), List.of(rq.levelItem(owner)));
         return new Metadata(etag, null);
       }
-      List<byte[]> blobs = retrieve.metadata(rq.scope(), rq.study(), rq.series(), rq.sop());
-      if (blobs.isEmpty()) throw rq.notFound();
-      Map<String, StoredInstance> bySop = new HashMap<>();
-      for (StoredInstance i : instances) bySop.put(i.sopInstanceUid(), i);
-      io.vertx.core.buffer.Buffer json = MetadataJson.array(blobs, bySop, base);
+      // A series a viewer opens again is answered from memory: the tag stands for these very bytes.
+      byte[] json = retrieve.metadataCache().get(etag, () -> {
+        List<byte[]> blobs = retrieve.metadata(rq.scope(), rq.study(), rq.series(), rq.sop());
+        if (blobs.isEmpty()) throw rq.notFound();
+        Map<String, StoredInstance> bySop = new HashMap<>();
+        for (StoredInstance i : instances) bySop.put(i.sopInstanceUid(), i);
+        return MetadataJson.array(blobs, bySop, base).getBytes();
+      });
       access.record(rq.caller(), "metadata", Access.Via.WADO_RS, rq.remote(), List.of(rq.levelItem(owner)));
-      return new Metadata(etag, json);
+      return new Metadata(etag, io.vertx.core.buffer.Buffer.buffer(json));
     }, m -> {
       if (m.json() == null) {
         Validators.notModifiedAnswer(ctx.response(), m.etag());
