@@ -58,7 +58,6 @@ final class IncomingDataSet {
 
   /** The whole data set, copied out: for identifiers (C-FIND, C-MOVE, C-GET), held to {@link #MAX_IDENTIFIER_BYTES}. */
   byte[] copy() throws IOException {
-    if (spool.size() > limit) throw new IOException("the identifier is over " + limit + " bytes");
     byte[] bytes = new byte[(int) spool.size()];
     spool.buffer().get(bytes);
     return bytes;

@@ -56,11 +56,6 @@ final class CpuLimit implements AutoCloseable {
     write(dir.resolve("cgroup.procs"), Long.toString(pid));
   }
 
-  /** The group's folder, for tests and logs. */
-  Path path() {
-    return dir;
-  }
-
   private static void write(Path file, String value) throws IOException {
     Files.writeString(file, value, StandardCharsets.US_ASCII);
   }

@@ -44,17 +44,19 @@ public final class TlsMaterial {
   private final List<X509Certificate> clientCas;
   /** CAs that vouch for one tenant's AEs only (tenants[].clientCas), by certificate. */
   private final java.util.Map<X509Certificate, String> tenantCas;
-  private final List<X509Certificate> outboundCas;
+  private final X509KeyManager keyManager;
+  private final SSLContext clientContext;
   private final Path generatedBy;
 
   private TlsMaterial(LocalCa signer, LocalCa.Issued server, List<X509Certificate> clientCas,
       java.util.Map<X509Certificate, String> tenantCas, List<X509Certificate> outboundCas, Path generatedBy) {
     this.tenantCas = java.util.Map.copyOf(tenantCas);
+    this.keyManager = newKeyManager(server);
     this.generatedBy = generatedBy;
     this.signer = signer;
     this.server = server;
     this.clientCas = List.copyOf(clientCas);
-    this.outboundCas = List.copyOf(outboundCas);
+    this.clientContext = context(keyManager, trustManager(outboundCas, true));
   }
 
   /** The folder under the data folder where the local CA and generated certificates live. */
@@ -178,8 +180,17 @@ public final class TlsMaterial {
     return server.certificate();
   }
 
-  /** The server's key and certificate, for HTTPS and DICOM TLS. */
+  /** The server's key and certificate, for HTTPS, DICOM TLS and every outbound TLS connection. */
   public X509KeyManager keyManager() {
+    return keyManager;
+  }
+
+  /** Outbound connections: presents the server certificate, trusts the JDK's CAs, the local CA and {@code tls.trust}. */
+  public SSLContext clientContext() {
+    return clientContext;
+  }
+
+  private static X509KeyManager newKeyManager(LocalCa.Issued server) {
     try {
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);
@@ -199,11 +210,6 @@ public final class TlsMaterial {
     List<X509Certificate> anchors = new ArrayList<>(clientCas);
     anchors.addAll(tenantCas.keySet());
     return context(keyManager(), trustManager(anchors, false));
-  }
-
-  /** Outbound connections: presents the server certificate, trusts the JDK's CAs, the local CA and {@code tls.trust}. */
-  public SSLContext clientContext() {
-    return context(keyManager(), trustManager(outboundCas, true));
   }
 
   private static SSLContext context(X509KeyManager keys, X509TrustManager trust) {
@@ -263,10 +269,5 @@ public final class TlsMaterial {
     } catch (GeneralSecurityException e) {
       return false;
     }
-  }
-
-  /** The CAs DICOM TLS accepts client certificates from. */
-  public List<X509Certificate> clientCas() {
-    return clientCas;
   }
 }
