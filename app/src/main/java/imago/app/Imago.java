@@ -39,6 +39,8 @@ import imago.node.viewer.ViewerRouter;
 import imago.storage.StorageConfig;
 import imago.storage.audit.AuditConfig;
 import imago.storage.audit.AuditExporter;
+import imago.storage.cluster.ClusterConfig;
+import imago.storage.cluster.Coordinator;
 import imago.storage.index.Index;
 import imago.storage.index.SqlUnavailableException;
 import imago.storage.ingest.Ingest;
@@ -96,6 +98,7 @@ public final class Imago implements AutoCloseable {
   private ModelRegistry models;
   private InferenceRuntime inference;
   private FseNotifier notifier;
+  private Coordinator coordinator;
   private AuditExporter auditExport;
 
   private Imago(Path dataDir, StorageRuntime storage, Vertx vertx, BearerAuth auth, Tenants tenants) {
@@ -128,6 +131,8 @@ public final class Imago implements AutoCloseable {
     Imago imago = new Imago(data, storage, vertx, auth(vertx, config, data), tenants);
     LogPaths.register(CapabilityToken::redact); // link tokens travel in paths: none reaches a log
     try {
+      imago.coordinator = new Coordinator(storage.database().dataSource(), storage.database().isPostgres(),
+          config.section("cluster", ClusterConfig.class));
       Ingest ingest = storage.ingest(storageConfig.duplicatePolicy(), new EventBusPublisher(vertx),
           new IngestMetrics(registry));
       storage.recover(ingest); // before the node accepts anything
@@ -161,7 +166,7 @@ public final class Imago implements AutoCloseable {
         throw new IOException("model registry: " + e.getMessage(), e);
       }
       imago.inference = new InferenceRuntime(vertx, config.section("inference", InferenceConfig.class), storage, ingest,
-          imago.engines, artifacts, parser, registry, resultUids(config, data));
+          imago.engines, artifacts, parser, registry, resultUids(config, data), imago.coordinator);
       AiResults aiResults = new AiResults(imago.inference.queue());
       LinksConfig linksConfig = config.section("links", LinksConfig.class);
       QidoRs qido = new QidoRs(nodeConfig, storage.index(), access, QidoRs.DEFAULT_MAX_RESULTS);
@@ -191,11 +196,11 @@ public final class Imago implements AutoCloseable {
             storage.index().instanceCount();
             return true;
           })), WebServer.Limits.DEFAULT).start().await();
-      imago.notifier = new FseNotifier(vertx, storage.links(), storage.deliveries(), storage.index(), aiResults,
-          linksConfig, () -> address.orLocal(imago.http.port()), imago.tls.clientContext()).start();
-      vertx.eventBus().<io.vertx.core.json.JsonObject>consumer(InferenceRuntime.INFERENCE_RESULT, msg ->
-          imago.notifier.resultsChanged(msg.body().getString("tenant"), msg.body().getString("studyInstanceUID")));
-      imago.stabilizer = new StudyStabilizer(vertx, storage.index(), nodeConfig.stableQuietPeriod(), clock).start();
+      imago.notifier = new FseNotifier(storage.links(), storage.deliveries(), storage.index(), aiResults,
+          linksConfig, () -> address.orLocal(imago.http.port()), imago.tls.clientContext()).register(imago.coordinator);
+      imago.stabilizer = new StudyStabilizer(vertx, storage.index(), nodeConfig.stableQuietPeriod(), clock,
+          imago.coordinator).register();
+      imago.coordinator.start(); // duties and consumers run from here, on whichever node holds them
       if (!address.configured() && !"127.0.0.1".equals(nodeConfig.bindAddress()) && !"localhost".equals(nodeConfig.bindAddress())) {
         LOG.warn("event=imago.public_url.unset bind={} note=\"URLs Imago writes (RetrieveURLs, FSE links) name the local address "
             + "each connection arrived at; behind a proxy, NAT or a container set node.publicUrl\"", nodeConfig.bindAddress());
@@ -344,6 +349,10 @@ public final class Imago implements AutoCloseable {
     return models;
   }
 
+  public Coordinator coordinator() {
+    return coordinator;
+  }
+
   public FseNotifier notifier() {
     return notifier;
   }
@@ -358,8 +367,7 @@ public final class Imago implements AutoCloseable {
 
   @Override
   public void close() {
-    if (stabilizer != null) stabilizer.close();
-    if (notifier != null) notifier.close();
+    if (coordinator != null) coordinator.close(); // its duties go to other nodes at once
     if (inference != null) inference.close();
     if (dimse != null) dimse.close();
     if (http != null) http.close();

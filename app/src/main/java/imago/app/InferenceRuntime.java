@@ -15,30 +15,30 @@ import imago.inference.schedule.Scheduler;
 import imago.inference.worker.JobRunner;
 import imago.inference.worker.ResultWriter;
 import imago.inference.worker.Worker;
+import imago.storage.cluster.Coordinator;
 import imago.storage.ingest.Ingest;
+import imago.storage.jobs.Job;
 import imago.storage.jobs.JobQueue;
 import imago.storage.jobs.SqlJobQueue;
 import imago.web.Access;
-import imago.web.Blocking;
 import imago.web.Routes;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The inference side of one process: the scheduler listening for {@code study.stable}, and (unless
  * {@code inference.worker} is false) a worker with its model host and decode pool.
  */
 final class InferenceRuntime implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(InferenceRuntime.class);
-  /** Published with each finished job's JSON result (for FSE links and notifications). */
-  static final String INFERENCE_RESULT = "inference.result";
+  /** The durable consumer that turns {@code study.stable} into jobs, on one node of the cluster at a time. */
+  static final String SCHEDULER = "scheduler";
   /** The build's version (Maven's project.version), as result objects name their software. */
   static final String IMAGO_VERSION = buildVersion();
 
@@ -51,7 +51,8 @@ final class InferenceRuntime implements AutoCloseable {
   private final Worker worker;
 
   InferenceRuntime(Vertx vertx, InferenceConfig config, StorageRuntime storage, Ingest ingest, ModelLoader engines,
-      ArtifactCache artifacts, ManifestParser parser, PrometheusMeterRegistry registry, ResultUids resultUids) {
+      ArtifactCache artifacts, ManifestParser parser, PrometheusMeterRegistry registry, ResultUids resultUids,
+      Coordinator coordinator) {
     queue = new SqlJobQueue(storage.database().dataSource(), storage.database().isPostgres());
     scheduler = new Scheduler(storage.index(), storage.models(), queue, parser);
     InferenceMetrics metrics = new InferenceMetrics(registry);
@@ -67,7 +68,8 @@ final class InferenceRuntime implements AutoCloseable {
           new ResultWriter(ingest), resultUids, decodePool, metrics, IMAGO_VERSION);
       String id = ManagementFactory.getRuntimeMXBean().getName();
       worker = new Worker(id, queue, runner, config, metrics,
-          result -> vertx.eventBus().publish(INFERENCE_RESULT, result)).start();
+          result -> vertx.eventBus().publish(Events.INFERENCE_RESULT, result)).start();
+      coordinator.on(SqlJobQueue.JOBS_CHANNEL, worker::wake); // jobs queued by any node
     } else {
       decodePool = null;
       host = null;
@@ -75,20 +77,14 @@ final class InferenceRuntime implements AutoCloseable {
     }
     this.vertx = vertx;
     this.storage = storage;
-    vertx.eventBus().<JsonObject>consumer(Events.STUDY_STABLE, msg -> {
-      String tenant = msg.body().getString("tenant");
-      String study = msg.body().getString("studyUid");
-      Blocking.run(vertx, () -> scheduler.studyStable(tenant, study)).onComplete(ar -> {
-        if (ar.failed()) {
-          // The study stays unscheduled until it stabilises again or a run covers it; logged once here.
-          LOG.warn("event=schedule.failed tenant={} study={} error=\"{}\"", tenant, study, ar.cause().getMessage());
-          return;
-        }
-        if (!ar.result().isEmpty()) wake();
-        vertx.eventBus().publish(Events.STUDY_SCHEDULED, new JsonObject().put("tenant", tenant).put("studyUid", study)
-            .put("revision", msg.body().getValue("revision")).put("jobs", ar.result().size()));
-      });
-    });
+    // Every study.stable of the cluster, once: a failure is tried again (the consumer's cursor stays).
+    coordinator.consumer(SCHEDULER, Set.of(Events.STUDY_STABLE), java.time.Duration.ofSeconds(1), event -> {
+      List<Job> created = scheduler.studyStable(event.tenantId(), event.studyUid());
+      if (!created.isEmpty()) wake();
+      vertx.eventBus().publish(Events.STUDY_SCHEDULED, new JsonObject().put("tenant", event.tenantId())
+          .put("studyUid", event.studyUid()).put("revision", new JsonObject(event.payload()).getValue("revision"))
+          .put("jobs", created.size()));
+    }, null);
   }
 
   private void wake() {

@@ -6,6 +6,8 @@ import imago.inference.engine.ArtifactCache;
 import imago.inference.manifest.ManifestParser;
 import imago.node.events.EventBusPublisher;
 import imago.storage.StorageConfig;
+import imago.storage.cluster.ClusterConfig;
+import imago.storage.cluster.Coordinator;
 import imago.storage.ingest.Ingest;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -27,11 +29,13 @@ final class WorkerProcess implements AutoCloseable {
   private final StorageRuntime storage;
   private final Vertx vertx;
   private final InferenceRuntime inference;
+  private final Coordinator coordinator;
 
-  private WorkerProcess(StorageRuntime storage, Vertx vertx, InferenceRuntime inference) {
+  private WorkerProcess(StorageRuntime storage, Vertx vertx, InferenceRuntime inference, Coordinator coordinator) {
     this.storage = storage;
     this.vertx = vertx;
     this.inference = inference;
+    this.coordinator = coordinator;
   }
 
   static WorkerProcess start(Config config) throws IOException {
@@ -41,14 +45,18 @@ final class WorkerProcess implements AutoCloseable {
     if (!inferenceConfig.worker()) throw new IllegalArgumentException("inference.worker is false: nothing to run");
     StorageRuntime storage = StorageRuntime.open(storageConfig, data);
     Vertx vertx = Vertx.vertx();
+    Coordinator coordinator = new Coordinator(storage.database().dataSource(), storage.database().isPostgres(),
+        config.section("cluster", ClusterConfig.class));
     try {
       Ingest ingest = storage.ingest(storageConfig.duplicatePolicy(), new EventBusPublisher(vertx));
       InferenceRuntime inference = new InferenceRuntime(vertx, inferenceConfig, storage, ingest,
           inferenceConfig.loader(data), new ArtifactCache(data.resolve("models"), storage.store()),
-          new ManifestParser(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Imago.resultUids(config, data));
-      LOG.info("event=worker.ready data={}", data);
-      return new WorkerProcess(storage, vertx, inference);
+          new ManifestParser(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Imago.resultUids(config, data), coordinator);
+      coordinator.start();
+      LOG.info("event=worker.ready data={} node={}", data, coordinator.node());
+      return new WorkerProcess(storage, vertx, inference, coordinator);
     } catch (RuntimeException e) {
+      coordinator.close();
       vertx.close();
       storage.close();
       throw e;
@@ -57,6 +65,7 @@ final class WorkerProcess implements AutoCloseable {
 
   @Override
   public void close() {
+    coordinator.close();
     inference.close();
     vertx.close().await();
     storage.close();

@@ -7,8 +7,8 @@ import imago.storage.links.DeliveryLog;
 import imago.storage.links.Link;
 import imago.storage.links.LinkStore;
 import imago.storage.results.AiResults;
-import imago.web.Blocking;
-import io.vertx.core.Vertx;
+import imago.core.events.Events;
+import imago.storage.cluster.Coordinator;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,18 +31,20 @@ import org.slf4j.LoggerFactory;
  * Tells the FSE gateway(s) when AI results attach to a linked study: a POST of the link's FHIR
  * Bundle, once per (endpoint, link, result version), signed with the endpoint's secret, retried
  * with exponential backoff until it is taken, every attempt in the delivery log. Results are
- * noticed from the {@code inference.result} event and, since events can be lost (or come from a
- * worker in another process), by a sweep over live links.
+ * noticed from the {@code inference.result} events of the outbox, whichever node stored them; one
+ * node of the cluster at a time does this ({@link #register}).
  *
  * <p>Signature: {@code X-Imago-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>}.
  * The Bundle names the link by id ({@code Bundle.id = link-<id>-v<version>}); its addresses are
  * Imago's authenticated DICOMweb and IID, since Imago keeps no link token to put in them.
  */
-public final class FseNotifier implements AutoCloseable {
+public final class FseNotifier {
   private static final Logger LOG = LoggerFactory.getLogger(FseNotifier.class);
   private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+  private static final Duration SWEEP_EVERY = Duration.ofSeconds(15);
+  /** The singleton duty (and durable consumer) that notifies FSE gateways. */
+  public static final String DUTY = "fse-notifier";
 
-  private final Vertx vertx;
   private final LinkStore links;
   private final DeliveryLog log;
   private final LinkFhir fhir;
@@ -51,19 +53,16 @@ public final class FseNotifier implements AutoCloseable {
   private final Map<String, Set<String>> tenants;
   private final Supplier<String> address;
   private final HttpClient http;
-  private long deliverTimer = -1;
-  private long sweepTimer = -1;
-  private volatile boolean busy;
+  private long lastSweep = System.nanoTime();
 
   /**
    * @param address Imago's address for links in notifications (node.publicUrl, or the local listener once it is up)
    * @param tls what gateways' certificates are checked against (the JDK's CAs, the local CA, tls.trust) and the
    *     certificate Imago presents if a gateway asks for one
    */
-  public FseNotifier(Vertx vertx, LinkStore links, DeliveryLog log, Index index, AiResults aiResults, LinksConfig config,
+  public FseNotifier(LinkStore links, DeliveryLog log, Index index, AiResults aiResults, LinksConfig config,
       Supplier<String> address, javax.net.ssl.SSLContext tls) {
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(tls).build();
-    this.vertx = vertx;
     this.links = links;
     this.log = log;
     this.fhir = new LinkFhir(index, aiResults);
@@ -72,41 +71,30 @@ public final class FseNotifier implements AutoCloseable {
     this.address = address;
   }
 
-  public FseNotifier start() {
-    if (secrets.isEmpty()) return this;
-    deliverTimer = vertx.setPeriodic(1000, t -> work(this::deliverDue));
-    sweepTimer = vertx.setPeriodic(15_000, t -> work(() -> sweep(null, null)));
+  /**
+   * Registers the singleton duty {@link #DUTY}: one node of the cluster consumes
+   * {@code inference.result} (queueing a delivery for each live link of the study whose results
+   * moved on), then sends what is due, and sweeps every live link every 15 seconds in case a
+   * result was stored without its event (a node of an older version). Without webhooks the
+   * consumer still moves past the events, so the outbox can be pruned behind it.
+   */
+  public FseNotifier register(Coordinator coordinator) {
+    coordinator.consumer(DUTY, Set.of(Events.INFERENCE_RESULT), Duration.ofSeconds(1), event -> {
+      if (!secrets.isEmpty()) sweep(event.tenantId(), event.studyUid());
+    }, () -> {
+      if (secrets.isEmpty()) return;
+      long now = System.nanoTime();
+      if (now - lastSweep > SWEEP_EVERY.toNanos()) {
+        sweep(null, null);
+        lastSweep = now;
+      }
+      deliverDue();
+    });
     return this;
   }
 
-  /** Results changed for a study: notify its live links' endpoints now. */
-  public void resultsChanged(String tenantId, String studyUid) {
-    if (!secrets.isEmpty()) Blocking.run(vertx, () -> {
-      sweep(tenantId, studyUid);
-      deliverDue();
-      return null;
-    });
-  }
-
-  @FunctionalInterface
-  private interface Work {
-    void run() throws SqlUnavailableException;
-  }
-
-  private void work(Work w) {
-    if (busy) return;
-    busy = true;
-    Blocking.run(vertx, () -> {
-      w.run();
-      return null;
-    }).onComplete(ar -> {
-      busy = false;
-      if (ar.failed()) LOG.warn("event=fse.notify.failed error=\"{}\"", ar.cause().getMessage());
-    });
-  }
-
   /** Records a delivery for every live link (of one study, or all) whose results moved on. */
-  private synchronized void sweep(String tenantId, String studyUid) throws SqlUnavailableException {
+  private void sweep(String tenantId, String studyUid) throws SqlUnavailableException {
     String base = address.get();
     for (Link link : links.live(10_000)) {
       if (studyUid != null && !(link.studyUid().equals(studyUid) && link.tenantId().equals(tenantId))) continue;
@@ -174,11 +162,5 @@ public final class FseNotifier implements AutoCloseable {
 
   public List<Delivery> deliveries(long linkId) throws SqlUnavailableException {
     return log.ofLink(linkId);
-  }
-
-  @Override
-  public void close() {
-    if (deliverTimer >= 0) vertx.cancelTimer(deliverTimer);
-    if (sweepTimer >= 0) vertx.cancelTimer(sweepTimer);
   }
 }

@@ -1,8 +1,10 @@
 package imago.core.events;
 
 /**
- * Event bus addresses. Events only wake consumers up: the truth is in SQL and S3, so a lost
- * message delays work but loses nothing (DESIGN.md).
+ * Event topics. {@link #INSTANCE_STORED}, {@link #STUDY_STABLE} and {@link #INFERENCE_RESULT} are
+ * written to the outbox (imago.storage.cluster.Outbox) in the transaction of the fact they announce,
+ * and handled cluster-wide by durable consumers; each node also publishes them on its own Vert.x
+ * event bus for in-process observers.
  */
 public final class Events {
   /** Published after each instance is durable: {tenant, studyUid, seriesUid, sopInstanceUid, sopClassUid, objectKey}. */
@@ -14,6 +16,9 @@ public final class Events {
    * (the study.stable's), jobs (how many it queued)}. A test waits for it instead of waiting a while.
    */
   public static final String STUDY_SCHEDULED = "study.scheduled";
+
+  /** A job finished and its results are stored: {tenant, studyInstanceUID, job, model, version, series}. */
+  public static final String INFERENCE_RESULT = "inference.result";
 
   private Events() {}
 }

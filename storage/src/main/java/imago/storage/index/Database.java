@@ -54,11 +54,12 @@ public final class Database implements AutoCloseable {
       // that window loses instances that were already acknowledged (invariant 1).
       // QUERY_CACHE_SIZE: one ingest runs about ten distinct statements; with H2's default of 8
       // parsed statements per session, every one of them was parsed again each time.
+      // LOCK_TIMEOUT: writers of outbox events wait for each other's commit (Outbox), longer than H2's 1 s default.
       // The database has a random password kept in {data}/secrets, and the server AUTO_SERVER starts
       // listens on loopback only (see the static initialiser): nobody on the network, and no other
       // user of this machine, can open the index.
       String url = "jdbc:h2:file:" + dataDir.resolve("index").resolve("imago").toAbsolutePath()
-          + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;AUTO_SERVER=TRUE;WRITE_DELAY=0;QUERY_CACHE_SIZE=64";
+          + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;AUTO_SERVER=TRUE;WRITE_DELAY=0;QUERY_CACHE_SIZE=64;LOCK_TIMEOUT=10000";
       String password = h2Password(dataDir, url);
       hikari.setJdbcUrl(url);
       hikari.setUsername(H2_USER);

@@ -6,6 +6,8 @@ import imago.storage.index.query.InvalidQueryException;
 import imago.storage.index.query.QueryRequest;
 import imago.storage.index.query.QueryResult;
 import imago.storage.index.query.SqlQuery;
+import imago.core.events.Events;
+import imago.storage.cluster.Outbox;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -79,6 +81,9 @@ public final class SqlIndex implements Index {
       known = findInstance(c, n.tenantId(), a.sopInstanceUid());
       if (inserted == 1) {
         summarize(c, studyPk, series, a.modality(), now);
+        Outbox.append(c, Events.INSTANCE_STORED, n.tenantId(), a.studyInstanceUid(), Outbox.json("seriesUid",
+            a.seriesInstanceUid(), "sopInstanceUid", a.sopInstanceUid(), "sopClassUid", a.sopClassUid(), "objectKey",
+            n.objectKey()));
         if (n.audit() != null) SqlAccess.audit(c, List.of(n.audit()));
         return new InsertResult.Inserted(known.orElseThrow());
       }
@@ -263,13 +268,16 @@ public final class SqlIndex implements Index {
         rs -> new Candidate(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4)), quietSince));
     List<StableStudy> claimed = new ArrayList<>();
     for (Candidate k : candidates) {
-      StableStudy s = autoCommit("stable claim", c -> {
+      StableStudy s = transaction("stable claim", c -> {
         // Only one claimer wins the row, and only if no instance arrived since the scan.
         int won = Jdbc.update(c, "UPDATE studies SET stable_at = ?, stable_revision = revision "
             + "WHERE pk = ? AND revision = ? AND stable_at IS NULL", Instant.now(), k.pk(), k.revision());
         if (won != 1) return null;
         Long count = selectPk(c, "SELECT COUNT(*) FROM instances i JOIN series se ON se.pk = i.series_pk "
             + "WHERE se.study_pk = ?", k.pk());
+        // announced in the claim's own transaction: the event exists exactly when the claim does
+        Outbox.append(c, Events.STUDY_STABLE, k.tenant(), k.uid(), Outbox.json("revision", k.revision(), "instances",
+            count));
         return new StableStudy(k.tenant(), k.uid(), k.revision(), count.intValue());
       });
       if (s != null) claimed.add(s);

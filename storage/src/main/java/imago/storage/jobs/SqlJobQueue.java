@@ -1,5 +1,7 @@
 package imago.storage.jobs;
 
+import imago.core.events.Events;
+import imago.storage.cluster.Outbox;
 import imago.storage.index.Jdbc;
 import imago.storage.index.SqlUnavailableException;
 import java.sql.ResultSet;
@@ -58,6 +60,7 @@ public final class SqlJobQueue implements JobQueue {
             j.tenantId(), j.studyUid(), j.seriesUid(), j.modelName(), j.modelVersion(), j.inputKey(), j.instances(),
             j.runId(), now, now, now, j.shadow()).ifPresent(ids::add);
       }
+      if (!ids.isEmpty()) Outbox.notifyAtCommit(c, JOBS_CHANNEL); // workers on every node look at commit
       return ids;
     });
     List<Job> out = new ArrayList<>();
@@ -96,10 +99,25 @@ public final class SqlJobQueue implements JobQueue {
     return held(id, worker, "lease_until = ?", clock.instant().plus(lease)) == 1;
   }
 
+  /** The NOTIFY channel a commit of new jobs wakes workers on (PostgreSQL). */
+  public static final String JOBS_CHANNEL = "imago_jobs";
+
+  /** Marks the job done and, in the same transaction, announces {@code inference.result} in the outbox. */
   @Override
   public boolean complete(long id, String worker, String resultJson) throws SqlUnavailableException {
-    return held(id, worker, "state = 'done', result = ?, reason = NULL, lease_owner = NULL, lease_until = NULL, "
-        + "finished_at = CURRENT_TIMESTAMP", resultJson) == 1;
+    return tx("complete", c -> {
+      int n = Jdbc.update(c, "UPDATE inference_jobs SET state = 'done', result = ?, reason = NULL, lease_owner = NULL, "
+          + "lease_until = NULL, finished_at = CURRENT_TIMESTAMP, updated_at = ? WHERE id = ? AND state = 'running' "
+          + "AND lease_owner = ?", resultJson, clock.instant(), id, worker);
+      if (n != 1) return false;
+      record Done(String tenant, String study, String series, String model, String version) {}
+      Done d = Jdbc.first(c, "SELECT tenant_id, study_uid, series_uid, model_name, model_version FROM inference_jobs "
+          + "WHERE id = ?", rs -> new Done(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+          rs.getString(5)), id).orElseThrow();
+      Outbox.append(c, Events.INFERENCE_RESULT, d.tenant(), d.study(), Outbox.json("job", id, "series", d.series(),
+          "model", d.model(), "version", d.version()));
+      return true;
+    });
   }
 
   @Override
