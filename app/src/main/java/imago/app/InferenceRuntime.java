@@ -64,11 +64,13 @@ final class InferenceRuntime implements AutoCloseable {
         return t;
       });
       host = new ModelHost(engines, artifacts, parser, metrics, config.profileBatches());
-      JobRunner runner = new JobRunner(storage.index(), storage.store(), storage.models(), host, new PixelMedDecoder(),
+      JobRunner runner = new JobRunner(storage.index(), storage.store(), storage.models(), queue, host, new PixelMedDecoder(),
           new ResultWriter(ingest), resultUids, decodePool, metrics, IMAGO_VERSION);
       String id = ManagementFactory.getRuntimeMXBean().getName();
       worker = new Worker(id, queue, runner, config, metrics,
-          result -> vertx.eventBus().publish(Events.INFERENCE_RESULT, result)).start();
+          result -> vertx.eventBus().publish(Events.INFERENCE_RESULT, result))
+          // PostgreSQL wakes every worker when jobs are queued (NOTIFY); H2 serves one node and the poll is the wake-up
+          .idlePoll(java.time.Duration.ofSeconds(storage.database().isPostgres() ? 5 : 1)).start();
       coordinator.on(SqlJobQueue.JOBS_CHANNEL, worker::wake); // jobs queued by any node
     } else {
       decodePool = null;

@@ -22,12 +22,23 @@ public final class SrWriter {
 
   /** Writes the SR as a PS3.10 file; the same arguments always give the same bytes. */
   public byte[] write(Algorithm alg, List<AttributeList> sources, List<Finding> findings, ResultIds ids) {
+    return write(alg, sources, findings, ids, null);
+  }
+
+  /**
+   * A report that amends an earlier one of the same series and model (the series changed after
+   * it was written): {@code replaces} is that report's (series, SOP Instance UID), listed in the
+   * Predecessor Documents Sequence (PS3.3 C.17.2.1) so a reader shows the newer and knows what it supersedes.
+   */
+  public byte[] write(Algorithm alg, List<AttributeList> sources, List<Finding> findings, ResultIds ids,
+      ResultIds replaces) {
     if (findings == null || findings.isEmpty()) throw new IllegalArgumentException("no findings");
     List<SourceRef> refs = CommonModules.checkSources(sources);
     AttributeList l = CommonModules.start(COMPREHENSIVE_3D_SR_STORAGE, "SR", alg, sources.get(0), ids);
     // SR Document Series (PS3.3 C.17.1): type 2
     Datasets.sequence(l, TagFromName.ReferencedPerformedProcedureStepSequence);
     documentGeneral(l, refs, ids);
+    if (replaces != null) predecessor(l, replaces);
     SrContent.root(l, Codes.IMAGING_MEASUREMENT_REPORT, "1500");
     reportContext(l, alg, sources.get(0));
     imageLibrary(l, refs);
@@ -47,6 +58,17 @@ public final class SrWriter {
     AttributeList study = Datasets.item(evidence);
     Datasets.copy(l, study, TagFromName.StudyInstanceUID);
     CommonModules.referencedSeries(study, refs, TagFromName.ReferencedSOPSequence);
+  }
+
+  /** Predecessor Documents Sequence: one Hierarchical SOP Instance Reference to the report this one replaces. */
+  private static void predecessor(AttributeList l, ResultIds replaced) {
+    AttributeList study = Datasets.item(Datasets.sequence(l, TagFromName.PredecessorDocumentsSequence));
+    Datasets.copy(l, study, TagFromName.StudyInstanceUID);
+    AttributeList series = Datasets.item(Datasets.sequence(study, TagFromName.ReferencedSeriesSequence));
+    Datasets.put(series, TagFromName.SeriesInstanceUID, replaced.seriesInstanceUid());
+    AttributeList sop = Datasets.item(Datasets.sequence(series, TagFromName.ReferencedSOPSequence));
+    Datasets.put(sop, TagFromName.ReferencedSOPClassUID, COMPREHENSIVE_3D_SR_STORAGE);
+    Datasets.put(sop, TagFromName.ReferencedSOPInstanceUID, replaced.sopInstanceUid());
   }
 
   /** TID 1500 rows 2-4: language (TID 1204), device observer (TID 1002/1004), procedure reported. */

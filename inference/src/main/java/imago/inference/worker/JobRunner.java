@@ -22,6 +22,7 @@ import imago.inference.results.ResultUids;
 import imago.inference.results.SegWriter;
 import imago.inference.results.SrWriter;
 import imago.storage.index.Index;
+import imago.storage.jobs.JobQueue;
 import imago.storage.index.Scope;
 import imago.storage.index.SqlUnavailableException;
 import imago.storage.index.StoredInstance;
@@ -58,6 +59,7 @@ public final class JobRunner {
   private final Index index;
   private final ObjectStore store;
   private final ModelCatalog catalog;
+  private final JobQueue jobs;
   private final ModelHost host;
   private final Decoder decoder;
   private final ResultWriter writer;
@@ -65,12 +67,13 @@ public final class JobRunner {
   private final InferenceMetrics metrics;
   private final String imagoVersion;
 
-  public JobRunner(Index index, ObjectStore store, ModelCatalog catalog, ModelHost host, Decoder decoder,
+  public JobRunner(Index index, ObjectStore store, ModelCatalog catalog, JobQueue jobs, ModelHost host, Decoder decoder,
       ResultWriter writer, ResultUids uids, ExecutorService decodePool, InferenceMetrics metrics, String imagoVersion) {
     this.uids = uids;
     this.index = index;
     this.store = store;
     this.catalog = catalog;
+    this.jobs = jobs;
     this.host = host;
     this.decoder = decoder;
     this.writer = writer;
@@ -129,15 +132,18 @@ public final class JobRunner {
         Postprocessor.Classification classification = post.classify(outputs);
         ResultIds ids = ids(job, "sr", SR_SERIES_NUMBER);
         if (job.shadow()) return json.classification(classification, null);
-        byte[] sr = new SrWriter().write(algorithm, submitted.headers(), classification.findings(), ids);
-        return json.classification(classification, store(job, sr, "SR", ids));
+        ResultIds replaces = replaced(job, "sr", SR_SERIES_NUMBER);
+        byte[] sr = new SrWriter().write(algorithm, submitted.headers(), classification.findings(), ids, replaces);
+        return json.classification(classification, store(job, sr, "SR", ids, replaces));
       }
       Postprocessor.Segmentation segmentation = post.segment(outputs, submitted.images());
       if (job.shadow()) return json.segmentation(manifest.output().labelMap(), segmentation, null);
       ResultIds ids = ids(job, "seg", SEG_SERIES_NUMBER);
       byte[] seg = new SegWriter().write(algorithm, submitted.headers(), manifest.output().labelMap(),
           segmentation.masks(), ids);
-      return json.segmentation(manifest.output().labelMap(), segmentation, store(job, seg, "SEG", ids));
+      // A SEG has no predecessor attribute: the amendment is told in the JSON result (and by the SR's, for reports)
+      return json.segmentation(manifest.output().labelMap(), segmentation, store(job, seg, "SEG", ids,
+          replaced(job, "seg", SEG_SERIES_NUMBER)));
     } catch (InferenceException e) {
       throw JobFailure.permanent(e.getMessage(), e);
     }
@@ -299,11 +305,23 @@ public final class JobRunner {
     return out;
   }
 
-  private JsonObject store(Job job, byte[] part10, String modality, ResultIds ids) throws JobFailure {
+  private JsonObject store(Job job, byte[] part10, String modality, ResultIds ids, ResultIds replaces) throws JobFailure {
     long t = System.nanoTime();
     IngestOutcome outcome = writer.write(job.tenantId(), job.id(), part10);
     metrics.time(Stage.WRITE, System.nanoTime() - t);
-    return ResultJson.stored(job, modality, ids, outcome.sopClassUid());
+    return ResultJson.stored(job, modality, ids, outcome.sopClassUid(), replaces);
+  }
+
+  /**
+   * The result this job's result amends: that of the latest finished job of the same series and
+   * model version on earlier input (instances arrived after it ran), or null.
+   */
+  private ResultIds replaced(Job job, String kind, int seriesNumber) throws JobFailure {
+    try {
+      return jobs.replaced(job).map(earlier -> ids(earlier, kind, seriesNumber)).orElse(null);
+    } catch (SqlUnavailableException e) {
+      throw JobFailure.passing("looking up the result this one replaces: " + e.getMessage(), e);
+    }
   }
 
   /**

@@ -70,12 +70,15 @@ final class ResultJson {
   }
 
   /** A result object stored into the job's study, with where WADO-RS retrieves it. */
-  static JsonObject stored(Job job, String modality, ResultIds ids, String sopClassUid) {
-    return new JsonObject().put("modality", modality).put("studyInstanceUID", job.studyUid())
+  static JsonObject stored(Job job, String modality, ResultIds ids, String sopClassUid, ResultIds replaces) {
+    JsonObject o = new JsonObject().put("modality", modality).put("studyInstanceUID", job.studyUid())
         .put("seriesInstanceUID", ids.seriesInstanceUid()).put("sopInstanceUID", ids.sopInstanceUid())
         .put("sopClassUID", sopClassUid)
         .put("retrieveURL", "/dicomweb/studies/" + job.studyUid() + "/series/" + ids.seriesInstanceUid() + "/instances/"
             + ids.sopInstanceUid());
+    // an amended result: the object it replaces (the series changed after that one was written)
+    if (replaces != null) o.put("replaces", new JsonObject().put("sopInstanceUID", replaces.sopInstanceUid()));
+    return o;
   }
 
   /** The stored result object; none for a shadow job, which writes nothing into the study. */

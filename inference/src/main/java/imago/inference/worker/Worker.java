@@ -40,6 +40,8 @@ public final class Worker implements AutoCloseable {
   private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, r -> daemon(r, "worker-timers"));
   private final java.util.concurrent.ExecutorService jobs;
   private final Object wake = new Object();
+  private boolean woken;
+  private volatile Duration idlePoll = Duration.ofSeconds(1);
   private volatile boolean closed;
   private Thread claimer;
 
@@ -78,9 +80,20 @@ public final class Worker implements AutoCloseable {
     return this;
   }
 
+  /**
+   * How often an idle worker looks for jobs without being woken: for retries whose back-off ended
+   * and leases that ran out, and for new jobs when nothing wakes it (1 s by default; longer where
+   * queueing a job notifies every worker).
+   */
+  public Worker idlePoll(Duration every) {
+    idlePoll = every;
+    return this;
+  }
+
   /** New jobs are queued: look now rather than at the next poll. */
   public void wake() {
     synchronized (wake) {
+      woken = true;
       wake.notifyAll();
     }
   }
@@ -99,7 +112,8 @@ public final class Worker implements AutoCloseable {
         if (claimed.isEmpty()) {
           slots.release();
           synchronized (wake) {
-            wake.wait(1000);
+            if (!woken) wake.wait(idlePoll.toMillis()); // a wake-up since the claim looked is not lost
+            woken = false;
           }
           continue;
         }

@@ -110,6 +110,24 @@ class SrWriterTest {
     }
   }
 
+  /** An amended report (a late series changed the input) names the one it replaces, and still passes dciodvfy. */
+  @Test
+  void anAmendedReportListsThePredecessorItReplaces(@TempDir Path dir) throws Exception {
+    ResultIds earlier = new ResultIds("2.25.1901", "2.25.777", 901, 1, IDS.contentTime());
+    byte[] amended = new SrWriter().write(ALGORITHM, SOURCES, List.of(NODULE, EFFUSION), IDS, earlier);
+    AttributeList sr = ResultFixtures.read(amended);
+    AttributeList study = ResultFixtures.onlyItem(sr, TagFromName.PredecessorDocumentsSequence);
+    assertEquals(ResultFixtures.text(sr, TagFromName.StudyInstanceUID), ResultFixtures.text(study, TagFromName.StudyInstanceUID));
+    AttributeList series = ResultFixtures.onlyItem(study, TagFromName.ReferencedSeriesSequence);
+    assertEquals("2.25.1901", ResultFixtures.text(series, TagFromName.SeriesInstanceUID));
+    AttributeList sop = ResultFixtures.onlyItem(series, TagFromName.ReferencedSOPSequence);
+    assertEquals("2.25.777", ResultFixtures.text(sop, TagFromName.ReferencedSOPInstanceUID));
+    assertEquals(SrWriter.COMPREHENSIVE_3D_SR_STORAGE, ResultFixtures.text(sop, TagFromName.ReferencedSOPClassUID));
+    assertEquals(null, ResultFixtures.read(report()).get(TagFromName.PredecessorDocumentsSequence), "a first report has none");
+    Dcmtk.Result iod = Dcmtk.dciodvfy(Files.write(dir.resolve("amended.dcm"), amended));
+    assertEquals(List.of(), Dcmtk.dciodvfyErrors(iod.output()), iod::toString);
+  }
+
   @Test
   void sameIdsGiveByteIdenticalReports() {
     assertArrayEquals(report(), report());

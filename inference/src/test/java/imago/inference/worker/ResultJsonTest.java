@@ -43,7 +43,7 @@ class ResultJsonTest {
     List<ResultJson.NotDecodable> skipped = List.of(new ResultJson.NotDecodable("2.25.3", "2.25.3: not decodable"));
 
     String json = json(Manifest.Task.CLASSIFICATION, skipped).classification(classification,
-        ResultJson.stored(JOB, "SR", IDS, "1.2.840.10008.5.1.4.1.1.88.34")).encode();
+        ResultJson.stored(JOB, "SR", IDS, "1.2.840.10008.5.1.4.1.1.88.34", null)).encode();
 
     assertEquals(oneLine("""
         {"job":42,"tenant":"demo","studyInstanceUID":"2.25.100","seriesInstanceUID":"2.25.200","task":"classification",
@@ -71,7 +71,7 @@ class ResultJsonTest {
     Postprocessor.Segmentation segmentation = new Postprocessor.Segmentation(List.of(), new long[] {98, 0});
 
     String json = json(Manifest.Task.SEGMENTATION, List.of()).segmentation(labelMap, segmentation,
-        ResultJson.stored(JOB, "SEG", IDS, "1.2.840.10008.5.1.4.1.1.66.4")).encode();
+        ResultJson.stored(JOB, "SEG", IDS, "1.2.840.10008.5.1.4.1.1.66.4", null)).encode();
 
     assertEquals(oneLine("""
         {"job":42,"tenant":"demo","studyInstanceUID":"2.25.100","seriesInstanceUID":"2.25.200","task":"segmentation",

@@ -46,6 +46,9 @@ public interface Index {
 
   long instanceCount() throws SqlUnavailableException;
 
+  /** Answers when the index can be reached and read, in constant time whatever its size (readiness checks). */
+  void ping() throws SqlUnavailableException;
+
   /**
    * Claims studies whose last instance arrived before {@code quietSince} and that have not been
    * announced since: each claimed study is returned by exactly one caller, across processes.

@@ -256,6 +256,11 @@ public final class SqlIndex implements Index {
   }
 
   @Override
+  public void ping() throws SqlUnavailableException {
+    autoCommit("ping", c -> Jdbc.first(c, "SELECT 1 FROM studies LIMIT 1", rs -> 1));
+  }
+
+  @Override
   public long instanceCount() throws SqlUnavailableException {
     return autoCommit("count", c -> selectPk(c, "SELECT COUNT(*) FROM instances"));
   }

@@ -43,6 +43,12 @@ public interface JobQueue {
 
   List<Job> ofStudy(String tenantId, String studyUid) throws SqlUnavailableException;
 
+  /**
+   * The finished job whose result {@code job}'s result replaces: the latest done job of the same
+   * series and model version on other input (the series changed since: a late arrival), if any.
+   */
+  Optional<Job> replaced(Job job) throws SqlUnavailableException;
+
   List<Job> ofRun(long runId) throws SqlUnavailableException;
 
   /** How many jobs are in each state (every state present, zero included). */
