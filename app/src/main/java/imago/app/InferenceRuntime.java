@@ -80,7 +80,7 @@ final class InferenceRuntime implements AutoCloseable {
     this.vertx = vertx;
     this.storage = storage;
     // Every study.stable of the cluster, once: a failure is tried again (the consumer's cursor stays).
-    coordinator.consumer(SCHEDULER, Set.of(Events.STUDY_STABLE), java.time.Duration.ofSeconds(1), event -> {
+    coordinator.consumer(SCHEDULER, Set.of(Events.STUDY_STABLE), event -> {
       List<Job> created = scheduler.studyStable(event.tenantId(), event.studyUid());
       if (!created.isEmpty()) wake();
       vertx.eventBus().publish(Events.STUDY_SCHEDULED, new JsonObject().put("tenant", event.tenantId())

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import imago.core.events.Events;
 import imago.core.synthetic.SyntheticCt;
 import imago.core.testkit.Dcmtk;
-import imago.storage.cluster.Outbox;
+import imago.storage.index.Outbox;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;

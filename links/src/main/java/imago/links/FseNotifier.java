@@ -79,7 +79,7 @@ public final class FseNotifier {
    * consumer still moves past the events, so the outbox can be pruned behind it.
    */
   public FseNotifier register(Coordinator coordinator) {
-    coordinator.consumer(DUTY, Set.of(Events.INFERENCE_RESULT), Duration.ofSeconds(1), event -> {
+    coordinator.consumer(DUTY, Set.of(Events.INFERENCE_RESULT), event -> {
       if (!secrets.isEmpty()) sweep(event.tenantId(), event.studyUid());
     }, () -> {
       if (secrets.isEmpty()) return;

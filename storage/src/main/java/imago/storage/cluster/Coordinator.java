@@ -1,6 +1,7 @@
 package imago.storage.cluster;
 
 import imago.storage.index.Jdbc;
+import imago.storage.index.Outbox;
 import imago.storage.index.SqlUnavailableException;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -127,11 +128,12 @@ public final class Coordinator implements AutoCloseable {
   /**
    * A durable consumer of the outbox's {@code topics}: {@code handler} sees each event once, in
    * commit order, on the one node holding the duty {@code name}; then {@code afterBatch} (may be
-   * null) runs, also every {@code period} when there are no events.
+   * null) runs. Woken by each commit of such an event, and every {@code cluster.pollInterval}.
    */
-  public void consumer(String name, Set<String> topics, Duration period, Handler handler, Task afterBatch) {
+  public void consumer(String name, Set<String> topics, Handler handler, Task afterBatch) {
+    if (started) throw new IllegalStateException("register consumers before start()");
     Duty[] self = new Duty[1];
-    self[0] = new Duty(name, period, () -> {
+    self[0] = new Duty(name, config.pollInterval(), () -> {
       drain(self[0], topics, handler);
       if (afterBatch != null) afterBatch.run();
     });

@@ -7,7 +7,6 @@ import imago.storage.index.query.QueryRequest;
 import imago.storage.index.query.QueryResult;
 import imago.storage.index.query.SqlQuery;
 import imago.core.events.Events;
-import imago.storage.cluster.Outbox;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

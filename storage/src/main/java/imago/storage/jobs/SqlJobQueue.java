@@ -1,8 +1,8 @@
 package imago.storage.jobs;
 
 import imago.core.events.Events;
-import imago.storage.cluster.Outbox;
 import imago.storage.index.Jdbc;
+import imago.storage.index.Outbox;
 import imago.storage.index.SqlUnavailableException;
 import java.sql.ResultSet;
 import java.sql.SQLException;

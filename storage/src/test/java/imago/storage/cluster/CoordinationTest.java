@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import imago.storage.index.Database;
 import imago.storage.index.Jdbc;
+import imago.storage.index.Outbox;
 import imago.storage.testkit.Databases;
 import java.sql.Connection;
 import java.time.Clock;
@@ -178,7 +179,7 @@ class CoordinationTest {
   private static Coordinator node(Database db, ClusterConfig config, String name, List<String> handled,
       List<String> handlers) {
     Coordinator c = new Coordinator(db.dataSource(), db.isPostgres(), config);
-    c.consumer("c", Set.of("t"), Duration.ofMillis(200), e -> {
+    c.consumer("c", Set.of("t"), e -> {
       handled.add(e.studyUid());
       handlers.add(c.node());
     }, null);

@@ -1,7 +1,5 @@
-package imago.storage.cluster;
+package imago.storage.index;
 
-import imago.storage.index.Jdbc;
-import imago.storage.index.SqlUnavailableException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
