@@ -69,6 +69,13 @@ class EventsTest {
       assertEquals(4, again.getInteger("instances"));
       assertTrue(again.getLong("revision") > stable.getLong("revision"), again.encode() + " after " + stable.encode());
       events.assertNothingMore();
+
+      // The outbox, which other nodes read, holds the same: 4 instance.stored and 2 study.stable, in commit order.
+      List<Outbox.Event> outbox = node.imago.coordinator().outbox().after(Outbox.Cursor.START,
+          Set.of(Events.INSTANCE_STORED, Events.STUDY_STABLE), 100).stream().filter(e -> study.equals(e.studyUid())).toList();
+      assertEquals(List.of(Events.INSTANCE_STORED, Events.INSTANCE_STORED, Events.INSTANCE_STORED, Events.STUDY_STABLE,
+          Events.INSTANCE_STORED, Events.STUDY_STABLE), outbox.stream().map(Outbox.Event::topic).toList());
+      assertTrue(outbox.get(4).payload().contains(SyntheticCt.sopInstanceUid(spec, 1, 1, 4)), outbox.get(4).payload());
     }
   }
 

@@ -28,11 +28,18 @@ final class GroupCommit<I, O> {
     O run(Connection c, I input) throws SQLException;
   }
 
+  /** Work on the whole batch's outputs, last in the shared transaction (before its commit). */
+  @FunctionalInterface
+  interface BatchEnd<O> {
+    void run(Connection c, List<O> outputs) throws SQLException;
+  }
+
   private static final int MAX_BATCH = 64;
 
   private final DataSource ds;
   private final String what;
   private final Unit<I, O> unit;
+  private final BatchEnd<O> end;
   private final ConcurrentLinkedQueue<Pending<I, O>> queue = new ConcurrentLinkedQueue<>();
   private final ReentrantLock committing = new ReentrantLock();
 
@@ -48,9 +55,14 @@ final class GroupCommit<I, O> {
   }
 
   GroupCommit(DataSource ds, String what, Unit<I, O> unit) {
+    this(ds, what, unit, (c, outputs) -> { });
+  }
+
+  GroupCommit(DataSource ds, String what, Unit<I, O> unit, BatchEnd<O> end) {
     this.ds = ds;
     this.what = what;
     this.unit = unit;
+    this.end = end;
   }
 
   /** Runs {@code unit} on {@code input} in a transaction shared with concurrent callers; returns once committed. */
@@ -109,6 +121,7 @@ final class GroupCommit<I, O> {
             throw new UnitFailed(i, e);
           }
         }
+        end.run(c, out);
         return out;
       });
       for (int i = 0; i < batch.size(); i++) finish(batch.get(i), outputs.get(i), null);

@@ -27,7 +27,7 @@ public final class SqlIndex implements Index {
 
   public SqlIndex(DataSource ds) {
     this.ds = ds;
-    this.inserts = new GroupCommit<>(ds, "index insert", SqlIndex::insertIn);
+    this.inserts = new GroupCommit<>(ds, "index insert", SqlIndex::insertIn, SqlIndex::announce);
   }
 
   private <T> T autoCommit(String what, Jdbc.Work<T> work) throws SqlUnavailableException {
@@ -80,15 +80,27 @@ public final class SqlIndex implements Index {
       known = findInstance(c, n.tenantId(), a.sopInstanceUid());
       if (inserted == 1) {
         summarize(c, studyPk, series, a.modality(), now);
-        Outbox.append(c, Events.INSTANCE_STORED, n.tenantId(), a.studyInstanceUid(), Outbox.json("seriesUid",
-            a.seriesInstanceUid(), "sopInstanceUid", a.sopInstanceUid(), "sopClassUid", a.sopClassUid(), "objectKey",
-            n.objectKey()));
         if (n.audit() != null) SqlAccess.audit(c, List.of(n.audit()));
         return new InsertResult.Inserted(known.orElseThrow());
       }
       if (known.isEmpty()) awaitOtherTransaction(deadline, "instance " + a.sopInstanceUid());
     }
     return new InsertResult.Existing(known.get());
+  }
+
+  /**
+   * {@code instance.stored} for each instance the batch inserted, in the batch's transaction. Last,
+   * after every study row the batch updates: on H2 an outbox append holds one row until commit
+   * (Outbox), and taking it before a study row that a stability claim may hold, while that claim
+   * waits for it, would deadlock.
+   */
+  private static void announce(Connection c, List<InsertResult> results) throws SQLException {
+    for (InsertResult r : results) {
+      if (!(r instanceof InsertResult.Inserted inserted)) continue;
+      StoredInstance i = inserted.instance();
+      Outbox.append(c, Events.INSTANCE_STORED, i.tenantId(), i.studyUid(), Outbox.json("seriesUid", i.seriesUid(),
+          "sopInstanceUid", i.sopInstanceUid(), "sopClassUid", i.sopClassUid(), "objectKey", i.objectKey()));
+    }
   }
 
   /**

@@ -1,0 +1,376 @@
+package imago.bench;
+
+import static imago.core.testkit.Eventually.eventually;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import imago.core.synthetic.SyntheticCt;
+import imago.core.testkit.Dcmtk;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Imago as a cluster (issue 14): two serve nodes and two workers on one PostgreSQL and one S3
+ * server behind haproxy, started by {@code scripts/cluster.sh}, with nodes and servers killed under
+ * load. Each test leaves the whole cluster running for the next.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterTest {
+  private static final Duration WAIT = Duration.ofSeconds(90);
+  private static final String AE = "DEMO";
+
+  @TempDir
+  static Path tmp;
+
+  private static LocalCluster cluster;
+  private static String token;
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  @BeforeAll
+  static void up() throws Exception {
+    Path config = Files.writeString(tmp.resolve("imago.yaml"), """
+        tenants:
+          - id: demo
+            name: Demo hospital
+            aeTitles: [DEMO]
+        """);
+    cluster = new LocalCluster(Files.createDirectories(tmp.resolve("cluster")), config);
+    cluster.up();
+    token = cluster.token("demo", "admin");
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    if (cluster != null) cluster.close();
+  }
+
+  /**
+   * storescu (one association per file, one retry, as a sending PACS does) and STOW-RS clients push
+   * through haproxy while serve-1 is killed with SIGKILL and later started again: every acknowledged
+   * instance is there once, byte for byte, and each study is declared stable once, cluster-wide.
+   */
+  @Test
+  @Order(1)
+  void aNodeDiesMidPushAndNothingAcknowledgedIsLost() throws Exception {
+    SyntheticCt.Spec dimse = new SyntheticCt.Spec(2, 1, 20, 64, 64, 1401, "CLU");
+    SyntheticCt.Spec stow = new SyntheticCt.Spec(1, 1, 20, 64, 64, 1402, "CLS");
+    List<Path> dimseFiles = SyntheticCt.write(dimse, tmp.resolve("push-dimse"));
+    List<Path> stowFiles = SyntheticCt.write(stow, tmp.resolve("push-stow"));
+    AtomicInteger sent = new AtomicInteger();
+    CompletableFuture<Map<Path, Boolean>> dimsePush = CompletableFuture.supplyAsync(() -> pushDimse(dimseFiles, sent));
+    CompletableFuture<Map<Path, Boolean>> stowPush = CompletableFuture.supplyAsync(() -> pushStow(stowFiles, sent));
+    eventually(WAIT, "a third of the pushes sent", () -> sent.get() >= 13);
+    cluster.kill("serve-1");
+    Map<Path, Boolean> acked = new LinkedHashMap<>(dimsePush.get());
+    acked.putAll(stowPush.get());
+    cluster.start("serve-1");
+
+    List<Path> acknowledged = acked.entrySet().stream().filter(Map.Entry::getValue).map(Map.Entry::getKey).toList();
+    assertTrue(acknowledged.size() >= 55, "with one retry each, a dead node costs at most a few pushes: "
+        + acknowledged.size() + " of 60 acknowledged");
+    for (Path file : acknowledged) {
+      byte[] sentBytes = Files.readAllBytes(file);
+      Map<String, String> uids = uids(sentBytes);
+      byte[] stored = get("/wado?requestType=WADO&contentType=application%2Fdicom&studyUID=" + uids.get("study")
+          + "&seriesUID=" + uids.get("series") + "&objectUID=" + uids.get("sop"));
+      assertArrayEquals(dataset(sentBytes), dataset(stored), file + ": stored byte for byte");
+    }
+    for (SyntheticCt.Spec spec : List.of(dimse, stow)) {
+      for (int s = 1; s <= spec.studies(); s++) {
+        String study = SyntheticCt.studyInstanceUid(spec, s);
+        long expected = acknowledged.stream().filter(f -> uids(read(f)).get("study").equals(study)).count();
+        JsonArray found = new JsonArray(new String(get("/dicomweb/studies/" + study + "/instances"),
+            StandardCharsets.UTF_8));
+        assertEquals(expected, found.size(), study + ": each acknowledged instance once");
+      }
+    }
+    // Stable once, whichever nodes the instances went through: wait until each study is announced,
+    // then until a marker study pushed afterwards is too (so the stabiliser has looked again since).
+    List<String> studies = List.of(SyntheticCt.studyInstanceUid(dimse, 1), SyntheticCt.studyInstanceUid(dimse, 2),
+        SyntheticCt.studyInstanceUid(stow, 1));
+    eventually(WAIT, "each study stable", () -> {
+      for (String s : studies) if (stableCount(s) < 1) return false;
+      return true;
+    });
+    SyntheticCt.Spec marker = new SyntheticCt.Spec(1, 1, 1, 32, 32, 1403, "CLM");
+    Dcmtk.Result r = Dcmtk.storescu("127.0.0.1", LocalCluster.DICOM_PORT, AE, "IMAGO",
+        SyntheticCt.write(marker, tmp.resolve("marker")));
+    assertTrue(r.ok(), r.toString());
+    eventually(WAIT, "the marker study stable", () -> stableCount(SyntheticCt.studyInstanceUid(marker, 1)) == 1);
+    for (String s : studies) assertEquals(1, stableCount(s), s + " declared stable once");
+  }
+
+  /** QIDO-RS and WADO-RS metadata give the same answers from either node. */
+  @Test
+  @Order(2)
+  void bothNodesAnswerAlike() throws Exception {
+    for (String path : List.of("/dicomweb/studies?PatientID=CL*", "/dicomweb/studies?limit=100",
+        "/dicomweb/studies/" + SyntheticCt.studyInstanceUid(new SyntheticCt.Spec(2, 1, 20, 64, 64, 1401, "CLU"), 1)
+            + "/metadata")) {
+      String one = canonical(get(LocalCluster.NODE_HTTP_BASE + 1, path));
+      String two = canonical(get(LocalCluster.NODE_HTTP_BASE + 2, path));
+      assertEquals(one, two, path);
+      assertNotEquals("[]", one, path + " finds something");
+    }
+  }
+
+  /** The node holding the stability duty dies: another node holds it within seconds and studies still become stable. */
+  @Test
+  @Order(3)
+  void aSingletonDutyMovesWhenItsHolderDies() throws Exception {
+    String holder = eventually(WAIT, "a holder of the stability duty", () -> holder("stability"), h -> h != null);
+    assertTrue(Set.of("serve-1", "serve-2", "worker-1", "worker-2").contains(holder), holder);
+    long killed = System.nanoTime();
+    cluster.kill(holder);
+    String next = eventually(WAIT, "another holder", () -> holder("stability"), h -> h != null && !h.equals(holder));
+    double seconds = (System.nanoTime() - killed) / 1e9;
+    assertTrue(seconds < 20, "taken over in " + seconds + " s");
+    SyntheticCt.Spec after = new SyntheticCt.Spec(1, 1, 1, 32, 32, 1404, "CLT");
+    Dcmtk.Result r = Dcmtk.storescu("127.0.0.1", LocalCluster.DICOM_PORT, AE, "IMAGO",
+        SyntheticCt.write(after, tmp.resolve("takeover")));
+    assertTrue(r.ok(), r.toString());
+    eventually(WAIT, "a study stable under " + next, () -> stableCount(SyntheticCt.studyInstanceUid(after, 1)) == 1);
+    cluster.start(holder);
+  }
+
+  /**
+   * PostgreSQL is killed and started again while storescu pushes: what was acknowledged is there,
+   * what was in flight got a failure status, and the nodes serve again without a restart.
+   */
+  @Test
+  @Order(4)
+  void postgresRestartsMidPush() throws Exception {
+    SyntheticCt.Spec spec = new SyntheticCt.Spec(1, 1, 40, 64, 64, 1405, "CLP");
+    List<Path> files = SyntheticCt.write(spec, tmp.resolve("push-pg"));
+    AtomicInteger sent = new AtomicInteger();
+    CompletableFuture<Map<Path, Boolean>> push = CompletableFuture.supplyAsync(() -> pushDimse(files, sent, false));
+    eventually(WAIT, "some pushes sent", () -> sent.get() >= 10);
+    cluster.kill("postgres");
+    cluster.start("postgres");
+    Map<Path, Boolean> acked = push.get();
+    List<Path> acknowledged = acked.entrySet().stream().filter(Map.Entry::getValue).map(Map.Entry::getKey).toList();
+    // the nodes recover by themselves: a new push succeeds, through either node
+    SyntheticCt.Spec again = new SyntheticCt.Spec(1, 1, 4, 32, 32, 1406, "CLQ");
+    List<Path> againFiles = SyntheticCt.write(again, tmp.resolve("push-pg-again"));
+    eventually(WAIT, "pushes succeed again", () -> Dcmtk.storescu("127.0.0.1", LocalCluster.DICOM_PORT, AE, "IMAGO",
+        againFiles).ok());
+    JsonArray found = new JsonArray(new String(get("/dicomweb/studies/" + SyntheticCt.studyInstanceUid(spec, 1)
+        + "/instances"), StandardCharsets.UTF_8));
+    Set<String> stored = new java.util.HashSet<>();
+    for (int i = 0; i < found.size(); i++) stored.add(found.getJsonObject(i).getJsonObject("00080018").getJsonArray("Value")
+        .getString(0));
+    for (Path f : acknowledged) assertTrue(stored.contains(uids(read(f)).get("sop")), f + " was acknowledged");
+    assertTrue(acknowledged.size() < files.size() || stored.size() == files.size(), "no false success");
+  }
+
+  /** The S3 server goes away: C-STORE is refused with a status meanwhile, and ingest resumes by itself once it is back. */
+  @Test
+  @Order(5)
+  void s3GoesAwayAndComesBack() throws Exception {
+    cluster.kill("s3");
+    SyntheticCt.Spec spec = new SyntheticCt.Spec(1, 1, 1, 32, 32, 1407, "CLR");
+    List<Path> file = SyntheticCt.write(spec, tmp.resolve("push-s3"));
+    Dcmtk.Result refused = Dcmtk.storescu("127.0.0.1", LocalCluster.DICOM_PORT, AE, "IMAGO", file);
+    List<Dcmtk.StoreAttempt> attempts = Dcmtk.storescuAttempts(refused.output());
+    assertEquals(1, attempts.size(), refused.toString());
+    assertFalse(attempts.get(0).success(), "no success while the object store is gone: " + refused);
+    assertTrue(String.valueOf(attempts.get(0).status()).matches("(?i).*(0xa7|out of resources|refused).*"),
+        "a DICOM status says why: " + attempts.get(0).status());
+    cluster.start("s3");
+    eventually(WAIT, "ingest resumes", () -> Dcmtk.storescu("127.0.0.1", LocalCluster.DICOM_PORT, AE, "IMAGO", file).ok());
+    assertEquals(1, new JsonArray(new String(get("/dicomweb/studies/" + SyntheticCt.studyInstanceUid(spec, 1)
+        + "/instances"), StandardCharsets.UTF_8)).size());
+  }
+
+  // --- pushing ------------------------------------------------------------------------------------
+
+  private static Map<Path, Boolean> pushDimse(List<Path> files, AtomicInteger sent) {
+    return pushDimse(files, sent, true);
+  }
+
+  /** Each file on an association of its own; a failed one is sent once more a second later when {@code retry}. */
+  private static Map<Path, Boolean> pushDimse(List<Path> files, AtomicInteger sent, boolean retry) {
+    Map<Path, Boolean> acked = new LinkedHashMap<>();
+    for (Path f : files) {
+      boolean ok = storeOne(f);
+      if (!ok && retry) {
+        pause();
+        ok = storeOne(f);
+      }
+      acked.put(f, ok);
+      sent.incrementAndGet();
+    }
+    return acked;
+  }
+
+  private static boolean storeOne(Path f) {
+    Dcmtk.Result r = Dcmtk.storescu(Duration.ofSeconds(60), "127.0.0.1", LocalCluster.DICOM_PORT, AE, "IMAGO", List.of(f));
+    return r.ok() && Dcmtk.storescuAcknowledged(r.output()).size() == 1;
+  }
+
+  /** One STOW-RS request per file; a failed one is sent once more a second later. */
+  private static Map<Path, Boolean> pushStow(List<Path> files, AtomicInteger sent) {
+    Map<Path, Boolean> acked = new LinkedHashMap<>();
+    for (Path f : files) {
+      boolean ok = stowOne(f);
+      if (!ok) {
+        pause();
+        ok = stowOne(f);
+      }
+      acked.put(f, ok);
+      sent.incrementAndGet();
+    }
+    return acked;
+  }
+
+  private static boolean stowOne(Path f) {
+    try {
+      String boundary = "imago-cluster-test";
+      ByteArrayOutputStream body = new ByteArrayOutputStream();
+      body.write(("--" + boundary + "\r\nContent-Type: application/dicom\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      body.write(Files.readAllBytes(f));
+      body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + LocalCluster.HTTP_PORT
+          + "/dicomweb/studies")).timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + token)
+          .header("Content-Type", "multipart/related; type=\"application/dicom\"; boundary=" + boundary)
+          .header("Accept", "application/dicom+json")
+          .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 && !r.body().contains("\"00081198\"");
+    } catch (java.io.IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(1000); // a sending PACS's retry interval, not a wait for something to happen
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // --- reading ------------------------------------------------------------------------------------
+
+  private static byte[] get(String path) throws Exception {
+    return get(LocalCluster.HTTP_PORT, path);
+  }
+
+  private static byte[] get(int port, String path) throws Exception {
+    HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + token).GET().build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, r.statusCode(), () -> path + " on " + port + ": " + new String(r.body(), StandardCharsets.UTF_8));
+    return r.body();
+  }
+
+  /** A JSON answer with its objects' keys sorted and its arrays in a fixed order, to compare two nodes' answers. */
+  private static String canonical(byte[] json) {
+    Object parsed = io.vertx.core.json.Json.decodeValue(new String(json, StandardCharsets.UTF_8));
+    return sorted(parsed).toString();
+  }
+
+  private static Object sorted(Object v) {
+    if (v instanceof JsonObject o) {
+      TreeMap<String, Object> m = new TreeMap<>();
+      for (String k : o.fieldNames()) m.put(k, sorted(o.getValue(k)));
+      return m;
+    }
+    if (v instanceof JsonArray a) {
+      List<String> items = new ArrayList<>();
+      for (Object item : a) items.add(String.valueOf(sorted(item)));
+      Collections.sort(items);
+      return items;
+    }
+    return v;
+  }
+
+  private static int stableCount(String study) throws Exception {
+    try (Connection c = cluster.sql(); var ps = c.prepareStatement(
+        "SELECT COUNT(*) FROM outbox WHERE topic = 'study.stable' AND study_uid = ?")) {
+      ps.setString(1, study);
+      try (var rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    }
+  }
+
+  private static String holder(String duty) throws Exception {
+    try (Connection c = cluster.sql(); var ps = c.prepareStatement(
+        "SELECT holder FROM duties WHERE name = ? AND expires_at > CURRENT_TIMESTAMP")) {
+      ps.setString(1, duty);
+      try (var rs = ps.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    }
+  }
+
+  private static byte[] read(Path f) {
+    try {
+      return Files.readAllBytes(f);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** Study, series and SOP Instance UID of a Part 10 file. */
+  private static Map<String, String> uids(byte[] part10) {
+    try {
+      com.pixelmed.dicom.AttributeList l = new com.pixelmed.dicom.AttributeList();
+      l.read(new com.pixelmed.dicom.DicomInputStream(new java.io.ByteArrayInputStream(part10)));
+      Map<String, String> m = new HashMap<>();
+      m.put("study", com.pixelmed.dicom.Attribute.getSingleStringValueOrEmptyString(l,
+          com.pixelmed.dicom.TagFromName.StudyInstanceUID));
+      m.put("series", com.pixelmed.dicom.Attribute.getSingleStringValueOrEmptyString(l,
+          com.pixelmed.dicom.TagFromName.SeriesInstanceUID));
+      m.put("sop", com.pixelmed.dicom.Attribute.getSingleStringValueOrEmptyString(l,
+          com.pixelmed.dicom.TagFromName.SOPInstanceUID));
+      return m;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The data set of a Part 10 file: what follows the preamble, "DICM" and the File Meta group. */
+  private static byte[] dataset(byte[] part10) {
+    int at = 132;
+    // (0002,0000) UL group length, explicit VR little endian: tag 4, VR 2, length 2, value 4
+    int groupLength = (part10[at + 8] & 0xff) | (part10[at + 9] & 0xff) << 8 | (part10[at + 10] & 0xff) << 16
+        | (part10[at + 11] & 0xff) << 24;
+    int start = at + 12 + groupLength;
+    return java.util.Arrays.copyOfRange(part10, start, part10.length);
+  }
+}
