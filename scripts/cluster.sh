@@ -316,7 +316,7 @@ start_unit() {
 
 verify_units() { # systemd-analyze verify, on copies named as instances with the install path stood in for
   command -v systemd-analyze >/dev/null || return 0
-  local u out unit
+  local c u out unit
   rm -rf "$dir/run/units"
   mkdir -p "$dir/run/units"
   for c in s3 serve-1 worker-1; do
