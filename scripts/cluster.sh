@@ -281,6 +281,7 @@ env_of() { # COMPONENT: its env file
     worker-*)
       env_line IMAGO_JAVA_OPTS "$CLUSTER_WORKER_JAVA_OPTS" ;;
   esac
+  env_line IMAGO_CLUSTER_NODE_ID "$c" # its name in duty leases and logs
   env_line IMAGO_NODE_PUBLIC_URL "http://127.0.0.1:$CLUSTER_HTTP_PORT"
   env_line IMAGO_STORAGE_BACKEND s3
   env_line IMAGO_STORAGE_S3_ENDPOINT "http://127.0.0.1:$CLUSTER_S3_PORT"
