@@ -3,6 +3,7 @@
 #  - PixelMed from Debian, manifests stripped, into the local Maven repository
 #  - dcmtk, dicom3tools and pydicom's test corpus for the tests
 #  - PostgreSQL for the tests against an external SQL index
+#  - haproxy, in front of the local cluster scripts/cluster.sh runs
 #  - the OHIF viewer's prebuilt dist/ from npm (--viewer, implied by --test), served at /viewer/
 #  - Chromium (Debian) and playwright-core (npm) for the viewer's browser test
 #  - python3-torch, -torchvision, -onnx, -h5py: the build trains the reference models with them
@@ -22,7 +23,7 @@ done
 pkgs=(openjdk-17-jdk-headless maven zip unzip libpixelmed-java libpixelmed-imageio-java libjsonp-java)
 # npm by command, not by package: NodeSource's nodejs bundles npm and conflicts with Debian's npm
 [ $want_viewer = 1 ] && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
-[ $want_test = 1 ] && pkgs+=(dcmtk dicom3tools python3-pydicom postgresql chromium orthanc)
+[ $want_test = 1 ] && pkgs+=(dcmtk dicom3tools python3-pydicom postgresql chromium orthanc haproxy)
 # The reference models (models/reference/make.sh) are trained and exported with Debian's torch.
 [ $want_test = 1 ] && pkgs+=(python3-torch python3-torchvision python3-onnx python3-h5py)
 
