@@ -498,6 +498,9 @@ cmd_kill() {
   pid=$(pid_of "$1")
   kill -KILL -- "-$pid"
   for _ in $(seq 50); do alive "$1" || break; sleep 0.1; done
+  # and gone, not a zombie waiting to be reaped: PostgreSQL, started again, refuses a data folder
+  # whose postmaster.pid names a process that still exists
+  for _ in $(seq 100); do [ -e "/proc/$pid" ] || break; sleep 0.1; done
   say "killed $1 (pid $pid, and its process group)"
 }
 

@@ -64,7 +64,10 @@ class ClusterTest {
             name: Demo hospital
             aeTitles: [DEMO]
         """);
-    cluster = new LocalCluster(Files.createDirectories(tmp.resolve("cluster")), config);
+    // Not under the JUnit folder: PostgreSQL runs as its own user, who must be able to reach its data.
+    Path dir = Path.of("target", "cluster-test").toAbsolutePath();
+    new LocalCluster(dir, config).script(Duration.ofMinutes(2), "down", "--purge"); // a previous run's, if any
+    cluster = new LocalCluster(Files.createDirectories(dir), config);
     cluster.up();
     token = cluster.token("demo", "admin");
   }

@@ -67,7 +67,7 @@ final class LocalCluster implements AutoCloseable {
     Map<String, String> e = pb.environment();
     e.keySet().removeIf(k -> k.startsWith("IMAGO_") || k.startsWith("CLUSTER_"));
     e.putAll(env);
-    Path out = Files.createTempFile(dir.getParent(), "cluster-", ".log");
+    Path out = Files.createTempFile("cluster-", ".log");
     pb.redirectOutput(out.toFile());
     Process p = pb.start();
     boolean done = p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS);
@@ -100,8 +100,13 @@ final class LocalCluster implements AutoCloseable {
   }
 
   String token(String tenant, String role) throws IOException, InterruptedException {
-    String out = must(Duration.ofMinutes(2), "token", "--tenant", tenant, "--role", role).strip();
-    return out.substring(out.lastIndexOf('\n') + 1).strip();
+    String out = must(Duration.ofMinutes(2), "token", "--tenant", tenant, "--role", role);
+    // the last JWT printed (a build before it may have left terminal escapes on the same line)
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("eyJ[A-Za-z0-9_-]*\\.eyJ[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]+").matcher(out);
+    String token = null;
+    while (m.find()) token = m.group();
+    if (token == null) throw new IllegalStateException("no token in: " + out);
+    return token;
   }
 
   /** The environment a component runs with, secrets included. */
