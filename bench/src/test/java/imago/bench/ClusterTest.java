@@ -56,14 +56,35 @@ class ClusterTest {
   private static String token;
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+  /** The FSE gateway: every delivery it receives, as (X-Imago-Delivery, Bundle.id). */
+  private static final List<String[]> DELIVERIES = Collections.synchronizedList(new ArrayList<>());
+  private static com.sun.net.httpserver.HttpServer gateway;
+
   @BeforeAll
   static void up() throws Exception {
+    gateway = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    gateway.createContext("/fse", exchange -> {
+      String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      DELIVERIES.add(new String[] {exchange.getRequestHeaders().getFirst("X-Imago-Delivery"),
+          new JsonObject(body).getString("id")});
+      exchange.sendResponseHeaders(204, -1);
+      exchange.close();
+    });
+    gateway.start();
+    // A short job lease, so that a killed worker's job goes to the other worker within seconds.
     Path config = Files.writeString(tmp.resolve("imago.yaml"), """
         tenants:
           - id: demo
             name: Demo hospital
             aeTitles: [DEMO]
-        """);
+        inference:
+          lease: PT6S
+        links:
+          webhooks:
+            - url: http://127.0.0.1:%d/fse
+              secret: cluster-test-secret-0123456789
+              tenants: [demo]
+        """.formatted(gateway.getAddress().getPort()));
     // Not under the JUnit folder: PostgreSQL runs as its own user, who must be able to reach its data.
     Path dir = Path.of("target", "cluster-test").toAbsolutePath();
     new LocalCluster(dir, config).script(Duration.ofMinutes(2), "down", "--purge"); // a previous run's, if any
@@ -75,6 +96,7 @@ class ClusterTest {
   @AfterAll
   static void down() throws Exception {
     if (cluster != null) cluster.close();
+    if (gateway != null) gateway.stop(0);
   }
 
   /**
@@ -215,6 +237,99 @@ class ClusterTest {
         + "/instances"), StandardCharsets.UTF_8)).size());
   }
 
+  /**
+   * A study with a model active: a worker is killed while it runs one of the study's jobs, which
+   * the other worker then completes; each job runs to one result and the FSE gateway hears of each
+   * result version once. Then one more instance of series 2 arrives: only series 2 is processed
+   * again, its new report names the one it replaces, and the gateway is told of the new version once.
+   */
+  @Test
+  @Order(6)
+  void aWorkerDiesMidJobAndALateArrivalAmendsOnlyItsSeries() throws Exception {
+    String researcher = cluster.token("demo", "researcher");
+    String region = cluster.token("demo", "region");
+    Path model = cluster.root().resolve("models/reference/target/out/lesion-cls-onnx");
+    cli("models", "register", model.toString(), "--token", researcher);
+    cli("models", "activate", "lesion-cls-onnx", "1.0.0", "--mode", "primary", "--token", region);
+
+    SyntheticCt.Spec spec = new SyntheticCt.Spec(1, 2, 3, 64, 64, 1408, "CLL");
+    List<Path> files = SyntheticCt.write(spec, tmp.resolve("late"));
+    String study = SyntheticCt.studyInstanceUid(spec, 1);
+    String series2 = SyntheticCt.seriesInstanceUid(spec, 1, 2);
+    Path late = files.stream().filter(f -> uids(read(f)).get("sop").equals(SyntheticCt.sopInstanceUid(spec, 1, 2, 3)))
+        .findFirst().orElseThrow();
+    List<Path> first = files.stream().filter(f -> !f.equals(late)).toList();
+    Dcmtk.Result pushed = Dcmtk.storescu("127.0.0.1", LocalCluster.DICOM_PORT, AE, "IMAGO", first);
+    assertTrue(pushed.ok(), pushed.toString());
+    HttpResponse<String> link = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + LocalCluster.HTTP_PORT
+        + "/fse/links")).header("Authorization", "Bearer " + cluster.token("demo", "hospital"))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+            new JsonObject().put("studyUID", study).encode())).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, link.statusCode(), link.body());
+    long linkId = new JsonObject(link.body()).getLong("id");
+
+    // a job of the study running on a worker: kill that worker
+    String owner = eventually(WAIT, "a job of the study running", () -> sqlString(
+        "SELECT lease_owner FROM inference_jobs WHERE study_uid = ? AND state = 'running'", study), o -> o != null);
+    String victim = null;
+    for (String w : List.of("worker-1", "worker-2")) {
+      if (owner.startsWith(cluster.pid(w) + "@")) victim = w;
+    }
+    assertTrue(victim != null, "the job's lease owner " + owner + " is one of the workers");
+    cluster.kill(victim);
+    eventually(WAIT, "both series' jobs done", () -> sqlLong(
+        "SELECT COUNT(*) FROM inference_jobs WHERE study_uid = ? AND state = 'done'", study) == 2);
+    assertEquals(2, sqlLong("SELECT COUNT(*) FROM inference_jobs WHERE study_uid = ?", study), "one job per series");
+    assertEquals(1, sqlLong("SELECT COUNT(*) FROM inference_jobs WHERE study_uid = ? AND attempts = 2", study),
+        "the killed worker's job ran again, elsewhere");
+    cluster.start(victim);
+    long versions = awaitDeliveries(linkId);
+
+    // late arrival: one more instance of series 2
+    pushed = Dcmtk.storescu("127.0.0.1", LocalCluster.DICOM_PORT, AE, "IMAGO", List.of(late));
+    assertTrue(pushed.ok(), pushed.toString());
+    eventually(WAIT, "series 2 processed again", () -> sqlLong(
+        "SELECT COUNT(*) FROM inference_jobs WHERE study_uid = ? AND state = 'done'", study) == 3);
+    assertEquals(1, sqlLong("SELECT COUNT(*) FROM inference_jobs WHERE study_uid = ? AND series_uid <> ?", study,
+        series2), "series 1 was not processed again");
+    String amended = sqlString("SELECT result FROM inference_jobs WHERE study_uid = ? ORDER BY id DESC LIMIT 1", study);
+    assertTrue(amended.contains("\"replaces\""), "the new result names the one it replaces: " + amended);
+    assertTrue(awaitDeliveries(linkId) > versions, "the gateway hears of the new result version");
+  }
+
+  /**
+   * Waits until every delivery of the link is delivered and none is pending, then checks the
+   * gateway got each (link, version) exactly once; returns how many versions it was told of.
+   */
+  private static long awaitDeliveries(long linkId) throws Exception {
+    eventually(WAIT, "the link's deliveries delivered", () -> sqlLong(
+        "SELECT COUNT(*) FROM fse_deliveries WHERE link_id = ? AND state = 'delivered'", linkId) > 0
+        && sqlLong("SELECT COUNT(*) FROM fse_deliveries WHERE link_id = ? AND state <> 'delivered'", linkId) == 0
+        && sqlLong("SELECT COUNT(*) FROM inference_jobs WHERE state IN ('queued', 'running')") == 0);
+    long rows = sqlLong("SELECT COUNT(*) FROM fse_deliveries WHERE link_id = ?", linkId);
+    Map<String, Integer> received = new HashMap<>();
+    synchronized (DELIVERIES) {
+      for (String[] d : DELIVERIES) {
+        if (d[1] != null && d[1].startsWith("link-" + linkId + "-v")) received.merge(d[1], 1, Integer::sum);
+      }
+    }
+    assertEquals(rows, received.size(), "each recorded delivery reached the gateway: " + received);
+    received.forEach((bundle, n) -> assertEquals(1, n, bundle + " delivered once"));
+    return rows;
+  }
+
+  /** An {@code ./imago} command against the cluster through haproxy, as an operator runs it. */
+  private static void cli(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(cluster.root().resolve("imago").toString()));
+    command.addAll(List.of(args));
+    command.addAll(List.of("--url", "http://127.0.0.1:" + LocalCluster.HTTP_PORT));
+    ProcessBuilder pb = new ProcessBuilder(command).directory(cluster.root().toFile()).redirectErrorStream(true);
+    pb.environment().keySet().removeIf(k -> k.startsWith("IMAGO_"));
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), String.join(" ", args) + ":\n" + out);
+  }
+
   // --- pushing ------------------------------------------------------------------------------------
 
   private static Map<Path, Boolean> pushDimse(List<Path> files, AtomicInteger sent) {
@@ -327,6 +442,20 @@ class ClusterTest {
       try (var rs = ps.executeQuery()) {
         rs.next();
         return rs.getInt(1);
+      }
+    }
+  }
+
+  private static long sqlLong(String sql, Object... args) throws Exception {
+    String v = sqlString(sql, args);
+    return v == null ? 0 : Long.parseLong(v);
+  }
+
+  private static String sqlString(String sql, Object... args) throws Exception {
+    try (Connection c = cluster.sql(); var ps = c.prepareStatement(sql + (sql.contains("LIMIT") ? "" : " LIMIT 1"))) {
+      for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
+      try (var rs = ps.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
       }
     }
   }
