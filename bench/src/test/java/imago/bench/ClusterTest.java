@@ -155,7 +155,7 @@ class ClusterTest {
     for (String s : studies) assertEquals(1, stableCount(s), s + " declared stable once");
   }
 
-  /** QIDO-RS and WADO-RS metadata give the same answers from either node. */
+  /** QIDO-RS, WADO-RS metadata and C-GET give the same answers from either node. */
   @Test
   @Order(2)
   void bothNodesAnswerAlike() throws Exception {
@@ -166,6 +166,26 @@ class ClusterTest {
       String two = canonical(get(LocalCluster.NODE_HTTP_BASE + 2, path));
       assertEquals(one, two, path);
       assertNotEquals("[]", one, path + " finds something");
+    }
+    // C-GET from either node returns the same study, byte for byte
+    String study = SyntheticCt.studyInstanceUid(new SyntheticCt.Spec(2, 1, 20, 64, 64, 1401, "CLU"), 2);
+    Map<String, byte[]> first = null;
+    for (int n = 1; n <= 2; n++) {
+      Path into = tmp.resolve("get-" + n);
+      Dcmtk.Result r = Dcmtk.getscu("127.0.0.1", LocalCluster.NODE_DICOM_BASE + n, AE, "IMAGO", into, "-S",
+          "0008,0052=STUDY", "0020,000D=" + study);
+      assertEquals("Success", Dcmtk.retrieveFinalStatus(r.output()), r.toString());
+      Map<String, byte[]> got = new TreeMap<>();
+      try (var files = Files.list(into)) {
+        for (Path f : (Iterable<Path>) files::iterator) got.put(uids(read(f)).get("sop"), dataset(read(f)));
+      }
+      assertFalse(got.isEmpty(), "C-GET from serve-" + n + " returned instances");
+      if (first == null) {
+        first = got;
+      } else {
+        assertEquals(first.keySet(), got.keySet(), "the same instances from either node");
+        for (String sop : got.keySet()) assertArrayEquals(first.get(sop), got.get(sop), sop);
+      }
     }
   }
 
@@ -435,15 +455,8 @@ class ClusterTest {
     return v;
   }
 
-  private static int stableCount(String study) throws Exception {
-    try (Connection c = cluster.sql(); var ps = c.prepareStatement(
-        "SELECT COUNT(*) FROM outbox WHERE topic = 'study.stable' AND study_uid = ?")) {
-      ps.setString(1, study);
-      try (var rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getInt(1);
-      }
-    }
+  private static long stableCount(String study) throws Exception {
+    return sqlLong("SELECT COUNT(*) FROM outbox WHERE topic = 'study.stable' AND study_uid = ?", study);
   }
 
   private static long sqlLong(String sql, Object... args) throws Exception {
@@ -461,13 +474,7 @@ class ClusterTest {
   }
 
   private static String holder(String duty) throws Exception {
-    try (Connection c = cluster.sql(); var ps = c.prepareStatement(
-        "SELECT holder FROM duties WHERE name = ? AND expires_at > CURRENT_TIMESTAMP")) {
-      ps.setString(1, duty);
-      try (var rs = ps.executeQuery()) {
-        return rs.next() ? rs.getString(1) : null;
-      }
-    }
+    return sqlString("SELECT holder FROM duties WHERE name = ? AND expires_at > CURRENT_TIMESTAMP", duty);
   }
 
   private static byte[] read(Path f) {
