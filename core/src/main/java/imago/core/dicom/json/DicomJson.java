@@ -36,4 +36,22 @@ public final class DicomJson {
     for (DicomJsonWriter d : datasets) array.add(d.toJson());
     return array;
   }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper WRITER = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /**
+   * The same array as UTF-8 bytes, written straight from the data sets: no copy of their trees,
+   * no intermediate string (a page of 100 studies spent a third of its CPU in {@link #array}'s copies and toString).
+   */
+  public static byte[] arrayBytes(List<DicomJsonWriter> datasets) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(512 * Math.max(1, datasets.size()));
+    try (com.fasterxml.jackson.core.JsonGenerator g = WRITER.getFactory().createGenerator(out)) {
+      g.writeStartArray();
+      for (DicomJsonWriter d : datasets) d.writeTo(g);
+      g.writeEndArray();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("writing JSON to memory", e);
+    }
+    return out.toByteArray();
+  }
 }

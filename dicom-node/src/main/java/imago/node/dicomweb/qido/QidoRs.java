@@ -18,6 +18,7 @@ import imago.web.Blocking;
 import imago.web.Problem;
 import imago.web.PublicUrl;
 import imago.web.Routes;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
@@ -86,7 +87,11 @@ public final class QidoRs implements DicomWebService {
     Caller caller = Access.caller(ctx);
     String remote = Access.remote(ctx);
     String base = DicomWebService.root(ctx, address);
-    Blocking.respond(ctx, () -> run(caller, remote, query), result -> respond(ctx.response(), query, result, base));
+    // The JSON is written on the worker thread too: on the event loop it would serialise every answer.
+    Blocking.respond(ctx, () -> {
+      QueryResult result = run(caller, remote, query);
+      return new Answer(result, render(query, result, base));
+    }, answer -> respond(ctx.response(), query, answer, base));
   }
 
   private static RuntimeException unsupported(Exception e) {
@@ -114,23 +119,31 @@ public final class QidoRs implements DicomWebService {
     return result;
   }
 
-  private void respond(HttpServerResponse response, QidoQuery query, QueryResult result, String base) {
+  /** A query's matches and their JSON, ready to send (null when none matched). */
+  private record Answer(QueryResult result, byte[] json) {}
+
+  private static byte[] render(QidoQuery query, QueryResult result, String base) {
+    if (result.matches().isEmpty()) return null;
+    Set<Integer> tags = QidoJson.returned(query);
+    List<DicomJsonWriter> datasets = new ArrayList<>(result.matches().size());
+    for (QueryMatch m : result.matches()) datasets.add(QidoJson.result(m, tags, base));
+    return DicomJson.arrayBytes(datasets);
+  }
+
+  private void respond(HttpServerResponse response, QidoQuery query, Answer answer, String base) {
     List<String> warnings = new ArrayList<>();
-    if (result.more()) warnings.add("There are additional results that can be requested");
+    if (answer.result().more()) warnings.add("There are additional results that can be requested");
     if (!query.notKept().isEmpty()) {
       warnings.add("The index does not keep these includefield attributes: " + String.join(", ", query.notKept()));
     }
     // PS3.18 §8.3.4.4 (Warning: 299 {+SERVICE}: {text})
     for (String w : warnings) response.headers().add("Warning", "299 " + base + ": " + w);
-    if (result.matches().isEmpty()) {
+    if (answer.json() == null) {
       // PS3.18 §8.3.4.4.1 as published: no match is 204 with no payload (CP-2473 proposes 200 with [])
       response.setStatusCode(204).end();
       return;
     }
-    Set<Integer> tags = QidoJson.returned(query);
-    List<DicomJsonWriter> datasets = new ArrayList<>(result.matches().size());
-    for (QueryMatch m : result.matches()) datasets.add(QidoJson.result(m, tags, base));
-    response.setStatusCode(200).putHeader("Content-Type", DicomJson.MEDIA_TYPE)
-        .end(DicomJson.array(datasets).toString());
+    response.setStatusCode(200).putHeader("Content-Type", DicomJson.MEDIA_TYPE).end(Buffer.buffer(answer.json()));
   }
+
 }
