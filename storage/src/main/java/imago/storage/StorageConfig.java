@@ -35,8 +35,22 @@ public record StorageConfig(Backend backend, Fs fs, S3 s3, Db db, DuplicatePolic
     }
   }
 
-  /** JDBC URL of the index; an empty URL means embedded H2 in the data folder. */
-  public record Db(String url, String user, String password, int maxPoolSize) {
+  /**
+   * JDBC URL of the index; an empty URL means embedded H2 in the data folder. {@code queryTimeout}:
+   * the longest one SQL statement may run (PostgreSQL statement_timeout, H2 QUERY_TIMEOUT); past
+   * it, that statement alone fails (503 query-timeout) and the others go on.
+   */
+  public record Db(String url, String user, String password, int maxPoolSize, Duration queryTimeout) {
+    public static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(10);
+
+    public Db {
+      if (queryTimeout == null) queryTimeout = DEFAULT_QUERY_TIMEOUT;
+    }
+
+    public Db(String url, String user, String password, int maxPoolSize) {
+      this(url, user, password, maxPoolSize, DEFAULT_QUERY_TIMEOUT);
+    }
+
     public boolean embedded() {
       return url == null || url.isBlank();
     }

@@ -22,6 +22,12 @@ final class Failures {
       p.problem().send(ctx);
       return;
     }
+    if (e instanceof SqlUnavailableException sql && sql.timedOut()) {
+      LOG.warn("event=http.query_timeout path={} reason=\"{}\"", LogPaths.redact(ctx.request().path()), e.getMessage());
+      Problem.of(503, "query-timeout", "Query took too long", "the query ran past storage.db.queryTimeout and was "
+          + "stopped; narrow it (a patient, a date range) or retry later").send(ctx);
+      return;
+    }
     if (e instanceof SqlUnavailableException) {
       LOG.warn("event=http.unavailable dependency=index path={} reason=\"{}\"", LogPaths.redact(ctx.request().path()), e.getMessage());
       Problem.of(503, "index-unavailable", "Index unavailable", "the index did not answer; retry later").send(ctx);

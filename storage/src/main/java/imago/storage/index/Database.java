@@ -59,7 +59,8 @@ public final class Database implements AutoCloseable {
       // listens on loopback only (see the static initialiser): nobody on the network, and no other
       // user of this machine, can open the index.
       String url = "jdbc:h2:file:" + dataDir.resolve("index").resolve("imago").toAbsolutePath()
-          + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;AUTO_SERVER=TRUE;WRITE_DELAY=0;QUERY_CACHE_SIZE=64;LOCK_TIMEOUT=10000";
+          + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;AUTO_SERVER=TRUE;WRITE_DELAY=0;QUERY_CACHE_SIZE=64;LOCK_TIMEOUT=10000;QUERY_TIMEOUT="
+          + config.queryTimeout().toMillis();
       String password = h2Password(dataDir, url);
       hikari.setJdbcUrl(url);
       hikari.setUsername(H2_USER);
@@ -68,6 +69,7 @@ public final class Database implements AutoCloseable {
       hikari.setJdbcUrl(config.url());
       hikari.setUsername(config.user());
       hikari.setPassword(config.password());
+      hikari.setConnectionInitSql("SET statement_timeout = " + config.queryTimeout().toMillis());
     }
     hikari.setMaximumPoolSize(Math.max(2, config.maxPoolSize()));
     hikari.setPoolName("imago-index");
@@ -76,7 +78,11 @@ public final class Database implements AutoCloseable {
     hikari.setInitializationFailTimeout(15_000);
     HikariDataSource ds = new HikariDataSource(hikari);
     try {
-      Flyway.configure().dataSource(ds).locations("classpath:db/migration", "classpath:imago/storage/index/migration").load().migrate();
+      // Migrations may run long on a large index (an index built, a table filled): no statement timeout for
+      // them, on connections of their own (the pool's keep theirs).
+      Flyway.configure().dataSource(hikari.getJdbcUrl(), hikari.getUsername(), hikari.getPassword())
+          .initSql(config.embedded() ? "SET QUERY_TIMEOUT 0" : "SET statement_timeout = 0")
+          .locations("classpath:db/migration", "classpath:imago/storage/index/migration").load().migrate();
     } catch (RuntimeException e) {
       ds.close();
       throw e;

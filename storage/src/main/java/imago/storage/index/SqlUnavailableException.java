@@ -9,4 +9,15 @@ public final class SqlUnavailableException extends Exception {
   public SqlUnavailableException(String message, Throwable cause) {
     super(message, cause);
   }
+
+  /**
+   * Whether the statement was cancelled for running past {@code storage.db.queryTimeout}
+   * (SQLSTATE 57014 on PostgreSQL and H2): the index is up, this one query was too slow.
+   */
+  public boolean timedOut() {
+    for (Throwable t = getCause(); t != null; t = t.getCause()) {
+      if (t instanceof java.sql.SQLException s && "57014".equals(s.getSQLState())) return true;
+    }
+    return false;
+  }
 }
