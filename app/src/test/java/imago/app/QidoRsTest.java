@@ -191,6 +191,13 @@ class QidoRsTest {
     assertTrue(first.headers().allValues("Warning").stream().anyMatch(w -> w.contains("additional results")));
     assertEquals(1, json(second).size());
     assertTrue(second.headers().allValues("Warning").isEmpty(), second.headers().map().toString());
+    // the first page says where the next is (RFC 8288), and following it gives the second page
+    String link = first.headers().firstValue("Link").orElseThrow();
+    assertTrue(link.endsWith(">; rel=\"next\""), link);
+    String next = link.substring(1, link.indexOf('>'));
+    assertTrue(next.contains("limit=3") && next.contains("offset=3"), next);
+    assertEquals(json(second), json(get(demo, next.substring(next.indexOf("/studies")))));
+    assertTrue(second.headers().firstValue("Link").isEmpty(), "no next page after the last");
     List<String> paged = new ArrayList<>(column(json(first), STUDY_UID));
     paged.addAll(column(json(second), STUDY_UID));
     assertEquals(uids(nicolo, salvo, mario, maria), paged);

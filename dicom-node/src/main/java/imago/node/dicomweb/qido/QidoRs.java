@@ -88,10 +88,11 @@ public final class QidoRs implements DicomWebService {
     String remote = Access.remote(ctx);
     String base = DicomWebService.root(ctx, address);
     // The JSON is written on the worker thread too: on the event loop it would serialise every answer.
+    String next = nextPage(ctx, base, query);
     Blocking.respond(ctx, () -> {
       QueryResult result = run(caller, remote, query);
       return new Answer(result, render(query, result, base));
-    }, answer -> respond(ctx.response(), query, answer, base));
+    }, answer -> respond(ctx.response(), query, answer, base, next));
   }
 
   private static RuntimeException unsupported(Exception e) {
@@ -130,9 +131,35 @@ public final class QidoRs implements DicomWebService {
     return DicomJson.arrayBytes(datasets);
   }
 
-  private void respond(HttpServerResponse response, QidoQuery query, Answer answer, String base) {
+  /**
+   * The same search's next page: every parameter as asked, with offset moved on by the page
+   * (RFC 8288 {@code Link: <...>; rel="next"}, sent when more matches lie beyond this page).
+   */
+  private static String nextPage(RoutingContext ctx, String base, QidoQuery query) {
+    String mount = ctx.mountPoint() == null ? "/dicomweb" : ctx.mountPoint().replaceAll("/+$", "");
+    String path = ctx.request().path();
+    StringBuilder url = new StringBuilder(base).append(path.startsWith(mount) ? path.substring(mount.length()) : path);
+    char sep = '?';
+    for (Map.Entry<String, String> p : ctx.queryParams().entries()) {
+      if (p.getKey().equals("offset") || p.getKey().equals("limit")) continue;
+      url.append(sep).append(encode(p.getKey())).append('=').append(encode(p.getValue()));
+      sep = '&';
+    }
+    int limit = query.request().limit();
+    return url.append(sep).append("limit=").append(limit).append("&offset=").append(query.request().offset() + limit)
+        .toString();
+  }
+
+  private static String encode(String s) {
+    return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  private void respond(HttpServerResponse response, QidoQuery query, Answer answer, String base, String next) {
     List<String> warnings = new ArrayList<>();
-    if (answer.result().more()) warnings.add("There are additional results that can be requested");
+    if (answer.result().more()) {
+      warnings.add("There are additional results that can be requested");
+      response.putHeader("Link", "<" + next + ">; rel=\"next\"");
+    }
     if (!query.notKept().isEmpty()) {
       warnings.add("The index does not keep these includefield attributes: " + String.join(", ", query.notKept()));
     }
