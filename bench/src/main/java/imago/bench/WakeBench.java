@@ -19,7 +19,7 @@ import javax.sql.DataSource;
  * (and, separately, a bare NOTIFY on the job channel, as queueing a job does); node B's consumer
  * (resp. its job wake-up) records when it ran. Prints p50/p99/max per kind, in milliseconds.
  *
- * <p>usage: WakeBench JDBC_URL USER PASSWORD [SAMPLES]
+ * <p>usage: WAKE_DB_PASSWORD=... WakeBench JDBC_URL USER [SAMPLES] (the password not in argv, where ps shows it)
  */
 public final class WakeBench {
   private WakeBench() {}
@@ -27,8 +27,8 @@ public final class WakeBench {
   public static void main(String[] args) throws Exception {
     String url = args[0];
     String user = args[1];
-    String password = args[2];
-    int samples = args.length > 3 ? Integer.parseInt(args[3]) : 500;
+    String password = System.getenv("WAKE_DB_PASSWORD");
+    int samples = args.length > 2 ? Integer.parseInt(args[2]) : 500;
     try (com.zaxxer.hikari.HikariDataSource a = pool(url, user, password);
          com.zaxxer.hikari.HikariDataSource b = pool(url, user, password)) {
       ClusterConfig config = new ClusterConfig("", Duration.ofSeconds(6), Duration.ofSeconds(1), Duration.ofDays(7));
@@ -43,7 +43,10 @@ public final class WakeBench {
       nodeB.start();
       try {
         while (!nodeB.holds("bench-wake-" + ProcessHandle.current().pid())) Thread.sleep(10);
-        Thread.sleep(500); // the listener is connected and has looked once
+        // B's listener is connected once a NOTIFY reaches it
+        do {
+          notifyJobs(a);
+        } while (jobs.poll(100, TimeUnit.MILLISECONDS) == null);
         events.clear();
         jobs.clear();
         print("outbox event -> consumer on another node", measure(samples, events, () -> append(a, topic)));

@@ -126,9 +126,12 @@ final class LocalCluster implements AutoCloseable {
     return v;
   }
 
+  private Map<String, String> serveEnv;
+
   /** A connection to the cluster's PostgreSQL, as the nodes open it. */
   Connection sql() throws IOException, InterruptedException, SQLException {
-    Map<String, String> e = env("serve-1");
+    if (serveEnv == null) serveEnv = env("serve-1"); // the same for the cluster's life
+    Map<String, String> e = serveEnv;
     return DriverManager.getConnection(e.get("IMAGO_STORAGE_DB_URL"), e.get("IMAGO_STORAGE_DB_USER"),
         e.get("IMAGO_STORAGE_DB_PASSWORD"));
   }

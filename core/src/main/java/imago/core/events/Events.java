@@ -2,7 +2,7 @@ package imago.core.events;
 
 /**
  * Event topics. {@link #INSTANCE_STORED}, {@link #STUDY_STABLE} and {@link #INFERENCE_RESULT} are
- * written to the outbox (imago.storage.cluster.Outbox) in the transaction of the fact they announce,
+ * written to the outbox (imago.storage.index.Outbox) in the transaction of the fact they announce,
  * and handled cluster-wide by durable consumers; each node also publishes them on its own Vert.x
  * event bus for in-process observers.
  */

@@ -39,8 +39,9 @@ import org.slf4j.LoggerFactory;
 public final class Coordinator implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
   private static final int BATCH = 100;
-  /** An event whose handler failed this many times in a row is logged and passed over. */
+  /** An event whose handler failed this many times in a row, for {@link #GIVE_UP_AFTER}, is logged and passed over. */
   private static final int MAX_FAILURES = 5;
+  private static final Duration GIVE_UP_AFTER = Duration.ofMinutes(5);
   /** The singleton duty that prunes the outbox. */
   public static final String RETENTION = "retention";
 
@@ -63,11 +64,12 @@ public final class Coordinator implements AutoCloseable {
   private final ClusterConfig config;
   private final Map<String, List<Runnable>> wakeups = new ConcurrentHashMap<>();
   private final Map<String, Duty> byName = new ConcurrentHashMap<>();
+  /** Per topic, the consumers that read it (retention keeps what they have not handled). */
+  private final Map<String, Set<String>> consumedTopics = new ConcurrentHashMap<>();
   private final List<Thread> threads = new CopyOnWriteArrayList<>();
   private final AtomicLong notifications = new AtomicLong();
   private volatile boolean closed;
   private volatile boolean started;
-  private volatile Connection listening;
 
   public Coordinator(DataSource ds, boolean postgres, ClusterConfig config) {
     this.ds = ds;
@@ -77,17 +79,13 @@ public final class Coordinator implements AutoCloseable {
     this.outbox = new Outbox(ds, postgres);
     // Retention, itself a singleton duty: events every consumer has handled go after outboxRetention.
     duty(RETENTION, Duration.ofMinutes(10), () -> {
-      int pruned = outbox.prune(Instant.now().minus(config.outboxRetention()));
+      int pruned = outbox.prune(Instant.now().minus(config.outboxRetention()), consumedTopics);
       if (pruned > 0) LOG.info("event=outbox.pruned events={}", pruned);
     });
   }
 
   public String node() {
     return duties.node();
-  }
-
-  public Duties duties() {
-    return duties;
   }
 
   public Outbox outbox() {
@@ -138,19 +136,16 @@ public final class Coordinator implements AutoCloseable {
       if (afterBatch != null) afterBatch.run();
     });
     if (byName.putIfAbsent(name, self[0]) != null) throw new IllegalArgumentException("duty " + name + " registered twice");
-    for (String topic : topics) on(Outbox.CHANNEL + ":" + topic, self[0]::wake);
-  }
-
-  /** Runs duty {@code name} now if this node holds it (otherwise its holder runs it at its next period). */
-  public void wake(String name) {
-    Duty d = byName.get(name);
-    if (d != null) d.wake();
+    for (String topic : topics) {
+      on(Outbox.CHANNEL + ":" + topic, self[0]::wake);
+      consumedTopics.computeIfAbsent(topic, t -> ConcurrentHashMap.newKeySet()).add(name);
+    }
   }
 
   /** Whether this node holds duty {@code name} now (as far as its last renewal knows). */
   public boolean holds(String name) {
     Duty d = byName.get(name);
-    return d != null && d.held;
+    return d != null && d.held();
   }
 
   public Coordinator start() {
@@ -168,33 +163,57 @@ public final class Coordinator implements AutoCloseable {
     t.start();
   }
 
-  /** Takes and renews every duty's lease, three times per lease. */
+  /**
+   * Takes and renews every duty's lease, three times per lease. A duty counts as held until one
+   * lease after the renewal began, not until the next renewal says otherwise: a renewal that hangs
+   * (the index away, a long pause) stops the duty in time for another node to take it.
+   */
   private void keepLeases() {
     long every = Math.max(50, config.lease().toMillis() / 3);
     while (!closed) {
       for (Duty d : byName.values()) {
-        boolean was = d.held;
+        if (closed) break;
+        boolean was = d.held();
+        long began = System.nanoTime();
         try {
-          d.held = duties.hold(d.name);
-        } catch (SqlUnavailableException e) {
-          d.held = false; // cannot prove it is still ours: stop acting on it
-          LOG.warn("event=duty.renew.failed duty={} error=\"{}\"", d.name, e.getMessage());
+          d.heldUntil = duties.hold(d.name) ? began + config.lease().toNanos() : 0;
+        } catch (SqlUnavailableException | RuntimeException e) {
+          d.heldUntil = 0; // cannot prove it is still ours: stop acting on it
+          LOG.warn("event=duty.renew.failed duty={} error=\"{}\"", d.name, e.toString());
         }
-        if (d.held && !was) {
+        if (d.held() && !was) {
           LOG.info("event=duty.taken duty={} node={}", d.name, node());
           d.wake();
-        } else if (!d.held && was) {
+        } else if (!d.held() && was) {
           LOG.info("event=duty.lost duty={} node={}", d.name, node());
         }
       }
       sleep(every);
     }
+    // the last word on leases is the keeper's: released here, none is taken again after
+    Thread.interrupted(); // close() interrupted the wait; the releases below still talk to the index
+    for (Duty d : byName.values()) {
+      if (d.heldUntil == 0) continue;
+      try {
+        duties.release(d.name);
+      } catch (SqlUnavailableException e) {
+        LOG.warn("event=duty.release.failed duty={} error=\"{}\" (another node takes it when its lease ends)", d.name,
+            e.getMessage());
+      }
+      d.heldUntil = 0;
+    }
   }
 
-  /** Handles the events after the consumer's cursor, moving the cursor past each one as it is handled. */
+  /**
+   * Handles the events after the consumer's cursor, moving the cursor past each one as it is
+   * handled. A handler that fails is tried again after a back-off (1 s, doubling up to a minute);
+   * an event is passed over only after its handler has failed for {@link #GIVE_UP_AFTER} and at
+   * least {@link #MAX_FAILURES} times, and never because the index was away.
+   */
   private void drain(Duty duty, Set<String> topics, Handler handler) throws SqlUnavailableException {
+    if (System.nanoTime() < duty.retryAt) return;
     Outbox.Cursor cursor = cursor(duty.name);
-    while (duty.held && !closed) {
+    while (duty.held() && !closed) {
       List<Outbox.Event> events = outbox.after(cursor, topics, BATCH);
       if (events.isEmpty()) return;
       for (Outbox.Event e : events) {
@@ -202,17 +221,22 @@ public final class Coordinator implements AutoCloseable {
           handler.handle(e);
           duty.failures = 0;
         } catch (Exception ex) {
-          if (++duty.failures < MAX_FAILURES) {
-            LOG.warn("event=consumer.failed consumer={} seq={} topic={} attempt={} error=\"{}\"", duty.name, e.seq(),
-                e.topic(), duty.failures, ex.toString());
-            return; // the next run tries it again
+          long now = System.nanoTime();
+          if (duty.failures++ == 0) duty.failingSince = now;
+          boolean indexAway = ex instanceof SqlUnavailableException;
+          if (indexAway || duty.failures < MAX_FAILURES || now - duty.failingSince < GIVE_UP_AFTER.toNanos()) {
+            long backoff = Math.min(60_000, 1000L << Math.min(6, duty.failures - 1));
+            duty.retryAt = now + backoff * 1_000_000;
+            LOG.warn("event=consumer.failed consumer={} seq={} topic={} attempt={} retry_ms={} error=\"{}\"", duty.name,
+                e.seq(), e.topic(), duty.failures, backoff, ex.toString());
+            return;
           }
-          LOG.error("event=consumer.skipped consumer={} seq={} topic={} tenant={} study={} error=\"{}\"", duty.name, e.seq(),
-              e.topic(), e.tenantId(), e.studyUid(), ex.toString());
+          LOG.error("event=consumer.skipped consumer={} seq={} topic={} tenant={} study={} attempts={} error=\"{}\"",
+              duty.name, e.seq(), e.topic(), e.tenantId(), e.studyUid(), duty.failures, ex.toString());
           duty.failures = 0;
         }
         if (!advance(duty.name, e.cursor())) {
-          duty.held = false;
+          duty.heldUntil = 0;
           LOG.info("event=duty.lost duty={} node={} (lease ran out while handling)", duty.name, node());
           return;
         }
@@ -231,10 +255,11 @@ public final class Coordinator implements AutoCloseable {
     return Jdbc.transaction(ds, "outbox cursor", c -> {
       if (!duties.holds(c, consumer)) return false;
       Instant now = Instant.now();
-      if (Jdbc.update(c, "UPDATE outbox_cursors SET txid = ?, seq = ?, updated_at = ? WHERE consumer = ?", to.txid(),
-          to.seq(), now, consumer) == 0) {
-        Jdbc.update(c, "INSERT INTO outbox_cursors (consumer, txid, seq, updated_at) VALUES (?, ?, ?, ?)", consumer,
-            to.txid(), to.seq(), now);
+      // forward only: a cursor never moves back over events another holder handled
+      if (Jdbc.update(c, "UPDATE outbox_cursors SET txid = ?, seq = ?, updated_at = ? WHERE consumer = ? "
+          + "AND (txid < ? OR (txid = ? AND seq < ?))", to.txid(), to.seq(), now, consumer, to.txid(), to.txid(), to.seq()) == 0) {
+        Jdbc.update(c, "INSERT INTO outbox_cursors (consumer, txid, seq, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            consumer, to.txid(), to.seq(), now);
       }
       return true;
     });
@@ -245,7 +270,6 @@ public final class Coordinator implements AutoCloseable {
     long backoff = 100;
     while (!closed) {
       try (Connection c = ds.getConnection()) {
-        listening = c;
         Set<String> channels = new java.util.TreeSet<>();
         for (String key : wakeups.keySet()) channels.add(key.contains(":") ? key.substring(0, key.indexOf(':')) : key);
         try (Statement s = c.createStatement()) {
@@ -257,7 +281,8 @@ public final class Coordinator implements AutoCloseable {
         for (Duty d : byName.values()) d.wake();
         for (String key : wakeups.keySet()) if (!key.contains(":")) signal(key);
         PGConnection pg = c.unwrap(PGConnection.class);
-        while (!closed) {
+        try {
+          while (!closed) {
           PGNotification[] got = pg.getNotifications(1000);
           if (got == null) {
             // Nothing for a second: make sure the connection still works (a restarted server drops it silently).
@@ -269,14 +294,16 @@ public final class Coordinator implements AutoCloseable {
             signal(n.getName());
             if (!n.getParameter().isEmpty()) signal(n.getName() + ":" + n.getParameter());
           }
+          }
+        } finally {
+          // never back into the pool still LISTENing
+          if (ds instanceof com.zaxxer.hikari.HikariDataSource pool) pool.evictConnection(c);
         }
       } catch (SQLException e) {
         if (closed) return;
         LOG.warn("event=cluster.listen.failed retry_ms={} error=\"{}\"", backoff, e.getMessage());
         sleep(backoff);
         backoff = Math.min(5000, backoff * 2);
-      } finally {
-        listening = null;
       }
     }
   }
@@ -289,34 +316,20 @@ public final class Coordinator implements AutoCloseable {
     }
   }
 
-  /** Stops every duty and gives up the leases this node holds, so other nodes take them at once. */
+  /**
+   * Stops every duty and gives up the leases this node holds, so other nodes take them at once
+   * (the listener ends within a second, at its next look).
+   */
   @Override
   public void close() {
     closed = true;
     for (Duty d : byName.values()) d.wake();
-    Connection c = listening;
-    if (c != null) {
-      try {
-        c.close(); // ends the listener's wait
-      } catch (SQLException ignored) {
-        // the thread ends anyway: closed is set
-      }
-    }
     for (Thread t : threads) {
       t.interrupt();
       try {
-        t.join(5000);
+        t.join(10_000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-      }
-    }
-    for (Duty d : byName.values()) {
-      if (!d.held) continue;
-      try {
-        duties.release(d.name);
-      } catch (SqlUnavailableException e) {
-        LOG.warn("event=duty.release.failed duty={} error=\"{}\" (another node takes it when its lease ends)", d.name,
-            e.getMessage());
       }
     }
   }
@@ -326,14 +339,22 @@ public final class Coordinator implements AutoCloseable {
     final String name;
     final Duration period;
     final Task task;
-    volatile boolean held;
+    /** System.nanoTime() until which the lease is ours (0: not held). */
+    volatile long heldUntil;
     int failures;
+    long failingSince;
+    long retryAt;
     private boolean woken;
 
     Duty(String name, Duration period, Task task) {
       this.name = name;
       this.period = period;
       this.task = task;
+    }
+
+    boolean held() {
+      long until = heldUntil;
+      return until != 0 && System.nanoTime() - until < 0;
     }
 
     synchronized void wake() {
@@ -343,7 +364,7 @@ public final class Coordinator implements AutoCloseable {
 
     void loop() {
       while (!closed) {
-        if (held) {
+        if (held()) {
           try {
             task.run();
           } catch (Exception e) {

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import javax.sql.DataSource;
 
@@ -51,16 +52,32 @@ public final class Outbox {
 
   /**
    * Appends an event inside the caller's transaction ({@code c} not in auto-commit): it becomes
-   * visible, and wakes other nodes, when that transaction commits, and vanishes if it rolls back.
+   * visible, and wakes the other nodes' consumers of its topic, when that transaction commits, and
+   * vanishes if it rolls back.
    */
   public static void append(Connection c, String topic, String tenantId, String studyUid, String payload)
+      throws SQLException {
+    insert(c, topic, tenantId, studyUid, payload);
+    if (isPostgres(c)) Jdbc.query(c, "SELECT pg_notify(?, ?)", rs -> null, CHANNEL, topic);
+  }
+
+  /**
+   * The same without waking anyone: for a topic no node consumes (instance.stored, written for
+   * the record and for consumers yet to come). A NOTIFY is not free on PostgreSQL: committing one
+   * takes a lock that every notifying commit of the cluster queues on.
+   */
+  public static void record(Connection c, String topic, String tenantId, String studyUid, String payload)
+      throws SQLException {
+    insert(c, topic, tenantId, studyUid, payload);
+  }
+
+  private static void insert(Connection c, String topic, String tenantId, String studyUid, String payload)
       throws SQLException {
     Instant now = Instant.now();
     if (isPostgres(c)) {
       Jdbc.update(c, "INSERT INTO outbox (seq, txid, topic, tenant_id, study_uid, payload, created_at) VALUES "
           + "(nextval('outbox_seq'), pg_current_xact_id()::text::bigint, ?, ?, ?, ?, ?)", topic, tenantId, studyUid,
           payload, now);
-      Jdbc.query(c, "SELECT pg_notify(?, ?)", rs -> null, CHANNEL, topic);
     } else {
       // Held until commit: the next writer waits, so sequence order is commit order.
       if (Jdbc.update(c, "UPDATE outbox_head SET seq = seq + 1 WHERE id = 1") == 0) {
@@ -126,24 +143,49 @@ public final class Outbox {
     return Jdbc.autoCommit(ds, "outbox read", c -> Jdbc.query(c, sql.toString(), Outbox::row, args.toArray()));
   }
 
-  /** The newest position, for a reader that wants only what comes from now on. */
-  public Cursor head() throws SqlUnavailableException {
-    return Jdbc.autoCommit(ds, "outbox head", c -> Jdbc.first(c,
-        "SELECT txid, seq FROM outbox ORDER BY txid DESC, seq DESC LIMIT 1", rs -> new Cursor(rs.getLong(1), rs.getLong(2)))
-        .orElse(Cursor.START));
+  private static final int PRUNE_BATCH = 10_000;
+
+  /**
+   * Deletes events created before {@code before}: of a topic some consumer reads, only those every
+   * one of its consumers has handled (a consumer that has not started yet keeps them all); of any
+   * other topic, all. In batches, each under the statement timeout. Returns how many.
+   *
+   * @param consumers per topic, the names of the consumers that read it
+   */
+  public int prune(Instant before, Map<String, Set<String>> consumers) throws SqlUnavailableException {
+    int deleted = 0;
+    List<Object> args = new ArrayList<>(List.of(before));
+    StringBuilder where = new StringBuilder("created_at < ?");
+    for (Map.Entry<String, Set<String>> topic : consumers.entrySet()) {
+      Cursor slowest = Jdbc.autoCommit(ds, "outbox prune", c -> slowest(c, topic.getValue()));
+      where.append(" AND (topic <> ?");
+      args.add(topic.getKey());
+      if (slowest != null) {
+        where.append(" OR txid < ? OR (txid = ? AND seq <= ?)");
+        args.addAll(List.of(slowest.txid(), slowest.txid(), slowest.seq()));
+      }
+      where.append(")");
+    }
+    String sql = "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE " + where + " LIMIT " + PRUNE_BATCH + ")";
+    while (true) {
+      int n = Jdbc.autoCommit(ds, "outbox prune", c -> Jdbc.update(c, sql, args.toArray()));
+      deleted += n;
+      if (n < PRUNE_BATCH) return deleted;
+    }
   }
 
-  /** Deletes events created before {@code before} that every consumer has passed; returns how many. */
-  public int prune(Instant before) throws SqlUnavailableException {
-    return Jdbc.autoCommit(ds, "outbox prune", c -> {
-      Cursor slowest = Jdbc.first(c, "SELECT txid, seq FROM outbox_cursors ORDER BY txid, seq LIMIT 1",
-          rs -> new Cursor(rs.getLong(1), rs.getLong(2))).orElse(null);
-      if (slowest == null) {
-        return Jdbc.update(c, "DELETE FROM outbox WHERE created_at < ?", before);
+  /** The cursor furthest behind among {@code consumers}; null when one of them has none yet. */
+  private static Cursor slowest(Connection c, Set<String> consumers) throws SQLException {
+    Cursor slowest = null;
+    for (String consumer : consumers) {
+      Cursor at = Jdbc.first(c, "SELECT txid, seq FROM outbox_cursors WHERE consumer = ?",
+          rs -> new Cursor(rs.getLong(1), rs.getLong(2)), consumer).orElse(null);
+      if (at == null) return null;
+      if (slowest == null || at.txid() < slowest.txid() || (at.txid() == slowest.txid() && at.seq() < slowest.seq())) {
+        slowest = at;
       }
-      return Jdbc.update(c, "DELETE FROM outbox WHERE created_at < ? AND (txid < ? OR (txid = ? AND seq <= ?))", before,
-          slowest.txid(), slowest.txid(), slowest.seq());
-    });
+    }
+    return slowest;
   }
 
   private static Event row(ResultSet rs) throws SQLException {

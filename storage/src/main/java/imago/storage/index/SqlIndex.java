@@ -108,7 +108,7 @@ public final class SqlIndex implements Index {
     for (InsertResult r : results) {
       if (!(r instanceof InsertResult.Inserted inserted)) continue;
       StoredInstance i = inserted.instance();
-      Outbox.append(c, Events.INSTANCE_STORED, i.tenantId(), i.studyUid(), Outbox.json("seriesUid", i.seriesUid(),
+      Outbox.record(c, Events.INSTANCE_STORED, i.tenantId(), i.studyUid(), Outbox.json("seriesUid", i.seriesUid(),
           "sopInstanceUid", i.sopInstanceUid(), "sopClassUid", i.sopClassUid(), "objectKey", i.objectKey()));
     }
   }

@@ -45,7 +45,8 @@ public interface JobQueue {
 
   /**
    * The finished job whose result {@code job}'s result replaces: the latest done job of the same
-   * series and model version on other input (the series changed since: a late arrival), if any.
+   * series and model version on other input (the series changed since: a late arrival), if any;
+   * a shadow job's only by a shadow job (a shadow job stores no object to replace).
    */
   Optional<Job> replaced(Job job) throws SqlUnavailableException;
 

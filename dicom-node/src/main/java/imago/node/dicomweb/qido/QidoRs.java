@@ -136,6 +136,8 @@ public final class QidoRs implements DicomWebService {
    * (RFC 8288 {@code Link: <...>; rel="next"}, sent when more matches lie beyond this page).
    */
   private static String nextPage(RoutingContext ctx, String base, QidoQuery query) {
+    int limit = query.request().limit();
+    if ((long) query.request().offset() + limit > QidoQuery.MAX_OFFSET) return null; // past what may be asked: narrow instead
     String mount = ctx.mountPoint() == null ? "/dicomweb" : ctx.mountPoint().replaceAll("/+$", "");
     String path = ctx.request().path();
     StringBuilder url = new StringBuilder(base).append(path.startsWith(mount) ? path.substring(mount.length()) : path);
@@ -145,7 +147,6 @@ public final class QidoRs implements DicomWebService {
       url.append(sep).append(encode(p.getKey())).append('=').append(encode(p.getValue()));
       sep = '&';
     }
-    int limit = query.request().limit();
     return url.append(sep).append("limit=").append(limit).append("&offset=").append(query.request().offset() + limit)
         .toString();
   }
@@ -158,7 +159,7 @@ public final class QidoRs implements DicomWebService {
     List<String> warnings = new ArrayList<>();
     if (answer.result().more()) {
       warnings.add("There are additional results that can be requested");
-      response.putHeader("Link", "<" + next + ">; rel=\"next\"");
+      if (next != null) response.putHeader("Link", "<" + next + ">; rel=\"next\"");
     }
     if (!query.notKept().isEmpty()) {
       warnings.add("The index does not keep these includefield attributes: " + String.join(", ", query.notKept()));

@@ -8,10 +8,10 @@ import org.flywaydb.core.api.migration.Context;
 /**
  * Cluster coordination (issue 14) through the index alone: the outbox of events, each durable
  * consumer's cursor, and the leases of singleton duties. A Java migration because the outbox's
- * ordering differs by engine (imago.storage.cluster.Outbox): on PostgreSQL every row carries the
+ * ordering differs by engine: on PostgreSQL every row carries the
  * id of the transaction that wrote it ({@code txid}) and a reader takes only rows of transactions
  * older than every running one; on H2 (one node) writers take the next sequence number from one
- * row they hold until commit, so sequence order is commit order.
+ * row they hold until commit, so sequence order is commit order (imago.storage.index.Outbox).
  */
 public class V14__Coordination extends BaseJavaMigration {
   @Override
