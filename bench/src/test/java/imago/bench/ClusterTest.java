@@ -114,8 +114,8 @@ class ClusterTest {
     List<Path> dimseFiles = SyntheticCt.write(dimse, tmp.resolve("push-dimse"));
     List<Path> stowFiles = SyntheticCt.write(stow, tmp.resolve("push-stow"));
     AtomicInteger sent = new AtomicInteger();
-    CompletableFuture<Map<Path, Boolean>> dimsePush = CompletableFuture.supplyAsync(() -> pushDimse(dimseFiles, sent));
-    CompletableFuture<Map<Path, Boolean>> stowPush = CompletableFuture.supplyAsync(() -> pushStow(stowFiles, sent));
+    CompletableFuture<Map<Path, Boolean>> dimsePush = CompletableFuture.supplyAsync(() -> push(dimseFiles, sent, true, ClusterTest::storeOne));
+    CompletableFuture<Map<Path, Boolean>> stowPush = CompletableFuture.supplyAsync(() -> push(stowFiles, sent, true, ClusterTest::stowOne));
     eventually(WAIT, "a third of the pushes sent", () -> sent.get() >= 13);
     cluster.kill("serve-1");
     Map<Path, Boolean> acked;
@@ -232,7 +232,7 @@ class ClusterTest {
     SyntheticCt.Spec spec = new SyntheticCt.Spec(1, 1, 40, 64, 64, 1405, "CLP");
     List<Path> files = SyntheticCt.write(spec, tmp.resolve("push-pg"));
     AtomicInteger sent = new AtomicInteger();
-    CompletableFuture<Map<Path, Boolean>> push = CompletableFuture.supplyAsync(() -> pushDimse(files, sent, false));
+    CompletableFuture<Map<Path, Boolean>> push = CompletableFuture.supplyAsync(() -> push(files, sent, false, ClusterTest::storeOne));
     eventually(WAIT, "some pushes sent", () -> sent.get() >= 10);
     cluster.kill("postgres");
     cluster.start("postgres");
@@ -374,43 +374,38 @@ class ClusterTest {
 
   // --- pushing ------------------------------------------------------------------------------------
 
-  private static Map<Path, Boolean> pushDimse(List<Path> files, AtomicInteger sent) {
-    return pushDimse(files, sent, true);
-  }
-
-  /** Each file on an association of its own; a failed one is sent once more a second later when {@code retry}. */
-  private static Map<Path, Boolean> pushDimse(List<Path> files, AtomicInteger sent, boolean retry) {
+  /**
+   * Sends each file with {@code sendOne} (one association or one request per file). When
+   * {@code retry}, a failed one is sent once more as soon as the cluster answers again (a C-ECHO
+   * through haproxy reaches a live node), as a sending PACS retries.
+   */
+  private static Map<Path, Boolean> push(List<Path> files, AtomicInteger sent, boolean retry,
+      java.util.function.Predicate<Path> sendOne) {
     Map<Path, Boolean> acked = new LinkedHashMap<>();
     for (Path f : files) {
-      boolean ok = storeOne(f);
+      boolean ok = sendOne.test(f);
       if (!ok && retry) {
-        pause();
-        ok = storeOne(f);
+        awaitAnswering();
+        ok = sendOne.test(f);
       }
       acked.put(f, ok);
       sent.incrementAndGet();
     }
     return acked;
+  }
+
+  private static void awaitAnswering() {
+    try {
+      eventually(WAIT, "the cluster answering through haproxy",
+          () -> Dcmtk.echoscu("127.0.0.1", LocalCluster.DICOM_PORT, AE, "IMAGO").ok());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static boolean storeOne(Path f) {
     Dcmtk.Result r = Dcmtk.storescu(Duration.ofSeconds(60), "127.0.0.1", LocalCluster.DICOM_PORT, AE, "IMAGO", List.of(f));
     return r.ok() && Dcmtk.storescuAcknowledged(r.output()).size() == 1;
-  }
-
-  /** One STOW-RS request per file; a failed one is sent once more a second later. */
-  private static Map<Path, Boolean> pushStow(List<Path> files, AtomicInteger sent) {
-    Map<Path, Boolean> acked = new LinkedHashMap<>();
-    for (Path f : files) {
-      boolean ok = stowOne(f);
-      if (!ok) {
-        pause();
-        ok = stowOne(f);
-      }
-      acked.put(f, ok);
-      sent.incrementAndGet();
-    }
-    return acked;
   }
 
   private static boolean stowOne(Path f) {
@@ -431,14 +426,6 @@ class ClusterTest {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
-    }
-  }
-
-  private static void pause() {
-    try {
-      Thread.sleep(1000); // a sending PACS's retry interval, not a wait for something to happen
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 

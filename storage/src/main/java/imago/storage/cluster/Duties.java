@@ -46,10 +46,6 @@ public final class Duties {
     return node;
   }
 
-  public Duration lease() {
-    return lease;
-  }
-
   /** Takes or renews {@code duty} for this node; true when this node holds it now. */
   public boolean hold(String duty) throws SqlUnavailableException {
     Instant now = clock.instant();
