@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Maven cannot fetch, idempotently (root on Debian 12):
-#  - PixelMed from Debian, manifests stripped, into the local Maven repository
+#  - PixelMed and GDCM's Java bindings from Debian, manifests stripped, into the local Maven repository
 #  - dcmtk, dicom3tools and pydicom's test corpus for the tests
 #  - PostgreSQL for the tests against an external SQL index
 #  - haproxy, in front of the local cluster scripts/cluster.sh runs
@@ -20,7 +20,7 @@ for arg in "$@"; do
   esac
 done
 
-pkgs=(openjdk-17-jdk-headless maven zip unzip libpixelmed-java libpixelmed-imageio-java libjsonp-java)
+pkgs=(openjdk-17-jdk-headless maven zip unzip libpixelmed-java libpixelmed-imageio-java libjsonp-java libgdcm-java)
 # npm by command, not by package: NodeSource's nodejs bundles npm and conflicts with Debian's npm
 [ $want_viewer = 1 ] && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
 [ $want_test = 1 ] && pkgs+=(dcmtk dicom3tools python3-pydicom postgresql chromium orthanc haproxy)
@@ -59,6 +59,8 @@ install_jar() { # jar groupId artifactId version
 }
 install_jar /usr/share/java/pixelmed.jar com.pixelmed pixelmed 20220618
 install_jar /usr/share/java/pixelmed_imageio.jar com.pixelmed pixelmed-imageio 20200328
+# GDCM's Java bindings (JNI: libgdcmjni.so from the same package) decode what PixelMed cannot
+install_jar /usr/share/java/gdcm.jar org.gdcm gdcm 3.0.21
 
 # Prebuilt web apps from npm, unpacked into versioned, git-ignored folders under .cache/, atomically
 # (a half-unpacked dist is never left at the final path). --touch: npm stores every file with a 1985

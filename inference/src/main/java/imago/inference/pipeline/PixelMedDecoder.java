@@ -8,6 +8,9 @@ import com.pixelmed.dicom.DicomInputStream;
 import com.pixelmed.dicom.TagFromName;
 import com.pixelmed.display.SourceImage;
 import imago.core.dicom.PixelLimits;
+import imago.core.dicom.codec.CodecException;
+import imago.core.dicom.codec.NativeCodec;
+import imago.core.dicom.codec.NativeDecompression;
 import java.awt.image.BufferedImage;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
@@ -19,22 +22,38 @@ import java.util.List;
 /**
  * Decodes with PixelMed: {@link AttributeList} reads the file (decompressing RLE, JPEG lossless
  * and JPEG 2000 on the way, the latter two through PixelMed's and jai-imageio's ImageIO readers)
- * and {@link SourceImage} hands out each frame.
+ * and {@link SourceImage} hands out each frame. What PixelMed has no reader for (JPEG-LS lossless
+ * and near-lossless, 12-bit JPEG Extended: {@link NativeCodec#SYNTAXES}) is read undecompressed
+ * and its frames decoded by GDCM in the codec helper processes first.
  *
- * <p>Measured with PixelMed 20220618, pixelmed-imageio 20200328 and jai-imageio 1.4.0
- * (DecoderTransferSyntaxTest): Explicit and Implicit VR Little Endian, Deflated, RLE Lossless,
- * JPEG Lossless (Process 14, SV1 and other predictors) and JPEG 2000 Lossless decode to the
- * stored values, 12-bit signed included. JPEG-LS (lossless and near-lossless: PixelMed has no
- * reader) and 12-bit JPEG Extended (the JDK reader takes 8 bits only) do not. A truncated file,
- * or a JPEG stream cut short, leaves no Pixel Data and is caught; a corrupt RLE stream of the
- * right length decodes to wrong values undetected.
+ * <p>Measured with PixelMed 20220618, pixelmed-imageio 20200328, jai-imageio 1.4.0 and GDCM
+ * 3.0.21 (DecoderTransferSyntaxTest): Explicit and Implicit VR Little Endian, Deflated, RLE
+ * Lossless, JPEG Lossless (Process 14, SV1 and other predictors), JPEG 2000 Lossless and JPEG-LS
+ * Lossless decode to the stored values, 12-bit signed included; JPEG-LS near-lossless within its
+ * NEAR bound. A truncated file, or a JPEG stream cut short, leaves no Pixel Data and is caught; a
+ * corrupt RLE stream of the right length decodes to wrong values undetected.
  */
 public final class PixelMedDecoder implements Decoder {
+  private final NativeCodec codec;
+
+  /** A decoder whose GDCM frames go to the process's shared codec helpers. */
+  public PixelMedDecoder() {
+    this(NativeCodec.shared());
+  }
+
+  public PixelMedDecoder(NativeCodec codec) {
+    this.codec = codec;
+  }
 
   @Override
   public DecodedImage decode(InputStream part10) throws NotDecodableException, IOException {
     AttributeList list = read(part10);
     String transferSyntax = transferSyntax(list);
+    try {
+      NativeDecompression.decompress(list, codec);
+    } catch (CodecException e) {
+      throw new NotDecodableException(transferSyntax, "GDCM cannot decode it: " + e.getMessage(), e);
+    }
     PixelModule module = PixelModule.of(list, transferSyntax);
     double slope = Attribute.getSingleDoubleValueOrDefault(list, TagFromName.RescaleSlope, 1);
     double intercept = Attribute.getSingleDoubleValueOrDefault(list, TagFromName.RescaleIntercept, 0);
@@ -60,7 +79,9 @@ public final class PixelMedDecoder implements Decoder {
     try {
       // The header is read first through a recording tee, then the whole object from the recording and the rest.
       java.io.ByteArrayOutputStream seen = new java.io.ByteArrayOutputStream();
-      refuseOversized(new BufferedInputStream(new Recording(source, seen)));
+      String syntax = refuseOversized(new BufferedInputStream(new Recording(source, seen)));
+      // PixelMed has no reader for these: it keeps their codestreams, which GDCM then decodes
+      if (NativeDecompression.needed(syntax)) list.setDecompressPixelData(false);
       InputStream whole = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(seen.toByteArray()), source);
       list.read(new DicomInputStream(new BufferedInputStream(whole)));
     } catch (DicomException | IOException | RuntimeException e) {
@@ -109,8 +130,9 @@ public final class PixelMedDecoder implements Decoder {
   /**
    * Reads the header up to Pixel Data and refuses an image whose declared size is past
    * {@link PixelLimits}: PixelMed decompresses while it reads, into arrays of the declared size.
+   * Returns the header's transfer syntax.
    */
-  private static void refuseOversized(InputStream in) throws NotDecodableException, DicomException, IOException {
+  private static String refuseOversized(InputStream in) throws NotDecodableException, DicomException, IOException {
     AttributeList header = new AttributeList();
     header.read(new DicomInputStream(in), TagFromName.PixelData);
     java.util.Optional<String> refused = PixelLimits.refuse(
@@ -119,6 +141,7 @@ public final class PixelMedDecoder implements Decoder {
         Attribute.getSingleIntegerValueOrDefault(header, TagFromName.SamplesPerPixel, 1),
         Attribute.getSingleIntegerValueOrDefault(header, TagFromName.NumberOfFrames, 1));
     if (refused.isPresent()) throw new NotDecodableException(transferSyntax(header), refused.get());
+    return transferSyntax(header);
   }
 
   /** Remembers whether the underlying stream failed, as opposed to PixelMed rejecting its bytes. */

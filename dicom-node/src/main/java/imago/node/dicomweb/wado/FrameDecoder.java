@@ -5,6 +5,9 @@ import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.DicomInputStream;
 import com.pixelmed.display.SourceImage;
 import imago.core.dicom.PixelLimits;
+import imago.core.dicom.codec.CodecException;
+import imago.core.dicom.codec.NativeCodec;
+import imago.core.dicom.codec.NativeDecompression;
 import java.util.Optional;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
@@ -13,7 +16,8 @@ import java.io.IOException;
 
 /**
  * Decodes frames PixelMed's way, for what the byte-range path cannot serve: compressed syntaxes
- * (JPEG, JPEG 2000, RLE; not JPEG-LS, not 12-bit lossy JPEG), big endian, deflated. Reads the
+ * (JPEG, JPEG 2000, RLE), big endian, deflated; JPEG-LS and 12-bit JPEG Extended, which PixelMed
+ * has no reader for, through GDCM in the codec helper processes ({@link NativeCodec}). Reads the
  * whole instance into memory, so it is the slow path.
  */
 final class FrameDecoder {
@@ -61,10 +65,15 @@ final class FrameDecoder {
     if (refused.isPresent()) throw new UndecodableException("not decoded: " + refused.get(), null);
     try {
       AttributeList list = new AttributeList();
+      // PixelMed keeps the codestreams it has no reader for, and GDCM decodes them
+      if (NativeDecompression.needed(layout.transferSyntaxUid())) list.setDecompressPixelData(false);
       try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(part10))) {
         list.read(in);
       }
+      NativeDecompression.decompress(list, NativeCodec.shared());
       return new Decoded(new SourceImage(list), layout);
+    } catch (CodecException e) {
+      throw new UndecodableException("cannot decode " + layout.transferSyntaxUid() + " with GDCM: " + e.getMessage(), e);
     } catch (IOException | DicomException | RuntimeException e) {
       throw new UndecodableException("cannot decode " + layout.transferSyntaxUid() + ": " + e.getMessage(), e);
     }

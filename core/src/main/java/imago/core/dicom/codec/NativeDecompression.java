@@ -1,0 +1,99 @@
+package imago.core.dicom.codec;
+
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.CodeStringAttribute;
+import com.pixelmed.dicom.DicomException;
+import com.pixelmed.dicom.OtherByteAttribute;
+import com.pixelmed.dicom.OtherByteAttributeMultipleCompressedFrames;
+import com.pixelmed.dicom.OtherWordAttribute;
+import com.pixelmed.dicom.TagFromName;
+import com.pixelmed.dicom.UniqueIdentifierAttribute;
+import com.pixelmed.dicom.UnsignedShortAttribute;
+import imago.core.dicom.Uids;
+
+/**
+ * Turns the encapsulated Pixel Data of a data set that {@link NativeCodec} handles into native
+ * pixels, in place, so that everything downstream (PixelMed's SourceImage, Imago's own readers)
+ * sees an ordinary Explicit VR Little Endian image. The list must have been read with
+ * {@code setDecompressPixelData(false)}: PixelMed then keeps each frame's codestream.
+ */
+public final class NativeDecompression {
+  private NativeDecompression() {}
+
+  /** Whether a data set of this transfer syntax must be read undecompressed and passed to {@link #decompress}. */
+  public static boolean needed(String transferSyntax) {
+    return NativeCodec.handles(transferSyntax);
+  }
+
+  /**
+   * Decodes every frame of {@code list} (when its syntax is one {@link NativeCodec} handles) and
+   * replaces Pixel Data, Transfer Syntax UID, Photometric Interpretation and Planar Configuration
+   * with what the decoded frames are.
+   *
+   * @return whether anything was decoded
+   */
+  public static boolean decompress(AttributeList list, NativeCodec codec) throws CodecException {
+    String ts = Attribute.getSingleStringValueOrNull(list, TagFromName.TransferSyntaxUID);
+    if (!needed(ts)) return false;
+    Attribute pixelData = list.get(TagFromName.PixelData);
+    if (!(pixelData instanceof OtherByteAttributeMultipleCompressedFrames compressed)) {
+      throw new CodecException("no encapsulated Pixel Data to decode in a " + ts + " data set");
+    }
+    FrameFormat format = new FrameFormat(
+        Attribute.getSingleIntegerValueOrDefault(list, TagFromName.Rows, 0),
+        Attribute.getSingleIntegerValueOrDefault(list, TagFromName.Columns, 0),
+        Attribute.getSingleIntegerValueOrDefault(list, TagFromName.SamplesPerPixel, 1),
+        Attribute.getSingleIntegerValueOrDefault(list, TagFromName.BitsAllocated, 0),
+        Attribute.getSingleIntegerValueOrDefault(list, TagFromName.BitsStored, 0),
+        Attribute.getSingleIntegerValueOrDefault(list, TagFromName.PixelRepresentation, 0),
+        Attribute.getSingleIntegerValueOrDefault(list, TagFromName.PlanarConfiguration, 0),
+        Attribute.getSingleStringValueOrEmptyString(list, TagFromName.PhotometricInterpretation).trim());
+    byte[][] frames = compressed.getFrames();
+    int declared = Math.max(1, Attribute.getSingleIntegerValueOrDefault(list, TagFromName.NumberOfFrames, 1));
+    if (frames == null || frames.length != declared) {
+      throw new CodecException("Number of Frames is " + declared + " but the Pixel Data holds "
+          + (frames == null ? 0 : frames.length));
+    }
+    long total = format.frameBytes() * declared;
+    if (total > Integer.MAX_VALUE - 64) throw new CodecException("not decoded: " + total + " bytes of pixels");
+    byte[] pixels = new byte[(int) total];
+    NativeCodec.Frame first = null;
+    for (int f = 0; f < frames.length; f++) {
+      NativeCodec.Frame frame = codec.decode(ts, format, frames[f]);
+      if (first == null) first = frame;
+      System.arraycopy(frame.pixels(), 0, pixels, (int) (f * format.frameBytes()), frame.pixels().length);
+    }
+    try {
+      list.put(native16or8(format, pixels));
+      put(list, new UniqueIdentifierAttribute(TagFromName.TransferSyntaxUID), Uids.EXPLICIT_VR_LITTLE_ENDIAN);
+      put(list, new CodeStringAttribute(TagFromName.PhotometricInterpretation), first.photometric());
+      if (format.samplesPerPixel() > 1) {
+        Attribute planar = new UnsignedShortAttribute(TagFromName.PlanarConfiguration);
+        planar.addValue(first.planarConfiguration());
+        list.put(planar);
+      }
+    } catch (DicomException e) {
+      throw new CodecException("the decoded pixels could not be put back: " + e.getMessage(), e);
+    }
+    return true;
+  }
+
+  private static Attribute native16or8(FrameFormat format, byte[] pixels) throws DicomException {
+    if (format.bitsAllocated() == 8) {
+      OtherByteAttribute a = new OtherByteAttribute(TagFromName.PixelData);
+      a.setValues(pixels);
+      return a;
+    }
+    short[] words = new short[pixels.length / 2];
+    java.nio.ByteBuffer.wrap(pixels).order(java.nio.ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(words);
+    OtherWordAttribute a = new OtherWordAttribute(TagFromName.PixelData);
+    a.setValues(words);
+    return a;
+  }
+
+  private static void put(AttributeList list, Attribute a, String value) throws DicomException {
+    a.addValue(value);
+    list.put(a);
+  }
+}
