@@ -23,7 +23,7 @@ done
 pkgs=(openjdk-17-jdk-headless maven zip unzip libpixelmed-java libpixelmed-imageio-java libjsonp-java libgdcm-java)
 # npm by command, not by package: NodeSource's nodejs bundles npm and conflicts with Debian's npm
 [ $want_viewer = 1 ] && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
-[ $want_test = 1 ] && pkgs+=(dcmtk dicom3tools python3-pydicom postgresql chromium orthanc haproxy)
+[ $want_test = 1 ] && pkgs+=(dcmtk dicom3tools python3-pydicom postgresql chromium orthanc haproxy libgdcm-tools)
 # The reference models (models/reference/make.sh) are trained and exported with Debian's torch.
 [ $want_test = 1 ] && pkgs+=(python3-torch python3-torchvision python3-onnx python3-h5py)
 

@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.DicomInputStream;
+import com.pixelmed.dicom.TagFromName;
 import imago.core.dicom.DicomStatus;
 import imago.core.dicom.MalformedDicomException;
 import imago.core.dicom.Part10;
@@ -104,6 +108,13 @@ class CorpusTest {
       Map.entry("dicomdirtests/DICOMDIR-reordered", notAnInstance("DICOMDIR with reordered records")),
       Map.entry("dicomdirtests/TINY_ALPHA/DICOMDIR", notAnInstance("DICOMDIR")));
 
+  /** Stored images that do not render, and why: none may be missing here, none may render. */
+  static final Map<String, String> NOT_RENDERED = Map.of(
+      // Its one fragment's JPEG 2000 SIZ segment declares 4,292,730,882 tiles (the bytes of a sequence
+      // delimiter sit in the codestream): jai-imageio says "not Part I compliant", GDCM's OpenJPEG
+      // "Invalid number of tiles", and gdcmconv --raw fails on it alike.
+      "JPEG2000-embedded-sequence-delimiter.dcm", "an invalid JPEG 2000 codestream");
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path tmp;
@@ -135,7 +146,7 @@ class CorpusTest {
         .collect(Collectors.joining(", ", "[", "]"));
     List<String> problems = new ArrayList<>();
     List<String> seen = new ArrayList<>();
-    StringBuilder table = new StringBuilder(String.format("%-62s %-6s %-4s %-8s %s%n", "file", "tenant", "http", "outcome", "detail"));
+    StringBuilder table = new StringBuilder(String.format("%-62s %-6s %-4s %-8s %-10s %s%n", "file", "tenant", "http", "outcome", "rendered", "detail"));
     int stored = 0;
     try (TestImago node = TestImago.start(tmp.resolve("data"), Map.of("tenants", config))) {
       for (int i = 0; i < files.size(); i++) {
@@ -145,10 +156,18 @@ class CorpusTest {
         byte[] sent = Files.readAllBytes(files.get(i));
         HttpResponse<String> r = node.stow(node.token(tenant, Caller.Role.HOSPITAL), null, List.of(sent));
         Verdict v = verdict(r);
-        table.append(String.format("%-62s %-6s %-4d %-8s %s%n", name, tenant, r.statusCode(), v.outcome(), v.detail()));
         Broken broken = KNOWN_BROKEN.get(name);
+        String rendered = "";
         if (broken == null) {
-          if (checkStored(node, tenant, name, sent, v, problems)) stored++;
+          if (checkStored(node, tenant, name, sent, v, problems)) {
+            stored++;
+            rendered = checkRendered(node, tenant, name, sent, problems);
+          }
+        }
+        table.append(String.format("%-62s %-6s %-4d %-8s %-10s %s%n", name, tenant, r.statusCode(), v.outcome(), rendered,
+            v.detail()));
+        if (broken == null) {
+          // checked above
         } else {
           checkRefused(node, tenant, name, sent, broken, v, problems);
         }
@@ -181,6 +200,35 @@ class CorpusTest {
       return false;
     }
     return true;
+  }
+
+  /**
+   * A stored image renders as PNG through WADO-RS, whatever its transfer syntax; "-" for an
+   * instance without Pixel Data, otherwise "png" or the status and why (a problem unless the file
+   * is in {@link #NOT_RENDERED}).
+   */
+  private static String checkRendered(TestImago node, String tenant, String name, byte[] sent, List<String> problems)
+      throws Exception {
+    AttributeList header = new AttributeList();
+    try (DicomInputStream in = new DicomInputStream(new java.io.ByteArrayInputStream(sent))) {
+      header.read(in, TagFromName.PixelData);
+    } catch (IOException | com.pixelmed.dicom.DicomException e) {
+      return "-";
+    }
+    if (header.get(TagFromName.Rows) == null) return "-"; // no image: an SR, a KOS, a plan
+    String path = "/dicomweb/studies/" + Attribute.getSingleStringValueOrEmptyString(header, TagFromName.StudyInstanceUID)
+        + "/series/" + Attribute.getSingleStringValueOrEmptyString(header, TagFromName.SeriesInstanceUID) + "/instances/"
+        + Attribute.getSingleStringValueOrEmptyString(header, TagFromName.SOPInstanceUID) + "/rendered";
+    HttpResponse<byte[]> r = node.http().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.baseUrl() + path))
+        .header("Authorization", "Bearer " + node.token(tenant, Caller.Role.RADIOLOGIST)).header("Accept", "image/png")
+        .build(), HttpResponse.BodyHandlers.ofByteArray());
+    boolean png = r.statusCode() == 200 && r.body().length > 8 && r.body()[1] == 'P' && r.body()[2] == 'N' && r.body()[3] == 'G';
+    String outcome = png ? "png" : r.statusCode() + " " + new String(r.body(), java.nio.charset.StandardCharsets.UTF_8)
+        .replaceAll(".*\"detail\"\\s*:\\s*\"([^\"]*)\".*", "$1");
+    String expected = NOT_RENDERED.get(name);
+    if (png && expected != null) problems.add(name + ": renders now; remove it from NOT_RENDERED (" + expected + ")");
+    if (!png && expected == null) problems.add(name + ": stored image does not render: " + outcome);
+    return png ? "png" : "not (" + r.statusCode() + ")";
   }
 
   /** A known-broken file: 409 with the expected FailureReason, and no row and no object for its tenant. */

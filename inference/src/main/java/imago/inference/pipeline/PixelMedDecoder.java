@@ -12,8 +12,7 @@ import imago.core.dicom.codec.CodecException;
 import imago.core.dicom.codec.NativeCodec;
 import imago.core.dicom.codec.NativeDecompression;
 import java.awt.image.BufferedImage;
-import java.io.BufferedInputStream;
-import java.io.FilterInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -47,13 +46,9 @@ public final class PixelMedDecoder implements Decoder {
 
   @Override
   public DecodedImage decode(InputStream part10) throws NotDecodableException, IOException {
-    AttributeList list = read(part10);
-    String transferSyntax = transferSyntax(list);
-    try {
-      NativeDecompression.decompress(list, codec);
-    } catch (CodecException e) {
-      throw new NotDecodableException(transferSyntax, "GDCM cannot decode it: " + e.getMessage(), e);
-    }
+    byte[] bytes = part10.readAllBytes(); // only the stream's own failure is an IOException
+    String transferSyntax = refuseOversized(bytes);
+    AttributeList list = read(bytes, transferSyntax);
     PixelModule module = PixelModule.of(list, transferSyntax);
     double slope = Attribute.getSingleDoubleValueOrDefault(list, TagFromName.RescaleSlope, 1);
     double intercept = Attribute.getSingleDoubleValueOrDefault(list, TagFromName.RescaleIntercept, 0);
@@ -69,72 +64,53 @@ public final class PixelMedDecoder implements Decoder {
   }
 
   /**
-   * PixelMed reports a file it cannot parse with DicomException, IOException or a runtime
-   * exception alike: only a failure of the stream itself stays an IOException, everything else
-   * is the file's fault and becomes {@link NotDecodableException}.
+   * Reads the file with its pixels decompressed: by PixelMed while it reads, or by GDCM (in the
+   * codec helpers) for what PixelMed has no reader for and for the encapsulated syntaxes PixelMed
+   * fails on. PixelMed reports a file it cannot parse with DicomException, IOException or a runtime
+   * exception alike: all are the file's fault here, and become {@link NotDecodableException}.
    */
-  private static AttributeList read(InputStream part10) throws NotDecodableException, IOException {
+  private AttributeList read(byte[] part10, String syntax) throws NotDecodableException {
+    boolean gdcmFirst = NativeDecompression.needed(syntax);
     AttributeList list = new AttributeList();
-    WatchedStream source = new WatchedStream(part10);
     try {
-      // The header is read first through a recording tee, then the whole object from the recording and the rest.
-      java.io.ByteArrayOutputStream seen = new java.io.ByteArrayOutputStream();
-      String syntax = refuseOversized(new BufferedInputStream(new Recording(source, seen)));
-      // PixelMed has no reader for these: it keeps their codestreams, which GDCM then decodes
-      if (NativeDecompression.needed(syntax)) list.setDecompressPixelData(false);
-      InputStream whole = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(seen.toByteArray()), source);
-      list.read(new DicomInputStream(new BufferedInputStream(whole)));
+      return parse(part10, list, !gdcmFirst);
+    } catch (CodecException e) {
+      throw new NotDecodableException(syntax, "GDCM cannot decode it: " + e.getMessage(), e);
     } catch (DicomException | IOException | RuntimeException e) {
-      if (source.failure != null) {
-        throw source.failure;
+      if (!NativeDecompression.fallback(syntax)) {
+        throw new NotDecodableException(transferSyntax(list), "PixelMed cannot read it: " + e.getMessage(), e);
       }
-      throw new NotDecodableException(transferSyntax(list), "PixelMed cannot read it: " + e.getMessage(), e);
+      try {
+        return parse(part10, new AttributeList(), false);
+      } catch (CodecException | DicomException | IOException | RuntimeException again) {
+        throw new NotDecodableException(syntax, "PixelMed cannot read it: " + e.getMessage() + "; GDCM cannot either: "
+            + again.getMessage(), again);
+      }
+    }
+  }
+
+  private AttributeList parse(byte[] part10, AttributeList list, boolean pixelMed)
+      throws DicomException, IOException, CodecException {
+    list.setDecompressPixelData(pixelMed);
+    list.read(new DicomInputStream(new ByteArrayInputStream(part10)));
+    if (!pixelMed && !NativeDecompression.decompress(list, codec)) {
+      throw new CodecException("no encapsulated Pixel Data for GDCM to decode");
     }
     return list;
   }
 
-  /** How far the header (everything before Pixel Data) may reach: the size check keeps it to read it twice. */
-  private static final int HEADER_LIMIT = 64 << 20; // enhanced multi-frame headers run to megabytes
-
-  /** Copies what is read through it, up to {@link #HEADER_LIMIT}. */
-  private static final class Recording extends FilterInputStream {
-    private final java.io.ByteArrayOutputStream copy;
-
-    Recording(InputStream in, java.io.ByteArrayOutputStream copy) {
-      super(in);
-      this.copy = copy;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = super.read(b, off, len);
-      if (n > 0) {
-        if (copy.size() + n > HEADER_LIMIT) throw new IOException("a header of more than " + HEADER_LIMIT + " bytes");
-        copy.write(b, off, n);
-      }
-      return n;
-    }
-
-    @Override
-    public boolean markSupported() {
-      return false;
-    }
-  }
-
   /**
    * Reads the header up to Pixel Data and refuses an image whose declared size is past
-   * {@link PixelLimits}: PixelMed decompresses while it reads, into arrays of the declared size.
-   * Returns the header's transfer syntax.
+   * {@link PixelLimits}: decoders decompress into arrays of the declared size. Returns the
+   * header's transfer syntax.
    */
-  private static String refuseOversized(InputStream in) throws NotDecodableException, DicomException, IOException {
+  private static String refuseOversized(byte[] part10) throws NotDecodableException {
     AttributeList header = new AttributeList();
-    header.read(new DicomInputStream(in), TagFromName.PixelData);
+    try {
+      header.read(new DicomInputStream(new ByteArrayInputStream(part10)), TagFromName.PixelData);
+    } catch (DicomException | IOException | RuntimeException e) {
+      throw new NotDecodableException(transferSyntax(header), "PixelMed cannot read it: " + e.getMessage(), e);
+    }
     java.util.Optional<String> refused = PixelLimits.refuse(
         Attribute.getSingleIntegerValueOrDefault(header, TagFromName.Rows, 0),
         Attribute.getSingleIntegerValueOrDefault(header, TagFromName.Columns, 0),
@@ -142,35 +118,6 @@ public final class PixelMedDecoder implements Decoder {
         Attribute.getSingleIntegerValueOrDefault(header, TagFromName.NumberOfFrames, 1));
     if (refused.isPresent()) throw new NotDecodableException(transferSyntax(header), refused.get());
     return transferSyntax(header);
-  }
-
-  /** Remembers whether the underlying stream failed, as opposed to PixelMed rejecting its bytes. */
-  private static final class WatchedStream extends FilterInputStream {
-    private IOException failure;
-
-    WatchedStream(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read() throws IOException {
-      try {
-        return super.read();
-      } catch (IOException e) {
-        failure = e;
-        throw e;
-      }
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      try {
-        return super.read(b, off, len);
-      } catch (IOException e) {
-        failure = e;
-        throw e;
-      }
-    }
   }
 
   private static List<float[]> frames(AttributeList list, PixelModule module, double slope, double intercept,

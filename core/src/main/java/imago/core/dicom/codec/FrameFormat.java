@@ -17,7 +17,7 @@ public record FrameFormat(int rows, int columns, int samplesPerPixel, int bitsAl
   String refusal() {
     if (rows < 1 || columns < 1 || rows > 65535 || columns > 65535) return "Rows " + rows + " x Columns " + columns;
     if (samplesPerPixel != 1 && samplesPerPixel != 3) return "Samples per Pixel " + samplesPerPixel;
-    if (bitsAllocated != 8 && bitsAllocated != 16) return "Bits Allocated " + bitsAllocated;
+    if (bitsAllocated != 8 && bitsAllocated != 16 && bitsAllocated != 32) return "Bits Allocated " + bitsAllocated;
     if (bitsStored < 1 || bitsStored > bitsAllocated) return "Bits Stored " + bitsStored + " of " + bitsAllocated;
     if (pixelRepresentation != 0 && pixelRepresentation != 1) return "Pixel Representation " + pixelRepresentation;
     if (photometric == null || photometric.isBlank()) return "no Photometric Interpretation";

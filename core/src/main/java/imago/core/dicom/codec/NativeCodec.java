@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decodes the compressed frames PixelMed cannot (JPEG-LS lossless and near-lossless, 12-bit JPEG
- * Extended) with GDCM's Java bindings from Debian, in helper processes of its own: Debian's GDCM
+ * Extended; RLE, JPEG and JPEG 2000 files PixelMed fails on) with GDCM's Java bindings from Debian, in helper processes of its own: Debian's GDCM
  * is built with assertions on, and a malformed codestream that trips one aborts its process
  * (seen while writing this class: {@code gdcm::DataElement::SetVLToUndefined} asserts). A helper
  * that dies or overruns {@link #CALL_TIMEOUT} costs that one frame an error and is replaced; the
@@ -34,11 +34,21 @@ import org.slf4j.LoggerFactory;
 public final class NativeCodec implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(NativeCodec.class);
 
-  /** The transfer syntaxes sent to GDCM: those PixelMed 20220618 measurably fails on. */
+  /** The transfer syntaxes sent to GDCM first: PixelMed 20220618 has no reader for them. */
   public static final Set<String> SYNTAXES = Set.of(
       "1.2.840.10008.1.2.4.80", // JPEG-LS lossless
       "1.2.840.10008.1.2.4.81", // JPEG-LS near-lossless
       "1.2.840.10008.1.2.4.51"); // JPEG Extended (process 2 and 4: 12-bit), the JDK's reader takes 8 bits only
+
+  /**
+   * Every encapsulated syntax GDCM decodes: the others are tried with GDCM when PixelMed fails on
+   * a file (pydicom's corpus: RLE of 16-bit colour and of 32-bit samples, a JPEG 2000 codestream
+   * jai-imageio calls not Part 1 compliant).
+   */
+  public static final Set<String> DECODABLE = Set.of(
+      "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70",
+      "1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81", "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91",
+      "1.2.840.10008.1.2.5");
 
   /** How long one frame may take; a helper past it is killed. */
   static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
@@ -79,6 +89,11 @@ public final class NativeCodec implements AutoCloseable {
     return transferSyntax != null && SYNTAXES.contains(transferSyntax.trim());
   }
 
+  /** Whether GDCM decodes frames of this transfer syntax (first, or when PixelMed fails). */
+  public static boolean decodes(String transferSyntax) {
+    return transferSyntax != null && DECODABLE.contains(transferSyntax.trim());
+  }
+
   /** A decoded frame: native little-endian samples and how they are laid out. */
   public record Frame(byte[] pixels, String photometric, int planarConfiguration) {}
 
@@ -91,7 +106,7 @@ public final class NativeCodec implements AutoCloseable {
   public Frame decode(String transferSyntax, FrameFormat format, byte[] codestream) throws CodecException {
     String refused = format.refusal();
     if (refused != null) throw new CodecException("not decoded: " + refused);
-    if (!handles(transferSyntax)) throw new CodecException("not a syntax the codec helper decodes: " + transferSyntax);
+    if (!decodes(transferSyntax)) throw new CodecException("not a syntax the codec helper decodes: " + transferSyntax);
     try {
       permits.acquire();
     } catch (InterruptedException e) {

@@ -26,19 +26,24 @@ public final class NativeDecompression {
     return NativeCodec.handles(transferSyntax);
   }
 
+  /** Whether a data set PixelMed failed to decompress may be read again undecompressed and passed to {@link #decompress}. */
+  public static boolean fallback(String transferSyntax) {
+    return !needed(transferSyntax) && NativeCodec.decodes(transferSyntax);
+  }
+
+  /** Every frame of a data set decoded, one after the other: native little-endian samples and their layout. */
+  public record Pixels(byte[] bytes, FrameFormat format, int frames, String photometric, int planarConfiguration) {}
+
   /**
-   * Decodes every frame of {@code list} (when its syntax is one {@link NativeCodec} handles) and
-   * replaces Pixel Data, Transfer Syntax UID, Photometric Interpretation and Planar Configuration
-   * with what the decoded frames are.
-   *
-   * @return whether anything was decoded
+   * Decodes every frame of {@code list} when GDCM decodes its syntax and PixelMed left it
+   * encapsulated; null otherwise. {@code list} is left as it was.
    */
-  public static boolean decompress(AttributeList list, NativeCodec codec) throws CodecException {
+  public static Pixels decode(AttributeList list, NativeCodec codec) throws CodecException {
     String ts = Attribute.getSingleStringValueOrNull(list, TagFromName.TransferSyntaxUID);
-    if (!needed(ts)) return false;
-    Attribute pixelData = list.get(TagFromName.PixelData);
-    if (!(pixelData instanceof OtherByteAttributeMultipleCompressedFrames compressed)) {
-      throw new CodecException("no encapsulated Pixel Data to decode in a " + ts + " data set");
+    if (!NativeCodec.decodes(ts)) return null;
+    if (!(list.get(TagFromName.PixelData) instanceof OtherByteAttributeMultipleCompressedFrames compressed)) {
+      if (needed(ts)) throw new CodecException("no encapsulated Pixel Data to decode in a " + ts + " data set");
+      return null; // PixelMed decompressed it already
     }
     FrameFormat format = new FrameFormat(
         Attribute.getSingleIntegerValueOrDefault(list, TagFromName.Rows, 0),
@@ -64,22 +69,39 @@ public final class NativeDecompression {
       if (first == null) first = frame;
       System.arraycopy(frame.pixels(), 0, pixels, (int) (f * format.frameBytes()), frame.pixels().length);
     }
+    return new Pixels(pixels, format, declared, first.photometric(), first.planarConfiguration());
+  }
+
+  /**
+   * {@link #decode}s {@code list} and replaces its Pixel Data, Transfer Syntax UID, Photometric
+   * Interpretation and Planar Configuration with what the decoded frames are.
+   *
+   * @return whether anything was decoded
+   */
+  public static boolean decompress(AttributeList list, NativeCodec codec) throws CodecException {
+    Pixels decoded = decode(list, codec);
+    if (decoded == null) return false;
+    replace(list, decoded);
+    return true;
+  }
+
+  /** Puts {@code decoded} in place of {@code list}'s encapsulated Pixel Data, as native pixels. */
+  public static void replace(AttributeList list, Pixels decoded) throws CodecException {
     try {
-      list.put(native16or8(format, pixels));
+      list.put(nativePixelData(decoded.format(), decoded.bytes()));
       put(list, new UniqueIdentifierAttribute(TagFromName.TransferSyntaxUID), Uids.EXPLICIT_VR_LITTLE_ENDIAN);
-      put(list, new CodeStringAttribute(TagFromName.PhotometricInterpretation), first.photometric());
-      if (format.samplesPerPixel() > 1) {
+      put(list, new CodeStringAttribute(TagFromName.PhotometricInterpretation), decoded.photometric());
+      if (decoded.format().samplesPerPixel() > 1) {
         Attribute planar = new UnsignedShortAttribute(TagFromName.PlanarConfiguration);
-        planar.addValue(first.planarConfiguration());
+        planar.addValue(decoded.planarConfiguration());
         list.put(planar);
       }
     } catch (DicomException e) {
       throw new CodecException("the decoded pixels could not be put back: " + e.getMessage(), e);
     }
-    return true;
   }
 
-  private static Attribute native16or8(FrameFormat format, byte[] pixels) throws DicomException {
+  private static Attribute nativePixelData(FrameFormat format, byte[] pixels) throws DicomException {
     if (format.bitsAllocated() == 8) {
       OtherByteAttribute a = new OtherByteAttribute(TagFromName.PixelData);
       a.setValues(pixels);

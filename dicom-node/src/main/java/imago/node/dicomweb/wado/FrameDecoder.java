@@ -5,6 +5,7 @@ import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.DicomInputStream;
 import com.pixelmed.display.SourceImage;
 import imago.core.dicom.PixelLimits;
+import imago.core.dicom.Uids;
 import imago.core.dicom.codec.CodecException;
 import imago.core.dicom.codec.NativeCodec;
 import imago.core.dicom.codec.NativeDecompression;
@@ -13,6 +14,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * Decodes frames PixelMed's way, for what the byte-range path cannot serve: compressed syntaxes
@@ -37,18 +39,23 @@ final class FrameDecoder {
 
   /** One object read and decoded once, whatever frames are then taken from it. */
   static final class Decoded {
-    private final SourceImage source;
+    private final SourceImage source; // PixelMed's frames, or null
+    private final NativeDecompression.Pixels decoded; // GDCM's frames, read as native ones, or null
     private final PixelLayout layout;
 
-    private Decoded(SourceImage source, PixelLayout layout) {
+    private Decoded(SourceImage source, NativeDecompression.Pixels decoded, PixelLayout layout) {
       this.source = source;
+      this.decoded = decoded;
       this.layout = layout;
     }
 
     /** Frame {@code n} (1-based). */
     Pixels frame(int n) throws UndecodableException {
       try {
-        return FrameDecoder.frame(source, layout, n);
+        if (decoded == null) return FrameDecoder.frame(source, layout, n);
+        if (n < 1 || n > decoded.frames()) throw new UndecodableException("no frame " + n, null);
+        int size = (int) decoded.format().frameBytes();
+        return Pixels.fromNative(layout, java.util.Arrays.copyOfRange(decoded.bytes(), (n - 1) * size, n * size));
       } catch (RuntimeException e) {
         throw new UndecodableException("cannot decode " + layout.transferSyntaxUid() + ": " + e.getMessage(), e);
       }
@@ -56,27 +63,61 @@ final class FrameDecoder {
   }
 
   /**
-   * Reads and decodes {@code part10} (PixelMed decompresses while it reads), after checking the
-   * size its header declares against {@link PixelLimits}: a bomb is refused, not decoded.
+   * Reads and decodes {@code part10} (PixelMed decompresses while it reads; GDCM, in its helper
+   * processes, what PixelMed has no reader for or fails on), after checking the size its header
+   * declares against {@link PixelLimits}: a bomb is refused, not decoded.
    */
   static Decoded open(byte[] part10, PixelLayout layout) throws UndecodableException {
     Optional<String> refused = PixelLimits.refuse(layout.rows(), layout.columns(), layout.samplesPerPixel(),
         layout.numberOfFrames());
     if (refused.isPresent()) throw new UndecodableException("not decoded: " + refused.get(), null);
-    try {
-      AttributeList list = new AttributeList();
-      // PixelMed keeps the codestreams it has no reader for, and GDCM decodes them
-      if (NativeDecompression.needed(layout.transferSyntaxUid())) list.setDecompressPixelData(false);
-      try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(part10))) {
-        list.read(in);
+    String ts = layout.transferSyntaxUid();
+    if (NativeDecompression.needed(ts)) {
+      try {
+        return byGdcm(part10, layout);
+      } catch (CodecException | IOException | DicomException | RuntimeException e) {
+        throw new UndecodableException("cannot decode " + ts + " with GDCM: " + e.getMessage(), e);
       }
-      NativeDecompression.decompress(list, NativeCodec.shared());
-      return new Decoded(new SourceImage(list), layout);
-    } catch (CodecException e) {
-      throw new UndecodableException("cannot decode " + layout.transferSyntaxUid() + " with GDCM: " + e.getMessage(), e);
-    } catch (IOException | DicomException | RuntimeException e) {
-      throw new UndecodableException("cannot decode " + layout.transferSyntaxUid() + ": " + e.getMessage(), e);
     }
+    try {
+      return new Decoded(new SourceImage(read(part10, true)), null, layout);
+    } catch (IOException | DicomException | RuntimeException e) {
+      if (!NativeDecompression.fallback(ts)) throw new UndecodableException("cannot decode " + ts + ": " + e.getMessage(), e);
+      try {
+        return byGdcm(part10, layout);
+      } catch (CodecException | IOException | DicomException | RuntimeException again) {
+        throw new UndecodableException("cannot decode " + ts + ": PixelMed: " + e.getMessage() + "; GDCM: "
+            + again.getMessage(), again);
+      }
+    }
+  }
+
+  /**
+   * GDCM's frames: read as native frames when {@link Pixels#fromNative} reads their layout (32-bit
+   * samples included, which PixelMed's SourceImage does not), through PixelMed's SourceImage otherwise.
+   */
+  private static Decoded byGdcm(byte[] part10, PixelLayout layout) throws IOException, DicomException, CodecException {
+    AttributeList list = read(part10, false);
+    NativeDecompression.Pixels decoded = NativeDecompression.decode(list, NativeCodec.shared());
+    if (decoded == null) throw new CodecException("GDCM found no encapsulated Pixel Data");
+    PixelLayout asNative = new PixelLayout(Uids.EXPLICIT_VR_LITTLE_ENDIAN, layout.rows(), layout.columns(),
+        layout.bitsAllocated(), layout.bitsStored(), layout.pixelRepresentation(), layout.samplesPerPixel(),
+        decoded.planarConfiguration(), decoded.photometric(), decoded.frames(), layout.windowCenter(),
+        layout.windowWidth(), layout.rescaleSlope(), layout.rescaleIntercept(), layout.voiLutFunction(), 0,
+        decoded.bytes().length, List.of(), new long[0]);
+    if (Pixels.nativeSupported(asNative)) return new Decoded(null, decoded, asNative);
+    NativeDecompression.replace(list, decoded);
+    return new Decoded(new SourceImage(list), null, layout);
+  }
+
+  /** The data set, its pixels decompressed by PixelMed ({@code decompress}) or left encapsulated. */
+  private static AttributeList read(byte[] part10, boolean decompress) throws IOException, DicomException {
+    AttributeList list = new AttributeList();
+    list.setDecompressPixelData(decompress);
+    try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(part10))) {
+      list.read(in);
+    }
+    return list;
   }
 
   private static Pixels frame(SourceImage source, PixelLayout layout, int n) throws UndecodableException {

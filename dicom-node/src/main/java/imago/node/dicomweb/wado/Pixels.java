@@ -40,10 +40,11 @@ record Pixels(int width, int height, int[] gray, BufferedImage color) {
     BufferedImage rgb = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
     boolean planar = layout.planarConfiguration() == 1;
     boolean ybr = "YBR_FULL".equals(layout.photometricInterpretation());
+    int bytes = layout.bitsAllocated() / 8;
     for (int i = 0; i < n; i++) {
-      int a = planar ? frame[i] & 0xFF : frame[3 * i] & 0xFF;
-      int b = planar ? frame[n + i] & 0xFF : frame[3 * i + 1] & 0xFF;
-      int c = planar ? frame[2 * n + i] & 0xFF : frame[3 * i + 2] & 0xFF;
+      int a = planar ? sample8(frame, i, bytes, layout) : sample8(frame, 3 * i, bytes, layout);
+      int b = planar ? sample8(frame, n + i, bytes, layout) : sample8(frame, 3 * i + 1, bytes, layout);
+      int c = planar ? sample8(frame, 2 * n + i, bytes, layout) : sample8(frame, 3 * i + 2, bytes, layout);
       if (ybr) {
         // PS3.3 C.7.6.3.1.2: YBR_FULL to RGB
         double y = a;
@@ -58,12 +59,24 @@ record Pixels(int width, int height, int[] gray, BufferedImage color) {
     return new Pixels(w, h, null, rgb);
   }
 
+  /** Colour sample {@code k} (of {@code bytes} bytes each) as 8 bits: its top 8 of Bits Stored. */
+  private static int sample8(byte[] frame, int k, int bytes, PixelLayout layout) {
+    if (bytes == 1) return frame[k] & 0xFF;
+    int at = k * bytes;
+    long v = 0;
+    for (int j = bytes - 1; j >= 0; j--) v = (v << 8) | (frame[at + j] & 0xFF);
+    int shift = Math.max(0, Math.min(layout.bitsStored(), 8 * bytes) - 8);
+    return (int) ((v >>> shift) & 0xFF);
+  }
+
   /** Whether {@link #fromNative} can read frames of this layout. */
   static boolean nativeSupported(PixelLayout layout) {
     if (layout.bitsAllocated() % 8 != 0 || layout.bitsAllocated() > 32 || layout.nativeFrameLength() <= 0) return false;
     if (layout.samplesPerPixel() == 1) return layout.monochrome();
-    return layout.samplesPerPixel() == 3 && layout.bitsAllocated() == 8
-        && ("RGB".equals(layout.photometricInterpretation()) || "YBR_FULL".equals(layout.photometricInterpretation()));
+    if (layout.samplesPerPixel() != 3) return false;
+    // YBR_FULL's chroma is centred on 128 at 8 bits only; RGB of 16 or 32 bits is shown by its top 8 bits
+    return "RGB".equals(layout.photometricInterpretation())
+        || layout.bitsAllocated() == 8 && "YBR_FULL".equals(layout.photometricInterpretation());
   }
 
   /** The frame as uncompressed little endian bytes, {@code bitsAllocated} per sample, color interleaved (RGB). */
