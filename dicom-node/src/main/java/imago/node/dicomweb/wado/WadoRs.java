@@ -53,7 +53,13 @@ public final class WadoRs implements DicomWebService {
   /** How the instances go out: one multipart/related body, or (instance level) one application/dicom body. */
   enum Packaging { MULTIPART, SINGLE }
 
-  private record Found(List<StoredInstance> instances, Packaging packaging) {}
+  /** How the client asked for them: packaged so, as stored or transcoded to Explicit VR Little Endian. */
+  record Plan(Packaging packaging, boolean transcode) {}
+
+  /** The most a transcoded answer may hold in memory: larger ones are asked series by series. */
+  static final long MAX_TRANSCODED_BYTES = 512L << 20;
+
+  private record Found(List<StoredInstance> instances, Plan plan, List<byte[]> transcoded) {}
 
   private void instances(RoutingContext ctx) {
     WadoRequest rq = WadoRequest.of(ctx);
@@ -61,47 +67,88 @@ public final class WadoRs implements DicomWebService {
     retrieve.respond(ctx, () -> {
       List<StoredInstance> found = retrieve.instances(rq.scope(), rq.study(), rq.series(), rq.sop());
       if (found.isEmpty()) throw rq.notFound();
-      Packaging packaging = negotiate(accept, found, rq.sop() != null);
-      if (packaging == null) {
+      Plan plan = negotiate(accept, found, rq.sop() != null);
+      if (plan == null) {
         throw WadoRequest.notAcceptable("Imago sends instances as stored (" + found.get(0).transferSyntaxUid()
-            + "): ask for multipart/related; type=\"application/dicom\"; transfer-syntax=* (PS3.18 §8.7.3)");
+            + ") or in Explicit VR Little Endian (" + Transcoder.TARGET + "): ask for multipart/related; "
+            + "type=\"application/dicom\"; transfer-syntax=* or transfer-syntax=" + Transcoder.TARGET + " (PS3.18 §8.7.3)");
       }
+      List<byte[]> transcoded = plan.transcode() ? transcode(found) : null;
       access.record(rq.caller(), "retrieve", Access.Via.WADO_RS, rq.remote(), WadoRequest.items(found));
-      return new Found(found, packaging);
+      return new Found(found, plan, transcoded);
     }, f -> send(ctx, f));
   }
 
+  /** Each instance in Explicit VR Little Endian: as stored when it is, rewritten otherwise. */
+  private List<byte[]> transcode(List<StoredInstance> instances) throws Exception {
+    List<byte[]> out = new java.util.ArrayList<>(instances.size());
+    long total = 0;
+    for (StoredInstance i : instances) {
+      byte[] stored = retrieve.object(i);
+      byte[] answer;
+      if (Transcoder.TARGET.equals(i.transferSyntaxUid())) {
+        answer = stored;
+      } else {
+        try {
+          answer = Transcoder.toExplicitLittleEndian(stored, i.transferSyntaxUid(), retrieve.layout(i));
+        } catch (FrameDecoder.UndecodableException e) {
+          throw WadoRequest.notAcceptable("instance " + i.sopInstanceUid() + " cannot be sent in " + Transcoder.TARGET
+              + ": " + e.getMessage() + "; it can be as stored (transfer-syntax=*)");
+        }
+      }
+      total += answer.length;
+      if (total > MAX_TRANSCODED_BYTES) {
+        throw WadoRequest.notAcceptable("transcoded, these " + instances.size() + " instances exceed "
+            + (MAX_TRANSCODED_BYTES >> 20) + " MiB: ask series by series, or as stored (transfer-syntax=*)");
+      }
+      out.add(answer);
+    }
+    return out;
+  }
+
   private void send(RoutingContext ctx, Found f) {
-    String etag = Validators.etag("instances", f.packaging().name(), f.instances());
-    if (f.packaging() == Packaging.SINGLE) {
-      StoredInstance i = f.instances().get(0);
-      retrieve.sender().send(ctx.request(), "application/dicom; transfer-syntax=" + i.transferSyntaxUid(),
-          Body.of(List.of(new Body.Stored(i.objectKey(), 0, i.objectSize()))), etag);
+    Plan plan = f.plan();
+    String etag = Validators.etag("instances", plan.packaging().name() + (plan.transcode() ? "/" + Transcoder.TARGET : ""),
+        f.instances());
+    List<List<Body.Segment>> contents = new java.util.ArrayList<>();
+    List<String> syntaxes = new java.util.ArrayList<>();
+    for (int k = 0; k < f.instances().size(); k++) {
+      StoredInstance i = f.instances().get(k);
+      contents.add(plan.transcode() ? List.of(Body.Literal.of(f.transcoded().get(k)))
+          : List.of(new Body.Stored(i.objectKey(), 0, i.objectSize())));
+      syntaxes.add(plan.transcode() ? Transcoder.TARGET : i.transferSyntaxUid());
+    }
+    if (plan.packaging() == Packaging.SINGLE) {
+      retrieve.sender().send(ctx.request(), "application/dicom; transfer-syntax=" + syntaxes.get(0), Body.of(contents.get(0)),
+          etag);
       return;
     }
     Body.Multipart multipart = new Body.Multipart(Validators.boundary(etag));
-    for (StoredInstance i : f.instances()) {
-      multipart.part(List.of("Content-Type: application/dicom; transfer-syntax=" + i.transferSyntaxUid()),
-          List.of(new Body.Stored(i.objectKey(), 0, i.objectSize())));
+    for (int k = 0; k < contents.size(); k++) {
+      multipart.part(List.of("Content-Type: application/dicom; transfer-syntax=" + syntaxes.get(k)), contents.get(k));
     }
     retrieve.sender().send(ctx.request(), multipart.contentType("application/dicom"), multipart.finish(), etag);
   }
 
   /**
    * PS3.18 §8.7.3: multipart/related of application/dicom, in the stored syntax when the range
-   * names none or {@code *}, or names the one every instance is stored in. A bare application/dicom
-   * is taken at instance level. Null: nothing acceptable.
+   * names none or {@code *}, or names the one every instance is stored in; transcoded when it
+   * names Explicit VR Little Endian and some instance is stored otherwise. (PS3.18 makes Explicit
+   * VR Little Endian the default when no syntax is named; Imago sends what it stores then, as
+   * viewers expect, and transcodes only when asked.) A bare application/dicom is taken at
+   * instance level. Null: nothing acceptable.
    */
-  static Packaging negotiate(List<MediaRange> accept, List<StoredInstance> instances, boolean instanceLevel) {
+  static Plan negotiate(List<MediaRange> accept, List<StoredInstance> instances, boolean instanceLevel) {
     for (MediaRange r : accept) {
-      if (r.isWildcard() || r.type().equals("multipart/*")) return Packaging.MULTIPART;
+      if (r.isWildcard() || r.type().equals("multipart/*")) return new Plan(Packaging.MULTIPART, false);
       String ts = r.transferSyntax();
-      boolean tsOk = ts == null || ts.equals("*") || instances.stream().allMatch(i -> ts.equals(i.transferSyntaxUid()));
-      if (!tsOk) continue;
+      boolean asStored = ts == null || ts.equals("*") || instances.stream().allMatch(i -> ts.equals(i.transferSyntaxUid()));
+      boolean transcode = !asStored && Transcoder.TARGET.equals(ts);
+      if (!asStored && !transcode) continue;
       if (r.type().equals("multipart/related") && (r.partType() == null || r.partType().equals("application/dicom"))) {
-        return Packaging.MULTIPART;
+        return new Plan(Packaging.MULTIPART, transcode);
       }
-      if (instanceLevel && r.type().equals("application/dicom")) return Packaging.SINGLE;
+      if (instanceLevel && r.type().equals("application/dicom")) return new Plan(Packaging.SINGLE, transcode);
     }
     return null;
   }

@@ -15,7 +15,8 @@ import java.util.Locale;
  * WADO-URI (PS3.18 §9; IHE XDS-I.b RAD-55): {@code GET /wado?requestType=WADO&studyUID=&seriesUID=
  * &objectUID=[&contentType=][&transferSyntax=][&frameNumber=][&rows=&columns=][&windowCenter=
  * &windowWidth=][&imageQuality=]}. {@code application/dicom} is the stored object as it is (in its
- * stored syntax; another named syntax is 406); images are rendered like WADO-RS rendered. Callers
+ * stored syntax, or transcoded when transferSyntax names Explicit VR Little Endian; another named
+ * syntax is 406); images are rendered like WADO-RS rendered. Callers
  * authenticate with a bearer header or {@code access_token} (viewers that cannot set headers).
  */
 public final class WadoUri {
@@ -85,16 +86,33 @@ public final class WadoUri {
   }
 
   private void dicom(RoutingContext ctx, WadoRequest rq, String transferSyntax) {
+    String asked = transferSyntax == null || transferSyntax.isBlank() ? null : transferSyntax.trim();
     retrieve.respond(ctx, () -> {
       StoredInstance i = instance(rq);
-      if (transferSyntax != null && !transferSyntax.isBlank() && !transferSyntax.trim().equals(i.transferSyntaxUid())) {
-        throw WadoRequest.notAcceptable("the object is stored in " + i.transferSyntaxUid() + " and served only so");
+      byte[] transcoded = null;
+      if (asked != null && !asked.equals(i.transferSyntaxUid())) {
+        if (!asked.equals(Transcoder.TARGET)) {
+          throw WadoRequest.notAcceptable("the object is stored in " + i.transferSyntaxUid() + " and served so, or in "
+              + Transcoder.TARGET + " (Explicit VR Little Endian)");
+        }
+        try {
+          transcoded = Transcoder.toExplicitLittleEndian(retrieve.object(i), i.transferSyntaxUid(), retrieve.layout(i));
+        } catch (FrameDecoder.UndecodableException e) {
+          throw WadoRequest.notAcceptable("the object cannot be sent in " + Transcoder.TARGET + ": " + e.getMessage());
+        }
       }
       access.record(rq.caller(), "retrieve", Access.Via.WADO_URI, rq.remote(), WadoRequest.items(List.of(i)));
-      return i;
-    }, i -> retrieve.sender().send(ctx.request(), DICOM,
-        Body.of(List.of(new Body.Stored(i.objectKey(), 0, i.objectSize()))), Validators.etag("wado-uri", DICOM, List.of(i))));
+      return new DicomAnswer(i, transcoded);
+    }, a -> {
+      Body body = a.transcoded() == null ? Body.of(List.of(new Body.Stored(a.i().objectKey(), 0, a.i().objectSize())))
+          : Body.of(List.of(Body.Literal.of(a.transcoded())));
+      retrieve.sender().send(ctx.request(), DICOM, body,
+          Validators.etag("wado-uri", a.transcoded() == null ? DICOM : DICOM + "/" + Transcoder.TARGET, List.of(a.i())));
+    });
   }
+
+  /** An application/dicom answer: the instance, and its transcoded bytes (null: sent as stored). */
+  private record DicomAnswer(StoredInstance i, byte[] transcoded) {}
 
   /** What an image request answers: the rendered image, or (no contentType asked, no pixels) the object. */
   private record Answer(byte[] image, StoredInstance object) {}

@@ -32,15 +32,24 @@ class NegotiationTest {
   }
 
   @Test
-  void instancesGoAsStoredUnlessAnotherSyntaxIsNamed() {
+  void instancesGoAsStoredUnlessExplicitLittleEndianIsNamed() {
     List<StoredInstance> mixed = List.of(stored(EXPLICIT), stored(JPEG));
-    assertEquals(WadoRs.Packaging.MULTIPART, WadoRs.negotiate(MediaRange.parse(
+    WadoRs.Plan multipartAsStored = new WadoRs.Plan(WadoRs.Packaging.MULTIPART, false);
+    assertEquals(multipartAsStored, WadoRs.negotiate(MediaRange.parse(
         "multipart/related; type=\"application/dicom\"; transfer-syntax=*"), mixed, false));
-    assertEquals(WadoRs.Packaging.MULTIPART, WadoRs.negotiate(MediaRange.parse(null), mixed, false));
-    assertNull(WadoRs.negotiate(MediaRange.parse(
+    assertEquals(multipartAsStored, WadoRs.negotiate(MediaRange.parse(null), mixed, false));
+    assertEquals(new WadoRs.Plan(WadoRs.Packaging.MULTIPART, true), WadoRs.negotiate(MediaRange.parse(
         "multipart/related; type=\"application/dicom\"; transfer-syntax=" + EXPLICIT), mixed, false));
-    assertEquals(WadoRs.Packaging.SINGLE, WadoRs.negotiate(MediaRange.parse("application/dicom"),
+    assertEquals(multipartAsStored, WadoRs.negotiate(MediaRange.parse(
+        "multipart/related; type=\"application/dicom\"; transfer-syntax=" + EXPLICIT), List.of(stored(EXPLICIT)), false),
+        "already in the syntax asked for: nothing to transcode");
+    assertNull(WadoRs.negotiate(MediaRange.parse(
+        "multipart/related; type=\"application/dicom\"; transfer-syntax=" + JPEG), mixed, false),
+        "Imago decompresses on request, never compresses");
+    assertEquals(new WadoRs.Plan(WadoRs.Packaging.SINGLE, false), WadoRs.negotiate(MediaRange.parse("application/dicom"),
         List.of(stored(JPEG)), true));
+    assertEquals(new WadoRs.Plan(WadoRs.Packaging.SINGLE, true), WadoRs.negotiate(MediaRange.parse(
+        "application/dicom; transfer-syntax=" + EXPLICIT), List.of(stored(JPEG)), true));
     assertNull(WadoRs.negotiate(MediaRange.parse("application/dicom"), List.of(stored(JPEG)), false));
   }
 
