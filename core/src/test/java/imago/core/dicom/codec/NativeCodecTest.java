@@ -100,7 +100,7 @@ class NativeCodecTest {
       for (FrameFormat f : new FrameFormat[] {
           new FrameFormat(0, 64, 1, 16, 16, 0, 0, "MONOCHROME2"),
           new FrameFormat(64, 64, 2, 16, 16, 0, 0, "MONOCHROME2"),
-          new FrameFormat(64, 64, 1, 32, 32, 0, 0, "MONOCHROME2"),
+          new FrameFormat(64, 64, 1, 12, 12, 0, 0, "MONOCHROME2"),
           new FrameFormat(64, 64, 1, 16, 17, 0, 0, "MONOCHROME2"),
           new FrameFormat(64, 64, 1, 16, 16, 0, 0, "")}) {
         CodecException e = assertThrows(CodecException.class, () -> codec.decode(JPEG_LS, f, new byte[10]));
