@@ -8,6 +8,7 @@
 2. Train three small models on it (2 CPU threads, a few seconds each):
      lesion-cls  a CNN classifier           -> [B, 2] logits (no lesion, lesion)
      lesion-seg  a fully convolutional net  -> [B, 2, 64, 64] logits (background, lesion)
+     lesion-det  lesion-seg with a detection head -> [B, 3, 6] boxes (x0, y0, x1, y1, score, label)
      MLP         Flatten-Dense-ReLU-Dense   -> [B, 2] logits, exported as a Keras 2 HDF5 file
 3. Build densenet121 (CheXNet's shape, 14 outputs) and resnet18 (2 outputs), both with a
    one-channel 224x224 input and seeded random weights, for benchmarks.
@@ -67,6 +68,8 @@ LESION_LABELS = [
     {"name": "no lesion", "code": {"scheme": "SCT", "value": "17621005", "meaning": "Normal"}},
     {"name": "lesion", "code": LESION, "threshold": 0.5},
 ]
+# A detector reports boxes of the one label, "lesion", from a score of 0.5.
+LESION_DET_LABELS = [{"name": "lesion", "code": LESION, "threshold": 0.5}]
 LESION_LABEL_MAP = [{
     "name": "lesion",
     "code": LESION,
@@ -248,6 +251,60 @@ class LesionSegmenter(nn.Module):
 
     def forward(self, image):
         return self.body(image)
+
+
+class LesionDetector(nn.Module):
+    """A detection head on the trained segmenter: boxes around the peaks of its lesion probability.
+
+    Output [B, K, 6]: x0, y0, x1, y1 in the input's pixel coordinates (DICOM SCOORD convention:
+    (0, 0) is the top left corner of the top left pixel), the peak's lesion probability as the
+    score, and the label index (0: lesion). Peaks are local maxima over a 15 x 15 window, so K
+    boxes are K places; a box is centred on the centroid of the probability mass around its peak
+    (15 x 15 pixels), its half-size the radius of a disc as large as that mass, plus a pixel.
+    """
+
+    K = 3
+
+    def __init__(self, segmenter):
+        super().__init__()
+        self.segmenter = segmenter
+
+    def forward(self, image):
+        p = torch.softmax(self.segmenter(image), dim=1)[:, 1:2]
+        b, _, h, w = p.shape
+        # where the segmenter is sure its probability is flat: a slope of 1e-7 a pixel (above
+        # float32's resolution near 1) makes each plateau one peak, without changing any score
+        ramp = torch.arange(h * w, dtype=p.dtype).reshape(1, 1, h, w) * 1e-7
+        key = p + ramp
+        peaks = p * (key == F.max_pool2d(key, 15, stride=1, padding=7)).float()
+        # around each pixel (15 x 15): the probability mass, and its centroid in pixel coordinates
+        mass = F.avg_pool2d(p, 15, stride=1, padding=7, count_include_pad=True) * 225.0
+        ys = (torch.arange(h, dtype=p.dtype) + 0.5).reshape(1, 1, h, 1).expand(1, 1, h, w)
+        xs = (torch.arange(w, dtype=p.dtype) + 0.5).reshape(1, 1, 1, w).expand(1, 1, h, w)
+        my = F.avg_pool2d(p * ys, 15, stride=1, padding=7, count_include_pad=True) * 225.0
+        mx = F.avg_pool2d(p * xs, 15, stride=1, padding=7, count_include_pad=True) * 225.0
+        score, idx = peaks.flatten(1).topk(self.K, dim=1)
+        around = mass.flatten(1).gather(1, idx)
+        cy = my.flatten(1).gather(1, idx) / around
+        cx = mx.flatten(1).gather(1, idx) / around
+        half = torch.sqrt(around / math.pi) + 1.0
+        label = torch.zeros_like(score)
+        return torch.stack([cx - half, cy - half, cx + half, cy + half, score, label], dim=2)
+
+
+@torch.no_grad()
+def detection_accuracy(det, x, facts):
+    """A lesion phantom: the best box scores >= 0.5 and holds the centre; a normal one: no box >= 0.5."""
+    boxes = det(x).numpy()
+    right = 0
+    for b, f in zip(boxes, facts):
+        found = b[b[:, 4] >= 0.5]
+        if f["lesion"]:
+            x0, y0, x1, y1 = b[0, :4]
+            right += int(len(found) > 0 and x0 <= f["column"] + 0.5 <= x1 and y0 <= f["row"] + 0.5 <= y1)
+        else:
+            right += int(len(found) == 0)
+    return right / len(facts)
 
 
 def lesion_mlp():
@@ -506,7 +563,7 @@ def main(out):
     os.makedirs(out, exist_ok=True)
 
     print(f"phantoms: {N_TRAIN} training, {N_TEST} held out", flush=True)
-    raw_train, mask_train, y_train, _ = make_dataset(N_TRAIN, rng)
+    raw_train, mask_train, y_train, facts_train = make_dataset(N_TRAIN, rng)
     raw_test, mask_test, y_test, facts_test = make_dataset(N_TEST, rng)
     x_train, x_test = torch.from_numpy(preprocess(raw_train)), torch.from_numpy(preprocess(raw_test))
     y_train, y_test = torch.from_numpy(y_train), torch.from_numpy(y_test)
@@ -536,6 +593,10 @@ def main(out):
     mlp_acc = accuracy(mlp, x_test, y_test)
     print(f"  held-out accuracy {mlp_acc:.4f}  ({time.time() - started:.1f} s)", flush=True)
 
+    det = LesionDetector(seg).eval()
+    det_acc = detection_accuracy(det, x_test, facts_test)
+    print(f"lesion-det: held-out detection accuracy {det_acc:.4f}", flush=True)
+
     torch.set_flush_denormal(False)   # reference outputs with IEEE arithmetic, as runtimes do
 
     # Four held-out phantoms for tests: one lesion in each lung, two without. Each one such that
@@ -547,11 +608,20 @@ def main(out):
         seg_pred = seg(x_test).argmax(1)
         seg_hit = (seg_pred * m_test).flatten(1).sum(1).numpy()
         seg_any = seg_pred.flatten(1).sum(1).numpy()
+        det_boxes = det(x_test).numpy()
+
+    def detected(k):
+        b, f = det_boxes[k], facts_test[k]
+        if not f["lesion"]:
+            return bool((b[:, 4] < 0.3).all())
+        x0, y0, x1, y1, score = b[0, :5]
+        return bool(score > 0.6 and (b[1:, 4] < 0.3).all() and x0 <= f["column"] + 0.5 <= x1
+                    and y0 <= f["row"] + 0.5 <= y1)
 
     def convincing(k):
         if y_test[k]:
-            return p_cls[k] > 0.9 and p_mlp[k] > 0.6 and seg_hit[k] > 0
-        return p_cls[k] < 0.1 and p_mlp[k] < 0.4 and seg_any[k] == 0
+            return p_cls[k] > 0.9 and p_mlp[k] > 0.6 and seg_hit[k] > 0 and detected(k)
+        return p_cls[k] < 0.1 and p_mlp[k] < 0.4 and seg_any[k] == 0 and detected(k)
 
     good = [k for k in range(N_TEST) if convincing(k)]
     pick = [next((k for k in good if y_test[k] == 1 and facts_test[k]["side"] == side), None)
@@ -586,6 +656,10 @@ def main(out):
     seg_text = f"Small fully convolutional lesion segmenter, {trained_on}; held-out Dice {seg_dice:.4f} ({N_TEST} phantoms)."
     mlp_text = (f"MLP lesion classifier (Flatten, Dense 32 ReLU, Dense 2) in Keras 2 HDF5, {trained_on}; "
                 f"held-out accuracy {mlp_acc:.4f} ({N_TEST} phantoms).")
+    det_text = (f"Lesion detector: the lesion segmenter with a detection head (a box around each local maximum "
+                f"of its lesion probability), {trained_on}; "
+                f"held-out accuracy {det_acc:.4f} ({N_TEST} phantoms: the best box holds the lesion's centre, "
+                f"or no box scores 0.5 without one).")
     cls_args = dict(labels=LESION_LABELS, batching=(8, 20))
     seg_args = dict(label_map=LESION_LABEL_MAP, batching=(8, 20))
 
@@ -605,6 +679,10 @@ def main(out):
     lesion_model("lesion-seg-onnx", "lesion-seg-onnx", "onnx", "segmentation", seg, "NCHW",
                  "model.onnx", lambda p: export_onnx(seg, example, p), seg_text,
                  {"dice": round(seg_dice, 4)}, input_name="image", output_name="logits", **seg_args)
+    lesion_model("lesion-det-torchscript", "lesion-det", "torchscript", "detection", det, "NCHW",
+                 "model.pt", lambda p: export_torchscript(det, example, p), det_text,
+                 {"heldOutDetectionAccuracy": round(det_acc, 4)}, activation="none", labels=LESION_DET_LABELS,
+                 batching=(8, 20))
     print(f"  {time.time() - started:.1f} s", flush=True)
 
     # Benchmark architectures: seeded random weights, 1 x 224 x 224 input.
@@ -646,7 +724,7 @@ def main(out):
         print(f"  {time.time() - started:.1f} s", flush=True)
 
     summary = {"heldOutAccuracy": {"lesion-cls": cls_acc, "lesion-cls-keras": mlp_acc},
-               "dice": {"lesion-seg": seg_dice}, "seconds": round(time.time() - started, 1),
+               "dice": {"lesion-seg": seg_dice}, "detectionAccuracy": {"lesion-det": det_acc}, "seconds": round(time.time() - started, 1),
                "torch": torch.__version__}
     with open(os.path.join(out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)

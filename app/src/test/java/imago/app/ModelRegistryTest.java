@@ -128,7 +128,7 @@ class ModelRegistryTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"lesion-cls-torchscript", "lesion-cls-onnx", "lesion-cls-keras", "lesion-seg-torchscript",
-      "lesion-seg-onnx"})
+      "lesion-seg-onnx", "lesion-det-torchscript"})
   void eachReferenceModelValidatesWithPythonsOutputsAndActivates(String model) throws Exception {
     JsonObject v = register(researcherA, manifest(model), artifact(model));
     assertEquals("validated", v.getString("state"), v.encodePrettily());

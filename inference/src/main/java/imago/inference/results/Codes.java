@@ -33,6 +33,7 @@ final class Codes {
   static final Code TRACKING_IDENTIFIER = dcm("112039", "Tracking Identifier");
   static final Code TRACKING_UID = dcm("112040", "Tracking Unique Identifier");
   static final Code FINDING = dcm("121071", "Finding");
+  static final Code IMAGE_REGION = dcm("111030", "Image Region");
   // TID 300 row 1: the model's output as a measurement. CID 6048 (CAD Operating Point Axis
   // Label) "Certainty of Finding" is the standard concept for how likely an algorithm judges a
   // finding to be true.

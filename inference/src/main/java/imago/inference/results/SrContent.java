@@ -16,6 +16,7 @@ final class SrContent {
   static final String HAS_OBS_CONTEXT = "HAS OBS CONTEXT";
   static final String HAS_CONCEPT_MOD = "HAS CONCEPT MOD";
   static final String INFERRED_FROM = "INFERRED FROM";
+  static final String SELECTED_FROM = "SELECTED FROM";
 
   private SrContent() {}
 
@@ -81,10 +82,31 @@ final class SrContent {
 
   /** IMAGE; {@code name} may be null (TID 1601 image library entries have none). */
   static AttributeList image(Code name, CommonModules.SourceRef ref) {
+    return image(name, ref, null);
+  }
+
+  /** IMAGE of one frame of a multi-frame image ({@code frame} 1-based), or of the whole image when null. */
+  static AttributeList image(Code name, CommonModules.SourceRef ref, Integer frame) {
     AttributeList item = new AttributeList();
     Datasets.put(item, TagFromName.ValueType, "IMAGE");
     if (name != null) Dataset.putCode(item, TagFromName.ConceptNameCodeSequence, name);
-    CommonModules.sopReference(Datasets.item(Datasets.sequence(item, TagFromName.ReferencedSOPSequence)), ref);
+    AttributeList sop = Datasets.item(Datasets.sequence(item, TagFromName.ReferencedSOPSequence));
+    CommonModules.sopReference(sop, ref);
+    if (frame != null) Datasets.putInts(sop, TagFromName.ReferencedFrameNumber, frame);
+    return item;
+  }
+
+  /** SCOORD: a 2D region on the IMAGE it is selected from, its (column, row) pairs as FL (PS3.3 C.18.6). */
+  static AttributeList scoord(Code name, float[] polyline) {
+    AttributeList item = named("SCOORD", name);
+    Datasets.put(item, TagFromName.GraphicType, "POLYLINE");
+    com.pixelmed.dicom.FloatSingleAttribute data = new com.pixelmed.dicom.FloatSingleAttribute(TagFromName.GraphicData);
+    try {
+      for (float v : polyline) data.addValue(v);
+    } catch (com.pixelmed.dicom.DicomException e) {
+      throw new IllegalStateException(e);
+    }
+    item.put(data);
     return item;
   }
 

@@ -32,7 +32,27 @@ public final class SrWriter {
    */
   public byte[] write(Algorithm alg, List<AttributeList> sources, List<Finding> findings, ResultIds ids,
       ResultIds replaces) {
-    if (findings == null || findings.isEmpty()) throw new IllegalArgumentException("no findings");
+    return write(alg, sources, findings, List.of(), ids, replaces);
+  }
+
+  /**
+   * A detector's report: one TID 1410 planar ROI group per region (its finding, its box as an
+   * SCOORD POLYLINE "Image Region" selected from its source image, and its probability), and a
+   * TID 1501 group for each finding no region shows (its best score, and Absent).
+   */
+  public byte[] writeDetections(Algorithm alg, List<AttributeList> sources, List<Finding> findings, List<Region> regions,
+      ResultIds ids, ResultIds replaces) {
+    List<Finding> unshown = findings.stream().filter(f -> regions.stream().noneMatch(r -> r.label().equals(f.label())))
+        .toList();
+    if (unshown.isEmpty() && regions.isEmpty()) throw new IllegalArgumentException("no findings");
+    return write(alg, sources, unshown, regions, ids, replaces);
+  }
+
+  private byte[] write(Algorithm alg, List<AttributeList> sources, List<Finding> findings, List<Region> regions,
+      ResultIds ids, ResultIds replaces) {
+    if (findings == null || regions == null || findings.isEmpty() && regions.isEmpty()) {
+      throw new IllegalArgumentException("no findings");
+    }
     List<SourceRef> refs = CommonModules.checkSources(sources);
     AttributeList l = CommonModules.start(COMPREHENSIVE_3D_SR_STORAGE, "SR", alg, sources.get(0), ids);
     // SR Document Series (PS3.3 C.17.1): type 2
@@ -43,7 +63,9 @@ public final class SrWriter {
     reportContext(l, alg, sources.get(0));
     imageLibrary(l, refs);
     AttributeList measurements = SrContent.add(l, SrContent.CONTAINS, SrContent.container(Codes.IMAGING_MEASUREMENTS));
-    for (int i = 0; i < findings.size(); i++) measurementGroup(measurements, alg, findings.get(i), i + 1, refs, ids);
+    int group = 0;
+    for (Region r : regions) regionGroup(measurements, alg, r, ++group, refs, ids);
+    for (Finding f : findings) measurementGroup(measurements, alg, f, ++group, refs, ids);
     return Part10.encode(l, null);
   }
 
@@ -105,6 +127,26 @@ public final class SrWriter {
       AttributeList group = SrContent.add(library, SrContent.CONTAINS, SrContent.container(Codes.IMAGE_LIBRARY_GROUP));
       for (SourceRef r : series.getValue()) SrContent.add(group, SrContent.CONTAINS, SrContent.image(null, r));
     }
+  }
+
+  /**
+   * TID 1410 for one detected region: tracking identifier ("lesion 2") and UID, the finding, the
+   * box as an Image Region SCOORD selected from its source image (the frame of a multi-frame one),
+   * and the probability with the algorithm that gave it.
+   */
+  private static void regionGroup(AttributeList parent, Algorithm alg, Region r, int index, List<SourceRef> refs,
+      ResultIds ids) {
+    AttributeList group = SrContent.add(parent, SrContent.CONTAINS, SrContent.container(Codes.MEASUREMENT_GROUP));
+    SrContent.add(group, SrContent.HAS_OBS_CONTEXT, SrContent.text(Codes.TRACKING_IDENTIFIER, r.label() + " " + index));
+    SrContent.add(group, SrContent.HAS_OBS_CONTEXT,
+        SrContent.uidRef(Codes.TRACKING_UID, CommonModules.derivedUid(ids, "tracking:" + index)));
+    SrContent.add(group, SrContent.CONTAINS, SrContent.code(Codes.FINDING, r.code()));
+    AttributeList region = SrContent.add(group, SrContent.CONTAINS, SrContent.scoord(Codes.IMAGE_REGION, r.polyline()));
+    SrContent.add(region, SrContent.SELECTED_FROM, SrContent.image(null, refs.get(r.source()), r.referencedFrame()));
+    AttributeList num = SrContent.add(group, SrContent.CONTAINS,
+        SrContent.num(Codes.CERTAINTY_OF_FINDING, r.probability(), Codes.NO_UNITS));
+    SrContent.add(num, SrContent.HAS_CONCEPT_MOD, SrContent.text(Codes.ALGORITHM_NAME, alg.modelName()));
+    SrContent.add(num, SrContent.HAS_CONCEPT_MOD, SrContent.text(Codes.ALGORITHM_VERSION, alg.modelVersion()));
   }
 
   /**

@@ -116,9 +116,6 @@ public final class JobRunner {
     ModelVersion version = version(job);
     ModelHost.Hosted model = hosted(job, version);
     Manifest manifest = model.manifest();
-    if (manifest.task() == Manifest.Task.DETECTION) {
-      throw JobFailure.permanent("detection models are registered but their results are not written yet", null);
-    }
     SampleBuilder samples = new SampleBuilder(new ManifestPreprocessor(manifest));
     Submitted submitted = submit(prepare(instances(job), samples), samples, manifest, model.batcher());
     List<SampleOutput> outputs = await(submitted.pending());
@@ -135,6 +132,15 @@ public final class JobRunner {
         ResultIds replaces = replaced(job, "sr", SR_SERIES_NUMBER);
         byte[] sr = new SrWriter().write(algorithm, submitted.headers(), classification.findings(), ids, replaces);
         return json.classification(classification, store(job, sr, "SR", ids, replaces));
+      }
+      if (manifest.task() == Manifest.Task.DETECTION) {
+        Postprocessor.Detection detection = post.detect(outputs, submitted.images());
+        if (job.shadow()) return json.detection(detection, null);
+        ResultIds ids = ids(job, "sr", SR_SERIES_NUMBER);
+        ResultIds replaces = replaced(job, "sr", SR_SERIES_NUMBER);
+        byte[] sr = new SrWriter().writeDetections(algorithm, submitted.headers(), detection.findings(),
+            detection.regions(), ids, replaces);
+        return json.detection(detection, store(job, sr, "SR", ids, replaces));
       }
       Postprocessor.Segmentation segmentation = post.segment(outputs, submitted.images());
       if (job.shadow()) return json.segmentation(manifest.output().labelMap(), segmentation, null);

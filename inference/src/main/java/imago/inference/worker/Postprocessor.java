@@ -4,6 +4,7 @@ import imago.inference.engine.InferenceException;
 import imago.inference.manifest.Manifest;
 import imago.inference.pipeline.DecodedImage;
 import imago.inference.results.Finding;
+import imago.inference.results.Region;
 import imago.inference.results.SegmentMask;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,7 +12,8 @@ import java.util.List;
 
 /**
  * Turns raw model outputs into what the manifest promises: per-label probabilities
- * (classification, after the declared activation) and the series' findings, or label maps
+ * (classification, after the declared activation) and the series' findings, boxes on the source
+ * images (detection), or label maps
  * (segmentation: per pixel, the channel with the highest score; channel 0 is background) and
  * the masks they give on the source images.
  */
@@ -40,6 +42,17 @@ public final class Postprocessor {
       return pixels[segmentNumber - 1];
     }
   }
+
+  /** A detector's answer for a series: the boxes at or above their label's threshold, best first, and per label its finding. */
+  public record Detection(List<Region> regions, List<Found> found) {
+    /** The findings, in label order: each the best score any box gave the label (0 without one). */
+    public List<Finding> findings() {
+      return found.stream().map(Found::finding).toList();
+    }
+  }
+
+  /** The score from which a detector's box is reported when its label gives no threshold. */
+  public static final double DEFAULT_DETECTION_THRESHOLD = 0.5;
 
   private final Manifest manifest;
   private final long[] sampleOutputShape;
@@ -128,12 +141,84 @@ public final class Postprocessor {
     List<Found> found = new ArrayList<>(labels.size());
     for (int l = 0; l < labels.size(); l++) {
       Manifest.Label label = labels.get(l);
-      // A label the researcher could not code (no SNOMED/DCM concept known) gets a private code
-      // (PS3.3 8.2: coding scheme designators starting "99" are private) so the SR stays valid.
-      Manifest.Code code = label.code() != null ? label.code() : new Manifest.Code("99IMAGO", "L" + (l + 1), label.name());
-      found.add(new Found(new Finding(label.name(), code, best[l], label.threshold()), bestSample[l]));
+      found.add(new Found(new Finding(label.name(), code(label, l), best[l], label.threshold()), bestSample[l]));
     }
     return new Classification(scored, found);
+  }
+
+  /**
+   * Every sample's boxes ({@code [boxes, 6]}: x0, y0, x1, y1 in the model input's pixels, score,
+   * label index) that reach their label's threshold, mapped onto the sample's source image (the
+   * input is the image resized, so each axis scales by image size over input size) and clipped
+   * to it; and per label its finding, the best score any box gave it.
+   *
+   * @param images the job's decoded instances, which a sample's {@code source} indexes
+   */
+  public Detection detect(List<SampleOutput> outputs, List<DecodedImage> images) throws InferenceException {
+    if (outputs.isEmpty()) throw new IllegalArgumentException("a series has at least one sample");
+    List<Manifest.Label> labels = manifest.output().labels();
+    double[] best = new double[labels.size()];
+    Sample[] bestSample = new Sample[labels.size()];
+    List<Region> regions = new ArrayList<>();
+    int w = manifest.input().width();
+    int h = manifest.input().height();
+    for (SampleOutput out : outputs) {
+      float[] raw = out.output();
+      if (raw.length % 6 != 0) throw new InferenceException("detection output of " + raw.length + " values is not boxes of 6");
+      Sample sample = out.sample();
+      DecodedImage image = images.get(sample.source());
+      double sx = image.columns() / (double) w;
+      double sy = image.rows() / (double) h;
+      for (int b = 0; b < raw.length / 6; b++) {
+        int at = b * 6;
+        double score = raw[at + 4];
+        float index = raw[at + 5];
+        if (!(score >= 0 && score <= 1)) {
+          throw new InferenceException("box score " + score + " is not a probability: a detector answers scores in [0, 1]");
+        }
+        int l = (int) index;
+        if (l != index || l < 0 || l >= labels.size()) {
+          throw new InferenceException("box label index " + index + " names none of the manifest's " + labels.size() + " labels");
+        }
+        for (int k = 0; k < 4; k++) {
+          if (!Float.isFinite(raw[at + k])) throw new InferenceException("box coordinate " + raw[at + k] + " is not a number");
+        }
+        if (bestSample[l] == null || score > best[l]) {
+          best[l] = score;
+          bestSample[l] = sample;
+        }
+        Manifest.Label label = labels.get(l);
+        double threshold = Double.isNaN(label.threshold()) ? DEFAULT_DETECTION_THRESHOLD : label.threshold();
+        double x0 = clip(raw[at] * sx, image.columns());
+        double y0 = clip(raw[at + 1] * sy, image.rows());
+        double x1 = clip(raw[at + 2] * sx, image.columns());
+        double y1 = clip(raw[at + 3] * sy, image.rows());
+        if (score < threshold || !(x0 < x1 && y0 < y1)) continue; // below threshold, or nothing left on the image
+        Integer frame = image.frames().size() > 1 ? sample.frame() + 1 : null;
+        regions.add(new Region(label.name(), code(label, l), score, sample.source(), frame, x0, y0, x1, y1));
+      }
+    }
+    regions.sort((a, b) -> Double.compare(b.probability(), a.probability()));
+    List<Found> found = new ArrayList<>(labels.size());
+    for (int l = 0; l < labels.size(); l++) {
+      Manifest.Label label = labels.get(l);
+      double threshold = Double.isNaN(label.threshold()) ? DEFAULT_DETECTION_THRESHOLD : label.threshold();
+      Sample at = bestSample[l] != null ? bestSample[l] : outputs.get(0).sample();
+      found.add(new Found(new Finding(label.name(), code(label, l), bestSample[l] != null ? best[l] : 0, threshold), at));
+    }
+    return new Detection(regions, found);
+  }
+
+  private static double clip(double v, int max) {
+    return Math.max(0, Math.min(max, v));
+  }
+
+  /**
+   * A label's code; one the researcher could not code (no SNOMED/DCM concept known) gets a
+   * private one (PS3.3 8.2: coding scheme designators starting "99" are private) so the SR stays valid.
+   */
+  private static Manifest.Code code(Manifest.Label label, int index) {
+    return label.code() != null ? label.code() : new Manifest.Code("99IMAGO", "L" + (index + 1), label.name());
   }
 
   /**
@@ -180,7 +265,7 @@ public final class Postprocessor {
 
   private void check(float[] raw) throws InferenceException {
     if (manifest.task() == Manifest.Task.DETECTION) {
-      throw new InferenceException("detection outputs are not turned into results yet");
+      throw new IllegalStateException("a detector's output is boxes: see detect()");
     }
     if (raw.length != size) {
       throw new InferenceException("output of " + raw.length + " values per sample, manifest declares "

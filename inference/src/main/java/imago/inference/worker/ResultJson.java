@@ -2,6 +2,7 @@ package imago.inference.worker;
 
 import imago.inference.manifest.Manifest;
 import imago.inference.results.Finding;
+import imago.inference.results.Region;
 import imago.inference.results.ResultIds;
 import imago.storage.jobs.Job;
 import imago.storage.models.ModelVersion;
@@ -56,6 +57,29 @@ final class ResultJson {
           .put("frame", scored.sample().frame() + 1).put("probabilities", probabilities));
     }
     return head().put("findings", findings).put("images", images).put("objects", objects(sr));
+  }
+
+  /**
+   * A detector's result: per label its finding (the best score any box gave it), the boxes at or
+   * above their label's threshold on their source images (x0, y0, x1, y1 in the image's pixels,
+   * DICOM SCOORD's convention), and the SR.
+   */
+  JsonObject detection(Postprocessor.Detection detection, JsonObject sr) {
+    JsonArray findings = new JsonArray();
+    for (Postprocessor.Found found : detection.found()) {
+      Finding f = found.finding();
+      findings.add(new JsonObject().put("label", f.label()).put("code", code(f.code())).put("probability", f.probability())
+          .put("threshold", f.threshold()).put("present", f.present())
+          .put("sopInstanceUID", sopInstanceUid(found.sample())).put("frame", found.sample().frame() + 1));
+    }
+    JsonArray regions = new JsonArray();
+    for (Region r : detection.regions()) {
+      regions.add(new JsonObject().put("label", r.label()).put("code", code(r.code())).put("probability", r.probability())
+          .put("sopInstanceUID", sopInstanceUids.get(r.source()))
+          .put("frame", r.referencedFrame() == null ? 1 : r.referencedFrame())
+          .put("box", new JsonArray().add(r.x0()).add(r.y0()).add(r.x1()).add(r.y1())));
+    }
+    return head().put("findings", findings).put("regions", regions).put("objects", objects(sr));
   }
 
   /** A segmenter's result: per segment of the label map the pixels it covers, and the SEG. */

@@ -169,6 +169,33 @@ class SrWriterTest {
     assertEquals(List.of(), result.lines().filter(l -> l.startsWith("Error")).toList(), result);
   }
 
+  /** A detector's report: two boxes on two sources, and a finding no box shows. */
+  private static byte[] detections() {
+    Region first = new Region("nodule", NODULE.code(), 0.875, 0, null, 10.5f, 12.5f, 20.5f, 24.5f);
+    Region second = new Region("nodule", NODULE.code(), 0.625, 2, null, 3.25f, 4.5f, 9.75f, 8.5f);
+    return new SrWriter().writeDetections(ALGORITHM, SOURCES, List.of(NODULE, EFFUSION), List.of(first, second), IDS, null);
+  }
+
+  @Test
+  void detectionsAreImageRegionsSelectedFromTheirSourcesAndPassEveryValidator(@TempDir Path dir) throws Exception {
+    Path file = Files.write(dir.resolve("det.dcm"), detections());
+    Dcmtk.Result iod = Dcmtk.dciodvfy(file);
+    assertEquals(List.of(), Dcmtk.dciodvfyErrors(iod.output()), iod::toString);
+    Dcmtk.Result dump = runDsrdump(file);
+    assertTrue(dump.ok(), dump::toString);
+    for (String expected : List.of("SCOORD:(,,\"Image Region\")=(POLYLINE,10.5/12.5,...)",
+        "SCOORD:(,,\"Image Region\")=(POLYLINE,3.25/4.5,...)", "<selected from IMAGE:=(CT image,)>",
+        "\"nodule 1\"", "\"nodule 2\"", "\"0.875\"", "\"0.625\"", "\"Absent\"")) {
+      assertTrue(dump.output().contains(expected), () -> expected + " missing in\n" + dump);
+    }
+    System.setProperty("jdk.xml.xpathExprOpLimit", "0");
+    System.setProperty("jdk.xml.xpathExprGrpLimit", "0");
+    System.setProperty("jdk.xml.xpathTotalOpLimit", "0");
+    String result = new DicomSRValidator().validate(ResultFixtures.read(detections()));
+    assertTrue(result.contains("Found Root Template TID_1500"), result);
+    assertEquals(List.of(), result.lines().filter(l -> l.startsWith("Error")).toList(), result);
+  }
+
   /** dcmtk's SR dumper; the test kit has no wrapper for it yet. */
   private static Dcmtk.Result runDsrdump(Path file) throws Exception {
     Process p = new ProcessBuilder("dsrdump", file.toString()).redirectErrorStream(true).start();

@@ -123,4 +123,54 @@ class PostprocessorTest {
     assertThrows(InferenceException.class, () -> classifier().classify(List.of(output(0, 0, 1.5f, 0.1f))));
     assertThrows(InferenceException.class, () -> classifier().classify(List.of(output(0, 0, 0.5f))));
   }
+
+  // --- detection: boxes from model input pixels onto the source image, at or above their threshold ---
+
+  private static Postprocessor detector() {
+    return new Postprocessor(TestManifests.detector(64, 64, new Manifest.Label("lesion", TestManifests.LESION, 0.6),
+        new Manifest.Label("cyst", null, Double.NaN)));
+  }
+
+  @Test
+  void boxesAreScaledOntoTheirSourceImageAndFilteredByTheirLabelsThreshold() throws Exception {
+    List<DecodedImage> images = List.of(TestManifests.image("2.25.1", 128, 256, new float[128 * 256]),
+        TestManifests.image("2.25.2", 64, 64, new float[64 * 64]));
+    Postprocessor.Detection d = detector().detect(List.of(
+        output(0, 0, 10, 20, 30, 40, 0.9f, 0, /* below lesion's 0.6 */ 1, 1, 5, 5, 0.55f, 0),
+        output(1, 0, 60, 60, 70, 70, 0.5f, 1, /* cyst: the default 0.5 */ 2, 2, 4, 4, 0.4f, 1)), images);
+
+    assertEquals(2, d.regions().size(), d.regions().toString());
+    var lesion = d.regions().get(0);
+    assertEquals("lesion", lesion.label());
+    assertEquals(0, lesion.source());
+    // x scales by 256 / 64, y by 128 / 64
+    assertArrayEquals(new double[] {40, 40, 120, 80}, new double[] {lesion.x0(), lesion.y0(), lesion.x1(), lesion.y1()});
+    var cyst = d.regions().get(1);
+    assertEquals("99IMAGO", cyst.code().scheme(), "an uncoded label gets a private code");
+    assertArrayEquals(new double[] {60, 60, 64, 64}, new double[] {cyst.x0(), cyst.y0(), cyst.x1(), cyst.y1()},
+        "clipped to the image");
+    assertEquals(0.9, d.findings().get(0).probability(), 1e-6);
+    assertTrue(d.findings().get(0).present());
+    assertEquals(0.5, d.findings().get(1).probability(), 1e-6);
+  }
+
+  @Test
+  void noBoxesMeansEveryFindingAbsentAtZero() throws Exception {
+    Postprocessor.Detection d = detector().detect(List.of(output(0, 0)),
+        List.of(TestManifests.image("2.25.1", 64, 64, new float[64 * 64])));
+    assertEquals(List.of(), d.regions());
+    assertEquals(0, d.findings().get(0).probability());
+    assertFalse(d.findings().get(0).present());
+  }
+
+  @Test
+  void malformedDetectorOutputsFailTheJobWithWhy() {
+    Postprocessor post = detector();
+    List<DecodedImage> images = List.of(TestManifests.image("2.25.1", 64, 64, new float[64 * 64]));
+    for (float[] raw : new float[][] {{1, 2, 3, 4, 0.5f}, {1, 2, 3, 4, 1.5f, 0}, {1, 2, 3, 4, 0.5f, 2},
+        {1, 2, 3, 4, 0.5f, 0.5f}, {Float.NaN, 2, 3, 4, 0.5f, 0}}) {
+      InferenceException e = assertThrows(InferenceException.class, () -> post.detect(List.of(output(0, 0, raw)), images));
+      assertFalse(e.getMessage().isBlank());
+    }
+  }
 }

@@ -27,6 +27,12 @@ final class TestManifests {
         Stacking.PER_INSTANCE, new Manifest.Output("output", Manifest.Activation.NONE, List.of(), List.of(segments)));
   }
 
+  /** A per-instance detector of {@code labels} on {@code height x width} inputs. */
+  static Manifest detector(int height, int width, Manifest.Label... labels) {
+    return manifest(Manifest.Task.DETECTION, new Input("input", Layout.NCHW, 1, height, width, "float32"),
+        Stacking.PER_INSTANCE, new Manifest.Output("output", Manifest.Activation.NONE, List.of(labels), List.of()));
+  }
+
   static Manifest.Segment segment(String name, Manifest.Code code) {
     return new Manifest.Segment(name, code, new Manifest.Code("SCT", "49755003", "Morphologically Altered Structure"),
         null);
