@@ -3,6 +3,7 @@ package imago.app;
 import static imago.core.testkit.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import imago.core.config.Config;
@@ -139,6 +140,25 @@ class InferenceTest {
     Dcmtk.Result verify = Dcmtk.dciodvfy(segFile);
     assertEquals(List.of(), Dcmtk.dciodvfyErrors(verify.output()), verify.output());
     assertTrue(Dcmtk.dcmdump(segFile).ok());
+    // Beside the SEG, the report measuring it: the phantoms are radiographs (Imager Pixel Spacing
+    // 0.5 mm, no stack), so the lesion has a largest cross-section of a quarter mm² a pixel and no volume.
+    JsonObject lesion = seg.getJsonObject("result").getJsonArray("segments").getJsonObject(0);
+    assertNull(lesion.getDouble("volumeMm3"));
+    assertTrue(lesion.getDouble("largestAreaMm2") > 0 && lesion.getDouble("largestAreaMm2") <= lesion.getLong("pixels") * 0.25,
+        lesion.encode());
+    JsonObject segReport = seg.getJsonObject("result").getJsonArray("objects").getJsonObject(1);
+    assertEquals("SR", segReport.getString("modality"));
+    Path segSrFile = tmp.resolve("seg-sr.dcm");
+    Files.write(segSrFile, fx.wado(study.studyUid, segReport.getString("seriesInstanceUID"),
+        segReport.getString("sopInstanceUID")));
+    Dcmtk.Result segSrVerify = Dcmtk.dciodvfy(segSrFile);
+    assertEquals(List.of(), Dcmtk.dciodvfyErrors(segSrVerify.output()), segSrVerify.output());
+    Process segDump = new ProcessBuilder("dsrdump", "+Pu", segSrFile.toString()).redirectErrorStream(true).start();
+    String segDumped = new String(segDump.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, segDump.waitFor(), segDumped);
+    assertTrue(segDumped.contains("\"Referenced Segment\"") && segDumped.contains(segObject.getString("sopInstanceUID")),
+        "the report references the SEG's segment: " + segDumped);
+    assertTrue(segDumped.contains("NUM:(,,\"Area\")="), segDumped);
 
     // GET /inference/studies/{uid}/ai-results lists them all.
     HttpResponse<String> all = fx.get("/inference/studies/" + study.studyUid + "/ai-results", hospital);
@@ -158,15 +178,15 @@ class InferenceTest {
 
     // The study stabilises again (the result series arrived) and the scheduler handles it: no job is
     // repeated, results are not duplicated. A study's revision counts its instances: the originals,
-    // then one SR per classifier and the SEG.
-    long withResults = study.files.size() + CLASSIFIERS.size() + 1;
+    // then one SR per classifier, and the SEG with its SR.
+    long withResults = study.files.size() + CLASSIFIERS.size() + 2;
     eventually(Duration.ofSeconds(60), "the scheduler handles the study once its results are in", () ->
         scheduled.stream().anyMatch(e -> e.getLong("revision") >= withResults));
     scheduling.unregister();
     assertEquals(0, scheduled.get(scheduled.size() - 1).getInteger("jobs"), "nothing scheduled again: " + scheduled);
     assertEquals(CLASSIFIERS.size() + 1, fx.jobsOf(study.studyUid).size());
     HttpResponse<String> series = fx.get("/dicomweb/studies/" + study.studyUid + "/series", hospital);
-    assertEquals(1 + CLASSIFIERS.size() + 1, new JsonArray(series.body()).size(), series.body());
+    assertEquals(1 + CLASSIFIERS.size() + 2, new JsonArray(series.body()).size(), series.body());
 
     // Batching: the four phantoms of a series went to the engine together.
     HttpResponse<String> metrics = imago.send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + "/metrics")).build());

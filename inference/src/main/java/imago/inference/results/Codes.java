@@ -34,6 +34,15 @@ final class Codes {
   static final Code TRACKING_UID = dcm("112040", "Tracking Unique Identifier");
   static final Code FINDING = dcm("121071", "Finding");
   static final Code IMAGE_REGION = dcm("111030", "Image Region");
+  // TID 1411 Volumetric ROI Measurements
+  static final Code REFERENCED_SEGMENT = dcm("121191", "Referenced Segment");
+  static final Code SOURCE_SERIES_FOR_SEGMENTATION = dcm("121232", "Source series for segmentation");
+  static final Code VOLUME = new Code("SCT", "118565006", "Volume");
+  static final Code AREA = new Code("SCT", "42798000", "Area");
+  static final Code DERIVATION = dcm("121401", "Derivation");
+  static final Code MAXIMUM = new Code("SCT", "56851009", "Maximum");
+  static final Code CUBIC_MM = new Code("UCUM", "mm3", "cubic millimeter");
+  static final Code SQUARE_MM = new Code("UCUM", "mm2", "square millimeter");
   // TID 300 row 1: the model's output as a measurement. CID 6048 (CAD Operating Point Axis
   // Label) "Certainty of Finding" is the standard concept for how likely an algorithm judges a
   // finding to be true.
@@ -43,6 +52,7 @@ final class Codes {
   // TID 4019 Algorithm Identification, included by TID 300
   static final Code ALGORITHM_NAME = dcm("111001", "Algorithm Name");
   static final Code ALGORITHM_VERSION = dcm("111003", "Algorithm Version");
+  static final Code ALGORITHM_PARAMETERS = dcm("111002", "Algorithm Parameters");
   // TID 320 Image or Spatial Coordinates: the images the finding was inferred from
   static final Code SOURCE_OF_MEASUREMENT = dcm("121112", "Source of Measurement");
   // CID 241 Present/Absent Only, the value of a TID 1501 qualitative evaluation named by the finding
@@ -52,6 +62,21 @@ final class Codes {
   // PS3.16 CID 100 Quantitative Diagnostic Imaging Procedures: the generic entry, used when the
   // source gives no Procedure Code Sequence
   static final Code IMAGING_PROCEDURE = new Code("SCT", "363679005", "Imaging procedure");
+
+  /**
+   * PS3.16 CID 100 procedures by the source's Modality (0008,0060): LOINC's "unspecified body
+   * region" ones the group lists for CT, MR, NM and PET; the group's generic one for the others
+   * (it has none for radiography, mammography or ultrasound).
+   */
+  private static final java.util.Map<String, Code> PROCEDURE_BY_MODALITY = java.util.Map.of(
+      "CT", new Code("LN", "25045-6", "CT unspecified body region"),
+      "MR", new Code("LN", "25056-3", "MRI unspecified body region"),
+      "NM", new Code("LN", "49118-3", "NM unspecified body region"),
+      "PT", new Code("LN", "44136-0", "PET unspecified body region"));
+
+  static Code procedureOf(String modality) {
+    return PROCEDURE_BY_MODALITY.getOrDefault(modality == null ? "" : modality.trim(), IMAGING_PROCEDURE);
+  }
 
   // SEG: CID 7203 Image Derivation, CID 7202 Source Image Purpose of Reference
   static final Code SEGMENTATION = dcm("113076", "Segmentation");

@@ -96,6 +96,15 @@ final class SrContent {
     return item;
   }
 
+  /** IMAGE naming one segment of a SEG (TID 1411 Referenced Segment). */
+  static AttributeList segment(Code name, CommonModules.SourceRef seg, int segmentNumber) {
+    AttributeList item = image(name, seg);
+    AttributeList sop = ((com.pixelmed.dicom.SequenceAttribute) item.get(TagFromName.ReferencedSOPSequence)).getItem(0)
+        .getAttributeList();
+    Datasets.putInts(sop, TagFromName.ReferencedSegmentNumber, segmentNumber);
+    return item;
+  }
+
   /** SCOORD: a 2D region on the IMAGE it is selected from, its (column, row) pairs as FL (PS3.3 C.18.6). */
   static AttributeList scoord(Code name, float[] polyline) {
     AttributeList item = named("SCOORD", name);

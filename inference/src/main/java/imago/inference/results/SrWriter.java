@@ -5,6 +5,7 @@ import com.pixelmed.dicom.SequenceAttribute;
 import com.pixelmed.dicom.TagFromName;
 import imago.core.dicom.Datasets;
 import imago.core.dicom.Part10;
+import imago.inference.manifest.Manifest;
 import imago.inference.manifest.Manifest.Code;
 import imago.inference.results.CommonModules.SourceRef;
 import java.util.List;
@@ -53,19 +54,50 @@ public final class SrWriter {
     if (findings == null || regions == null || findings.isEmpty() && regions.isEmpty()) {
       throw new IllegalArgumentException("no findings");
     }
+    return document(alg, sources, null, ids, replaces, (measurements, refs) -> {
+      int group = 0;
+      for (Region r : regions) regionGroup(measurements, alg, r, ++group, refs, ids);
+      for (Finding f : findings) measurementGroup(measurements, alg, f, ++group, refs, ids);
+    });
+  }
+
+  /**
+   * A segmenter's report beside its SEG ({@code seg}: the SEG's series and SOP Instance UIDs): one
+   * TID 1411 volumetric ROI group per segment, referencing the segment in the SEG and the source
+   * series, with the segment's volume and largest cross-section where the sources' geometry
+   * gives them (each with the algorithm that measured it).
+   */
+  public byte[] writeSegmentation(Algorithm alg, List<AttributeList> sources, List<Manifest.Segment> labelMap,
+      List<SegmentMeasurements> measured, ResultIds seg, ResultIds ids, ResultIds replaces) {
+    if (labelMap.isEmpty() || labelMap.size() != measured.size()) throw new IllegalArgumentException("one measurement per segment");
+    SourceRef segRef = new SourceRef(seg.seriesInstanceUid(), SegWriter.SEGMENTATION_STORAGE, seg.sopInstanceUid());
+    return document(alg, sources, segRef, ids, replaces, (measurements, refs) -> {
+      for (int k = 1; k <= labelMap.size(); k++) {
+        volumeGroup(measurements, alg, labelMap.get(k - 1), measured.get(k - 1), segRef, refs, ids);
+      }
+    });
+  }
+
+  /** Fills the measurement groups of a report. */
+  private interface Groups {
+    void fill(AttributeList imagingMeasurements, List<SourceRef> refs);
+  }
+
+  /** TID 1500: the document around its measurement groups; {@code alsoReferenced} joins the evidence (a SEG). */
+  private static byte[] document(Algorithm alg, List<AttributeList> sources, SourceRef alsoReferenced, ResultIds ids,
+      ResultIds replaces, Groups groups) {
     List<SourceRef> refs = CommonModules.checkSources(sources);
     AttributeList l = CommonModules.start(COMPREHENSIVE_3D_SR_STORAGE, "SR", alg, sources.get(0), ids);
     // SR Document Series (PS3.3 C.17.1): type 2
     Datasets.sequence(l, TagFromName.ReferencedPerformedProcedureStepSequence);
-    documentGeneral(l, refs, ids);
+    List<SourceRef> evidence = new java.util.ArrayList<>(refs);
+    if (alsoReferenced != null) evidence.add(alsoReferenced);
+    documentGeneral(l, evidence, ids);
     if (replaces != null) predecessor(l, replaces);
     SrContent.root(l, Codes.IMAGING_MEASUREMENT_REPORT, "1500");
     reportContext(l, alg, sources.get(0));
     imageLibrary(l, refs);
-    AttributeList measurements = SrContent.add(l, SrContent.CONTAINS, SrContent.container(Codes.IMAGING_MEASUREMENTS));
-    int group = 0;
-    for (Region r : regions) regionGroup(measurements, alg, r, ++group, refs, ids);
-    for (Finding f : findings) measurementGroup(measurements, alg, f, ++group, refs, ids);
+    groups.fill(SrContent.add(l, SrContent.CONTAINS, SrContent.container(Codes.IMAGING_MEASUREMENTS)), refs);
     return Part10.encode(l, null);
   }
 
@@ -107,7 +139,11 @@ public final class SrWriter {
     SrContent.add(root, SrContent.HAS_CONCEPT_MOD, SrContent.code(Codes.PROCEDURE_REPORTED, procedure(first)));
   }
 
-  /** The source's own procedure code when it has one, else CID 100's generic "Imaging procedure". */
+  /**
+   * The imaging procedure the report is about (AIR: the procedure, not the algorithm): the
+   * source's own Procedure Code when it has one, else the CID 100 procedure its modality names
+   * (CT, MR, NM, PET), else CID 100's generic "Imaging procedure".
+   */
   private static Code procedure(AttributeList first) {
     if (first.get(TagFromName.ProcedureCodeSequence) instanceof SequenceAttribute s && s.getNumberOfItems() > 0) {
       AttributeList item = s.getItem(0).getAttributeList();
@@ -117,7 +153,7 @@ public final class SrWriter {
       String meaning = Datasets.text(item, TagFromName.CodeMeaning);
       if (!value.isEmpty() && !scheme.isEmpty() && !meaning.isEmpty()) return new Code(scheme, value, meaning);
     }
-    return Codes.IMAGING_PROCEDURE;
+    return Codes.procedureOf(Datasets.text(first, TagFromName.Modality));
   }
 
   /** TID 1600: one Image Library Group per source series, one entry (TID 1601) per image. */
@@ -145,8 +181,42 @@ public final class SrWriter {
     SrContent.add(region, SrContent.SELECTED_FROM, SrContent.image(null, refs.get(r.source()), r.referencedFrame()));
     AttributeList num = SrContent.add(group, SrContent.CONTAINS,
         SrContent.num(Codes.CERTAINTY_OF_FINDING, r.probability(), Codes.NO_UNITS));
+    algorithm(num, alg);
+  }
+
+  /**
+   * TID 1411 for one segment: tracking identifier and UID, the finding, the segment in the SEG
+   * (Referenced Segment), the source series, then its volume (mm³) and largest cross-section
+   * (mm², derivation Maximum) when the sources' geometry gives them.
+   */
+  private static void volumeGroup(AttributeList parent, Algorithm alg, Manifest.Segment segment, SegmentMeasurements m,
+      SourceRef seg, List<SourceRef> refs, ResultIds ids) {
+    AttributeList group = SrContent.add(parent, SrContent.CONTAINS, SrContent.container(Codes.MEASUREMENT_GROUP));
+    SrContent.add(group, SrContent.HAS_OBS_CONTEXT, SrContent.text(Codes.TRACKING_IDENTIFIER, segment.name()));
+    SrContent.add(group, SrContent.HAS_OBS_CONTEXT,
+        SrContent.uidRef(Codes.TRACKING_UID, CommonModules.derivedUid(ids, "segment:" + m.segmentNumber())));
+    Code finding = segment.code() != null ? segment.code() : new Code("99IMAGO", "S" + m.segmentNumber(), segment.name());
+    SrContent.add(group, SrContent.CONTAINS, SrContent.code(Codes.FINDING, finding));
+    SrContent.add(group, SrContent.CONTAINS, SrContent.segment(Codes.REFERENCED_SEGMENT, seg, m.segmentNumber()));
+    SrContent.add(group, SrContent.CONTAINS,
+        SrContent.uidRef(Codes.SOURCE_SERIES_FOR_SEGMENTATION, refs.get(0).seriesInstanceUid()));
+    if (m.volumeMm3() != null) {
+      algorithm(SrContent.add(group, SrContent.CONTAINS, SrContent.num(Codes.VOLUME, m.volumeMm3(), Codes.CUBIC_MM)), alg);
+    }
+    if (m.largestAreaMm2() != null) {
+      AttributeList area = SrContent.add(group, SrContent.CONTAINS, SrContent.num(Codes.AREA, m.largestAreaMm2(), Codes.SQUARE_MM));
+      SrContent.add(area, SrContent.HAS_CONCEPT_MOD, SrContent.code(Codes.DERIVATION, Codes.MAXIMUM));
+      algorithm(area, alg);
+    }
+  }
+
+  /** TID 4019 Algorithm Identification under a measurement: name, version and (when told) parameters. */
+  private static void algorithm(AttributeList num, Algorithm alg) {
     SrContent.add(num, SrContent.HAS_CONCEPT_MOD, SrContent.text(Codes.ALGORITHM_NAME, alg.modelName()));
     SrContent.add(num, SrContent.HAS_CONCEPT_MOD, SrContent.text(Codes.ALGORITHM_VERSION, alg.modelVersion()));
+    if (alg.parameters() != null) {
+      SrContent.add(num, SrContent.HAS_CONCEPT_MOD, SrContent.text(Codes.ALGORITHM_PARAMETERS, alg.parameters()));
+    }
   }
 
   /**
@@ -164,8 +234,7 @@ public final class SrWriter {
     SrContent.add(group, SrContent.CONTAINS, SrContent.code(Codes.FINDING, f.code()));
     AttributeList num = SrContent.add(group, SrContent.CONTAINS,
         SrContent.num(Codes.CERTAINTY_OF_FINDING, f.probability(), Codes.NO_UNITS));
-    SrContent.add(num, SrContent.HAS_CONCEPT_MOD, SrContent.text(Codes.ALGORITHM_NAME, alg.modelName()));
-    SrContent.add(num, SrContent.HAS_CONCEPT_MOD, SrContent.text(Codes.ALGORITHM_VERSION, alg.modelVersion()));
+    algorithm(num, alg);
     if (f.hasThreshold()) {
       SrContent.add(group, SrContent.CONTAINS, SrContent.code(f.code(), f.present() ? Codes.PRESENT : Codes.ABSENT));
     }

@@ -20,6 +20,7 @@ import imago.inference.results.Algorithm;
 import imago.inference.results.ResultIds;
 import imago.inference.results.ResultUids;
 import imago.inference.results.SegWriter;
+import imago.inference.results.SegmentMeasurements;
 import imago.inference.results.SrWriter;
 import imago.storage.index.Index;
 import imago.storage.jobs.JobQueue;
@@ -121,7 +122,7 @@ public final class JobRunner {
     List<SampleOutput> outputs = await(submitted.pending());
     Postprocessor post = new Postprocessor(manifest);
     Algorithm algorithm = new Algorithm(version.name(), version.version(), version.artifactSha256(), version.deviceUid(),
-        imagoVersion);
+        imagoVersion, Algorithm.parameters(manifest));
     ResultJson json = new ResultJson(job, version, manifest.task(), model.replicas().get(0).engine(),
         submitted.sopInstanceUids(), submitted.notDecodable());
     try {
@@ -143,13 +144,19 @@ public final class JobRunner {
         return json.detection(detection, store(job, sr, "SR", ids, replaces));
       }
       Postprocessor.Segmentation segmentation = post.segment(outputs, submitted.images());
-      if (job.shadow()) return json.segmentation(manifest.output().labelMap(), segmentation, null);
+      List<Manifest.Segment> labelMap = manifest.output().labelMap();
+      List<SegmentMeasurements> measured = SegmentMeasurements.of(labelMap.size(), segmentation.masks(), submitted.headers());
+      if (job.shadow()) return json.segmentation(labelMap, segmentation, measured, List.of());
       ResultIds ids = ids(job, "seg", SEG_SERIES_NUMBER);
-      byte[] seg = new SegWriter().write(algorithm, submitted.headers(), manifest.output().labelMap(),
-          segmentation.masks(), ids);
-      // A SEG has no predecessor attribute: the amendment is told in the JSON result (and by the SR's, for reports)
-      return json.segmentation(manifest.output().labelMap(), segmentation, store(job, seg, "SEG", ids,
-          replaced(job, "seg", SEG_SERIES_NUMBER)));
+      byte[] seg = new SegWriter().write(algorithm, submitted.headers(), labelMap, segmentation.masks(), ids);
+      // A SEG has no predecessor attribute: the amendment is told in the JSON result and by the SR's
+      JsonObject storedSeg = store(job, seg, "SEG", ids, replaced(job, "seg", SEG_SERIES_NUMBER));
+      // beside it, the report measuring each segment (TID 1500/1411), which viewers list as measurements
+      ResultIds srIds = ids(job, "sr", SR_SERIES_NUMBER);
+      ResultIds srReplaces = replaced(job, "sr", SR_SERIES_NUMBER);
+      byte[] sr = new SrWriter().writeSegmentation(algorithm, submitted.headers(), labelMap, measured, ids, srIds,
+          srReplaces);
+      return json.segmentation(labelMap, segmentation, measured, List.of(storedSeg, store(job, sr, "SR", srIds, srReplaces)));
     } catch (InferenceException e) {
       throw JobFailure.permanent(e.getMessage(), e);
     }

@@ -3,6 +3,7 @@ package imago.inference.worker;
 import imago.inference.manifest.Manifest;
 import imago.inference.results.Finding;
 import imago.inference.results.Region;
+import imago.inference.results.SegmentMeasurements;
 import imago.inference.results.ResultIds;
 import imago.storage.jobs.Job;
 import imago.storage.models.ModelVersion;
@@ -82,15 +83,21 @@ final class ResultJson {
     return head().put("findings", findings).put("regions", regions).put("objects", objects(sr));
   }
 
-  /** A segmenter's result: per segment of the label map the pixels it covers, and the SEG. */
-  JsonObject segmentation(List<Manifest.Segment> labelMap, Postprocessor.Segmentation segmentation, JsonObject seg) {
+  /**
+   * A segmenter's result: per segment of the label map the pixels it covers, its largest
+   * cross-section (mm²) and volume (mm³) where the sources' geometry gives them (null otherwise),
+   * and the SEG and its SR.
+   */
+  JsonObject segmentation(List<Manifest.Segment> labelMap, Postprocessor.Segmentation segmentation,
+      List<SegmentMeasurements> measured, List<JsonObject> stored) {
     JsonArray segments = new JsonArray();
     for (int k = 1; k <= labelMap.size(); k++) {
       Manifest.Segment segment = labelMap.get(k - 1);
+      SegmentMeasurements m = measured.get(k - 1);
       segments.add(new JsonObject().put("segmentNumber", k).put("label", segment.name()).put("code", code(segment.code()))
-          .put("pixels", segmentation.pixels(k)));
+          .put("pixels", segmentation.pixels(k)).put("largestAreaMm2", m.largestAreaMm2()).put("volumeMm3", m.volumeMm3()));
     }
-    return head().put("segments", segments).put("objects", objects(seg));
+    return head().put("segments", segments).put("objects", new JsonArray(new java.util.ArrayList<>(stored)));
   }
 
   /** A result object stored into the job's study, with where WADO-RS retrieves it. */

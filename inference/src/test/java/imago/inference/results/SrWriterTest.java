@@ -15,6 +15,7 @@ import com.pixelmed.dicom.TagFromName;
 import com.pixelmed.validate.DicomSRValidator;
 import imago.core.synthetic.SyntheticCt;
 import imago.core.testkit.Dcmtk;
+import imago.inference.manifest.Manifest;
 import imago.inference.manifest.Manifest.Code;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -167,6 +168,55 @@ class SrWriterTest {
     String result = new DicomSRValidator().validate(ResultFixtures.read(report()));
     assertTrue(result.contains("Found Root Template TID_1500"), result);
     assertEquals(List.of(), result.lines().filter(l -> l.startsWith("Error")).toList(), result);
+  }
+
+  /**
+   * IHE AIR: each measurement names the algorithm's name, version and parameters (TID 4019), and
+   * "Procedure reported" the imaging procedure (the CT sources' modality), not the algorithm.
+   */
+  @Test
+  void namesTheAlgorithmsParametersAndTheImagingProcedure(@TempDir Path dir) throws Exception {
+    Algorithm withParameters = new Algorithm(ALGORITHM.modelName(), ALGORITHM.modelVersion(), ALGORITHM.artifactSha256(),
+        ALGORITHM.deviceUid(), ALGORITHM.imagoVersion(), "input NCHW 1x64x64 float32; threshold nodule 0.5");
+    Path file = Files.write(dir.resolve("air.dcm"), new SrWriter().write(withParameters, SOURCES, List.of(NODULE), IDS));
+    Dcmtk.Result dump = runDsrdump(file);
+    assertTrue(dump.output().contains("TEXT:(,,\"Algorithm Parameters\")=\"input NCHW 1x64x64"), dump::toString);
+    String parameters = ResultFixtures.read(Files.readAllBytes(file)).toString();
+    assertTrue(parameters.contains("input NCHW 1x64x64 float32; threshold nodule 0.5"), "the whole text is kept");
+    assertTrue(dump.output().contains("CODE:(,,\"Procedure reported\")=(25045-6,LN,\"CT unspecified body region\")"),
+        dump::toString);
+    assertEquals(List.of(), Dcmtk.dciodvfyErrors(Dcmtk.dciodvfy(file).output()));
+  }
+
+  /** A segmenter's report beside its SEG: a segment measured on a CT stack, and one that is empty. */
+  @Test
+  void aSegmentationReportReferencesEachSegmentWithItsVolumeAndLargestArea(@TempDir Path dir) throws Exception {
+    List<AttributeList> ct = ResultFixtures.slices(1, 1, 2, 3);
+    List<Manifest.Segment> labelMap = List.of(new Manifest.Segment("lesion", NODULE.code(), NODULE.code(), null),
+        new Manifest.Segment("cyst", null, NODULE.code(), null));
+    List<SegmentMeasurements> measured = List.of(new SegmentMeasurements(1, 14, 316.40625, 1, 553.7109375),
+        new SegmentMeasurements(2, 0, 0.0, -1, 0.0));
+    ResultIds seg = ResultFixtures.ids(902);
+    byte[] sr = new SrWriter().writeSegmentation(ALGORITHM, ct, labelMap, measured, seg, IDS, null);
+    Path file = Files.write(dir.resolve("seg-sr.dcm"), sr);
+
+    assertEquals(List.of(), Dcmtk.dciodvfyErrors(Dcmtk.dciodvfy(file).output()));
+    Dcmtk.Result dump = runDsrdump(file);
+    assertTrue(dump.ok(), dump::toString);
+    for (String expected : List.of("IMAGE:(,,\"Referenced Segment\")", "UIDREF:(,,\"Source series for segmentation\")",
+        "NUM:(,,\"Volume\")=\"553.7109375\" (mm3,UCUM,\"cubic millimeter\")",
+        "NUM:(,,\"Area\")=\"316.40625\" (mm2,UCUM,\"square millimeter\")", "CODE:(,,\"Derivation\")=(56851009,SCT,\"Maximum\")",
+        "TEXT:(,,\"Tracking Identifier\")=\"cyst\"")) {
+      assertTrue(dump.output().contains(expected), () -> expected + " missing in\n" + dump);
+    }
+    AttributeList l = ResultFixtures.read(sr);
+    String evidence = l.get(TagFromName.CurrentRequestedProcedureEvidenceSequence).toString();
+    assertTrue(evidence.contains(seg.sopInstanceUid()), "the SEG is among the evidence: " + evidence);
+    System.setProperty("jdk.xml.xpathExprOpLimit", "0");
+    System.setProperty("jdk.xml.xpathExprGrpLimit", "0");
+    System.setProperty("jdk.xml.xpathTotalOpLimit", "0");
+    String result = new DicomSRValidator().validate(l);
+    assertEquals(List.of(), result.lines().filter(x -> x.startsWith("Error")).toList(), result);
   }
 
   /** A detector's report: two boxes on two sources, and a finding no box shows. */

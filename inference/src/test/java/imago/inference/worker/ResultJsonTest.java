@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import imago.inference.manifest.Manifest;
 import imago.inference.results.Finding;
 import imago.inference.results.ResultIds;
+import imago.inference.results.SegmentMeasurements;
 import imago.storage.jobs.Job;
 import imago.storage.jobs.JobState;
 import imago.storage.models.ModelState;
@@ -65,13 +66,17 @@ class ResultJsonTest {
   }
 
   @Test
-  void aSegmentationNamesEachSegmentsPixelsAndTheSeg() {
+  void aSegmentationNamesEachSegmentsPixelsAreaVolumeAndItsSegAndSr() {
     List<Manifest.Segment> labelMap = List.of(TestManifests.segment("lesion", TestManifests.LESION),
         TestManifests.segment("cyst", null));
     Postprocessor.Segmentation segmentation = new Postprocessor.Segmentation(List.of(), new long[] {98, 0});
 
-    String json = json(Manifest.Task.SEGMENTATION, List.of()).segmentation(labelMap, segmentation,
-        ResultJson.stored(JOB, "SEG", IDS, "1.2.840.10008.5.1.4.1.1.66.4", null)).encode();
+    List<SegmentMeasurements> measured = List.of(new SegmentMeasurements(1, 98, 24.5, 1, 61.25),
+        new SegmentMeasurements(2, 0, 0.0, -1, null));
+    ResultIds srIds = new ResultIds("2.25.600", "2.25.700", 9901, 44, CREATED);
+    String json = json(Manifest.Task.SEGMENTATION, List.of()).segmentation(labelMap, segmentation, measured,
+        List.of(ResultJson.stored(JOB, "SEG", IDS, "1.2.840.10008.5.1.4.1.1.66.4", null),
+            ResultJson.stored(JOB, "SR", srIds, "1.2.840.10008.5.1.4.1.1.88.34", null))).encode();
 
     assertEquals(oneLine("""
         {"job":42,"tenant":"demo","studyInstanceUID":"2.25.100","seriesInstanceUID":"2.25.200","task":"segmentation",
@@ -79,11 +84,15 @@ class ResultJsonTest {
         "engine":"OnnxRuntime 1.20.0 cpu()"},
         "instances":2,"notDecodable":[],
         "segments":[
-        {"segmentNumber":1,"label":"lesion","code":{"scheme":"SCT","value":"52988006","meaning":"Lesion"},"pixels":98},
-        {"segmentNumber":2,"label":"cyst","code":null,"pixels":0}],
+        {"segmentNumber":1,"label":"lesion","code":{"scheme":"SCT","value":"52988006","meaning":"Lesion"},"pixels":98,
+        "largestAreaMm2":24.5,"volumeMm3":61.25},
+        {"segmentNumber":2,"label":"cyst","code":null,"pixels":0,"largestAreaMm2":0.0,"volumeMm3":null}],
         "objects":[{"modality":"SEG","studyInstanceUID":"2.25.100","seriesInstanceUID":"2.25.400",
         "sopInstanceUID":"2.25.500","sopClassUID":"1.2.840.10008.5.1.4.1.1.66.4",
-        "retrieveURL":"/dicomweb/studies/2.25.100/series/2.25.400/instances/2.25.500"}]}
+        "retrieveURL":"/dicomweb/studies/2.25.100/series/2.25.400/instances/2.25.500"},
+        {"modality":"SR","studyInstanceUID":"2.25.100","seriesInstanceUID":"2.25.600",
+        "sopInstanceUID":"2.25.700","sopClassUID":"1.2.840.10008.5.1.4.1.1.88.34",
+        "retrieveURL":"/dicomweb/studies/2.25.100/series/2.25.600/instances/2.25.700"}]}
         """), json);
   }
 

@@ -1,6 +1,9 @@
 package imago.core.dicom.codec;
 
 import java.io.BufferedInputStream;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -203,8 +206,21 @@ public final class NativeCodec implements AutoCloseable {
           "-XX:-CreateCoredumpOnCrash", "-XX:ErrorFile=" + Path.of(tmp, "imago-codec-helper-%p.log"),
           "-cp", System.getProperty("java.class.path"), CodecHelperMain.class.getName()).directory(new java.io.File(tmp));
       pb.environment().keySet().removeIf(k -> !k.equals("PATH") && !k.equals("LANG") && !k.equals("LD_LIBRARY_PATH"));
-      pb.redirectError(ProcessBuilder.Redirect.INHERIT); // GDCM's warnings join the server's log
       Helper h = new Helper(pb.start());
+      // GDCM warns on stderr about what it decodes anyway (a 12-bit JPEG whose header says 16 bits):
+      // kept at debug level, one line each, so a study of such images does not flood the log
+      Thread pump = new Thread(() -> {
+        try (var lines = new BufferedReader(new InputStreamReader(h.process.getErrorStream(), StandardCharsets.UTF_8))) {
+          String line;
+          while ((line = lines.readLine()) != null) {
+            if (!line.isBlank()) LOG.debug("event=codec.helper.says pid={} line=\"{}\"", h.process.pid(), line.strip());
+          }
+        } catch (IOException ignored) {
+          // the helper ended
+        }
+      }, "codec-helper-stderr");
+      pump.setDaemon(true);
+      pump.start();
       try {
         int hello = h.in.readInt();
         if (hello != CodecProtocol.HELLO) throw new IOException("the codec helper said " + Integer.toHexString(hello));
