@@ -37,9 +37,9 @@ public final class SrWriter {
   }
 
   /**
-   * A detector's report: one TID 1410 planar ROI group per region (its finding, its box as an
-   * SCOORD POLYLINE "Image Region" selected from its source image, and its probability), and a
-   * TID 1501 group for each finding no region shows (its best score, and Absent).
+   * A detector's report: one measurement group per region (its finding, and its probability
+   * inferred from its box, an SCOORD POLYLINE "Image Region" selected from its source image), and
+   * one for each finding no region shows (its best score, and Absent).
    */
   public byte[] writeDetections(Algorithm alg, List<AttributeList> sources, List<Finding> findings, List<Region> regions,
       ResultIds ids, ResultIds replaces) {
@@ -166,9 +166,11 @@ public final class SrWriter {
   }
 
   /**
-   * TID 1410 for one detected region: tracking identifier ("lesion 2") and UID, the finding, the
-   * box as an Image Region SCOORD selected from its source image (the frame of a multi-frame one),
-   * and the probability with the algorithm that gave it.
+   * TID 1501 for one detected region: tracking identifier ("lesion 2") and UID, the finding, and
+   * its probability (TID 300, with the algorithm that gave it) inferred from the box: an Image
+   * Region SCOORD POLYLINE selected from its source image (the frame of a multi-frame one). A
+   * rectangle inferred-from region is what OHIF's SR loader turns into a RectangleROI it draws and
+   * lists in its measurement panel; a TID 1410 group-level SCOORD it only draws.
    */
   private static void regionGroup(AttributeList parent, Algorithm alg, Region r, int index, List<SourceRef> refs,
       ResultIds ids) {
@@ -182,6 +184,8 @@ public final class SrWriter {
     AttributeList num = SrContent.add(group, SrContent.CONTAINS,
         SrContent.num(Codes.CERTAINTY_OF_FINDING, r.probability(), Codes.NO_UNITS));
     algorithm(num, alg);
+    AttributeList inferred = SrContent.add(num, SrContent.INFERRED_FROM, SrContent.scoord(Codes.IMAGE_REGION, r.polyline()));
+    SrContent.add(inferred, SrContent.SELECTED_FROM, SrContent.image(null, refs.get(r.source()), r.referencedFrame()));
   }
 
   /**

@@ -1,0 +1,141 @@
+package imago.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import imago.core.tenant.Caller;
+import imago.core.testkit.Dcmtk;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.awt.image.BufferedImage;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import javax.imageio.ImageIO;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * In headless Chromium, OHIF 3.13.2 opens a study's detection result (the reference detector's SR)
+ * and draws each box over its image where the job put it, signed in and through an FSE link; the
+ * signed-in viewer lists the boxes in its measurement panel. Screenshots stay in
+ * target/viewer-findings.
+ */
+class ViewerFindingsTest {
+  private static final Path OUT = Path.of("target", "viewer-findings").toAbsolutePath();
+
+  @TempDir static Path tmp;
+  static TestImago imago;
+  static InferenceFixture fx;
+
+  @BeforeAll
+  static void start() throws Exception {
+    imago = TestImago.start(tmp.resolve("data"), Map.of("inference.profileBatches", "false"));
+    fx = new InferenceFixture(imago, tmp);
+    fx.activate(ReferenceModels.model(DetectionTest.DETECTOR));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (imago != null) imago.close();
+  }
+
+  @Test
+  void aDetectorsBoxesAreDrawnOverTheImageAndListedAsMeasurementsSignedInAndThroughAnFseLink() throws Exception {
+    PhantomStudy study = PhantomStudy.write(tmp.resolve("study"), "PH-VF");
+    assertTrue(Dcmtk.storescu("127.0.0.1", imago.dicomPort(), "STORESCU", "IMAGO", study.files).ok());
+    JsonObject job = fx.jobOf(fx.awaitJobs(study.studyUid, 1), "lesion-det");
+    assertEquals("done", job.getString("state"), job.encodePrettily());
+    JsonArray regions = job.getJsonObject("result").getJsonArray("regions");
+    assertEquals(2, regions.size(), regions.encode());
+
+    Map<String, String> signedIn = Map.of("IMAGO_TOKEN", imago.token("demo", Caller.Role.RADIOLOGIST),
+        "STUDY_UID", study.studyUid);
+    JsonNode viewer = browse("signed-in", signedIn);
+    assertBoxDrawnOnARegion(viewer, regions, OUT.resolve("signed-in"));
+    // OHIF's SR loader turns each box into a rectangle measurement, listed under the finding's name
+    String panel = viewer.at("/steps/measurementPanel/text").asText();
+    assertTrue(panel.contains("Measurements (2)"), "the measurement panel lists both boxes: " + panel);
+    assertEquals(2, panel.split("\nLesion\n", -1).length - 1, panel);
+
+    JsonObject link = new JsonObject(imago.send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + "/fse/links"))
+        .header("Authorization", "Bearer " + fx.hospital).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("studyUID", study.studyUid).encode())).build()).body());
+    JsonNode linked = browse("fse-link", Map.of("LINK_URL", imago.baseUrl() + "/l/" + link.getString("token") + "/"));
+    assertBoxDrawnOnARegion(linked, regions, OUT.resolve("fse-link"));
+  }
+
+  /**
+   * The opened report's box: a polyline over the viewport whose corners, taken back to image
+   * pixels (OHIF fits the 64 x 64 phantom to the canvas, centred), are one of the job's boxes
+   * within a pixel; and the screenshot holds the overlay's green along it.
+   */
+  private static void assertBoxDrawnOnARegion(JsonNode run, JsonArray regions, Path out) throws Exception {
+    assertTrue(!run.has("failed"), run.toString());
+    JsonNode overlays = run.at("/steps/openResult/overlays");
+    JsonNode canvas = overlays.path("canvas").path(0);
+    JsonNode box = null;
+    for (JsonNode shape : overlays.path("shapes")) if (shape.path("tag").asText().equals("polyline")) box = shape;
+    assertTrue(box != null, "no box drawn: " + overlays);
+    double scale = Math.min(canvas.path("width").asDouble(), canvas.path("height").asDouble()) / 64;
+    double left = canvas.path("x").asDouble() + (canvas.path("width").asDouble() - 64 * scale) / 2;
+    double top = canvas.path("y").asDouble() + (canvas.path("height").asDouble() - 64 * scale) / 2;
+    double[] drawn = {(box.path("x").asDouble() - left) / scale, (box.path("y").asDouble() - top) / scale,
+        (box.path("x").asDouble() + box.path("width").asDouble() - left) / scale,
+        (box.path("y").asDouble() + box.path("height").asDouble() - top) / scale};
+    boolean matches = false;
+    for (Object o : regions) {
+      JsonArray b = ((JsonObject) o).getJsonArray("box");
+      boolean close = true;
+      for (int k = 0; k < 4; k++) close &= Math.abs(b.getDouble(k) - drawn[k]) < 1.0;
+      matches |= close;
+    }
+    assertTrue(matches, "the drawn box " + java.util.Arrays.toString(drawn) + " is none of " + regions.encode());
+    assertTrue(run.at("/steps/openResult/text").asText().contains("Certainty of Finding: 0.70"), run.toString());
+
+    BufferedImage shot = ImageIO.read(out.resolve("result-opened.png").toFile());
+    int green = 0;
+    int x0 = (int) box.path("x").asDouble() - 2;
+    int y0 = (int) box.path("y").asDouble() - 2;
+    int x1 = (int) (box.path("x").asDouble() + box.path("width").asDouble()) + 2;
+    int y1 = (int) (box.path("y").asDouble() + box.path("height").asDouble()) + 2;
+    for (int y = Math.max(0, y0); y < Math.min(shot.getHeight(), y1); y++) {
+      for (int x = Math.max(0, x0); x < Math.min(shot.getWidth(), x1); x++) {
+        int rgb = shot.getRGB(x, y);
+        int r = (rgb >> 16) & 0xff;
+        int g = (rgb >> 8) & 0xff;
+        int b = rgb & 0xff;
+        if (g > 180 && r < 90 && b < 90) green++;
+      }
+    }
+    // a dashed 1-pixel outline of about 4 x 107 px: a few hundred pixels of the overlay's green
+    assertTrue(green > 100, "only " + green + " overlay-green pixels on the box in " + out.resolve("result-opened.png"));
+  }
+
+  private static JsonNode browse(String name, Map<String, String> how) throws Exception {
+    Path out = Files.createDirectories(OUT.resolve(name));
+    Path script = Path.of(ViewerFindingsTest.class.getResource("/viewer/open-findings.cjs").toURI());
+    ProcessBuilder pb = new ProcessBuilder("node", script.toString())
+        .redirectError(out.resolve("stderr.log").toFile()).redirectOutput(out.resolve("result.json").toFile());
+    pb.environment().putAll(Map.of("PLAYWRIGHT_CORE", FseViewerTest.playwright().toString(), "CHROMIUM", "/usr/bin/chromium",
+        "IMAGO_URL", imago.baseUrl(), "OUT_DIR", out.toString(), "SERIES_TEXT", "AI lesion-det 1.0.0",
+        "RENDER_TIMEOUT_MS", "90000"));
+    pb.environment().putAll(how);
+    Process p = pb.start();
+    if (!p.waitFor(4, TimeUnit.MINUTES)) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+      throw new AssertionError("the browser script did not finish; see " + out);
+    }
+    assertEquals(0, p.exitValue(), Files.readString(out.resolve("stderr.log"), StandardCharsets.UTF_8));
+    return new ObjectMapper().readTree(Files.readString(out.resolve("result.json"), StandardCharsets.UTF_8));
+  }
+}
