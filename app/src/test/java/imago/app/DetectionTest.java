@@ -89,10 +89,11 @@ class DetectionTest {
     Process dsrdump = new ProcessBuilder("dsrdump", "+Pu", "+Pl", file.toString()).redirectErrorStream(true).start();
     String dump = new String(dsrdump.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(0, dsrdump.waitFor(), dump);
-    assertEquals(2, dump.split("\"Image Region\"\\)=\\(POLYLINE", -1).length - 1, dump);
+    // each box twice: at group level (TID 1410, what OHIF draws) and under its probability (what OHIF lists)
+    assertEquals(4, dump.split("\"Image Region\"\\)=\\(POLYLINE", -1).length - 1, dump);
     assertTrue(dump.contains("<selected from IMAGE:"), dump);
     List<String> selectedFrom = dump.lines().filter(l -> l.contains("<selected from IMAGE:")).toList();
-    assertEquals(2, selectedFrom.size(), dump);
+    assertEquals(4, selectedFrom.size(), dump);
     for (String sop : lesionSops) {
       assertTrue(selectedFrom.stream().anyMatch(l -> l.contains(sop)), "a box is selected from " + sop + ": " + dump);
     }
