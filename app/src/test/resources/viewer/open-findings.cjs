@@ -91,7 +91,7 @@ async function main() {
         const thumb = page.getByText(seriesText, { exact: false }).first();
         await thumb.dblclick();
         try {
-          await page.waitForFunction(`(${overlays.toString()})().shapes.some((s) => s.tag === 'polyline')`, null,
+          await page.waitForFunction(`(${overlays.toString()})().shapes.some((s) => s.tag === 'text')`, null,
             { timeout: 30000, polling: 250 });
         } catch (e) {
           // reported: the overlays found say what was drawn instead

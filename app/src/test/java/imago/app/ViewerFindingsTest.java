@@ -74,6 +74,45 @@ class ViewerFindingsTest {
   }
 
   /**
+   * A classifier's finding has no region of its own: its report ties the probability to a point on
+   * the image that gave it, and OHIF writes the finding in words there, on the image.
+   */
+  @Test
+  void aClassifiersFindingIsWrittenOverTheImageThatGaveIt() throws Exception {
+    fx.activate(ReferenceModels.model("lesion-cls-onnx"));
+    PhantomStudy study = PhantomStudy.write(tmp.resolve("cls-study"), "PH-VC");
+    assertTrue(Dcmtk.storescu("127.0.0.1", imago.dicomPort(), "STORESCU", "IMAGO", study.files).ok());
+    JsonObject job = fx.jobOf(fx.awaitJobs(study.studyUid, 2), "lesion-cls-onnx");
+    assertEquals("done", job.getString("state"), job.encodePrettily());
+    JsonObject lesion = job.getJsonObject("result").getJsonArray("findings").getJsonObject(1);
+    assertTrue(lesion.getBoolean("present"), lesion.encode());
+
+    JsonNode run = browse("classification", Map.of("IMAGO_TOKEN", imago.token("demo", Caller.Role.RADIOLOGIST),
+        "STUDY_UID", study.studyUid, "SERIES_TEXT", "AI lesion-cls-onnx 1.0.0"));
+    assertTrue(!run.has("failed"), run.toString());
+    // OHIF opens the report on its first finding (label order: "no lesion", on a normal phantom)
+    String text = run.at("/steps/openResult/text").asText();
+    boolean said = false;
+    for (Object o : job.getJsonObject("result").getJsonArray("findings")) {
+      JsonObject f = (JsonObject) o;
+      said |= text.contains(String.format(java.util.Locale.ROOT, "%s: %s, probability %.2f", f.getString("label"),
+          f.getBoolean("present") ? "present" : "absent", f.getDouble("probability")));
+    }
+    assertTrue(said, "a finding in words over the image: " + text);
+    // the label sits inside the image: its text box starts left of the image's right edge
+    JsonNode overlays = run.at("/steps/openResult/overlays");
+    JsonNode canvas = overlays.path("canvas").path(0);
+    double side = Math.min(canvas.path("width").asDouble(), canvas.path("height").asDouble());
+    double imageRight = canvas.path("x").asDouble() + (canvas.path("width").asDouble() + side) / 2;
+    boolean labelOnImage = false;
+    for (JsonNode shape : overlays.path("shapes")) {
+      labelOnImage |= shape.path("tag").asText().equals("text") && shape.path("text").asText().contains("probability")
+          && shape.path("x").asDouble() + 100 < imageRight;
+    }
+    assertTrue(labelOnImage, "the finding's label is drawn on the image: " + overlays);
+  }
+
+  /**
    * The opened report's box: a polyline over the viewport whose corners, taken back to image
    * pixels (OHIF fits the 64 x 64 phantom to the canvas, centred), are one of the job's boxes
    * within a pixel; and the screenshot holds the overlay's green along it.
@@ -128,7 +167,7 @@ class ViewerFindingsTest {
     pb.environment().putAll(Map.of("PLAYWRIGHT_CORE", FseViewerTest.playwright().toString(), "CHROMIUM", "/usr/bin/chromium",
         "IMAGO_URL", imago.baseUrl(), "OUT_DIR", out.toString(), "SERIES_TEXT", "AI lesion-det 1.0.0",
         "RENDER_TIMEOUT_MS", "90000"));
-    pb.environment().putAll(how);
+    pb.environment().putAll(how); // may name another SERIES_TEXT
     Process p = pb.start();
     if (!p.waitFor(4, TimeUnit.MINUTES)) {
       p.descendants().forEach(ProcessHandle::destroyForcibly);

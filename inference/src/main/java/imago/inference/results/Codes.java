@@ -34,6 +34,7 @@ final class Codes {
   static final Code TRACKING_UID = dcm("112040", "Tracking Unique Identifier");
   static final Code FINDING = dcm("121071", "Finding");
   static final Code IMAGE_REGION = dcm("111030", "Image Region");
+  static final Code COMMENT = dcm("121106", "Comment");
   // TID 1411 Volumetric ROI Measurements
   static final Code REFERENCED_SEGMENT = dcm("121191", "Referenced Segment");
   static final Code SOURCE_SERIES_FOR_SEGMENTATION = dcm("121232", "Source series for segmentation");

@@ -5,9 +5,16 @@ import java.util.Objects;
 
 /**
  * One classification finding: a label, its code, the model's probability and the decision
- * threshold ({@code NaN} when the manifest gives none).
+ * threshold ({@code NaN} when the manifest gives none); and, when known, the source image (index
+ * among the job's decoded instances) and frame (1-based, multi-frame only) that gave the probability.
  */
-public record Finding(String label, Manifest.Code code, double probability, double threshold) {
+public record Finding(String label, Manifest.Code code, double probability, double threshold, Integer source,
+    Integer referencedFrame) {
+  /** A finding not tied to the image that gave its probability. */
+  public Finding(String label, Manifest.Code code, double probability, double threshold) {
+    this(label, code, probability, threshold, null, null);
+  }
+
   public Finding {
     Objects.requireNonNull(label, "label");
     Objects.requireNonNull(code, "code");

@@ -105,13 +105,13 @@ final class SrContent {
     return item;
   }
 
-  /** SCOORD: a 2D region on the IMAGE it is selected from, its (column, row) pairs as FL (PS3.3 C.18.6). */
-  static AttributeList scoord(Code name, float[] polyline) {
+  /** SCOORD: a 2D region (POINT, POLYLINE...) on the IMAGE it is selected from, its (column, row) pairs as FL (PS3.3 C.18.6). */
+  static AttributeList scoord(Code name, String graphicType, float[] points) {
     AttributeList item = named("SCOORD", name);
-    Datasets.put(item, TagFromName.GraphicType, "POLYLINE");
+    Datasets.put(item, TagFromName.GraphicType, graphicType);
     com.pixelmed.dicom.FloatSingleAttribute data = new com.pixelmed.dicom.FloatSingleAttribute(TagFromName.GraphicData);
     try {
-      for (float v : polyline) data.addValue(v);
+      for (float v : points) data.addValue(v);
     } catch (com.pixelmed.dicom.DicomException e) {
       throw new IllegalStateException(e);
     }

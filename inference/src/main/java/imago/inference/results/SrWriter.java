@@ -57,7 +57,7 @@ public final class SrWriter {
     return document(alg, sources, null, ids, replaces, (measurements, refs) -> {
       int group = 0;
       for (Region r : regions) regionGroup(measurements, alg, r, ++group, refs, ids);
-      for (Finding f : findings) measurementGroup(measurements, alg, f, ++group, refs, ids);
+      for (Finding f : findings) measurementGroup(measurements, alg, f, ++group, refs, sources, ids);
     });
   }
 
@@ -179,12 +179,12 @@ public final class SrWriter {
     SrContent.add(group, SrContent.HAS_OBS_CONTEXT,
         SrContent.uidRef(Codes.TRACKING_UID, CommonModules.derivedUid(ids, "tracking:" + index)));
     SrContent.add(group, SrContent.CONTAINS, SrContent.code(Codes.FINDING, r.code()));
-    AttributeList region = SrContent.add(group, SrContent.CONTAINS, SrContent.scoord(Codes.IMAGE_REGION, r.polyline()));
+    AttributeList region = SrContent.add(group, SrContent.CONTAINS, SrContent.scoord(Codes.IMAGE_REGION, "POLYLINE", r.polyline()));
     SrContent.add(region, SrContent.SELECTED_FROM, SrContent.image(null, refs.get(r.source()), r.referencedFrame()));
     AttributeList num = SrContent.add(group, SrContent.CONTAINS,
         SrContent.num(Codes.CERTAINTY_OF_FINDING, r.probability(), Codes.NO_UNITS));
     algorithm(num, alg);
-    AttributeList inferred = SrContent.add(num, SrContent.INFERRED_FROM, SrContent.scoord(Codes.IMAGE_REGION, r.polyline()));
+    AttributeList inferred = SrContent.add(num, SrContent.INFERRED_FROM, SrContent.scoord(Codes.IMAGE_REGION, "POLYLINE", r.polyline()));
     SrContent.add(inferred, SrContent.SELECTED_FROM, SrContent.image(null, refs.get(r.source()), r.referencedFrame()));
   }
 
@@ -227,21 +227,46 @@ public final class SrWriter {
    * TID 1501 for one finding: tracking identifier and UID (derived from the result's UID and
    * the finding's position, so stable across re-writes), the finding, the probability (TID 300
    * with TID 4019 naming the algorithm), the qualitative evaluation when there is a threshold
-   * and the source images (row 10b).
+   * and the source images (row 10b). When the image that gave the probability is known, a
+   * Comment (DCM 121106) says the finding in words and the probability is inferred from that
+   * image (a POINT near its top left corner): OHIF 3.13.2 shows nothing for a group without a
+   * region, and with one draws the point labelled with the comment and the probability.
    */
   private static void measurementGroup(AttributeList parent, Algorithm alg, Finding f, int index, List<SourceRef> refs,
-                                       ResultIds ids) {
+                                       List<AttributeList> sources, ResultIds ids) {
     AttributeList group = SrContent.add(parent, SrContent.CONTAINS, SrContent.container(Codes.MEASUREMENT_GROUP));
     SrContent.add(group, SrContent.HAS_OBS_CONTEXT, SrContent.text(Codes.TRACKING_IDENTIFIER, f.label()));
     SrContent.add(group, SrContent.HAS_OBS_CONTEXT,
         SrContent.uidRef(Codes.TRACKING_UID, CommonModules.derivedUid(ids, "tracking:" + index)));
     SrContent.add(group, SrContent.CONTAINS, SrContent.code(Codes.FINDING, f.code()));
+    if (f.source() != null) SrContent.add(group, SrContent.CONTAINS, SrContent.text(Codes.COMMENT, comment(f)));
     AttributeList num = SrContent.add(group, SrContent.CONTAINS,
         SrContent.num(Codes.CERTAINTY_OF_FINDING, f.probability(), Codes.NO_UNITS));
     algorithm(num, alg);
+    if (f.source() != null) {
+      // the probability is inferred from the image that gave it, marked by a point near its top
+      // left corner: viewers draw the point with the group's comment beside it, inside the image
+      // (a whole-image outline puts the label past the image's right edge, off a viewport's side)
+      AttributeList image = sources.get(f.source());
+      float columns = Datasets.text(image, TagFromName.Columns).isEmpty() ? 0 : Float.parseFloat(Datasets.text(image, TagFromName.Columns));
+      float rows = Datasets.text(image, TagFromName.Rows).isEmpty() ? 0 : Float.parseFloat(Datasets.text(image, TagFromName.Rows));
+      if (columns > 0 && rows > 0) {
+        AttributeList region = SrContent.add(num, SrContent.INFERRED_FROM,
+            SrContent.scoord(Codes.IMAGE_REGION, "POINT", new float[] {columns / 16, rows / 16}));
+        SrContent.add(region, SrContent.SELECTED_FROM, SrContent.image(null, refs.get(f.source()), f.referencedFrame()));
+      }
+    }
     if (f.hasThreshold()) {
       SrContent.add(group, SrContent.CONTAINS, SrContent.code(f.code(), f.present() ? Codes.PRESENT : Codes.ABSENT));
     }
     for (SourceRef r : refs) SrContent.add(group, SrContent.CONTAINS, SrContent.image(Codes.SOURCE_OF_MEASUREMENT, r));
+  }
+
+  /** The finding in words, as a viewer shows it beside the image: "lesion: present, probability 0.97 (threshold 0.5)". */
+  static String comment(Finding f) {
+    String p = String.format(java.util.Locale.ROOT, "%.2f", f.probability());
+    if (!f.hasThreshold()) return f.label() + ": probability " + p;
+    return f.label() + ": " + (f.present() ? "present" : "absent") + ", probability " + p + " (threshold "
+        + String.format(java.util.Locale.ROOT, "%.2f", f.threshold()) + ")";
   }
 }

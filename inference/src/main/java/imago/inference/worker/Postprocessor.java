@@ -141,7 +141,9 @@ public final class Postprocessor {
     List<Found> found = new ArrayList<>(labels.size());
     for (int l = 0; l < labels.size(); l++) {
       Manifest.Label label = labels.get(l);
-      found.add(new Found(new Finding(label.name(), code(label, l), best[l], label.threshold()), bestSample[l]));
+      Sample at = bestSample[l];
+      found.add(new Found(new Finding(label.name(), code(label, l), best[l], label.threshold(), at.source(),
+          at.frame() > 0 ? at.frame() + 1 : null), at));
     }
     return new Classification(scored, found);
   }
@@ -204,7 +206,8 @@ public final class Postprocessor {
       Manifest.Label label = labels.get(l);
       double threshold = Double.isNaN(label.threshold()) ? DEFAULT_DETECTION_THRESHOLD : label.threshold();
       Sample at = bestSample[l] != null ? bestSample[l] : outputs.get(0).sample();
-      found.add(new Found(new Finding(label.name(), code(label, l), bestSample[l] != null ? best[l] : 0, threshold), at));
+      found.add(new Found(new Finding(label.name(), code(label, l), bestSample[l] != null ? best[l] : 0, threshold,
+          at.source(), at.frame() > 0 ? at.frame() + 1 : null), at));
     }
     return new Detection(regions, found);
   }

@@ -219,6 +219,23 @@ class SrWriterTest {
     assertEquals(List.of(), result.lines().filter(x -> x.startsWith("Error")).toList(), result);
   }
 
+  /** A finding tied to its image: its words as a Comment, its probability inferred from a point on that image. */
+  @Test
+  void aFindingWithItsImageSaysItselfInWordsOverThatImage(@TempDir Path dir) throws Exception {
+    Finding sourced = new Finding("nodule", NODULE.code(), 0.8125, 0.5, 2, null);
+    Path file = Files.write(dir.resolve("sourced.dcm"), new SrWriter().write(ALGORITHM, SOURCES, List.of(sourced), IDS));
+    Dcmtk.Result dump = runDsrdump(file);
+    assertTrue(dump.output().contains("TEXT:(,,\"Comment\")=\"nodule: present, probabilit"), dump::toString);
+    assertTrue(ResultFixtures.read(Files.readAllBytes(file)).toString().contains("nodule: present, probability 0.81 (threshold 0.50)"));
+    assertTrue(dump.output().contains("SCOORD:(,,\"Image Region\")=(POINT,4/4)"), dump::toString);
+    assertEquals(List.of(), Dcmtk.dciodvfyErrors(Dcmtk.dciodvfy(file).output()));
+    System.setProperty("jdk.xml.xpathExprOpLimit", "0");
+    System.setProperty("jdk.xml.xpathExprGrpLimit", "0");
+    System.setProperty("jdk.xml.xpathTotalOpLimit", "0");
+    String result = new DicomSRValidator().validate(ResultFixtures.read(Files.readAllBytes(file)));
+    assertEquals(List.of(), result.lines().filter(x -> x.startsWith("Error")).toList(), result);
+  }
+
   /** A detector's report: two boxes on two sources, and a finding no box shows. */
   private static byte[] detections() {
     Region first = new Region("nodule", NODULE.code(), 0.875, 0, null, 10.5f, 12.5f, 20.5f, 24.5f);
