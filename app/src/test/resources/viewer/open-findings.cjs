@@ -105,17 +105,6 @@ async function main() {
         const yes = page.getByText('Yes', { exact: true }).first();
         const tracked = (await yes.count()) > 0;
         if (tracked) await yes.click();
-        // the viewport's "SR" badge loads (hydrates) the report's measurements where OHIF can
-        const badge = page.locator('[data-cy="ModalityLoadBadge-default"]').first();
-        let badgeText = null;
-        if (await badge.count()) {
-          badgeText = await badge.innerText();
-          await badge.click();
-          await page.waitForTimeout(1500);
-          await page.screenshot({ path: path.join(out, 'after-badge.png') });
-          const yes2 = page.getByText('Yes', { exact: true }).first();
-          if (await yes2.count()) await yes2.click();
-        }
         await page.click('[data-cy="trackedMeasurements-btn"]');
         try {
           await page.waitForFunction((t) => document.body.innerText.split(t).length > 2, 'Certainty of Finding',
@@ -124,7 +113,7 @@ async function main() {
           // reported: the text says what the panel shows instead
         }
         await page.screenshot({ path: path.join(out, 'measurements.png') });
-        return { tracked, badgeText, text: (await page.evaluate(() => document.body.innerText)).slice(0, 4000) };
+        return { tracked, text: (await page.evaluate(() => document.body.innerText)).slice(0, 4000) };
       });
     } catch (e) {
       result.failed = String(e.message || e).split('\n')[0];

@@ -25,7 +25,7 @@ import java.util.List;
 final class FrameDecoder {
   private FrameDecoder() {}
 
-  /** Thrown when PixelMed cannot decode the instance's pixel data. */
+  /** Thrown when neither PixelMed nor GDCM decodes the instance's pixel data, or the limits refuse it. */
   static final class UndecodableException extends Exception {
     UndecodableException(String message, Throwable cause) {
       super(message, cause);
