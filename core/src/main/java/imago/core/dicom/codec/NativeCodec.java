@@ -15,9 +15,9 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -63,17 +63,24 @@ public final class NativeCodec implements AutoCloseable {
   private final Semaphore permits;
   private final Deque<Helper> idle = new ArrayDeque<>();
   private final List<Helper> all = new ArrayList<>();
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "codec-timeouts");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService timer = timer();
   private boolean closed;
 
   public NativeCodec(int helpers) {
     if (helpers < 1) throw new IllegalArgumentException("helpers " + helpers);
     this.helpers = helpers;
     this.permits = new Semaphore(helpers, true);
+  }
+
+  /** One thread for every helper's watchdog; a cancelled one leaves the queue at once (one per frame otherwise piles up). */
+  private static ScheduledExecutorService timer() {
+    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread thread = new Thread(r, "codec-timeouts");
+      thread.setDaemon(true);
+      return thread;
+    });
+    t.setRemoveOnCancelPolicy(true);
+    return t;
   }
 
   /** The process's codec: as many helpers as cores, at most 4; closed when the JVM exits. */
@@ -128,7 +135,7 @@ public final class NativeCodec implements AutoCloseable {
       String why = helper == null ? "did not start: " + e.getMessage()
           : helper.timedOut ? "took longer than " + CALL_TIMEOUT.toSeconds() + " s" : "ended while decoding (" + helper.ending() + ")";
       if (helper != null) {
-        helper.kill();
+        forget(helper);
         LOG.warn("event=codec.helper.lost syntax={} reason=\"{}\"", transferSyntax, why);
         helper = null;
       }
