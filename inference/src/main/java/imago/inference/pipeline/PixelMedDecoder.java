@@ -70,33 +70,14 @@ public final class PixelMedDecoder implements Decoder {
    * exception alike: all are the file's fault here, and become {@link NotDecodableException}.
    */
   private AttributeList read(byte[] part10, String syntax) throws NotDecodableException {
-    boolean gdcmFirst = NativeDecompression.needed(syntax);
-    AttributeList list = new AttributeList();
     try {
-      return parse(part10, list, !gdcmFirst);
+      return NativeDecompression.readNative(part10, syntax, codec);
     } catch (CodecException e) {
-      throw new NotDecodableException(syntax, "GDCM cannot decode it: " + e.getMessage(), e);
+      String who = NativeDecompression.needed(syntax) ? "GDCM cannot decode it: " : "neither PixelMed nor GDCM reads it: ";
+      throw new NotDecodableException(syntax, who + e.getMessage(), e);
     } catch (DicomException | IOException | RuntimeException e) {
-      if (!NativeDecompression.fallback(syntax)) {
-        throw new NotDecodableException(transferSyntax(list), "PixelMed cannot read it: " + e.getMessage(), e);
-      }
-      try {
-        return parse(part10, new AttributeList(), false);
-      } catch (CodecException | DicomException | IOException | RuntimeException again) {
-        throw new NotDecodableException(syntax, "PixelMed cannot read it: " + e.getMessage() + "; GDCM cannot either: "
-            + again.getMessage(), again);
-      }
+      throw new NotDecodableException(syntax, "PixelMed cannot read it: " + e.getMessage(), e);
     }
-  }
-
-  private AttributeList parse(byte[] part10, AttributeList list, boolean pixelMed)
-      throws DicomException, IOException, CodecException {
-    list.setDecompressPixelData(pixelMed);
-    list.read(new DicomInputStream(new ByteArrayInputStream(part10)));
-    if (!pixelMed && !NativeDecompression.decompress(list, codec)) {
-      throw new CodecException("no encapsulated Pixel Data for GDCM to decode");
-    }
-    return list;
   }
 
   /**

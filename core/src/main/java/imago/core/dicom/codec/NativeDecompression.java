@@ -4,6 +4,7 @@ import com.pixelmed.dicom.Attribute;
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.CodeStringAttribute;
 import com.pixelmed.dicom.DicomException;
+import com.pixelmed.dicom.DicomInputStream;
 import com.pixelmed.dicom.OtherByteAttribute;
 import com.pixelmed.dicom.OtherByteAttributeMultipleCompressedFrames;
 import com.pixelmed.dicom.OtherWordAttribute;
@@ -11,6 +12,8 @@ import com.pixelmed.dicom.TagFromName;
 import com.pixelmed.dicom.UniqueIdentifierAttribute;
 import com.pixelmed.dicom.UnsignedShortAttribute;
 import imago.core.dicom.Uids;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 
 /**
  * Turns the encapsulated Pixel Data of a data set that {@link NativeCodec} handles into native
@@ -29,6 +32,47 @@ public final class NativeDecompression {
   /** Whether a data set PixelMed failed to decompress may be read again undecompressed and passed to {@link #decompress}. */
   public static boolean fallback(String transferSyntax) {
     return !needed(transferSyntax) && NativeCodec.decodes(transferSyntax);
+  }
+
+  /**
+   * Reads a PS3.10 object with its pixels native: PixelMed decompresses while it reads, except the
+   * syntaxes it has no reader for, which GDCM decodes; and GDCM again where PixelMed fails on an
+   * encapsulated syntax GDCM decodes. The one routing inference and WADO transcoding share.
+   *
+   * @param syntax the object's transfer syntax, as its File Meta Information names it
+   * @throws CodecException GDCM could not decode it (after PixelMed failed: the message says what each said)
+   * @throws IOException PixelMed could not read it and GDCM is no fallback for its syntax
+   * @throws DicomException likewise
+   */
+  public static AttributeList readNative(byte[] part10, String syntax, NativeCodec codec)
+      throws IOException, DicomException, CodecException {
+    if (needed(syntax)) return byGdcm(part10, codec);
+    try {
+      return parse(part10, true);
+    } catch (IOException | DicomException | RuntimeException e) {
+      if (!fallback(syntax)) throw e;
+      try {
+        return byGdcm(part10, codec);
+      } catch (CodecException | IOException | DicomException | RuntimeException again) {
+        throw new CodecException("PixelMed: " + e.getMessage() + "; GDCM: " + again.getMessage(), again);
+      }
+    }
+  }
+
+  private static AttributeList byGdcm(byte[] part10, NativeCodec codec) throws IOException, DicomException, CodecException {
+    AttributeList list = parse(part10, false);
+    if (!decompress(list, codec)) throw new CodecException("no encapsulated Pixel Data for GDCM to decode");
+    return list;
+  }
+
+  /** The data set, its pixels decompressed by PixelMed while it reads ({@code decompress}) or left encapsulated. */
+  public static AttributeList parse(byte[] part10, boolean decompress) throws IOException, DicomException {
+    AttributeList list = new AttributeList();
+    list.setDecompressPixelData(decompress);
+    try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(part10))) {
+      list.read(in);
+    }
+    return list;
   }
 
   /** Every frame of a data set decoded, one after the other: native little-endian samples and their layout. */

@@ -2,7 +2,6 @@ package imago.node.dicomweb.wado;
 
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.DicomException;
-import com.pixelmed.dicom.DicomInputStream;
 import com.pixelmed.display.SourceImage;
 import imago.core.dicom.PixelLimits;
 import imago.core.dicom.Uids;
@@ -12,7 +11,6 @@ import imago.core.dicom.codec.NativeDecompression;
 import java.util.Optional;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.List;
 
@@ -80,7 +78,7 @@ final class FrameDecoder {
       }
     }
     try {
-      return new Decoded(new SourceImage(read(part10, true)), null, layout);
+      return new Decoded(new SourceImage(NativeDecompression.parse(part10, true)), null, layout);
     } catch (IOException | DicomException | RuntimeException e) {
       if (!NativeDecompression.fallback(ts)) throw new UndecodableException("cannot decode " + ts + ": " + e.getMessage(), e);
       try {
@@ -97,7 +95,7 @@ final class FrameDecoder {
    * samples included, which PixelMed's SourceImage does not), through PixelMed's SourceImage otherwise.
    */
   private static Decoded byGdcm(byte[] part10, PixelLayout layout) throws IOException, DicomException, CodecException {
-    AttributeList list = read(part10, false);
+    AttributeList list = NativeDecompression.parse(part10, false);
     NativeDecompression.Pixels decoded = NativeDecompression.decode(list, NativeCodec.shared());
     if (decoded == null) throw new CodecException("GDCM found no encapsulated Pixel Data");
     PixelLayout asNative = new PixelLayout(Uids.EXPLICIT_VR_LITTLE_ENDIAN, layout.rows(), layout.columns(),
@@ -108,16 +106,6 @@ final class FrameDecoder {
     if (Pixels.nativeSupported(asNative)) return new Decoded(null, decoded, asNative);
     NativeDecompression.replace(list, decoded);
     return new Decoded(new SourceImage(list), null, layout);
-  }
-
-  /** The data set, its pixels decompressed by PixelMed ({@code decompress}) or left encapsulated. */
-  private static AttributeList read(byte[] part10, boolean decompress) throws IOException, DicomException {
-    AttributeList list = new AttributeList();
-    list.setDecompressPixelData(decompress);
-    try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(part10))) {
-      list.read(in);
-    }
-    return list;
   }
 
   private static Pixels frame(SourceImage source, PixelLayout layout, int n) throws UndecodableException {

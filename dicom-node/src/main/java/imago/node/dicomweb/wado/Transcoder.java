@@ -4,7 +4,6 @@ import com.pixelmed.dicom.Attribute;
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.CodeStringAttribute;
 import com.pixelmed.dicom.DicomException;
-import com.pixelmed.dicom.DicomInputStream;
 import com.pixelmed.dicom.FileMetaInformation;
 import com.pixelmed.dicom.TagFromName;
 import imago.core.dicom.PixelLimits;
@@ -12,7 +11,6 @@ import imago.core.dicom.Uids;
 import imago.core.dicom.codec.CodecException;
 import imago.core.dicom.codec.NativeCodec;
 import imago.core.dicom.codec.NativeDecompression;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Optional;
@@ -43,7 +41,8 @@ final class Transcoder {
       if (refused.isPresent()) throw new FrameDecoder.UndecodableException("not transcoded: " + refused.get(), null);
     }
     try {
-      AttributeList list = read(part10, storedSyntax);
+      AttributeList list = NativeDecompression.readNative(part10, storedSyntax, NativeCodec.shared());
+      list.correctDecompressedImagePixelModule(); // colour PixelMed turned from YBR to RGB says so
       if (layout.hasPixelData() && LOSSY.contains(storedSyntax)) {
         Attribute lossy = new CodeStringAttribute(TagFromName.LossyImageCompression);
         lossy.addValue("01");
@@ -61,30 +60,5 @@ final class Transcoder {
     } catch (IOException | DicomException | RuntimeException e) {
       throw new FrameDecoder.UndecodableException("cannot transcode " + storedSyntax + ": " + e.getMessage(), e);
     }
-  }
-
-  /** The data set with native pixels: PixelMed's decompression, or GDCM's first or when PixelMed's fails. */
-  private static AttributeList read(byte[] part10, String syntax) throws IOException, DicomException, CodecException {
-    if (!NativeDecompression.needed(syntax)) {
-      try {
-        AttributeList list = parse(part10, true);
-        list.correctDecompressedImagePixelModule(); // colour PixelMed turned from YBR to RGB says so
-        return list;
-      } catch (IOException | DicomException | RuntimeException e) {
-        if (!NativeDecompression.fallback(syntax)) throw e;
-      }
-    }
-    AttributeList list = parse(part10, false);
-    NativeDecompression.decompress(list, NativeCodec.shared());
-    return list;
-  }
-
-  private static AttributeList parse(byte[] part10, boolean decompress) throws IOException, DicomException {
-    AttributeList list = new AttributeList();
-    list.setDecompressPixelData(decompress);
-    try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(part10))) {
-      list.read(in);
-    }
-    return list;
   }
 }

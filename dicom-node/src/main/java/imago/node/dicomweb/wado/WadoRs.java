@@ -79,22 +79,24 @@ public final class WadoRs implements DicomWebService {
     }, f -> send(ctx, f));
   }
 
-  /** Each instance in Explicit VR Little Endian: as stored when it is, rewritten otherwise. */
+  /**
+   * Each instance in Explicit VR Little Endian: null for one stored so (it is sent from the store
+   * as it is), rewritten in memory otherwise.
+   */
   private List<byte[]> transcode(List<StoredInstance> instances) throws Exception {
     List<byte[]> out = new java.util.ArrayList<>(instances.size());
     long total = 0;
     for (StoredInstance i : instances) {
-      byte[] stored = retrieve.object(i);
-      byte[] answer;
       if (Transcoder.TARGET.equals(i.transferSyntaxUid())) {
-        answer = stored;
-      } else {
-        try {
-          answer = Transcoder.toExplicitLittleEndian(stored, i.transferSyntaxUid(), retrieve.layout(i));
-        } catch (FrameDecoder.UndecodableException e) {
-          throw WadoRequest.notAcceptable("instance " + i.sopInstanceUid() + " cannot be sent in " + Transcoder.TARGET
-              + ": " + e.getMessage() + "; it can be as stored (transfer-syntax=*)");
-        }
+        out.add(null);
+        continue;
+      }
+      byte[] answer;
+      try {
+        answer = Transcoder.toExplicitLittleEndian(retrieve.object(i), i.transferSyntaxUid(), retrieve.layout(i));
+      } catch (FrameDecoder.UndecodableException e) {
+        throw WadoRequest.notAcceptable("instance " + i.sopInstanceUid() + " cannot be sent in " + Transcoder.TARGET
+            + ": " + e.getMessage() + "; it can be as stored (transfer-syntax=*)");
       }
       total += answer.length;
       if (total > MAX_TRANSCODED_BYTES) {
@@ -114,7 +116,8 @@ public final class WadoRs implements DicomWebService {
     List<String> syntaxes = new java.util.ArrayList<>();
     for (int k = 0; k < f.instances().size(); k++) {
       StoredInstance i = f.instances().get(k);
-      contents.add(plan.transcode() ? List.of(Body.Literal.of(f.transcoded().get(k)))
+      byte[] transcoded = plan.transcode() ? f.transcoded().get(k) : null;
+      contents.add(transcoded != null ? List.of(Body.Literal.of(transcoded))
           : List.of(new Body.Stored(i.objectKey(), 0, i.objectSize())));
       syntaxes.add(plan.transcode() ? Transcoder.TARGET : i.transferSyntaxUid());
     }
