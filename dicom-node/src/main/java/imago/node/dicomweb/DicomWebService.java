@@ -27,7 +27,12 @@ public interface DicomWebService {
    * lead back the way the client came.
    */
   static String root(RoutingContext ctx, PublicUrl publicUrl) {
+    return publicUrl.of(ctx.request()) + mount(ctx);
+  }
+
+  /** The path DICOMweb is mounted at for this request, without a trailing slash. */
+  static String mount(RoutingContext ctx) {
     String mount = ctx.mountPoint();
-    return publicUrl.of(ctx.request()) + (mount == null ? "/dicomweb" : mount.replaceAll("/+$", ""));
+    return mount == null ? "/dicomweb" : mount.replaceAll("/+$", "");
   }
 }

@@ -115,8 +115,8 @@ public final class Coordinator implements AutoCloseable {
   }
 
   /**
-   * A singleton duty: {@code task} runs every {@code period} (and when {@link #wake woken}) on
-   * whichever single node holds the lease named {@code name}.
+   * A singleton duty: {@code task} runs every {@code period} (and at once when this node takes
+   * its lease) on whichever single node holds the lease named {@code name}.
    */
   public void duty(String name, Duration period, Task task) {
     Duty d = new Duty(name, period, task);
@@ -125,9 +125,10 @@ public final class Coordinator implements AutoCloseable {
   }
 
   /**
-   * A durable consumer of the outbox's {@code topics}: {@code handler} sees each event once, in
-   * commit order, on the one node holding the duty {@code name}; then {@code afterBatch} (may be
-   * null) runs. Woken by each commit of such an event, and every {@code cluster.pollInterval}.
+   * A durable consumer of the outbox's {@code topics}: {@code handler} sees each event in commit
+   * order, on the one node holding the duty {@code name}; then {@code afterBatch} (may be null)
+   * runs. After a crash or a lost lease the events of the unfinished batch are handled again
+   * (handlers are idempotent). Woken by each commit of such an event, and every {@code cluster.pollInterval}.
    */
   public void consumer(String name, Set<String> topics, Handler handler, Task afterBatch) {
     if (started) throw new IllegalStateException("register consumers before start()");
@@ -337,7 +338,10 @@ public final class Coordinator implements AutoCloseable {
   public void close() {
     closed = true;
     for (Duty d : byName.values()) d.wake();
-    for (Thread t : threads) {
+    // the duties and the listener first, the keeper (started first) last: its leases are released
+    // only once no task of this node can still be running them
+    for (int k = threads.size() - 1; k >= 0; k--) {
+      Thread t = threads.get(k);
       t.interrupt();
       try {
         t.join(10_000);

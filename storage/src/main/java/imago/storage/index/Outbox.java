@@ -57,7 +57,7 @@ public final class Outbox {
    */
   public static void append(Connection c, String topic, String tenantId, String studyUid, String payload)
       throws SQLException {
-    insert(c, topic, tenantId, studyUid, payload);
+    record(c, topic, tenantId, studyUid, payload);
     if (isPostgres(c)) Jdbc.query(c, "SELECT pg_notify(?, ?)", rs -> null, CHANNEL, topic);
   }
 
@@ -67,11 +67,6 @@ public final class Outbox {
    * takes a lock that every notifying commit of the cluster queues on.
    */
   public static void record(Connection c, String topic, String tenantId, String studyUid, String payload)
-      throws SQLException {
-    insert(c, topic, tenantId, studyUid, payload);
-  }
-
-  private static void insert(Connection c, String topic, String tenantId, String studyUid, String payload)
       throws SQLException {
     Instant now = Instant.now();
     if (isPostgres(c)) {

@@ -1,12 +1,11 @@
 package imago.core.dicom.json;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.util.List;
 
 /**
  * Entry point to the DICOM JSON model (PS3.18 Annex F): {@code DicomJson.dataset()} starts a data
- * set, {@link #array} makes the top-level array that QIDO-RS and metadata responses carry.
+ * set, {@link #arrayBytes} writes the top-level array QIDO-RS responses carry.
  * Media type {@value #MEDIA_TYPE}.
  */
 public final class DicomJson {
@@ -30,18 +29,12 @@ public final class DicomJson {
 
   private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
-  /** PS3.18 F.2: a response with several data sets is a JSON array of them. */
-  public static ArrayNode array(List<DicomJsonWriter> datasets) {
-    ArrayNode array = NODES.arrayNode(datasets.size());
-    for (DicomJsonWriter d : datasets) array.add(d.toJson());
-    return array;
-  }
-
   private static final com.fasterxml.jackson.databind.ObjectMapper WRITER = new com.fasterxml.jackson.databind.ObjectMapper();
 
   /**
-   * The same array as UTF-8 bytes, written straight from the data sets: no copy of their trees,
-   * no intermediate string (a page of 100 studies spent a third of its CPU in {@link #array}'s copies and toString).
+   * PS3.18 F.2: a response with several data sets is a JSON array of them, here as UTF-8 bytes
+   * written straight from the data sets: no copy of their trees, no intermediate string (a page of
+   * 100 studies spent a third of its CPU in such copies and a toString).
    */
   public static byte[] arrayBytes(List<DicomJsonWriter> datasets) {
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(512 * Math.max(1, datasets.size()));

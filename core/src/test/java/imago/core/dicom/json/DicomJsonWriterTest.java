@@ -113,10 +113,8 @@ class DicomJsonWriterTest {
   @Test
   void writesAnArrayOfDatasetsForQueryResponses() {
     assertEquals("[{\"0020000D\":{\"vr\":\"UI\",\"Value\":[\"1.2\"]}},{}]",
-        DicomJson.array(List.of(DicomJson.dataset().uids(0x0020000D, "1.2"), DicomJson.dataset())).toString());
-    assertEquals(DicomJson.array(List.of(DicomJson.dataset().uids(0x0020000D, "1.2"), DicomJson.dataset())).toString(),
         new String(DicomJson.arrayBytes(List.of(DicomJson.dataset().uids(0x0020000D, "1.2"), DicomJson.dataset())),
-            java.nio.charset.StandardCharsets.UTF_8), "the same array, written straight");
+            java.nio.charset.StandardCharsets.UTF_8));
   }
 
   @Test

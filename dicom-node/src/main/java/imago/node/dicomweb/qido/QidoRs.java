@@ -87,12 +87,11 @@ public final class QidoRs implements DicomWebService {
     Caller caller = Access.caller(ctx);
     String remote = Access.remote(ctx);
     String base = DicomWebService.root(ctx, address);
-    // The JSON is written on the worker thread too: on the event loop it would serialise every answer.
-    String next = nextPage(ctx, base, query);
     Blocking.respond(ctx, () -> {
       QueryResult result = run(caller, remote, query);
+      // the JSON is written here, on the worker thread: on the event loop it would serialise every answer
       return new Answer(result, render(query, result, base));
-    }, answer -> respond(ctx.response(), query, answer, base, next));
+    }, answer -> respond(ctx, query, answer, base));
   }
 
   private static RuntimeException unsupported(Exception e) {
@@ -138,7 +137,7 @@ public final class QidoRs implements DicomWebService {
   private static String nextPage(RoutingContext ctx, String base, QidoQuery query) {
     int limit = query.request().limit();
     if ((long) query.request().offset() + limit > QidoQuery.MAX_OFFSET) return null; // past what may be asked: narrow instead
-    String mount = ctx.mountPoint() == null ? "/dicomweb" : ctx.mountPoint().replaceAll("/+$", "");
+    String mount = DicomWebService.mount(ctx);
     String path = ctx.request().path();
     StringBuilder url = new StringBuilder(base).append(path.startsWith(mount) ? path.substring(mount.length()) : path);
     char sep = '?';
@@ -155,10 +154,12 @@ public final class QidoRs implements DicomWebService {
     return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
   }
 
-  private void respond(HttpServerResponse response, QidoQuery query, Answer answer, String base, String next) {
+  private void respond(RoutingContext ctx, QidoQuery query, Answer answer, String base) {
+    HttpServerResponse response = ctx.response();
     List<String> warnings = new ArrayList<>();
     if (answer.result().more()) {
       warnings.add("There are additional results that can be requested");
+      String next = nextPage(ctx, base, query);
       if (next != null) response.putHeader("Link", "<" + next + ">; rel=\"next\"");
     }
     if (!query.notKept().isEmpty()) {
