@@ -115,9 +115,9 @@ class InferenceTest {
       Files.write(file, fx.wado(study.studyUid, sr.getString("seriesInstanceUID"), sr.getString("sopInstanceUID")));
       Dcmtk.Result verify = Dcmtk.dciodvfy(file);
       assertEquals(List.of(), Dcmtk.dciodvfyErrors(verify.output()), verify.output());
-      Process dsrdump = new ProcessBuilder("dsrdump", file.toString()).redirectErrorStream(true).start();
-      String dump = new String(dsrdump.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertEquals(0, dsrdump.waitFor(), dump);
+      Dcmtk.Result dumped = Dcmtk.dsrdump(file);
+      assertTrue(dumped.ok(), dumped::toString);
+      String dump = dumped.output();
       assertTrue(dump.contains("Lesion"), dump);
       assertTrue(dump.contains(modelName(dir)), "the SR names the model: " + dump);
       java.util.regex.Matcher num = java.util.regex.Pattern.compile("NUM:\\(,,\"Certainty of Finding\"\\)=\"([-0-9.eE+]+)\"")
@@ -153,9 +153,9 @@ class InferenceTest {
         segReport.getString("sopInstanceUID")));
     Dcmtk.Result segSrVerify = Dcmtk.dciodvfy(segSrFile);
     assertEquals(List.of(), Dcmtk.dciodvfyErrors(segSrVerify.output()), segSrVerify.output());
-    Process segDump = new ProcessBuilder("dsrdump", "+Pu", segSrFile.toString()).redirectErrorStream(true).start();
-    String segDumped = new String(segDump.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, segDump.waitFor(), segDumped);
+    Dcmtk.Result segDump = Dcmtk.dsrdump(segSrFile, "+Pu");
+    assertTrue(segDump.ok(), segDump::toString);
+    String segDumped = segDump.output();
     assertTrue(segDumped.contains("\"Referenced Segment\"") && segDumped.contains(segObject.getString("sopInstanceUID")),
         "the report references the SEG's segment: " + segDumped);
     assertTrue(segDumped.contains("NUM:(,,\"Area\")="), segDumped);

@@ -289,6 +289,14 @@ public final class Dcmtk {
     return last;
   }
 
+  /** dcmtk's SR dumper: the document tree of a structured report (e.g. {@code +Pu} adds referenced SOP Instance UIDs). */
+  public static Result dsrdump(Path file, String... extraArgs) {
+    List<String> command = new ArrayList<>(List.of("dsrdump"));
+    command.addAll(Arrays.asList(extraArgs));
+    command.add(file.toString());
+    return run(command, TOOL_TIMEOUT);
+  }
+
   public static Result dcmdump(Path file, String... extraArgs) {
     List<String> command = new ArrayList<>(List.of("dcmdump"));
     command.addAll(Arrays.asList(extraArgs));

@@ -9,8 +9,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * What a segment measures on its source images: pixels, the area of its largest cross-section
- * and its volume, in the sources' physical units.
+ * What a segment measures on its source images: the area of its largest cross-section and its
+ * volume, in the sources' physical units.
  *
  * <p>A pixel's size is Pixel Spacing (0028,0030), or Imager Pixel Spacing (0018,1164) for a
  * projection image; none, no area. The volume needs a stack: at least two single-frame sources
@@ -19,13 +19,10 @@ import java.util.List;
  * a projection image or a multi-frame source has no volume.
  *
  * @param segmentNumber 1-based, the label map's order
- * @param pixels the source pixels the segment covers
  * @param largestAreaMm2 the largest area it covers on one image or frame, null when pixels have no size
- * @param largestAreaSource the source (index) holding that area, -1 when none
  * @param volumeMm3 its volume, null when the sources are not a stack
  */
-public record SegmentMeasurements(int segmentNumber, long pixels, Double largestAreaMm2, int largestAreaSource,
-    Double volumeMm3) {
+public record SegmentMeasurements(int segmentNumber, Double largestAreaMm2, Double volumeMm3) {
 
   /** One measurement per segment 1..{@code segments}, from the masks on {@code sources}. */
   public static List<SegmentMeasurements> of(int segments, List<SegmentMask> masks, List<AttributeList> sources) {
@@ -34,30 +31,22 @@ public record SegmentMeasurements(int segmentNumber, long pixels, Double largest
     double sliceSpacing = sliceSpacing(sources);
     List<SegmentMeasurements> out = new ArrayList<>(segments);
     for (int k = 1; k <= segments; k++) {
-      long total = 0;
-      double largest = -1;
-      int largestSource = -1;
+      double largest = 0;
       double volume = 0;
       boolean sized = true;
       for (SegmentMask m : masks) {
         if (m.segmentNumber() != k) continue;
-        long n = 0;
-        for (boolean b : m.mask()) if (b) n++;
-        total += n;
         if (Double.isNaN(pixelArea[m.source()])) {
           sized = false;
-          continue;
+          break;
         }
+        long n = 0;
+        for (boolean b : m.mask()) if (b) n++;
         double area = n * pixelArea[m.source()];
-        if (n > 0 && area > largest) {
-          largest = area;
-          largestSource = m.source();
-        }
+        largest = Math.max(largest, area);
         volume += area * sliceSpacing;
       }
-      Double largestArea = !sized ? null : Math.max(largest, 0);
-      Double vol = sized && !Double.isNaN(sliceSpacing) ? volume : null;
-      out.add(new SegmentMeasurements(k, total, largestArea, largestSource, vol));
+      out.add(new SegmentMeasurements(k, sized ? largest : null, sized && !Double.isNaN(sliceSpacing) ? volume : null));
     }
     return out;
   }

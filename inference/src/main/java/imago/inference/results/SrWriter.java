@@ -1,5 +1,6 @@
 package imago.inference.results;
 
+import com.pixelmed.dicom.Attribute;
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.SequenceAttribute;
 import com.pixelmed.dicom.TagFromName;
@@ -37,15 +38,14 @@ public final class SrWriter {
   }
 
   /**
-   * A detector's report: one measurement group per region (its finding, and its probability
-   * inferred from its box, an SCOORD POLYLINE "Image Region" selected from its source image), and
-   * one for each finding no region shows (its best score, and Absent).
+   * A detector's report: one measurement group per region (its finding, its box as an SCOORD
+   * POLYLINE "Image Region" selected from its source image, and its probability), and one for
+   * each finding no region shows (its best score, and Absent).
    */
   public byte[] writeDetections(Algorithm alg, List<AttributeList> sources, List<Finding> findings, List<Region> regions,
       ResultIds ids, ResultIds replaces) {
     List<Finding> unshown = findings.stream().filter(f -> regions.stream().noneMatch(r -> r.label().equals(f.label())))
         .toList();
-    if (unshown.isEmpty() && regions.isEmpty()) throw new IllegalArgumentException("no findings");
     return write(alg, sources, unshown, regions, ids, replaces);
   }
 
@@ -166,11 +166,11 @@ public final class SrWriter {
   }
 
   /**
-   * TID 1501 for one detected region: tracking identifier ("lesion 2") and UID, the finding, and
-   * its probability (TID 300, with the algorithm that gave it) inferred from the box: an Image
-   * Region SCOORD POLYLINE selected from its source image (the frame of a multi-frame one). A
-   * rectangle inferred-from region is what OHIF's SR loader turns into a RectangleROI it draws and
-   * lists in its measurement panel; a TID 1410 group-level SCOORD it only draws.
+   * One detected region: tracking identifier ("lesion 2") and UID, the finding, the box as an
+   * Image Region SCOORD POLYLINE selected from its source image (the frame of a multi-frame one),
+   * and the probability (TID 300, with the algorithm that gave it). The box is written twice, at
+   * group level (TID 1410: what OHIF 3.13.2's SR viewport draws) and as the region the probability
+   * is inferred from (what OHIF's loader turns into a RectangleROI it lists as a measurement).
    */
   private static void regionGroup(AttributeList parent, Algorithm alg, Region r, int index, List<SourceRef> refs,
       ResultIds ids) {
@@ -248,8 +248,8 @@ public final class SrWriter {
       // left corner: viewers draw the point with the group's comment beside it, inside the image
       // (a whole-image outline puts the label past the image's right edge, off a viewport's side)
       AttributeList image = sources.get(f.source());
-      float columns = Datasets.text(image, TagFromName.Columns).isEmpty() ? 0 : Float.parseFloat(Datasets.text(image, TagFromName.Columns));
-      float rows = Datasets.text(image, TagFromName.Rows).isEmpty() ? 0 : Float.parseFloat(Datasets.text(image, TagFromName.Rows));
+      float columns = Attribute.getSingleIntegerValueOrDefault(image, TagFromName.Columns, 0);
+      float rows = Attribute.getSingleIntegerValueOrDefault(image, TagFromName.Rows, 0);
       if (columns > 0 && rows > 0) {
         AttributeList region = SrContent.add(num, SrContent.INFERRED_FROM,
             SrContent.scoord(Codes.IMAGE_REGION, "POINT", new float[] {columns / 16, rows / 16}));

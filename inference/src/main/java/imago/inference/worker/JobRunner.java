@@ -127,7 +127,7 @@ public final class JobRunner {
         submitted.sopInstanceUids(), submitted.notDecodable());
     try {
       if (manifest.task() == Manifest.Task.CLASSIFICATION) {
-        Postprocessor.Classification classification = post.classify(outputs);
+        Postprocessor.Classification classification = post.classify(outputs, submitted.images());
         ResultIds ids = ids(job, "sr", SR_SERIES_NUMBER);
         if (job.shadow()) return json.classification(classification, null);
         ResultIds replaces = replaced(job, "sr", SR_SERIES_NUMBER);

@@ -119,9 +119,11 @@ public final class Postprocessor {
 
   /**
    * Every sample's probabilities and, per label, the series' finding: the highest probability any
-   * sample gave it (the first such sample on a tie).
+   * sample gave it (the first such sample on a tie), and that sample's image.
+   *
+   * @param images the job's decoded instances, which a sample's {@code source} indexes
    */
-  public Classification classify(List<SampleOutput> outputs) throws InferenceException {
+  public Classification classify(List<SampleOutput> outputs, List<DecodedImage> images) throws InferenceException {
     if (outputs.isEmpty()) throw new IllegalArgumentException("a series has at least one sample");
     List<Manifest.Label> labels = manifest.output().labels();
     double[] best = new double[labels.size()];
@@ -143,7 +145,7 @@ public final class Postprocessor {
       Manifest.Label label = labels.get(l);
       Sample at = bestSample[l];
       found.add(new Found(new Finding(label.name(), code(label, l), best[l], label.threshold(), at.source(),
-          at.frame() > 0 ? at.frame() + 1 : null), at));
+          frame(at, images)), at));
     }
     return new Classification(scored, found);
   }
@@ -161,6 +163,11 @@ public final class Postprocessor {
     List<Manifest.Label> labels = manifest.output().labels();
     double[] best = new double[labels.size()];
     Sample[] bestSample = new Sample[labels.size()];
+    double[] thresholds = new double[labels.size()];
+    for (int l = 0; l < labels.size(); l++) {
+      double t = labels.get(l).threshold();
+      thresholds[l] = Double.isNaN(t) ? DEFAULT_DETECTION_THRESHOLD : t;
+    }
     List<Region> regions = new ArrayList<>();
     int w = manifest.input().width();
     int h = manifest.input().height();
@@ -190,26 +197,28 @@ public final class Postprocessor {
           bestSample[l] = sample;
         }
         Manifest.Label label = labels.get(l);
-        double threshold = Double.isNaN(label.threshold()) ? DEFAULT_DETECTION_THRESHOLD : label.threshold();
         double x0 = clip(raw[at] * sx, image.columns());
         double y0 = clip(raw[at + 1] * sy, image.rows());
         double x1 = clip(raw[at + 2] * sx, image.columns());
         double y1 = clip(raw[at + 3] * sy, image.rows());
-        if (score < threshold || !(x0 < x1 && y0 < y1)) continue; // below threshold, or nothing left on the image
-        Integer frame = image.frames().size() > 1 ? sample.frame() + 1 : null;
-        regions.add(new Region(label.name(), code(label, l), score, sample.source(), frame, x0, y0, x1, y1));
+        if (score < thresholds[l] || !(x0 < x1 && y0 < y1)) continue; // below threshold, or nothing left on the image
+        regions.add(new Region(label.name(), code(label, l), score, sample.source(), frame(sample, images), x0, y0, x1, y1));
       }
     }
     regions.sort((a, b) -> Double.compare(b.probability(), a.probability()));
     List<Found> found = new ArrayList<>(labels.size());
     for (int l = 0; l < labels.size(); l++) {
       Manifest.Label label = labels.get(l);
-      double threshold = Double.isNaN(label.threshold()) ? DEFAULT_DETECTION_THRESHOLD : label.threshold();
       Sample at = bestSample[l] != null ? bestSample[l] : outputs.get(0).sample();
-      found.add(new Found(new Finding(label.name(), code(label, l), bestSample[l] != null ? best[l] : 0, threshold,
-          at.source(), at.frame() > 0 ? at.frame() + 1 : null), at));
+      found.add(new Found(new Finding(label.name(), code(label, l), bestSample[l] != null ? best[l] : 0, thresholds[l],
+          at.source(), frame(at, images)), at));
     }
     return new Detection(regions, found);
+  }
+
+  /** The sample's frame (1-based) when its source is a multi-frame image; null for a single-frame one. */
+  private static Integer frame(Sample sample, List<DecodedImage> images) {
+    return images.get(sample.source()).frames().size() > 1 ? sample.frame() + 1 : null;
   }
 
   private static double clip(double v, int max) {

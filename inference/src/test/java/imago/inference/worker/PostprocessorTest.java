@@ -20,6 +20,10 @@ class PostprocessorTest {
   private static final Manifest.Segment LESION = TestManifests.segment("lesion", TestManifests.LESION);
   private static final Manifest.Segment CYST = TestManifests.segment("cyst", null);
 
+  /** A single-frame source and a two-frame one, as samples' {@code source} 0 and 1 name them. */
+  private static final List<DecodedImage> IMAGES = List.of(TestManifests.image("2.25.1", 2, 2, new float[4]),
+      TestManifests.image("2.25.2", 2, 2, new float[4], new float[4]));
+
   private static Postprocessor classifier() {
     return new Postprocessor(TestManifests.classifier(Manifest.Activation.NONE, Stacking.PER_INSTANCE, 1, 2, 2,
         new Manifest.Label("lesion", TestManifests.LESION, 0.6), new Manifest.Label("uncoded", null, Double.NaN)));
@@ -97,7 +101,7 @@ class PostprocessorTest {
   void eachLabelsFindingIsItsHighestProbabilityWithTheSampleThatGaveIt() throws Exception {
     List<SampleOutput> outputs = List.of(output(0, 0, 0.2f, 0.9f), output(1, 0, 0.7f, 0.9f), output(1, 1, 0.7f, 0.1f));
 
-    Postprocessor.Classification c = classifier().classify(outputs);
+    Postprocessor.Classification c = classifier().classify(outputs, IMAGES);
 
     assertEquals(3, c.scored().size());
     assertSame(outputs.get(1).sample(), c.scored().get(1).sample());
@@ -111,7 +115,7 @@ class PostprocessorTest {
 
   @Test
   void aLabelWithoutACodeGetsAPrivateOneAndNoThreshold() throws Exception {
-    Finding uncoded = classifier().classify(List.of(output(0, 0, 0.2f, 0.9f))).findings().get(1);
+    Finding uncoded = classifier().classify(List.of(output(0, 0, 0.2f, 0.9f)), IMAGES).findings().get(1);
 
     assertEquals(new Manifest.Code("99IMAGO", "L2", "uncoded"), uncoded.code());
     assertFalse(uncoded.hasThreshold());
@@ -120,8 +124,8 @@ class PostprocessorTest {
 
   @Test
   void anOutputThatIsNotAProbabilityFailsTheClassification() {
-    assertThrows(InferenceException.class, () -> classifier().classify(List.of(output(0, 0, 1.5f, 0.1f))));
-    assertThrows(InferenceException.class, () -> classifier().classify(List.of(output(0, 0, 0.5f))));
+    assertThrows(InferenceException.class, () -> classifier().classify(List.of(output(0, 0, 1.5f, 0.1f)), IMAGES));
+    assertThrows(InferenceException.class, () -> classifier().classify(List.of(output(0, 0, 0.5f)), IMAGES));
   }
 
   // --- detection: boxes from model input pixels onto the source image, at or above their threshold ---

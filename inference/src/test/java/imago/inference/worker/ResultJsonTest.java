@@ -71,8 +71,8 @@ class ResultJsonTest {
         TestManifests.segment("cyst", null));
     Postprocessor.Segmentation segmentation = new Postprocessor.Segmentation(List.of(), new long[] {98, 0});
 
-    List<SegmentMeasurements> measured = List.of(new SegmentMeasurements(1, 98, 24.5, 1, 61.25),
-        new SegmentMeasurements(2, 0, 0.0, -1, null));
+    List<SegmentMeasurements> measured = List.of(new SegmentMeasurements(1, 24.5, 61.25),
+        new SegmentMeasurements(2, 0.0, null));
     ResultIds srIds = new ResultIds("2.25.600", "2.25.700", 9901, 44, CREATED);
     String json = json(Manifest.Task.SEGMENTATION, List.of()).segmentation(labelMap, segmentation, measured,
         List.of(ResultJson.stored(JOB, "SEG", IDS, "1.2.840.10008.5.1.4.1.1.66.4", null),
