@@ -15,7 +15,7 @@ fi
 here="$(cd "$(dirname "$0")" && pwd)"
 out="$1"
 py=/usr/bin/python3
-dirs=(lesion-cls-torchscript lesion-cls-onnx lesion-cls-keras lesion-seg-torchscript lesion-seg-onnx lesion-det-torchscript
+dirs=(lesion-cls-torchscript lesion-cls-onnx lesion-cls-keras lesion-seg-torchscript lesion-seg-onnx lesion-det-torchscript nodule-seg-torchscript
       densenet121-torchscript densenet121-onnx resnet18-torchscript resnet18-onnx)
 
 # Two threads, sleeping rather than spinning when idle (a parallel build may share the cores).

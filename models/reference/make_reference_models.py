@@ -10,6 +10,9 @@
      lesion-seg  a fully convolutional net  -> [B, 2, 64, 64] logits (background, lesion)
      lesion-det  lesion-seg with a detection head -> [B, 3, 6] boxes (x0, y0, x1, y1, score, label)
      MLP         Flatten-Dense-ReLU-Dense   -> [B, 2] logits, exported as a Keras 2 HDF5 file
+   and, on synthetic chest CT volumes (axial 64x64 slices in Hounsfield units, half with a
+   spherical nodule in a lung), a slice-by-slice segmenter:
+     nodule-seg  the segmenter's architecture   -> [B, 2, 64, 64] logits (background, nodule)
 3. Build densenet121 (CheXNet's shape, 14 outputs) and resnet18 (2 outputs), both with a
    one-channel 224x224 input and seeded random weights, for benchmarks.
 4. Export: TorchScript, ONNX (opset 13, input "image", output "logits", dynamic "batch"),
@@ -210,6 +213,139 @@ def preprocess(raw):
     x = np.where(span > 0, np.clip((x - lo) / np.where(span > 0, span, 1.0), 0.0, 1.0), 0.0)
     x = (x - NORM_MEAN) / NORM_STD
     return x.astype(np.float32).reshape(len(raw), 1, *raw.shape[1:])
+
+
+# ----------------------------------------------------------------------------------------------
+# Synthetic chest CT volumes
+# ----------------------------------------------------------------------------------------------
+
+CT_SLICES = 16             # axial slices per volume, head first (slice 0 is the most superior)
+CT_PIXEL_MM = 5.0          # in-plane spacing: 64 x 5 mm = a 320 mm field of view
+CT_SLICE_MM = 5.0          # slice thickness and spacing
+CT_VOLUMES_TRAIN = 240
+CT_VOLUMES_TEST = 60
+NODULE_RADIUS_MM = (9.0, 17.0)
+CT_WINDOW = {"center": -600.0, "width": 1600.0}     # a lung window
+CT_INTERCEPT = -1024       # stored = HU + 1024, 12 bits stored
+NODULE = {"scheme": "SCT", "value": "27925004", "meaning": "Nodule"}
+LUNG = {"scheme": "SCT", "value": "39607008", "meaning": "Lung structure"}
+NODULE_LABEL_MAP = [{
+    "name": "nodule",
+    "code": NODULE,
+    "category": {"scheme": "SCT", "value": "49755003", "meaning": "Morphologically Altered Structure"},
+    "findingSite": LUNG,
+    "color": [255, 64, 64],
+}]
+CT_PREPROCESSING = {
+    "rescale": True,
+    "window": CT_WINDOW,
+    "resize": "bilinear",
+    "normalise": {"mean": [NORM_MEAN], "std": [NORM_STD]},
+    "stacking": "per-instance",
+}
+CT_PREPROCESSING_TEXT = (
+    "per slice, from the stored uint16 pixels: HU = stored + (-1024) (Rescale Slope 1); window "
+    "LINEAR_EXACT c = -600, w = 1600 to [0, 1]: 0 where HU <= c - w/2, 1 where HU > c + w/2, else "
+    "(HU - c) / w + 0.5; x = (x - 0.5) / 0.25 in float64; cast to float32 at the end")
+
+
+def ct_phantom(rng, nodule):
+    """One axial chest CT volume [CT_SLICES, 64, 64] as stored values (uint16, HU + 1024), its
+    nodule mask (1 inside the sphere) and facts. Rows run anterior to posterior, columns from the
+    patient's right to left (DICOM's axial convention), slices from superior to inferior."""
+    z_mm = (np.arange(CT_SLICES) - (CT_SLICES - 1) / 2.0) * CT_SLICE_MM     # 0 mid-volume
+    zz = z_mm[:, None, None] / 160.0                                         # about -0.23 .. 0.23
+    yy, xx = YY[None], XX[None]
+
+    def ellipsoid(cy, cx, ry, rx, edge=0.04):
+        d = np.sqrt(((yy - cy) / ry) ** 2 + ((xx - cx) / rx) ** 2)
+        return 1.0 / (1.0 + np.exp(np.clip((d - 1.0) / edge, -50, 50)))
+
+    hu = np.full((CT_SLICES, SIZE, SIZE), -1000.0)
+    body = ellipsoid(rng.uniform(0.0, 0.06), rng.uniform(-0.03, 0.03), rng.uniform(0.6, 0.7), rng.uniform(0.82, 0.92))
+    hu = hu + (1000.0 + rng.uniform(20, 50)) * body
+    # lungs shrink towards the apex (superior slices) and the diaphragm (inferior ones)
+    taper = np.sqrt(np.clip(1.0 - (zz / 0.32) ** 2, 0.2, 1.0))
+    sep, lung_ry, lung_rx = rng.uniform(0.38, 0.46), rng.uniform(0.42, 0.5), rng.uniform(0.26, 0.32)
+    lungs = [(rng.uniform(-0.05, 0.05), -sep, lung_ry, lung_rx), (rng.uniform(-0.05, 0.05), sep, lung_ry, lung_rx)]
+    lung_mask = np.maximum(*(ellipsoid(cy, cx, ry * taper, rx * taper) for cy, cx, ry, rx in lungs))
+    hu = hu + (rng.uniform(-880, -820) - 40.0) * lung_mask
+    # heart (anterior, towards the patient's left = image right) in the lower slices, spine behind
+    heart = ellipsoid(rng.uniform(-0.2, -0.1), rng.uniform(0.05, 0.15), 0.28, 0.3, edge=0.08) * (zz > -0.05)
+    hu = np.where(heart > 0.5, 40.0 + 0 * hu, hu)
+    hu = hu + 650.0 * ellipsoid(0.5, 0.0, 0.09, 0.08, edge=0.05)
+    # vessels: a few small bright dots in the lungs, in every slice (what a nodule must not be
+    # confused with: they are smaller and run through the whole volume)
+    for _ in range(rng.integers(3, 7)):
+        cy, cx, _, _ = lungs[rng.integers(2)]
+        vy, vx = cy + rng.uniform(-0.3, 0.3), cx + rng.uniform(-0.15, 0.15)
+        hu = hu + 700.0 * lung_mask * ellipsoid(vy, vx, 0.035, 0.035, edge=0.2)
+
+    mask = np.zeros(hu.shape, np.uint8)
+    facts = {"nodule": bool(nodule)}
+    if nodule:
+        side = int(rng.integers(2))
+        cy, cx, ry, rx = lungs[side]
+        radius = rng.uniform(*NODULE_RADIUS_MM)
+        while True:     # a centre well inside the lung, in the middle slices
+            v, u = rng.uniform(-1, 1, 2)
+            if u * u + v * v <= 1.0:
+                break
+        ny, nx = cy + 0.55 * v * ry, cx + 0.55 * u * rx
+        nz = rng.uniform(-3.5, 3.5) * CT_SLICE_MM
+        # distances in mm from the centre, at each voxel's centre
+        dy = (yy - ny) / PIXEL * CT_PIXEL_MM
+        dx = (xx - nx) / PIXEL * CT_PIXEL_MM
+        dz = z_mm[:, None, None] - nz
+        d = np.sqrt(dy ** 2 + dx ** 2 + dz ** 2)
+        inside = 1.0 / (1.0 + np.exp(np.clip((d - radius) / 1.5, -50, 50)))
+        hu = hu * (1 - inside) + rng.uniform(10, 60) * inside
+        mask[d <= radius] = 1
+        facts.update({"side": ("patient right", "patient left")[side], "radiusMm": round(radius, 3),
+                      "centreRow": round((ny + 1) / PIXEL - 0.5, 3), "centreColumn": round((nx + 1) / PIXEL - 0.5, 3),
+                      "centreSliceMm": round(nz, 3), "maskVoxels": int(mask.sum())})
+    hu = hu + rng.normal(0.0, 18.0, hu.shape)
+    return np.clip(np.rint(hu - CT_INTERCEPT), 0, 4095).astype(np.uint16), mask, facts
+
+
+def ct_dataset(n, rng):
+    flags = rng.permutation(np.arange(n) % 2)
+    vols, masks, facts = zip(*(ct_phantom(rng, f) for f in flags))
+    return np.stack(vols), np.stack(masks), list(facts)
+
+
+def ct_preprocess(stored):
+    """uint16 [N, H, W] slices -> float32 [N, 1, H, W], exactly as CT_PREPROCESSING_TEXT says."""
+    hu = stored.astype(np.float64) + CT_INTERCEPT
+    c, w = CT_WINDOW["center"], CT_WINDOW["width"]
+    x = np.where(hu <= c - w / 2, 0.0, np.where(hu > c + w / 2, 1.0, (hu - c) / w + 0.5))
+    x = (x - NORM_MEAN) / NORM_STD
+    return x.astype(np.float32).reshape(len(stored), 1, *stored.shape[1:])
+
+
+def write_ct_raw(path, volume, mask, facts):
+    """One CT volume for tests: slice-K.u16 (stored values) and slice-K.mask.u8, plus volume.json."""
+    os.makedirs(path, exist_ok=True)
+    slices = []
+    for k in range(len(volume)):
+        volume[k].astype("<u2").tofile(os.path.join(path, f"slice-{k}.u16"))
+        mask[k].astype(np.uint8).tofile(os.path.join(path, f"slice-{k}.mask.u8"))
+        slices.append({"pixels": f"slice-{k}.u16", "mask": f"slice-{k}.mask.u8",
+                       "zMm": round(((CT_SLICES - 1) / 2.0 - k) * CT_SLICE_MM, 3)})
+    doc = {
+        "description": "A synthetic axial chest CT volume with a spherical nodule in a lung: stored "
+                       "values (HU + 1024; Rescale Intercept -1024, slope 1), MONOCHROME2, unsigned, "
+                       "12 bits stored, row-major, little-endian, slice 0 the most superior; masks one "
+                       "byte per pixel, 1 inside the nodule's sphere. Orientation 1\\0\\0\\0\\1\\0: rows "
+                       "run anterior to posterior, columns from the patient's right to left.",
+        "rows": SIZE, "columns": SIZE, "bitsAllocated": 16, "bitsStored": 12, "highBit": 11,
+        "pixelRepresentation": 0, "photometricInterpretation": "MONOCHROME2",
+        "rescaleSlope": 1, "rescaleIntercept": CT_INTERCEPT, "pixelSpacingMm": CT_PIXEL_MM,
+        "sliceThicknessMm": CT_SLICE_MM, "slices": slices, **facts,
+    }
+    with open(os.path.join(path, "volume.json"), "w") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -551,6 +687,67 @@ def write_phantom_raw(path, raws, masks, facts):
         f.write("\n")
 
 
+def nodule_model(out, started):
+    """nodule-seg: the segmenter's architecture trained slice by slice on chest CT volumes.
+    Returns its held-out Dice over whole volumes."""
+    torch.set_flush_denormal(True)
+    rng = np.random.default_rng(SEED + 10)
+    print(f"nodule-seg: {CT_VOLUMES_TRAIN} training CT volumes, {CT_VOLUMES_TEST} held out", flush=True)
+    vol_train, mask_train, _ = ct_dataset(CT_VOLUMES_TRAIN, rng)
+    vol_test, mask_test, facts_test = ct_dataset(CT_VOLUMES_TEST, rng)
+    x_train = torch.from_numpy(ct_preprocess(vol_train.reshape(-1, SIZE, SIZE)))
+    m_train = torch.from_numpy(mask_train.reshape(-1, SIZE, SIZE).astype(np.int64))
+    x_test = torch.from_numpy(ct_preprocess(vol_test.reshape(-1, SIZE, SIZE)))
+    m_test = torch.from_numpy(mask_test.reshape(-1, SIZE, SIZE).astype(np.int64))
+    torch.manual_seed(SEED + 11)
+    model = train(LesionSegmenter(), seg_loss, x_train, m_train, epochs=8, batch_size=32, lr=1e-2, seed=SEED + 11)
+    held_out = dice(model, x_test, m_test)
+    print(f"  held-out Dice {held_out:.4f}  ({time.time() - started:.1f} s)", flush=True)
+    torch.set_flush_denormal(False)
+
+    # the test volume: a nodule found with a Dice of at least 0.8, nothing marked outside it
+    with torch.no_grad():
+        pred = model(x_test).argmax(1).reshape(CT_VOLUMES_TEST, CT_SLICES, SIZE, SIZE).numpy()
+    pick = None
+    for k, f in enumerate(facts_test):
+        if not f["nodule"]:
+            continue
+        inter = int((pred[k] & mask_test[k]).sum())
+        volume_dice = 2.0 * inter / (pred[k].sum() + mask_test[k].sum())
+        marked = pred[k].any(axis=(1, 2))
+        truth = mask_test[k].any(axis=(1, 2))
+        if volume_dice >= 0.8 and not (marked & ~truth).any() and 3 <= truth.sum() <= 8:
+            pick = k
+            break
+    assert pick is not None, "no held-out nodule volume good enough for the fixture"
+
+    d = ModelDir(out, "nodule-seg-torchscript", "NCHW", (1, SIZE, SIZE))
+    example = torch.from_numpy(dryrun_input((1, 1, SIZE, SIZE)))
+    runner = export_torchscript(model, example, d.file("model.pt"))
+    for key, batch in (("dryrun-b1", 1), ("dryrun-b4", 4)):
+        x = dryrun_input((batch, 1, SIZE, SIZE))
+        with torch.no_grad():
+            d.add(key, x, runner(torch.from_numpy(x)).numpy())
+    x = ct_preprocess(vol_test[pick])
+    with torch.no_grad():
+        y = runner(torch.from_numpy(x)).numpy()
+    predicted = y.argmax(1)
+    d.add("volume", x, y, raw="ct-raw/volume.json", preprocessing=CT_PREPROCESSING_TEXT,
+          predictedVoxels=int(predicted.sum()),
+          predictedSlices=[int(k) for k in np.nonzero(predicted.any(axis=(1, 2)))[0]])
+    write_ct_raw(d.file("ct-raw"), vol_test[pick], mask_test[pick], facts_test[pick])
+    text = (f"Small fully convolutional lung nodule segmenter, run slice by slice on chest CT, trained on "
+            f"{CT_VOLUMES_TRAIN} synthetic volumes of {CT_SLICES} axial 64x64 slices ({CT_PIXEL_MM:g} mm pixels, "
+            f"{CT_SLICE_MM:g} mm slices; half with a spherical nodule of {NODULE_RADIUS_MM[0]:g}-{NODULE_RADIUS_MM[1]:g} mm "
+            f"radius in a lung) made by models/reference/make_reference_models.py; held-out Dice {held_out:.4f} "
+            f"({CT_VOLUMES_TEST} volumes).")
+    m = manifest("nodule-seg", "torchscript", "segmentation", text, preprocessing=CT_PREPROCESSING,
+                 label_map=NODULE_LABEL_MAP, modalities=("CT",), batching=(16, 20))
+    d.finish(m, "model.pt", dice=round(held_out, 4))
+    print(f"  {time.time() - started:.1f} s", flush=True)
+    return held_out
+
+
 # ----------------------------------------------------------------------------------------------
 
 def main(out):
@@ -683,6 +880,8 @@ def main(out):
                  batching=(8, 20))
     print(f"  {time.time() - started:.1f} s", flush=True)
 
+    nodule_dice = nodule_model(out, started)
+
     # Benchmark architectures: seeded random weights, 1 x 224 x 224 input.
     big_pre = {"rescale": True, "percentileClip": {"low": CLIP_LOW, "high": CLIP_HIGH},
                "resize": "bilinear", "normalise": {"mean": [0.449], "std": [0.226]},
@@ -722,7 +921,7 @@ def main(out):
         print(f"  {time.time() - started:.1f} s", flush=True)
 
     summary = {"heldOutAccuracy": {"lesion-cls": cls_acc, "lesion-cls-keras": mlp_acc},
-               "dice": {"lesion-seg": seg_dice}, "detectionAccuracy": {"lesion-det": det_acc}, "seconds": round(time.time() - started, 1),
+               "dice": {"lesion-seg": seg_dice, "nodule-seg": nodule_dice}, "detectionAccuracy": {"lesion-det": det_acc}, "seconds": round(time.time() - started, 1),
                "torch": torch.__version__}
     with open(os.path.join(out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)

@@ -1,10 +1,14 @@
 package imago.app;
 
+import static imago.core.testkit.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.TagFromName;
 import imago.core.tenant.Caller;
 import imago.core.testkit.Dcmtk;
 import io.vertx.core.json.JsonArray;
@@ -16,6 +20,8 @@ import javax.imageio.ImageIO;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -24,10 +30,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * In headless Chromium, OHIF 3.13.2 opens a study's detection result (the reference detector's SR)
- * and draws each box over its image where the job put it, signed in and through an FSE link; the
- * signed-in viewer lists the boxes in its measurement panel. Screenshots stay in
- * target/viewer-findings.
+ * In headless Chromium, OHIF 3.13.2 shows each kind of AI result where the radiologist looks: a
+ * detector's boxes drawn over the image where the job put them (and listed in the measurement
+ * panel), a classifier's finding in words on the image, a segmenter's nodule coloured over the CT;
+ * signed in and through an FSE link. Screenshots stay in target/viewer-findings.
  */
 class ViewerFindingsTest {
   private static final Path OUT = Path.of("target", "viewer-findings").toAbsolutePath();
@@ -113,6 +119,98 @@ class ViewerFindingsTest {
   }
 
   /**
+   * A segmenter run slice by slice on a CT series: its SEG lies in the CT's frame of reference, one
+   * frame per slice it marks, equal to what Python's model marks on the same stored pixels; the
+   * report beside it measures the nodule (volume, largest cross-section) in the lung. OHIF draws the
+   * segment in its colour over the CT, on the nodule, signed in and through an FSE link.
+   */
+  @Test
+  void aSegmentersNoduleIsDrawnOverTheCtAndItsReportMeasuresIt() throws Exception {
+    fx.activate(ReferenceModels.model(CtPhantomStudy.MODEL));
+    CtPhantomStudy ct = CtPhantomStudy.write(tmp.resolve("ct-study"), "PH-VS");
+    assertTrue(Dcmtk.storescu("127.0.0.1", imago.dicomPort(), "STORESCU", "IMAGO", ct.files).ok());
+    JsonObject job = eventually(Duration.ofMinutes(3), "the nodule segmenter's job on the CT finishes",
+        () -> fx.jobsOf(ct.studyUid).stream().map(JsonObject.class::cast)
+            .filter(j -> j.getJsonObject("model").getString("name").equals("nodule-seg")).findFirst().orElse(null),
+        j -> j != null && j.getString("state").matches("done|failed|dead"));
+    assertEquals("done", job.getString("state"), job.encodePrettily());
+
+    // the same voxels as Python's model on the same stored pixels, and close to the true sphere
+    JsonObject reference = new JsonObject(Files.readString(ReferenceModels.model(CtPhantomStudy.MODEL).resolve("reference.json")))
+        .getJsonObject("files").getJsonObject("volume");
+    JsonObject nodule = job.getJsonObject("result").getJsonArray("segments").getJsonObject(0);
+    long voxels = nodule.getLong("pixels");
+    assertTrue(Math.abs(voxels - reference.getLong("predictedVoxels")) <= 2, nodule + " vs Python's " + reference);
+    assertTrue(Math.abs(voxels - ct.volume.getLong("maskVoxels")) <= 0.25 * ct.volume.getLong("maskVoxels"),
+        voxels + " voxels marked, the sphere has " + ct.volume.getLong("maskVoxels"));
+    assertEquals(voxels * ct.voxelMm3(), nodule.getDouble("volumeMm3"), 1e-6, nodule.encode());
+    assertTrue(nodule.getDouble("largestAreaMm2") >= voxels * ct.voxelMm3() / ct.volume.getDouble("sliceThicknessMm")
+        / reference.getJsonArray("predictedSlices").size(), "the largest cross-section is at least the mean: " + nodule);
+
+    JsonArray objects = job.getJsonObject("result").getJsonArray("objects");
+    JsonObject segObject = objects.getJsonObject(0);
+    assertEquals("SEG", segObject.getString("modality"));
+    Path segFile = Files.write(tmp.resolve("ct-seg.dcm"),
+        fx.wado(ct.studyUid, segObject.getString("seriesInstanceUID"), segObject.getString("sopInstanceUID")));
+    assertEquals(List.of(), Dcmtk.dciodvfyErrors(Dcmtk.dciodvfy(segFile).output()));
+    AttributeList seg = new AttributeList();
+    seg.read(segFile.toFile());
+    AttributeList slice = new AttributeList();
+    slice.read(ct.files.get(0).toFile());
+    assertEquals(Attribute.getSingleStringValueOrNull(slice, TagFromName.FrameOfReferenceUID),
+        Attribute.getSingleStringValueOrNull(seg, TagFromName.FrameOfReferenceUID));
+    assertEquals(reference.getJsonArray("predictedSlices").size(),
+        Attribute.getSingleIntegerValueOrDefault(seg, TagFromName.NumberOfFrames, 0), "one frame per marked slice");
+    String segment = seg.get(TagFromName.SegmentSequence).toString();
+    assertTrue(segment.contains("39607008"), "the segment lies in the lung (Anatomic Region): " + segment);
+
+    JsonObject report = objects.getJsonObject(1);
+    assertEquals("SR", report.getString("modality"));
+    Path srFile = Files.write(tmp.resolve("ct-seg-sr.dcm"),
+        fx.wado(ct.studyUid, report.getString("seriesInstanceUID"), report.getString("sopInstanceUID")));
+    assertEquals(List.of(), Dcmtk.dciodvfyErrors(Dcmtk.dciodvfy(srFile).output()));
+    String dump = Dcmtk.dsrdump(srFile).output();
+    for (String expected : List.of("TEXT:(,,\"Tracking Identifier\")=\"nodule\"", "CODE:(,,\"Finding\")=(27925004,SCT,\"Nodule\")",
+        "CODE:(,,\"Finding Site\")=(39607008,SCT,\"Lung structure\")", "NUM:(,,\"Volume\")=", "NUM:(,,\"Area\")=",
+        "IMAGE:(,,\"Referenced Segment\")")) {
+      assertTrue(dump.contains(expected), expected + " missing in\n" + dump);
+    }
+
+    Map<String, String> segmentation = Map.of("SERIES_TEXT", "AI nodule-seg 1.0.0", "SEGMENT_RGB", "255,64,64");
+    Map<String, String> signedIn = new java.util.HashMap<>(segmentation);
+    signedIn.putAll(Map.of("IMAGO_TOKEN", imago.token("demo", Caller.Role.RADIOLOGIST), "STUDY_UID", ct.studyUid));
+    assertSegmentDrawnOnTheNodule(browse("segmentation-signed-in", "/viewer/open-segmentation.cjs", signedIn), ct);
+    JsonObject link = new JsonObject(imago.send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + "/fse/links"))
+        .header("Authorization", "Bearer " + fx.hospital).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("studyUID", ct.studyUid).encode())).build()).body());
+    Map<String, String> linked = new java.util.HashMap<>(segmentation);
+    linked.put("LINK_URL", imago.baseUrl() + "/l/" + link.getString("token") + "/");
+    assertSegmentDrawnOnTheNodule(browse("segmentation-fse-link", "/viewer/open-segmentation.cjs", linked), ct);
+  }
+
+  /**
+   * Pixels of the segment's colour appear over the CT once the SEG is opened (none before), and
+   * their centroid, taken back to image pixels (OHIF fits the 64 x 64 slice to the canvas,
+   * centred), is the nodule's centre within two pixels.
+   */
+  private static void assertSegmentDrawnOnTheNodule(JsonNode run, CtPhantomStudy ct) {
+    assertTrue(!run.has("failed"), run.toString());
+    assertEquals(0, run.at("/steps/before/pixels").asInt(), "nothing of the segment's colour before it is opened: " + run);
+    JsonNode tint = run.at("/steps/openSegmentation/tint");
+    assertTrue(run.at("/steps/openSegmentation/drawn").asBoolean() && tint.path("pixels").asInt() > 20,
+        "the segment is drawn: " + run.at("/steps/openSegmentation"));
+    JsonNode canvas = tint.path("canvas").path(0);
+    double scale = Math.min(canvas.path("width").asDouble(), canvas.path("height").asDouble()) / 64;
+    double left = canvas.path("x").asDouble() + (canvas.path("width").asDouble() - 64 * scale) / 2;
+    double top = canvas.path("y").asDouble() + (canvas.path("height").asDouble() - 64 * scale) / 2;
+    double column = (tint.path("x").asDouble() - left) / scale - 0.5;
+    double row = (tint.path("y").asDouble() - top) / scale - 0.5;
+    assertTrue(Math.hypot(column - ct.volume.getDouble("centreColumn"), row - ct.volume.getDouble("centreRow")) < 2,
+        "the segment's colour centres on (" + column + ", " + row + "), the nodule on (" + ct.volume.getDouble("centreColumn")
+            + ", " + ct.volume.getDouble("centreRow") + ")");
+  }
+
+  /**
    * The opened report's box: a polyline over the viewport whose corners, taken back to image
    * pixels (OHIF fits the 64 x 64 phantom to the canvas, centred), are one of the job's boxes
    * within a pixel; and the screenshot holds the overlay's green along it.
@@ -160,8 +258,12 @@ class ViewerFindingsTest {
   }
 
   private static JsonNode browse(String name, Map<String, String> how) throws Exception {
+    return browse(name, "/viewer/open-findings.cjs", how);
+  }
+
+  private static JsonNode browse(String name, String scriptResource, Map<String, String> how) throws Exception {
     Path out = Files.createDirectories(OUT.resolve(name));
-    Path script = Path.of(ViewerFindingsTest.class.getResource("/viewer/open-findings.cjs").toURI());
+    Path script = Path.of(ViewerFindingsTest.class.getResource(scriptResource).toURI());
     ProcessBuilder pb = new ProcessBuilder("node", script.toString())
         .redirectError(out.resolve("stderr.log").toFile()).redirectOutput(out.resolve("result.json").toFile());
     pb.environment().putAll(Map.of("PLAYWRIGHT_CORE", FseViewerTest.playwright().toString(), "CHROMIUM", "/usr/bin/chromium",

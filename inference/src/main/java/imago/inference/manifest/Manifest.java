@@ -49,7 +49,8 @@ public record Manifest(String name, String version, Framework framework, Task ta
 
   public record Label(String name, Code code, double threshold) {}
 
-  public record Segment(String name, Code code, Code category, int[] color) {}
+  /** One output channel of a segmentation model; {@code findingSite} (where it lies) may be null. */
+  public record Segment(String name, Code code, Code category, int[] color, Code findingSite) {}
 
   /** Classification and detection answer {@code labels}; segmentation answers {@code labelMap}. */
   public record Output(String name, Activation activation, List<Label> labels, List<Segment> labelMap) {}

@@ -141,7 +141,8 @@ public final class ManifestParser {
       JsonObject seg = (JsonObject) s;
       JsonArray color = seg.getJsonArray("color");
       segments.add(new Segment(seg.getString("name"), code(seg.getJsonObject("code")), code(seg.getJsonObject("category")),
-          color == null ? null : new int[] {color.getInteger(0), color.getInteger(1), color.getInteger(2)}));
+          color == null ? null : new int[] {color.getInteger(0), color.getInteger(1), color.getInteger(2)},
+          code(seg.getJsonObject("findingSite"))));
     }
     Output output = new Output(o.getString("name"), Activation.valueOf(upper(o.getString("activation", "none"))),
         List.copyOf(labels), List.copyOf(segments));

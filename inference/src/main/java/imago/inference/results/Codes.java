@@ -4,10 +4,11 @@ import imago.inference.manifest.Manifest.Code;
 
 /** The coded concepts the result writers use, each with where the standard defines it. */
 final class Codes {
-  // PS3.16 CID 7005 Contributing Equipment Purpose of Reference: the model processed the
-  // source images to create a new instance ("Processing Equipment"), it did not acquire or
-  // modify them.
-  static final Code PROCESSING_EQUIPMENT = dcm("109102", "Processing Equipment");
+  // IHE RAD AIR (Rev. 1.1) 6.5.3.1: the Contributing Equipment item describing each algorithm has
+  // Purpose of Reference (Newcode1, 99IHE, "Processing Algorithm"), the code the supplement gives
+  // until DICOM assigns one (PS3.16 CID 7005 has no concept for an algorithm; the nearest is
+  // 109102 "Processing Equipment").
+  static final Code PROCESSING_ALGORITHM = new Code("99IHE", "Newcode1", "Processing Algorithm");
 
   // PS3.16 TID 1500 Measurement Report, CID 7021 document title
   static final Code IMAGING_MEASUREMENT_REPORT = dcm("126000", "Imaging Measurement Report");
@@ -33,6 +34,7 @@ final class Codes {
   static final Code TRACKING_IDENTIFIER = dcm("112039", "Tracking Identifier");
   static final Code TRACKING_UID = dcm("112040", "Tracking Unique Identifier");
   static final Code FINDING = dcm("121071", "Finding");
+  static final Code FINDING_SITE = new Code("SCT", "363698007", "Finding Site");
   static final Code IMAGE_REGION = dcm("111030", "Image Region");
   static final Code COMMENT = dcm("121106", "Comment");
   // TID 1411 Volumetric ROI Measurements

@@ -94,14 +94,14 @@ final class CommonModules {
   }
 
   /**
-   * PS3.3 C.7.5.1 Contributing Equipment Sequence, one item for the model (IHE AIR: each model
-   * version named with manufacturer, model name, version and a Device UID that changes with the
-   * model). The artifact digest is the serial number (64 hex digits, LO's limit) and, with its
+   * PS3.3 C.7.5.1 Contributing Equipment Sequence, one item for the model (IHE AIR 6.5.3.1: purpose
+   * "Processing Algorithm", each model version named with manufacturer, model name, version and a
+   * Device UID that changes with the model). The artifact digest is the serial number (64 hex digits, LO's limit) and, with its
    * {@code sha256:} prefix, the Contribution Description.
    */
   private static void contributingEquipment(AttributeList l, Algorithm alg, ResultIds ids) {
     AttributeList item = Datasets.item(Datasets.sequence(l, TagFromName.ContributingEquipmentSequence));
-    Dataset.putCode(item, TagFromName.PurposeOfReferenceCodeSequence, Codes.PROCESSING_EQUIPMENT);
+    Dataset.putCode(item, TagFromName.PurposeOfReferenceCodeSequence, Codes.PROCESSING_ALGORITHM);
     Datasets.put(item, TagFromName.Manufacturer, MANUFACTURER);
     Datasets.put(item, TagFromName.ManufacturerModelName, alg.modelName());
     Datasets.put(item, TagFromName.SoftwareVersions, alg.modelVersion());

@@ -43,7 +43,7 @@ public final class SegWriter {
       throw new IllegalArgumentException("no masks: a SEG needs at least one frame");
     }
     int[] size = checkMasks(sources, segments, masks);
-    List<Frame> frames = frames(sources, refs, masks);
+    List<Frame> frames = frames(sources, refs, marked(masks));
     boolean positioned = frames.stream().allMatch(f -> f.geometry().hasPosition());
 
     AttributeList l = CommonModules.start(SEGMENTATION_STORAGE, "SEG", alg, sources.get(0), ids);
@@ -87,6 +87,25 @@ public final class SegWriter {
       if (m.mask().length != r * c) throw new IllegalArgumentException("mask is not rows*columns = " + r * c + " long");
     }
     return new int[] {rows, columns};
+  }
+
+  /**
+   * The masks that mark something: a frame of zeros says nothing a viewer or reader needs (PS3.3
+   * C.8.20.2 lets a SEG leave it out), and a CT series of hundreds of slices with one nodule would
+   * otherwise carry hundreds of empty frames. When nothing is marked at all the first mask stays,
+   * as a SEG has at least one frame.
+   */
+  private static List<SegmentMask> marked(List<SegmentMask> masks) {
+    List<SegmentMask> marked = new ArrayList<>();
+    for (SegmentMask m : masks) {
+      for (boolean b : m.mask()) {
+        if (b) {
+          marked.add(m);
+          break;
+        }
+      }
+    }
+    return marked.isEmpty() ? List.of(masks.get(0)) : marked;
   }
 
   private static int intValue(AttributeList l, AttributeTag tag) {
@@ -149,6 +168,8 @@ public final class SegWriter {
           s.category() != null ? s.category() : UNSPECIFIED_CATEGORY);
       Dataset.putCode(item, TagFromName.SegmentedPropertyTypeCodeSequence,
           s.code() != null ? s.code() : new Code(LOCAL_SCHEME, s.name(), s.name()));
+      // PS3.3 C.8.20.2 (General Anatomy Optional Macro): where the segment lies, when the model says
+      if (s.findingSite() != null) Dataset.putCode(item, TagFromName.AnatomicRegionSequence, s.findingSite());
       Datasets.put(item, TagFromName.SegmentAlgorithmType, "AUTOMATIC");
       Datasets.put(item, Tags.SEGMENT_ALGORITHM_NAME, alg.modelName());
       if (s.color() != null) {

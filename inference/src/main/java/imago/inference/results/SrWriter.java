@@ -190,8 +190,9 @@ public final class SrWriter {
 
   /**
    * TID 1411 for one segment: tracking identifier and UID, the finding, the segment in the SEG
-   * (Referenced Segment), the source series, then its volume (mm³) and largest cross-section
-   * (mm², derivation Maximum) when the sources' geometry gives them.
+   * (Referenced Segment), the source series, the finding site when the manifest names one, then
+   * its volume (mm³) and largest cross-section (mm², derivation Maximum) when the sources'
+   * geometry gives them.
    */
   private static void volumeGroup(AttributeList parent, Algorithm alg, Manifest.Segment segment, SegmentMeasurements m,
       SourceRef seg, List<SourceRef> refs, ResultIds ids) {
@@ -204,6 +205,9 @@ public final class SrWriter {
     SrContent.add(group, SrContent.CONTAINS, SrContent.segment(Codes.REFERENCED_SEGMENT, seg, m.segmentNumber()));
     SrContent.add(group, SrContent.CONTAINS,
         SrContent.uidRef(Codes.SOURCE_SERIES_FOR_SEGMENTATION, refs.get(0).seriesInstanceUid()));
+    if (segment.findingSite() != null) {
+      SrContent.add(group, SrContent.HAS_CONCEPT_MOD, SrContent.code(Codes.FINDING_SITE, segment.findingSite()));
+    }
     if (m.volumeMm3() != null) {
       algorithm(SrContent.add(group, SrContent.CONTAINS, SrContent.num(Codes.VOLUME, m.volumeMm3(), Codes.CUBIC_MM)), alg);
     }

@@ -70,7 +70,9 @@ final class ResultFixtures {
     assertEquals(ALGORITHM.artifactSha256(), text(item, TagFromName.DeviceSerialNumber));
     assertTrue(text(item, TagFromName.ContributionDescription).contains("sha256:" + ALGORITHM.artifactSha256()));
     AttributeList purpose = onlyItem(item, TagFromName.PurposeOfReferenceCodeSequence);
-    assertEquals("109102", text(purpose, TagFromName.CodeValue));
+    assertEquals("Newcode1", text(purpose, TagFromName.CodeValue));
+    assertEquals("99IHE", text(purpose, TagFromName.CodingSchemeDesignator));
+    assertEquals("Processing Algorithm", text(purpose, TagFromName.CodeMeaning));
     assertEquals("20240506070809.123+0000", text(item, Tags.CONTRIBUTION_DATE_TIME));
     assertEquals("Imago", text(result, TagFromName.Manufacturer));
     assertEquals(ALGORITHM.imagoVersion(), text(result, TagFromName.SoftwareVersions));

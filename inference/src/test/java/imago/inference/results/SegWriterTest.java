@@ -29,9 +29,9 @@ class SegWriterTest {
   private static final List<AttributeList> SOURCES = ResultFixtures.slices(1, 1, 2, 3);
   private static final List<Manifest.Segment> SEGMENTS = List.of(
       new Manifest.Segment("lung", new Code("SCT", "39607008", "Lung"),
-          new Code("SCT", "123037004", "Anatomical Structure"), new int[] {128, 174, 128}),
+          new Code("SCT", "123037004", "Anatomical Structure"), new int[] {128, 174, 128}, null),
       new Manifest.Segment("nodule", new Code("SCT", "27925004", "Nodule"),
-          new Code("SCT", "49755003", "Morphologically Altered Structure"), null));
+          new Code("SCT", "49755003", "Morphologically Altered Structure"), null, new Code("SCT", "39607008", "Lung structure")));
   private static final int PIXELS = 64 * 64;
   private static final ResultIds IDS = ResultFixtures.ids(902);
 
@@ -118,10 +118,30 @@ class SegWriterTest {
     assertEquals("39607008", ResultFixtures.text(ResultFixtures.onlyItem(lung,
         TagFromName.SegmentedPropertyTypeCodeSequence), TagFromName.CodeValue));
     assertEquals(3, Datasets.values(lung, TagFromName.RecommendedDisplayCIELabValue).length);
-    assertEquals(0, Datasets.values(segments.getItem(1).getAttributeList(),
-        TagFromName.RecommendedDisplayCIELabValue).length);
+    AttributeList nodule = segments.getItem(1).getAttributeList();
+    assertEquals(0, Datasets.values(nodule, TagFromName.RecommendedDisplayCIELabValue).length);
+    // where a segment lies, when its manifest says: the nodule in a lung, the lung nowhere in particular
+    assertEquals("39607008", ResultFixtures.text(ResultFixtures.onlyItem(nodule, TagFromName.AnatomicRegionSequence),
+        TagFromName.CodeValue));
+    assertEquals(null, lung.get(TagFromName.AnatomicRegionSequence));
     assertEquals(ResultFixtures.text(SOURCES.get(0), TagFromName.FrameOfReferenceUID),
         ResultFixtures.text(seg, TagFromName.FrameOfReferenceUID));
+  }
+
+  /** A slice where a segment marks nothing gives no frame; a SEG that marks nothing keeps one. */
+  @Test
+  void framesThatMarkNothingAreLeftOut() {
+    List<SegmentMask> masks = new ArrayList<>(masks());
+    masks.set(1, new SegmentMask(masks.get(1).segmentNumber(), masks.get(1).source(), 1, new boolean[PIXELS]));
+    AttributeList seg = ResultFixtures.read(segmentation(masks));
+    assertEquals("5", ResultFixtures.text(seg, TagFromName.NumberOfFrames));
+    String derived = seg.get(TagFromName.PerFrameFunctionalGroupsSequence).toString();
+    assertEquals(1, derived.split(ResultFixtures.text(SOURCES.get(masks.get(1).source()), TagFromName.SOPInstanceUID), -1).length - 1,
+        "the empty mask's slice is named by the other segment's frame only");
+
+    List<SegmentMask> nothing = List.of(new SegmentMask(1, 0, 1, new boolean[PIXELS]), new SegmentMask(1, 1, 1, new boolean[PIXELS]));
+    AttributeList empty = ResultFixtures.read(segmentation(nothing));
+    assertEquals("1", ResultFixtures.text(empty, TagFromName.NumberOfFrames));
   }
 
   @Test

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SrWriterTest {
+  private static final Code LUNG = new Code("SCT", "39607008", "Lung structure");
   private static final Finding NODULE = new Finding("nodule", new Code("SCT", "27925004", "Nodule"), 0.8125, 0.5);
   private static final Finding EFFUSION =
       new Finding("effusion", new Code("SCT", "60046008", "Pleural effusion"), 0.03125, 0.5);
@@ -195,12 +196,15 @@ class SrWriterTest {
     assertEquals(List.of(), Dcmtk.dciodvfyErrors(Dcmtk.dciodvfy(file).output()));
   }
 
-  /** A segmenter's report beside its SEG: a segment measured on a CT stack, and one that is empty. */
+  /**
+   * A segmenter's report beside its SEG: a segment measured on a CT stack, with the finding site its
+   * manifest names, and one that is empty and says no site.
+   */
   @Test
   void aSegmentationReportReferencesEachSegmentWithItsVolumeAndLargestArea(@TempDir Path dir) throws Exception {
     List<AttributeList> ct = ResultFixtures.slices(1, 1, 2, 3);
-    List<Manifest.Segment> labelMap = List.of(new Manifest.Segment("lesion", NODULE.code(), NODULE.code(), null),
-        new Manifest.Segment("cyst", null, NODULE.code(), null));
+    List<Manifest.Segment> labelMap = List.of(new Manifest.Segment("lesion", NODULE.code(), NODULE.code(), null, LUNG),
+        new Manifest.Segment("cyst", null, NODULE.code(), null, null));
     List<SegmentMeasurements> measured = List.of(new SegmentMeasurements(1, 316.40625, 553.7109375),
         new SegmentMeasurements(2, 0.0, 0.0));
     ResultIds seg = ResultFixtures.ids(902);
@@ -213,9 +217,10 @@ class SrWriterTest {
     for (String expected : List.of("IMAGE:(,,\"Referenced Segment\")", "UIDREF:(,,\"Source series for segmentation\")",
         "NUM:(,,\"Volume\")=\"553.7109375\" (mm3,UCUM,\"cubic millimeter\")",
         "NUM:(,,\"Area\")=\"316.40625\" (mm2,UCUM,\"square millimeter\")", "CODE:(,,\"Derivation\")=(56851009,SCT,\"Maximum\")",
-        "TEXT:(,,\"Tracking Identifier\")=\"cyst\"")) {
+        "TEXT:(,,\"Tracking Identifier\")=\"cyst\"", "CODE:(,,\"Finding Site\")=(39607008,SCT,\"Lung structure\")")) {
       assertTrue(dump.output().contains(expected), () -> expected + " missing in\n" + dump);
     }
+    assertEquals(1, dump.output().split("Finding Site", -1).length - 1, "only the lesion has a site:\n" + dump);
     AttributeList l = ResultFixtures.read(sr);
     String evidence = l.get(TagFromName.CurrentRequestedProcedureEvidenceSequence).toString();
     assertTrue(evidence.contains(seg.sopInstanceUid()), "the SEG is among the evidence: " + evidence);

@@ -35,7 +35,7 @@ final class TestManifests {
 
   static Manifest.Segment segment(String name, Manifest.Code code) {
     return new Manifest.Segment(name, code, new Manifest.Code("SCT", "49755003", "Morphologically Altered Structure"),
-        null);
+        null, null);
   }
 
   /** A MONOCHROME2 image of {@code frames}, each {@code rows x columns}. */

@@ -1,0 +1,139 @@
+package imago.app;
+
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeFactory;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.AttributeTag;
+import com.pixelmed.dicom.DicomException;
+import com.pixelmed.dicom.FileMetaInformation;
+import com.pixelmed.dicom.OtherWordAttribute;
+import com.pixelmed.dicom.TagFromName;
+import com.pixelmed.dicom.TransferSyntax;
+import imago.core.dicom.Uids;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * An axial chest CT series made of the nodule segmenter's held-out volume (models/reference,
+ * nodule-seg-torchscript/ct-raw/): the stored pixels Python's reference output was computed from,
+ * one CT image per slice, positioned in one frame of reference (5 mm pixels and slices), so the
+ * segmenter's SEG can be compared with Python's and drawn over the CT by a viewer.
+ */
+final class CtPhantomStudy {
+  static final String MODEL = "nodule-seg-torchscript";
+
+  final String studyUid = Uids.random();
+  final String seriesUid = Uids.random();
+  final List<String> sopInstanceUids = new ArrayList<>();
+  final List<Path> files = new ArrayList<>();
+  /** volume.json: geometry and the nodule's facts (radiusMm, centreRow, centreColumn, maskVoxels). */
+  JsonObject volume;
+
+  /** Writes the series under {@code dir}; slice k (0 the most superior) is instance k + 1. */
+  static CtPhantomStudy write(Path dir, String patientId) throws IOException, DicomException {
+    CtPhantomStudy study = new CtPhantomStudy();
+    Path raw = ReferenceModels.model(MODEL).resolve("ct-raw");
+    JsonObject meta = new JsonObject(Files.readString(raw.resolve("volume.json")));
+    study.volume = meta;
+    JsonArray slices = meta.getJsonArray("slices");
+    int rows = meta.getInteger("rows");
+    int columns = meta.getInteger("columns");
+    double spacing = meta.getDouble("pixelSpacingMm");
+    String frameOfReference = Uids.random();
+    Files.createDirectories(dir);
+    for (int k = 0; k < slices.size(); k++) {
+      JsonObject slice = slices.getJsonObject(k);
+      byte[] le = Files.readAllBytes(raw.resolve(slice.getString("pixels")));
+      short[] pixels = new short[le.length / 2];
+      ByteBuffer.wrap(le).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(pixels);
+      String sop = Uids.random();
+      AttributeList list = new AttributeList();
+      put(list, TagFromName.SOPClassUID, "1.2.840.10008.5.1.4.1.1.2"); // CT Image Storage
+      put(list, TagFromName.SOPInstanceUID, sop);
+      put(list, TagFromName.StudyInstanceUID, study.studyUid);
+      put(list, TagFromName.SeriesInstanceUID, study.seriesUid);
+      put(list, TagFromName.FrameOfReferenceUID, frameOfReference);
+      put(list, TagFromName.PositionReferenceIndicator, "");
+      put(list, TagFromName.PatientName, "Phantom^" + patientId);
+      put(list, TagFromName.PatientID, patientId);
+      put(list, TagFromName.PatientBirthDate, "19700101");
+      put(list, TagFromName.PatientSex, "O");
+      put(list, TagFromName.StudyDate, "20261201");
+      put(list, TagFromName.StudyTime, "101500");
+      put(list, TagFromName.StudyID, "1");
+      put(list, TagFromName.AccessionNumber, "ACC" + patientId);
+      put(list, TagFromName.ReferringPhysicianName, "");
+      put(list, TagFromName.StudyDescription, "CT chest");
+      put(list, TagFromName.Modality, "CT");
+      put(list, TagFromName.SeriesNumber, "1");
+      put(list, TagFromName.SeriesDescription, "Chest axial 5 mm");
+      put(list, TagFromName.InstanceNumber, Integer.toString(k + 1));
+      put(list, TagFromName.BodyPartExamined, "CHEST");
+      put(list, TagFromName.Manufacturer, "Imago test phantoms");
+      put(list, TagFromName.ImageType, "ORIGINAL\\PRIMARY\\AXIAL");
+      put(list, new AttributeTag(0x0018, 0x0060), ""); // KVP, type 2
+      put(list, TagFromName.AcquisitionNumber, "1");
+      // the volume is centred on the isocentre; rows run anterior to posterior, columns right to left
+      double corner = -(columns * spacing) / 2 + spacing / 2;
+      double z = slice.getDouble("zMm");
+      put(list, TagFromName.ImagePositionPatient, decimal(corner) + "\\" + decimal(-(rows * spacing) / 2 + spacing / 2)
+          + "\\" + decimal(z));
+      put(list, TagFromName.ImageOrientationPatient, "1\\0\\0\\0\\1\\0");
+      put(list, TagFromName.SliceLocation, decimal(z));
+      put(list, TagFromName.PixelSpacing, decimal(spacing) + "\\" + decimal(spacing));
+      put(list, TagFromName.SliceThickness, decimal(meta.getDouble("sliceThicknessMm")));
+      put(list, TagFromName.RescaleIntercept, Integer.toString(meta.getInteger("rescaleIntercept")));
+      put(list, TagFromName.RescaleSlope, Integer.toString(meta.getInteger("rescaleSlope")));
+      put(list, TagFromName.RescaleType, "HU");
+      put(list, TagFromName.WindowCenter, "-600");
+      put(list, TagFromName.WindowWidth, "1600");
+      put(list, TagFromName.PhotometricInterpretation, meta.getString("photometricInterpretation"));
+      number(list, TagFromName.Rows, rows);
+      number(list, TagFromName.Columns, columns);
+      number(list, TagFromName.SamplesPerPixel, 1);
+      number(list, TagFromName.BitsAllocated, meta.getInteger("bitsAllocated"));
+      number(list, TagFromName.BitsStored, meta.getInteger("bitsStored"));
+      number(list, TagFromName.HighBit, meta.getInteger("highBit"));
+      number(list, TagFromName.PixelRepresentation, meta.getInteger("pixelRepresentation"));
+      Attribute pixelData = new OtherWordAttribute(TagFromName.PixelData);
+      pixelData.setValues(pixels);
+      list.put(pixelData);
+      FileMetaInformation.addFileMetaInformation(list, TransferSyntax.ExplicitVRLittleEndian, "IMAGOTEST");
+      Path file = dir.resolve("slice-" + k + ".dcm");
+      list.write(file.toFile(), TransferSyntax.ExplicitVRLittleEndian, true, true);
+      study.sopInstanceUids.add(sop);
+      study.files.add(file);
+    }
+    return study;
+  }
+
+  /** Voxels of one slice and one voxel's volume in mm³. */
+  double voxelMm3() {
+    double s = volume.getDouble("pixelSpacingMm");
+    return s * s * volume.getDouble("sliceThicknessMm");
+  }
+
+  private static String decimal(double v) {
+    return String.format(Locale.ROOT, "%.3f", v);
+  }
+
+  private static void put(AttributeList list, AttributeTag tag, String value) throws DicomException {
+    Attribute a = AttributeFactory.newAttribute(tag);
+    if (!value.isEmpty()) a.addValue(value);
+    list.put(a);
+  }
+
+  private static void number(AttributeList list, AttributeTag tag, int value) throws DicomException {
+    Attribute a = AttributeFactory.newAttribute(tag);
+    a.addValue(value);
+    list.put(a);
+  }
+}
