@@ -63,7 +63,9 @@ final class InferenceRuntime implements AutoCloseable {
         t.setDaemon(true);
         return t;
       });
-      host = new ModelHost(engines, artifacts, parser, metrics, config.profileBatches());
+      int engineThreads = config.engineThreadCount();
+      host = new ModelHost(engines, artifacts, parser, metrics, config.profileBatches(),
+          config.cpuReplicaCount(engines, engineThreads), engineThreads);
       JobRunner runner = new JobRunner(storage.index(), storage.store(), storage.models(), queue, host, new PixelMedDecoder(),
           new ResultWriter(ingest), resultUids, decodePool, metrics, IMAGO_VERSION);
       String id = ManagementFactory.getRuntimeMXBean().getName();

@@ -37,15 +37,23 @@ import java.util.Map;
  *
  * <p>Baseline: a tight predict loop on one loaded model at each batch size, the best kept. Pipeline:
  * an in-process Imago on its embedded defaults holds {@code studies} CT studies pushed with
- * storescu; a run (POST /inference/runs) then takes every one through fetch from S3, decode,
- * preprocess, the dynamic batcher, the engine, postprocess and the SR stored back through ingest.
- * Pipeline images/s over baseline images/s is the ratio. Latency: further studies pushed one at a
- * time with the model active, from study stable (job created) to job finished (SR stored).
+ * storescu; a run (POST /inference/runs) then takes every one through fetch from the object store,
+ * decode, preprocess, the dynamic batcher, the engine, postprocess and the SR stored back through
+ * ingest. Before the run, {@link #WARM_STUDIES} studies go through the active model, so the run
+ * measures a server in its steady state (the model loaded, the JIT's work done). Pipeline images/s
+ * over baseline images/s is the ratio. Latency: further studies pushed one at a time with the model
+ * active, from study stable (job created) to job finished (SR stored).
+ *
+ * <p>Second baseline, what a researcher would write instead: bench/python/torch_baseline.py on
+ * Debian's torch and pydicom reads the same cohort's files from disk, decodes, preprocesses as the
+ * manifest says, runs the same TorchScript model at the raw engine's best batch and writes a JSON
+ * result per study; Imago's pipeline images/s over the script's is the second ratio.
  *
  * <p>usage: InferenceBench REFERENCE_DIR CACHE_DIR WORK_DIR SECONDS STUDIES PER_STUDY LATENCY_STUDIES MODEL_DIR...
  */
 public final class InferenceBench {
   private static final int THREADS = 2;
+  private static final int WARM_STUDIES = 8;
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   private InferenceBench() {}
@@ -84,13 +92,17 @@ public final class InferenceBench {
           + "time (target < 5 %%)%n", name, raw.sandboxImagesPerSecond(), raw.bestBatch(), 100 * raw.sandboxCost());
       if (rawOnly) continue;
       Path data = work.resolve(name);
+      Pipeline pipeline;
       try (Imago imago = Imago.start(Config.load(null, Map.of(), overrides(data, cache)))) {
-        String result = pipeline(imago, dir, name, data, studies, perStudy, latencyStudies, raw);
-        summary.add(result);
+        pipeline = pipeline(imago, dir, name, data, studies, perStudy, latencyStudies, raw);
       }
+      String python = manifest.framework() == imago.inference.engine.Framework.TORCHSCRIPT
+          ? python(dir, name, pipeline, raw, work) : "python baseline: TorchScript models only";
+      summary.add(pipeline.summary() + "  " + python);
       System.out.println();
     }
-    System.out.println("summary (ratio = pipeline / raw engine images/s; target >= 0.90; latency target: model time + < 500 ms)");
+    System.out.println("summary (ratio = pipeline / raw engine images/s, target >= 0.80 on CPU; vs python = pipeline / "
+        + "torch_baseline.py images/s, target >= 1.5; latency target: model time + 300 ms at p50)");
     summary.forEach(System.out::println);
     System.exit(0);
   }
@@ -152,7 +164,39 @@ public final class InferenceBench {
     return n / ((System.nanoTime() - t0) / 1e9);
   }
 
-  private static String pipeline(Imago imago, Path dir, String name, Path data, int studies, int perStudy,
+  /** The pipeline's figures: its one-line summary, its rate, and the cohort it ran on. */
+  private record Pipeline(String summary, double imagesPerSecond, Path cohort) {}
+
+  /**
+   * Runs bench/python/torch_baseline.py over the pipeline's cohort with the same engine threads and
+   * the raw engine's best batch; prints its rate and returns the comparison.
+   */
+  private static String python(Path dir, String name, Pipeline pipeline, Raw raw, Path work) throws Exception {
+    // twice, the faster kept: this machine's speed drifts between runs, and the baseline gets the benefit
+    JsonObject first = pythonRun(dir, name, pipeline, raw, work);
+    JsonObject second = pythonRun(dir, name, pipeline, raw, work);
+    JsonObject result = first.getDouble("imagesPerSecond") >= second.getDouble("imagesPerSecond") ? first : second;
+    double rate = result.getDouble("imagesPerSecond");
+    System.out.printf(Locale.ROOT, "%s python baseline (torch %s threads, batch %d, pydicom from disk -> JSON, best of 2 "
+        + "runs: %.1f, %.1f images/s): %d images in %.2f s, %.1f images/s; Imago's pipeline is %.2fx that%n", name, THREADS,
+        raw.bestBatch(), first.getDouble("imagesPerSecond"), second.getDouble("imagesPerSecond"), result.getInteger("images"),
+        result.getDouble("seconds"), rate, pipeline.imagesPerSecond() / rate);
+    return String.format(Locale.ROOT, "python %6.1f img/s  vs python %.2fx", rate, pipeline.imagesPerSecond() / rate);
+  }
+
+  private static JsonObject pythonRun(Path dir, String name, Pipeline pipeline, Raw raw, Path work) throws Exception {
+    Path script = Path.of("bench/python/torch_baseline.py"); // bench/inference runs from the checkout
+    Path out = work.resolve(name + "-python");
+    ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", script.toString(), dir.toString(), pipeline.cohort().toString(),
+        out.toString(), Integer.toString(raw.bestBatch()), Integer.toString(THREADS)).redirectErrorStream(true);
+    pb.environment().put("OMP_NUM_THREADS", Integer.toString(THREADS));
+    Process p = pb.start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) throw new IllegalStateException("torch_baseline.py failed: " + output);
+    return new JsonObject(output.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow());
+  }
+
+  private static Pipeline pipeline(Imago imago, Path dir, String name, Path data, int studies, int perStudy,
       int latencyStudies, Raw raw) throws Exception {
     String base = "http://127.0.0.1:" + imago.httpPort();
     String token = imago.auth().mint("bench", "demo", Caller.Role.ADMIN, Duration.ofHours(2));
@@ -165,25 +209,25 @@ public final class InferenceBench {
     double ingestSeconds = (System.nanoTime() - t) / 1e9;
     Thread.sleep(3000); // every study stable (quiet period 1 s) before the model is active
     String model = register(imago, dir, name);
-    // Warm-up: one study through the active model loads it and runs its first (slow) call; the run
-    // below skips that study, whose job exists already.
-    SyntheticCt.Spec warm = new SyntheticCt.Spec(1, 1, perStudy, 256, 256, name.hashCode() + 2L, "WARM");
+    // Warm-up: studies through the active model load it, run its first (slow) calls and let the JIT
+    // compile the pipeline's paths; the run below skips these studies, whose jobs exist already.
+    SyntheticCt.Spec warm = new SyntheticCt.Spec(WARM_STUDIES, 1, perStudy, 256, 256, name.hashCode() + 2L, "WARM");
     Path warmDir = data.resolveSibling(name + "-warm");
     SyntheticCt.write(warm, warmDir);
     storescu(imago.dicomPort(), warmDir);
-    awaitFinished(imago, 1);
+    awaitFinished(imago, WARM_STUDIES);
     JsonObject run = new JsonObject(post(base + "/inference/runs", token,
         new JsonObject().put("model", model).put("version", "1.0.0").put("cohort", new JsonObject())));
     long runId = run.getLong("run");
     int jobs = run.getInteger("jobs");
-    awaitFinished(imago, 1 + jobs);
+    awaitFinished(imago, WARM_STUDIES + jobs);
     List<Job> done = imago.jobs().ofRun(runId);
     double first = done.stream().mapToLong(j -> j.createdAt().toEpochMilli()).min().orElse(0);
     double last = done.stream().mapToLong(j -> j.finishedAt().toEpochMilli()).max().orElse(0);
     long ok = done.stream().filter(j -> j.state() == JobState.DONE).count();
     double pipelineRate = ok * perStudy / ((last - first) / 1000.0);
     System.out.printf(Locale.ROOT, "%s pipeline: storescu of %d images %.1f s (%.1f images/s, ingest); run of %d jobs: "
-        + "%.1f images/s (S3 fetch -> SR stored), %d failed%n", name, studies * perStudy, ingestSeconds,
+        + "%.1f images/s (object store -> SR stored), %d failed%n", name, studies * perStudy, ingestSeconds,
         studies * perStudy / ingestSeconds, jobs, pipelineRate, jobs - ok);
 
     // Latency: the model is active now; each study is scheduled when it is stable.
@@ -194,7 +238,7 @@ public final class InferenceBench {
       storescu(imago.dicomPort(), latencyDir.resolve(Integer.toString(s)));
       Thread.sleep(1500);
     }
-    awaitFinished(imago, 1 + jobs + latencyStudies);
+    awaitFinished(imago, WARM_STUDIES + jobs + latencyStudies);
     List<Double> latencies = new ArrayList<>();
     for (int s = 1; s <= latencyStudies; s++) {
       for (Job j : imago.jobs().ofStudy("demo", SyntheticCt.studyInstanceUid(one, s))) {
@@ -210,9 +254,9 @@ public final class InferenceBench {
     String batches = batchSizes(base);
     System.out.printf(Locale.ROOT, "%s batch sizes (engine calls): %s%n", name, batches);
     System.out.printf(Locale.ROOT, "%s time per stage, summed over all threads: %s%n", name, stages(base));
-    return String.format(Locale.ROOT, "  %-24s raw %6.1f img/s (batch %2d)  pipeline %6.1f img/s  ratio %.2f  "
+    return new Pipeline(String.format(Locale.ROOT, "  %-24s raw %6.1f img/s (batch %2d)  pipeline %6.1f img/s  ratio %.2f  "
         + "latency p50 %5.0f ms p99 %5.0f ms (model %4.0f ms)  batches %s", name, raw.imagesPerSecond(), raw.bestBatch(),
-        pipelineRate, pipelineRate / raw.imagesPerSecond(), p50, p99, raw.studyBatchMs(), batches);
+        pipelineRate, pipelineRate / raw.imagesPerSecond(), p50, p99, raw.studyBatchMs(), batches), pipelineRate, cohort);
   }
 
   /** Registers the model under a bench name that applies to CT (the generator's modality) and activates it. */

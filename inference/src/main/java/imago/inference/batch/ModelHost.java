@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The model versions this worker process has loaded, each with its dynamic batcher: loaded on
- * first use, one replica per device the engine runs on (one per visible GPU, else one on the CPU).
+ * first use, one replica per device the engine runs on: one per visible GPU, else {@code cpuReplicas}
+ * on the CPU, each with an equal share of the engine threads.
  */
 public final class ModelHost implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelHost.class);
@@ -34,15 +35,21 @@ public final class ModelHost implements AutoCloseable {
   private final ManifestParser parser;
   private final BatchListener listener;
   private final boolean profileBatches;
+  private final int cpuReplicas;
+  private final int engineThreads;
   private final Map<String, Hosted> hosted = new ConcurrentHashMap<>();
 
   /**
    * @param profileBatches cap each model's batches at the size its engine runs fastest per image on
    *     this device, measured at load (see {@link BatchProfile}); else the manifest's maxBatchSize
+   * @param cpuReplicas copies of a TorchScript or ONNX model when the engines run on the CPU only
+   * @param engineThreads the engine threads those copies share
    */
   public ModelHost(ModelLoader engines, ArtifactCache artifacts, ManifestParser parser, BatchListener listener,
-      boolean profileBatches) {
+      boolean profileBatches, int cpuReplicas, int engineThreads) {
     this.profileBatches = profileBatches;
+    this.cpuReplicas = Math.max(1, cpuReplicas);
+    this.engineThreads = Math.max(1, engineThreads);
     this.engines = engines;
     this.artifacts = artifacts;
     this.parser = parser;
@@ -80,11 +87,16 @@ public final class ModelHost implements AutoCloseable {
   private Hosted load(ModelVersion v, String key) throws ModelLoadException, IOException, InvalidManifestException {
     Manifest manifest = parser.parse(v.manifestJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     var file = artifacts.file(v);
-    int copies = manifest.framework() == Framework.TORCHSCRIPT || manifest.framework() == Framework.ONNX
-        ? engines.devices().size() : 1;
+    boolean deviceEngine = manifest.framework() == Framework.TORCHSCRIPT || manifest.framework() == Framework.ONNX;
+    boolean cpuOnly = engines.devices().equals(List.of("cpu()"));
+    int copies = !deviceEngine ? 1 : cpuOnly ? cpuReplicas : engines.devices().size();
     List<LoadedModel> replicas = new ArrayList<>();
     try {
-      for (int i = 0; i < copies; i++) replicas.add(engines.load(manifest.framework(), file, manifest.input().name()));
+      for (int i = 0; i < copies; i++) {
+        replicas.add(cpuOnly && copies > 1
+            ? engines.load(manifest.framework(), file, manifest.input().name(), Math.max(1, engineThreads / copies))
+            : engines.load(manifest.framework(), file, manifest.input().name()));
+      }
     } catch (ModelLoadException | RuntimeException e) {
       replicas.forEach(LoadedModel::close);
       throw e;

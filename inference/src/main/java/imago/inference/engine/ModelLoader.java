@@ -16,6 +16,20 @@ public interface ModelLoader {
    */
   LoadedModel load(Framework framework, Path artifact, String inputName) throws ModelLoadException;
 
+  /**
+   * Loads {@code artifact} with {@code threads} intra-op threads of its own instead of the
+   * configured count: one of several CPU replicas. A loader whose models share one process's
+   * engines (see {@link #isolatesLoads}) cannot give a load threads of its own and ignores it.
+   */
+  default LoadedModel load(Framework framework, Path artifact, String inputName, int threads) throws ModelLoadException {
+    return load(framework, artifact, inputName);
+  }
+
+  /** Whether each load runs in a process of its own, with its own engine threads. */
+  default boolean isolatesLoads() {
+    return false;
+  }
+
   /** Where TorchScript and ONNX models run: {@code gpu(0)}, {@code gpu(1)}... or {@code cpu()}. */
   List<String> devices();
 }

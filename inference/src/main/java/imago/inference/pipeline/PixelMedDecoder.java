@@ -5,6 +5,8 @@ import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.AttributeTag;
 import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.DicomInputStream;
+import com.pixelmed.dicom.OtherByteAttribute;
+import com.pixelmed.dicom.OtherWordAttribute;
 import com.pixelmed.dicom.TagFromName;
 import com.pixelmed.display.SourceImage;
 import imago.core.dicom.PixelLimits;
@@ -104,6 +106,7 @@ public final class PixelMedDecoder implements Decoder {
   private static List<float[]> frames(AttributeList list, PixelModule module, double slope, double intercept,
       String transferSyntax) throws NotDecodableException {
     List<float[]> frames = new ArrayList<>(module.frames());
+    if (words(list.getPixelData(), module, slope, intercept, frames)) return frames;
     try {
       SourceImage source = new SourceImage(list);
       int[] raw = new int[module.frameSize()];
@@ -125,6 +128,46 @@ public final class PixelMedDecoder implements Decoder {
       throw new NotDecodableException(transferSyntax, "pixel data cannot be decoded: " + e.getMessage(), e);
     }
     return frames;
+  }
+
+  /**
+   * The common case without a detour through a BufferedImage: native pixels PixelMed holds as one
+   * array of words (OW, 16 bits) or bytes (OB, 8 bits), read straight into frames. False, with
+   * nothing added, for any other layout (per-frame arrays, pixel data left on disk), which
+   * {@link SourceImage} then hands out.
+   */
+  private static boolean words(Attribute pixelData, PixelModule module, double slope, double intercept,
+      List<float[]> frames) {
+    int size = module.frameSize();
+    try {
+      if (module.bitsAllocated() == 16 && pixelData != null && pixelData.getClass() == OtherWordAttribute.class) {
+        short[] words = pixelData.getShortValues();
+        if (words.length < (long) size * module.frames()) return false;
+        for (int f = 0; f < module.frames(); f++) {
+          float[] values = new float[size];
+          for (int i = 0, o = f * size; i < size; i++) {
+            values[i] = (float) (module.storedValue(words[o + i] & 0xFFFF) * slope + intercept);
+          }
+          frames.add(values);
+        }
+        return true;
+      }
+      if (module.bitsAllocated() == 8 && pixelData != null && pixelData.getClass() == OtherByteAttribute.class) {
+        byte[] bytes = pixelData.getByteValues();
+        if (bytes.length < (long) size * module.frames()) return false;
+        for (int f = 0; f < module.frames(); f++) {
+          float[] values = new float[size];
+          for (int i = 0, o = f * size; i < size; i++) {
+            values[i] = (float) (module.storedValue(bytes[o + i] & 0xFF) * slope + intercept);
+          }
+          frames.add(values);
+        }
+        return true;
+      }
+    } catch (DicomException e) {
+      frames.clear();
+    }
+    return false;
   }
 
   private static String transferSyntax(AttributeList list) {

@@ -58,14 +58,20 @@ public final class Sandbox implements ModelLoader, AutoCloseable {
 
   @Override
   public LoadedModel load(Framework framework, Path artifact, String inputName) throws ModelLoadException {
+    return load(framework, artifact, inputName, engines.threads());
+  }
+
+  /** A sandbox of its own, whose engine has {@code threads} intra-op threads and a CPU quota of as many cores. */
+  @Override
+  public LoadedModel load(Framework framework, Path artifact, String inputName, int threads) throws ModelLoadException {
     Integer gpu = null;
     if (framework == Framework.TORCHSCRIPT || framework == Framework.ONNX) {
       long gpus = devices().stream().filter(d -> d.startsWith("gpu")).count();
       if (gpus > 0) gpu = Math.floorMod(nextGpu.getAndIncrement(), (int) gpus);
     }
-    SandboxedModel sandbox = open(artifact, gpu);
+    SandboxedModel sandbox = open(artifact, gpu, threads);
     try {
-      sandbox.load(framework, inputName);
+      sandbox.load(framework, inputName, threads);
       return sandbox;
     } catch (ModelLoadException | RuntimeException e) {
       sandbox.close();
@@ -73,8 +79,13 @@ public final class Sandbox implements ModelLoader, AutoCloseable {
     }
   }
 
+  @Override
+  public boolean isolatesLoads() {
+    return true;
+  }
+
   /** A sandbox started and connected, holding a copy of {@code artifact} (null: none), nothing loaded yet. */
-  private SandboxedModel open(Path artifact, Integer gpu) throws ModelLoadException {
+  private SandboxedModel open(Path artifact, Integer gpu, int threads) throws ModelLoadException {
     SandboxRuntime rt = null;
     Path work = null;
     ServerSocketChannel listener = null;
@@ -92,7 +103,7 @@ public final class Sandbox implements ModelLoader, AutoCloseable {
       try (var stdin = process.getOutputStream()) {
         stdin.write((secret + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
       }
-      CpuLimit cpu = CpuLimit.create(engines.threads()).orElse(null);
+      CpuLimit cpu = CpuLimit.create(threads).orElse(null);
       return SandboxedModel.connect(process, listener, secret, work, copy, cpu, rt, timer);
     } catch (IOException e) {
       if (listener != null) closeQuietly(listener);
@@ -136,7 +147,7 @@ public final class Sandbox implements ModelLoader, AutoCloseable {
     if (devices != null) return devices;
     if (!engines.useGpu() || !hasNvidiaDriver()) return devices = List.of("cpu()");
     // A sandbox that loads nothing and is asked for the engine's devices, under the same timeouts.
-    try (SandboxedModel probe = open(null, null)) {
+    try (SandboxedModel probe = open(null, null, engines.threads())) {
       devices = probe.devices(engines.cacheDir());
     } catch (ModelLoadException | RuntimeException e) {
       LOG.warn("event=sandbox.devices.failed reason=\"{}\" note=\"models run on the CPU\"", e.getMessage());

@@ -107,8 +107,8 @@ final class SandboxedModel implements LoadedModel {
     }
   }
 
-  /** Loads the artifact as {@code framework} in the sandbox, within the load timeout. */
-  void load(Framework framework, String inputName) throws ModelLoadException {
+  /** Loads the artifact as {@code framework} in the sandbox, its engine with {@code threads} threads, within the load timeout. */
+  void load(Framework framework, String inputName, int threads) throws ModelLoadException {
     this.framework = framework;
     this.label = framework.id() + ":" + artifact.getFileName();
     try {
@@ -117,7 +117,7 @@ final class SandboxedModel implements LoadedModel {
         SandboxProtocol.writeText(out, framework.id());
         SandboxProtocol.writeText(out, artifact.toString());
         SandboxProtocol.writeText(out, inputName == null ? "" : inputName);
-        out.writeInt(runtime.engines().threads());
+        out.writeInt(threads);
         SandboxProtocol.writeText(out, runtime.engines().cacheDir().toString());
         out.writeBoolean(runtime.engines().useGpu());
         out.flush();

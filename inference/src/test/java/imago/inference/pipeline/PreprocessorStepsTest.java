@@ -78,12 +78,39 @@ class PreprocessorStepsTest {
 
   @Test
   void percentileIsLinearBetweenTheClosestRanks() {
-    double[] sorted = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    double[] shuffled = {7, 3, 10, 1, 9, 2, 8, 5, 4, 6};
 
-    assertEquals(3.25, Intensity.percentile(sorted, 25), 1e-12); // rank 2.25
-    assertEquals(1.045, Intensity.percentile(sorted, 0.5), 1e-12); // rank 0.045
-    assertEquals(10, Intensity.percentile(sorted, 100), 1e-12);
-    assertEquals(1, Intensity.percentile(sorted, 0), 1e-12);
+    assertEquals(3.25, Intensity.selectPercentile(shuffled.clone(), 0, 25), 1e-12); // rank 2.25
+    assertEquals(1.045, Intensity.selectPercentile(shuffled.clone(), 0, 0.5), 1e-12); // rank 0.045
+    assertEquals(10, Intensity.selectPercentile(shuffled.clone(), 0, 100), 1e-12);
+    assertEquals(1, Intensity.selectPercentile(shuffled.clone(), 0, 0), 1e-12);
+  }
+
+  /** Selection in place gives what sorting gives, value for value, for a low then a high percentile. */
+  @Test
+  void selectedPercentilesEqualSortedOnes() {
+    java.util.Random random = new java.util.Random(11);
+    for (int trial = 0; trial < 200; trial++) {
+      int n = 1 + random.nextInt(trial < 100 ? 20 : 5000);
+      double[] v = new double[n];
+      for (int i = 0; i < n; i++) v[i] = random.nextInt(trial % 2 == 0 ? 4 : 4096); // ties, and spread
+      double[] sorted = v.clone();
+      java.util.Arrays.sort(sorted);
+      double low = 100 * random.nextDouble() / 2;
+      double high = 50 + 100 * random.nextDouble() / 2;
+      double lo = Intensity.selectPercentile(v, 0, low);
+      double hi = Intensity.selectPercentile(v, (int) Math.floor(low / 100 * (n - 1)) + 1, high);
+      assertEquals(sortedPercentile(sorted, low), lo, 0, "low " + low + " of " + n);
+      assertEquals(sortedPercentile(sorted, high), hi, 0, "high " + high + " of " + n);
+    }
+  }
+
+  private static double sortedPercentile(double[] sorted, double p) {
+    double r = p / 100.0 * (sorted.length - 1);
+    int f = (int) Math.floor(r);
+    double a = sorted[f];
+    double b = sorted[Math.min(f + 1, sorted.length - 1)];
+    return a + (b - a) * (r - f);
   }
 
   @Test
