@@ -72,16 +72,14 @@ class ViewerFindingsTest {
     assertTrue(panel.contains("Measurements (2)"), "the measurement panel lists both boxes: " + panel);
     assertEquals(2, panel.split("\nLesion\n", -1).length - 1, panel);
 
-    JsonObject link = new JsonObject(imago.send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + "/fse/links"))
-        .header("Authorization", "Bearer " + fx.hospital).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("studyUID", study.studyUid).encode())).build()).body());
-    JsonNode linked = browse("fse-link", Map.of("LINK_URL", imago.baseUrl() + "/l/" + link.getString("token") + "/"));
+    JsonNode linked = browse("fse-link", Map.of("LINK_URL", linkTo(study.studyUid)));
     assertBoxDrawnOnARegion(linked, regions, OUT.resolve("fse-link"));
   }
 
   /**
    * A classifier's finding has no region of its own: its report ties the probability to a point on
-   * the image that gave it, and OHIF writes the finding in words there, on the image.
+   * the image that gave it, and OHIF writes the finding in words there, on the image, signed in and
+   * through an FSE link.
    */
   @Test
   void aClassifiersFindingIsWrittenOverTheImageThatGaveIt() throws Exception {
@@ -93,8 +91,22 @@ class ViewerFindingsTest {
     JsonObject lesion = job.getJsonObject("result").getJsonArray("findings").getJsonObject(1);
     assertTrue(lesion.getBoolean("present"), lesion.encode());
 
-    JsonNode run = browse("classification", Map.of("IMAGO_TOKEN", imago.token("demo", Caller.Role.RADIOLOGIST),
-        "STUDY_UID", study.studyUid, "SERIES_TEXT", "AI lesion-cls-onnx 1.0.0"));
+    assertFindingWrittenOnTheImage(browse("classification", Map.of("IMAGO_TOKEN", imago.token("demo", Caller.Role.RADIOLOGIST),
+        "STUDY_UID", study.studyUid, "SERIES_TEXT", "AI lesion-cls-onnx 1.0.0")), job);
+    assertFindingWrittenOnTheImage(browse("classification-fse-link", Map.of("LINK_URL", linkTo(study.studyUid),
+        "SERIES_TEXT", "AI lesion-cls-onnx 1.0.0")), job);
+  }
+
+  /** A new FSE link to the study, as the hospital asks for one: its viewer address. */
+  private static String linkTo(String studyUid) throws Exception {
+    JsonObject link = new JsonObject(imago.send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + "/fse/links"))
+        .header("Authorization", "Bearer " + fx.hospital).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("studyUID", studyUid).encode())).build()).body());
+    return imago.baseUrl() + "/l/" + link.getString("token") + "/";
+  }
+
+  /** One of the job's findings in words over the opened report, its label inside the image. */
+  private static void assertFindingWrittenOnTheImage(JsonNode run, JsonObject job) {
     assertTrue(!run.has("failed"), run.toString());
     // OHIF opens the report on its first finding (label order: "no lesion", on a normal phantom)
     String text = run.at("/steps/openResult/text").asText();
@@ -180,11 +192,8 @@ class ViewerFindingsTest {
     Map<String, String> signedIn = new java.util.HashMap<>(segmentation);
     signedIn.putAll(Map.of("IMAGO_TOKEN", imago.token("demo", Caller.Role.RADIOLOGIST), "STUDY_UID", ct.studyUid));
     assertSegmentDrawnOnTheNodule(browse("segmentation-signed-in", "/viewer/open-segmentation.cjs", signedIn), ct);
-    JsonObject link = new JsonObject(imago.send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + "/fse/links"))
-        .header("Authorization", "Bearer " + fx.hospital).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("studyUID", ct.studyUid).encode())).build()).body());
     Map<String, String> linked = new java.util.HashMap<>(segmentation);
-    linked.put("LINK_URL", imago.baseUrl() + "/l/" + link.getString("token") + "/");
+    linked.put("LINK_URL", linkTo(ct.studyUid));
     assertSegmentDrawnOnTheNodule(browse("segmentation-fse-link", "/viewer/open-segmentation.cjs", linked), ct);
   }
 
