@@ -7,9 +7,8 @@
 // description, e.g. "AI lesion-det 1.0.0"), RENDER_TIMEOUT_MS; and either IMAGO_TOKEN and STUDY_UID
 // (the signed-in viewer) or LINK_URL (an FSE link, no sign-in).
 'use strict';
-const fs = require('fs');
 const path = require('path');
-const { launchChromium, canvasStats, waitForAddress } = require('./viewer-common.cjs');
+const { reportSteps, openStudy, dismissNotices } = require('./viewer-common.cjs');
 
 const base = process.env.IMAGO_URL;
 const out = process.env.OUT_DIR;
@@ -32,101 +31,38 @@ function overlays() {
   return { shapes, canvas };
 }
 
-async function main() {
-  fs.mkdirSync(out, { recursive: true });
-  const result = { steps: {}, consoleErrors: [], pageErrors: [] };
-  const browser = await launchChromium();
-  try {
-    const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-    const consoleLog = [];
-    page.on('console', (m) => {
-      consoleLog.push(`${m.type()}: ${m.text().slice(0, 400)}`);
-      if (m.type() === 'error') result.consoleErrors.push(m.text().slice(0, 300));
-    });
-    page.on('pageerror', (e) => result.pageErrors.push(String(e).slice(0, 300)));
-    const step = async (name, fn) => {
-      try {
-        result.steps[name] = await fn();
-      } catch (e) {
-        result.steps[name] = { error: String(e.message || e).split('\n')[0] };
-        throw e;
-      }
-    };
-    const stats = `(${canvasStats.toString()})()`;
+reportSteps(out, async (page, step) => {
+  await openStudy(page, step, { base, out, seriesText, renderTimeout });
+  await dismissNotices(page, step);
+  await step('openResult', async () => {
+    const thumb = page.getByText(seriesText, { exact: false }).first();
+    await thumb.dblclick();
     try {
-      await step('opened', async () => {
-        if (process.env.LINK_URL) {
-          await page.goto(process.env.LINK_URL, { waitUntil: 'domcontentloaded' });
-        } else {
-          await page.goto(`${base}/viewer/login`, { waitUntil: 'domcontentloaded' });
-          await page.evaluate((t) => sessionStorage.setItem('imago.token', t), process.env.IMAGO_TOKEN);
-          await page.goto(`${base}/viewer/viewer?StudyInstanceUIDs=${encodeURIComponent(process.env.STUDY_UID)}`,
-            { waitUntil: 'domcontentloaded' });
-        }
-        await waitForAddress(page, (u) => u.pathname === '/viewer/viewer', 30000);
-        return true;
-      });
-      await step('render', async () => {
-        await (await page.waitForFunction(`${stats}.rendered`, null, { timeout: renderTimeout, polling: 500 })).dispose();
-        return page.evaluate(stats);
-      });
-      await step('seriesListed', async () => {
-        await page.waitForFunction((t) => document.body.innerText.includes(t), seriesText, { timeout: 30000, polling: 500 });
-        return true;
-      });
-      await page.screenshot({ path: path.join(out, 'study.png') });
-      await step('dismissed', async () => {
-        // OHIF's first-visit tour and its investigational-use notice sit over the viewport
-        const dismissed = [];
-        for (const label of ['Skip all', 'Confirm and hide']) {
-          const b = page.getByText(label, { exact: true }).first();
-          if (await b.count()) {
-            await b.click();
-            dismissed.push(label);
-          }
-        }
-        return dismissed;
-      });
-      await step('openResult', async () => {
-        const thumb = page.getByText(seriesText, { exact: false }).first();
-        await thumb.dblclick();
-        try {
-          await page.waitForFunction(`(${overlays.toString()})().shapes.some((s) => s.tag === 'text')`, null,
-            { timeout: 30000, polling: 250 });
-        } catch (e) {
-          // reported: the overlays found say what was drawn instead
-        }
-        await page.waitForTimeout(500); // the label joins its shape
-        await page.screenshot({ path: path.join(out, 'result-opened.png') });
-        return { text: (await page.evaluate(() => document.body.innerText)).slice(0, 3000), overlays: await page.evaluate(overlays) };
-      });
-      await step('measurementPanel', async () => {
-        // OHIF asks whether to track the report's measurements; tracked, they are listed in its measurement panel
-        const yes = page.getByText('Yes', { exact: true }).first();
-        const tracked = (await yes.count()) > 0;
-        if (tracked) await yes.click();
-        await page.click('[data-cy="trackedMeasurements-btn"]');
-        try {
-          await page.waitForFunction((t) => document.body.innerText.split(t).length > 2, 'Certainty of Finding',
-            { timeout: 15000, polling: 250 });
-        } catch (e) {
-          // reported: the text says what the panel shows instead
-        }
-        await page.screenshot({ path: path.join(out, 'measurements.png') });
-        return { tracked, text: (await page.evaluate(() => document.body.innerText)).slice(0, 4000) };
-      });
+      await page.waitForFunction(`(${overlays.toString()})().shapes.some((s) => s.tag === 'text')`, null,
+        { timeout: 30000, polling: 250 });
     } catch (e) {
-      result.failed = String(e.message || e).split('\n')[0];
-      await page.screenshot({ path: path.join(out, 'failed.png') });
+      // reported: the overlays found say what was drawn instead
     }
-    fs.writeFileSync(path.join(out, 'console.log'), consoleLog.join('\n'));
-  } finally {
-    await browser.close();
-  }
-  process.stdout.write(JSON.stringify(result) + '\n');
-}
-
-main().catch((e) => {
+    await page.waitForTimeout(500); // the label joins its shape
+    await page.screenshot({ path: path.join(out, 'result-opened.png') });
+    return { text: (await page.evaluate(() => document.body.innerText)).slice(0, 3000), overlays: await page.evaluate(overlays) };
+  });
+  await step('measurementPanel', async () => {
+    // OHIF asks whether to track the report's measurements; tracked, they are listed in its measurement panel
+    const yes = page.getByText('Yes', { exact: true }).first();
+    const tracked = (await yes.count()) > 0;
+    if (tracked) await yes.click();
+    await page.click('[data-cy="trackedMeasurements-btn"]');
+    try {
+      await page.waitForFunction((t) => document.body.innerText.split(t).length > 2, 'Certainty of Finding',
+        { timeout: 15000, polling: 250 });
+    } catch (e) {
+      // reported: the text says what the panel shows instead
+    }
+    await page.screenshot({ path: path.join(out, 'measurements.png') });
+    return { tracked, text: (await page.evaluate(() => document.body.innerText)).slice(0, 4000) };
+  });
+}).catch((e) => {
   process.stderr.write(String(e && e.stack || e) + '\n');
   process.exit(1);
 });

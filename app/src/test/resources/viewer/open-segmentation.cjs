@@ -8,9 +8,8 @@
 // description, e.g. "AI nodule-seg 1.0.0"), SEGMENT_RGB (e.g. "255,64,64"), RENDER_TIMEOUT_MS; and
 // either IMAGO_TOKEN and STUDY_UID (the signed-in viewer) or LINK_URL (an FSE link, no sign-in).
 'use strict';
-const fs = require('fs');
 const path = require('path');
-const { launchChromium, canvasStats, waitForAddress } = require('./viewer-common.cjs');
+const { reportSteps, openStudy, dismissNotices } = require('./viewer-common.cjs');
 
 const base = process.env.IMAGO_URL;
 const out = process.env.OUT_DIR;
@@ -56,99 +55,37 @@ function tinted(rgb) {
   return result;
 }
 
-async function main() {
-  fs.mkdirSync(out, { recursive: true });
-  const result = { steps: {}, consoleErrors: [], pageErrors: [] };
-  const browser = await launchChromium();
-  try {
-    const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-    const consoleLog = [];
-    page.on('console', (m) => {
-      consoleLog.push(`${m.type()}: ${m.text().slice(0, 400)}`);
-      if (m.type() === 'error') result.consoleErrors.push(m.text().slice(0, 300));
-    });
-    page.on('pageerror', (e) => result.pageErrors.push(String(e).slice(0, 300)));
-    const step = async (name, fn) => {
-      try {
-        result.steps[name] = await fn();
-      } catch (e) {
-        result.steps[name] = { error: String(e.message || e).split('\n')[0] };
-        throw e;
-      }
-    };
-    const stats = `(${canvasStats.toString()})()`;
-    const tint = `(${tinted.toString()})(${JSON.stringify(segmentRgb)})`;
+reportSteps(out, async (page, step) => {
+  const tint = `(${tinted.toString()})(${JSON.stringify(segmentRgb)})`;
+  await openStudy(page, step, { base, out, seriesText, renderTimeout });
+  await step('before', async () => page.evaluate(tint));
+  await dismissNotices(page, step);
+  await step('openSegmentation', async () => {
+    const thumbs = page.locator('[data-cy^="study-browser-thumbnail"]').filter({ hasText: seriesText });
+    const listed = await thumbs.allInnerTexts();
+    const seg = thumbs.filter({ hasText: /\bSEG\b/ }).first();
+    await (await seg.count() ? seg : page.getByText(seriesText, { exact: false }).first()).dblclick();
+    // OHIF asks before it loads a segmentation into the viewport
+    let asked = false;
     try {
-      await step('opened', async () => {
-        if (process.env.LINK_URL) {
-          await page.goto(process.env.LINK_URL, { waitUntil: 'domcontentloaded' });
-        } else {
-          await page.goto(`${base}/viewer/login`, { waitUntil: 'domcontentloaded' });
-          await page.evaluate((t) => sessionStorage.setItem('imago.token', t), process.env.IMAGO_TOKEN);
-          await page.goto(`${base}/viewer/viewer?StudyInstanceUIDs=${encodeURIComponent(process.env.STUDY_UID)}`,
-            { waitUntil: 'domcontentloaded' });
-        }
-        await waitForAddress(page, (u) => u.pathname === '/viewer/viewer', 30000);
-        return true;
-      });
-      await step('render', async () => {
-        await (await page.waitForFunction(`${stats}.rendered`, null, { timeout: renderTimeout, polling: 500 })).dispose();
-        return page.evaluate(stats);
-      });
-      await step('seriesListed', async () => {
-        await page.waitForFunction((t) => document.body.innerText.includes(t), seriesText, { timeout: 30000, polling: 500 });
-        return true;
-      });
-      await step('before', async () => page.evaluate(tint));
-      await step('dismissed', async () => {
-        // OHIF's first-visit tour and its investigational-use notice sit over the viewport
-        const dismissed = [];
-        for (const label of ['Skip all', 'Confirm and hide']) {
-          const b = page.getByText(label, { exact: true }).first();
-          if (await b.count()) {
-            await b.click();
-            dismissed.push(label);
-          }
-        }
-        return dismissed;
-      });
-      await step('openSegmentation', async () => {
-        const thumbs = page.locator('[data-cy^="study-browser-thumbnail"]').filter({ hasText: seriesText });
-        const listed = await thumbs.allInnerTexts();
-        const seg = thumbs.filter({ hasText: /\bSEG\b/ }).first();
-        await (await seg.count() ? seg : page.getByText(seriesText, { exact: false }).first()).dblclick();
-        // OHIF asks before it loads a segmentation into the viewport
-        let asked = false;
-        try {
-          await page.getByText('Do you want to open this Segmentation?').first().waitFor({ timeout: 15000 });
-          asked = true;
-          await page.getByText('Yes', { exact: true }).first().click();
-        } catch (e) {
-          // not asked: loaded as is
-        }
-        let drawn = true;
-        try {
-          await page.waitForFunction(`${tint}.pixels > 20`, null, { timeout: 45000, polling: 500 });
-        } catch (e) {
-          drawn = false; // reported: the tint found says what was drawn instead
-        }
-        await page.waitForTimeout(300); // a last frame after the labelmap's
-        await page.screenshot({ path: path.join(out, 'segmentation.png') });
-        return { listed, asked, drawn, tint: await page.evaluate(tint),
-          text: (await page.evaluate(() => document.body.innerText)).slice(0, 3000) };
-      });
+      await page.getByText('Do you want to open this Segmentation?').first().waitFor({ timeout: 15000 });
+      asked = true;
+      await page.getByText('Yes', { exact: true }).first().click();
     } catch (e) {
-      result.failed = String(e.message || e).split('\n')[0];
-      await page.screenshot({ path: path.join(out, 'failed.png') });
+      // not asked: loaded as is
     }
-    fs.writeFileSync(path.join(out, 'console.log'), consoleLog.join('\n'));
-  } finally {
-    await browser.close();
-  }
-  process.stdout.write(JSON.stringify(result) + '\n');
-}
-
-main().catch((e) => {
+    let drawn = true;
+    try {
+      await page.waitForFunction(`${tint}.pixels > 20`, null, { timeout: 45000, polling: 500 });
+    } catch (e) {
+      drawn = false; // reported: the tint found says what was drawn instead
+    }
+    await page.waitForTimeout(300); // a last frame after the labelmap's
+    await page.screenshot({ path: path.join(out, 'segmentation.png') });
+    return { listed, asked, drawn, tint: await page.evaluate(tint),
+      text: (await page.evaluate(() => document.body.innerText)).slice(0, 3000) };
+  });
+}).catch((e) => {
   process.stderr.write(String(e && e.stack || e) + '\n');
   process.exit(1);
 });

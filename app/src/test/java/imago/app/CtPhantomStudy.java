@@ -1,7 +1,6 @@
 package imago.app;
 
 import com.pixelmed.dicom.Attribute;
-import com.pixelmed.dicom.AttributeFactory;
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.AttributeTag;
 import com.pixelmed.dicom.DicomException;
@@ -56,53 +55,39 @@ final class CtPhantomStudy {
       ByteBuffer.wrap(le).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(pixels);
       String sop = Uids.random();
       AttributeList list = new AttributeList();
-      put(list, TagFromName.SOPClassUID, "1.2.840.10008.5.1.4.1.1.2"); // CT Image Storage
-      put(list, TagFromName.SOPInstanceUID, sop);
-      put(list, TagFromName.StudyInstanceUID, study.studyUid);
-      put(list, TagFromName.SeriesInstanceUID, study.seriesUid);
-      put(list, TagFromName.FrameOfReferenceUID, frameOfReference);
-      put(list, TagFromName.PositionReferenceIndicator, "");
-      put(list, TagFromName.PatientName, "Phantom^" + patientId);
-      put(list, TagFromName.PatientID, patientId);
-      put(list, TagFromName.PatientBirthDate, "19700101");
-      put(list, TagFromName.PatientSex, "O");
-      put(list, TagFromName.StudyDate, "20261201");
-      put(list, TagFromName.StudyTime, "101500");
-      put(list, TagFromName.StudyID, "1");
-      put(list, TagFromName.AccessionNumber, "ACC" + patientId);
-      put(list, TagFromName.ReferringPhysicianName, "");
-      put(list, TagFromName.StudyDescription, "CT chest");
-      put(list, TagFromName.Modality, "CT");
-      put(list, TagFromName.SeriesNumber, "1");
-      put(list, TagFromName.SeriesDescription, "Chest axial 5 mm");
-      put(list, TagFromName.InstanceNumber, Integer.toString(k + 1));
-      put(list, TagFromName.BodyPartExamined, "CHEST");
-      put(list, TagFromName.Manufacturer, "Imago test phantoms");
-      put(list, TagFromName.ImageType, "ORIGINAL\\PRIMARY\\AXIAL");
-      put(list, new AttributeTag(0x0018, 0x0060), ""); // KVP, type 2
-      put(list, TagFromName.AcquisitionNumber, "1");
+      PhantomStudy.text(list, TagFromName.SOPClassUID, "1.2.840.10008.5.1.4.1.1.2"); // CT Image Storage
+      PhantomStudy.text(list, TagFromName.SOPInstanceUID, sop);
+      PhantomStudy.header(list, patientId, study.studyUid, study.seriesUid, "CT");
+      PhantomStudy.text(list, TagFromName.FrameOfReferenceUID, frameOfReference);
+      PhantomStudy.text(list, TagFromName.PositionReferenceIndicator, "");
+      PhantomStudy.text(list, TagFromName.StudyDescription, "CT chest");
+      PhantomStudy.text(list, TagFromName.SeriesDescription, "Chest axial 5 mm");
+      PhantomStudy.text(list, TagFromName.InstanceNumber, Integer.toString(k + 1));
+      PhantomStudy.text(list, TagFromName.ImageType, "ORIGINAL\\PRIMARY\\AXIAL");
+      PhantomStudy.text(list, new AttributeTag(0x0018, 0x0060), ""); // KVP, type 2
+      PhantomStudy.text(list, TagFromName.AcquisitionNumber, "1");
       // the volume is centred on the isocentre; rows run anterior to posterior, columns right to left
       double corner = -(columns * spacing) / 2 + spacing / 2;
       double z = slice.getDouble("zMm");
-      put(list, TagFromName.ImagePositionPatient, decimal(corner) + "\\" + decimal(-(rows * spacing) / 2 + spacing / 2)
+      PhantomStudy.text(list, TagFromName.ImagePositionPatient, decimal(corner) + "\\" + decimal(-(rows * spacing) / 2 + spacing / 2)
           + "\\" + decimal(z));
-      put(list, TagFromName.ImageOrientationPatient, "1\\0\\0\\0\\1\\0");
-      put(list, TagFromName.SliceLocation, decimal(z));
-      put(list, TagFromName.PixelSpacing, decimal(spacing) + "\\" + decimal(spacing));
-      put(list, TagFromName.SliceThickness, decimal(meta.getDouble("sliceThicknessMm")));
-      put(list, TagFromName.RescaleIntercept, Integer.toString(meta.getInteger("rescaleIntercept")));
-      put(list, TagFromName.RescaleSlope, Integer.toString(meta.getInteger("rescaleSlope")));
-      put(list, TagFromName.RescaleType, "HU");
-      put(list, TagFromName.WindowCenter, "-600");
-      put(list, TagFromName.WindowWidth, "1600");
-      put(list, TagFromName.PhotometricInterpretation, meta.getString("photometricInterpretation"));
-      number(list, TagFromName.Rows, rows);
-      number(list, TagFromName.Columns, columns);
-      number(list, TagFromName.SamplesPerPixel, 1);
-      number(list, TagFromName.BitsAllocated, meta.getInteger("bitsAllocated"));
-      number(list, TagFromName.BitsStored, meta.getInteger("bitsStored"));
-      number(list, TagFromName.HighBit, meta.getInteger("highBit"));
-      number(list, TagFromName.PixelRepresentation, meta.getInteger("pixelRepresentation"));
+      PhantomStudy.text(list, TagFromName.ImageOrientationPatient, "1\\0\\0\\0\\1\\0");
+      PhantomStudy.text(list, TagFromName.SliceLocation, decimal(z));
+      PhantomStudy.text(list, TagFromName.PixelSpacing, decimal(spacing) + "\\" + decimal(spacing));
+      PhantomStudy.text(list, TagFromName.SliceThickness, decimal(meta.getDouble("sliceThicknessMm")));
+      PhantomStudy.text(list, TagFromName.RescaleIntercept, Integer.toString(meta.getInteger("rescaleIntercept")));
+      PhantomStudy.text(list, TagFromName.RescaleSlope, Integer.toString(meta.getInteger("rescaleSlope")));
+      PhantomStudy.text(list, TagFromName.RescaleType, "HU");
+      PhantomStudy.text(list, TagFromName.WindowCenter, "-600");
+      PhantomStudy.text(list, TagFromName.WindowWidth, "1600");
+      PhantomStudy.text(list, TagFromName.PhotometricInterpretation, meta.getString("photometricInterpretation"));
+      PhantomStudy.number(list, TagFromName.Rows, rows);
+      PhantomStudy.number(list, TagFromName.Columns, columns);
+      PhantomStudy.number(list, TagFromName.SamplesPerPixel, 1);
+      PhantomStudy.number(list, TagFromName.BitsAllocated, meta.getInteger("bitsAllocated"));
+      PhantomStudy.number(list, TagFromName.BitsStored, meta.getInteger("bitsStored"));
+      PhantomStudy.number(list, TagFromName.HighBit, meta.getInteger("highBit"));
+      PhantomStudy.number(list, TagFromName.PixelRepresentation, meta.getInteger("pixelRepresentation"));
       Attribute pixelData = new OtherWordAttribute(TagFromName.PixelData);
       pixelData.setValues(pixels);
       list.put(pixelData);
@@ -123,17 +108,5 @@ final class CtPhantomStudy {
 
   private static String decimal(double v) {
     return String.format(Locale.ROOT, "%.3f", v);
-  }
-
-  private static void put(AttributeList list, AttributeTag tag, String value) throws DicomException {
-    Attribute a = AttributeFactory.newAttribute(tag);
-    if (!value.isEmpty()) a.addValue(value);
-    list.put(a);
-  }
-
-  private static void number(AttributeList list, AttributeTag tag, int value) throws DicomException {
-    Attribute a = AttributeFactory.newAttribute(tag);
-    a.addValue(value);
-    list.put(a);
   }
 }

@@ -45,22 +45,8 @@ final class PhantomStudy {
       AttributeList list = new AttributeList();
       text(list, TagFromName.SOPClassUID, "1.2.840.10008.5.1.4.1.1.1"); // CR Image Storage
       text(list, TagFromName.SOPInstanceUID, sop);
-      text(list, TagFromName.StudyInstanceUID, study.studyUid);
-      text(list, TagFromName.SeriesInstanceUID, study.seriesUid);
-      text(list, TagFromName.PatientName, "Phantom^" + patientId);
-      text(list, TagFromName.PatientID, patientId);
-      text(list, TagFromName.PatientBirthDate, "19700101");
-      text(list, TagFromName.PatientSex, "O");
-      text(list, TagFromName.StudyDate, "20261201");
-      text(list, TagFromName.StudyTime, "101500");
-      text(list, TagFromName.StudyID, "1");
-      text(list, TagFromName.AccessionNumber, "ACC" + patientId);
-      text(list, TagFromName.ReferringPhysicianName, "");
-      text(list, TagFromName.Modality, "CR");
-      text(list, TagFromName.SeriesNumber, "1");
+      header(list, patientId, study.studyUid, study.seriesUid, "CR");
       text(list, TagFromName.InstanceNumber, Integer.toString(k + 1));
-      text(list, TagFromName.BodyPartExamined, "CHEST");
-      text(list, TagFromName.Manufacturer, "Imago test phantoms");
       text(list, TagFromName.PatientOrientation, "L\\F");
       text(list, TagFromName.ImagerPixelSpacing, "0.5\\0.5");
       text(list, TagFromName.PhotometricInterpretation, meta.getString("photometricInterpretation"));
@@ -83,14 +69,37 @@ final class PhantomStudy {
     return study;
   }
 
-  private static void text(AttributeList list, AttributeTag tag, String value) throws DicomException {
-    Attribute a = AttributeList.getDictionary().getValueRepresentationFromTag(tag) == null ? null
-        : com.pixelmed.dicom.AttributeFactory.newAttribute(tag);
-    a.addValue(value);
+  /**
+   * Patient, study and series attributes every phantom instance carries: a made-up patient named
+   * after {@code patientId}, a chest study of 1 December 2026, series 1 of {@code modality}.
+   */
+  static void header(AttributeList list, String patientId, String studyUid, String seriesUid, String modality)
+      throws DicomException {
+    text(list, TagFromName.StudyInstanceUID, studyUid);
+    text(list, TagFromName.SeriesInstanceUID, seriesUid);
+    text(list, TagFromName.PatientName, "Phantom^" + patientId);
+    text(list, TagFromName.PatientID, patientId);
+    text(list, TagFromName.PatientBirthDate, "19700101");
+    text(list, TagFromName.PatientSex, "O");
+    text(list, TagFromName.StudyDate, "20261201");
+    text(list, TagFromName.StudyTime, "101500");
+    text(list, TagFromName.StudyID, "1");
+    text(list, TagFromName.AccessionNumber, "ACC" + patientId);
+    text(list, TagFromName.ReferringPhysicianName, "");
+    text(list, TagFromName.Modality, modality);
+    text(list, TagFromName.SeriesNumber, "1");
+    text(list, TagFromName.BodyPartExamined, "CHEST");
+    text(list, TagFromName.Manufacturer, "Imago test phantoms");
+  }
+
+  /** Puts {@code tag} with {@code value}; an empty value puts it without one (a Type 2 attribute left empty). */
+  static void text(AttributeList list, AttributeTag tag, String value) throws DicomException {
+    Attribute a = com.pixelmed.dicom.AttributeFactory.newAttribute(tag);
+    if (!value.isEmpty()) a.addValue(value);
     list.put(a);
   }
 
-  private static void number(AttributeList list, AttributeTag tag, int value) throws DicomException {
+  static void number(AttributeList list, AttributeTag tag, int value) throws DicomException {
     Attribute a = com.pixelmed.dicom.AttributeFactory.newAttribute(tag);
     a.addValue(value);
     list.put(a);
