@@ -8,7 +8,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { launchChromium, canvasStats, waitForAddress } = require('./viewer-common.cjs');
+const { launchChromium, canvasStats, waitForAddress, recorder } = require('./viewer-common.cjs');
 
 const base = process.env.IMAGO_URL;
 const out = process.env.OUT_DIR;
@@ -38,14 +38,7 @@ async function main() {
       if (m.type() === 'error') result.consoleErrors.push(m.text().slice(0, 300));
     });
     page.on('pageerror', (e) => result.pageErrors.push(String(e).slice(0, 300)));
-    const step = async (name, fn) => {
-      try {
-        result.steps[name] = await fn();
-      } catch (e) {
-        result.steps[name] = { error: String(e.message || e).split('\n')[0] };
-        throw e;
-      }
-    };
+    const step = recorder(result);
     try {
       await step('opened', async () => {
         await page.goto(process.env.LINK_URL, { waitUntil: 'domcontentloaded' });

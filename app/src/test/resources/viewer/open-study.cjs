@@ -14,7 +14,7 @@ const study = process.env.STUDY_UID;
 const out = process.env.OUT_DIR;
 const renderTimeout = Number(process.env.RENDER_TIMEOUT_MS || 60000);
 
-const { launchChromium, canvasStats, waitForAddress } = require('./viewer-common.cjs');
+const { launchChromium, canvasStats, waitForAddress, recorder } = require('./viewer-common.cjs');
 
 async function main() {
   fs.mkdirSync(out, { recursive: true });
@@ -64,14 +64,7 @@ async function main() {
 
     // Each step records what it saw; a failed step ends the run but the report still goes out.
     const viewerUrl = `${base}/viewer/viewer?StudyInstanceUIDs=${encodeURIComponent(study)}`;
-    const step = async (name, fn) => {
-      try {
-        result.steps[name] = await fn();
-      } catch (e) {
-        result.steps[name] = { error: String(e.message || e).split('\n')[0] };
-        throw e;
-      }
-    };
+    const step = recorder(result);
     try {
       // 1. The study's address without a token: Imago's app-config.js sends the browser to the login page.
       await step('redirectedToLogin', async () => {

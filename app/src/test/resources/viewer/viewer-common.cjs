@@ -55,6 +55,19 @@ async function waitForAddress(page, test, timeout) {
   }
 }
 
+// Runs named steps, recording each one's outcome (or its first error line) in result.steps; a failed
+// step throws on, so the run ends there but its report still goes out.
+function recorder(result) {
+  return async (name, fn) => {
+    try {
+      result.steps[name] = await fn();
+    } catch (e) {
+      result.steps[name] = { error: String(e.message || e).split('\n')[0] };
+      throw e;
+    }
+  };
+}
+
 // The frame the AI-result scripts run in: a 1400x900 page whose console and errors are kept, named
 // steps whose outcomes (or first error line) are reported, a screenshot when one fails, and one
 // JSON object on stdout. `steps(page, step)` runs the script's own steps in order.
@@ -70,14 +83,7 @@ async function reportSteps(out, steps) {
       if (m.type() === 'error') result.consoleErrors.push(m.text().slice(0, 300));
     });
     page.on('pageerror', (e) => result.pageErrors.push(String(e).slice(0, 300)));
-    const step = async (name, fn) => {
-      try {
-        result.steps[name] = await fn();
-      } catch (e) {
-        result.steps[name] = { error: String(e.message || e).split('\n')[0] };
-        throw e;
-      }
-    };
+    const step = recorder(result);
     try {
       await steps(page, step);
     } catch (e) {
@@ -135,4 +141,4 @@ async function dismissNotices(page, step) {
   });
 }
 
-module.exports = { launchChromium, canvasStats, waitForAddress, reportSteps, openStudy, dismissNotices };
+module.exports = { launchChromium, canvasStats, waitForAddress, recorder, reportSteps, openStudy, dismissNotices };
