@@ -5,8 +5,9 @@
 
 Reads every study under COHORT_DIR (COHORT_DIR/<study>/<series>/<n>.dcm, as the bench generates
 them) from disk with pydicom, decodes, preprocesses each image exactly as the model's manifest
-declares and as Imago does (modality values; percentile clip to [0, 1] or a window; bilinear
-resize as torch.nn.functional.interpolate with align_corners=False; (x - mean) / std), runs the
+declares and as Imago does (modality values; percentile clip to [0, 1] or a window; MONOCHROME1
+inverted; bilinear resize as torch.nn.functional.interpolate with align_corners=False;
+(x - mean) / std), runs the
 same TorchScript model (Debian's torch, THREADS threads) in batches of BATCH images across
 studies, applies the manifest's activation and writes one JSON result per study to OUT_DIR.
 Prints one JSON line: images, studies, seconds (first file read to last result written),
@@ -48,6 +49,8 @@ def preprocess(ds, manifest):
         v = np.sort(x, axis=None)
         lo, hi = percentile(v, pre["percentileClip"]["low"]), percentile(v, pre["percentileClip"]["high"])
         x = np.clip((x - lo) / (hi - lo), 0.0, 1.0) if hi > lo else np.zeros_like(x)
+    if str(getattr(ds, "PhotometricInterpretation", "")).strip() == "MONOCHROME1":   # inverted after the VOI step
+        x = 1.0 - x if ("window" in pre or "percentileClip" in pre) else x.min() + x.max() - x
     t = torch.from_numpy(x)[None, None]
     if t.shape[-2:] != size:
         t = F.interpolate(t, size=size, mode="bilinear", align_corners=False)

@@ -44,9 +44,10 @@ public interface JobQueue {
   List<Job> ofStudy(String tenantId, String studyUid) throws SqlUnavailableException;
 
   /**
-   * The finished job whose result {@code job}'s result replaces: the latest done job of the same
-   * series and model version on other input (the series changed since: a late arrival), if any;
-   * a shadow job's only by a shadow job (a shadow job stores no object to replace).
+   * The finished job whose result {@code job}'s result replaces: the latest earlier done job of the
+   * same series and model on other input (the series changed since: a late arrival) or of another
+   * version of the model (a new version ran on it), if any; a shadow job's only by a shadow job (a
+   * shadow job stores no object to replace).
    */
   Optional<Job> replaced(Job job) throws SqlUnavailableException;
 

@@ -164,7 +164,7 @@ public final class SqlJobQueue implements JobQueue {
   @Override
   public Optional<Job> replaced(Job job) throws SqlUnavailableException {
     return tx("replaced", c -> Jdbc.first(c, "SELECT " + COLUMNS + " FROM inference_jobs WHERE tenant_id = ? AND "
-        + "series_uid = ? AND model_name = ? AND model_version = ? AND input_key <> ? AND state = 'done' AND id < ? "
+        + "series_uid = ? AND model_name = ? AND (model_version <> ? OR input_key <> ?) AND state = 'done' AND id < ? "
         + "AND shadow = ? ORDER BY id DESC LIMIT 1", SqlJobQueue::job, job.tenantId(), job.seriesUid(), job.modelName(),
         job.modelVersion(), job.inputKey(), job.id(), job.shadow()));
   }

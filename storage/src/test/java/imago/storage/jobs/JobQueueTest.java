@@ -58,6 +58,37 @@ class JobQueueTest {
     assertEquals(1, q.enqueue(List.of(job(series, seen))).size(), "the promoted version's clinical job");
   }
 
+  /**
+   * Which earlier result a job's result replaces (its Predecessor Documents): the one before a late
+   * arrival, and an earlier version's; none for the first result, another series' or across shadow
+   * and clinical jobs.
+   */
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void aResultReplacesTheLatestEarlierResultOfItsModelOnTheSeries(Backend backend) throws Exception {
+    JobQueue q = queue(backend);
+    String series = "1.2.9." + System.nanoTime();
+    Job first = done(q, job(series, key()));
+    assertTrue(q.replaced(first).isEmpty(), "the first result replaces nothing");
+    String more = key();
+    Job late = done(q, job(series, more));
+    assertEquals(first.id(), q.replaced(late).orElseThrow().id(), "a late arrival's result replaces the one before");
+    Job upgraded = done(q, new NewJob("asst-a", "1.2.3", series, "lesion-cls", "2.0.0", more, 3, null, false));
+    assertEquals(late.id(), q.replaced(upgraded).orElseThrow().id(), "a new version's result replaces the older version's");
+    assertTrue(q.replaced(done(q, job(series + ".9", key()))).isEmpty(), "another series' result replaces nothing here");
+    Job shadow = done(q, new NewJob("asst-a", "1.2.3", series, "lesion-cls", "3.0.0", more, 3, null, true));
+    assertTrue(q.replaced(shadow).isEmpty(), "a shadow result replaces no clinical one");
+  }
+
+  /** Queues {@code job}, claims and completes it; returns it as claimed. */
+  private static Job done(JobQueue q, NewJob job) throws Exception {
+    assertEquals(1, q.enqueue(List.of(job)).size());
+    List<Job> claimed = q.claim("w", 1, Duration.ofMinutes(1), 3);
+    assertEquals(1, claimed.size());
+    assertTrue(q.complete(claimed.get(0).id(), "w", "{}"));
+    return claimed.get(0);
+  }
+
   @ParameterizedTest
   @EnumSource(Backend.class)
   void concurrentWorkersNeverHoldTheSameJob(Backend backend) throws Exception {
