@@ -4,12 +4,14 @@
     torch_baseline.py MODEL_DIR COHORT_DIR OUT_DIR BATCH THREADS
 
 Reads every study under COHORT_DIR (COHORT_DIR/<study>/<series>/<n>.dcm, as the bench generates
-them) from disk with pydicom, decodes, preprocesses each image exactly as the model's manifest
-declares and as Imago does (modality values; percentile clip to [0, 1] or a window; MONOCHROME1
+them) from disk with pydicom, decodes, preprocesses each image as the model's manifest declares
+and as Imago does for the manifests the bench runs: one channel, NCHW, per-instance stacking,
+single-frame images; modality values; percentile clip to [0, 1] or a window; MONOCHROME1
 inverted; bilinear resize as torch.nn.functional.interpolate with align_corners=False;
-(x - mean) / std), runs the
-same TorchScript model (Debian's torch, THREADS threads) in batches of BATCH images across
-studies, applies the manifest's activation and writes one JSON result per study to OUT_DIR.
+(x - mean) / std (Imago rounds modality values to float32 first; this stays in float64). Any
+other manifest is refused. Runs the same TorchScript model (Debian's torch, THREADS threads) in
+batches of BATCH images across studies, applies the manifest's activation and writes one JSON
+result per study to OUT_DIR.
 Prints one JSON line: images, studies, seconds (first file read to last result written),
 images per second.
 """
@@ -40,6 +42,8 @@ def preprocess(ds, manifest):
     pre = manifest["preprocessing"]
     size = (manifest["input"]["height"], manifest["input"]["width"])
     x = ds.pixel_array.astype(np.float64)
+    if x.ndim != 2:
+        raise ValueError(f"{ds.SOPInstanceUID}: only single-frame grayscale images")
     if pre.get("rescale", True):
         x = x * float(getattr(ds, "RescaleSlope", 1)) + float(getattr(ds, "RescaleIntercept", 0))
     if "window" in pre:
@@ -60,10 +64,25 @@ def preprocess(ds, manifest):
     return t[0].float()
 
 
+def supported(manifest):
+    """Why this script cannot preprocess as Imago would for the manifest, or None."""
+    pre, inp = manifest["preprocessing"], manifest["input"]
+    if inp.get("channels", 1) != 1 or inp.get("layout", "NCHW") != "NCHW":
+        return "only one-channel NCHW inputs"
+    if pre.get("stacking", "per-instance") != "per-instance":
+        return "only per-instance stacking"
+    if pre.get("resize", "bilinear") != "bilinear":
+        return "only bilinear resizing"
+    return None
+
+
 def main(model_dir, cohort, out, batch, threads):
     torch.set_num_threads(threads)
     with open(os.path.join(model_dir, "manifest.json")) as f:
         manifest = json.load(f)
+    why = supported(manifest)
+    if why:
+        sys.exit(f"torch_baseline.py: {manifest['name']}: {why}")
     model = torch.jit.load(os.path.join(model_dir, "model.pt")).eval()
     labels = [label["name"] for label in manifest["output"].get("labels", [])]
     activation = manifest["output"].get("activation", "none")

@@ -303,7 +303,8 @@ def ct_phantom(rng, nodule):
         mask[d <= radius] = 1
         facts.update({"side": ("patient right", "patient left")[side], "radiusMm": round(radius, 3),
                       "centreRow": round((ny + 1) / PIXEL - 0.5, 3), "centreColumn": round((nx + 1) / PIXEL - 0.5, 3),
-                      "centreSliceMm": round(nz, 3), "maskVoxels": int(mask.sum())})
+                      # the volume's z runs to the feet (slice 0 on top); the patient's z, to the head
+                      "centreZMm": round(-nz, 3), "maskVoxels": int(mask.sum())})
     hu = hu + rng.normal(0.0, 18.0, hu.shape)
     return np.clip(np.rint(hu - CT_INTERCEPT), 0, 4095).astype(np.uint16), mask, facts
 
@@ -689,7 +690,7 @@ def write_phantom_raw(path, raws, masks, facts):
 
 def nodule_model(out, started):
     """nodule-seg: the segmenter's architecture trained slice by slice on chest CT volumes.
-    Returns its held-out Dice over whole volumes."""
+    Returns its held-out Dice, pooled over every held-out voxel."""
     torch.set_flush_denormal(True)
     rng = np.random.default_rng(SEED + 10)
     print(f"nodule-seg: {CT_VOLUMES_TRAIN} training CT volumes, {CT_VOLUMES_TEST} held out", flush=True)

@@ -190,9 +190,14 @@ public final class InferenceBench {
     ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", script.toString(), dir.toString(), pipeline.cohort().toString(),
         out.toString(), Integer.toString(raw.bestBatch()), Integer.toString(THREADS)).redirectErrorStream(true);
     pb.environment().put("OMP_NUM_THREADS", Integer.toString(THREADS));
-    Process p = pb.start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (p.waitFor() != 0) throw new IllegalStateException("torch_baseline.py failed: " + output);
+    Path log = work.resolve(name + "-python.log");
+    Process p = pb.redirectOutput(log.toFile()).start();
+    if (!p.waitFor(10, java.util.concurrent.TimeUnit.MINUTES)) {
+      p.destroyForcibly();
+      throw new IllegalStateException("torch_baseline.py ran past 10 minutes; see " + log);
+    }
+    String output = Files.readString(log, StandardCharsets.UTF_8);
+    if (p.exitValue() != 0) throw new IllegalStateException("torch_baseline.py failed: " + output);
     return new JsonObject(output.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow());
   }
 

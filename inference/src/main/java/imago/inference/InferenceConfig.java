@@ -11,9 +11,9 @@ import java.time.Duration;
 /**
  * The {@code inference} section of the configuration (imago-defaults.yaml documents every key).
  *
- * @param threads intra-op threads per engine; 0 means one per core
+ * @param threads intra-op threads of a model's engine (shared out among its CPU replicas); 0 means one per core
  * @param cpuReplicas on a host without GPU, copies of each TorchScript or ONNX model, each in its
- *     own sandbox with an equal share of {@code threads}; 0 means automatic (see {@link #cpuReplicaCount})
+ *     own sandbox with a share of {@code threads}; 0 means automatic (see {@link #cpuReplicaCount})
  * @param cacheDir where engines unpack their native libraries; empty means the checkout's {@code .cache/engines}
  *     (see {@link #engines})
  * @param worker whether this process runs a worker (claims and runs jobs)

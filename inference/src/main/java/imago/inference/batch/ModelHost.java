@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The model versions this worker process has loaded, each with its dynamic batcher: loaded on
  * first use, one replica per device the engine runs on: one per visible GPU, else {@code cpuReplicas}
- * on the CPU, each with an equal share of the engine threads.
+ * on the CPU sharing the engine threads (the remainder one each to the first).
  */
 public final class ModelHost implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelHost.class);
@@ -93,8 +93,10 @@ public final class ModelHost implements AutoCloseable {
     List<LoadedModel> replicas = new ArrayList<>();
     try {
       for (int i = 0; i < copies; i++) {
+        // the threads shared out, the remainder one each to the first replicas (3 threads: 2 + 1)
+        int threads = Math.max(1, engineThreads / copies + (i < engineThreads % copies ? 1 : 0));
         replicas.add(cpuOnly && copies > 1
-            ? engines.load(manifest.framework(), file, manifest.input().name(), Math.max(1, engineThreads / copies))
+            ? engines.load(manifest.framework(), file, manifest.input().name(), threads)
             : engines.load(manifest.framework(), file, manifest.input().name()));
       }
     } catch (ModelLoadException | RuntimeException e) {

@@ -91,25 +91,39 @@ final class Intensity {
     return a + (b - a) * (r - f);
   }
 
-  /** The k-th smallest of {@code v[lo..hi]}, left at {@code v[k]} with smaller ones before it and larger after. */
+  /**
+   * The k-th smallest of {@code v[lo..hi]}, left at {@code v[k]} with no larger one before it and
+   * no smaller one after. Three-way partitions (smaller, equal, larger than the pivot), so that
+   * many equal values (a flat or saturated image, the air around a CT) cost one pass, not one
+   * pass each.
+   */
   private static double select(double[] v, int lo, int hi, int k) {
     while (hi > lo) {
       int mid = (lo + hi) >>> 1;
-      // median of three as the pivot, moved to hi
-      if (v[mid] < v[lo]) swap(v, mid, lo);
-      if (v[hi] < v[lo]) swap(v, hi, lo);
-      if (v[mid] < v[hi]) swap(v, mid, hi);
-      double pivot = v[hi];
-      int store = lo;
-      for (int i = lo; i < hi; i++) {
-        if (v[i] < pivot) swap(v, i, store++);
+      // median of three as the pivot
+      double a = v[lo];
+      double b = v[mid];
+      double c = v[hi];
+      double pivot = a < b ? (b < c ? b : Math.max(a, c)) : (a < c ? a : Math.max(b, c));
+      int lt = lo;
+      int gt = hi;
+      int i = lo;
+      while (i <= gt) {
+        if (v[i] < pivot) {
+          swap(v, lt++, i++);
+        } else if (v[i] > pivot) {
+          swap(v, i, gt--);
+        } else {
+          i++;
+        }
       }
-      swap(v, store, hi);
-      if (k == store) return v[k];
-      if (k < store) {
-        hi = store - 1;
+      // now v[lo..lt) < pivot, v[lt..gt] == pivot, v(gt..hi] > pivot
+      if (k < lt) {
+        hi = lt - 1;
+      } else if (k > gt) {
+        lo = gt + 1;
       } else {
-        lo = store + 1;
+        return pivot;
       }
     }
     return v[k];

@@ -164,8 +164,8 @@ public final class PixelMedDecoder implements Decoder {
         }
         return true;
       }
-    } catch (DicomException e) {
-      frames.clear();
+    } catch (DicomException | RuntimeException e) {
+      frames.clear(); // SourceImage gets its turn, and reports what is wrong
     }
     return false;
   }
