@@ -2,10 +2,14 @@ package imago.inference.sandbox;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A hard CPU quota for one sandbox: a control group of its own whose CFS quota is {@code cpus}
@@ -18,6 +22,7 @@ final class CpuLimit implements AutoCloseable {
   private static final Path ROOT = Path.of("/sys/fs/cgroup");
   private static final long PERIOD_US = 100_000;
   private static final AtomicInteger NEXT = new AtomicInteger();
+  private static final Pattern NAME = Pattern.compile("imago-sandbox-(\\d{1,18})-\\d+");
 
   private final Path dir;
 
@@ -49,6 +54,33 @@ final class CpuLimit implements AutoCloseable {
       // not permitted here: no hard quota
     }
     return Optional.empty();
+  }
+
+  /**
+   * Removes the groups earlier Imago processes left behind: {@code imago-sandbox-<pid>-<n>} whose
+   * server process {@code pid} is gone (killed before it could close them). A group still holding a
+   * process is not removable and stays. Returns how many were removed.
+   */
+  static int sweep() {
+    int removed = 0;
+    for (Path root : List.of(ROOT.resolve("cpu"), ROOT)) {
+      if (!Files.isDirectory(root)) continue;
+      try (DirectoryStream<Path> groups = Files.newDirectoryStream(root, "imago-sandbox-*")) {
+        for (Path group : groups) {
+          Matcher m = NAME.matcher(group.getFileName().toString());
+          if (!m.matches() || ProcessHandle.of(Long.parseLong(m.group(1))).isPresent()) continue;
+          try {
+            Files.delete(group);
+            removed++;
+          } catch (IOException e) {
+            // a process is still in it, or it is not ours to remove
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // not readable here: nothing to sweep
+      }
+    }
+    return removed;
   }
 
   /** Moves {@code pid} (the sandbox, before it loads anything) into the group. */

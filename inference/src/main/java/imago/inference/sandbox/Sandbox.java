@@ -45,6 +45,8 @@ public final class Sandbox implements ModelLoader, AutoCloseable {
     if (runtime == null) {
       runtime = SandboxRuntime.prepare(config, engines);
       runtime.sweep();
+      int groups = CpuLimit.sweep();
+      if (groups > 0) LOG.info("event=sandbox.cgroups.swept removed={} (left by Imago processes that were killed)", groups);
       boolean quota;
       try (CpuLimit probe = CpuLimit.create(engines.threads()).orElse(null)) {
         quota = probe != null;

@@ -66,6 +66,13 @@ class SandboxedModelTest {
       assertEquals("200000", Files.readString(Path.of("/sys/fs/cgroup/cpu" + group, "cpu.cfs_quota_us")).trim(),
           "two engine threads: two cores' worth of each 100 ms");
     }
+    // a CPU replica's share: one thread, one core
+    try (LoadedModel replica = sandbox.load(Framework.ONNX, c.artifact(), null, 1)) {
+      long pid = ProcessHandle.current().children().filter(ProcessHandle::isAlive).findFirst().orElseThrow().pid();
+      String group = Files.readAllLines(Path.of("/proc", Long.toString(pid), "cgroup")).stream()
+          .filter(l -> l.matches("\\d+:cpu(,cpuacct)?:.*")).findFirst().orElseThrow().replaceAll("^\\d+:[^:]*:", "");
+      assertEquals("100000", Files.readString(Path.of("/sys/fs/cgroup/cpu" + group, "cpu.cfs_quota_us")).trim());
+    }
   }
 
   @Test
