@@ -68,6 +68,8 @@ public final class DimseServer implements AutoCloseable {
   static final int CONNECTIONS = 256;
 
   private final ThreadPoolExecutor pool;
+  /** Sockets of the associations being served, closed first when the server closes. */
+  private final Set<Socket> live = ConcurrentHashMap.newKeySet();
   private final Semaphore slots;
   private final Map<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
   private final AtomicInteger associations = new AtomicInteger();
@@ -179,14 +181,17 @@ public final class DimseServer implements AutoCloseable {
       }
       try {
         socket.setTcpNoDelay(true);
+        live.add(socket);
         pool.execute(() -> {
           try {
             serve(socket);
           } finally {
+            live.remove(socket);
             release(address, open);
           }
         });
       } catch (RejectedExecutionException | SocketException e) {
+        live.remove(socket);
         release(address, open);
         LOG.warn("event=association.dropped peer={} reason=\"all {} connections busy\"", address, CONNECTIONS);
         closeQuietly(socket);
@@ -353,7 +358,16 @@ public final class DimseServer implements AutoCloseable {
         // closing anyway
       }
     }
-    pool.shutdownNow();
+    // Open associations end by their sockets closing, which PixelMed takes as the peer going away;
+    // an interrupt while it waits out ARTIM after a release would be logged as an error instead.
+    pool.shutdown();
+    live.forEach(DimseServer::closeQuietly);
+    try {
+      if (!pool.awaitTermination(2, TimeUnit.SECONDS)) pool.shutdownNow();
+    } catch (InterruptedException e) {
+      pool.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
     deadlines.shutdownNow();
   }
 }
