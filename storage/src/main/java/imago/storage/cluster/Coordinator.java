@@ -70,6 +70,8 @@ public final class Coordinator implements AutoCloseable {
   private final List<Thread> threads = new CopyOnWriteArrayList<>();
   private final AtomicLong notifications = new AtomicLong();
   private volatile boolean closed;
+  /** What waits between the keeper's renewals and the listener's retries wait on; close() wakes them. */
+  private final Object stop = new Object();
   private volatile boolean started;
 
   public Coordinator(DataSource ds, boolean postgres, ClusterConfig config) {
@@ -190,10 +192,9 @@ public final class Coordinator implements AutoCloseable {
           LOG.info("event=duty.lost duty={} node={}", d.name, node());
         }
       }
-      sleep(every);
+      pause(every);
     }
     // the last word on leases is the keeper's: released here, none is taken again after
-    Thread.interrupted(); // close() interrupted the wait; the releases below still talk to the index
     for (Duty d : byName.values()) {
       if (d.heldUntil == 0) continue;
       try {
@@ -316,17 +317,21 @@ public final class Coordinator implements AutoCloseable {
       } catch (SQLException e) {
         if (closed) return;
         LOG.warn("event=cluster.listen.failed retry_ms={} error=\"{}\"", backoff, e.getMessage());
-        sleep(backoff);
+        pause(backoff);
         backoff = Math.min(5000, backoff * 2);
       }
     }
   }
 
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+  /** Waits {@code millis}, or less when the coordinator closes. */
+  private void pause(long millis) {
+    synchronized (stop) {
+      if (closed) return;
+      try {
+        stop.wait(millis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -337,14 +342,22 @@ public final class Coordinator implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    synchronized (stop) {
+      stop.notifyAll();
+    }
     for (Duty d : byName.values()) d.wake();
     // the duties and the listener first, the keeper (started first) last: its leases are released
-    // only once no task of this node can still be running them
+    // only once no task of this node can still be running them. Woken, not interrupted: an
+    // interrupt that lands while a thread reads or writes an embedded H2 file makes H2 close the
+    // whole database (seen in CoordinationTest); a thread still running after 10 s is interrupted.
     for (int k = threads.size() - 1; k >= 0; k--) {
       Thread t = threads.get(k);
-      t.interrupt();
       try {
         t.join(10_000);
+        if (t.isAlive()) {
+          t.interrupt();
+          t.join(10_000);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
