@@ -1,19 +1,13 @@
 package imago.app;
 
-import com.pixelmed.dicom.Attribute;
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.AttributeTag;
 import com.pixelmed.dicom.DicomException;
-import com.pixelmed.dicom.FileMetaInformation;
-import com.pixelmed.dicom.OtherWordAttribute;
 import com.pixelmed.dicom.TagFromName;
-import com.pixelmed.dicom.TransferSyntax;
 import imago.core.dicom.Uids;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,9 +44,6 @@ final class CtPhantomStudy {
     Files.createDirectories(dir);
     for (int k = 0; k < slices.size(); k++) {
       JsonObject slice = slices.getJsonObject(k);
-      byte[] le = Files.readAllBytes(raw.resolve(slice.getString("pixels")));
-      short[] pixels = new short[le.length / 2];
-      ByteBuffer.wrap(le).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(pixels);
       String sop = Uids.random();
       AttributeList list = new AttributeList();
       PhantomStudy.text(list, TagFromName.SOPClassUID, "1.2.840.10008.5.1.4.1.1.2"); // CT Image Storage
@@ -80,20 +71,8 @@ final class CtPhantomStudy {
       PhantomStudy.text(list, TagFromName.RescaleType, "HU");
       PhantomStudy.text(list, TagFromName.WindowCenter, "-600");
       PhantomStudy.text(list, TagFromName.WindowWidth, "1600");
-      PhantomStudy.text(list, TagFromName.PhotometricInterpretation, meta.getString("photometricInterpretation"));
-      PhantomStudy.number(list, TagFromName.Rows, rows);
-      PhantomStudy.number(list, TagFromName.Columns, columns);
-      PhantomStudy.number(list, TagFromName.SamplesPerPixel, 1);
-      PhantomStudy.number(list, TagFromName.BitsAllocated, meta.getInteger("bitsAllocated"));
-      PhantomStudy.number(list, TagFromName.BitsStored, meta.getInteger("bitsStored"));
-      PhantomStudy.number(list, TagFromName.HighBit, meta.getInteger("highBit"));
-      PhantomStudy.number(list, TagFromName.PixelRepresentation, meta.getInteger("pixelRepresentation"));
-      Attribute pixelData = new OtherWordAttribute(TagFromName.PixelData);
-      pixelData.setValues(pixels);
-      list.put(pixelData);
-      FileMetaInformation.addFileMetaInformation(list, TransferSyntax.ExplicitVRLittleEndian, "IMAGOTEST");
-      Path file = dir.resolve("slice-" + k + ".dcm");
-      list.write(file.toFile(), TransferSyntax.ExplicitVRLittleEndian, true, true);
+      Path file = PhantomStudy.writeImage(list, meta, raw.resolve(slice.getString("pixels")),
+          dir.resolve("slice-" + k + ".dcm"));
       study.sopInstanceUids.add(sop);
       study.files.add(file);
     }

@@ -38,9 +38,6 @@ final class PhantomStudy {
     JsonArray images = meta.getJsonArray("images");
     Files.createDirectories(dir);
     for (int k = 0; k < images.size(); k++) {
-      byte[] le = Files.readAllBytes(raw.resolve(images.getJsonObject(k).getString("pixels")));
-      short[] pixels = new short[le.length / 2];
-      ByteBuffer.wrap(le).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(pixels);
       String sop = Uids.random();
       AttributeList list = new AttributeList();
       text(list, TagFromName.SOPClassUID, "1.2.840.10008.5.1.4.1.1.1"); // CR Image Storage
@@ -49,24 +46,37 @@ final class PhantomStudy {
       text(list, TagFromName.InstanceNumber, Integer.toString(k + 1));
       text(list, TagFromName.PatientOrientation, "L\\F");
       text(list, TagFromName.ImagerPixelSpacing, "0.5\\0.5");
-      text(list, TagFromName.PhotometricInterpretation, meta.getString("photometricInterpretation"));
-      number(list, TagFromName.Rows, meta.getInteger("rows"));
-      number(list, TagFromName.Columns, meta.getInteger("columns"));
-      number(list, TagFromName.SamplesPerPixel, 1);
-      number(list, TagFromName.BitsAllocated, meta.getInteger("bitsAllocated"));
-      number(list, TagFromName.BitsStored, meta.getInteger("bitsStored"));
-      number(list, TagFromName.HighBit, meta.getInteger("highBit"));
-      number(list, TagFromName.PixelRepresentation, meta.getInteger("pixelRepresentation"));
-      Attribute pixelData = new OtherWordAttribute(TagFromName.PixelData);
-      pixelData.setValues(pixels);
-      list.put(pixelData);
-      FileMetaInformation.addFileMetaInformation(list, TransferSyntax.ExplicitVRLittleEndian, "IMAGOTEST");
-      Path file = dir.resolve("phantom-" + k + ".dcm");
-      list.write(file.toFile(), TransferSyntax.ExplicitVRLittleEndian, true, true);
+      Path file = writeImage(list, meta, raw.resolve(images.getJsonObject(k).getString("pixels")),
+          dir.resolve("phantom-" + k + ".dcm"));
       study.sopInstanceUids.add(sop);
       study.files.add(file);
     }
     return study;
+  }
+
+  /**
+   * Adds the Image Pixel module {@code meta} describes (models/reference: rows, columns, bits,
+   * photometric interpretation) and the 16-bit little-endian pixels of {@code pixels} to
+   * {@code list}, and writes it to {@code file} in explicit VR little endian; returns the file.
+   */
+  static Path writeImage(AttributeList list, JsonObject meta, Path pixels, Path file) throws IOException, DicomException {
+    byte[] le = Files.readAllBytes(pixels);
+    short[] words = new short[le.length / 2];
+    ByteBuffer.wrap(le).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(words);
+    text(list, TagFromName.PhotometricInterpretation, meta.getString("photometricInterpretation"));
+    number(list, TagFromName.Rows, meta.getInteger("rows"));
+    number(list, TagFromName.Columns, meta.getInteger("columns"));
+    number(list, TagFromName.SamplesPerPixel, 1);
+    number(list, TagFromName.BitsAllocated, meta.getInteger("bitsAllocated"));
+    number(list, TagFromName.BitsStored, meta.getInteger("bitsStored"));
+    number(list, TagFromName.HighBit, meta.getInteger("highBit"));
+    number(list, TagFromName.PixelRepresentation, meta.getInteger("pixelRepresentation"));
+    Attribute pixelData = new OtherWordAttribute(TagFromName.PixelData);
+    pixelData.setValues(words);
+    list.put(pixelData);
+    FileMetaInformation.addFileMetaInformation(list, TransferSyntax.ExplicitVRLittleEndian, "IMAGOTEST");
+    list.write(file.toFile(), TransferSyntax.ExplicitVRLittleEndian, true, true);
+    return file;
   }
 
   /**

@@ -95,7 +95,7 @@ public final class ModelHost implements AutoCloseable {
       for (int i = 0; i < copies; i++) {
         // the threads shared out, the remainder one each to the first replicas (3 threads: 2 + 1)
         int threads = Math.max(1, engineThreads / copies + (i < engineThreads % copies ? 1 : 0));
-        replicas.add(cpuOnly && copies > 1
+        replicas.add(cpuOnly
             ? engines.load(manifest.framework(), file, manifest.input().name(), threads)
             : engines.load(manifest.framework(), file, manifest.input().name()));
       }

@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Decodes with PixelMed: {@link AttributeList} reads the file (decompressing RLE, JPEG lossless
@@ -140,34 +141,32 @@ public final class PixelMedDecoder implements Decoder {
       List<float[]> frames) {
     int size = module.frameSize();
     try {
+      IntUnaryOperator raw; // the raw sample at a flat index, as an unsigned word or byte
+      int length;
       if (module.bitsAllocated() == 16 && pixelData != null && pixelData.getClass() == OtherWordAttribute.class) {
         short[] words = pixelData.getShortValues();
-        if (words.length < (long) size * module.frames()) return false;
-        for (int f = 0; f < module.frames(); f++) {
-          float[] values = new float[size];
-          for (int i = 0, o = f * size; i < size; i++) {
-            values[i] = (float) (module.storedValue(words[o + i] & 0xFFFF) * slope + intercept);
-          }
-          frames.add(values);
-        }
-        return true;
-      }
-      if (module.bitsAllocated() == 8 && pixelData != null && pixelData.getClass() == OtherByteAttribute.class) {
+        raw = i -> words[i] & 0xFFFF;
+        length = words.length;
+      } else if (module.bitsAllocated() == 8 && pixelData != null && pixelData.getClass() == OtherByteAttribute.class) {
         byte[] bytes = pixelData.getByteValues();
-        if (bytes.length < (long) size * module.frames()) return false;
-        for (int f = 0; f < module.frames(); f++) {
-          float[] values = new float[size];
-          for (int i = 0, o = f * size; i < size; i++) {
-            values[i] = (float) (module.storedValue(bytes[o + i] & 0xFF) * slope + intercept);
-          }
-          frames.add(values);
-        }
-        return true;
+        raw = i -> bytes[i] & 0xFF;
+        length = bytes.length;
+      } else {
+        return false;
       }
+      if (length < (long) size * module.frames()) return false;
+      for (int f = 0; f < module.frames(); f++) {
+        float[] values = new float[size];
+        for (int i = 0, o = f * size; i < size; i++) {
+          values[i] = (float) (module.storedValue(raw.applyAsInt(o + i)) * slope + intercept);
+        }
+        frames.add(values);
+      }
+      return true;
     } catch (DicomException | RuntimeException e) {
       frames.clear(); // SourceImage gets its turn, and reports what is wrong
+      return false;
     }
-    return false;
   }
 
   private static String transferSyntax(AttributeList list) {

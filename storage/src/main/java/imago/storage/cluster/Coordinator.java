@@ -195,6 +195,7 @@ public final class Coordinator implements AutoCloseable {
       pause(every);
     }
     // the last word on leases is the keeper's: released here, none is taken again after
+    Thread.interrupted(); // a keeper close() had to interrupt still releases through the index
     for (Duty d : byName.values()) {
       if (d.heldUntil == 0) continue;
       try {
