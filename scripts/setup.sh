@@ -92,6 +92,12 @@ if [ $want_viewer = 1 ] && [ ! -f "$swagger_dir/dist/swagger-ui-bundle.js" ]; th
   npm_dist swagger-ui-dist "$swagger_version" "$swagger_dir" package "API documentation page"
 fi
 
+uplot_version=1.6.32
+uplot_dir="$root/.cache/uplot/$uplot_version"
+if [ $want_viewer = 1 ] && [ ! -f "$uplot_dir/dist/uPlot.iife.min.js" ]; then
+  npm_dist uplot "$uplot_version" "$uplot_dir" package/dist "the console's charts, ~50 KB"
+fi
+
 if [ $want_test = 1 ]; then
   # playwright-core drives Debian's chromium (/usr/bin/chromium); it downloads no browser itself.
   pw_version=1.65.1

@@ -3,7 +3,6 @@ package imago.app;
 import imago.core.config.Config;
 import imago.core.tenant.Caller;
 import imago.core.tenant.Tenant;
-import imago.node.NodeConfig;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -12,8 +11,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -53,13 +50,12 @@ final class ApiClient {
 
   /** The local server: its run file names its port, else the configured one. */
   static String defaultUrl(Config config) {
-    Path run = config.dataDir().resolve("run").resolve("imago.json");
-    try {
-      if (Files.isRegularFile(run)) return "http://localhost:" + new JsonObject(Files.readString(run)).getInteger("httpPort");
-    } catch (IOException | RuntimeException ignored) {
-      // fall back to the configuration
-    }
-    return "http://localhost:" + config.section("node", NodeConfig.class).httpPort();
+    return "http://localhost:" + RunFile.of(config).httpPort();
+  }
+
+  /** Imago's base URL, without a trailing slash. */
+  String base() {
+    return base;
   }
 
   HttpRequest.Builder request(String path) {

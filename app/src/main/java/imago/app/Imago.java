@@ -46,9 +46,10 @@ import imago.storage.index.SqlUnavailableException;
 import imago.storage.ingest.Ingest;
 import imago.storage.object.ObjectStore;
 import imago.storage.results.AiResults;
+import imago.storage.telemetry.Telemetry;
 import imago.web.Access;
-import imago.web.AuthRouter;
 import imago.web.AuthConfig;
+import imago.web.AuthRouter;
 import imago.web.BearerAuth;
 import imago.web.ClientAddress;
 import imago.web.LogPaths;
@@ -63,6 +64,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.PrometheusScrapingHandler;
@@ -100,6 +102,7 @@ public final class Imago implements AutoCloseable {
   private FseNotifier notifier;
   private Coordinator coordinator;
   private AuditExporter auditExport;
+  private TelemetrySampler telemetry;
 
   private Imago(Path dataDir, StorageRuntime storage, Vertx vertx, BearerAuth auth, Tenants tenants) {
     this.dataDir = dataDir;
@@ -133,8 +136,12 @@ public final class Imago implements AutoCloseable {
     try {
       imago.coordinator = new Coordinator(storage.database().dataSource(), storage.database().isPostgres(),
           config.section("cluster", ClusterConfig.class));
-      Ingest ingest = storage.ingest(storageConfig.duplicatePolicy(), new EventBusPublisher(vertx),
-          new IngestMetrics(registry));
+      EventBusPublisher events = new EventBusPublisher(vertx);
+      TelemetrySampler.ReceivedCounts received = new TelemetrySampler.ReceivedCounts();
+      Ingest ingest = storage.ingest(storageConfig.duplicatePolicy(), instance -> {
+        events.stored(instance);
+        received.stored(instance);
+      }, new IngestMetrics(registry));
       storage.recover(ingest); // before the node accepts anything
       PublicUrl address = nodeConfig.address();
       java.util.Map<String, List<String>> tenantCas = new java.util.HashMap<>();
@@ -168,6 +175,8 @@ public final class Imago implements AutoCloseable {
       imago.inference = new InferenceRuntime(vertx, config.section("inference", InferenceConfig.class), storage, ingest,
           imago.engines, artifacts, parser, registry, resultUids(config, data), imago.coordinator);
       AiResults aiResults = new AiResults(imago.inference.queue());
+      Telemetry telemetry = new Telemetry(storage.database().dataSource());
+      ConsoleConfig consoleConfig = config.section("console", ConsoleConfig.class);
       LinksConfig linksConfig = config.section("links", LinksConfig.class);
       QidoRs qido = new QidoRs(nodeConfig, storage.index(), access, QidoRs.DEFAULT_MAX_RESULTS);
       WadoRs wadoRs = new WadoRs(imago.wado, access, nodeConfig);
@@ -177,6 +186,9 @@ public final class Imago implements AutoCloseable {
           WebServer.Mount.api("/dicomweb", DicomWebService.routes(vertx, access, List.of(imago.stow, qido, wadoRs))),
           WebServer.Mount.api("/inference", imago.inference.routes(access)),
           WebServer.Mount.api("/metrics", metricsRoutes(vertx, registry)),
+          WebServer.Mount.api("/admin/overview", new OverviewRouter(vertx, access, telemetry, imago.inference.queue(),
+              consoleConfig, clock).routes()),
+          WebServer.Mount.pages("/console", ConsolePages.router(vertx, ConsolePages.defaultUplot())),
           WebServer.Mount.api("/admin", new AdminRouter(vertx, storage.index(), access, clock).routes()),
           WebServer.Mount.api("/models", new ModelsRouter(vertx, imago.models, access, spool).routes()),
           WebServer.Mount.api("/auth", new AuthRouter(vertx, access, imago.auth, clock).routes()),
@@ -195,11 +207,16 @@ public final class Imago implements AutoCloseable {
           new WebServer.Readiness("index", () -> {
             storage.index().ping(); // constant time: a load balancer asks every second or two
             return true;
-          })), WebServer.Limits.DEFAULT).start().await();
+          })), WebServer.Limits.DEFAULT).home("console/").start().await();
       imago.notifier = new FseNotifier(storage.links(), storage.deliveries(), storage.index(), aiResults,
           linksConfig, () -> address.orLocal(imago.http.port()), imago.tls.clientContext()).register(imago.coordinator);
       imago.stabilizer = new StudyStabilizer(vertx, storage.index(), nodeConfig.stableQuietPeriod(), clock,
           imago.coordinator).register();
+      imago.telemetry = new TelemetrySampler(telemetry, consoleConfig, imago.coordinator.node(), "serve",
+          new JsonObject().put("version", InferenceRuntime.IMAGO_VERSION).put("pid", ProcessHandle.current().pid())
+              .put("dicomPort", imago.dimse.port()).put("httpPort", imago.http.port())
+              .put("worker", imago.inference.runsWorker()), clock, received,
+          imago.inference.runsWorker() ? imago.inference.metrics() : null, imago.inference.queue()).start(imago.coordinator);
       imago.coordinator.start(); // duties and consumers run from here, on whichever node holds them
       if (!address.configured() && !"127.0.0.1".equals(nodeConfig.bindAddress()) && !"localhost".equals(nodeConfig.bindAddress())) {
         LOG.warn("event=imago.public_url.unset bind={} note=\"URLs Imago writes (RetrieveURLs, FSE links) name the local address "
@@ -367,6 +384,7 @@ public final class Imago implements AutoCloseable {
 
   @Override
   public void close() {
+    if (telemetry != null) telemetry.close();
     if (coordinator != null) coordinator.close(); // its duties go to other nodes at once
     if (inference != null) inference.close();
     if (dimse != null) dimse.close();

@@ -49,13 +49,14 @@ final class InferenceRuntime implements AutoCloseable {
   private final ModelHost host;
   private final ExecutorService decodePool;
   private final Worker worker;
+  private final InferenceMetrics metrics;
 
   InferenceRuntime(Vertx vertx, InferenceConfig config, StorageRuntime storage, Ingest ingest, ModelLoader engines,
       ArtifactCache artifacts, ManifestParser parser, PrometheusMeterRegistry registry, ResultUids resultUids,
       Coordinator coordinator) {
     queue = new SqlJobQueue(storage.database().dataSource(), storage.database().isPostgres());
     scheduler = new Scheduler(storage.index(), storage.models(), queue, parser);
-    InferenceMetrics metrics = new InferenceMetrics(registry);
+    metrics = new InferenceMetrics(registry);
     if (config.worker()) {
       AtomicInteger n = new AtomicInteger();
       decodePool = Executors.newFixedThreadPool(config.decodeThreadCount(), r -> {
@@ -103,6 +104,15 @@ final class InferenceRuntime implements AutoCloseable {
 
   JobQueue queue() {
     return queue;
+  }
+
+  InferenceMetrics metrics() {
+    return metrics;
+  }
+
+  /** Whether this process runs a worker (inference.worker). */
+  boolean runsWorker() {
+    return worker != null;
   }
 
   @Override

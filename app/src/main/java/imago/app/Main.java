@@ -111,6 +111,12 @@ public final class Main {
         return InferenceCommand.run(config, options.positional, options.named,
             options.repeated.getOrDefault("cohort", List.of()), System.out);
       }
+      case "demo" -> {
+        return DemoCommand.run(config, options.named, System.out);
+      }
+      case "status" -> {
+        return StatusCommand.run(config, options.named, System.out);
+      }
       case "synthetic" -> {
         if (options.positional.isEmpty()) throw new IllegalArgumentException("synthetic needs a folder\n" + USAGE);
         int studies = options.integer("studies", 1);

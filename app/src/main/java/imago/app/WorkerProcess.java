@@ -9,11 +9,14 @@ import imago.storage.StorageConfig;
 import imago.storage.cluster.ClusterConfig;
 import imago.storage.cluster.Coordinator;
 import imago.storage.ingest.Ingest;
+import imago.storage.telemetry.Telemetry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,12 +33,15 @@ final class WorkerProcess implements AutoCloseable {
   private final Vertx vertx;
   private final InferenceRuntime inference;
   private final Coordinator coordinator;
+  private final TelemetrySampler telemetry;
 
-  private WorkerProcess(StorageRuntime storage, Vertx vertx, InferenceRuntime inference, Coordinator coordinator) {
+  private WorkerProcess(StorageRuntime storage, Vertx vertx, InferenceRuntime inference, Coordinator coordinator,
+      TelemetrySampler telemetry) {
     this.storage = storage;
     this.vertx = vertx;
     this.inference = inference;
     this.coordinator = coordinator;
+    this.telemetry = telemetry;
   }
 
   static WorkerProcess start(Config config) throws IOException {
@@ -48,13 +54,22 @@ final class WorkerProcess implements AutoCloseable {
     Coordinator coordinator = new Coordinator(storage.database().dataSource(), storage.database().isPostgres(),
         config.section("cluster", ClusterConfig.class));
     try {
-      Ingest ingest = storage.ingest(storageConfig.duplicatePolicy(), new EventBusPublisher(vertx));
+      EventBusPublisher events = new EventBusPublisher(vertx);
+      TelemetrySampler.ReceivedCounts received = new TelemetrySampler.ReceivedCounts();
+      Ingest ingest = storage.ingest(storageConfig.duplicatePolicy(), instance -> {
+        events.stored(instance);
+        received.stored(instance);
+      });
       InferenceRuntime inference = new InferenceRuntime(vertx, inferenceConfig, storage, ingest,
           inferenceConfig.loader(data), new ArtifactCache(data.resolve("models"), storage.store()),
           new ManifestParser(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Imago.resultUids(config, data), coordinator);
+      TelemetrySampler telemetry = new TelemetrySampler(new Telemetry(storage.database().dataSource()),
+          config.section("console", ConsoleConfig.class), coordinator.node(), "worker",
+          new JsonObject().put("version", InferenceRuntime.IMAGO_VERSION).put("pid", ProcessHandle.current().pid())
+              .put("worker", true), Clock.systemUTC(), received, inference.metrics(), inference.queue()).start(coordinator);
       coordinator.start();
       LOG.info("event=worker.ready data={} node={}", data, coordinator.node());
-      return new WorkerProcess(storage, vertx, inference, coordinator);
+      return new WorkerProcess(storage, vertx, inference, coordinator, telemetry);
     } catch (RuntimeException e) {
       coordinator.close();
       vertx.close();
@@ -65,6 +80,7 @@ final class WorkerProcess implements AutoCloseable {
 
   @Override
   public void close() {
+    telemetry.close();
     coordinator.close();
     inference.close();
     vertx.close().await();

@@ -30,6 +30,9 @@ public final class FseLinksRouter {
   private static final String USAGE = "POST /fse/links {\"studyUID\": ...} or {\"accessionNumber\": ..., \"patientID\": ...}, "
       + "\"rights\": [\"view\", \"download\"], \"ttl\": \"P365D\"";
 
+  /** Links listed without a study. */
+  private static final int RECENT = 200;
+
   private final Vertx vertx;
   private final LinkStore links;
   private final FseLinks issuer;
@@ -102,8 +105,10 @@ public final class FseLinksRouter {
 
   private void list(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
-    String study = Params.required(ctx, "studyUID", "GET /fse/links?studyUID=...");
-    Blocking.respond(ctx, () -> links.ofStudy(caller.tenantId(), study), found -> {
+    String study = ctx.queryParams().get("studyUID");
+    // without a study: the tenant's newest links (the console's list)
+    Blocking.respond(ctx, () -> study == null ? links.recent(caller.tenantId(), RECENT) : links.ofStudy(caller.tenantId(), study),
+        found -> {
       JsonArray out = new JsonArray();
       for (Link l : found) out.add(json(l));
       ctx.response().putHeader("Content-Type", "application/json").end(out.encode());

@@ -88,6 +88,8 @@ public final class WebServer implements AutoCloseable {
   }
 
   private final Limits limits;
+  /** What GET / redirects to, relative; null: / is a 404. */
+  private String home;
 
   public WebServer(Vertx vertx, String bindAddress, int port, List<Mount> mounts, List<Readiness> readiness) {
     this(vertx, bindAddress, port, mounts, readiness, Limits.DEFAULT);
@@ -107,8 +109,25 @@ public final class WebServer implements AutoCloseable {
     this.readiness = List.copyOf(readiness);
   }
 
+  /**
+   * What {@code GET /} opens: a redirect to {@code path} (relative, e.g. {@code console/}, so that
+   * it holds behind a reverse proxy's prefix too). Without it, {@code /} is a 404 like any unknown path.
+   */
+  public WebServer home(String path) {
+    if (path.startsWith("/") || path.contains("//") || path.contains(":")) {
+      throw new IllegalArgumentException("home must be a relative path inside this server, e.g. console/");
+    }
+    this.home = path;
+    return this;
+  }
+
   public Future<WebServer> start() {
     Router router = Router.router(vertx);
+    if (home != null) {
+      router.route("/").method(io.vertx.core.http.HttpMethod.GET).method(io.vertx.core.http.HttpMethod.HEAD)
+          .handler(ctx -> ctx.response().setStatusCode(302).putHeader("Location", home).putHeader("Cache-Control", "no-cache")
+              .end());
+    }
     router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "up")));
     router.get("/ready").handler(this::ready);
     for (Mount m : mounts) router.route(m.path() + "/*").subRouter(m.router());

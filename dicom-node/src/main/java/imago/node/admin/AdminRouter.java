@@ -55,9 +55,54 @@ public final class AdminRouter {
   }
 
   /** GET /admin/audit?studyUID=: every recorded access to one of the caller tenant's studies. */
+  /**
+   * {@code GET /admin/audit?since=&until=&subject=&action=&limit=}: who saw what of the hospital's
+   * studies, newest first (limit 1..1000, default 100), itself recorded as an audit read.
+   */
+  private void search(RoutingContext ctx, Caller caller) {
+    java.time.Instant since = instant(ctx, "since");
+    java.time.Instant until = instant(ctx, "until");
+    String subject = blankToNull(ctx.queryParams().get("subject"));
+    String action = blankToNull(ctx.queryParams().get("action"));
+    int limit;
+    try {
+      limit = ctx.queryParams().get("limit") == null ? 100 : Integer.parseInt(ctx.queryParams().get("limit"));
+    } catch (NumberFormatException e) {
+      throw Problem.of(400, "bad-request", "limit is not a number", ctx.queryParams().get("limit")).exception();
+    }
+    if (limit < 1 || limit > 1000) throw Problem.of(400, "bad-request", "limit out of range", "limit is 1..1000").exception();
+    int max = limit;
+    String remote = Access.remote(ctx);
+    Blocking.respond(ctx, () -> {
+      List<AuditEvent> events = index.auditSearch(caller.tenantId(), since, until, subject, action, max);
+      access.record(caller, "audit.read", Access.Via.ADMIN, remote, List.of(new Access.Item(null, null, null)));
+      return events;
+    }, events -> ctx.response().putHeader("Content-Type", "application/json").end(json(events).encode()));
+  }
+
+  private static java.time.Instant instant(RoutingContext ctx, String name) {
+    String v = blankToNull(ctx.queryParams().get(name));
+    if (v == null) return null;
+    try {
+      return v.length() == 10 ? java.time.LocalDate.parse(v).atStartOfDay(java.time.ZoneOffset.UTC).toInstant()
+          : java.time.Instant.parse(v);
+    } catch (java.time.format.DateTimeParseException e) {
+      throw Problem.of(400, "bad-request", name + " is not a date", name + " is YYYY-MM-DD or an ISO instant, not " + v)
+          .exception();
+    }
+  }
+
+  private static String blankToNull(String v) {
+    return v == null || v.isBlank() ? null : v.trim();
+  }
+
   private void audit(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
-    String study = Params.required(ctx, "studyUID", "GET /admin/audit?studyUID=<Study Instance UID>");
+    String study = ctx.queryParams().get("studyUID");
+    if (study == null) {
+      search(ctx, caller);
+      return;
+    }
     if (!Uids.isValid(study)) throw Problem.of(400, "bad-request", "studyUID is not a UID", study).exception();
     String remote = Access.remote(ctx);
     Blocking.respond(ctx, () -> {

@@ -8,10 +8,16 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The inference pipeline's Prometheus metrics: queue depth and jobs by state, a time histogram per
@@ -27,6 +33,12 @@ public final class InferenceMetrics implements BatchListener {
   private final Map<JobState, Counter> finished = new EnumMap<>(JobState.class);
   private final DistributionSummary batchSize;
   private final Counter images;
+  private final Timer jobLatency;
+  /** Samples per model since this process started, for the console's images/s per model. */
+  private final Map<String, LongAdder> imagesByModel = new ConcurrentHashMap<>();
+  /** Job latencies (ms) not yet taken by {@link #drainLatencies}, bounded. */
+  private final ArrayDeque<Long> latencies = new ArrayDeque<>();
+  private static final int MAX_LATENCIES = 100_000;
 
   public InferenceMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -48,6 +60,9 @@ public final class InferenceMetrics implements BatchListener {
     batchSize = DistributionSummary.builder("imago.inference.batch.size").description("samples per engine call")
         .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64).register(registry);
     images = Counter.builder("imago.inference.images").description("samples run through a model").register(registry);
+    jobLatency = Timer.builder("imago.inference.job.latency").description("from a job's creation (its series complete) to its "
+        + "result stored").publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(10))
+        .maximumExpectedValue(Duration.ofHours(1)).register(registry);
   }
 
   public MeterRegistry registry() {
@@ -66,10 +81,41 @@ public final class InferenceMetrics implements BatchListener {
     finished.get(state).increment();
   }
 
+  /** A job's result was stored {@code latency} after the job was created. */
+  public void latency(Duration latency) {
+    jobLatency.record(latency);
+    synchronized (latencies) {
+      if (latencies.size() == MAX_LATENCIES) latencies.removeFirst();
+      latencies.addLast(latency.toMillis());
+    }
+  }
+
+  /** The job latencies (ms) recorded since the last call. */
+  public List<Long> drainLatencies() {
+    synchronized (latencies) {
+      List<Long> out = new ArrayList<>(latencies);
+      latencies.clear();
+      return out;
+    }
+  }
+
+  /** Jobs this process finished in {@code state} since it started. */
+  public long finishedCount(JobState state) {
+    return (long) finished.get(state).count();
+  }
+
+  /** Samples each model ran since this process started. */
+  public Map<String, Long> imagesByModel() {
+    Map<String, Long> out = new TreeMap<>();
+    imagesByModel.forEach((model, n) -> out.put(model, n.sum()));
+    return out;
+  }
+
   @Override
   public void batch(String model, int size, long queueNanos, long engineNanos) {
     batchSize.record(size);
     images.increment(size);
+    imagesByModel.computeIfAbsent(model, m -> new LongAdder()).add(size);
     time(Stage.QUEUE, queueNanos);
     time(Stage.ENGINE, engineNanos);
   }

@@ -8,6 +8,7 @@ import imago.storage.jobs.JobQueue;
 import imago.storage.jobs.JobState;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -143,6 +144,7 @@ public final class Worker implements AutoCloseable {
       result.put("millis", (System.nanoTime() - start) / 1_000_000);
       if (queue.complete(job.id(), id, result.encode())) {
         metrics.finished(JobState.DONE);
+        if (job.createdAt() != null) metrics.latency(Duration.between(job.createdAt(), Instant.now()));
         LOG.info("event=job.done job={} worker={} millis={}", job.id(), id, (System.nanoTime() - start) / 1_000_000);
         onDone.accept(result);
       } else {

@@ -49,6 +49,35 @@ final class SqlAccess {
     return Jdbc.query(c, select + " AND COALESCE(owner_tenant_id, tenant_id) = ? ORDER BY pk", row, studyUid, tenantId);
   }
 
+  /**
+   * The accesses to the tenant's copies (see {@link #auditOfStudy}), newest first, at most
+   * {@code limit}: those in [{@code since}, {@code until}), by {@code subject} and of {@code action}
+   * when given (null: any).
+   */
+  static List<AuditEvent> auditSearch(Connection c, String tenantId, Instant since, Instant until, String subject,
+      String action, int limit) throws SQLException {
+    StringBuilder sql = new StringBuilder("SELECT " + AUDIT_COLUMNS + " FROM audit WHERE COALESCE(owner_tenant_id, tenant_id) = ?");
+    java.util.List<Object> args = new java.util.ArrayList<>(List.of(tenantId));
+    if (since != null) {
+      sql.append(" AND at >= ?");
+      args.add(since);
+    }
+    if (until != null) {
+      sql.append(" AND at < ?");
+      args.add(until);
+    }
+    if (subject != null) {
+      sql.append(" AND subject = ?");
+      args.add(subject);
+    }
+    if (action != null) {
+      sql.append(" AND action = ?");
+      args.add(action);
+    }
+    sql.append(" ORDER BY pk DESC LIMIT ").append(Math.max(1, Math.min(limit, 1000)));
+    return Jdbc.query(c, sql.toString(), rs -> auditRow(rs, 1), args.toArray());
+  }
+
   /** The tenant's study, shared; empty when the tenant has no such study. */
   static Optional<Share> share(Connection c, String tenantId, String studyUid, String grantee, String grantedBy,
       Instant expiresAt) throws SQLException {

@@ -2,11 +2,11 @@ package imago.storage.index;
 
 import imago.core.dicom.InstanceAttributes;
 import imago.core.dicom.PersonNames;
+import imago.core.events.Events;
 import imago.storage.index.query.InvalidQueryException;
 import imago.storage.index.query.QueryRequest;
 import imago.storage.index.query.QueryResult;
 import imago.storage.index.query.SqlQuery;
-import imago.core.events.Events;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -374,6 +374,12 @@ public final class SqlIndex implements Index {
   @Override
   public List<AuditEvent> auditOfStudy(String tenantId, String studyUid) throws SqlUnavailableException {
     return autoCommit("audit list", c -> SqlAccess.auditOfStudy(c, tenantId, studyUid));
+  }
+
+  @Override
+  public List<AuditEvent> auditSearch(String tenantId, Instant since, Instant until, String subject, String action, int limit)
+      throws SqlUnavailableException {
+    return autoCommit("audit search", c -> SqlAccess.auditSearch(c, tenantId, since, until, subject, action, limit));
   }
 
   @Override

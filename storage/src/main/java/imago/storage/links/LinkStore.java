@@ -19,6 +19,9 @@ public interface LinkStore {
 
   List<Link> ofStudy(String tenantId, String studyUid) throws SqlUnavailableException;
 
+  /** The tenant's newest {@code max} links, revoked and expired ones included, newest first. */
+  List<Link> recent(String tenantId, int max) throws SqlUnavailableException;
+
   /** Links neither revoked nor expired, oldest first: those whose holders are told of new results. */
   List<Link> live(int max) throws SqlUnavailableException;
 

@@ -55,6 +55,11 @@ public final class SqlLinkStore implements LinkStore {
   }
 
   @Override
+  public List<Link> recent(String tenantId, int max) throws SqlUnavailableException {
+    return select("WHERE tenant_id = ? ORDER BY id DESC LIMIT " + Math.max(1, max), tenantId);
+  }
+
+  @Override
   public List<Link> live(int max) throws SqlUnavailableException {
     return select("WHERE revoked_at IS NULL AND expires_at > ? ORDER BY id LIMIT " + Math.max(1, max), Instant.now());
   }
