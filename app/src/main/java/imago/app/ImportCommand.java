@@ -133,31 +133,30 @@ final class ImportCommand {
     sorted.forEach((reason, count) -> out.printf("  rejected %5d  %s%n", count.sum(), reason));
   }
 
-  /** A one-line progress bar on a terminal; a line every few seconds otherwise. */
+  /** A one-line progress bar with the time left ({@link ProgressLine}), redrawn by a thread of its own. */
   private static final class Progress {
-    private final PrintStream out;
     private final int total;
     private final Tally tally;
     private final String unit;
     private final Labels labels;
+    private final ProgressLine line;
     private final boolean terminal = System.console() != null;
-    private final long start = System.nanoTime();
     private Thread thread;
 
     Progress(PrintStream out, int total, Tally tally, String unit, Labels labels) {
-      this.out = out;
       this.total = total;
       this.tally = tally;
       this.unit = unit;
       this.labels = labels;
+      this.line = new ProgressLine(out, unit, terminal);
     }
 
     void start() {
       thread = new Thread(() -> {
         try {
           while (!Thread.currentThread().isInterrupted()) {
-            Thread.sleep(terminal ? 200 : 5000);
-            print(false);
+            Thread.sleep(terminal ? 200 : 1000);
+            print();
           }
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
@@ -170,23 +169,15 @@ final class ImportCommand {
     void stop() throws InterruptedException {
       thread.interrupt();
       thread.join();
-      print(true);
+      print();
+      line.end();
     }
 
-    private void print(boolean last) {
+    private void print() {
       long done = tally.done.get();
-      double seconds = Math.max(1e-3, (System.nanoTime() - start) / 1e9);
-      int width = 30;
-      int filled = total == 0 ? width : (int) (width * done / total);
-      String line = String.format("[%s%s] %d/%d  %s %d  %s %d  %s %d  %.0f %s/s",
-          "#".repeat(filled), ".".repeat(width - filled), done, total, labels.stored(), tally.stored.sum(),
-          labels.duplicate(), tally.duplicate.sum(), labels.rejected(), tally.rejected.sum(), done / seconds, unit);
-      if (terminal) {
-        out.print("\r" + line + (last ? "\n" : ""));
-      } else {
-        out.println(line);
-      }
-      out.flush();
+      line.show(done, total, String.format("%s %d  %s %d  %s %d  %.0f %s/s", labels.stored(), tally.stored.sum(),
+          labels.duplicate(), tally.duplicate.sum(), labels.rejected(), tally.rejected.sum(),
+          done / Math.max(1e-3, line.elapsedSeconds()), unit));
     }
   }
 }

@@ -59,15 +59,16 @@ final class InferenceCommand {
         run.getInteger("studies"), run.getInteger("jobs"), run.getBoolean("truncated") ? " (cohort truncated: narrow it)" : "");
     if (options.containsKey("no-wait") || run.getInteger("jobs") == 0) return 0;
     JsonObject progress;
+    ProgressLine line = new ProgressLine(out, "jobs");
     do {
       Thread.sleep(500);
       HttpResponse<String> p = api.send(api.request(run.getString("href")).GET().build());
       if (p.statusCode() != 200) return api.problem(p);
       progress = new JsonObject(p.body());
-      out.print("\r" + bar(progress));
-      out.flush();
+      line.show(progress.getInteger("finished"), progress.getInteger("jobs"), states(progress));
     } while (progress.getDouble("progress") < 1.0);
-    out.println();
+    line.end();
+    out.printf("run %d finished in %s: %s%n", run.getLong("run"), ProgressLine.duration(line.elapsedSeconds()), states(progress));
     JsonObject states = progress.getJsonObject("states");
     for (Object o : progress.getJsonArray("failures")) {
       JsonObject f = (JsonObject) o;
@@ -76,14 +77,11 @@ final class InferenceCommand {
     return states.getInteger("failed") + states.getInteger("dead") == 0 ? 0 : 1;
   }
 
-  /** {@code [#########...........]  9/20 jobs  done 8, failed 1, running 2, queued 9}. */
-  static String bar(JsonObject progress) {
-    int width = 30;
-    int filled = (int) Math.round(progress.getDouble("progress") * width);
+  /** {@code done 8, failed 1, dead 0, running 2, queued 9}. */
+  static String states(JsonObject progress) {
     JsonObject s = progress.getJsonObject("states");
-    return String.format(Locale.ROOT, "[%s%s] %d/%d jobs  done %d, failed %d, dead %d, running %d, queued %d",
-        "#".repeat(filled), ".".repeat(width - filled), progress.getInteger("finished"), progress.getInteger("jobs"),
-        s.getInteger("done"), s.getInteger("failed"), s.getInteger("dead"), s.getInteger("running"), s.getInteger("queued"));
+    return String.format(Locale.ROOT, "done %d, failed %d, dead %d, running %d, queued %d", s.getInteger("done"),
+        s.getInteger("failed"), s.getInteger("dead"), s.getInteger("running"), s.getInteger("queued"));
   }
 
   private int results(String study) throws Exception {

@@ -83,7 +83,35 @@ class AdminApiTest {
     assertEquals(404, call("GET", "/admin/audit?studyUID=" + study, node.token("other", Caller.Role.ADMIN), null).statusCode());
     assertEquals(400, call("POST", "/admin/shares", node.token("demo", Caller.Role.HOSPITAL),
         "{\"studyUID\": \"" + study + "\", \"grantee\": \"x\", \"ttl\": \"P900D\"}").statusCode(), "at most a year");
-    assertEquals(400, call("GET", "/admin/audit", node.token("demo", Caller.Role.ADMIN), null).statusCode());
+    assertEquals(400, call("GET", "/admin/audit?since=yesterday", node.token("demo", Caller.Role.ADMIN), null).statusCode());
+    assertEquals(400, call("GET", "/admin/audit?limit=5000", node.token("demo", Caller.Role.ADMIN), null).statusCode());
+    assertEquals(403, call("GET", "/admin/audit", node.token("demo", Caller.Role.RADIOLOGIST), null).statusCode());
+  }
+
+  /**
+   * Without a study, the audit lists the hospital's newest accesses, filtered by who, what, when and
+   * study; another hospital's admin finds none of them (security: the list is scoped like the study's).
+   */
+  @Test
+  void theAuditSearchListsTheHospitalsAccessesFilteredAndNoOneElses() throws Exception {
+    Access access = new Access(node.imago.auth(), node.imago.index());
+    access.record(new Caller("dr.bianchi", "demo", Caller.Role.RADIOLOGIST), "wado.retrieve", Access.Via.WADO_RS, "10.4.4.4",
+        List.of(new Access.Item(study, null, null)));
+    String admin = node.token("demo", Caller.Role.ADMIN);
+    JsonNode bySubject = JSON.readTree(call("GET", "/admin/audit?subject=dr.bianchi", admin, null).body());
+    assertEquals(1, bySubject.size(), bySubject.toString());
+    assertEquals("wado.retrieve", bySubject.get(0).get("action").asText());
+    assertEquals(1, JSON.readTree(call("GET", "/admin/audit?subject=dr.bianchi&action=wado.retrieve&studyUID=" + study
+        + "&since=" + java.time.LocalDate.now(java.time.ZoneOffset.UTC), admin, null).body()).size());
+    assertEquals(0, JSON.readTree(call("GET", "/admin/audit?subject=dr.bianchi&action=link.create", admin, null).body()).size());
+    assertEquals(0, JSON.readTree(call("GET", "/admin/audit?subject=dr.bianchi&until=2020-01-01", admin, null).body()).size());
+    JsonNode newest = JSON.readTree(call("GET", "/admin/audit?limit=2", admin, null).body());
+    assertEquals(2, newest.size());
+    assertTrue(Instant.parse(newest.get(0).get("at").asText()).compareTo(Instant.parse(newest.get(1).get("at").asText())) >= 0,
+        "newest first: " + newest);
+    String others = call("GET", "/admin/audit?limit=1000", node.token("other", Caller.Role.ADMIN), null).body();
+    assertFalse(others.contains("dr.bianchi"), others);
+    assertFalse(others.contains(study), others);
   }
 
   @Test

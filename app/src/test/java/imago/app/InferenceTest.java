@@ -218,8 +218,20 @@ class InferenceTest {
   @Test
   void aRunBackfillsAModelVersionOverACohortOnceWithProgress() throws Exception {
     PhantomStudy study = PhantomStudy.write(tmp.resolve("study-run"), "PH-R");
+    List<JsonObject> scheduled = new CopyOnWriteArrayList<>();
+    MessageConsumer<JsonObject> scheduling = imago.imago.vertx().eventBus().<JsonObject>consumer(Events.STUDY_SCHEDULED,
+        m -> {
+          if (study.studyUid.equals(m.body().getString("studyUid"))) scheduled.add(m.body());
+        });
+    scheduling.completion().await();
     assertTrue(Dcmtk.storescu("127.0.0.1", imago.dicomPort(), "STORESCU", "IMAGO", study.files).ok());
     fx.awaitJobs(study.studyUid, CLASSIFIERS.size() + 1);
+    // The results the jobs stored make the study change again: once it is quiet, the scheduler looks at it
+    // once more (and finds nothing new). Activating the version before that look would let the scheduler,
+    // not the run, make its job.
+    eventually(Duration.ofSeconds(30), "the study scheduled again after its results", () -> scheduled.size() >= 2
+        && scheduled.get(scheduled.size() - 1).getInteger("jobs") == 0);
+    scheduling.unregister().await();
     Path dir = ReferenceModels.model("lesion-seg-onnx");
     var reg = imago.imago.models().register(new Caller("researcher@demo", "demo", Caller.Role.RESEARCHER),
         Files.readAllBytes(dir.resolve("manifest.json")), copyOf(dir.resolve("model.onnx")));
@@ -248,7 +260,8 @@ class InferenceTest {
     String out = printed.toString(StandardCharsets.UTF_8);
     assertEquals(0, code, out);
     assertTrue(out.contains("over 1 studies, 1 new jobs"), out);
-    assertTrue(out.contains("[##############################] 1/1 jobs  done 1, failed 0"), out);
+    assertTrue(out.contains("[########################] 1/1 jobs  done in "), out);
+    assertTrue(out.matches("(?s).*run \\d+ finished in \\d+ s: done 1, failed 0.*"), out);
     JsonObject job = fx.jobOf(fx.jobsOf(study.studyUid), "lesion-seg-onnx");
     assertEquals("done", job.getString("state"));
     assertNotNull(job.getLong("run"));

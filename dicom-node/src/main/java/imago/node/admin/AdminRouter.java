@@ -56,10 +56,10 @@ public final class AdminRouter {
 
   /** GET /admin/audit?studyUID=: every recorded access to one of the caller tenant's studies. */
   /**
-   * {@code GET /admin/audit?since=&until=&subject=&action=&limit=}: who saw what of the hospital's
-   * studies, newest first (limit 1..1000, default 100), itself recorded as an audit read.
+   * {@code GET /admin/audit?since=&until=&subject=&action=&studyUID=&limit=}: who saw what of the
+   * hospital's studies, newest first (limit 1..1000, default 100), itself recorded as an audit read.
    */
-  private void search(RoutingContext ctx, Caller caller) {
+  private void search(RoutingContext ctx, Caller caller, String study) {
     java.time.Instant since = instant(ctx, "since");
     java.time.Instant until = instant(ctx, "until");
     String subject = blankToNull(ctx.queryParams().get("subject"));
@@ -74,8 +74,8 @@ public final class AdminRouter {
     int max = limit;
     String remote = Access.remote(ctx);
     Blocking.respond(ctx, () -> {
-      List<AuditEvent> events = index.auditSearch(caller.tenantId(), since, until, subject, action, max);
-      access.record(caller, "audit.read", Access.Via.ADMIN, remote, List.of(new Access.Item(null, null, null)));
+      List<AuditEvent> events = index.auditSearch(caller.tenantId(), since, until, subject, action, blankToNull(study), max);
+      access.record(caller, "audit.read", Access.Via.ADMIN, remote, List.of(new Access.Item(blankToNull(study), null, null)));
       return events;
     }, events -> ctx.response().putHeader("Content-Type", "application/json").end(json(events).encode()));
   }
@@ -99,8 +99,10 @@ public final class AdminRouter {
   private void audit(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
     String study = ctx.queryParams().get("studyUID");
-    if (study == null) {
-      search(ctx, caller);
+    boolean filtered = java.util.stream.Stream.of("since", "until", "subject", "action", "limit")
+        .anyMatch(p -> ctx.queryParams().contains(p));
+    if (study == null || filtered) {
+      search(ctx, caller, study);
       return;
     }
     if (!Uids.isValid(study)) throw Problem.of(400, "bad-request", "studyUID is not a UID", study).exception();

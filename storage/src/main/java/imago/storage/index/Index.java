@@ -83,9 +83,9 @@ public interface Index {
    */
   List<AuditEvent> auditOfStudy(String tenantId, String studyUid) throws SqlUnavailableException;
 
-  /** Accesses to the tenant's studies, newest first, filtered by time, subject and action where given (null: any). */
-  List<AuditEvent> auditSearch(String tenantId, Instant since, Instant until, String subject, String action, int limit)
-      throws SqlUnavailableException;
+  /** Accesses to the tenant's studies, newest first, filtered by time, subject, action and study where given (null: any). */
+  List<AuditEvent> auditSearch(String tenantId, Instant since, Instant until, String subject, String action, String studyUid,
+      int limit) throws SqlUnavailableException;
 
   /** Revokes the bearer token with this {@code jti} (kept until {@code expiresAt}, after which it is refused anyway). */
   void revokeToken(String jti, Instant expiresAt) throws SqlUnavailableException;

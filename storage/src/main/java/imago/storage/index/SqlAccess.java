@@ -51,11 +51,11 @@ final class SqlAccess {
 
   /**
    * The accesses to the tenant's copies (see {@link #auditOfStudy}), newest first, at most
-   * {@code limit}: those in [{@code since}, {@code until}), by {@code subject} and of {@code action}
-   * when given (null: any).
+   * {@code limit}: those in [{@code since}, {@code until}), by {@code subject}, of {@code action} and
+   * on {@code studyUid} when given (null: any).
    */
   static List<AuditEvent> auditSearch(Connection c, String tenantId, Instant since, Instant until, String subject,
-      String action, int limit) throws SQLException {
+      String action, String studyUid, int limit) throws SQLException {
     StringBuilder sql = new StringBuilder("SELECT " + AUDIT_COLUMNS + " FROM audit WHERE COALESCE(owner_tenant_id, tenant_id) = ?");
     java.util.List<Object> args = new java.util.ArrayList<>(List.of(tenantId));
     if (since != null) {
@@ -73,6 +73,10 @@ final class SqlAccess {
     if (action != null) {
       sql.append(" AND action = ?");
       args.add(action);
+    }
+    if (studyUid != null) {
+      sql.append(" AND study_uid = ?");
+      args.add(studyUid);
     }
     sql.append(" ORDER BY pk DESC LIMIT ").append(Math.max(1, Math.min(limit, 1000)));
     return Jdbc.query(c, sql.toString(), rs -> auditRow(rs, 1), args.toArray());

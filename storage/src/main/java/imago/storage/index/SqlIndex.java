@@ -377,9 +377,9 @@ public final class SqlIndex implements Index {
   }
 
   @Override
-  public List<AuditEvent> auditSearch(String tenantId, Instant since, Instant until, String subject, String action, int limit)
-      throws SqlUnavailableException {
-    return autoCommit("audit search", c -> SqlAccess.auditSearch(c, tenantId, since, until, subject, action, limit));
+  public List<AuditEvent> auditSearch(String tenantId, Instant since, Instant until, String subject, String action,
+      String studyUid, int limit) throws SqlUnavailableException {
+    return autoCommit("audit search", c -> SqlAccess.auditSearch(c, tenantId, since, until, subject, action, studyUid, limit));
   }
 
   @Override
