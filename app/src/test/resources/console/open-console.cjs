@@ -122,8 +122,17 @@ async function main() {
       await page.click('#link-list tr[data-link] button.danger');
       await page.waitForFunction(() => document.querySelector('#link-list tr[data-link] .badge').textContent === 'revoked',
         null, { timeout: 30000 });
+      await page.fill('#share-create input[name=studyUID]', process.env.STUDY_UID);
+      await page.fill('#share-create input[name=grantee]', 'dr.verdi@other');
+      await page.click('#share-create button[type=submit]');
+      await page.waitForSelector('#share-list tr[data-share] button.danger', { timeout: 30000 });
+      const shared = await page.$$eval('#share-list tr[data-share]', (rs) => rs.map((r) => r.innerText));
       await page.screenshot({ path: path.join(out, 'links.png'), fullPage: true });
-      return { created, before, after: await page.$$eval('#link-list tr[data-link]', (rs) => rs.map((r) => r.innerText)) };
+      await page.click('#share-list tr[data-share] button.danger');
+      await page.waitForFunction(() => document.querySelector('#share-list tr[data-share] .badge').textContent === 'expired',
+        null, { timeout: 30000 });
+      return { created, before, after: await page.$$eval('#link-list tr[data-link]', (rs) => rs.map((r) => r.innerText)),
+        shared, sharesAfter: await page.$$eval('#share-list tr[data-share]', (rs) => rs.map((r) => r.innerText)) };
     });
     await step('audit', async () => {
       await page.evaluate(() => { window.location.hash = '#/audit?action=link.create'; });
@@ -156,7 +165,8 @@ async function main() {
       const linksForbidden = await p.innerText('#forbidden');
       const api = await p.evaluate(async (t) => {
         const answers = {};
-        for (const [name, url] of [['overview', '/admin/overview'], ['links', '/fse/links'], ['audit', '/admin/audit']]) {
+        for (const [name, url] of [['overview', '/admin/overview'], ['links', '/fse/links'], ['audit', '/admin/audit'],
+          ['shares', '/admin/shares']]) {
           answers[name] = (await fetch(url, { headers: { Authorization: 'Bearer ' + t } })).status;
         }
         return answers;

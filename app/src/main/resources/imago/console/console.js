@@ -12,7 +12,7 @@
     {id: 'overview', title: 'Overview', roles: ['admin', 'region'], render: overview},
     {id: 'studies', title: 'Studies', roles: ['hospital', 'radiologist', 'admin', 'region'], render: studies},
     {id: 'models', title: 'Models', roles: ['researcher', 'admin', 'region'], render: models},
-    {id: 'links', title: 'Links', roles: ['hospital', 'admin'], render: links},
+    {id: 'links', title: 'Links and shares', roles: ['hospital', 'admin'], render: links},
     {id: 'audit', title: 'Audit', roles: ['hospital', 'admin'], render: audit}
   ];
   var main = document.getElementById('main');
@@ -414,6 +414,17 @@
         add(figures, el('div', {'class': 'card'}, el('div', {'class': 'label', text: f[0]}),
           el('div', {'class': f[0] === 'Engine' ? 'value small' : 'value'}, num(f[1], path, f[2]))));
       });
+    if (v.state === 'active' && v.mode === 'shadow') {
+      var agreementPath = '/inference/agreement?model=' + encodeURIComponent(v.name) + '&version=' + encodeURIComponent(v.version);
+      var agreement = el('div', {'class': 'card', id: 'agreement'}, el('div', {'class': 'label', text: 'Agreement with the primary'}),
+        el('div', {'class': 'value small', text: 'loading...'}));
+      figures.appendChild(agreement);
+      api(agreementPath).then(function (a) {
+        var text = a.pairs ? Math.round(a.agreement * 100) + ' % of ' + a.pairs + ' series' : 'no series compared yet';
+        add(clear(agreement.lastChild), num(text, agreementPath, 'agreement', a.agreement),
+          el('div', {'class': 'muted', text: 'against ' + a.against + ': ' + a.criterion}));
+      }, function (e) { agreement.lastChild.textContent = e.message; });
+    }
     var grid = el('div', {'class': 'split'});
     add(cell, figures, grid);
     var runs = report.dryRuns || [];
@@ -462,6 +473,42 @@
           linkTable(found, function (l) {
             api('/fse/links/' + l.id, {method: 'DELETE'}).then(load, failure(list));
           }));
+      }).catch(failure(list));
+    }
+    load();
+    shares(view);
+  }
+
+  // A share lets one named person of another hospital (or the region) see one of this hospital's studies.
+  function shares(view) {
+    var status = el('span', {'class': 'muted'});
+    var list = el('div', {id: 'share-list'}, el('p', {'class': 'muted', text: 'loading...'}));
+    var form = el('form', {'class': 'row', id: 'share-create', onsubmit: function (ev) {
+      ev.preventDefault();
+      status.textContent = '';
+      api('/admin/shares', {method: 'POST', json: {studyUID: form.elements.studyUID.value.trim(),
+        grantee: form.elements.grantee.value.trim(), ttl: form.elements.ttl.value}}).then(function () {
+        form.reset();
+        load();
+      }, function (e) { status.textContent = e.message; status.className = 'error'; });
+    }}, el('label', {}, 'Study Instance UID', el('input', {name: 'studyUID', required: true, size: 48})),
+      el('label', {}, 'Shared with (their token\'s subject)', el('input', {name: 'grantee', required: true})),
+      el('label', {}, 'For', el('select', {name: 'ttl'}, el('option', {value: 'P7D', text: '7 days'}),
+        el('option', {value: 'P30D', text: '30 days', selected: true}), el('option', {value: 'P365D', text: '1 year'}))),
+      el('button', {type: 'submit', text: 'Share'}), status);
+    add(view, el('h1', {text: 'Shares'}), form, list);
+    function load() {
+      api('/admin/shares').then(function (found) {
+        add(clear(list), el('p', {'class': 'muted'}, num(found.length, '/admin/shares'), ' shares, newest first'),
+          table(['Share', 'Study', 'With', 'Granted', 'Until', 'State', ''], found.map(function (sh) {
+            var live = Date.parse(sh.expiresAt) > Date.now();
+            return el('tr', {'data-share': sh.id}, el('td', {text: sh.id}), el('td', {text: sh.studyUID}), el('td', {text: sh.grantee}),
+              el('td', {text: when(sh.createdAt) + ' by ' + sh.grantedBy}), el('td', {text: when(sh.expiresAt)}),
+              el('td', {}, badge(live ? 'active' : 'expired')),
+              el('td', {}, live ? el('button', {'class': 'danger', type: 'button', text: 'End', onclick: function () {
+                api('/admin/shares/' + sh.id, {method: 'DELETE'}).then(load, failure(list));
+              }}) : null));
+          })));
       }).catch(failure(list));
     }
     load();

@@ -63,10 +63,18 @@ class AdminApiTest {
     assertTrue(Instant.parse(share.get("expiresAt").asText()).isAfter(Instant.now().plusSeconds(6 * 86400)));
     assertEquals(2, node.imago.index().instances(grantee, study, null, null).size());
     assertTrue(node.imago.index().instances(new Scope("other", "someone.else"), study, null, null).isEmpty());
+    JsonNode listed = JSON.readTree(call("GET", "/admin/shares?studyUID=" + study, node.token("demo", Caller.Role.ADMIN), null).body());
+    assertEquals(share.get("id").asLong(), listed.get(0).get("id").asLong(), listed.toString());
+    assertEquals("dr.bianchi@other", listed.get(0).get("grantee").asText());
+    String others = call("GET", "/admin/shares", node.token("other", Caller.Role.ADMIN), null).body();
+    assertFalse(others.contains(study) || others.contains("dr.bianchi@other"), "another hospital lists none of this one's shares: "
+        + others);
 
     HttpResponse<String> revoked = call("DELETE", "/admin/shares/" + share.get("id").asLong(), node.token("demo", Caller.Role.ADMIN), null);
     assertEquals(204, revoked.statusCode(), revoked.body());
     assertTrue(node.imago.index().instances(grantee, study, null, null).isEmpty(), "revoked at once");
+    JsonNode ended = JSON.readTree(call("GET", "/admin/shares", node.token("demo", Caller.Role.HOSPITAL), null).body()).get(0);
+    assertFalse(Instant.parse(ended.get("expiresAt").asText()).isAfter(Instant.now()), "listed as ended: " + ended);
     // Security: granting and revoking access are themselves in the study's audit.
     List<String> actions = node.imago.index().auditOfStudy("demo", study).stream().map(e -> e.action()).toList();
     assertTrue(actions.contains("share.grant") && actions.contains("share.revoke"), actions.toString());

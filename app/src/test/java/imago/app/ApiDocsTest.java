@@ -3,16 +3,17 @@ package imago.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,21 +33,9 @@ class ApiDocsTest {
       assertEquals(200, initializer.statusCode(), "swagger-ui-dist is missing: run scripts/setup.sh --viewer");
       assertTrue(initializer.body().contains("openapi.json"), "the page loads Imago's document, not the petstore");
 
-      Path script = Path.of(ApiDocsTest.class.getResource("/apidocs/open-api-docs.cjs").toURI());
-      Path out = tmp.resolve("result.json");
-      Path err = tmp.resolve("stderr.log");
-      ProcessBuilder pb = new ProcessBuilder("node", script.toString()).redirectOutput(out.toFile()).redirectError(err.toFile());
-      pb.environment().put("PLAYWRIGHT_CORE", playwright.toString());
-      pb.environment().put("CHROMIUM", CHROMIUM.toString());
-      pb.environment().put("IMAGO_URL", node.baseUrl());
-      Process p = pb.start();
-      if (!p.waitFor(2, TimeUnit.MINUTES)) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
-        throw new AssertionError("the browser script did not finish");
-      }
-      assertEquals(0, p.exitValue(), "browser script failed: " + Files.readString(err, StandardCharsets.UTF_8));
-      JsonObject result = new JsonObject(Files.readString(out, StandardCharsets.UTF_8));
+      JsonNode run = BrowserScript.run("/apidocs/open-api-docs.cjs", tmp, "api-docs", Duration.ofMinutes(2), Map.of(
+          "CHROMIUM", CHROMIUM.toString(), "IMAGO_URL", node.baseUrl()));
+      JsonObject result = new JsonObject(run.toString());
       assertEquals(new JsonArray(), result.getJsonArray("errors"), "script errors on the page");
       assertTrue(result.getString("title").contains("Imago"), result.encode());
       List<String> paths = result.getJsonArray("paths").stream().map(String::valueOf).toList();

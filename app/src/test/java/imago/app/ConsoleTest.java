@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import imago.core.config.Config;
 import imago.core.tenant.Caller;
 import imago.core.testkit.Eventually;
@@ -26,7 +25,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -172,6 +170,9 @@ class ConsoleTest {
     JsonNode links = run.at("/steps/links");
     assertTrue(links.get("created").asText().contains("/l/"), links.toString());
     assertTrue(links.get("after").get(0).asText().contains("revoked"), links.toString());
+    assertTrue(links.get("shared").get(0).asText().contains("dr.verdi@other"), links.toString());
+    assertTrue(links.get("shared").get(0).asText().contains("active"), links.toString());
+    assertTrue(links.get("sharesAfter").get(0).asText().contains("expired"), "an ended share: " + links);
     assertTrue(run.at("/steps/audit/text").asText().contains("link.create"), run.at("/steps/audit").toString());
 
     JsonNode tablet = run.at("/steps/tablet");
@@ -180,11 +181,12 @@ class ConsoleTest {
     JsonNode radiologist = run.at("/steps/radiologist");
     assertEquals(List.of("studies"), texts(radiologist.get("nav")));
     for (String button : texts(radiologist.get("buttons"))) {
-      assertFalse(Set.of("Revoke", "Retire", "Register", "Create link").contains(button) || button.startsWith("Activate"), button);
+      assertFalse(Set.of("Revoke", "Retire", "Register", "Create link", "Share", "End").contains(button)
+          || button.startsWith("Activate"), button);
     }
     assertTrue(radiologist.get("forbidden").asText().contains("not available to your role"), radiologist.toString());
     assertTrue(radiologist.get("linksForbidden").asText().contains("not available to your role"), radiologist.toString());
-    for (String call : List.of("overview", "links", "audit")) {
+    for (String call : List.of("overview", "links", "audit", "shares")) {
       assertEquals(403, radiologist.at("/api/" + call).asInt(), "the API refuses it anyway: " + call);
     }
   }
@@ -237,20 +239,9 @@ class ConsoleTest {
   }
 
   private static JsonNode browse(Map<String, String> env) throws Exception {
-    Files.createDirectories(OUT);
-    Path script = Path.of(ConsoleTest.class.getResource("/console/open-console.cjs").toURI());
-    ProcessBuilder pb = new ProcessBuilder("node", script.toString())
-        .redirectError(OUT.resolve("stderr.log").toFile()).redirectOutput(OUT.resolve("result.json").toFile());
-    pb.environment().putAll(Map.of("PLAYWRIGHT_CORE", FseViewerTest.playwright().toString(), "CHROMIUM", "/usr/bin/chromium",
-        "IMAGO_URL", imago.baseUrl(), "OUT_DIR", OUT.toString()));
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    if (!p.waitFor(4, TimeUnit.MINUTES)) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
-      throw new AssertionError("the browser script did not finish; see " + OUT);
-    }
-    assertEquals(0, p.exitValue(), Files.readString(OUT.resolve("stderr.log"), StandardCharsets.UTF_8));
-    return new ObjectMapper().readTree(Files.readString(OUT.resolve("result.json"), StandardCharsets.UTF_8));
+    Map<String, String> all = new HashMap<>(env);
+    all.put("IMAGO_URL", imago.baseUrl());
+    return BrowserScript.run("/console/open-console.cjs", OUT, "console", Duration.ofMinutes(4), all);
   }
+
 }

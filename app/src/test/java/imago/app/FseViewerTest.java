@@ -4,18 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import imago.core.tenant.Caller;
 import imago.core.testkit.Dcmtk;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpRequest;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,21 +47,12 @@ class FseViewerTest {
 
   @Test
   void iidForAPatientOpensTheStudyListOnThatPatient() throws Exception {
-    Path playwright = playwright();
     TestImago imago = imago();
     PhantomStudy study = PhantomStudy.write(tmp.resolve("iid-study"), "PH-I");
     assertTrue(Dcmtk.storescu("127.0.0.1", imago.dicomPort(), "STORESCU", "IMAGO", study.files).ok());
-    Files.createDirectories(OUT);
-    Path script = Path.of(FseViewerTest.class.getResource("/viewer/open-iid.cjs").toURI());
-    ProcessBuilder pb = new ProcessBuilder("node", script.toString())
-        .redirectError(OUT.resolve("iid-stderr.log").toFile()).redirectOutput(OUT.resolve("iid-result.json").toFile());
-    pb.environment().putAll(Map.of("PLAYWRIGHT_CORE", playwright.toString(), "CHROMIUM", "/usr/bin/chromium",
-        "IMAGO_URL", imago.baseUrl(), "IMAGO_TOKEN", imago.token("demo", Caller.Role.RADIOLOGIST),
+    JsonNode run = BrowserScript.run("/viewer/open-iid.cjs", OUT, "iid", Duration.ofMinutes(3), Map.of("IMAGO_URL",
+        imago.baseUrl(), "IMAGO_TOKEN", imago.token("demo", Caller.Role.RADIOLOGIST),
         "IID_PATH", "/IHEInvokeImageDisplay?requestType=PATIENT&patientID=PH-I"));
-    Process p = pb.start();
-    assertTrue(p.waitFor(3, TimeUnit.MINUTES), "the browser script did not finish");
-    assertEquals(0, p.exitValue(), Files.readString(OUT.resolve("iid-stderr.log"), StandardCharsets.UTF_8));
-    JsonNode run = new ObjectMapper().readTree(Files.readString(OUT.resolve("iid-result.json"), StandardCharsets.UTF_8));
     boolean askedForThePatient = false;
     // OHIF's study list asks QIDO-RS by tag, with wildcards around what it was given
     for (JsonNode q : run.path("qido")) askedForThePatient |= q.asText().contains("00100020=*PH-I*");
@@ -73,7 +62,6 @@ class FseViewerTest {
 
   @Test
   void aLinkOpensTheViewerOnTheStudyWithItsAiResultAndRevocationCutsItOff() throws Exception {
-    Path playwright = playwright();
     TestImago imago = imago();
     InferenceFixture fx = new InferenceFixture(imago, tmp);
     fx.activate(ReferenceModels.model("lesion-cls-onnx"));
@@ -89,23 +77,10 @@ class FseViewerTest {
     JsonObject link = new JsonObject(imago.send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + "/fse/links"))
         .header("Authorization", "Bearer " + fx.hospital).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("studyUID", study.studyUid).encode())).build()).body());
-    Files.createDirectories(OUT);
-    Path script = Path.of(FseViewerTest.class.getResource("/viewer/open-link.cjs").toURI());
-    ProcessBuilder pb = new ProcessBuilder("node", script.toString())
-        .redirectError(OUT.resolve("link-stderr.log").toFile()).redirectOutput(OUT.resolve("link-result.json").toFile());
-    pb.environment().putAll(Map.of("PLAYWRIGHT_CORE", playwright.toString(), "CHROMIUM", "/usr/bin/chromium",
-        "IMAGO_URL", imago.baseUrl(), "LINK_URL", imago.baseUrl() + "/l/" + link.getString("token") + "/",
+    JsonNode run = BrowserScript.run("/viewer/open-link.cjs", OUT, "link", Duration.ofMinutes(4), Map.of("IMAGO_URL",
+        imago.baseUrl(), "LINK_URL", imago.baseUrl() + "/l/" + link.getString("token") + "/",
         "REVOKE_URL", imago.baseUrl() + "/fse/links/" + link.getLong("id"), "HOSPITAL_TOKEN", fx.hospital,
-        "OUT_DIR", OUT.toString(), "EXPECT_TEXT", "AI lesion-cls-onnx 1.0.0", "RENDER_TIMEOUT_MS", "90000"));
-    Process p = pb.start();
-    if (!p.waitFor(4, TimeUnit.MINUTES)) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
-      throw new AssertionError("the browser script did not finish; see " + OUT);
-    }
-    assertEquals(0, p.exitValue(), Files.readString(OUT.resolve("link-stderr.log"), StandardCharsets.UTF_8));
-    JsonNode run = new ObjectMapper().readTree(Files.readString(OUT.resolve("link-result.json"), StandardCharsets.UTF_8));
-
+        "EXPECT_TEXT", "AI lesion-cls-onnx 1.0.0", "RENDER_TIMEOUT_MS", "90000"));
     JsonNode opened = run.at("/steps/opened");
     assertEquals(study.studyUid, opened.path("study").asText(), run.toString());
     assertEquals("", opened.path("hashLeft").asText(), "the token leaves the address bar");

@@ -12,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -68,5 +69,47 @@ class ShadowResultsTest {
         .build()).body();
     assertTrue(fhir.contains(primary), fhir);
     assertFalse(fhir.contains(shadow), fhir);
+  }
+
+  /**
+   * A new version run in shadow beside its primary is judged on the same series: here the same
+   * network exported to TorchScript beside its ONNX primary, so they agree on every series and
+   * their probabilities differ by rounding only. Only roles that may see shadow results may ask.
+   */
+  @Test
+  void aShadowVersionsAgreementWithItsPrimaryIsMeasuredOnTheSameSeries() throws Exception {
+    try (TestImago node = TestImago.start(tmp.resolve("agreement"), Map.of("inference.profileBatches", "false"))) {
+      InferenceFixture fx = new InferenceFixture(node, tmp);
+      String model = fx.activate(ReferenceModels.model("lesion-cls-onnx"));
+      Path next = Files.createDirectories(tmp.resolve("lesion-cls-2"));
+      Path torchscript = ReferenceModels.model("lesion-cls-torchscript");
+      Files.writeString(next.resolve("manifest.json"), new JsonObject(Files.readString(torchscript.resolve("manifest.json")))
+          .put("name", model).put("version", "2.0.0").encode());
+      Files.copy(torchscript.resolve("model.pt"), next.resolve("model.pt"));
+      fx.activate(next, "shadow");
+      PhantomStudy study = PhantomStudy.write(tmp.resolve("agreement-study"), "PH-AG");
+      assertTrue(Dcmtk.storescu("127.0.0.1", node.dicomPort(), "STORESCU", "IMAGO", study.files).ok());
+      String admin = node.token("demo", Caller.Role.ADMIN);
+      eventually(Duration.ofMinutes(3), "both versions finish", () -> new JsonArray(fx.get("/inference/jobs?studyUID="
+          + study.studyUid, admin).body()), jobs -> jobs.size() == 2
+          && jobs.stream().allMatch(o -> ((JsonObject) o).getString("state").equals("done")));
+
+      String path = "/inference/agreement?model=" + model + "&version=2.0.0";
+      HttpResponse<String> r = fx.get(path, admin);
+      assertEquals(200, r.statusCode(), r.body());
+      JsonObject agreement = new JsonObject(r.body());
+      assertEquals("1.0.0", agreement.getString("against"), "the primary by default");
+      assertEquals(1, agreement.getInteger("pairs"), agreement.encode());
+      assertEquals(1.0, agreement.getDouble("agreement"), agreement.encode());
+      assertTrue(agreement.getDouble("meanProbabilityDifference") < 1e-3, agreement.encode());
+      assertEquals("demo", agreement.getString("hospitals"));
+      assertEquals(1, new JsonObject(fx.get(path, node.token("demo", Caller.Role.REGION)).body()).getInteger("pairs"));
+      assertEquals(0, new JsonObject(fx.get(path, node.token("other", Caller.Role.ADMIN)).body()).getInteger("pairs"),
+          "another hospital's admin counts its own series only");
+      assertEquals(403, fx.get(path, node.token("demo", Caller.Role.RADIOLOGIST)).statusCode());
+      assertEquals(404, fx.get(path, node.token("other", Caller.Role.RESEARCHER)).statusCode(), "another hospital's model");
+      assertEquals(409, fx.get("/inference/agreement?model=" + model + "&version=1.0.0", admin).statusCode(),
+          "the primary has no other primary to be compared with");
+    }
   }
 }

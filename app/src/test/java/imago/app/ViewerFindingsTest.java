@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.pixelmed.dicom.Attribute;
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.TagFromName;
@@ -16,14 +15,12 @@ import io.vertx.core.json.JsonObject;
 import java.awt.image.BufferedImage;
 import java.net.URI;
 import java.net.http.HttpRequest;
-import javax.imageio.ImageIO;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -271,21 +268,10 @@ class ViewerFindingsTest {
   }
 
   private static JsonNode browse(String name, String scriptResource, Map<String, String> how) throws Exception {
-    Path out = Files.createDirectories(OUT.resolve(name));
-    Path script = Path.of(ViewerFindingsTest.class.getResource(scriptResource).toURI());
-    ProcessBuilder pb = new ProcessBuilder("node", script.toString())
-        .redirectError(out.resolve("stderr.log").toFile()).redirectOutput(out.resolve("result.json").toFile());
-    pb.environment().putAll(Map.of("PLAYWRIGHT_CORE", FseViewerTest.playwright().toString(), "CHROMIUM", "/usr/bin/chromium",
-        "IMAGO_URL", imago.baseUrl(), "OUT_DIR", out.toString(), "SERIES_TEXT", "AI lesion-det 1.0.0",
+    Map<String, String> env = new java.util.HashMap<>(Map.of("IMAGO_URL", imago.baseUrl(), "SERIES_TEXT", "AI lesion-det 1.0.0",
         "RENDER_TIMEOUT_MS", "90000"));
-    pb.environment().putAll(how); // may name another SERIES_TEXT
-    Process p = pb.start();
-    if (!p.waitFor(4, TimeUnit.MINUTES)) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
-      throw new AssertionError("the browser script did not finish; see " + out);
-    }
-    assertEquals(0, p.exitValue(), Files.readString(out.resolve("stderr.log"), StandardCharsets.UTF_8));
-    return new ObjectMapper().readTree(Files.readString(out.resolve("result.json"), StandardCharsets.UTF_8));
+    env.putAll(how); // may name another SERIES_TEXT
+    return BrowserScript.run(scriptResource, OUT.resolve(name), "run", Duration.ofMinutes(4), env);
   }
+
 }

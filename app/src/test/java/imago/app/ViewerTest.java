@@ -12,13 +12,12 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,7 +57,7 @@ class ViewerTest {
     for (int i = 1; i <= spec.instancesPerSeries(); i++) slices.add(SyntheticCt.instance(spec, 1, 1, i));
     HttpResponse<String> stored = node.stow(node.token("demo", Caller.Role.HOSPITAL), study, slices);
     assertEquals(200, stored.statusCode(), stored.body());
-    run = openStudy(playwright, renderExpected() ? 90_000 : 5_000);
+    run = openStudy(renderExpected() ? 90_000 : 5_000);
   }
 
   @AfterAll
@@ -164,31 +163,13 @@ class ViewerTest {
         .header("Authorization", "Bearer " + radiologist).header("Accept", "application/dicom+json").build()).statusCode();
   }
 
-  private static JsonNode openStudy(Path playwright, long renderTimeoutMs) throws Exception {
-    Files.createDirectories(OUT);
-    Path script = Path.of(ViewerTest.class.getResource("/viewer/open-study.cjs").toURI());
-    ProcessBuilder pb = new ProcessBuilder("node", script.toString())
-        .redirectError(OUT.resolve("node-stderr.log").toFile())
-        .redirectOutput(OUT.resolve("result.json").toFile());
-    pb.environment().put("PLAYWRIGHT_CORE", playwright.toString());
-    pb.environment().put("CHROMIUM", CHROMIUM.toString());
-    pb.environment().put("IMAGO_URL", node.baseUrl());
-    pb.environment().put("IMAGO_TOKEN", radiologist);
+  private static JsonNode openStudy(long renderTimeoutMs) throws Exception {
     shortToken = node.imago.auth().mint("short-lived", "demo", Caller.Role.RADIOLOGIST, Duration.ofSeconds(30));
-    pb.environment().put("SHORT_TOKEN", shortToken);
-    pb.environment().put("STUDY_UID", study);
-    pb.environment().put("OUT_DIR", OUT.toString());
-    pb.environment().put("RENDER_TIMEOUT_MS", Long.toString(renderTimeoutMs));
-    Process p = pb.start();
-    if (!p.waitFor(renderTimeoutMs + 120_000, TimeUnit.MILLISECONDS)) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
-      throw new AssertionError("the browser script did not finish; see " + OUT);
-    }
-    String stderr = Files.readString(OUT.resolve("node-stderr.log"), StandardCharsets.UTF_8);
-    assertEquals(0, p.exitValue(), "browser script failed: " + stderr);
-    return JSON.readTree(Files.readString(OUT.resolve("result.json"), StandardCharsets.UTF_8));
+    return BrowserScript.run("/viewer/open-study.cjs", OUT, "study", Duration.ofMillis(renderTimeoutMs + 120_000), Map.of(
+        "CHROMIUM", CHROMIUM.toString(), "IMAGO_URL", node.baseUrl(), "IMAGO_TOKEN", radiologist, "SHORT_TOKEN", shortToken,
+        "STUDY_UID", study, "RENDER_TIMEOUT_MS", Long.toString(renderTimeoutMs)));
   }
+
 
   /** The repository root (surefire sets imago.repo.root), where scripts/setup.sh puts .cache/. */
   private static Path repoRoot() {

@@ -133,14 +133,9 @@ public final class ChestPhantoms {
     }
     if (lesion) {
       double[] lung = lungs[rng.nextInt(2)];
-      double v;
-      double w;
-      do {
-        v = u(rng, -1, 1);
-        w = u(rng, -1, 1);
-      } while (w * w + v * v > 1.0);
-      double by = lung[0] + 0.7 * v * lung[2];
-      double bx = lung[1] + 0.7 * w * lung[3];
+      double[] at = inUnitDisc(rng);
+      double by = lung[0] + 0.7 * at[0] * lung[2];
+      double bx = lung[1] + 0.7 * at[1] * lung[3];
       double sigma = u(rng, 2.5, 5.0) * PIXEL;
       double amplitude = u(rng, 0.25, 0.45);
       for (int r = 0; r < SIZE; r++) {
@@ -188,14 +183,9 @@ public final class ChestPhantoms {
     if (nodule) {
       double[] lung = lungs[rng.nextInt(2)];
       double radius = u(rng, 9.0, 17.0);
-      double v;
-      double w;
-      do {
-        v = u(rng, -1, 1);
-        w = u(rng, -1, 1);
-      } while (w * w + v * v > 1.0);
-      sphere = new double[] {lung[0] + 0.55 * v * lung[2], lung[1] + 0.55 * w * lung[3], u(rng, -3.5, 3.5) * CT_MM, radius,
-          u(rng, 10, 60)};
+      double[] at = inUnitDisc(rng);
+      sphere = new double[] {lung[0] + 0.55 * at[0] * lung[2], lung[1] + 0.55 * at[1] * lung[3], u(rng, -3.5, 3.5) * CT_MM,
+          radius, u(rng, 10, 60)};
     }
     short[][] stored = new short[CT_SLICES][SIZE * SIZE];
     for (int k = 0; k < CT_SLICES; k++) {
@@ -240,6 +230,15 @@ public final class ChestPhantoms {
       }
     }
     return m;
+  }
+
+  /** A point drawn evenly inside the unit disc, (row, column): where in a lung a lesion goes. */
+  private static double[] inUnitDisc(SplittableRandom rng) {
+    while (true) {
+      double v = u(rng, -1, 1);
+      double w = u(rng, -1, 1);
+      if (v * v + w * w <= 1.0) return new double[] {v, w};
+    }
   }
 
   /** The centre of pixel {@code i} on [-1, 1]. */

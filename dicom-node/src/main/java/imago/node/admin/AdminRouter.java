@@ -49,6 +49,7 @@ public final class AdminRouter {
         .filter(Access.requireRole("Role may not administer", "needs role hospital or admin", Caller.Role.ADMIN,
             Caller.Role.HOSPITAL));
     r.get("/audit").handler(this::audit);
+    r.get("/shares").handler(this::shares);
     r.post("/shares").handler(BodyHandler.create(false).setBodyLimit(16 * 1024)).handler(this::share);
     r.delete("/shares/:id").handler(this::revoke);
     return r;
@@ -143,6 +144,17 @@ public final class AdminRouter {
       access.record(caller, "share.grant", Access.Via.ADMIN, remote, List.of(new Access.Item(study, null, null)));
       return share;
     }, share -> ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json").end(json(share).encode()));
+  }
+
+  /** {@code GET /admin/shares[?studyUID=]}: the hospital's newest 200 shares (ended ones too), or one study's. */
+  private void shares(RoutingContext ctx) {
+    Caller caller = Access.caller(ctx);
+    String study = blankToNull(ctx.queryParams().get("studyUID"));
+    Blocking.respond(ctx, () -> index.shares(caller.tenantId(), study, 200), found -> {
+      JsonArray out = new JsonArray();
+      for (Share s : found) out.add(json(s));
+      ctx.response().putHeader("Content-Type", "application/json").end(out.encode());
+    });
   }
 
   private void revoke(RoutingContext ctx) {

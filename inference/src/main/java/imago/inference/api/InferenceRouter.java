@@ -10,6 +10,8 @@ import imago.storage.jobs.Job;
 import imago.storage.jobs.JobQueue;
 import imago.storage.jobs.JobState;
 import imago.storage.models.ModelCatalog;
+import imago.storage.models.ModelState;
+import imago.storage.models.ModelVersion;
 import imago.web.Access;
 import imago.web.Blocking;
 import imago.web.Params;
@@ -65,6 +67,7 @@ public final class InferenceRouter {
         .handler(BodyHandler.create(false).setBodyLimit(64 * 1024)).handler(this::newRun);
     r.get("/runs/:id").handler(this::run);
     r.get("/studies/:study/ai-results").handler(this::aiResults);
+    r.get("/agreement").handler(this::agreement);
     return r;
   }
 
@@ -89,6 +92,43 @@ public final class InferenceRouter {
       for (Job j : list) out.add(json(j));
       ctx.json(out);
     });
+  }
+
+  /**
+   * {@code GET /inference/agreement?model=&version=[&against=]}: how often {@code version} (a shadow,
+   * typically) agreed with {@code against} (default: the model's primary) on the same series; the
+   * newest 1000 such series of the caller's hospital, or of every hospital for the region.
+   * Researchers see their own hospital's models only.
+   */
+  private void agreement(RoutingContext ctx) {
+    Caller caller = Access.caller(ctx);
+    String usage = "GET /inference/agreement?model=NAME&version=V[&against=V]";
+    String model = Params.required(ctx, "model", usage);
+    String version = Params.required(ctx, "version", usage);
+    String asked = ctx.queryParams().get("against");
+    Blocking.respond(ctx, () -> {
+      ModelVersion v = catalog.find(model, version).orElse(null);
+      boolean readable = v != null && switch (caller.role()) {
+        case REGION, ADMIN -> true;
+        case RESEARCHER -> v.tenantId().equals(caller.tenantId());
+        default -> false;
+      };
+      if (v != null && !readable && caller.role() != Caller.Role.RESEARCHER) {
+        throw Problem.of(403, "forbidden", "Role may not compare model versions", "needs role researcher, admin or region")
+            .exception();
+      }
+      if (!readable) throw Params.notFound("model version", model + " " + version);
+      String against = asked;
+      if (against == null) {
+        against = catalog.list(model, null, ModelState.ACTIVE).stream()
+            .filter(p -> ModelVersion.PRIMARY.equals(p.mode()) && !p.version().equals(version)).map(ModelVersion::version)
+            .findFirst().orElseThrow(() -> Problem.of(409, "invalid-state", "No primary to compare with",
+                model + " has no other version active as primary; name one with against=").exception());
+      }
+      String tenant = caller.role() == Caller.Role.REGION ? null : caller.tenantId();
+      return Agreement.of(queue.pairs(tenant, model, version, against, 1000)).put("model", model).put("version", version)
+          .put("against", against).put("hospitals", tenant == null ? "all" : tenant);
+    }, ctx::json);
   }
 
   /** The study's finished results, newest model run first: what the viewer and the FSE link show. */

@@ -97,5 +97,8 @@ public interface Index {
       throws SqlUnavailableException;
 
   /** Ends a share of the tenant's study at once: the Study Instance UID it shared, empty when the tenant has no such share. */
+  /** The tenant's newest shares (ended ones too), newest first; of one study when {@code studyUid} is not null. */
+  List<Share> shares(String tenantId, String studyUid, int limit) throws SqlUnavailableException;
+
   Optional<String> revokeShare(String tenantId, long shareId) throws SqlUnavailableException;
 }

@@ -95,6 +95,16 @@ final class SqlAccess {
     return Optional.of(new Share(pk, tenantId, studyUid, grantee, grantedBy, now, expiresAt));
   }
 
+  /** The tenant's newest {@code limit} shares (ended ones too), of one study when {@code studyUid} is given. */
+  static List<Share> shares(Connection c, String tenantId, String studyUid, int limit) throws SQLException {
+    String sql = "SELECT sh.pk, s.study_uid, sh.grantee, sh.granted_by, sh.created_at, sh.expires_at FROM shares sh "
+        + "JOIN studies s ON s.pk = sh.study_pk WHERE s.tenant_id = ?" + (studyUid == null ? "" : " AND s.study_uid = ?")
+        + " ORDER BY sh.pk DESC LIMIT " + Math.max(1, limit);
+    Jdbc.Row<Share> row = rs -> new Share(rs.getLong(1), tenantId, rs.getString(2), rs.getString(3), rs.getString(4),
+        Jdbc.instant(rs, "created_at"), Jdbc.instant(rs, "expires_at"));
+    return studyUid == null ? Jdbc.query(c, sql, row, tenantId) : Jdbc.query(c, sql, row, tenantId, studyUid);
+  }
+
   /** Ends a share of one of the tenant's studies now; false when there is no such share. */
   static Optional<String> revokeShare(Connection c, String tenantId, long shareId) throws SQLException {
     Optional<String> study = Jdbc.first(c, "SELECT s.study_uid FROM shares sh JOIN studies s ON s.pk = sh.study_pk "

@@ -389,6 +389,11 @@ public final class SqlIndex implements Index {
   }
 
   @Override
+  public List<Share> shares(String tenantId, String studyUid, int limit) throws SqlUnavailableException {
+    return autoCommit("share list", c -> SqlAccess.shares(c, tenantId, studyUid, limit));
+  }
+
+  @Override
   public Optional<String> revokeShare(String tenantId, long shareId) throws SqlUnavailableException {
     return autoCommit("share revocation", c -> SqlAccess.revokeShare(c, tenantId, shareId));
   }

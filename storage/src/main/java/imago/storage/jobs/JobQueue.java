@@ -53,6 +53,17 @@ public interface JobQueue {
 
   List<Job> ofRun(long runId) throws SqlUnavailableException;
 
+  /** Two versions' results on the same series and the same instances: {@code result} is {@code version}'s. */
+  record ResultPair(String seriesUid, String result, String againstResult) {}
+
+  /**
+   * The newest {@code limit} series where both {@code version} and {@code against} of {@code model}
+   * finished on the same instances (a shadow beside its primary); every tenant's when
+   * {@code tenantId} is null.
+   */
+  List<ResultPair> pairs(String tenantId, String model, String version, String against, int limit)
+      throws SqlUnavailableException;
+
   /** How many jobs are in each state (every state present, zero included). */
   Map<JobState, Long> counts() throws SqlUnavailableException;
 
