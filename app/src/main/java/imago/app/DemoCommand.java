@@ -12,6 +12,7 @@ import imago.core.synthetic.ChestPhantoms;
 import imago.core.tenant.Caller;
 import imago.core.tenant.Tenant;
 import imago.node.NodeConfig;
+import imago.storage.StorageConfig;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -50,6 +51,8 @@ final class DemoCommand {
       new DemoModel("demo-nodule-seg", "model.pt", "CT"));
   static final String VERSION = "1.0.0";
   private static final Duration WAIT = Duration.ofMinutes(4);
+  /** Job states a job does not leave: a result, a failure, or out of attempts. */
+  private static final java.util.Set<String> FINISHED = java.util.Set.of("done", "failed", "dead");
 
   record DemoModel(String name, String artifact, String modality) {
     byte[] read(String file) throws IOException {
@@ -80,6 +83,14 @@ final class DemoCommand {
     Tenant tenant = tenants.stream().filter(t -> t.id().equals(id)).findFirst()
         .orElseThrow(() -> new IllegalArgumentException("no tenant " + id + " in the configuration"));
     if (tenant.aeTitles().isEmpty()) throw new IllegalArgumentException("tenant " + id + " has no AE title to push as");
+    // The demo activates its models for every hospital of this Imago: on a shared index, that would put
+    // toy models' findings into real patients' studies.
+    String url = config.section("storage", StorageConfig.class).db().url();
+    if (url != null && !url.isBlank() && !url.startsWith("jdbc:h2:") && !options.containsKey("force")) {
+      throw new IllegalArgumentException("imago demo activates its demo models for every hospital of this Imago, and this one "
+          + "shares an external index (" + url.replaceAll("//[^@/]*@", "//") + "): run it on a trial installation, or add "
+          + "--force if this one has no real patients");
+    }
     Map<String, String> scoped = new LinkedHashMap<>(options);
     scoped.put("tenant", tenant.id());
     DemoCommand demo = new DemoCommand(config, tenant, ApiClient.of(config, scoped, Caller.Role.ADMIN, out),
@@ -271,7 +282,7 @@ final class DemoCommand {
         for (Object o : list) {
           String state = ((JsonObject) o).getString("state");
           total++;
-          if ("done".equals(state) || "failed".equals(state)) finished++;
+          if (FINISHED.contains(state)) finished++;
           if ("running".equals(state)) running++;
         }
       }

@@ -216,7 +216,8 @@ public final class Imago implements AutoCloseable {
           new JsonObject().put("version", InferenceRuntime.IMAGO_VERSION).put("pid", ProcessHandle.current().pid())
               .put("dicomPort", imago.dimse.port()).put("httpPort", imago.http.port())
               .put("worker", imago.inference.runsWorker()), clock, received,
-          imago.inference.runsWorker() ? imago.inference.metrics() : null, imago.inference.queue()).start(imago.coordinator);
+          imago.inference.runsWorker() ? imago.inference.metrics() : null, imago.inference.queue(),
+          tenants.all().stream().map(Tenant::id).toList()).start(imago.coordinator);
       imago.coordinator.start(); // duties and consumers run from here, on whichever node holds them
       if (!address.configured() && !"127.0.0.1".equals(nodeConfig.bindAddress()) && !"localhost".equals(nodeConfig.bindAddress())) {
         LOG.warn("event=imago.public_url.unset bind={} note=\"URLs Imago writes (RetrieveURLs, FSE links) name the local address "

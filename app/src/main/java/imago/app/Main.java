@@ -171,7 +171,7 @@ public final class Main {
   /** --key value options and positional arguments after the command. */
   private record Options(Map<String, String> named, List<String> positional, Map<String, List<String>> repeated) {
     /** Options that take no value. */
-    static final java.util.Set<String> FLAGS = java.util.Set.of("no-wait");
+    static final java.util.Set<String> FLAGS = java.util.Set.of("no-wait", "force");
 
     static Options parse(String[] args) {
       Map<String, String> named = new HashMap<>();

@@ -23,7 +23,9 @@ import java.util.Map;
  * {@code GET /admin/overview?range=1h|24h}: what the console's overview shows and {@code imago
  * status} prints, from the samples the nodes keep in the index ({@link TelemetrySampler}): the
  * figures now, a plot per measure over the range, and the nodes. A hospital's admin sees its own
- * tenant's traffic and archive beside the service-wide figures; the region sees every tenant.
+ * hospital's traffic, archive and deliveries beside the service-wide figures ({@code serviceWide}:
+ * the inference queue, jobs, latency, models' throughput, nodes: the workers serve every hospital);
+ * the region sees every hospital.
  */
 final class OverviewRouter {
   /** Points per plot: a bucket is the range divided by this, and never shorter than a sample. */
@@ -39,8 +41,14 @@ final class OverviewRouter {
       new Plot("queue", "Inference queue", "jobs", List.of("jobs_queued", "jobs_running")),
       new Plot("latency", "Job latency (study complete to result stored)", "ms", List.of("job_latency_p50", "job_latency_p99")),
       new Plot("images", "Images inferred per model", "images/s", List.of("images_inferred")),
-      new Plot("jobs", "Jobs finished", "jobs/min", List.of("jobs_done", "jobs_failed")),
+      new Plot("jobs", "Jobs finished", "jobs per point", List.of("jobs_done" + Telemetry.COUNT, "jobs_failed" + Telemetry.COUNT)),
       new Plot("deliveries", "FSE webhook deliveries", "deliveries", List.of("deliveries_pending", "deliveries_failing")));
+
+  /** Rates: "now" is the latest point only while it is recent. */
+  private static final java.util.Set<String> RATES = java.util.Set.of("instances_received", "images_inferred");
+  /** Figures that are the whole service's whatever the caller's hospital: the models and workers are shared. */
+  private static final List<String> SERVICE_WIDE = List.of("jobsQueued", "jobsRunning", "jobsFailed", "jobLatencyP50Ms",
+      "jobLatencyP99Ms", "imagesPerSecond");
 
   private final Vertx vertx;
   private final Access access;
@@ -94,6 +102,8 @@ final class OverviewRouter {
       byName.computeIfAbsent(p.name(), n -> new java.util.TreeMap<>()).computeIfAbsent(label(p), s -> new JsonArray())
           .add(new JsonArray().add(p.atMs() / 1000).add(round(p.value())));
       String key = p.name() + '\u0000' + label(p);
+      // a rate whose line stopped (its node went away) is 0 now, not its last value
+      if (RATES.contains(p.name()) && p.atMs() < now.toEpochMilli() - 2 * bucket) continue;
       if (p.atMs() >= latestAt.getOrDefault(key, Long.MIN_VALUE)) {
         latestAt.put(key, p.atMs());
         latest.put(key, p.value());
@@ -112,10 +122,15 @@ final class OverviewRouter {
 
     // the figures now: live where a query is cheap, else the last sample
     Map<JobState, Long> jobs = queue.counts();
-    Telemetry.Deliveries deliveries = telemetry.deliveries();
+    long pending = 0;
+    long failing = 0;
+    for (Map.Entry<String, Telemetry.Deliveries> d : telemetry.deliveries().entrySet()) {
+      if (tenant != null && !tenant.equals(d.getKey())) continue;
+      pending += d.getValue().pending();
+      failing += d.getValue().failing();
+    }
     double failed = 0;
-    // jobs_failed is a rate per minute, averaged per bucket
-    for (Telemetry.Point p : points) if (p.name().equals("jobs_failed")) failed += p.value() * bucket / 60_000.0;
+    for (Telemetry.Point p : points) if (p.name().equals("jobs_failed" + Telemetry.COUNT)) failed += p.value();
     JsonObject figures = new JsonObject()
         .put("studies", Math.round(sum(latest, "studies")))
         .put("instances", Math.round(sum(latest, "instances")))
@@ -127,8 +142,8 @@ final class OverviewRouter {
         .put("jobsFailed", Math.round(failed))
         .put("jobLatencyP50Ms", latest.get("job_latency_p50\u0000"))
         .put("jobLatencyP99Ms", latest.get("job_latency_p99\u0000"))
-        .put("deliveriesPending", deliveries.pending())
-        .put("deliveriesFailing", deliveries.failing());
+        .put("deliveriesPending", pending)
+        .put("deliveriesFailing", failing);
 
     JsonArray nodes = new JsonArray();
     Duration stale = config.sampleInterval().multipliedBy(3);
@@ -145,12 +160,12 @@ final class OverviewRouter {
     }
     return new JsonObject().put("range", range).put("tenant", tenant).put("generatedAt", now.toString())
         .put("from", from / 1000).put("to", now.toEpochMilli() / 1000).put("bucketSeconds", bucket / 1000.0)
-        .put("figures", figures).put("plots", plots).put("nodes", nodes);
+        .put("figures", figures).put("serviceWide", new JsonArray(SERVICE_WIDE)).put("plots", plots).put("nodes", nodes);
   }
 
   /** A line's name: a tenant's series with its tenant and protocol, a model's with the model. */
   private static String label(Telemetry.Point p) {
-    return p.series() == null ? "" : p.series();
+    return p.series();
   }
 
   private static String shortName(String name) {
@@ -159,8 +174,8 @@ final class OverviewRouter {
       case "jobs_running" -> "running";
       case "job_latency_p50" -> "p50";
       case "job_latency_p99" -> "p99";
-      case "jobs_done" -> "done";
-      case "jobs_failed" -> "failed";
+      case "jobs_done_count" -> "done";
+      case "jobs_failed_count" -> "failed";
       case "deliveries_pending" -> "pending";
       case "deliveries_failing" -> "failing";
       default -> name;

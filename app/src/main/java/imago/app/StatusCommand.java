@@ -18,8 +18,8 @@ import java.util.Map;
  */
 final class StatusCommand {
   /** Block characters where the terminal takes UTF-8, else ASCII. */
-  private static final String BARS = "UTF-8".equalsIgnoreCase(System.getProperty("stdout.encoding", "")) ? "▁▂▃▄▅▆▇█"
-      : "_.-:=+*#";
+  private static final String BARS = "UTF-8".equalsIgnoreCase(System.getProperty("stdout.encoding",
+      System.getProperty("sun.stdout.encoding", System.getProperty("file.encoding", "")))) ? "▁▂▃▄▅▆▇█" : "_.-:=+*#";
   private static final int WIDTH = 40;
 
   private StatusCommand() {}

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Samples what the console plots into the index ({@link Telemetry}) every
  * {@code console.sampleInterval}: each node its own rates (instances received per tenant and
- * protocol, images per model, jobs done and failed per minute, job latency) and that it is alive; the node
+ * protocol, images per model, jobs done and failed, job latency) and that it is alive; the node
  * holding the {@value #DUTY} duty the service-wide gauges (queue, archive size, deliveries), under
  * the node name {@value #SERVICE} so that a plot never counts them twice. The same duty deletes
  * samples older than {@code console.retention}.
@@ -49,6 +49,8 @@ final class TelemetrySampler implements AutoCloseable {
   private final Instant started;
   private final InferenceMetrics inference;
   private final JobQueue queue;
+  /** The configured tenants: each gets its own lines (deliveries), zero included. */
+  private final List<String> tenants;
   private final ReceivedCounts received;
   private final Map<String, Long> receivedBefore = new HashMap<>();
   private final Map<String, Long> imagesBefore = new HashMap<>();
@@ -70,8 +72,9 @@ final class TelemetrySampler implements AutoCloseable {
    * @param detail what the node says of itself on the console (ports, version)
    */
   TelemetrySampler(Telemetry store, ConsoleConfig config, String node, String roles, JsonObject detail, Clock clock,
-      ReceivedCounts received, InferenceMetrics inference, JobQueue queue) {
+      ReceivedCounts received, InferenceMetrics inference, JobQueue queue, List<String> tenants) {
     this.store = store;
+    this.tenants = List.copyOf(tenants);
     this.received = received;
     this.config = config;
     this.node = node;
@@ -143,8 +146,8 @@ final class TelemetrySampler implements AutoCloseable {
         }
         long done = inference.finishedCount(JobState.DONE);
         long failed = failedCount(inference);
-        samples.add(new Telemetry.Sample("jobs_done", "", null, (done - doneBefore) * 60 / seconds));
-        samples.add(new Telemetry.Sample("jobs_failed", "", null, (failed - failedBefore) * 60 / seconds));
+        samples.add(new Telemetry.Sample("jobs_done" + Telemetry.COUNT, "", null, done - doneBefore));
+        samples.add(new Telemetry.Sample("jobs_failed" + Telemetry.COUNT, "", null, failed - failedBefore));
         doneBefore = done;
         failedBefore = failed;
         List<Long> latencies = inference.drainLatencies();
@@ -168,9 +171,12 @@ final class TelemetrySampler implements AutoCloseable {
     Map<JobState, Long> jobs = queue.counts();
     samples.add(new Telemetry.Sample("jobs_queued", "", null, jobs.getOrDefault(JobState.QUEUED, 0L)));
     samples.add(new Telemetry.Sample("jobs_running", "", null, jobs.getOrDefault(JobState.RUNNING, 0L)));
-    Telemetry.Deliveries d = store.deliveries();
-    samples.add(new Telemetry.Sample("deliveries_pending", "", null, d.pending()));
-    samples.add(new Telemetry.Sample("deliveries_failing", "", null, d.failing()));
+    Map<String, Telemetry.Deliveries> deliveries = store.deliveries();
+    for (String tenant : tenants) {
+      Telemetry.Deliveries d = deliveries.getOrDefault(tenant, new Telemetry.Deliveries(0, 0));
+      samples.add(new Telemetry.Sample("deliveries_pending", tenant, tenant, d.pending()));
+      samples.add(new Telemetry.Sample("deliveries_failing", tenant, tenant, d.failing()));
+    }
     if (serviceRuns % SIZES_EVERY == 0) sizes = store.sizes();
     for (Telemetry.TenantSize s : sizes) {
       samples.add(new Telemetry.Sample("studies", s.tenantId(), s.tenantId(), s.studies()));

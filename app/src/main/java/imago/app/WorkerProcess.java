@@ -66,7 +66,8 @@ final class WorkerProcess implements AutoCloseable {
       TelemetrySampler telemetry = new TelemetrySampler(new Telemetry(storage.database().dataSource()),
           config.section("console", ConsoleConfig.class), coordinator.node(), "worker",
           new JsonObject().put("version", InferenceRuntime.IMAGO_VERSION).put("pid", ProcessHandle.current().pid())
-              .put("worker", true), Clock.systemUTC(), received, inference.metrics(), inference.queue()).start(coordinator);
+              .put("worker", true), Clock.systemUTC(), received, inference.metrics(), inference.queue(),
+          Imago.tenants(config).all().stream().map(imago.core.tenant.Tenant::id).toList()).start(coordinator);
       coordinator.start();
       LOG.info("event=worker.ready data={} node={}", data, coordinator.node());
       return new WorkerProcess(storage, vertx, inference, coordinator, telemetry);

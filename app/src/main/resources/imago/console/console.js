@@ -19,6 +19,12 @@
   var timers = [];
   var plots = [];
 
+  // uPlot keeps every chart (and a window listener for it) until it is destroyed.
+  function dropPlots() {
+    plots.forEach(function (p) { p.u.destroy(); });
+    plots = [];
+  }
+
   // ---- DOM helpers: text is always text ----
   function el(tag, attrs) {
     var e = document.createElement(tag);
@@ -183,15 +189,16 @@
     view.appendChild(body);
     function draw() {
       return api(path).then(function (o) {
-        plots = [];
+        dropPlots();
         clear(body);
         var f = o.figures;
         function card(label, value, field) {
           return el('div', {'class': 'card'}, el('div', {'class': 'label', text: label}),
             el('div', {'class': 'value'}, num(value, path, field, f[field.split('.')[1]])));
         }
-        add(body, el('p', {'class': 'muted', text: (o.tenant ? 'Hospital ' + o.tenant : 'Every hospital') + ', sampled every '
-            + o.bucketSeconds + ' s per point; updated ' + when(o.generatedAt)}),
+        add(body, el('p', {'class': 'muted', text: (o.tenant ? 'Hospital ' + o.tenant + ': its traffic, archive and deliveries; '
+            + 'the inference queue, jobs, latency, models and nodes are the whole service\'s (they serve every hospital).'
+            : 'Every hospital.') + ' ' + o.bucketSeconds + ' s per point; updated ' + when(o.generatedAt)}),
           el('div', {'class': 'cards'},
             card('Studies', count(f.studies), 'figures.studies'),
             card('Instances', count(f.instances), 'figures.instances'),
@@ -515,7 +522,7 @@
   }
 
   function audit(view, query) {
-    var fields = [['subject', 'Who (subject)'], ['action', 'Action'], ['since', 'From (YYYY-MM-DD)'], ['until', 'Until (YYYY-MM-DD)'],
+    var fields = [['subject', 'Who (subject)'], ['action', 'Action'], ['since', 'From (YYYY-MM-DD)'], ['until', 'Until (YYYY-MM-DD, included)'],
       ['studyUID', 'Study Instance UID']];
     var form = el('form', {'class': 'row', id: 'audit-filter', onsubmit: function (ev) {
       ev.preventDefault();
@@ -529,7 +536,8 @@
     add(view, el('h1', {text: 'Audit: who saw what of this hospital\'s studies'}), form, list);
     var q = new URLSearchParams();
     fields.forEach(function (f) { if (query.get(f[0])) q.set(f[0], query.get(f[0])); });
-    var path = '/admin/audit' + (q.toString() ? '?' + q.toString() : '');
+    q.set('limit', '200'); // the newest first, a study's too
+    var path = '/admin/audit?' + q.toString();
     api(path).then(function (events) {
       add(clear(list), el('p', {'class': 'muted'}, num(events.length, path), ' accesses, newest first'), auditTable(events));
     }).catch(failure(list));
@@ -566,7 +574,7 @@
   function route() {
     timers.forEach(window.clearInterval);
     timers = [];
-    plots = [];
+    dropPlots();
     var hash = window.location.hash.replace(/^#\/?/, '');
     var q = hash.indexOf('?');
     var id = q < 0 ? hash : hash.substring(0, q);

@@ -88,6 +88,10 @@ class ConsoleTest {
       assertEquals(200, r.statusCode(), url);
       assertTrue(r.body().toLowerCase().contains("<html"), url + " is a page");
     }
+    HttpResponse<Void> bare = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + "/console"))
+        .build(), HttpResponse.BodyHandlers.discarding());
+    assertEquals(301, bare.statusCode(), "the console's address without its slash");
+    assertEquals("console/", bare.headers().firstValue("Location").orElse(""));
     // the CT's segmentation and both radiographs' reports are in the archive as DICOM
     JsonArray sr = new JsonArray(imago.send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + "/dicomweb/series?Modality=SR"))
         .header("Authorization", "Bearer " + imago.token("demo", Caller.Role.ADMIN)).build()).body());

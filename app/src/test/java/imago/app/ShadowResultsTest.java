@@ -106,8 +106,10 @@ class ShadowResultsTest {
       assertEquals(1, new JsonObject(fx.get(path, node.token("demo", Caller.Role.REGION)).body()).getInteger("pairs"));
       assertEquals(0, new JsonObject(fx.get(path, node.token("other", Caller.Role.ADMIN)).body()).getInteger("pairs"),
           "another hospital's admin counts its own series only");
-      assertEquals(403, fx.get(path, node.token("demo", Caller.Role.RADIOLOGIST)).statusCode());
-      assertEquals(404, fx.get(path, node.token("other", Caller.Role.RESEARCHER)).statusCode(), "another hospital's model");
+      assertEquals(404, fx.get(path, node.token("demo", Caller.Role.RADIOLOGIST)).statusCode(), "not a role that judges models");
+      assertEquals(404, fx.get("/inference/agreement?model=" + model + "&version=9.9.9", node.token("demo", Caller.Role.RADIOLOGIST))
+          .statusCode(), "the same answer whether the version exists or not");
+      assertEquals(400, fx.get(path + "&against=2.0.0", admin).statusCode());
       assertEquals(409, fx.get("/inference/agreement?model=" + model + "&version=1.0.0", admin).statusCode(),
           "the primary has no other primary to be compared with");
     }

@@ -127,6 +127,18 @@ public final class WebServer implements AutoCloseable {
       router.route("/").method(io.vertx.core.http.HttpMethod.GET).method(io.vertx.core.http.HttpMethod.HEAD)
           .handler(ctx -> ctx.response().setStatusCode(302).putHeader("Location", home).putHeader("Cache-Control", "no-cache")
               .end());
+      if (home.endsWith("/") && home.length() > 1) {
+        // the home page's address without its slash, whose relative links would resolve one level up
+        router.route("/" + home.substring(0, home.length() - 1)).method(io.vertx.core.http.HttpMethod.GET)
+            .method(io.vertx.core.http.HttpMethod.HEAD)
+            .handler(ctx -> {
+              if (ctx.request().path().endsWith("/")) {
+                ctx.next(); // Vert.x matches a path with its trailing slash too: that one is the page's
+              } else {
+                ctx.response().setStatusCode(301).putHeader("Location", home).end();
+              }
+            });
+      }
     }
     router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "up")));
     router.get("/ready").handler(this::ready);

@@ -55,14 +55,16 @@ public final class AdminRouter {
     return r;
   }
 
-  /** GET /admin/audit?studyUID=: every recorded access to one of the caller tenant's studies. */
   /**
    * {@code GET /admin/audit?since=&until=&subject=&action=&studyUID=&limit=}: who saw what of the
    * hospital's studies, newest first (limit 1..1000, default 100), itself recorded as an audit read.
    */
   private void search(RoutingContext ctx, Caller caller, String study) {
     java.time.Instant since = instant(ctx, "since");
-    java.time.Instant until = instant(ctx, "until");
+    // a date-only "until" is the last day included: up to the start of the next one
+    java.time.Instant untilGiven = instant(ctx, "until");
+    java.time.Instant until = untilGiven != null && ctx.queryParams().get("until").trim().length() == 10
+        ? untilGiven.plus(java.time.Duration.ofDays(1)) : untilGiven;
     String subject = blankToNull(ctx.queryParams().get("subject"));
     String action = blankToNull(ctx.queryParams().get("action"));
     int limit;
@@ -97,6 +99,7 @@ public final class AdminRouter {
     return v == null || v.isBlank() ? null : v.trim();
   }
 
+  /** GET /admin/audit?studyUID=: every recorded access to one of the caller tenant's studies, oldest first. */
   private void audit(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
     String study = ctx.queryParams().get("studyUID");

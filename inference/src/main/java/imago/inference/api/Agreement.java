@@ -36,15 +36,13 @@ final class Agreement {
       boolean agree;
       if (a.containsKey("segments")) {
         agree = true;
-        Map<Integer, Long> other = new HashMap<>();
-        for (Object o : b.getJsonArray("segments", new JsonArray())) {
-          JsonObject s = (JsonObject) o;
-          other.put(s.getInteger("segmentNumber"), s.getLong("pixels", 0L));
-        }
-        for (Object o : a.getJsonArray("segments", new JsonArray())) {
-          JsonObject s = (JsonObject) o;
-          long mine = s.getLong("pixels", 0L);
-          long theirs = other.getOrDefault(s.getInteger("segmentNumber"), 0L);
+        Map<Integer, Long> mineBySegment = sizes(a);
+        Map<Integer, Long> theirsBySegment = sizes(b);
+        Set<Integer> segments = new TreeSet<>(mineBySegment.keySet());
+        segments.addAll(theirsBySegment.keySet()); // a segment only one of them found counts too
+        for (int segment : segments) {
+          long mine = mineBySegment.getOrDefault(segment, 0L);
+          long theirs = theirsBySegment.getOrDefault(segment, 0L);
           double relative = Math.max(mine, theirs) == 0 ? 0 : Math.abs(mine - theirs) / (double) Math.max(mine, theirs);
           volumeDifference += relative;
           volumes++;
@@ -74,6 +72,15 @@ final class Agreement {
     if (volumes > 0) out.put("meanRelativeSizeDifference", volumeDifference / volumes);
     out.put("criterion", "segmentation".equals(task) ? "each segment's size within 20 % of the other's"
         : "the same findings present");
+    return out;
+  }
+
+  private static Map<Integer, Long> sizes(JsonObject result) {
+    Map<Integer, Long> out = new HashMap<>();
+    for (Object o : result.getJsonArray("segments", new JsonArray())) {
+      JsonObject s = (JsonObject) o;
+      out.put(s.getInteger("segmentNumber"), s.getLong("pixels", 0L));
+    }
     return out;
   }
 

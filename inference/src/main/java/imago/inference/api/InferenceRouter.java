@@ -108,16 +108,17 @@ public final class InferenceRouter {
     String asked = ctx.queryParams().get("against");
     Blocking.respond(ctx, () -> {
       ModelVersion v = catalog.find(model, version).orElse(null);
+      // as the registry shows versions (an active one to all, another to its hospital), to the roles that judge models;
+      // anyone else gets the same 404 whether the version exists or not
       boolean readable = v != null && switch (caller.role()) {
-        case REGION, ADMIN -> true;
-        case RESEARCHER -> v.tenantId().equals(caller.tenantId());
+        case REGION -> true;
+        case ADMIN, RESEARCHER -> v.state() == ModelState.ACTIVE || v.tenantId().equals(caller.tenantId());
         default -> false;
       };
-      if (v != null && !readable && caller.role() != Caller.Role.RESEARCHER) {
-        throw Problem.of(403, "forbidden", "Role may not compare model versions", "needs role researcher, admin or region")
-            .exception();
-      }
       if (!readable) throw Params.notFound("model version", model + " " + version);
+      if (version.equals(asked)) {
+        throw Problem.of(400, "bad-request", "A version against itself", "against names another version of " + model).exception();
+      }
       String against = asked;
       if (against == null) {
         against = catalog.list(model, null, ModelState.ACTIVE).stream()

@@ -96,9 +96,9 @@ public interface Index {
   Optional<Share> share(String tenantId, String studyUid, String grantee, String grantedBy, Instant expiresAt)
       throws SqlUnavailableException;
 
-  /** Ends a share of the tenant's study at once: the Study Instance UID it shared, empty when the tenant has no such share. */
   /** The tenant's newest shares (ended ones too), newest first; of one study when {@code studyUid} is not null. */
   List<Share> shares(String tenantId, String studyUid, int limit) throws SqlUnavailableException;
 
+  /** Ends a share of the tenant's study at once: the Study Instance UID it shared, empty when the tenant has no such share. */
   Optional<String> revokeShare(String tenantId, long shareId) throws SqlUnavailableException;
 }

@@ -57,8 +57,8 @@ public interface JobQueue {
   record ResultPair(String seriesUid, String result, String againstResult) {}
 
   /**
-   * The newest {@code limit} series where both {@code version} and {@code against} of {@code model}
-   * finished on the same instances (a shadow beside its primary); every tenant's when
+   * The newest {@code limit} series where {@code version} of {@code model}, in shadow, and
+   * {@code against}, clinically, both finished on the same instances; every tenant's when
    * {@code tenantId} is null.
    */
   List<ResultPair> pairs(String tenantId, String model, String version, String against, int limit)

@@ -179,7 +179,8 @@ public final class SqlJobQueue implements JobQueue {
       throws SqlUnavailableException {
     String sql = "SELECT a.series_uid, a.result, b.result FROM inference_jobs a JOIN inference_jobs b ON b.tenant_id = a.tenant_id "
         + "AND b.series_uid = a.series_uid AND b.model_name = a.model_name AND b.input_key = a.input_key "
-        + "WHERE a.model_name = ? AND a.model_version = ? AND b.model_version = ? AND a.state = 'done' AND b.state = 'done'"
+        + "WHERE a.model_name = ? AND a.model_version = ? AND b.model_version = ? AND a.state = 'done' AND b.state = 'done' "
+        + "AND a.shadow = TRUE AND b.shadow = FALSE"
         + (tenantId == null ? "" : " AND a.tenant_id = ?") + " ORDER BY a.id DESC LIMIT " + Math.max(1, limit);
     Jdbc.Row<ResultPair> row = rs -> new ResultPair(rs.getString(1), rs.getString(2), rs.getString(3));
     return tx("pairs", c -> tenantId == null ? Jdbc.query(c, sql, row, model, version, against)

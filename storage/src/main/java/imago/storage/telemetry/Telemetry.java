@@ -20,7 +20,7 @@ public final class Telemetry {
   /** One sampled value: {@code name} (what), {@code series} (which line: a tenant/protocol, a model), a tenant or null. */
   public record Sample(String name, String series, String tenantId, double value) {}
 
-  /** One plotted point: a bucket's start, the value summed over the nodes (each node's average within the bucket). */
+  /** One plotted point: a bucket's start and its value, combined over the bucket's samples and the nodes ({@link #points}). */
   public record Point(String name, String series, String tenantId, long atMs, double value) {}
 
   /** A serving or worker process, as it last reported itself. */
@@ -31,6 +31,9 @@ public final class Telemetry {
 
   /** FSE notifications: waiting to go out, and among them those whose last attempt failed. */
   public record Deliveries(long pending, long failing) {}
+
+  /** The suffix of a sample that counts events in its interval. */
+  public static final String COUNT = "_count";
 
   private final DataSource ds;
 
@@ -54,25 +57,38 @@ public final class Telemetry {
   }
 
   /**
-   * Samples from {@code fromMs} on, averaged per node within buckets of {@code bucketMs} and summed
-   * over the nodes; with {@code tenantId}, only that tenant's series and the service-wide ones.
+   * Samples from {@code fromMs} on, in buckets of {@code bucketMs}; with {@code tenantId}, only that
+   * tenant's series and the service-wide ones. How a bucket's samples combine depends on the name:
+   * a count ({@code _count}: how many in one sample's interval) is summed, over the bucket and the
+   * nodes; a percentile ({@code _p50}, {@code _p99}) is averaged per node and the highest node's
+   * kept (percentiles do not add up); anything else (a rate, a gauge) is averaged per node and
+   * summed over the nodes.
    */
   public List<Point> points(long fromMs, long bucketMs, String tenantId) throws SqlUnavailableException {
     String where = tenantId == null ? "" : " AND (tenant_id IS NULL OR tenant_id = ?)";
     Object[] args = tenantId == null ? new Object[] {bucketMs, fromMs} : new Object[] {bucketMs, fromMs, tenantId};
     List<Point> perNode = Jdbc.autoCommit(ds, "telemetry points", c -> Jdbc.query(c,
-        "SELECT name, series, tenant_id, node, bucket, AVG(val) AS v FROM (SELECT name, series, tenant_id, node, val, "
-            + "at_ms - MOD(at_ms, ?) AS bucket FROM metric_samples WHERE at_ms >= ?" + where + ") s "
+        "SELECT name, series, tenant_id, node, bucket, AVG(val) AS mean, SUM(val) AS total FROM (SELECT name, series, "
+            + "tenant_id, node, val, at_ms - MOD(at_ms, ?) AS bucket FROM metric_samples WHERE at_ms >= ?" + where + ") s "
             + "GROUP BY name, series, tenant_id, node, bucket",
-        rs -> new Point(rs.getString("name"), rs.getString("series"), rs.getString("tenant_id"), rs.getLong("bucket"),
-            rs.getDouble("v")), args));
-    Map<String, Point> summed = new TreeMap<>();
+        rs -> {
+          String name = rs.getString("name");
+          return new Point(name, rs.getString("series"), rs.getString("tenant_id"), rs.getLong("bucket"),
+              rs.getDouble(name.endsWith(COUNT) ? "total" : "mean"));
+        }, args));
+    Map<String, Point> combined = new TreeMap<>();
     for (Point p : perNode) {
       String key = p.name() + '\u0000' + p.series() + '\u0000' + String.format("%020d", p.atMs());
-      Point before = summed.get(key);
-      summed.put(key, before == null ? p : new Point(p.name(), p.series(), p.tenantId(), p.atMs(), before.value() + p.value()));
+      Point before = combined.get(key);
+      double value = before == null ? p.value() : percentile(p.name()) ? Math.max(before.value(), p.value())
+          : before.value() + p.value();
+      combined.put(key, new Point(p.name(), p.series(), p.tenantId(), p.atMs(), value));
     }
-    return new ArrayList<>(summed.values());
+    return new ArrayList<>(combined.values());
+  }
+
+  private static boolean percentile(String name) {
+    return name.endsWith("_p50") || name.endsWith("_p99");
   }
 
   /** Removes samples older than {@code beforeMs}; returns how many. */
@@ -124,9 +140,14 @@ public final class Telemetry {
     });
   }
 
-  public Deliveries deliveries() throws SqlUnavailableException {
-    return Jdbc.autoCommit(ds, "telemetry deliveries", c -> Jdbc.first(c, "SELECT COUNT(*), "
-        + "COALESCE(SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END), 0) FROM fse_deliveries WHERE state = 'pending'",
-        rs -> new Deliveries(rs.getLong(1), rs.getLong(2))).orElse(new Deliveries(0, 0)));
+  /** Per tenant (of the link), the FSE notifications waiting to go out; tenants with none are absent. */
+  public Map<String, Deliveries> deliveries() throws SqlUnavailableException {
+    Map<String, Deliveries> out = new TreeMap<>();
+    for (Object[] row : Jdbc.autoCommit(ds, "telemetry deliveries", c -> Jdbc.query(c, "SELECT l.tenant_id, COUNT(*), "
+        + "COALESCE(SUM(CASE WHEN d.attempts > 0 THEN 1 ELSE 0 END), 0) FROM fse_deliveries d JOIN fse_links l ON l.id = d.link_id "
+        + "WHERE d.state = 'pending' GROUP BY l.tenant_id", rs -> new Object[] {rs.getString(1), rs.getLong(2), rs.getLong(3)}))) {
+      out.put((String) row[0], new Deliveries((Long) row[1], (Long) row[2]));
+    }
+    return out;
   }
 }
