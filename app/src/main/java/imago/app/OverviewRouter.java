@@ -131,10 +131,15 @@ final class OverviewRouter {
     }
     double failed = 0;
     for (Telemetry.Point p : points) if (p.name().equals("jobs_failed" + Telemetry.COUNT)) failed += p.value();
+    // the archive's size: the service's newest sample, not its last bucket's average
+    Map<String, Double> archive = new LinkedHashMap<>();
+    for (Telemetry.Point p : telemetry.latest(TelemetrySampler.SERVICE, from, tenant)) {
+      archive.merge(p.name() + '\u0000', p.value(), Double::sum);
+    }
     JsonObject figures = new JsonObject()
-        .put("studies", Math.round(sum(latest, "studies")))
-        .put("instances", Math.round(sum(latest, "instances")))
-        .put("storageBytes", Math.round(sum(latest, "storage_bytes")))
+        .put("studies", Math.round(sum(archive, "studies")))
+        .put("instances", Math.round(sum(archive, "instances")))
+        .put("storageBytes", Math.round(sum(archive, "storage_bytes")))
         .put("instancesPerSecond", round(sum(latest, "instances_received")))
         .put("imagesPerSecond", round(sum(latest, "images_inferred")))
         .put("jobsQueued", jobs.getOrDefault(JobState.QUEUED, 0L))

@@ -91,6 +91,20 @@ public final class Telemetry {
     return name.endsWith("_p50") || name.endsWith("_p99");
   }
 
+  /**
+   * The newest sample {@code node} took since {@code fromMs}: each of its series at that moment
+   * (a node records all it samples at once); with {@code tenantId}, that tenant's and the
+   * service-wide series only. What a gauge reads now, rather than a bucket's average.
+   */
+  public List<Point> latest(String node, long fromMs, String tenantId) throws SqlUnavailableException {
+    String where = tenantId == null ? "" : " AND (tenant_id IS NULL OR tenant_id = ?)";
+    Object[] args = tenantId == null ? new Object[] {node, node, fromMs} : new Object[] {node, node, fromMs, tenantId};
+    return Jdbc.autoCommit(ds, "telemetry latest", c -> Jdbc.query(c,
+        "SELECT name, series, tenant_id, at_ms, val FROM metric_samples WHERE node = ? AND at_ms = (SELECT MAX(at_ms) FROM "
+            + "metric_samples WHERE node = ? AND at_ms >= ?)" + where + " ORDER BY name, series",
+        rs -> new Point(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getDouble(5)), args));
+  }
+
   /** Removes samples older than {@code beforeMs}; returns how many. */
   public int prune(long beforeMs) throws SqlUnavailableException {
     return Jdbc.autoCommit(ds, "telemetry prune", c -> Jdbc.update(c, "DELETE FROM metric_samples WHERE at_ms < ?", beforeMs));

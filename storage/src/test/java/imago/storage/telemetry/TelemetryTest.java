@@ -65,6 +65,23 @@ class TelemetryTest {
         new Telemetry.Point("jobs_failed_count", "", null, start, 7.0)), t.points(start, 60_000, null));
   }
 
+  /** A gauge reads its newest sample, not the average of its last bucket. */
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void theLatestSampleOfANodeIsWhatAGaugeReadsNow(Backend backend) throws Exception {
+    Telemetry t = telemetry(backend);
+    long start = 60_000L * 20_000_000L;
+    t.record("service", start, List.of(new Telemetry.Sample("storage_bytes", "h1", "h1", 100),
+        new Telemetry.Sample("storage_bytes", "h2", "h2", 5)));
+    t.record("service", start + 1000, List.of(new Telemetry.Sample("storage_bytes", "h1", "h1", 130),
+        new Telemetry.Sample("storage_bytes", "h2", "h2", 7)));
+    t.record("a", start + 2000, List.of(new Telemetry.Sample("storage_bytes", "h1", "h1", 999)));
+    assertEquals(List.of(new Telemetry.Point("storage_bytes", "h1", "h1", start + 1000, 130.0)),
+        t.latest("service", start, "h1"));
+    assertEquals(2, t.latest("service", start, null).size());
+    assertTrue(t.latest("service", start + 5000, null).isEmpty(), "nothing sampled since");
+  }
+
   @ParameterizedTest
   @EnumSource(Backend.class)
   void aHeartbeatUpdatesItsNodeAndOldNodesAreForgotten(Backend backend) throws Exception {
