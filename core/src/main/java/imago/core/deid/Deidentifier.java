@@ -73,7 +73,7 @@ public final class Deidentifier {
     String pseudonym = pseudonym(tenantId, patientId);
     long shift = dateShiftDays(tenantId, patientId);
     AttributeList out = new AttributeList();
-    copy(source, out, shift, false);
+    copy(source, out, shift);
     put(out, TagFromName.PatientName, pseudonym);
     put(out, TagFromName.PatientID, pseudonym);
     put(out, TagFromName.PatientIdentityRemoved, "YES");
@@ -136,25 +136,27 @@ public final class Deidentifier {
   }
 
   /**
-   * Copies {@code in} into {@code out} through the table; inside structured content (an SR's
-   * Content Sequence, cleaned), free text the table does not list (a TEXT item's Text Value) is
-   * emptied as well: codes, numbers and references stay.
+   * Copies {@code in} into {@code out} through the table, and what it does not list by what it
+   * holds ({@link #unlisted}): a TEXT item's Text Value is emptied, its codes and references stay.
    */
-  private void copy(AttributeList in, AttributeList out, long shift, boolean structured) throws DicomException {
+  private void copy(AttributeList in, AttributeList out, long shift) throws DicomException {
     for (Attribute a : in.values()) {
       AttributeTag tag = a.getTag();
       int group = tag.getGroup();
       if (group % 2 == 1 || group == 0x0002) continue; // private attributes and their creators; File Meta
+      if (group >= 0x6000 && group <= 0x601E) continue; // overlays: the whole group, not only its data
       Action action = profile.action((group << 16) | tag.getElement(), options);
-      if (action == null) action = structured && FREE_TEXT.contains(vrOf(a)) ? Action.Z : Action.K;
+      if (action == null) action = unlisted(a);
       if (action == Action.X) continue;
       if (a instanceof SequenceAttribute sq) {
         SequenceAttribute copy = new SequenceAttribute(tag);
-        // a sequence is kept, emptied or cleaned: what its items hold goes through the same table
-        if (action != Action.Z) {
+        boolean content = tag.equals(TagFromName.ContentSequence);
+        // a kept or cleaned sequence's items go through the same table; a dummy one (an institution's or a
+        // person's codes, graphic annotations) keeps no item, and neither does an emptied one
+        if (action == Action.K || action == Action.C || action == Action.U || (action == Action.D && content)) {
           for (int i = 0; i < sq.getNumberOfItems(); i++) {
             AttributeList item = new AttributeList();
-            copy(sq.getItem(i).getAttributeList(), item, shift, structured || tag.equals(TagFromName.ContentSequence));
+            copy(sq.getItem(i).getAttributeList(), item, shift);
             copy.addItem(item);
           }
         }
@@ -164,18 +166,21 @@ public final class Deidentifier {
       byte[] vr = a.getVR();
       String vrName = new String(vr, StandardCharsets.US_ASCII);
       Attribute copy = AttributeFactory.newAttribute(tag, vr);
+      if (action == Action.K) {
+        out.put(a);
+        continue;
+      }
+      boolean binary = vrName.startsWith("O") || vrName.equals("UN");
+      String[] values = a.getVL() == 0 || binary ? null : a.getStringValues();
+      if (values == null) values = new String[0]; // an empty value stays empty, whatever the action
       switch (action) {
-        case K -> {
-          out.put(a);
-          continue;
-        }
         case Z -> { }
         case U -> {
-          for (String v : a.getStringValues()) copy.addValue(uid(v));
+          for (String v : values) copy.addValue(uid(v));
         }
         case C -> {
           if (isTemporal(vrName) && options.contains(Option.RETAIN_LONGITUDINAL_MODIFIED_DATES)) {
-            for (String v : a.getStringValues()) copy.addValue(shifted(vrName, v, shift));
+            for (String v : values) copy.addValue(shifted(vrName, v, shift));
           } else if (isTemporal(vrName) && options.contains(Option.RETAIN_LONGITUDINAL_FULL_DATES)) {
             out.put(a);
             continue;
@@ -183,13 +188,37 @@ public final class Deidentifier {
           // text to clean: emptied, not rewritten
         }
         case D -> {
-          String dummy = dummy(vrName);
-          if (dummy != null) copy.addValue(dummy);
+          if (vrName.equals("UI")) {
+            for (String v : values) copy.addValue(uid(v));
+          } else {
+            String dummy = dummy(vrName);
+            if (dummy != null) copy.addValue(dummy);
+          }
         }
         default -> throw new IllegalStateException(action.name());
       }
       out.put(copy);
     }
+  }
+
+  /**
+   * What happens to an attribute Table E.1-1 does not list, by what it holds: a person's name, free
+   * text or an address is emptied; a UID is replaced unless DICOM itself defines it (a SOP class, a
+   * transfer syntax, a coding scheme); a date follows the dates' rule; anything else (codes, numbers, pixel data) is kept.
+   */
+  private static Action unlisted(Attribute a) {
+    AttributeTag t = a.getTag();
+    if (t.getGroup() == 0x0010 && (t.getElement() == 0x0033 || t.getElement() == 0x0034)) {
+      return Action.X; // birth and death dates in an alternative calendar: dates as text (LO)
+    }
+    String vr = vrOf(a);
+    if (vr.equals("PN") || vr.equals("UR") || FREE_TEXT.contains(vr)) return Action.Z;
+    if (vr.equals("UI")) {
+      String v = a.getSingleStringValueOrEmptyString();
+      return v.isEmpty() || v.startsWith("1.2.840.10008.") ? Action.K : Action.U;
+    }
+    if (vr.equals("DA") || vr.equals("DT")) return Action.C;
+    return Action.K;
   }
 
   private static String vrOf(Attribute a) {
@@ -202,7 +231,8 @@ public final class Deidentifier {
 
   /** A date moved back {@code days} (a date-time's date part too); a time stays, and so does what is not a date. */
   static String shifted(String vr, String value, long days) {
-    if (vr.equals("TM") || value.length() < 8) return value;
+    if (vr.equals("TM")) return value;
+    if (value.length() < 8) return ""; // a year or a month alone cannot be moved by days: dropped
     try {
       String date = LocalDate.parse(value.substring(0, 8), DA).minusDays(days).format(DA);
       return date + value.substring(8);

@@ -41,7 +41,8 @@ class DeidentifierTest {
   /** Identifying values in the sources: none may be found anywhere in a copy's bytes. */
   private static final List<String> IDENTIFYING = List.of("Rossi", "Mario", "RSSMRA50", "19500317", "Niguarda", "Bianchi",
       "Verdi", "ACC-778899", "CT-ROOM-3", "SN-44121", "Via Roma", "+39 02", "OTHER-ID-9", "STUDY-77", "REQ-5521",
-      "shoulder pain since the fall");
+      "shoulder pain since the fall", "20260105", "20260108", "1.2.826.0.1.3680043.2.1125.1.1006", "pacs.niguarda.example",
+      "Bernardi", "NIG-CODE", "arrow to the Rossi lesion");
 
   private final String studyUid = "1.2.826.0.1.3680043.2.1125.1.1001";
   private final String seriesUid = "1.2.826.0.1.3680043.2.1125.1.1002";
@@ -96,6 +97,9 @@ class DeidentifierTest {
     assertEquals(text(image(), TagFromName.StudyTime), text(imageCopy, TagFromName.StudyTime), "times are kept");
     assertEquals("20251231", Deidentifier.shifted("DA", "20260105", 5));
     assertEquals("20251231101010.5+0100", Deidentifier.shifted("DT", "20260105101010.5+0100", 5));
+    assertEquals("", Deidentifier.shifted("DT", "2026", 5), "a year alone cannot be moved by days");
+    assertEquals("", text(imageCopy, TagFromName.AcquisitionDate), "an empty date stays empty");
+    assertTrue(text(imageCopy, TagFromName.SOPClassUID).startsWith("1.2.840.10008."), "DICOM's own UIDs are kept");
   }
 
   @Test
@@ -221,6 +225,27 @@ class DeidentifierTest {
     put(l, TagFromName.StationName, "CT-ROOM-3");
     put(l, TagFromName.DeviceSerialNumber, "SN-44121");
     put(l, TagFromName.ImageComments, "Rossi moved during the scan");
+    put(l, TagFromName.AcquisitionDate, ""); // empty: stays empty
+    // not in Table E.1-1: a URL naming the original UIDs, a requesting physician, an alternative-calendar birth date
+    put(l, new AttributeTag(0x0008, 0x1190), "https://pacs.niguarda.example/wado/" + studyUid);
+    put(l, new AttributeTag(0x0032, 0x1032), "Bernardi^Carla"); // Requesting Physician
+    put(l, new AttributeTag(0x0010, 0x0033), "20260105"); // Patient's Birth Date in Alternative Calendar (DA here)
+    SequenceAttribute institution = new SequenceAttribute(new AttributeTag(0x0008, 0x0082)); // Institution Code Sequence (D)
+    AttributeList code = new AttributeList();
+    put(code, TagFromName.CodeValue, "NIG-CODE");
+    put(code, TagFromName.CodingSchemeDesignator, "99LOCAL");
+    put(code, TagFromName.CodeMeaning, "Ospedale Niguarda");
+    institution.addItem(code);
+    l.put(institution);
+    SequenceAttribute graphics = new SequenceAttribute(new AttributeTag(0x0070, 0x0001)); // Graphic Annotation Sequence (D)
+    AttributeList annotation = new AttributeList();
+    SequenceAttribute texts = new SequenceAttribute(new AttributeTag(0x0070, 0x0008)); // Text Object Sequence
+    AttributeList textObject = new AttributeList();
+    put(textObject, new AttributeTag(0x0070, 0x0006), "arrow to the Rossi lesion"); // Unformatted Text Value
+    texts.addItem(textObject);
+    annotation.put(texts);
+    graphics.addItem(annotation);
+    l.put(graphics);
     put(l, new AttributeTag(0x0009, 0x0010), "ACME private");
     put(l, new AttributeTag(0x0009, 0x1001), "Rossi Mario RSSMRA50");
     SequenceAttribute request = new SequenceAttribute(TagFromName.RequestAttributesSequence);
