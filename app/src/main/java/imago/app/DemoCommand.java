@@ -32,7 +32,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -178,10 +177,8 @@ final class DemoCommand {
     String path = "/models/" + m.name() + "/versions/" + VERSION;
     HttpResponse<String> r = admin.send(admin.request(path).GET().build());
     if (r.statusCode() == 404) {
-      String boundary = "imago-demo-" + UUID.randomUUID();
-      byte[] body = multipart(boundary, m.read("manifest.json"), m.artifact(), m.read(m.artifact()));
-      r = admin.send(admin.request("/models").header("Content-Type", "multipart/form-data; boundary=" + boundary)
-          .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+      r = admin.send(ModelsCommand.upload(admin, HttpRequest.BodyPublishers.ofByteArray(m.read("manifest.json")), m.artifact(),
+          HttpRequest.BodyPublishers.ofByteArray(m.read(m.artifact()))));
       if (r.statusCode() != 201 && r.statusCode() != 202) return admin.problem(r) == 0;
     } else if (r.statusCode() != 200) {
       return admin.problem(r) == 0;
@@ -208,18 +205,6 @@ final class DemoCommand {
     out.printf("  %-16s %s %-14s %-11s active (%s)%n", m.name(), VERSION, manifest.getString("task"),
         manifest.getString("framework"), v.getString("mode"));
     return true;
-  }
-
-  private static byte[] multipart(String boundary, byte[] manifest, String artifactName, byte[] artifact) throws IOException {
-    var body = new java.io.ByteArrayOutputStream();
-    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"manifest\"; filename=\"manifest.json\"\r\n"
-        + "Content-Type: application/json\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-    body.write(manifest);
-    body.write(("\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"artifact\"; filename=\"" + artifactName
-        + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-    body.write(artifact);
-    body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
-    return body.toByteArray();
   }
 
   /** One association, every file; false (with what failed) unless each was stored. */

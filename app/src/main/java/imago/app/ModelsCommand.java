@@ -73,17 +73,9 @@ final class ModelsCommand {
       manifest = Main.userPath(require(options, "manifest"));
       artifact = Main.userPath(require(options, "artifact"));
     }
-    String boundary = "imago-" + UUID.randomUUID();
-    HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.concat(
-        HttpRequest.BodyPublishers.ofByteArray(partHead(boundary, "manifest", "manifest.json", "application/json", true)),
-        HttpRequest.BodyPublishers.ofFile(manifest),
-        HttpRequest.BodyPublishers.ofByteArray(partHead(boundary, "artifact", artifact.getFileName().toString(),
-            "application/octet-stream", false)),
-        HttpRequest.BodyPublishers.ofFile(artifact),
-        HttpRequest.BodyPublishers.ofByteArray(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII)));
     out.printf("uploading %s (%s) ...%n", artifact, human(Files.size(artifact)));
-    HttpResponse<String> r = api.send(api.request("/models").header("Content-Type", "multipart/form-data; boundary=" + boundary)
-        .POST(body).build());
+    HttpResponse<String> r = api.send(upload(api, HttpRequest.BodyPublishers.ofFile(manifest), artifact.getFileName().toString(),
+        HttpRequest.BodyPublishers.ofFile(artifact)));
     if (r.statusCode() == 201 || r.statusCode() == 202) {
       JsonObject v = new JsonObject(r.body());
       out.printf("registered %s %s: %s%n", v.getString("name"), v.getString("version"),
@@ -93,6 +85,19 @@ final class ModelsCommand {
       return 0;
     }
     return api.problem(r);
+  }
+
+  /** {@code POST /models}: the manifest and the artifact as multipart/form-data, streamed. */
+  static HttpRequest upload(ApiClient api, HttpRequest.BodyPublisher manifest, String artifactName,
+      HttpRequest.BodyPublisher artifact) {
+    String boundary = "imago-" + UUID.randomUUID();
+    HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.concat(
+        HttpRequest.BodyPublishers.ofByteArray(partHead(boundary, "manifest", "manifest.json", "application/json", true)),
+        manifest,
+        HttpRequest.BodyPublishers.ofByteArray(partHead(boundary, "artifact", artifactName, "application/octet-stream", false)),
+        artifact,
+        HttpRequest.BodyPublishers.ofByteArray(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII)));
+    return api.request("/models").header("Content-Type", "multipart/form-data; boundary=" + boundary).POST(body).build();
   }
 
   private static byte[] partHead(String boundary, String name, String file, String type, boolean first) {

@@ -99,9 +99,9 @@ final class OverviewRouter {
     Map<String, Double> latest = new LinkedHashMap<>();
     Map<String, Long> latestAt = new LinkedHashMap<>();
     for (Telemetry.Point p : points) {
-      byName.computeIfAbsent(p.name(), n -> new java.util.TreeMap<>()).computeIfAbsent(label(p), s -> new JsonArray())
+      byName.computeIfAbsent(p.name(), n -> new java.util.TreeMap<>()).computeIfAbsent(p.series(), s -> new JsonArray())
           .add(new JsonArray().add(p.atMs() / 1000).add(round(p.value())));
-      String key = p.name() + '\u0000' + label(p);
+      String key = p.name() + '\u0000' + p.series();
       // a rate whose line stopped (its node went away) is 0 now, not its last value
       if (RATES.contains(p.name()) && p.atMs() < now.toEpochMilli() - 2 * bucket) continue;
       if (p.atMs() >= latestAt.getOrDefault(key, Long.MIN_VALUE)) {
@@ -166,11 +166,6 @@ final class OverviewRouter {
     return new JsonObject().put("range", range).put("tenant", tenant).put("generatedAt", now.toString())
         .put("from", from / 1000).put("to", now.toEpochMilli() / 1000).put("bucketSeconds", bucket / 1000.0)
         .put("figures", figures).put("serviceWide", new JsonArray(SERVICE_WIDE)).put("plots", plots).put("nodes", nodes);
-  }
-
-  /** A line's name: a tenant's series with its tenant and protocol, a model's with the model. */
-  private static String label(Telemetry.Point p) {
-    return p.series();
   }
 
   private static String shortName(String name) {

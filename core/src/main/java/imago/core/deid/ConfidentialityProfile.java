@@ -74,11 +74,13 @@ public final class ConfidentialityProfile {
 
   private static final ConfidentialityProfile TABLE = load();
 
-  private final Map<Integer, Row> exact;
-  /** Rows whose tag has x digits (repeating groups: curves 50xx, overlays 60xx), as (mask, value, row). */
-  private final List<Object[]> masked;
+  /** A row whose tag has x digits (repeating groups: curves 50xx, overlays 60xx): every tag t with t & mask == value. */
+  private record Masked(int mask, int value, Row row) {}
 
-  private ConfidentialityProfile(Map<Integer, Row> exact, List<Object[]> masked) {
+  private final Map<Integer, Row> exact;
+  private final List<Masked> masked;
+
+  private ConfidentialityProfile(Map<Integer, Row> exact, List<Masked> masked) {
     this.exact = exact;
     this.masked = masked;
   }
@@ -91,14 +93,14 @@ public final class ConfidentialityProfile {
   public Row row(int tag) {
     Row r = exact.get(tag);
     if (r != null) return r;
-    for (Object[] m : masked) if ((tag & (int) m[0]) == (int) m[1]) return (Row) m[2];
+    for (Masked m : masked) if ((tag & m.mask()) == m.value()) return m.row();
     return null;
   }
 
   /** Every row, in tag order. */
   public List<Row> rows() {
     List<Row> all = new ArrayList<>(exact.values());
-    for (Object[] m : masked) all.add((Row) m[2]);
+    for (Masked m : masked) all.add(m.row());
     all.sort(java.util.Comparator.comparing(Row::tag));
     return Collections.unmodifiableList(all);
   }
@@ -139,7 +141,7 @@ public final class ConfidentialityProfile {
 
   private static ConfidentialityProfile load() {
     Map<Integer, Row> exact = new HashMap<>();
-    List<Object[]> masked = new ArrayList<>();
+    List<Masked> masked = new ArrayList<>();
     try (InputStream in = ConfidentialityProfile.class.getResourceAsStream("/imago/core/deid/annex-e.tsv")) {
       if (in == null) throw new IllegalStateException("imago/core/deid/annex-e.tsv is missing from the build");
       BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
@@ -154,7 +156,7 @@ public final class ConfidentialityProfile {
         if (hex.contains("X")) {
           int mask = (int) Long.parseLong(hex.replaceAll("[0-9A-F]", "F").replace('X', '0'), 16);
           int value = (int) Long.parseLong(hex.replace('X', '0'), 16);
-          masked.add(new Object[] {mask, value, row});
+          masked.add(new Masked(mask, value, row));
         } else {
           exact.put((int) Long.parseLong(hex, 16), row);
         }

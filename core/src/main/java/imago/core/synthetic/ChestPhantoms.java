@@ -1,9 +1,6 @@
 package imago.core.synthetic;
 
 import com.pixelmed.dicom.AttributeList;
-import com.pixelmed.dicom.AttributeTag;
-import com.pixelmed.dicom.DicomException;
-import com.pixelmed.dicom.OtherWordAttribute;
 import imago.core.dicom.Part10;
 import imago.core.dicom.Uids;
 import java.time.LocalDate;
@@ -58,7 +55,7 @@ public final class ChestPhantoms {
     put(l, 0x0018, 0x1164, "5.6", "5.6"); // Imager Pixel Spacing: a 36 cm detector over 64 pixels
     put(l, 0x0028, 0x1050, "2048");
     put(l, 0x0028, 0x1051, "4096");
-    pixelModule(l, pixels, 12, false);
+    pixelModule(l, pixels);
     return new Study(study, series, "CR", "RX TORACE", List.of(Part10.encode(l, SOURCE_AE)));
   }
 
@@ -95,7 +92,7 @@ public final class ChestPhantoms {
       put(l, 0x0028, 0x1054, "HU");
       put(l, 0x0028, 0x1050, "-600");
       put(l, 0x0028, 0x1051, "1600");
-      pixelModule(l, volume[k], 12, false);
+      pixelModule(l, volume[k]);
       instances.add(Part10.encode(l, SOURCE_AE));
     }
     return new Study(study, series, "CT", "TC TORACE", instances);
@@ -284,22 +281,17 @@ public final class ChestPhantoms {
     return l;
   }
 
-  private static void pixelModule(AttributeList l, short[] pixels, int bitsStored, boolean signed) {
+  /** Image Pixel: one 64x64 frame of 12 bits stored in 16, unsigned. */
+  private static void pixelModule(AttributeList l, short[] pixels) {
     put(l, 0x0028, 0x0002, "1");
     put(l, 0x0028, 0x0004, "MONOCHROME2");
     put(l, 0x0028, 0x0010, Integer.toString(SIZE));
     put(l, 0x0028, 0x0011, Integer.toString(SIZE));
     put(l, 0x0028, 0x0100, "16");
-    put(l, 0x0028, 0x0101, Integer.toString(bitsStored));
-    put(l, 0x0028, 0x0102, Integer.toString(bitsStored - 1));
-    put(l, 0x0028, 0x0103, signed ? "1" : "0");
-    try {
-      OtherWordAttribute data = new OtherWordAttribute(new AttributeTag(0x7FE0, 0x0010));
-      data.setValues(pixels);
-      l.put(data);
-    } catch (DicomException e) {
-      throw new IllegalStateException(e);
-    }
+    put(l, 0x0028, 0x0101, "12");
+    put(l, 0x0028, 0x0102, "11");
+    put(l, 0x0028, 0x0103, "0");
+    CtDataset.pixelData(l, pixels);
   }
 
   private static void put(AttributeList l, int group, int element, String... values) {

@@ -64,6 +64,12 @@ final class CtDataset {
     imagePlaneAndPixel(l, s);
     ctImageAndVoiLut(l, s);
     short[] pixels = phantom.slice(spec.instancesPerSeries(), instance - 1, mix(s.studyHash(), series * 100_003L + instance));
+    pixelData(l, pixels);
+    return l;
+  }
+
+  /** Pixel Data (7FE0,0010) as 16-bit words. */
+  static void pixelData(AttributeList l, short[] pixels) {
     try {
       OtherWordAttribute pixelData = new OtherWordAttribute(new AttributeTag(0x7FE0, 0x0010));
       pixelData.setValues(pixels);
@@ -71,7 +77,6 @@ final class CtDataset {
     } catch (DicomException e) {
       throw new IllegalStateException(e);
     }
-    return l;
   }
 
   private static void sopCommonAndPatient(AttributeList l, Slice s) {

@@ -19,8 +19,11 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * {@code /admin}: the audit of a study (who saw it, when, how, from where) and study shares, for
@@ -60,11 +63,11 @@ public final class AdminRouter {
    * hospital's studies, newest first (limit 1..1000, default 100), itself recorded as an audit read.
    */
   private void search(RoutingContext ctx, Caller caller, String study) {
-    java.time.Instant since = instant(ctx, "since");
+    Instant since = instant(ctx, "since");
     // a date-only "until" is the last day included: up to the start of the next one
-    java.time.Instant untilGiven = instant(ctx, "until");
-    java.time.Instant until = untilGiven != null && ctx.queryParams().get("until").trim().length() == 10
-        ? untilGiven.plus(java.time.Duration.ofDays(1)) : untilGiven;
+    Instant untilGiven = instant(ctx, "until");
+    Instant until = untilGiven != null && ctx.queryParams().get("until").trim().length() == 10
+        ? untilGiven.plus(Duration.ofDays(1)) : untilGiven;
     String subject = blankToNull(ctx.queryParams().get("subject"));
     String action = blankToNull(ctx.queryParams().get("action"));
     int limit;
@@ -83,13 +86,13 @@ public final class AdminRouter {
     }, events -> ctx.response().putHeader("Content-Type", "application/json").end(json(events).encode()));
   }
 
-  private static java.time.Instant instant(RoutingContext ctx, String name) {
+  private static Instant instant(RoutingContext ctx, String name) {
     String v = blankToNull(ctx.queryParams().get(name));
     if (v == null) return null;
     try {
-      return v.length() == 10 ? java.time.LocalDate.parse(v).atStartOfDay(java.time.ZoneOffset.UTC).toInstant()
-          : java.time.Instant.parse(v);
-    } catch (java.time.format.DateTimeParseException e) {
+      return v.length() == 10 ? LocalDate.parse(v).atStartOfDay(ZoneOffset.UTC).toInstant()
+          : Instant.parse(v);
+    } catch (DateTimeParseException e) {
       throw Problem.of(400, "bad-request", name + " is not a date", name + " is YYYY-MM-DD or an ISO instant, not " + v)
           .exception();
     }
@@ -103,7 +106,7 @@ public final class AdminRouter {
   private void audit(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
     String study = ctx.queryParams().get("studyUID");
-    boolean filtered = java.util.stream.Stream.of("since", "until", "subject", "action", "limit")
+    boolean filtered = Stream.of("since", "until", "subject", "action", "limit")
         .anyMatch(p -> ctx.queryParams().contains(p));
     if (study == null || filtered) {
       search(ctx, caller, study);
