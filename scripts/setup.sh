@@ -2,6 +2,7 @@
 # Installs what Maven cannot fetch, idempotently (root on Debian 12):
 #  - PixelMed and GDCM's Java bindings from Debian, manifests stripped, into the local Maven repository
 #  - dcmtk, dicom3tools and pydicom's test corpus for the tests
+#  - dcm2niix: research exports write NIfTI volumes with it; scikit-learn checks the evaluation metrics
 #  - PostgreSQL for the tests against an external SQL index
 #  - haproxy, in front of the local cluster scripts/cluster.sh runs
 #  - the OHIF viewer's prebuilt dist/ from npm (--viewer, implied by --test), served at /viewer/
@@ -20,10 +21,10 @@ for arg in "$@"; do
   esac
 done
 
-pkgs=(openjdk-17-jdk-headless maven zip unzip libpixelmed-java libpixelmed-imageio-java libjsonp-java libgdcm-java)
+pkgs=(openjdk-17-jdk-headless maven zip unzip libpixelmed-java libpixelmed-imageio-java libjsonp-java libgdcm-java dcm2niix)
 # npm by command, not by package: NodeSource's nodejs bundles npm and conflicts with Debian's npm
 [ $want_viewer = 1 ] && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
-[ $want_test = 1 ] && pkgs+=(dcmtk dicom3tools python3-pydicom postgresql chromium orthanc haproxy libgdcm-tools)
+[ $want_test = 1 ] && pkgs+=(dcmtk dicom3tools python3-pydicom python3-sklearn postgresql chromium orthanc haproxy libgdcm-tools)
 # The reference models (models/reference/make.sh) are trained and exported with Debian's torch.
 [ $want_test = 1 ] && pkgs+=(python3-torch python3-torchvision python3-onnx python3-h5py)
 

@@ -73,15 +73,20 @@ final class ApiClient {
 
   /** Prints a problem+json answer the way a person reads it; exit code 1. */
   int problem(HttpResponse<String> r) {
+    return problem(r.statusCode(), r.body());
+  }
+
+  /** The same for an answer read some other way (a download's file). */
+  int problem(int status, String body) {
     try {
-      JsonObject p = new JsonObject(r.body());
-      out.printf("error %d: %s%s%n", r.statusCode(), p.getString("title", ""), p.containsKey("detail") ? ": " + p.getString("detail") : "");
+      JsonObject p = new JsonObject(body);
+      out.printf("error %d: %s%s%n", status, p.getString("title", ""), p.containsKey("detail") ? ": " + p.getString("detail") : "");
       for (Object o : p.getJsonArray("errors", new JsonArray())) {
         JsonObject e = (JsonObject) o;
         out.printf("  %s: %s%n", e.getString("path").isEmpty() ? "/" : e.getString("path"), e.getString("message"));
       }
     } catch (RuntimeException e) {
-      out.printf("error %d: %s%n", r.statusCode(), r.body());
+      out.printf("error %d: %s%n", status, body);
     }
     return 1;
   }

@@ -35,6 +35,9 @@ import imago.node.events.EventBusPublisher;
 import imago.node.events.StudyStabilizer;
 import imago.node.viewer.IidRouter;
 import imago.node.viewer.ViewerConfig;
+import imago.node.research.Cohort;
+import imago.node.research.ResearchExport;
+import imago.node.research.ResearchRouter;
 import imago.node.viewer.ViewerRouter;
 import imago.storage.StorageConfig;
 import imago.storage.audit.AuditConfig;
@@ -45,6 +48,7 @@ import imago.storage.index.Index;
 import imago.storage.index.SqlUnavailableException;
 import imago.storage.ingest.Ingest;
 import imago.storage.object.ObjectStore;
+import imago.storage.research.ResearchProjects;
 import imago.storage.results.AiResults;
 import imago.storage.telemetry.Telemetry;
 import imago.web.Access;
@@ -182,6 +186,10 @@ public final class Imago implements AutoCloseable {
       WadoRs wadoRs = new WadoRs(imago.wado, access, nodeConfig);
       String viewerBase = address.path() + "/viewer";
       ViewerConfig viewerConfig = config.section("viewer", ViewerConfig.class);
+      String master = masterKey(config, data);
+      ResearchProjects research = new ResearchProjects(storage.database().dataSource(), clock);
+      Cohort cohort = new Cohort(storage.index(), storage.store(), research,
+          p -> Secrets.derive(master, "imago research project " + p.id() + " " + p.keySalt()));
       List<WebServer.Mount> mounts = List.of(
           WebServer.Mount.api("/dicomweb", DicomWebService.routes(vertx, access, List.of(imago.stow, qido, wadoRs))),
           WebServer.Mount.api("/inference", imago.inference.routes(access)),
@@ -201,6 +209,8 @@ public final class Imago implements AutoCloseable {
               new FseLinks(storage.links(), storage.index(), linksConfig, clock), access, address).routes()),
           WebServer.Mount.api("/l/:token", new LinkRouter(vertx, storage.links(), access, List.of(qido, wadoRs),
               viewerBase, storage.index(), storage.store(), aiResults, address, linksConfig.maxTtl(), clock).routes()),
+          WebServer.Mount.api("/research", new ResearchRouter(vertx, research, cohort, access, wadoRs, address,
+              new ResearchExport(vertx, cohort, spool, "dcm2niix")).routes()),
           WebServer.Mount.api("/IHEInvokeImageDisplay", new IidRouter(vertx, viewerBase).routes()));
       imago.http = new WebServer(vertx, listeners(nodeConfig, imago.tls), mounts, List.of(
           new WebServer.Readiness("objectStore", storage.store()::reachable),

@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
-/** The {@code imago} command line: serve, worker, import, reindex, migrate-objects, s3, token, models, inference, config. */
+/** The {@code imago} command line: serve, worker, import, reindex, migrate-objects, s3, token, models, inference, research, config. */
 public final class Main {
   private static final String USAGE = Usage.all();
 
@@ -111,6 +111,9 @@ public final class Main {
         return InferenceCommand.run(config, options.positional, options.named,
             options.repeated.getOrDefault("cohort", List.of()), System.out);
       }
+      case "research" -> {
+        return ResearchCommand.run(config, options.positional, options.named, options.repeated, System.out);
+      }
       case "demo" -> {
         return DemoCommand.run(config, options.named, System.out);
       }
@@ -171,7 +174,7 @@ public final class Main {
   /** --key value options and positional arguments after the command. */
   private record Options(Map<String, String> named, List<String> positional, Map<String, List<String>> repeated) {
     /** Options that take no value. */
-    static final java.util.Set<String> FLAGS = java.util.Set.of("no-wait", "force");
+    static final java.util.Set<String> FLAGS = java.util.Set.of("no-wait", "force", "nifti");
 
     static Options parse(String[] args) {
       Map<String, String> named = new HashMap<>();

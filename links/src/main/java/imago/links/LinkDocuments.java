@@ -14,6 +14,7 @@ import imago.web.Blocking;
 import imago.web.Params;
 import imago.web.Problem;
 import imago.web.PublicUrl;
+import imago.web.ResponseStream;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
@@ -28,7 +29,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -165,30 +165,5 @@ final class LinkDocuments {
 
   private static String uid(String name) {
     return Uids.fromUuid(UUID.nameUUIDFromBytes(("imago:" + name).getBytes(StandardCharsets.UTF_8)));
-  }
-
-  /** A blocking OutputStream over an HTTP response: each write waits until Vert.x has taken it. */
-  private static final class ResponseStream extends OutputStream {
-    private final HttpServerResponse response;
-
-    ResponseStream(HttpServerResponse response) {
-      this.response = response;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      if (len == 0) return;
-      try {
-        response.write(Buffer.buffer(java.util.Arrays.copyOfRange(b, off, off + len)))
-            .toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        throw new IOException("the client went away: " + e.getMessage(), e);
-      }
-    }
   }
 }

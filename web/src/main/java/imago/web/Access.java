@@ -26,7 +26,7 @@ public final class Access {
   private static final String TOKEN = "imago.token";
 
   /** How data left Imago, as the audit names it. */
-  public enum Via { QIDO_RS, WADO_RS, WADO_URI, C_FIND, C_MOVE, C_GET, FSE_LINK, ADMIN, INFERENCE, STOW_RS, C_STORE }
+  public enum Via { QIDO_RS, WADO_RS, WADO_URI, C_FIND, C_MOVE, C_GET, FSE_LINK, ADMIN, INFERENCE, STOW_RS, C_STORE, RESEARCH }
 
   /**
    * One study/series/instance that was answered. Null UIDs stand for "the whole level above".

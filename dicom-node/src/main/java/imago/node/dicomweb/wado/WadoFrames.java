@@ -45,19 +45,28 @@ final class WadoFrames {
 
   void frames(RoutingContext ctx) {
     WadoRequest rq = WadoRequest.of(ctx);
+    frames(ctx, () -> instance(rq),
+        i -> access.record(rq.caller(), "frames", Access.Via.WADO_RS, rq.remote(), WadoRequest.items(List.of(i))));
+  }
+
+  /**
+   * The frames of the instance {@code located} finds (blocking, may throw a problem), recorded by
+   * {@code audit} before they go out.
+   */
+  void frames(RoutingContext ctx, WadoRs.Located located, WadoRs.Audit audit) {
     int[] numbers = frameList(ctx.pathParam("frames"));
     List<MediaRange> accept = MediaRange.parse(ctx.request().getHeader("Accept"));
     retrieve.respond(ctx, () -> {
-      StoredInstance i = instance(rq);
+      StoredInstance i = located.instance();
       String variant = ctx.pathParam("frames") + "\n" + ctx.request().getHeader("Accept");
       String etag = Validators.etag("frames", variant, List.of(i));
       if (Validators.notModified(ctx.request(), etag)) {
-        access.record(rq.caller(), "frames", Access.Via.WADO_RS, rq.remote(), WadoRequest.items(List.of(i)));
+        audit.record(i);
         return new Answer(false, null, List.of(), etag); // nothing read or decoded: the client has these frames
       }
       PixelLayout layout = retrieve.layout(i);
       Answer answer = answer(i, layout, numbers, accept).tagged(etag);
-      access.record(rq.caller(), "frames", Access.Via.WADO_RS, rq.remote(), WadoRequest.items(List.of(i)));
+      audit.record(i);
       return answer;
     }, a -> send(ctx, a));
   }

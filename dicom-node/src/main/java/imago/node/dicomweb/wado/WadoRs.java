@@ -50,6 +50,27 @@ public final class WadoRs implements DicomWebService {
     r.get(INSTANCE + "/frames/:frames/thumbnail").handler(rendered::thumbnail);
   }
 
+  /** Finds the one instance a request names, or throws its problem (blocking). */
+  @FunctionalInterface
+  public interface Located {
+    StoredInstance instance() throws Exception;
+  }
+
+  /** Records that an instance was answered (blocking). */
+  @FunctionalInterface
+  public interface Audit {
+    void record(StoredInstance instance) throws Exception;
+  }
+
+  /**
+   * WADO-RS frames ({@code :frames} in the route) of an instance another view resolves and audits
+   * its own way: a research project's de-identified view serves the stored pixels through this, as
+   * de-identification leaves Pixel Data as it is.
+   */
+  public void frames(RoutingContext ctx, Located instance, Audit audit) {
+    frames.frames(ctx, instance, audit);
+  }
+
   /** How the instances go out: one multipart/related body, or (instance level) one application/dicom body. */
   enum Packaging { MULTIPART, SINGLE }
 

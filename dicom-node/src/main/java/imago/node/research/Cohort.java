@@ -1,0 +1,188 @@
+package imago.node.research;
+
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeFactory;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.AttributeTag;
+import com.pixelmed.dicom.DicomException;
+import com.pixelmed.dicom.DicomInputStream;
+import com.pixelmed.dicom.TagFromName;
+import imago.core.deid.Deidentifier;
+import imago.node.dicomweb.qido.QidoQuery;
+import imago.storage.index.Index;
+import imago.storage.index.Scope;
+import imago.storage.index.SqlUnavailableException;
+import imago.storage.index.StoredInstance;
+import imago.storage.index.query.InvalidQueryException;
+import imago.storage.index.query.QueryAttribute;
+import imago.storage.index.query.QueryAttributes;
+import imago.storage.index.query.QueryLevel;
+import imago.storage.index.query.QueryMatch;
+import imago.storage.index.query.QueryRequest;
+import imago.storage.index.query.QueryResult;
+import imago.storage.object.ObjectStore;
+import imago.storage.research.ResearchProject;
+import imago.storage.research.ResearchProjects;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * What a research project sees: the studies of its consented hospitals that match its cohort
+ * keys, less those of patients who opted out, each instance de-identified with the project's
+ * {@link Deidentifier}. Consent and opt-outs are read again on every call, so a withdrawal or an
+ * objection takes effect at once, on every node. Instances that may show identifying text in their
+ * pixels ({@link Deidentifier#mayShowBurnedInText}) are left out.
+ */
+public final class Cohort {
+  /** Studies read per index query while the cohort is resolved. */
+  private static final int PAGE = 1000;
+  private static final int HEADER_CACHE = 4096;
+
+  /** One study of the cohort: where it really is, and the UID the project knows it by. */
+  public record Member(String tenantId, String studyUid, String patientId, String pseudoStudyUid, QueryMatch study) {}
+
+  /** One instance of a member study, with its de-identified header (no Pixel Data) and project UIDs. */
+  public record Instance(Member member, StoredInstance stored, String pseudoSeriesUid, String pseudoSopUid,
+      AttributeList header) {}
+
+  private final Index index;
+  private final ObjectStore store;
+  private final ResearchProjects projects;
+  private final Function<ResearchProject, byte[]> keys;
+  /** De-identified headers by project, instance and content: null marks an instance left out. */
+  private final Map<String, Optional<AttributeList>> headers = Collections.synchronizedMap(
+      new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Optional<AttributeList>> eldest) {
+          return size() > HEADER_CACHE;
+        }
+      });
+
+  /** @param keys a project's secret key (at least 32 bytes), derived inside Imago */
+  public Cohort(Index index, ObjectStore store, ResearchProjects projects, Function<ResearchProject, byte[]> keys) {
+    this.index = index;
+    this.store = store;
+    this.projects = projects;
+    this.keys = keys;
+  }
+
+  public Deidentifier deidentifier(ResearchProject p) {
+    return new Deidentifier(keys.apply(p), p.options());
+  }
+
+  /** The project's cohort keys as a study-level query; refused (IllegalArgumentException) if the index cannot match them. */
+  public static QueryRequest query(Map<String, String> cohort) {
+    try {
+      return QidoQuery.parse(QueryLevel.STUDY, null, null, new ArrayList<>(cohort.entrySet()), PAGE).request();
+    } catch (QidoQuery.BadQuery e) {
+      throw new IllegalArgumentException("cohort: " + e.getMessage());
+    }
+  }
+
+  /** Every study in the project's view now, hospital by hospital. */
+  public List<Member> members(ResearchProject p) throws SqlUnavailableException {
+    Deidentifier deid = deidentifier(p);
+    QueryRequest q = query(p.cohort());
+    List<Member> out = new ArrayList<>();
+    for (String tenant : p.consentedTenants()) {
+      Set<String> optedOut = projects.optedOut(tenant, p);
+      for (int offset = 0; ; offset += PAGE) {
+        QueryResult r;
+        try {
+          r = index.query(Scope.tenant(tenant), q.page(PAGE, offset));
+        } catch (InvalidQueryException e) {
+          throw new IllegalArgumentException("cohort: " + e.getMessage(), e);
+        }
+        for (QueryMatch m : r.matches()) {
+          String patient = m.get(QueryAttributes.PATIENT_ID);
+          if (optedOut.contains(patient == null ? "" : patient.trim())) continue;
+          out.add(new Member(tenant, m.studyUid(), patient, deid.uid(m.studyUid()), m));
+        }
+        if (!r.more() || r.matches().isEmpty()) break;
+      }
+    }
+    return out;
+  }
+
+  /** The member study the project knows as {@code pseudoStudyUid}. */
+  public Optional<Member> member(ResearchProject p, String pseudoStudyUid) throws SqlUnavailableException {
+    return members(p).stream().filter(m -> m.pseudoStudyUid().equals(pseudoStudyUid)).findFirst();
+  }
+
+  /**
+   * The instances of a member study the project may see, optionally only one series or instance
+   * (by their project UIDs), in series then instance order of the index.
+   */
+  public List<Instance> instances(ResearchProject p, Member m, String pseudoSeriesUid, String pseudoSopUid)
+      throws SqlUnavailableException, IOException {
+    Deidentifier deid = deidentifier(p);
+    List<Instance> out = new ArrayList<>();
+    for (StoredInstance i : index.studyInstances(m.tenantId(), m.studyUid())) {
+      String series = deid.uid(i.seriesUid());
+      if (pseudoSeriesUid != null && !pseudoSeriesUid.equals(series)) continue;
+      String sop = deid.uid(i.sopInstanceUid());
+      if (pseudoSopUid != null && !pseudoSopUid.equals(sop)) continue;
+      Optional<AttributeList> header = header(p, deid, i);
+      header.ifPresent(h -> out.add(new Instance(m, i, series, sop, h)));
+    }
+    return out;
+  }
+
+  /** The study-level attributes the index keeps for a member, de-identified as its instances are. */
+  public AttributeList studyAttributes(ResearchProject p, Member m) throws DicomException {
+    AttributeList l = new AttributeList();
+    for (Map.Entry<Integer, String> e : m.study().values().entrySet()) {
+      Optional<QueryAttribute> a = QueryAttributes.byTag(e.getKey());
+      if (a.isEmpty() || e.getValue() == null) continue;
+      Attribute attr = AttributeFactory.newAttribute(new AttributeTag(e.getKey() >>> 16, e.getKey() & 0xffff),
+          a.get().vr().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      for (String v : e.getValue().isEmpty() ? new String[0] : e.getValue().split("\\\\", -1)) attr.addValue(v);
+      l.put(attr);
+    }
+    AttributeList out = deidentifier(p).apply(l, m.tenantId());
+    // what the method attributes say is about instances, not a query answer
+    out.remove(TagFromName.DeidentificationMethodCodeSequence);
+    return out;
+  }
+
+  /** The whole instance, Pixel Data included, de-identified. */
+  public AttributeList deidentified(ResearchProject p, Instance i) throws IOException {
+    try (InputStream in = open(i.stored())) {
+      AttributeList source = new AttributeList();
+      source.read(new DicomInputStream(in));
+      return deidentifier(p).apply(source, i.member().tenantId());
+    } catch (DicomException e) {
+      throw new IOException("stored object " + i.stored().objectKey() + " cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  private Optional<AttributeList> header(ResearchProject p, Deidentifier deid, StoredInstance i) throws IOException {
+    String key = p.id() + "/" + p.keySalt() + "/" + i.pk() + "/" + i.datasetSha256();
+    Optional<AttributeList> cached = headers.get(key);
+    if (cached != null) return cached;
+    Optional<AttributeList> header;
+    try (InputStream in = open(i)) {
+      AttributeList source = new AttributeList();
+      source.read(new DicomInputStream(in), TagFromName.PixelData);
+      header = Deidentifier.mayShowBurnedInText(source) ? Optional.empty() : Optional.of(deid.apply(source, i.tenantId()));
+    } catch (DicomException e) {
+      throw new IOException("stored object " + i.objectKey() + " cannot be read: " + e.getMessage(), e);
+    }
+    headers.put(key, header);
+    return header;
+  }
+
+  private InputStream open(StoredInstance i) throws IOException {
+    return new BufferedInputStream(store.get(i.objectKey())
+        .orElseThrow(() -> new IOException("stored object " + i.objectKey() + " is missing")), 64 * 1024);
+  }
+}

@@ -1,0 +1,549 @@
+package imago.node.research;
+
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.AttributeTag;
+import com.pixelmed.dicom.DicomException;
+import com.pixelmed.dicom.TagFromName;
+import imago.core.deid.ConfidentialityProfile.Option;
+import imago.core.deid.Deidentifier;
+import imago.core.dicom.Uids;
+import imago.core.dicom.json.AttributeListJson;
+import imago.core.dicom.json.DicomJson;
+import imago.core.dicom.json.DicomJsonWriter;
+import imago.core.tenant.Caller;
+import imago.node.dicomweb.wado.WadoRs;
+import imago.storage.index.SqlUnavailableException;
+import imago.storage.research.OptOut;
+import imago.storage.research.ResearchProject;
+import imago.storage.research.ResearchProject.SiteState;
+import imago.storage.research.ResearchProjects;
+import imago.web.Access;
+import imago.web.Blocking;
+import imago.web.Params;
+import imago.web.Problem;
+import imago.web.ProblemException;
+import imago.web.PublicUrl;
+import imago.web.Routes;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+/**
+ * {@code /research}: research projects (issue 18) and what each opens to its researchers.
+ * <ul>
+ *   <li>{@code POST /research} a researcher creates a project; {@code GET /research} lists those the
+ *       caller works on or decides about; {@code GET /research/{p}} one of them;
+ *   <li>{@code POST /research/{p}/researchers}, {@code POST /research/{p}/sites}: a researcher of the
+ *       project adds a colleague or invites a hospital;
+ *   <li>{@code POST /research/{p}/consent | decline | withdraw}: an invited hospital's admin decides;
+ *   <li>{@code /research/opt-outs}: a hospital admin records patients' objections;
+ *   <li>{@code GET /research/{p}/export}: the de-identified cohort as a zip (DICOM, and with
+ *       {@code nifti=true} NIfTI volumes from dcm2niix);
+ *   <li>{@code /research/{p}/dicomweb}: QIDO-RS and WADO-RS on the de-identified view.
+ * </ul>
+ * A project answers 404 to anyone who is neither its researcher, nor an admin of an invited
+ * hospital, nor the region's operator; its data answer 404 to anyone but its researchers. Every
+ * access to data is audited per source study under the action {@code research:{p}:...}, so each
+ * hospital sees which project read which of its studies.
+ */
+public final class ResearchRouter {
+  /** The options a project gets when it names none: PS3.15 E with modified dates and clean descriptors (issue 18). */
+  public static final Set<Option> DEFAULT_OPTIONS = EnumSet.of(Option.RETAIN_LONGITUDINAL_MODIFIED_DATES,
+      Option.CLEAN_DESCRIPTORS);
+  private static final String STUDY = "/:project/dicomweb/studies/:study";
+  private static final String SERIES = STUDY + "/series/:series";
+  private static final String INSTANCE = SERIES + "/instances/:instance";
+  /** Study-level attributes a research QIDO answer carries. */
+  private static final List<AttributeTag> STUDY_TAGS = List.of(TagFromName.PatientName, TagFromName.PatientID,
+      TagFromName.PatientBirthDate, TagFromName.PatientSex, TagFromName.StudyInstanceUID, TagFromName.StudyDate,
+      TagFromName.StudyTime, TagFromName.AccessionNumber, TagFromName.StudyID, TagFromName.StudyDescription,
+      TagFromName.ReferringPhysicianName, TagFromName.ModalitiesInStudy, TagFromName.NumberOfStudyRelatedSeries,
+      TagFromName.NumberOfStudyRelatedInstances, TagFromName.PatientIdentityRemoved);
+  private static final List<AttributeTag> SERIES_TAGS = List.of(TagFromName.Modality, TagFromName.SeriesInstanceUID,
+      TagFromName.SeriesNumber, TagFromName.SeriesDescription, TagFromName.SeriesDate, TagFromName.BodyPartExamined);
+  private static final List<AttributeTag> INSTANCE_TAGS = List.of(TagFromName.SOPClassUID, TagFromName.SOPInstanceUID,
+      TagFromName.InstanceNumber, TagFromName.Rows, TagFromName.Columns, TagFromName.NumberOfFrames,
+      TagFromName.BitsAllocated);
+
+  private final Vertx vertx;
+  private final ResearchProjects projects;
+  private final Cohort cohort;
+  private final Access access;
+  private final WadoRs wado;
+  private final PublicUrl address;
+  private final ResearchExport export;
+
+  public ResearchRouter(Vertx vertx, ResearchProjects projects, Cohort cohort, Access access, WadoRs wado, PublicUrl address,
+      ResearchExport export) {
+    this.vertx = vertx;
+    this.projects = projects;
+    this.cohort = cohort;
+    this.access = access;
+    this.wado = wado;
+    this.address = address;
+    this.export = export;
+  }
+
+  /** Mounted at {@code /research}. */
+  public Routes routes() {
+    Routes r = new Routes(vertx).filter(access.authenticate())
+        .problem(IllegalArgumentException.class, e -> Problem.of(400, "bad-request", "Bad research request", e.getMessage()))
+        .problem(ResearchProjects.NameTakenException.class, e -> Problem.of(409, "conflict", "Project name taken", e.getMessage()));
+    BodyHandler json = BodyHandler.create(false).setBodyLimit(64 * 1024);
+    r.get("/opt-outs").handler(this::optOuts);
+    r.post("/opt-outs").handler(json).handler(this::optOut);
+    r.delete("/opt-outs/:id").handler(this::removeOptOut);
+    r.get("").handler(this::list);
+    r.post("").handler(json).handler(this::create);
+    r.get("/:project").handler(this::show);
+    r.post("/:project/researchers").handler(json).handler(this::addResearcher);
+    r.post("/:project/sites").handler(json).handler(this::invite);
+    for (SiteState s : List.of(SiteState.CONSENTED, SiteState.DECLINED, SiteState.WITHDRAWN)) {
+      String verb = switch (s) {
+        case CONSENTED -> "consent";
+        case DECLINED -> "decline";
+        default -> "withdraw";
+      };
+      r.post("/:project/" + verb).handler(ctx -> decide(ctx, s));
+    }
+    r.get("/:project/export").handler(ctx -> export.send(ctx, this, "true".equals(ctx.queryParams().get("nifti"))));
+    r.get("/:project/dicomweb/studies").handler(this::searchStudies);
+    r.get(STUDY + "/series").handler(this::searchSeries);
+    r.get(STUDY + "/instances").handler(this::searchInstances);
+    r.get(SERIES + "/instances").handler(this::searchInstances);
+    for (String level : List.of(STUDY, SERIES, INSTANCE)) {
+      r.get(level + "/metadata").handler(this::metadata);
+      r.get(level).handler(this::retrieve);
+    }
+    r.get(INSTANCE + "/frames/:frames").handler(this::frames);
+    return r;
+  }
+
+  // ---- projects -------------------------------------------------------------------------------
+
+  private void create(RoutingContext ctx) {
+    Caller caller = Access.caller(ctx);
+    if (caller.role() != Caller.Role.RESEARCHER) {
+      throw Problem.of(403, "forbidden", "Only researchers create projects", "needs role researcher").exception();
+    }
+    JsonObject body = Params.jsonBody(ctx, "{\"name\": \"lung-ct\", \"cohort\": {\"ModalitiesInStudy\": \"CT\"}, "
+        + "\"options\": [...], \"tenants\": [...]}");
+    String name = body.getString("name", "");
+    Map<String, String> keys = new LinkedHashMap<>();
+    JsonObject c = body.getJsonObject("cohort", new JsonObject());
+    for (String k : c.fieldNames()) keys.put(k, String.valueOf(c.getValue(k)));
+    Cohort.query(keys); // refuses keys the index cannot match, before anything is stored
+    Set<Option> options = body.containsKey("options") ? options(body.getJsonArray("options")) : DEFAULT_OPTIONS;
+    new Deidentifier(new byte[32], options); // refuses options that exclude each other or are not offered
+    List<String> tenants = new ArrayList<>();
+    for (Object t : body.getJsonArray("tenants", new JsonArray().add(caller.tenantId()))) tenants.add(String.valueOf(t));
+    String title = body.getString("title", name);
+    Blocking.respond(ctx, () -> {
+      ResearchProject p = projects.create(name, title, caller.tenantId(), caller.principal(), keys, options, tenants);
+      audit(caller, p, "create", ctx, List.of(new Access.Item(null, null, null)));
+      return p;
+    }, p -> ctx.response().setStatusCode(201).putHeader("Location", ctx.request().path() + "/" + p.name())
+        .putHeader("Content-Type", "application/json").end(json(p).encodePrettily()));
+  }
+
+  private void list(RoutingContext ctx) {
+    Caller caller = Access.caller(ctx);
+    Blocking.respond(ctx, () -> {
+      JsonArray out = new JsonArray();
+      for (ResearchProject p : projects.all()) if (visible(caller, p)) out.add(json(p));
+      return out;
+    }, a -> ctx.response().putHeader("Content-Type", "application/json").end(a.encodePrettily()));
+  }
+
+  private void show(RoutingContext ctx) {
+    Caller caller = Access.caller(ctx);
+    Blocking.respond(ctx, () -> {
+      ResearchProject p = project(ctx, pr -> visible(caller, pr));
+      JsonObject j = json(p);
+      if (p.hasResearcher(caller.principal())) j.put("studies", cohort.members(p).size());
+      return j;
+    }, j -> ctx.response().putHeader("Content-Type", "application/json").end(j.encodePrettily()));
+  }
+
+  private void addResearcher(RoutingContext ctx) {
+    Caller caller = Access.caller(ctx);
+    JsonObject body = Params.jsonBody(ctx, "{\"subject\": \"someone@hospital\", \"issuer\": optional}");
+    String subject = body.getString("subject", "");
+    if (subject.isBlank()) throw Problem.of(400, "bad-request", "subject is required", "the researcher's subject").exception();
+    String principal = access.principal(body.getString("issuer"), subject);
+    Blocking.respond(ctx, () -> {
+      ResearchProject p = researcherProject(ctx);
+      boolean added = projects.addResearcher(p.id(), principal, caller.principal());
+      audit(caller, p, "add-researcher", ctx, List.of(new Access.Item(null, null, null)));
+      return added;
+    }, added -> ctx.response().setStatusCode(added ? 201 : 200).end());
+  }
+
+  private void invite(RoutingContext ctx) {
+    Caller caller = Access.caller(ctx);
+    String tenant = Params.jsonBody(ctx, "{\"tenant\": \"hospital-id\"}").getString("tenant", "");
+    if (tenant.isBlank()) throw Problem.of(400, "bad-request", "tenant is required", "the hospital to invite").exception();
+    Blocking.respond(ctx, () -> {
+      ResearchProject p = researcherProject(ctx);
+      boolean invited = projects.invite(p.id(), tenant, caller.principal());
+      audit(caller, p, "invite", ctx, List.of(new Access.Item(null, null, null)));
+      return invited;
+    }, invited -> ctx.response().setStatusCode(invited ? 201 : 200).end());
+  }
+
+  /** An invited hospital's admin consents, declines or withdraws, for their own hospital. */
+  private void decide(RoutingContext ctx, SiteState decision) {
+    Caller caller = Access.caller(ctx);
+    if (caller.role() != Caller.Role.ADMIN) {
+      throw Problem.of(403, "forbidden", "Only a hospital's admin decides", "needs role admin of the invited hospital").exception();
+    }
+    Blocking.respond(ctx, () -> {
+      ResearchProject p = project(ctx, pr -> pr.site(caller.tenantId()).isPresent());
+      projects.decide(p.id(), caller.tenantId(), decision, caller.principal());
+      audit(caller, p, decision.id(), ctx, List.of(new Access.Item(null, null, null)));
+      return json(projects.byName(p.name()).orElseThrow());
+    }, j -> ctx.response().putHeader("Content-Type", "application/json").end(j.encodePrettily()));
+  }
+
+  private void optOuts(RoutingContext ctx) {
+    Caller caller = admin(ctx);
+    Blocking.respond(ctx, () -> {
+      JsonArray out = new JsonArray();
+      for (OptOut o : projects.optOuts(caller.tenantId())) out.add(json(o));
+      return out;
+    }, a -> ctx.response().putHeader("Content-Type", "application/json").end(a.encodePrettily()));
+  }
+
+  private void optOut(RoutingContext ctx) {
+    Caller caller = admin(ctx);
+    JsonObject body = Params.jsonBody(ctx, "{\"patientId\": \"...\", \"project\": optional, every project without it}");
+    String patient = body.getString("patientId", "").trim();
+    if (patient.isEmpty()) throw Problem.of(400, "bad-request", "patientId is required", "the hospital's Patient ID").exception();
+    String name = body.getString("project");
+    Blocking.respond(ctx, () -> {
+      ResearchProject p = name == null ? null : projects.byName(name)
+          .orElseThrow(() -> Params.notFound("research project", name));
+      OptOut o = projects.optOut(caller.tenantId(), patient, p, caller.principal());
+      access.record(caller, "research:" + (name == null ? "*" : name) + ":opt-out", Access.Via.RESEARCH, Access.remote(ctx),
+          List.of(new Access.Item(null, null, null)));
+      return json(o);
+    }, j -> ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json").end(j.encodePrettily()));
+  }
+
+  private void removeOptOut(RoutingContext ctx) {
+    Caller caller = admin(ctx);
+    long id = Params.id(ctx, "id", "opt-out");
+    Blocking.respond(ctx, () -> {
+      if (!projects.removeOptOut(caller.tenantId(), id)) throw Params.notFound("opt-out", String.valueOf(id));
+      return null;
+    }, x -> ctx.response().setStatusCode(204).end());
+  }
+
+  private static Caller admin(RoutingContext ctx) {
+    Caller caller = Access.caller(ctx);
+    if (caller.role() != Caller.Role.ADMIN) {
+      throw Problem.of(403, "forbidden", "Only a hospital's admin keeps opt-outs", "needs role admin").exception();
+    }
+    return caller;
+  }
+
+  /** Who may see a project's description: its researchers, admins of invited hospitals, the region. */
+  private static boolean visible(Caller caller, ResearchProject p) {
+    return p.hasResearcher(caller.principal()) || caller.role() == Caller.Role.REGION
+        || caller.role() == Caller.Role.ADMIN && p.site(caller.tenantId()).isPresent();
+  }
+
+  /** The project of the path if {@code allowed}; 404 otherwise, as for a project that does not exist. */
+  private ResearchProject project(RoutingContext ctx, Predicate<ResearchProject> allowed) throws SqlUnavailableException {
+    String name = ctx.pathParam("project");
+    Optional<ResearchProject> p = projects.byName(name);
+    if (p.isEmpty() || !allowed.test(p.get())) throw Params.notFound("research project", name);
+    return p.get();
+  }
+
+  /** The project of the path, for one of its researchers (blocking). */
+  ResearchProject researcherProject(RoutingContext ctx) throws SqlUnavailableException {
+    Caller caller = Access.caller(ctx);
+    return project(ctx, p -> p.hasResearcher(caller.principal()));
+  }
+
+  void audit(Caller caller, ResearchProject p, String verb, RoutingContext ctx, List<Access.Item> items)
+      throws SqlUnavailableException {
+    access.record(caller, "research:" + p.name() + ":" + verb, Access.Via.RESEARCH, Access.remote(ctx), items);
+  }
+
+  // ---- the de-identified view: QIDO-RS ---------------------------------------------------------
+
+  private void searchStudies(RoutingContext ctx) {
+    Caller caller = Access.caller(ctx);
+    int limit = number(ctx, "limit", 1000, 1);
+    int offset = number(ctx, "offset", 0, 0);
+    String wanted = ctx.queryParams().get("StudyInstanceUID");
+    Blocking.respond(ctx, () -> {
+      ResearchProject p = researcherProject(ctx);
+      List<DicomJsonWriter> out = new ArrayList<>();
+      List<Access.Item> items = new ArrayList<>();
+      List<Cohort.Member> members = cohort.members(p);
+      for (Cohort.Member m : members) {
+        if (wanted != null && !List.of(wanted.split("[,\\\\]")).contains(m.pseudoStudyUid())) continue;
+        AttributeList a = cohort.studyAttributes(p, m);
+        if (!matches(ctx, a)) continue;
+        if (offset > 0 && items.size() < offset) {
+          items.add(null);
+          continue;
+        }
+        if (out.size() >= limit) break;
+        DicomJsonWriter w = only(a, STUDY_TAGS);
+        w.url(0x00081190, root(ctx, p) + "/studies/" + m.pseudoStudyUid());
+        out.add(w);
+        items.add(new Access.Item(m.studyUid(), null, null, m.tenantId()));
+      }
+      List<Access.Item> answered = items.stream().filter(java.util.Objects::nonNull).toList();
+      if (!answered.isEmpty()) audit(caller, p, "search", ctx, answered);
+      return DicomJson.arrayBytes(out);
+    }, bytes -> jsonAnswer(ctx, bytes));
+  }
+
+  private void searchSeries(RoutingContext ctx) {
+    Caller caller = Access.caller(ctx);
+    Blocking.respond(ctx, () -> {
+      ResearchProject p = researcherProject(ctx);
+      Cohort.Member m = member(ctx, p);
+      Map<String, List<Cohort.Instance>> bySeries = new LinkedHashMap<>();
+      for (Cohort.Instance i : cohort.instances(p, m, null, null)) {
+        bySeries.computeIfAbsent(i.pseudoSeriesUid(), k -> new ArrayList<>()).add(i);
+      }
+      List<DicomJsonWriter> out = new ArrayList<>();
+      for (List<Cohort.Instance> series : bySeries.values()) {
+        AttributeList h = series.get(0).header();
+        if (!matches(ctx, h)) continue;
+        DicomJsonWriter w = only(h, SERIES_TAGS);
+        w.integers(0x00201209, "IS", series.size()); // Number of Series Related Instances
+        w.url(0x00081190, root(ctx, p) + "/studies/" + m.pseudoStudyUid() + "/series/" + series.get(0).pseudoSeriesUid());
+        out.add(w);
+      }
+      audit(caller, p, "search", ctx, List.of(new Access.Item(m.studyUid(), null, null, m.tenantId())));
+      return DicomJson.arrayBytes(out);
+    }, bytes -> jsonAnswer(ctx, bytes));
+  }
+
+  private void searchInstances(RoutingContext ctx) {
+    Caller caller = Access.caller(ctx);
+    Blocking.respond(ctx, () -> {
+      ResearchProject p = researcherProject(ctx);
+      Cohort.Member m = member(ctx, p);
+      List<DicomJsonWriter> out = new ArrayList<>();
+      for (Cohort.Instance i : cohort.instances(p, m, ctx.pathParam("series"), null)) {
+        if (!matches(ctx, i.header())) continue;
+        List<AttributeTag> tags = new ArrayList<>(SERIES_TAGS);
+        tags.addAll(INSTANCE_TAGS);
+        DicomJsonWriter w = only(i.header(), tags);
+        w.url(0x00081190, instanceUrl(ctx, p, i));
+        out.add(w);
+      }
+      audit(caller, p, "search", ctx, List.of(new Access.Item(m.studyUid(), null, null, m.tenantId())));
+      return DicomJson.arrayBytes(out);
+    }, bytes -> jsonAnswer(ctx, bytes));
+  }
+
+  /** Matching keys of a research search: exact values (or {@code *} and {@code ?} wildcards) of the de-identified attributes. */
+  private static boolean matches(RoutingContext ctx, AttributeList a) {
+    for (Map.Entry<String, String> q : ctx.queryParams().entries()) {
+      String key = q.getKey();
+      if (Set.of("limit", "offset", "includefield", "fuzzymatching", "StudyInstanceUID").contains(key)) continue;
+      AttributeTag tag = key.matches("[0-9A-Fa-f]{8}")
+          ? new AttributeTag(Integer.parseInt(key.substring(0, 4), 16), Integer.parseInt(key.substring(4), 16))
+          : com.pixelmed.dicom.DicomDictionary.StandardDictionary.getTagFromName(key);
+      if (tag == null) throw Problem.of(400, "bad-request", "Unknown matching key", key).exception();
+      if (q.getValue() == null || q.getValue().isEmpty()) continue;
+      String pattern = q.getValue().replace("\\", "\\\\").replace(".", "\\.").replace("*", ".*").replace("?", ".");
+      String[] values;
+      try {
+        Attribute attr = a.get(tag);
+        values = attr == null ? new String[0] : attr.getStringValues();
+      } catch (DicomException e) {
+        values = new String[0];
+      }
+      boolean any = false;
+      for (String v : values == null ? new String[0] : values) any |= v.trim().matches(pattern);
+      if (!any) return false;
+    }
+    return true;
+  }
+
+  // ---- the de-identified view: WADO-RS ---------------------------------------------------------
+
+  private void metadata(RoutingContext ctx) {
+    Caller caller = Access.caller(ctx);
+    Blocking.respond(ctx, () -> {
+      ResearchProject p = researcherProject(ctx);
+      Cohort.Member m = member(ctx, p);
+      List<Cohort.Instance> instances = cohort.instances(p, m, ctx.pathParam("series"), ctx.pathParam("instance"));
+      if (instances.isEmpty()) throw notFound(ctx);
+      List<DicomJsonWriter> out = new ArrayList<>();
+      for (Cohort.Instance i : instances) out.add(AttributeListJson.toJson(i.header()));
+      String json = new String(DicomJson.arrayBytes(out), StandardCharsets.UTF_8);
+      // large binary values are not offered in the view; drop their markers rather than point nowhere
+      json = json.replaceAll(",?\"[0-9A-F]{8}\":\\{\"vr\":\"[A-Z]{2}\",\"BulkDataURI\":\"" + AttributeListJson.BULK_DATA_MARKER
+          + "[0-9A-F]{8}\"\\}", "").replace("{,", "{");
+      audit(caller, p, "metadata", ctx, items(instances));
+      return json.getBytes(StandardCharsets.UTF_8);
+    }, bytes -> jsonAnswer(ctx, bytes));
+  }
+
+  /** The de-identified instances as multipart/related; type="application/dicom" (PS3.18 §8.7.3.1). */
+  private void retrieve(RoutingContext ctx) {
+    Caller caller = Access.caller(ctx);
+    String boundary = "imago-" + UUID.randomUUID();
+    Blocking.respond(ctx, () -> {
+      ResearchProject p = researcherProject(ctx);
+      Cohort.Member m = member(ctx, p);
+      List<Cohort.Instance> instances = cohort.instances(p, m, ctx.pathParam("series"), ctx.pathParam("instance"));
+      if (instances.isEmpty()) throw notFound(ctx);
+      long total = 0;
+      for (Cohort.Instance i : instances) total += i.stored().objectSize();
+      if (total > 512L << 20) {
+        throw Problem.of(413, "too-large", "Ask series by series", "the study holds " + (total >> 20)
+            + " MiB; retrieve its series one at a time, or use the export").exception();
+      }
+      ByteArrayOutputStream body = new ByteArrayOutputStream((int) Math.min(total + 4096, Integer.MAX_VALUE - 16));
+      for (Cohort.Instance i : instances) {
+        body.write(("--" + boundary + "\r\nContent-Type: application/dicom\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        ResearchExport.writePart10(cohort.deidentified(p, i), i.stored().transferSyntaxUid(), body);
+        body.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+      }
+      body.write(("--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+      audit(caller, p, "retrieve", ctx, items(instances));
+      return body.toByteArray();
+    }, bytes -> ctx.response().putHeader("Content-Type", "multipart/related; type=\"application/dicom\"; boundary=" + boundary)
+        .putHeader("Cache-Control", "no-store").end(Buffer.buffer(bytes)));
+  }
+
+  /** Frames are the stored pixels: de-identification without Clean Pixel Data leaves them as they are. */
+  private void frames(RoutingContext ctx) {
+    Caller caller = Access.caller(ctx);
+    ResearchProject[] project = new ResearchProject[1];
+    Cohort.Instance[] found = new Cohort.Instance[1];
+    wado.frames(ctx, () -> {
+      project[0] = researcherProject(ctx);
+      List<Cohort.Instance> l = cohort.instances(project[0], member(ctx, project[0]), ctx.pathParam("series"),
+          ctx.pathParam("instance"));
+      if (l.isEmpty()) throw notFound(ctx);
+      found[0] = l.get(0);
+      return l.get(0).stored();
+    }, i -> audit(caller, project[0], "frames", ctx, items(List.of(found[0]))));
+  }
+
+  private Cohort.Member member(RoutingContext ctx, ResearchProject p) throws SqlUnavailableException {
+    String study = ctx.pathParam("study");
+    if (!Uids.isValid(study)) throw Problem.of(400, "bad-request", "Malformed UID", study).exception();
+    return cohort.member(p, study).orElseThrow(() -> notFound(ctx));
+  }
+
+  private static ProblemException notFound(RoutingContext ctx) {
+    return Problem.of(404, "not-found", "Not found", "nothing of that UID in this project's view").exception();
+  }
+
+  private static List<Access.Item> items(List<Cohort.Instance> instances) {
+    List<Access.Item> items = new ArrayList<>();
+    for (Cohort.Instance i : instances) {
+      items.add(new Access.Item(i.stored().studyUid(), i.stored().seriesUid(), i.stored().sopInstanceUid(), i.member().tenantId()));
+    }
+    return items;
+  }
+
+  private String root(RoutingContext ctx, ResearchProject p) {
+    String mount = ctx.mountPoint() == null ? "/research" : ctx.mountPoint().replaceAll("/+$", "");
+    return address.of(ctx.request()) + mount + "/" + p.name() + "/dicomweb";
+  }
+
+  private String instanceUrl(RoutingContext ctx, ResearchProject p, Cohort.Instance i) {
+    return root(ctx, p) + "/studies/" + i.member().pseudoStudyUid() + "/series/" + i.pseudoSeriesUid() + "/instances/"
+        + i.pseudoSopUid();
+  }
+
+  private static DicomJsonWriter only(AttributeList a, List<AttributeTag> tags) {
+    AttributeList picked = new AttributeList();
+    for (AttributeTag t : tags) if (a.get(t) != null) picked.put(a.get(t));
+    return AttributeListJson.toJson(picked);
+  }
+
+  private static void jsonAnswer(RoutingContext ctx, byte[] bytes) {
+    ctx.response().putHeader("Content-Type", DicomJson.MEDIA_TYPE).putHeader("Cache-Control", "no-store").end(Buffer.buffer(bytes));
+  }
+
+  private static int number(RoutingContext ctx, String name, int absent, int min) {
+    String v = ctx.queryParams().get(name);
+    if (v == null) return absent;
+    try {
+      int n = Integer.parseInt(v.trim());
+      if (n >= min) return n;
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw Problem.of(400, "bad-request", name + " must be a whole number of at least " + min, v).exception();
+  }
+
+  // ---- JSON ---------------------------------------------------------------------------------------
+
+  static Set<Option> options(JsonArray names) {
+    Set<Option> out = EnumSet.noneOf(Option.class);
+    for (Object o : names) out.add(option(String.valueOf(o)));
+    return out;
+  }
+
+  /** An option by its name in any case, with - or _ ({@code retain-longitudinal-modified-dates}), or its code ({@code 113107}). */
+  public static Option option(String text) {
+    String t = text.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+    for (Option o : Option.values()) {
+      if (o.name().equals(t) || o.code().equals(t)) return o;
+    }
+    throw new IllegalArgumentException("no de-identification option '" + text + "'; options: "
+        + String.join(", ", java.util.Arrays.stream(Option.values()).map(o -> o.name().toLowerCase(Locale.ROOT).replace('_', '-'))
+        .toList()));
+  }
+
+  static JsonObject json(ResearchProject p) {
+    JsonObject cohortJson = new JsonObject();
+    p.cohort().forEach(cohortJson::put);
+    JsonArray options = new JsonArray();
+    for (Option o : p.options()) {
+      options.add(new JsonObject().put("option", o.name().toLowerCase(Locale.ROOT).replace('_', '-')).put("code", o.code())
+          .put("meaning", o.meaning()));
+    }
+    JsonArray sites = new JsonArray();
+    for (ResearchProject.Site s : p.sites()) {
+      JsonObject j = new JsonObject().put("tenant", s.tenantId()).put("state", s.state().id()).put("invitedBy", s.invitedBy())
+          .put("invitedAt", s.invitedAt().toString());
+      if (s.decidedAt() != null) j.put("decidedBy", s.decidedBy()).put("decidedAt", s.decidedAt().toString());
+      sites.add(j);
+    }
+    return new JsonObject().put("name", p.name()).put("title", p.title()).put("ownerTenant", p.ownerTenant())
+        .put("createdBy", p.createdBy()).put("createdAt", p.createdAt().toString()).put("cohort", cohortJson)
+        .put("options", options).put("sites", sites).put("researchers", new JsonArray(new ArrayList<>(new LinkedHashSet<>(
+            p.researchers())))).put("dicomweb", "/research/" + p.name() + "/dicomweb");
+  }
+
+  private static JsonObject json(OptOut o) {
+    return new JsonObject().put("id", o.id()).put("patientId", o.patientId()).put("project", o.project())
+        .put("recordedBy", o.recordedBy()).put("recordedAt", o.recordedAt().toString());
+  }
+}
