@@ -16,6 +16,7 @@ import imago.links.FseNotifier;
 import imago.links.LinkRouter;
 import imago.links.LinksConfig;
 import imago.models.api.ModelsRouter;
+import imago.models.evaluation.Evaluations;
 import imago.models.registry.ModelRegistry;
 import imago.models.registry.ModelsConfig;
 import imago.models.validation.ModelValidator;
@@ -35,7 +36,6 @@ import imago.node.events.EventBusPublisher;
 import imago.node.events.StudyStabilizer;
 import imago.node.viewer.IidRouter;
 import imago.node.viewer.ViewerConfig;
-import imago.node.research.Cohort;
 import imago.node.research.ResearchExport;
 import imago.node.research.ResearchRouter;
 import imago.node.viewer.ViewerRouter;
@@ -48,6 +48,8 @@ import imago.storage.index.Index;
 import imago.storage.index.SqlUnavailableException;
 import imago.storage.ingest.Ingest;
 import imago.storage.object.ObjectStore;
+import imago.storage.research.Cohort;
+import imago.storage.research.ResearchJudgements;
 import imago.storage.research.ResearchProjects;
 import imago.storage.results.AiResults;
 import imago.storage.telemetry.Telemetry;
@@ -188,6 +190,7 @@ public final class Imago implements AutoCloseable {
       ViewerConfig viewerConfig = config.section("viewer", ViewerConfig.class);
       String master = masterKey(config, data);
       ResearchProjects research = new ResearchProjects(storage.database().dataSource(), clock);
+      ResearchJudgements judgements = new ResearchJudgements(storage.database().dataSource(), clock);
       Cohort cohort = new Cohort(storage.index(), storage.store(), research,
           p -> Secrets.derive(master, "imago research project " + p.id() + " " + p.keySalt()));
       List<WebServer.Mount> mounts = List.of(
@@ -198,7 +201,9 @@ public final class Imago implements AutoCloseable {
               consoleConfig, clock).routes()),
           WebServer.Mount.pages("/console", ConsolePages.router(vertx, ConsolePages.defaultUplot())),
           WebServer.Mount.api("/admin", new AdminRouter(vertx, storage.index(), access, clock).routes()),
-          WebServer.Mount.api("/models", new ModelsRouter(vertx, imago.models, access, spool).routes()),
+          WebServer.Mount.api("/models", new ModelsRouter(vertx, imago.models, access, spool, new Evaluations(storage.models(),
+              research, judgements, cohort, storage.index(), imago.inference.queue(), imago.inference.scheduler(),
+              imago.inference::wake, modelsConfig.promotionMargin())).routes()),
           WebServer.Mount.api("/auth", new AuthRouter(vertx, access, imago.auth, clock).routes()),
           WebServer.Mount.api("/openapi.json", OpenApi.routes(vertx)),
           WebServer.Mount.pages("/api-docs", ApiDocs.router(vertx, ApiDocs.defaultDist())),
@@ -210,7 +215,7 @@ public final class Imago implements AutoCloseable {
           WebServer.Mount.api("/l/:token", new LinkRouter(vertx, storage.links(), access, List.of(qido, wadoRs),
               viewerBase, storage.index(), storage.store(), aiResults, address, linksConfig.maxTtl(), clock).routes()),
           WebServer.Mount.api("/research", new ResearchRouter(vertx, research, cohort, access, wadoRs, address,
-              new ResearchExport(vertx, cohort, spool, "dcm2niix")).routes()),
+              new ResearchExport(vertx, cohort, spool, "dcm2niix"), judgements).routes()),
           WebServer.Mount.api("/IHEInvokeImageDisplay", new IidRouter(vertx, viewerBase).routes()));
       imago.http = new WebServer(vertx, listeners(nodeConfig, imago.tls), mounts, List.of(
           new WebServer.Readiness("objectStore", storage.store()::reachable),

@@ -92,7 +92,8 @@ final class InferenceRuntime implements AutoCloseable {
     }, null);
   }
 
-  private void wake() {
+  /** Tells this process's worker (if it runs one) that jobs are waiting. */
+  void wake() {
     if (worker != null) worker.wake();
   }
 
@@ -104,6 +105,10 @@ final class InferenceRuntime implements AutoCloseable {
 
   JobQueue queue() {
     return queue;
+  }
+
+  Scheduler scheduler() {
+    return scheduler;
   }
 
   InferenceMetrics metrics() {

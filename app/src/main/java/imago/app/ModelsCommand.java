@@ -46,7 +46,9 @@ final class ModelsCommand {
       case "list" -> cmd.list(options);
       case "show" -> cmd.show(arg(args, 1, "NAME"), args.size() > 2 ? args.get(2) : null);
       case "activate" -> cmd.post(arg(args, 1, "NAME"), arg(args, 2, "VERSION"), "activate",
-          new JsonObject().put("mode", options.getOrDefault("mode", "primary")));
+          new JsonObject().put("mode", options.getOrDefault("mode", "primary")).put("override", options.get("override")));
+      case "evaluate" -> cmd.evaluate(arg(args, 1, "NAME"), arg(args, 2, "VERSION"), require(options, "project"),
+          !options.containsKey("no-wait"));
       case "retire" -> cmd.post(arg(args, 1, "NAME"), arg(args, 2, "VERSION"), "retire",
           new JsonObject().put("reason", options.getOrDefault("reason", "retired from the command line")));
       default -> throw new IllegalArgumentException("unknown models subcommand '" + sub + "'\n" + USAGE);
@@ -203,6 +205,89 @@ final class ModelsCommand {
     out.printf("%s %s is %s%s%n", v.getString("name"), v.getString("version"), v.getString("state"),
         v.containsKey("mode") ? " (" + v.getString("mode") + ")" : "");
     return 0;
+  }
+
+  /**
+   * Starts an evaluation on a research project's cohort and, unless told not to wait, follows it
+   * to its report: each finding's figures for the candidate beside the primary, and the verdict.
+   */
+  private int evaluate(String name, String version, String project, boolean wait) throws IOException, InterruptedException {
+    String base = "/models/" + name + "/versions/" + version + "/evaluations";
+    HttpResponse<String> r = api.send(api.request(base).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("project", project).encode())).build());
+    if (r.statusCode() != 202) return api.problem(r);
+    JsonObject e = new JsonObject(r.body());
+    long id = e.getLong("id");
+    out.printf("evaluating %s %s on project %s beside %s (evaluation %d)%n", name, version, project,
+        e.getString("baseline") == null ? "no primary" : "primary " + e.getString("baseline"), id);
+    if (!wait) {
+      out.printf("follow it: GET %s/%d%n", base, id);
+      return 0;
+    }
+    ProgressLine progress = new ProgressLine(out, "jobs");
+    while (true) {
+      r = api.send(api.request(base + "/" + id).GET().build());
+      if (r.statusCode() != 200) return api.problem(r);
+      e = new JsonObject(r.body());
+      if (!e.getString("state").equals("running")) break;
+      JsonObject p = e.getJsonObject("progress");
+      if (p != null) progress.show(p.getLong("jobsDone"), p.getLong("jobs"), "");
+      Thread.sleep(1000);
+    }
+    progress.end();
+    if (e.getString("state").equals("failed")) {
+      out.printf("evaluation %d failed: %s%n", id, e.getJsonObject("report").getString("error"));
+      return 1;
+    }
+    printReport(e.getJsonObject("report"));
+    out.printf("plots: %s%s (?finding=NAME for another finding)%n", api.base(), e.getString("plot"));
+    return 0;
+  }
+
+  private void printReport(JsonObject report) {
+    boolean detection = "detection".equals(report.getString("task"));
+    String baseline = report.getString("baseline");
+    out.printf("%d studies, %d failed jobs%n", report.getInteger("studies"), report.getInteger("failedJobs"));
+    for (Object o : report.getJsonArray("findings")) {
+      JsonObject f = (JsonObject) o;
+      JsonObject c = f.getJsonObject("candidate");
+      JsonObject b = f.getJsonObject("baseline");
+      if (detection) {
+        out.printf("%s: %d images, %d lesions%n", f.getString("finding"), f.getInteger("images"), f.getInteger("lesions"));
+        out.printf("  %-28s %-12s %s%n", "sensitivity at FP/image", "candidate", b == null ? "" : "primary " + baseline);
+        for (int i = 0; i < c.getJsonArray("sensitivityAt").size(); i++) {
+          JsonObject at = c.getJsonArray("sensitivityAt").getJsonObject(i);
+          out.printf("  %-28s %-12s %s%n", at.getDouble("falsePositivesPerImage"), fmt(at.getDouble("sensitivity")),
+              b == null ? "" : fmt(b.getJsonArray("sensitivityAt").getJsonObject(i).getDouble("sensitivity")));
+        }
+        out.printf("  %-28s %-12s %s%n", "mean", fmt(c.getDouble("meanSensitivity")),
+            b == null ? "" : fmt(b.getDouble("meanSensitivity")));
+      } else {
+        out.printf("%s (%s level): %d cases, %d positive, threshold %s%n", f.getString("finding"), f.getString("level"),
+            f.getInteger("cases"), f.getInteger("positives"), f.getDouble("threshold"));
+        out.printf("  %-12s %-24s %s%n", "", "candidate", b == null ? "" : "primary " + baseline);
+        for (String metric : List.of("auc", "sensitivity", "specificity")) {
+          out.printf("  %-12s %-24s %s%n", metric, interval(c.getJsonObject(metric)), b == null ? "" : interval(b.getJsonObject(metric)));
+        }
+      }
+    }
+    JsonObject comparison = report.getJsonObject("comparison");
+    if (comparison != null) {
+      out.printf("%s: candidate %s, primary %s, difference %+.3f: %s%n", comparison.getString("metric"),
+          fmt(comparison.getDouble("candidate")), fmt(comparison.getDouble("baseline")), comparison.getDouble("difference"),
+          comparison.getBoolean("worse") ? "WORSE than the primary by more than " + comparison.getDouble("margin")
+              + " (promotion to primary is refused without --override)" : "not worse than the primary");
+    }
+  }
+
+  private static String interval(JsonObject i) {
+    if (i == null || i.getValue("value") == null) return "n/a";
+    return fmt(i.getDouble("value")) + (i.getValue("low") == null ? "" : " (" + fmt(i.getDouble("low")) + "-"
+        + fmt(i.getDouble("high")) + ")");
+  }
+
+  private static String fmt(Double v) {
+    return v == null ? "n/a" : String.format(java.util.Locale.ROOT, "%.3f", v);
   }
 
   private static String require(Map<String, String> options, String key) {

@@ -78,6 +78,16 @@ final class ResearchCommand {
         yield 0;
       }
       case "export" -> export(config, arg(args, 1), options, out);
+      case "labels" -> {
+        String name = arg(args, 1);
+        ApiClient api = researcher(config, options, name, out);
+        Path csv = Main.userPath(require(options, "csv"));
+        HttpResponse<String> r = api.send(api.request("/research/" + enc(name) + "/labels").header("Content-Type", "text/csv")
+            .POST(HttpRequest.BodyPublishers.ofFile(csv)).build());
+        if (r.statusCode() != 201) yield api.problem(r);
+        out.printf("stored %d labels in project %s%n", new JsonObject(r.body()).getInteger("stored"), name);
+        yield 0;
+      }
       default -> throw new IllegalArgumentException("unknown research subcommand '" + sub + "'\n" + USAGE);
     };
   }

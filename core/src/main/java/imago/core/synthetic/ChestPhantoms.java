@@ -34,15 +34,24 @@ public final class ChestPhantoms {
   /** A patient the demo makes up: the ID, a DICOM PN and the sex. */
   public record Patient(String id, String name, String sex, String birthDate) {}
 
-  /** One generated study: its UIDs and each instance as PS3.10 bytes. */
-  public record Study(String studyUid, String seriesUid, String modality, String description, List<byte[]> instances) {}
+  /**
+   * One generated study: its UIDs and each instance as PS3.10 bytes. {@code lesionBox}: a
+   * radiograph's lesion, the box around its half-maximum disc in the image's pixels (x0, y0, x1,
+   * y1, DICOM SCOORD's convention: the image's corner at 0, 0); null without a lesion, and for CT.
+   */
+  public record Study(String studyUid, String seriesUid, String modality, String description, List<byte[]> instances,
+      double[] lesionBox) {}
+
+  /** A radiograph's stored pixels and its lesion's box (null: none). */
+  record Radiograph(short[] pixels, double[] lesionBox) {}
 
   private ChestPhantoms() {}
 
   /** One chest radiograph study (one CR image), with a lesion in a lung when {@code lesion}. */
   public static Study radiograph(Patient patient, boolean lesion, long seed) {
     SplittableRandom rng = new SplittableRandom(seed);
-    short[] pixels = radiographPixels(rng, lesion);
+    Radiograph drawn = radiographPixels(rng, lesion);
+    short[] pixels = drawn.pixels();
     String study = Uids.random();
     String series = Uids.random();
     AttributeList l = header(patient, study, series, "CR", "RX TORACE", "Torace PA");
@@ -56,7 +65,7 @@ public final class ChestPhantoms {
     put(l, 0x0028, 0x1050, "2048");
     put(l, 0x0028, 0x1051, "4096");
     pixelModule(l, pixels);
-    return new Study(study, series, "CR", "RX TORACE", List.of(Part10.encode(l, SOURCE_AE)));
+    return new Study(study, series, "CR", "RX TORACE", List.of(Part10.encode(l, SOURCE_AE)), drawn.lesionBox());
   }
 
   /** One axial chest CT study (16 slices, one frame of reference), with a lung nodule when {@code nodule}. */
@@ -95,12 +104,12 @@ public final class ChestPhantoms {
       pixelModule(l, volume[k]);
       instances.add(Part10.encode(l, SOURCE_AE));
     }
-    return new Study(study, series, "CT", "TC TORACE", instances);
+    return new Study(study, series, "CT", "TC TORACE", instances, null);
   }
 
   // --- the radiograph recipe (make_reference_models.py, phantom) ---
 
-  static short[] radiographPixels(SplittableRandom rng, boolean lesion) {
+  static Radiograph radiographPixels(SplittableRandom rng, boolean lesion) {
     double[] body = ellipse(u(rng, 0.0, 0.1), u(rng, -0.04, 0.04), u(rng, 0.85, 0.97), u(rng, 0.78, 0.9), 0.04);
     double[] img = new double[SIZE * SIZE];
     for (int i = 0; i < img.length; i++) img[i] = 0.06 + 0.5 * body[i];
@@ -128,6 +137,7 @@ public final class ChestPhantoms {
         img[r * SIZE + c] += ribWeight * rib * body[r * SIZE + c];
       }
     }
+    double[] box = null;
     if (lesion) {
       double[] lung = lungs[rng.nextInt(2)];
       double[] at = inUnitDisc(rng);
@@ -135,6 +145,11 @@ public final class ChestPhantoms {
       double bx = lung[1] + 0.7 * at[1] * lung[3];
       double sigma = u(rng, 2.5, 5.0) * PIXEL;
       double amplitude = u(rng, 0.25, 0.45);
+      // grid g is pixel (g + 1) * SIZE / 2 in SCOORD terms; the half maximum lies sigma * sqrt(2 ln 2) out
+      double halfMax = sigma / PIXEL * Math.sqrt(2 * Math.log(2));
+      double px = (bx + 1) * SIZE / 2;
+      double py = (by + 1) * SIZE / 2;
+      box = new double[] {px - halfMax, py - halfMax, px + halfMax, py + halfMax};
       for (int r = 0; r < SIZE; r++) {
         for (int c = 0; c < SIZE; c++) {
           double dy = grid(r) - by;
@@ -150,7 +165,7 @@ public final class ChestPhantoms {
       double raw = offset + gain * (img[i] + 0.025 * rng.nextGaussian());
       out[i] = (short) Math.max(0, Math.min(4095, Math.rint(raw)));
     }
-    return out;
+    return new Radiograph(out, box);
   }
 
   // --- the CT recipe (make_reference_models.py, ct_phantom) ---

@@ -7,6 +7,7 @@ import com.pixelmed.dicom.TagFromName;
 import imago.core.dicom.Part10;
 import imago.core.dicom.Uids;
 import imago.core.tenant.Caller;
+import imago.storage.research.Cohort;
 import imago.storage.research.ResearchProject;
 import imago.web.Access;
 import imago.web.Blocking;

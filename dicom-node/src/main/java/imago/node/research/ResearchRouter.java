@@ -14,9 +14,12 @@ import imago.core.dicom.json.DicomJsonWriter;
 import imago.core.tenant.Caller;
 import imago.node.dicomweb.wado.WadoRs;
 import imago.storage.index.SqlUnavailableException;
+import imago.storage.research.Cohort;
+import imago.storage.research.Label;
 import imago.storage.research.OptOut;
 import imago.storage.research.ResearchProject;
 import imago.storage.research.ResearchProject.SiteState;
+import imago.storage.research.ResearchJudgements;
 import imago.storage.research.ResearchProjects;
 import imago.web.Access;
 import imago.web.Blocking;
@@ -90,10 +93,12 @@ public final class ResearchRouter {
   private final WadoRs wado;
   private final PublicUrl address;
   private final ResearchExport export;
+  private final ResearchJudgements judgements;
 
   public ResearchRouter(Vertx vertx, ResearchProjects projects, Cohort cohort, Access access, WadoRs wado, PublicUrl address,
-      ResearchExport export) {
+      ResearchExport export, ResearchJudgements judgements) {
     this.vertx = vertx;
+    this.judgements = judgements;
     this.projects = projects;
     this.cohort = cohort;
     this.access = access;
@@ -124,6 +129,8 @@ public final class ResearchRouter {
       };
       r.post("/:project/" + verb).handler(ctx -> decide(ctx, s));
     }
+    r.get("/:project/labels").handler(this::labels);
+    r.post("/:project/labels").handler(BodyHandler.create(false).setBodyLimit(16 << 20)).handler(this::putLabels);
     r.get("/:project/export").handler(ctx -> export.send(ctx, this, "true".equals(ctx.queryParams().get("nifti"))));
     r.get("/:project/dicomweb/studies").handler(this::searchStudies);
     r.get(STUDY + "/series").handler(this::searchSeries);
@@ -221,6 +228,104 @@ public final class ResearchRouter {
       audit(caller, p, decision.id(), ctx, List.of(new Access.Item(null, null, null)));
       return json(projects.byName(p.name()).orElseThrow());
     }, j -> ctx.response().putHeader("Content-Type", "application/json").end(j.encodePrettily()));
+  }
+
+  /** The CSV {@code POST /research/{p}/labels} takes, and {@code GET} gives back. */
+  static final String LABEL_HEADER = "study,instance,finding,present,x0,y0,x1,y1";
+
+  /**
+   * {@code POST /research/{p}/labels} (text/csv, {@link #LABEL_HEADER}): ground truth by the
+   * project's UIDs, a study's ({@code instance} empty) or an image's; a detection label is one
+   * lesion with its box. Every line is checked against the view first: one bad line and nothing is
+   * stored (422, each error with its line). Labels replace the uploaded labels of the studies named.
+   */
+  private void putLabels(RoutingContext ctx) {
+    Caller caller = Access.caller(ctx);
+    String csv = ctx.body().asString(StandardCharsets.UTF_8.name());
+    Blocking.respond(ctx, () -> {
+      ResearchProject p = researcherProject(ctx);
+      Map<String, Cohort.Member> members = new LinkedHashMap<>();
+      for (Cohort.Member m : cohort.members(p)) members.put(m.pseudoStudyUid(), m);
+      Map<String, Set<String>> sops = new java.util.HashMap<>();
+      List<Label> labels = new ArrayList<>();
+      JsonArray errors = new JsonArray();
+      String[] lines = csv == null ? new String[0] : csv.split("\r?\n");
+      if (lines.length == 0 || !lines[0].trim().toLowerCase(Locale.ROOT).startsWith("study,instance,finding,present")) {
+        throw Problem.of(400, "bad-request", "CSV header expected", LABEL_HEADER + " (x0..y1 only for detection)").exception();
+      }
+      for (int n = 1; n < lines.length; n++) {
+        String line = lines[n].trim();
+        if (line.isEmpty()) continue;
+        String[] f = line.split(",", -1);
+        String at = "line " + (n + 1);
+        if (f.length != 4 && f.length != 8) {
+          errors.add(new JsonObject().put("path", at).put("message", "4 fields, or 8 with a box; found " + f.length));
+          continue;
+        }
+        Cohort.Member m = members.get(f[0].trim());
+        if (m == null) {
+          errors.add(new JsonObject().put("path", at).put("message", "no study " + f[0].trim() + " in this project's view"));
+          continue;
+        }
+        String sop = f[1].trim();
+        if (!sop.isEmpty()) {
+          Set<String> known = sops.get(m.pseudoStudyUid());
+          if (known == null) {
+            known = new java.util.HashSet<>();
+            for (Cohort.Instance i : cohort.instances(p, m, null, null)) known.add(i.pseudoSopUid());
+            sops.put(m.pseudoStudyUid(), known);
+          }
+          if (!known.contains(sop)) {
+            errors.add(new JsonObject().put("path", at).put("message", "no instance " + sop + " in study " + m.pseudoStudyUid()));
+            continue;
+          }
+        }
+        String finding = f[2].trim();
+        Boolean present = switch (f[3].trim().toLowerCase(Locale.ROOT)) {
+          case "1", "true", "yes", "y" -> true;
+          case "0", "false", "no", "n" -> false;
+          default -> null;
+        };
+        if (finding.isEmpty() || present == null) {
+          errors.add(new JsonObject().put("path", at).put("message", "finding is required and present is 1 or 0"));
+          continue;
+        }
+        double[] box = null;
+        if (f.length == 8) {
+          try {
+            box = new double[] {Double.parseDouble(f[4]), Double.parseDouble(f[5]), Double.parseDouble(f[6]), Double.parseDouble(f[7])};
+          } catch (NumberFormatException e) {
+            errors.add(new JsonObject().put("path", at).put("message", "a box is four numbers x0,y0,x1,y1"));
+            continue;
+          }
+          if (sop.isEmpty() || !present || box[2] <= box[0] || box[3] <= box[1]) {
+            errors.add(new JsonObject().put("path", at).put("message", "a box is a present lesion on one image, x1 > x0 and y1 > y0"));
+            continue;
+          }
+        }
+        labels.add(new Label(m.pseudoStudyUid(), sop, finding, present, box, "csv"));
+      }
+      if (!errors.isEmpty()) {
+        throw Problem.of(422, "invalid-labels", "Labels refused", errors.size() + " line(s) in error; nothing stored")
+            .with("errors", errors).exception();
+      }
+      int stored = judgements.putLabels(p, labels, "csv", caller.principal());
+      audit(caller, p, "labels", ctx, List.of(new Access.Item(null, null, null)));
+      return new JsonObject().put("stored", stored);
+    }, j -> ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json").end(j.encode()));
+  }
+
+  private void labels(RoutingContext ctx) {
+    Blocking.respond(ctx, () -> {
+      StringBuilder csv = new StringBuilder(LABEL_HEADER).append('\n');
+      for (Label l : judgements.labels(researcherProject(ctx))) {
+        csv.append(l.studyUid()).append(',').append(l.sopUid()).append(',').append(l.finding()).append(',')
+            .append(l.present() ? 1 : 0);
+        if (l.box() != null) for (double v : l.box()) csv.append(',').append(v);
+        csv.append('\n');
+      }
+      return csv.toString();
+    }, csv -> ctx.response().putHeader("Content-Type", "text/csv; charset=utf-8").end(csv));
   }
 
   private void optOuts(RoutingContext ctx) {

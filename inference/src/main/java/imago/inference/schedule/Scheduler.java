@@ -9,6 +9,7 @@ import imago.storage.index.SqlUnavailableException;
 import imago.storage.index.StoredInstance;
 import imago.storage.jobs.Job;
 import imago.storage.jobs.JobQueue;
+import imago.storage.jobs.JobState;
 import imago.storage.jobs.NewJob;
 import imago.storage.models.ModelCatalog;
 import imago.storage.models.ModelState;
@@ -63,6 +64,21 @@ public final class Scheduler {
   /** Jobs of one model version on one study, for a re-run or backfill ({@code runId}). */
   public List<Job> schedule(String tenantId, String studyUid, List<ModelVersion> versions, Long runId)
       throws SqlUnavailableException {
+    return schedule(tenantId, studyUid, versions, runId, false);
+  }
+
+  /**
+   * Jobs of {@code version} on one study for an evaluation on a research cohort: whatever the
+   * version's mode, their result is JSON only (as a shadow job's: nothing written into the study),
+   * and none is made for a series a job of this version already covers as the series is now.
+   */
+  public List<Job> evaluate(String tenantId, String studyUid, ModelVersion version) throws SqlUnavailableException {
+    return schedule(tenantId, studyUid, List.of(version), null, true);
+  }
+
+  private List<Job> schedule(String tenantId, String studyUid, List<ModelVersion> versions, Long runId, boolean evaluation)
+      throws SqlUnavailableException {
+    List<Job> existing = evaluation ? queue.ofStudy(tenantId, studyUid) : List.of();
     List<NewJob> jobs = new ArrayList<>();
     for (SeriesFacts s : series(tenantId, studyUid)) {
       for (ModelVersion v : versions) {
@@ -73,8 +89,12 @@ public final class Scheduler {
           LOG.debug("event=job.skipped model={}:{} series={} why=\"{}\"", v.name(), v.version(), s.seriesUid(), why);
           continue;
         }
+        if (evaluation && existing.stream().anyMatch(j -> j.modelName().equals(v.name()) && j.modelVersion().equals(v.version())
+            && j.seriesUid().equals(s.seriesUid()) && j.inputKey().equals(s.inputKey()) && j.state() != JobState.DEAD)) {
+          continue;
+        }
         jobs.add(new NewJob(tenantId, studyUid, s.seriesUid(), v.name(), v.version(), s.inputKey(), s.instances(), runId,
-            ModelVersion.SHADOW.equals(v.mode())));
+            evaluation || ModelVersion.SHADOW.equals(v.mode())));
       }
     }
     if (jobs.isEmpty()) return List.of();

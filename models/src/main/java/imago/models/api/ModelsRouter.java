@@ -2,10 +2,13 @@ package imago.models.api;
 
 import imago.core.tenant.Caller;
 import imago.inference.manifest.ManifestError;
+import imago.models.evaluation.Evaluations;
+import imago.models.evaluation.Plots;
 import imago.models.registry.ModelRegistry;
 import imago.models.registry.RegistryException;
 import imago.storage.models.ModelState;
 import imago.storage.models.ModelVersion;
+import imago.storage.research.Evaluation;
 import imago.web.Access;
 import imago.web.Blocking;
 import imago.web.InputStreamReadStream;
@@ -46,8 +49,15 @@ public final class ModelsRouter {
   private final Access access;
   private final Path spool;
   private final WorkerExecutor downloads;
+  private final Evaluations evaluations;
 
+  /** Without research evaluations (and so without a promotion gate): the registry's own tests. */
   public ModelsRouter(Vertx vertx, ModelRegistry registry, Access access, Path spool) {
+    this(vertx, registry, access, spool, null);
+  }
+
+  public ModelsRouter(Vertx vertx, ModelRegistry registry, Access access, Path spool, Evaluations evaluations) {
+    this.evaluations = evaluations;
     this.vertx = vertx;
     this.registry = registry;
     this.access = access;
@@ -77,6 +87,14 @@ public final class ModelsRouter {
     BodyHandler small = BodyHandler.create(false).setBodyLimit(16 * 1024);
     r.post("/:name/versions/:version/activate").handler(small).handler(this::activate);
     r.post("/:name/versions/:version/retire").handler(small).handler(this::retire);
+    if (evaluations != null) {
+      r.problem(Evaluations.RefusedException.class, e -> Problem.of(e.status(), e.status() == 404 ? "not-found"
+          : e.status() == 422 ? "unprocessable" : "conflict", "Evaluation refused", e.getMessage()));
+      r.post("/:name/versions/:version/evaluations").handler(small).handler(this::evaluate);
+      r.get("/:name/versions/:version/evaluations").handler(this::evaluationList);
+      r.get("/:name/versions/:version/evaluations/:id").handler(this::evaluation);
+      r.get("/:name/versions/:version/evaluations/:id/plot.svg").handler(this::plot);
+    }
     return r;
   }
 
@@ -208,12 +226,131 @@ public final class ModelsRouter {
   private record Download(ModelVersion version, InputStream content) {}
 
   /** POST .../activate {"mode": "primary" | "shadow"}: admins only. */
+  /**
+   * POST .../activate {"mode": "primary" | "shadow", "override": "reason"}. Making a version primary
+   * passes the promotion gate: refused (409, with the figures) when its newest evaluation on a
+   * research cohort is worse than the primary's by more than models.promotionMargin, unless the
+   * region overrides it with a reason, which the model's history and the audit keep.
+   */
   private void activate(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
-    String mode = Params.optionalJsonBody(ctx, "POST .../activate {\"mode\": \"primary\" | \"shadow\"}")
-        .getString("mode", ModelVersion.PRIMARY);
-    Blocking.respond(ctx, () -> ModelJson.version(registry.activate(caller, ctx.pathParam("name"), ctx.pathParam("version"),
-        mode), null), json -> ctx.response().putHeader("Content-Type", "application/json").end(json.encode()));
+    JsonObject body = Params.optionalJsonBody(ctx, "POST .../activate {\"mode\": \"primary\" | \"shadow\", "
+        + "\"override\": \"why the promotion gate is overridden\"}");
+    String mode = body.getString("mode", ModelVersion.PRIMARY);
+    String override = body.getString("override");
+    String name = ctx.pathParam("name");
+    String version = ctx.pathParam("version");
+    Blocking.respond(ctx, () -> {
+      String detail = null;
+      if (evaluations != null && ModelVersion.PRIMARY.equals(mode) && caller.role() == Caller.Role.REGION) {
+        java.util.Optional<JsonObject> comparison = evaluations.latestComparison(name, version);
+        if (comparison.isPresent() && comparison.get().getBoolean("worse", false)) {
+          JsonObject c = comparison.get();
+          String figures = String.format(java.util.Locale.ROOT, "%s %.3f against the primary's %.3f on project %s "
+              + "(evaluation %d), more than the margin %.3f below", c.getString("metric"), c.getDouble("candidate"),
+              c.getDouble("baseline"), c.getString("project"), c.getLong("evaluation"), c.getDouble("margin"));
+          if (override == null || override.isBlank()) {
+            throw Problem.of(409, "promotion-refused", "Worse than the primary", figures
+                + "; an override with a reason (\"override\": \"...\") promotes it anyway").with("comparison", c).exception();
+          }
+          detail = "promotion gate overridden (" + figures + "): " + override.trim();
+          access.record(caller, "model.promote.override", Access.Via.ADMIN, Access.remote(ctx),
+              java.util.List.of(new Access.Item(null, null, null)));
+          LOG.warn("event=model.promotion.override model={}:{} by={} reason=\"{}\"", name, version, caller.principal(),
+              override.trim().replace('"', '\''));
+        }
+      }
+      return ModelJson.version(registry.activate(caller, name, version, mode, detail), null);
+    }, json -> ctx.response().putHeader("Content-Type", "application/json").end(json.encode()));
+  }
+
+  /** POST .../evaluations {"project": "p"}: 202 and the evaluation, which the workers then run. */
+  private void evaluate(RoutingContext ctx) {
+    Caller caller = Access.caller(ctx);
+    String project = Params.jsonBody(ctx, "POST .../evaluations {\"project\": \"research project\"}").getString("project");
+    if (project == null || project.isBlank()) {
+      throw Problem.of(400, "bad-request", "project is required", "the research project whose cohort and labels judge the version")
+          .exception();
+    }
+    Blocking.respond(ctx, () -> evaluationJson(evaluations.start(caller, ctx.pathParam("name"), ctx.pathParam("version"),
+        project), null), json -> ctx.response().setStatusCode(202)
+        .putHeader("Location", ctx.request().path() + "/" + json.getLong("id"))
+        .putHeader("Content-Type", "application/json").end(json.encodePrettily()));
+  }
+
+  private void evaluationList(RoutingContext ctx) {
+    Caller caller = Access.caller(ctx);
+    Blocking.respond(ctx, () -> {
+      JsonArray out = new JsonArray();
+      for (Evaluation e : evaluations.of(ctx.pathParam("name"), ctx.pathParam("version"))) {
+        if (mayRead(caller, e)) out.add(evaluationJson(e, null).put("report", (Object) null));
+      }
+      return out;
+    }, a -> ctx.response().putHeader("Content-Type", "application/json").end(a.encodePrettily()));
+  }
+
+  private void evaluation(RoutingContext ctx) {
+    Caller caller = Access.caller(ctx);
+    long id = Params.id(ctx, "id", "evaluation");
+    Blocking.respond(ctx, () -> {
+      Evaluations.Looked l = readable(ctx, caller, id);
+      return evaluationJson(l.evaluation(), l.progress());
+    }, json -> ctx.response().putHeader("Content-Type", "application/json").end(json.encodePrettily()));
+  }
+
+  /** GET .../evaluations/{id}/plot.svg[?finding=F]: ROC or FROC of the candidate beside the primary. */
+  private void plot(RoutingContext ctx) {
+    Caller caller = Access.caller(ctx);
+    long id = Params.id(ctx, "id", "evaluation");
+    String finding = ctx.queryParams().get("finding");
+    Blocking.respond(ctx, () -> {
+      Evaluation e = readable(ctx, caller, id).evaluation();
+      if (e.state() != Evaluation.State.DONE) {
+        throw Problem.of(409, "not-ready", "No report yet", "evaluation " + id + " is " + e.state().id()).exception();
+      }
+      JsonObject report = new JsonObject(e.report());
+      for (Object o : report.getJsonArray("findings")) {
+        JsonObject f = (JsonObject) o;
+        if (finding == null || finding.equals(f.getString("finding"))) {
+          return Plots.svg(e.modelName(), f, "detection".equals(report.getString("task")));
+        }
+      }
+      throw Params.notFound("finding", finding);
+    }, svg -> ctx.response().putHeader("Content-Type", "image/svg+xml").putHeader("Content-Security-Policy",
+        "default-src 'none'; style-src 'unsafe-inline'").end(svg));
+  }
+
+  private Evaluations.Looked readable(RoutingContext ctx, Caller caller, long id) throws Exception {
+    java.util.Optional<Evaluations.Looked> l = evaluations.look(id);
+    if (l.isEmpty() || !mayRead(caller, l.get().evaluation())
+        || !l.get().evaluation().modelName().equals(ctx.pathParam("name"))
+        || !l.get().evaluation().modelVersion().equals(ctx.pathParam("version"))) {
+      throw Params.notFound("evaluation", String.valueOf(id));
+    }
+    return l.get();
+  }
+
+  /** An evaluation is read by its project's researchers and the region. */
+  private boolean mayRead(Caller caller, Evaluation e) {
+    try {
+      evaluations.project(caller, e.project());
+      return true;
+    } catch (Exception refused) {
+      return false;
+    }
+  }
+
+  private JsonObject evaluationJson(Evaluation e, JsonObject progress) {
+    JsonObject j = new JsonObject().put("id", e.id()).put("project", e.project()).put("model", e.modelName())
+        .put("version", e.modelVersion()).put("baseline", e.baselineVersion()).put("state", e.state().id())
+        .put("requestedBy", e.requestedBy()).put("requestedAt", e.requestedAt().toString())
+        .put("finishedAt", e.finishedAt() == null ? null : e.finishedAt().toString());
+    if (progress != null) j.put("progress", progress);
+    if (e.report() != null) j.put("report", new JsonObject(e.report()));
+    if (e.state() == Evaluation.State.DONE) {
+      j.put("plot", "/models/" + e.modelName() + "/versions/" + e.modelVersion() + "/evaluations/" + e.id() + "/plot.svg");
+    }
+    return j;
   }
 
   /** POST .../retire {"reason": "..."}. */

@@ -197,6 +197,15 @@ public final class ModelRegistry implements AutoCloseable {
   /** Activates a validated (or retired) version for every hospital of the region: the region's role only. */
   public ModelVersion activate(Caller caller, String name, String version, String mode)
       throws RegistryException, SqlUnavailableException {
+    return activate(caller, name, version, mode, null);
+  }
+
+  /**
+   * Activates {@code version} as primary or shadow: a validated or retired version, or a shadow
+   * promoted to primary. {@code detail} goes into the lifecycle event (an overridden gate's reason).
+   */
+  public ModelVersion activate(Caller caller, String name, String version, String mode, String detail)
+      throws RegistryException, SqlUnavailableException {
     if (caller.role() != Caller.Role.REGION) {
       throw new RegistryException(Reason.NOT_PERMITTED, "Only the region activates models",
           "an active model runs on every hospital's studies: activation needs role region, not a tenant's role");
@@ -205,10 +214,14 @@ public final class ModelRegistry implements AutoCloseable {
       throw new RegistryException(Reason.INVALID_REQUEST, "Invalid mode", "mode must be primary or shadow, got " + mode);
     }
     ModelVersion v = visible(caller, name, version);
-    return catalog.activate(name, version, EnumSet.of(ModelState.VALIDATED, ModelState.RETIRED), mode, caller.subject())
+    EnumSet<ModelState> from = EnumSet.of(ModelState.VALIDATED, ModelState.RETIRED);
+    boolean promotion = v.state() == ModelState.ACTIVE && ModelVersion.SHADOW.equals(v.mode()) && ModelVersion.PRIMARY.equals(mode);
+    if (promotion) from.add(ModelState.ACTIVE);
+    return catalog.activate(name, version, from, mode, caller.subject(), detail)
         .orElseThrow(() -> new RegistryException(Reason.INVALID_STATE, "Cannot activate",
-            name + " " + version + " is " + v.state().id() + (v.reason() != null ? " (" + v.reason() + ")" : "")
-                + "; only a validated or retired version can be activated"));
+            name + " " + version + " is " + v.state().id() + (v.mode() != null ? " (" + v.mode() + ")" : "")
+                + (v.reason() != null ? " (" + v.reason() + ")" : "")
+                + "; only a validated or retired version can be activated, or a shadow promoted to primary"));
   }
 
   /** Retires a version: its own tenant's researchers and admins, or the region. */

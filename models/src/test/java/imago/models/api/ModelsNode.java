@@ -63,7 +63,7 @@ final class ModelsNode implements AutoCloseable {
   private void open(Path dir, long maxUploadBytes) throws IOException {
     database = Database.open(new StorageConfig.Db("", "", "", 4), dir);
     store = new FsObjectStore(dir.resolve("objects"), true, "models-node");
-    ModelsConfig config = new ModelsConfig(maxUploadBytes, 256L << 20, 256L << 20, 4);
+    ModelsConfig config = new ModelsConfig(maxUploadBytes, 256L << 20, 256L << 20, 4, 0.02);
     registry = new ModelRegistry(new SqlModelCatalog(database.dataSource()), store, new ManifestParser(),
         new ModelValidator(engines(), config.dryRunBatch()), new ArtifactCache(dir.resolve("models"), store), config);
     vertx = Vertx.vertx();

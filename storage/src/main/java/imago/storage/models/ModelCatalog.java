@@ -38,7 +38,13 @@ public interface ModelCatalog {
    * model's current primary in the same transaction: there is at most one primary per model.
    * Empty when the version is not in one of {@code from}.
    */
-  Optional<ModelVersion> activate(String name, String version, Set<ModelState> from, String mode, String actor)
+  default Optional<ModelVersion> activate(String name, String version, Set<ModelState> from, String mode, String actor)
+      throws SqlUnavailableException {
+    return activate(name, version, from, mode, actor, null);
+  }
+
+  /** The same, {@code detail} added to the lifecycle event (why, beyond the mode: an overridden gate's reason). */
+  Optional<ModelVersion> activate(String name, String version, Set<ModelState> from, String mode, String actor, String detail)
       throws SqlUnavailableException;
 
   List<ModelEvent> history(String name, String version) throws SqlUnavailableException;

@@ -127,8 +127,8 @@ public final class SqlModelCatalog implements ModelCatalog {
   }
 
   @Override
-  public Optional<ModelVersion> activate(String name, String version, Set<ModelState> from, String mode, String actor)
-      throws SqlUnavailableException {
+  public Optional<ModelVersion> activate(String name, String version, Set<ModelState> from, String mode, String actor,
+      String detail) throws SqlUnavailableException {
     return run("activate", c -> {
       Optional<ModelVersion> current = find(c, name, version);
       if (current.isEmpty() || !from.contains(current.get().state())) return Optional.empty();
@@ -146,7 +146,8 @@ public final class SqlModelCatalog implements ModelCatalog {
       if (!update(c, current.get().id(), current.get().state(), ModelState.ACTIVE, mode, null, now)) {
         return Optional.empty();
       }
-      event(c, current.get().id(), now, current.get().state(), ModelState.ACTIVE, actor, "mode=" + mode);
+      event(c, current.get().id(), now, current.get().state(), ModelState.ACTIVE, actor,
+          "mode=" + mode + (detail == null ? "" : "; " + detail));
       return find(c, name, version);
     });
   }

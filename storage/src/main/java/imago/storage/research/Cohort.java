@@ -1,4 +1,4 @@
-package imago.node.research;
+package imago.storage.research;
 
 import com.pixelmed.dicom.Attribute;
 import com.pixelmed.dicom.AttributeFactory;
@@ -8,7 +8,6 @@ import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.DicomInputStream;
 import com.pixelmed.dicom.TagFromName;
 import imago.core.deid.Deidentifier;
-import imago.node.dicomweb.qido.QidoQuery;
 import imago.storage.index.Index;
 import imago.storage.index.Scope;
 import imago.storage.index.SqlUnavailableException;
@@ -21,8 +20,6 @@ import imago.storage.index.query.QueryMatch;
 import imago.storage.index.query.QueryRequest;
 import imago.storage.index.query.QueryResult;
 import imago.storage.object.ObjectStore;
-import imago.storage.research.ResearchProject;
-import imago.storage.research.ResearchProjects;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -79,13 +76,35 @@ public final class Cohort {
     return new Deidentifier(keys.apply(p), p.options());
   }
 
-  /** The project's cohort keys as a study-level query; refused (IllegalArgumentException) if the index cannot match them. */
+  /**
+   * The project's cohort keys (keywords or eight hex digits, QIDO-RS values) as a study-level
+   * query; refused (IllegalArgumentException) if one is not a DICOM attribute or the index cannot
+   * match it at the study level.
+   */
   public static QueryRequest query(Map<String, String> cohort) {
-    try {
-      return QidoQuery.parse(QueryLevel.STUDY, null, null, new ArrayList<>(cohort.entrySet()), PAGE).request();
-    } catch (QidoQuery.BadQuery e) {
-      throw new IllegalArgumentException("cohort: " + e.getMessage());
+    Map<Integer, String> keys = new java.util.LinkedHashMap<>();
+    for (Map.Entry<String, String> e : cohort.entrySet()) {
+      String id = e.getKey().trim();
+      int tag;
+      if (id.matches("[0-9A-Fa-f]{8}")) {
+        tag = (int) Long.parseLong(id, 16);
+      } else {
+        Optional<QueryAttribute> known = QueryAttributes.byKeyword(id);
+        AttributeTag t = known.isPresent() ? null : com.pixelmed.dicom.DicomDictionary.StandardDictionary.getTagFromName(id);
+        if (known.isEmpty() && t == null) {
+          throw new IllegalArgumentException("cohort key '" + id + "' is neither a DICOM keyword nor a tag (eight hex digits)");
+        }
+        tag = known.isPresent() ? known.get().tag() : (t.getGroup() << 16) | t.getElement();
+      }
+      Optional<QueryAttribute> a = QueryAttributes.byTag(tag);
+      if (a.isEmpty() || !a.get().matchable() || a.get().level() != QueryLevel.STUDY && a.get().level() != QueryLevel.PATIENT) {
+        throw new IllegalArgumentException("cohort key '" + id + "' cannot select studies: study keys are "
+            + String.join(", ", QueryAttributes.returnedAt(QueryLevel.STUDY).stream().filter(QueryAttribute::matchable)
+            .map(QueryAttribute::keyword).toList()));
+      }
+      keys.put(tag, e.getValue());
     }
+    return QueryRequest.of(QueryLevel.STUDY, keys, PAGE);
   }
 
   /** Every study in the project's view now, hospital by hospital. */

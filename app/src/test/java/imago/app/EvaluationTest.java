@@ -1,0 +1,319 @@
+package imago.app;
+
+import static imago.core.testkit.Eventually.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.DicomInputStream;
+import com.pixelmed.dicom.TagFromName;
+import imago.core.synthetic.ChestPhantoms;
+import imago.core.tenant.Caller;
+import imago.models.registry.ModelRegistry;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Judging model versions on a research cohort (issue 18): the reference lesion classifier and
+ * detector on synthetic chest radiographs whose lesions the generator placed, so the labels are
+ * known. A researcher exports the cohort, labels it by the project's UIDs, and evaluates; the
+ * figures are checked against scikit-learn on the same scores, and the promotion gate holds a
+ * worse version back until the region overrides it with a reason.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class EvaluationTest {
+  @TempDir static Path tmp;
+  static TestImago imago;
+  static InferenceFixture fx;
+  static final int STUDIES = 24;
+  static final String CLASSIFIER = "lesion-cls-onnx";
+  static final String DETECTOR = "lesion-det"; // models/reference lesion-det-torchscript
+  static final String PROJECT = "lesion-eval";
+  /** Source study UID -> whether it has a lesion, and its box. */
+  static final Map<String, ChestPhantoms.Study> SOURCES = new HashMap<>();
+  static String gina;
+  static String region;
+
+  @BeforeAll
+  static void start() throws Exception {
+    imago = TestImago.start(tmp.resolve("data"));
+    fx = new InferenceFixture(imago, tmp);
+    fx.activate(ReferenceModels.model(CLASSIFIER)); // 1.0.0, the primary
+    ModelRegistry registry = imago.imago.models();
+    Caller researcher = new Caller("researcher@demo", "demo", Caller.Role.RESEARCHER);
+    // 2.0.0: the same network fed images normalised wrongly, so worse; 1.1.0: the same as the primary
+    JsonObject manifest = new JsonObject(Files.readString(ReferenceModels.model(CLASSIFIER).resolve("manifest.json")));
+    JsonObject worse = manifest.copy().put("version", "2.0.0");
+    worse.getJsonObject("preprocessing").getJsonObject("normalise").put("mean", new JsonArray().add(2.5));
+    register(registry, researcher, worse, ReferenceModels.model(CLASSIFIER).resolve("model.onnx"));
+    register(registry, researcher, manifest.copy().put("version", "1.1.0"), ReferenceModels.model(CLASSIFIER).resolve("model.onnx"));
+    register(registry, researcher, new JsonObject(Files.readString(ReferenceModels.model(DetectionTest.DETECTOR)
+        .resolve("manifest.json"))), ReferenceModels.model(DetectionTest.DETECTOR).resolve("model.pt"));
+
+    List<byte[]> parts = new ArrayList<>();
+    for (int i = 0; i < STUDIES; i++) {
+      ChestPhantoms.Study s = ChestPhantoms.radiograph(new ChestPhantoms.Patient("EVAL-" + i, "Eval^" + i, "F", "19700101"),
+          i % 2 == 0, 7000 + i);
+      SOURCES.put(s.studyUid(), s);
+      parts.addAll(s.instances());
+    }
+    assertEquals(200, imago.stow(imago.token("demo", Caller.Role.HOSPITAL), null, parts).statusCode());
+    gina = imago.imago.auth().mint("gina", "demo", Caller.Role.RESEARCHER, Duration.ofHours(1));
+    region = imago.token("demo", Caller.Role.REGION);
+    assertEquals(201, post(gina, "/research", new JsonObject().put("name", PROJECT)
+        .put("cohort", new JsonObject().put("ModalitiesInStudy", "CR"))).statusCode());
+    assertEquals(200, post(imago.token("demo", Caller.Role.ADMIN), "/research/" + PROJECT + "/consent", null).statusCode());
+  }
+
+  @AfterAll
+  static void stop() {
+    imago.close();
+  }
+
+  static void register(ModelRegistry registry, Caller researcher, JsonObject manifest, Path artifact) throws Exception {
+    Path copy = Files.createTempDirectory(tmp, "upload").resolve(artifact.getFileName());
+    Files.copy(artifact, copy);
+    var reg = registry.register(researcher, manifest.encode().getBytes(StandardCharsets.UTF_8), copy);
+    assertEquals("validated", reg.version().state().id(), String.valueOf(reg.version().reason()));
+  }
+
+  static HttpResponse<String> post(String token, String path, JsonObject body) throws Exception {
+    return imago.send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + path)).header("Authorization", "Bearer " + token)
+        .header("Content-Type", "application/json")
+        .POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.encode())).build());
+  }
+
+  static HttpResponse<String> get(String token, String path) throws Exception {
+    return imago.send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + path)).header("Authorization", "Bearer " + token)
+        .GET().build());
+  }
+
+  static String sha(byte[] b) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+  }
+
+  static byte[] pixels(byte[] part10) throws Exception {
+    AttributeList l = new AttributeList();
+    l.read(new DicomInputStream(new ByteArrayInputStream(part10)));
+    return pixels(l);
+  }
+
+  static byte[] pixels(AttributeList l) throws Exception {
+    short[] words = l.get(TagFromName.PixelData).getShortValues();
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(words.length * 2);
+    b.asShortBuffer().put(words);
+    return b.array();
+  }
+
+  /**
+   * The researcher's side: export the cohort, recognise each image by its pixels (which
+   * de-identification leaves as they are), and label it by the project's UIDs: a study-level
+   * label for the classifier, and the lesion's box (or its absence) on the image for the detector.
+   */
+  @Test
+  @Order(1)
+  void theResearcherLabelsTheExportedCohort() throws Exception {
+    Map<String, ChestPhantoms.Study> byPixels = new HashMap<>();
+    for (ChestPhantoms.Study s : SOURCES.values()) byPixels.put(sha(pixels(s.instances().get(0))), s);
+    HttpResponse<byte[]> export = imago.http().send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + "/research/" + PROJECT
+        + "/export")).header("Authorization", "Bearer " + gina).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, export.statusCode());
+    StringBuilder csv = new StringBuilder("study,instance,finding,present,x0,y0,x1,y1\n");
+    int labelled = 0;
+    try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(export.body()))) {
+      for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
+        if (!e.getName().endsWith(".dcm")) continue;
+        byte[] file = zip.readAllBytes();
+        AttributeList l = new AttributeList();
+        l.read(new DicomInputStream(new ByteArrayInputStream(file)));
+        ChestPhantoms.Study source = byPixels.get(sha(pixels(l)));
+        String study = l.get(TagFromName.StudyInstanceUID).getSingleStringValueOrEmptyString();
+        String sop = l.get(TagFromName.SOPInstanceUID).getSingleStringValueOrEmptyString();
+        double[] box = source.lesionBox();
+        csv.append(study).append(",,lesion,").append(box == null ? 0 : 1).append('\n');
+        if (box == null) {
+          csv.append(study).append(',').append(sop).append(",lesion,0\n");
+        } else {
+          csv.append(String.format(Locale.ROOT, "%s,%s,lesion,1,%.2f,%.2f,%.2f,%.2f%n", study, sop, box[0], box[1], box[2], box[3]));
+        }
+        labelled++;
+      }
+    }
+    assertEquals(STUDIES, labelled);
+    HttpResponse<String> put = imago.send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + "/research/" + PROJECT + "/labels"))
+        .header("Authorization", "Bearer " + gina).header("Content-Type", "text/csv")
+        .POST(HttpRequest.BodyPublishers.ofString(csv.toString())).build());
+    assertEquals(201, put.statusCode(), put.body());
+    assertEquals(STUDIES * 2, new JsonObject(put.body()).getInteger("stored"));
+
+    HttpResponse<String> bad = imago.send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + "/research/" + PROJECT + "/labels"))
+        .header("Authorization", "Bearer " + gina).header("Content-Type", "text/csv")
+        .POST(HttpRequest.BodyPublishers.ofString("study,instance,finding,present\n2.25.1,,lesion,1\n" + csv.substring(csv.indexOf("\n")
+            + 1, csv.indexOf("\n") + 1 + csv.substring(csv.indexOf("\n") + 1).indexOf("\n")) + "\n")).build());
+    assertEquals(422, bad.statusCode(), bad.body());
+    assertTrue(bad.body().contains("line 2") && bad.body().contains("no study 2.25.1"), bad.body());
+    assertEquals(STUDIES * 2, get(gina, "/research/" + PROJECT + "/labels").body().lines().count() - 1, "a refused upload stores nothing");
+  }
+
+  /** Starts an evaluation as gina and waits for its report. */
+  static JsonObject evaluate(String model, String version) throws Exception {
+    String base = "/models/" + model + "/versions/" + version + "/evaluations";
+    HttpResponse<String> started = post(gina, base, new JsonObject().put("project", PROJECT));
+    assertEquals(202, started.statusCode(), started.body());
+    long id = new JsonObject(started.body()).getLong("id");
+    JsonObject done = eventually(Duration.ofMinutes(4), "evaluation " + id + " of " + model + " " + version + " finishes",
+        () -> new JsonObject(get(gina, base + "/" + id).body()), e -> !e.getString("state").equals("running"));
+    assertEquals("done", done.getString("state"), done.encodePrettily());
+    return done;
+  }
+
+  static JsonObject finding(JsonObject evaluation) {
+    return evaluation.getJsonObject("report").getJsonArray("findings").getJsonObject(0);
+  }
+
+  @Test
+  @Order(2)
+  void aWorseVersionIsJudgedBesideThePrimaryAndHeldBackUntilOverridden() throws Exception {
+    JsonObject e = evaluate(CLASSIFIER, "2.0.0");
+    JsonObject report = e.getJsonObject("report");
+    assertEquals("1.0.0", report.getString("baseline"));
+    JsonObject lesion = finding(e);
+    assertEquals("study", lesion.getString("level"));
+    assertEquals(STUDIES, lesion.getInteger("cases"));
+    assertEquals(STUDIES / 2, lesion.getInteger("positives"));
+    JsonObject primary = lesion.getJsonObject("baseline");
+    JsonObject candidate = lesion.getJsonObject("candidate");
+
+    // the primary's figures, recomputed by scikit-learn from the scores its jobs wrote
+    List<Double> scores = new ArrayList<>();
+    List<Boolean> truth = new ArrayList<>();
+    for (ChestPhantoms.Study s : SOURCES.values()) {
+      double best = -1;
+      for (Object o : new JsonArray(get(region, "/inference/jobs?studyUID=" + s.studyUid()).body())) {
+        JsonObject job = (JsonObject) o;
+        if (!job.getString("model", "").equals(CLASSIFIER) && !job.encode().contains("\"" + CLASSIFIER + "\"")) continue;
+        JsonObject result = job.getJsonObject("result");
+        if (result == null || !"1.0.0".equals(result.getJsonObject("model").getString("version"))) continue;
+        for (Object f : result.getJsonArray("findings")) {
+          if (((JsonObject) f).getString("label").equals("lesion")) best = Math.max(best, ((JsonObject) f).getDouble("probability"));
+        }
+      }
+      assertTrue(best >= 0, "the primary scored " + s.studyUid());
+      scores.add(best);
+      truth.add(s.lesionBox() != null);
+    }
+    JsonObject sklearn = sklearn(scores, truth, primary.getDouble("threshold", lesion.getDouble("threshold")));
+    assertEquals(sklearn.getDouble("auc"), primary.getJsonObject("auc").getDouble("value"), 1e-9);
+    assertEquals(sklearn.getDouble("sensitivity"), primary.getJsonObject("sensitivity").getDouble("value"), 1e-9);
+    assertEquals(sklearn.getDouble("specificity"), primary.getJsonObject("specificity").getDouble("value"), 1e-9);
+    assertTrue(primary.getJsonObject("auc").getDouble("value") > 0.9, primary.encode());
+    assertTrue(primary.getJsonObject("auc").getDouble("low") <= primary.getJsonObject("auc").getDouble("value"));
+
+    JsonObject comparison = report.getJsonObject("comparison");
+    assertTrue(candidate.getJsonObject("auc").getDouble("value") < primary.getJsonObject("auc").getDouble("value") - 0.02,
+        comparison.encode());
+    assertTrue(comparison.getBoolean("worse"), comparison.encode());
+
+    HttpResponse<String> plot = get(gina, e.getString("plot"));
+    assertEquals(200, plot.statusCode());
+    assertTrue(plot.body().startsWith("<svg") && plot.body().contains("ROC") && plot.body().contains("primary 1.0.0"), plot.body());
+
+    // the gate: refused with the figures, then overridden with a reason that the history and the audit keep
+    String activate = "/models/" + CLASSIFIER + "/versions/2.0.0/activate";
+    HttpResponse<String> refused = post(region, activate, new JsonObject().put("mode", "primary"));
+    assertEquals(409, refused.statusCode(), refused.body());
+    assertTrue(refused.body().contains("promotion-refused") && refused.body().contains("AUC"), refused.body());
+    assertEquals(200, post(region, activate, new JsonObject().put("mode", "shadow")).statusCode(), "a shadow is no promotion");
+    HttpResponse<String> overridden = post(region, activate, new JsonObject().put("mode", "primary")
+        .put("override", "site calibration differs; accepted by the clinical board"));
+    assertEquals(200, overridden.statusCode(), overridden.body());
+    JsonObject version = new JsonObject(get(region, "/models/" + CLASSIFIER + "/versions/2.0.0").body());
+    assertEquals("primary", version.getString("mode"));
+    assertTrue(version.getJsonArray("history").encode().contains("accepted by the clinical board"), version.encode());
+    HttpResponse<String> audit = get(imago.token("demo", Caller.Role.ADMIN), "/admin/audit?action=model.promote.override");
+    assertTrue(audit.body().contains("model.promote.override"), audit.body());
+  }
+
+  @Test
+  @Order(3)
+  void aVersionNotWorseThanThePrimaryIsPromotedWithoutOverride() throws Exception {
+    JsonObject e = evaluate(CLASSIFIER, "1.1.0");
+    JsonObject comparison = e.getJsonObject("report").getJsonObject("comparison");
+    assertEquals("2.0.0", e.getString("baseline"), "the primary is now the overridden 2.0.0");
+    assertFalse(comparison.getBoolean("worse"), comparison.encode());
+    assertTrue(comparison.getDouble("difference") > 0, comparison.encode());
+    assertEquals(200, post(region, "/models/" + CLASSIFIER + "/versions/1.1.0/activate", new JsonObject().put("mode", "primary"))
+        .statusCode());
+  }
+
+  @Test
+  @Order(4)
+  void aDetectorGetsItsFrocCurve() throws Exception {
+    JsonObject e = evaluate(DETECTOR, "1.0.0");
+    assertNull(e.getString("baseline"), "no primary detector: the candidate alone");
+    JsonObject lesion = finding(e);
+    assertEquals(STUDIES, lesion.getInteger("images"));
+    assertEquals(STUDIES / 2, lesion.getInteger("lesions"));
+    JsonObject c = lesion.getJsonObject("candidate");
+    JsonArray at = c.getJsonArray("sensitivityAt");
+    assertEquals(7, at.size());
+    assertTrue(at.getJsonObject(6).getDouble("sensitivity") >= at.getJsonObject(0).getDouble("sensitivity"));
+    assertTrue(c.getDouble("meanSensitivity") > 0.5, c.encode());
+    assertNull(e.getJsonObject("report").getJsonObject("comparison"));
+    HttpResponse<String> plot = get(gina, e.getString("plot"));
+    assertTrue(plot.body().contains("FROC"), plot.body());
+    // a researcher of no project, and a radiologist, see no evaluation
+    String stranger = imago.imago.auth().mint("henry", "demo", Caller.Role.RESEARCHER, Duration.ofHours(1));
+    assertEquals(404, get(stranger, "/models/" + DETECTOR + "/versions/1.0.0/evaluations/" + e.getLong("id")).statusCode());
+    assertEquals(404, post(stranger, "/models/" + DETECTOR + "/versions/1.0.0/evaluations", new JsonObject().put("project", PROJECT))
+        .statusCode());
+  }
+
+  /** AUC, sensitivity and specificity at {@code threshold}, from scikit-learn. */
+  static JsonObject sklearn(List<Double> scores, List<Boolean> truth, double threshold) throws Exception {
+    Path script = tmp.resolve("sk.py");
+    Files.writeString(script, """
+        import json, sys
+        import numpy as np
+        from sklearn.metrics import roc_auc_score, recall_score
+        d = json.load(open(sys.argv[1])); s = np.array(d["scores"]); y = np.array(d["truth"]).astype(int)
+        p = (s >= d["threshold"]).astype(int)
+        print(json.dumps({"auc": roc_auc_score(y, s), "sensitivity": recall_score(y, p), "specificity": recall_score(1 - y, 1 - p)}))
+        """);
+    Path data = tmp.resolve("sk.json");
+    Files.writeString(data, new JsonObject().put("scores", new JsonArray(scores)).put("truth", new JsonArray(truth))
+        .put("threshold", threshold).encode());
+    Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), data.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), out);
+    return new JsonObject(out.lines().reduce((a, b) -> b).orElseThrow());
+  }
+}
