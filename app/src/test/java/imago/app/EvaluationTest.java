@@ -6,32 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.pixelmed.dicom.AttributeList;
-import com.pixelmed.dicom.DicomInputStream;
-import com.pixelmed.dicom.TagFromName;
 import imago.core.synthetic.ChestPhantoms;
 import imago.core.tenant.Caller;
 import imago.models.registry.ModelRegistry;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayInputStream;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -52,6 +41,7 @@ class EvaluationTest {
   @TempDir static Path tmp;
   static TestImago imago;
   static InferenceFixture fx;
+  static ResearchFixture research;
   static final int STUDIES = 24;
   static final String CLASSIFIER = "lesion-cls-onnx";
   static final String DETECTOR = "lesion-det"; // models/reference lesion-det-torchscript
@@ -65,6 +55,7 @@ class EvaluationTest {
   static void start() throws Exception {
     imago = TestImago.start(tmp.resolve("data"));
     fx = new InferenceFixture(imago, tmp);
+    research = new ResearchFixture(imago);
     fx.activate(ReferenceModels.model(CLASSIFIER)); // 1.0.0, the primary
     ModelRegistry registry = imago.imago.models();
     Caller researcher = new Caller("researcher@demo", "demo", Caller.Role.RESEARCHER);
@@ -105,31 +96,11 @@ class EvaluationTest {
   }
 
   static HttpResponse<String> post(String token, String path, JsonObject body) throws Exception {
-    return imago.send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + path)).header("Authorization", "Bearer " + token)
-        .header("Content-Type", "application/json")
-        .POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.encode())).build());
+    return research.post(token, path, body);
   }
 
   static HttpResponse<String> get(String token, String path) throws Exception {
-    return imago.send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + path)).header("Authorization", "Bearer " + token)
-        .GET().build());
-  }
-
-  static String sha(byte[] b) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-  }
-
-  static byte[] pixels(byte[] part10) throws Exception {
-    AttributeList l = new AttributeList();
-    l.read(new DicomInputStream(new ByteArrayInputStream(part10)));
-    return pixels(l);
-  }
-
-  static byte[] pixels(AttributeList l) throws Exception {
-    short[] words = l.get(TagFromName.PixelData).getShortValues();
-    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(words.length * 2);
-    b.asShortBuffer().put(words);
-    return b.array();
+    return research.get(token, path);
   }
 
   /**
@@ -137,46 +108,22 @@ class EvaluationTest {
    * de-identification leaves as they are), and label it by the project's UIDs: a study-level
    * label for the classifier, and the lesion's box (or its absence) on the image for the detector.
    */
+  /**
+   * The researcher's side: export the cohort, recognise each image, and label it by the project's
+   * UIDs: a study-level label for the classifier, the lesion's box (or its absence) for the detector.
+   * A file with one bad line is refused whole.
+   */
   @Test
   @Order(1)
   void theResearcherLabelsTheExportedCohort() throws Exception {
-    Map<String, ChestPhantoms.Study> byPixels = new HashMap<>();
-    for (ChestPhantoms.Study s : SOURCES.values()) byPixels.put(sha(pixels(s.instances().get(0))), s);
-    HttpResponse<byte[]> export = imago.http().send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + "/research/" + PROJECT
-        + "/export")).header("Authorization", "Bearer " + gina).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-    assertEquals(200, export.statusCode());
-    StringBuilder csv = new StringBuilder("study,instance,finding,present,x0,y0,x1,y1\n");
-    int labelled = 0;
-    try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(export.body()))) {
-      for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
-        if (!e.getName().endsWith(".dcm")) continue;
-        byte[] file = zip.readAllBytes();
-        AttributeList l = new AttributeList();
-        l.read(new DicomInputStream(new ByteArrayInputStream(file)));
-        ChestPhantoms.Study source = byPixels.get(sha(pixels(l)));
-        String study = l.get(TagFromName.StudyInstanceUID).getSingleStringValueOrEmptyString();
-        String sop = l.get(TagFromName.SOPInstanceUID).getSingleStringValueOrEmptyString();
-        double[] box = source.lesionBox();
-        csv.append(study).append(",,lesion,").append(box == null ? 0 : 1).append('\n');
-        if (box == null) {
-          csv.append(study).append(',').append(sop).append(",lesion,0\n");
-        } else {
-          csv.append(String.format(Locale.ROOT, "%s,%s,lesion,1,%.2f,%.2f,%.2f,%.2f%n", study, sop, box[0], box[1], box[2], box[3]));
-        }
-        labelled++;
-      }
-    }
-    assertEquals(STUDIES, labelled);
-    HttpResponse<String> put = imago.send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + "/research/" + PROJECT + "/labels"))
-        .header("Authorization", "Bearer " + gina).header("Content-Type", "text/csv")
-        .POST(HttpRequest.BodyPublishers.ofString(csv.toString())).build());
+    String csv = ResearchFixture.labels(research.export(gina, PROJECT), SOURCES.values(), true);
+    HttpResponse<String> put = research.postCsv(gina, "/research/" + PROJECT + "/labels", csv);
     assertEquals(201, put.statusCode(), put.body());
     assertEquals(STUDIES * 2, new JsonObject(put.body()).getInteger("stored"));
 
-    HttpResponse<String> bad = imago.send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + "/research/" + PROJECT + "/labels"))
-        .header("Authorization", "Bearer " + gina).header("Content-Type", "text/csv")
-        .POST(HttpRequest.BodyPublishers.ofString("study,instance,finding,present\n2.25.1,,lesion,1\n" + csv.substring(csv.indexOf("\n")
-            + 1, csv.indexOf("\n") + 1 + csv.substring(csv.indexOf("\n") + 1).indexOf("\n")) + "\n")).build());
+    String firstLine = csv.lines().skip(1).findFirst().orElseThrow();
+    HttpResponse<String> bad = research.postCsv(gina, "/research/" + PROJECT + "/labels",
+        "study,instance,finding,present\n2.25.1,,lesion,1\n" + firstLine + "\n");
     assertEquals(422, bad.statusCode(), bad.body());
     assertTrue(bad.body().contains("line 2") && bad.body().contains("no study 2.25.1"), bad.body());
     assertEquals(STUDIES * 2, get(gina, "/research/" + PROJECT + "/labels").body().lines().count() - 1, "a refused upload stores nothing");

@@ -27,6 +27,13 @@ final class SandboxRuntime {
   /** The server's environment variables a sandbox inherits: where a GPU libtorch and CUDA are. */
   private static final List<String> PASSED_ENV = List.of("PYTORCH_LIBRARY_PATH", "PYTORCH_FLAVOR", "PYTORCH_VERSION",
       "LD_LIBRARY_PATH", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES");
+  /**
+   * Prefixes of the math libraries' tuning variables a sandbox inherits too: they choose kernels
+   * (OPENBLAS_CORETYPE), caches and threads, so a sandboxed model answers bit for bit what the
+   * engine answers in the server's process (a host that sets OPENBLAS_CORETYPE otherwise gets
+   * another kernel's rounding in the sandbox). They hold no secrets.
+   */
+  private static final List<String> PASSED_PREFIXES = List.of("OPENBLAS_", "OMP_", "MKL_", "KMP_", "GOTO_");
 
   private final SandboxConfig config;
   private final EngineConfig engines;
@@ -189,6 +196,9 @@ final class SandboxRuntime {
       String v = System.getenv(name);
       if (v != null) env.put(name, v);
     }
+    System.getenv().forEach((name, v) -> {
+      if (PASSED_PREFIXES.stream().anyMatch(name::startsWith)) env.put(name, v);
+    });
     if (gpu != null) env.put("CUDA_VISIBLE_DEVICES", Integer.toString(gpu));
     return env;
   }

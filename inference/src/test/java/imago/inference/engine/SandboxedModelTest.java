@@ -47,7 +47,7 @@ class SandboxedModelTest {
       Tensor input = c.in();
       Tensor a = inside.predict(input);
       Tensor b = here.predict(input);
-      assertTrue(a.sameAs(b), framework + ": " + a + " vs " + b);
+      assertTrue(a.sameAs(b), framework + ": " + java.util.Arrays.toString(a.data()) + " vs " + java.util.Arrays.toString(b.data()));
       assertArrayEquals(here.declaredInputShape().orElse(null), inside.declaredInputShape().orElse(null));
       assertTrue(inside.engine().endsWith("(sandbox)"), inside.engine());
       assertTrue(inside.processResidentBytes().orElse(0) > 0, "the sandbox's own memory is measured");
