@@ -104,6 +104,17 @@ final class ResearchCommand {
     JsonObject body = new JsonObject().put("name", name).put("cohort", cohort);
     if (options.containsKey("title")) body.put("title", options.get("title"));
     if (repeated.containsKey("option")) body.put("options", new JsonArray(repeated.get("option")));
+    JsonObject clean = new JsonObject();
+    for (String rule : repeated.getOrDefault("clean-pixels", List.of())) { // US=0,0,640,60
+      String[] parts = rule.split("=", 2);
+      String[] v = parts.length == 2 ? parts[1].split(",") : new String[0];
+      if (v.length != 4) throw new IllegalArgumentException("--clean-pixels takes MODALITY=x0,y0,x1,y1, not '" + rule + "'");
+      JsonArray rect = new JsonArray();
+      for (String n : v) rect.add(Integer.parseInt(n.trim()));
+      JsonArray rects = clean.getJsonArray(parts[0].trim(), new JsonArray());
+      clean.put(parts[0].trim(), rects.add(rect));
+    }
+    if (!clean.isEmpty()) body.put("cleanPixelData", clean);
     if (repeated.containsKey("hospital") || options.containsKey("tenant")) {
       JsonArray tenants = new JsonArray();
       if (options.containsKey("tenant")) tenants.add(options.get("tenant"));

@@ -445,6 +445,74 @@ class ResearchTest {
     }
   }
 
+  /** An ultrasound image with its header burned into the top rows, Burned In Annotation YES. */
+  static byte[] ultrasound(String studyUid, String sop) throws Exception {
+    AttributeList l = new AttributeList();
+    PhantomStudy.text(l, TagFromName.SOPClassUID, "1.2.840.10008.5.1.4.1.1.6.1"); // US Image Storage
+    PhantomStudy.text(l, TagFromName.SOPInstanceUID, sop);
+    PhantomStudy.header(l, "USPAT-1", studyUid, Uids.random(), "US");
+    PhantomStudy.text(l, TagFromName.BurnedInAnnotation, "YES");
+    PhantomStudy.text(l, TagFromName.PhotometricInterpretation, "MONOCHROME2");
+    PhantomStudy.number(l, TagFromName.Rows, 64);
+    PhantomStudy.number(l, TagFromName.Columns, 64);
+    PhantomStudy.number(l, TagFromName.SamplesPerPixel, 1);
+    PhantomStudy.number(l, TagFromName.BitsAllocated, 8);
+    PhantomStudy.number(l, TagFromName.BitsStored, 8);
+    PhantomStudy.number(l, TagFromName.HighBit, 7);
+    PhantomStudy.number(l, TagFromName.PixelRepresentation, 0);
+    byte[] pixels = new byte[64 * 64];
+    for (int i = 0; i < pixels.length; i++) pixels[i] = (byte) (i / 64 < 8 ? 255 : 40 + (i % 64)); // text band, then tissue
+    Attribute data = new com.pixelmed.dicom.OtherByteAttribute(TagFromName.PixelData);
+    data.setValues(pixels);
+    l.put(data);
+    FileMetaInformation.addFileMetaInformation(l, TransferSyntax.ExplicitVRLittleEndian, "IMAGOTEST");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    l.write(out, TransferSyntax.ExplicitVRLittleEndian, true, true);
+    return out.toByteArray();
+  }
+
+  @Test
+  void anImageWithBurnedInTextIsLeftOutUnlessTheProjectCleansItsModality() throws Exception {
+    String study = Uids.random();
+    String sop = Uids.random();
+    assertEquals(200, imago.stow(imago.token("demo", Caller.Role.HOSPITAL), null, List.of(ultrasound(study, sop))).statusCode());
+    String hana = researcher("hana");
+    JsonObject us = new JsonObject().put("ModalitiesInStudy", "US");
+    assertEquals(201, post(hana, "/research", new JsonObject().put("name", "us-plain").put("cohort", us)).statusCode());
+    assertEquals(201, post(hana, "/research", new JsonObject().put("name", "us-clean").put("cohort", us)
+        .put("cleanPixelData", new JsonObject().put("US", new JsonArray().add(new JsonArray().add(0).add(0).add(64).add(8)))))
+        .statusCode());
+    for (String p : List.of("us-plain", "us-clean")) assertEquals(200, post(admin("demo"), "/research/" + p + "/consent", null).statusCode());
+
+    assertTrue(export(hana, "us-plain", false).keySet().stream().noneMatch(n -> n.endsWith(".dcm")),
+        "without a rule for US, the image with burned-in text stays out");
+
+    Map<String, byte[]> files = export(hana, "us-clean", false);
+    List<byte[]> images = files.entrySet().stream().filter(e -> e.getKey().endsWith(".dcm")).map(Map.Entry::getValue).toList();
+    assertEquals(1, images.size(), files.keySet().toString());
+    AttributeList cleaned = dicom(images.get(0));
+    assertEquals("NO", text(cleaned, TagFromName.BurnedInAnnotation));
+    Set<String> codes = new HashSet<>();
+    SequenceAttribute methods = (SequenceAttribute) cleaned.get(TagFromName.DeidentificationMethodCodeSequence);
+    for (int i = 0; i < methods.getNumberOfItems(); i++) codes.add(text(methods.getItem(i).getAttributeList(), TagFromName.CodeValue));
+    assertTrue(codes.contains("113101"), "Clean Pixel Data Option: " + codes);
+    byte[] pixels = cleaned.get(TagFromName.PixelData).getByteValues();
+    for (int i = 0; i < pixels.length; i++) {
+      assertEquals(i / 64 < 8 ? 0 : 40 + (i % 64), pixels[i] & 0xff, "pixel " + i);
+    }
+
+    // the view serves the cleaned pixels too, never the stored ones
+    String pseudoStudy = text(cleaned, TagFromName.StudyInstanceUID);
+    String frames = "/research/us-clean/dicomweb/studies/" + pseudoStudy + "/series/" + text(cleaned, TagFromName.SeriesInstanceUID)
+        + "/instances/" + text(cleaned, TagFromName.SOPInstanceUID) + "/frames/1";
+    HttpResponse<byte[]> frame = get(hana, frames, "multipart/related; type=\"application/octet-stream\"");
+    assertEquals(200, frame.statusCode());
+    String body = new String(frame.body(), StandardCharsets.ISO_8859_1);
+    int start = body.indexOf("\r\n\r\n") + 4;
+    for (int i = 0; i < 64 * 64; i++) assertEquals(pixels[i], frame.body()[start + i], "frame byte " + i);
+    assertEquals(404, get(hana, frames.replace("us-clean", "us-plain"), "*/*").statusCode(), "another project knows no such UIDs");
+  }
+
   @Test
   void badRequestsAreRefusedWithAReason() throws Exception {
     String fay = researcher("fay");

@@ -12,6 +12,8 @@ CREATE TABLE research_projects (
   cohort      VARCHAR(4000) NOT NULL,
   options     VARCHAR(1000) NOT NULL,
   key_salt    CHAR(32)      NOT NULL,
+  -- Clean Pixel Data rules: per modality, rectangles of burned-in text to black out (MOD=x0,y0,x1,y1;... per line)
+  clean_pixels VARCHAR(4000) NOT NULL,
   CONSTRAINT research_projects_name UNIQUE (name)
 );
 

@@ -52,6 +52,33 @@ public final class Params {
     return body == null ? new JsonObject() : body;
   }
 
+  /** A string member of a JSON body: null when absent or null, 400 when it is another type. */
+  public static String string(JsonObject body, String key) {
+    Object v = body.getValue(key);
+    if (v == null || v instanceof String) return (String) v;
+    throw Problem.of(400, "bad-request", key + " must be a string", key + " is " + typeName(v)).exception();
+  }
+
+  /** A JSON object member: empty when absent or null, 400 when it is another type. */
+  public static JsonObject object(JsonObject body, String key) {
+    Object v = body.getValue(key);
+    if (v == null) return new JsonObject();
+    if (v instanceof JsonObject o) return o;
+    throw Problem.of(400, "bad-request", key + " must be an object", key + " is " + typeName(v)).exception();
+  }
+
+  /** A JSON array member: null when absent or null, 400 when it is another type. */
+  public static io.vertx.core.json.JsonArray array(JsonObject body, String key) {
+    Object v = body.getValue(key);
+    if (v == null || v instanceof io.vertx.core.json.JsonArray) return (io.vertx.core.json.JsonArray) v;
+    throw Problem.of(400, "bad-request", key + " must be an array", key + " is " + typeName(v)).exception();
+  }
+
+  private static String typeName(Object v) {
+    return v instanceof Number ? "a number" : v instanceof Boolean ? "a boolean" : v instanceof JsonObject ? "an object"
+        : v instanceof io.vertx.core.json.JsonArray ? "an array" : "a string";
+  }
+
   public static ProblemException notFound(String what, String which) {
     return Problem.of(404, "not-found", "No such " + what, which).exception();
   }

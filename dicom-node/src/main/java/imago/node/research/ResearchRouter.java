@@ -7,6 +7,7 @@ import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.TagFromName;
 import imago.core.deid.ConfidentialityProfile.Option;
 import imago.core.deid.Deidentifier;
+import imago.core.deid.PixelCleaner;
 import imago.core.dicom.Uids;
 import imago.core.dicom.json.AttributeListJson;
 import imago.core.dicom.json.DicomJson;
@@ -153,18 +154,33 @@ public final class ResearchRouter {
     }
     JsonObject body = Params.jsonBody(ctx, "{\"name\": \"lung-ct\", \"cohort\": {\"ModalitiesInStudy\": \"CT\"}, "
         + "\"options\": [...], \"tenants\": [...]}");
-    String name = body.getString("name", "");
+    String name = Optional.ofNullable(Params.string(body, "name")).orElse("");
     Map<String, String> keys = new LinkedHashMap<>();
-    JsonObject c = body.getJsonObject("cohort", new JsonObject());
-    for (String k : c.fieldNames()) keys.put(k, String.valueOf(c.getValue(k)));
+    JsonObject c = Params.object(body, "cohort");
+    for (String k : c.fieldNames()) {
+      if (!(c.getValue(k) instanceof String) && !(c.getValue(k) instanceof Number)) {
+        throw Problem.of(400, "bad-request", "A cohort key's value is text", k + ": a QIDO-RS matching value").exception();
+      }
+      keys.put(k, String.valueOf(c.getValue(k)));
+    }
     Cohort.query(keys); // refuses keys the index cannot match, before anything is stored
-    Set<Option> options = body.containsKey("options") ? options(body.getJsonArray("options")) : DEFAULT_OPTIONS;
+    JsonArray optionNames = Params.array(body, "options");
+    Set<Option> options = optionNames != null ? options(optionNames) : DEFAULT_OPTIONS;
     new Deidentifier(new byte[32], options); // refuses options that exclude each other or are not offered
     List<String> tenants = new ArrayList<>();
-    for (Object t : body.getJsonArray("tenants", new JsonArray().add(caller.tenantId()))) tenants.add(String.valueOf(t));
-    String title = body.getString("title", name);
+    JsonArray invited = Params.array(body, "tenants");
+    for (Object t : invited == null ? new JsonArray().add(caller.tenantId()) : invited) {
+      if (!(t instanceof String tenant) || tenant.isBlank() || tenant.length() > 64) {
+        throw Problem.of(400, "bad-request", "tenants lists hospitals' ids", "not a tenant id: " + t).exception();
+      }
+      tenants.add(tenant);
+    }
+    Map<String, List<PixelCleaner.Rect>> cleanPixels = cleanPixels(Params.object(body, "cleanPixelData"));
+    String title = Optional.ofNullable(Params.string(body, "title")).orElse(name);
+    if (title.length() > 256) throw Problem.of(400, "bad-request", "Title too long", "256 characters at most").exception();
     Blocking.respond(ctx, () -> {
-      ResearchProject p = projects.create(name, title, caller.tenantId(), caller.principal(), keys, options, tenants);
+      ResearchProject p = projects.create(name, title, caller.tenantId(), caller.principal(), keys, options, cleanPixels,
+          tenants);
       audit(caller, p, "create", ctx, List.of(new Access.Item(null, null, null)));
       return p;
     }, p -> ctx.response().setStatusCode(201).putHeader("Location", ctx.request().path() + "/" + p.name())
@@ -193,9 +209,9 @@ public final class ResearchRouter {
   private void addResearcher(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
     JsonObject body = Params.jsonBody(ctx, "{\"subject\": \"someone@hospital\", \"issuer\": optional}");
-    String subject = body.getString("subject", "");
-    if (subject.isBlank()) throw Problem.of(400, "bad-request", "subject is required", "the researcher's subject").exception();
-    String principal = access.principal(body.getString("issuer"), subject);
+    String subject = Optional.ofNullable(Params.string(body, "subject")).orElse("");
+    if (subject.isBlank() || subject.length() > 256) throw Problem.of(400, "bad-request", "subject is required", "the researcher's subject").exception();
+    String principal = access.principal(Params.string(body, "issuer"), subject);
     Blocking.respond(ctx, () -> {
       ResearchProject p = researcherProject(ctx);
       boolean added = projects.addResearcher(p.id(), principal, caller.principal());
@@ -206,8 +222,8 @@ public final class ResearchRouter {
 
   private void invite(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
-    String tenant = Params.jsonBody(ctx, "{\"tenant\": \"hospital-id\"}").getString("tenant", "");
-    if (tenant.isBlank()) throw Problem.of(400, "bad-request", "tenant is required", "the hospital to invite").exception();
+    String tenant = Optional.ofNullable(Params.string(Params.jsonBody(ctx, "{\"tenant\": \"hospital-id\"}"), "tenant")).orElse("");
+    if (tenant.isBlank() || tenant.length() > 64) throw Problem.of(400, "bad-request", "tenant is required", "the hospital to invite").exception();
     Blocking.respond(ctx, () -> {
       ResearchProject p = researcherProject(ctx);
       boolean invited = projects.invite(p.id(), tenant, caller.principal());
@@ -340,9 +356,9 @@ public final class ResearchRouter {
   private void optOut(RoutingContext ctx) {
     Caller caller = admin(ctx);
     JsonObject body = Params.jsonBody(ctx, "{\"patientId\": \"...\", \"project\": optional, every project without it}");
-    String patient = body.getString("patientId", "").trim();
-    if (patient.isEmpty()) throw Problem.of(400, "bad-request", "patientId is required", "the hospital's Patient ID").exception();
-    String name = body.getString("project");
+    String patient = Optional.ofNullable(Params.string(body, "patientId")).orElse("").trim();
+    if (patient.isEmpty() || patient.length() > 64) throw Problem.of(400, "bad-request", "patientId is required", "the hospital's Patient ID").exception();
+    String name = Params.string(body, "project");
     Blocking.respond(ctx, () -> {
       ResearchProject p = name == null ? null : projects.byName(name)
           .orElseThrow(() -> Params.notFound("research project", name));
@@ -542,19 +558,71 @@ public final class ResearchRouter {
         .putHeader("Cache-Control", "no-store").end(Buffer.buffer(bytes)));
   }
 
-  /** Frames are the stored pixels: de-identification without Clean Pixel Data leaves them as they are. */
+  /**
+   * Frames are the stored pixels: de-identification leaves them as they are. An instance cleaned by
+   * a Clean Pixel Data rule is the exception: its frames are cut from the cleaned copy.
+   */
   private void frames(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
-    ResearchProject[] project = new ResearchProject[1];
-    Cohort.Instance[] found = new Cohort.Instance[1];
-    wado.frames(ctx, () -> {
-      project[0] = researcherProject(ctx);
-      List<Cohort.Instance> l = cohort.instances(project[0], member(ctx, project[0]), ctx.pathParam("series"),
-          ctx.pathParam("instance"));
+    Blocking.respond(ctx, () -> {
+      ResearchProject p = researcherProject(ctx);
+      List<Cohort.Instance> l = cohort.instances(p, member(ctx, p), ctx.pathParam("series"), ctx.pathParam("instance"));
       if (l.isEmpty()) throw notFound(ctx);
-      found[0] = l.get(0);
-      return l.get(0).stored();
-    }, i -> audit(caller, project[0], "frames", ctx, items(List.of(found[0]))));
+      return new Found(p, l.get(0));
+    }, found -> {
+      if (found.instance().cleaned()) {
+        cleanedFrames(ctx, found.project(), found.instance());
+      } else {
+        wado.frames(ctx, () -> found.instance().stored(),
+            i -> audit(caller, found.project(), "frames", ctx, items(List.of(found.instance()))));
+      }
+    });
+  }
+
+  /** The instance a request names, in the project it was found in. */
+  private record Found(ResearchProject project, Cohort.Instance instance) {}
+
+  /** The frames of a cleaned instance, native, as multipart/related; type="application/octet-stream" (PS3.18 §8.7.3.3). */
+  private void cleanedFrames(RoutingContext ctx, ResearchProject p, Cohort.Instance i) {
+    Caller caller = Access.caller(ctx);
+    String boundary = "imago-" + UUID.randomUUID();
+    Blocking.respond(ctx, () -> {
+      AttributeList d = cohort.deidentified(p, i);
+      int rows = Attribute.getSingleIntegerValueOrDefault(d, TagFromName.Rows, 0);
+      int columns = Attribute.getSingleIntegerValueOrDefault(d, TagFromName.Columns, 0);
+      int samples = Attribute.getSingleIntegerValueOrDefault(d, TagFromName.SamplesPerPixel, 1);
+      int bytes = Attribute.getSingleIntegerValueOrDefault(d, TagFromName.BitsAllocated, 16) / 8;
+      int frames = Math.max(1, Attribute.getSingleIntegerValueOrDefault(d, TagFromName.NumberOfFrames, 1));
+      byte[] all;
+      Attribute pixels = d.get(TagFromName.PixelData);
+      if (bytes == 2) {
+        short[] w = pixels.getShortValues();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(w.length * 2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.asShortBuffer().put(w);
+        all = b.array();
+      } else {
+        all = pixels.getByteValues();
+      }
+      int frameBytes = rows * columns * samples * bytes;
+      ByteArrayOutputStream body = new ByteArrayOutputStream();
+      for (String n : ctx.pathParam("frames").split(",")) {
+        int k;
+        try {
+          k = Integer.parseInt(n.trim());
+        } catch (NumberFormatException e) {
+          throw Problem.of(400, "bad-request", "Bad frame list", "frames are numbers from 1: " + n).exception();
+        }
+        if (k < 1 || k > frames) throw Problem.of(404, "not-found", "No such frame", k + " of " + frames).exception();
+        body.write(("--" + boundary + "\r\nContent-Type: application/octet-stream; transfer-syntax=" + Uids.EXPLICIT_VR_LITTLE_ENDIAN
+            + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        body.write(all, (k - 1) * frameBytes, frameBytes);
+        body.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+      }
+      body.write(("--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+      audit(caller, p, "frames", ctx, items(List.of(i)));
+      return body.toByteArray();
+    }, bytes -> ctx.response().putHeader("Content-Type", "multipart/related; type=\"application/octet-stream\"; boundary="
+        + boundary).putHeader("Cache-Control", "no-store").end(Buffer.buffer(bytes)));
   }
 
   private Cohort.Member member(RoutingContext ctx, ResearchProject p) throws SqlUnavailableException {
@@ -607,6 +675,26 @@ public final class ResearchRouter {
     throw Problem.of(400, "bad-request", name + " must be a whole number of at least " + min, v).exception();
   }
 
+  /** {"US": [[x0, y0, x1, y1], ...], ...}: per modality, the rectangles of burned-in text a Clean Pixel Data rule blacks out. */
+  static Map<String, List<PixelCleaner.Rect>> cleanPixels(JsonObject rules) {
+    Map<String, List<PixelCleaner.Rect>> out = new LinkedHashMap<>();
+    for (String modality : rules.fieldNames()) {
+      String usage = "cleanPixelData is {\"US\": [[x0, y0, x1, y1], ...]}: per modality, rectangles in pixels";
+      if (!modality.matches("[A-Z]{1,16}") || !(rules.getValue(modality) instanceof JsonArray rects) || rects.isEmpty()) {
+        throw Problem.of(400, "bad-request", "Bad Clean Pixel Data rule", usage).exception();
+      }
+      List<PixelCleaner.Rect> list = new ArrayList<>();
+      for (Object r : rects) {
+        if (!(r instanceof JsonArray a) || a.size() != 4 || !a.stream().allMatch(v -> v instanceof Integer)) {
+          throw Problem.of(400, "bad-request", "Bad Clean Pixel Data rule", usage).exception();
+        }
+        list.add(new PixelCleaner.Rect(a.getInteger(0), a.getInteger(1), a.getInteger(2), a.getInteger(3)));
+      }
+      out.put(modality, List.copyOf(list));
+    }
+    return out;
+  }
+
   // ---- JSON ---------------------------------------------------------------------------------------
 
   static Set<Option> options(JsonArray names) {
@@ -643,8 +731,18 @@ public final class ResearchRouter {
     }
     return new JsonObject().put("name", p.name()).put("title", p.title()).put("ownerTenant", p.ownerTenant())
         .put("createdBy", p.createdBy()).put("createdAt", p.createdAt().toString()).put("cohort", cohortJson)
-        .put("options", options).put("sites", sites).put("researchers", new JsonArray(new ArrayList<>(new LinkedHashSet<>(
+        .put("options", options).put("cleanPixelData", cleanPixelsJson(p)).put("sites", sites).put("researchers", new JsonArray(new ArrayList<>(new LinkedHashSet<>(
             p.researchers())))).put("dicomweb", "/research/" + p.name() + "/dicomweb");
+  }
+
+  private static JsonObject cleanPixelsJson(ResearchProject p) {
+    JsonObject rules = new JsonObject();
+    p.cleanPixels().forEach((modality, rects) -> {
+      JsonArray a = new JsonArray();
+      for (PixelCleaner.Rect r : rects) a.add(new JsonArray().add(r.x0()).add(r.y0()).add(r.x1()).add(r.y1()));
+      rules.put(modality, a);
+    });
+    return rules;
   }
 
   private static JsonObject json(OptOut o) {

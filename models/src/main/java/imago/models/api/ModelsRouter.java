@@ -236,8 +236,8 @@ public final class ModelsRouter {
     Caller caller = Access.caller(ctx);
     JsonObject body = Params.optionalJsonBody(ctx, "POST .../activate {\"mode\": \"primary\" | \"shadow\", "
         + "\"override\": \"why the promotion gate is overridden\"}");
-    String mode = body.getString("mode", ModelVersion.PRIMARY);
-    String override = body.getString("override");
+    String mode = java.util.Optional.ofNullable(Params.string(body, "mode")).orElse(ModelVersion.PRIMARY);
+    String override = Params.string(body, "override");
     String name = ctx.pathParam("name");
     String version = ctx.pathParam("version");
     Blocking.respond(ctx, () -> {
@@ -267,7 +267,7 @@ public final class ModelsRouter {
   /** POST .../evaluations {"project": "p"}: 202 and the evaluation, which the workers then run. */
   private void evaluate(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
-    String project = Params.jsonBody(ctx, "POST .../evaluations {\"project\": \"research project\"}").getString("project");
+    String project = Params.string(Params.jsonBody(ctx, "POST .../evaluations {\"project\": \"research project\"}"), "project");
     if (project == null || project.isBlank()) {
       throw Problem.of(400, "bad-request", "project is required", "the research project whose cohort and labels judge the version")
           .exception();

@@ -8,6 +8,7 @@ import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.DicomInputStream;
 import com.pixelmed.dicom.TagFromName;
 import imago.core.deid.Deidentifier;
+import imago.core.deid.PixelCleaner;
 import imago.storage.index.Index;
 import imago.storage.index.Scope;
 import imago.storage.index.SqlUnavailableException;
@@ -37,29 +38,39 @@ import java.util.function.Function;
  * keys, less those of patients who opted out, each instance de-identified with the project's
  * {@link Deidentifier}. Consent and opt-outs are read again on every call, so a withdrawal or an
  * objection takes effect at once, on every node. Instances that may show identifying text in their
- * pixels ({@link Deidentifier#mayShowBurnedInText}) are left out.
+ * pixels ({@link Deidentifier#mayShowBurnedInText}) are left out, unless the project has a Clean
+ * Pixel Data rule for their modality and their pixels are native: those are in, cleaned.
  */
 public final class Cohort {
   /** Studies read per index query while the cohort is resolved. */
   private static final int PAGE = 1000;
   private static final int HEADER_CACHE = 4096;
+  /** Transfer syntaxes whose Pixel Data is native (a Clean Pixel Data rule can be applied to it). */
+  private static final Set<String> NATIVE = Set.of("1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2",
+      "1.2.840.10008.1.2.1.99");
 
   /** One study of the cohort: where it really is, and the UID the project knows it by. */
   public record Member(String tenantId, String studyUid, String patientId, String pseudoStudyUid, QueryMatch study) {}
 
-  /** One instance of a member study, with its de-identified header (no Pixel Data) and project UIDs. */
+  /**
+   * One instance of a member study, with its de-identified header (no Pixel Data) and project UIDs.
+   * {@code cleaned}: its pixels are served with the project's Clean Pixel Data rule applied, not as stored.
+   */
   public record Instance(Member member, StoredInstance stored, String pseudoSeriesUid, String pseudoSopUid,
-      AttributeList header) {}
+      AttributeList header, boolean cleaned) {}
+
+  /** A de-identified header, and whether its pixels need cleaning. */
+  private record Header(AttributeList header, boolean cleaned) {}
 
   private final Index index;
   private final ObjectStore store;
   private final ResearchProjects projects;
   private final Function<ResearchProject, byte[]> keys;
   /** De-identified headers by project, instance and content: null marks an instance left out. */
-  private final Map<String, Optional<AttributeList>> headers = Collections.synchronizedMap(
+  private final Map<String, Optional<Header>> headers = Collections.synchronizedMap(
       new LinkedHashMap<>(256, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Optional<AttributeList>> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Optional<Header>> eldest) {
           return size() > HEADER_CACHE;
         }
       });
@@ -150,8 +161,8 @@ public final class Cohort {
       if (pseudoSeriesUid != null && !pseudoSeriesUid.equals(series)) continue;
       String sop = deid.uid(i.sopInstanceUid());
       if (pseudoSopUid != null && !pseudoSopUid.equals(sop)) continue;
-      Optional<AttributeList> header = header(p, deid, i);
-      header.ifPresent(h -> out.add(new Instance(m, i, series, sop, h)));
+      Optional<Header> header = header(p, deid, i);
+      header.ifPresent(h -> out.add(new Instance(m, i, series, sop, h.header(), h.cleaned())));
     }
     return out;
   }
@@ -173,31 +184,48 @@ public final class Cohort {
     return out;
   }
 
-  /** The whole instance, Pixel Data included, de-identified. */
+  /** The whole instance, Pixel Data included, de-identified (and cleaned where the instance is). */
   public AttributeList deidentified(ResearchProject p, Instance i) throws IOException {
     try (InputStream in = open(i.stored())) {
       AttributeList source = new AttributeList();
       source.read(new DicomInputStream(in));
-      return deidentifier(p).apply(source, i.member().tenantId());
+      AttributeList out = deidentifier(p).apply(source, i.member().tenantId());
+      if (i.cleaned() && !PixelCleaner.clean(out, p.cleanPixels().get(modality(source)))) {
+        throw new IOException("instance " + i.pseudoSopUid() + " could not be cleaned after all");
+      }
+      return out;
     } catch (DicomException e) {
       throw new IOException("stored object " + i.stored().objectKey() + " cannot be read: " + e.getMessage(), e);
     }
   }
 
-  private Optional<AttributeList> header(ResearchProject p, Deidentifier deid, StoredInstance i) throws IOException {
+  private Optional<Header> header(ResearchProject p, Deidentifier deid, StoredInstance i) throws IOException {
     String key = p.id() + "/" + p.keySalt() + "/" + i.pk() + "/" + i.datasetSha256();
-    Optional<AttributeList> cached = headers.get(key);
+    Optional<Header> cached = headers.get(key);
     if (cached != null) return cached;
-    Optional<AttributeList> header;
+    Optional<Header> header;
     try (InputStream in = open(i)) {
       AttributeList source = new AttributeList();
       source.read(new DicomInputStream(in), TagFromName.PixelData);
-      header = Deidentifier.mayShowBurnedInText(source) ? Optional.empty() : Optional.of(deid.apply(source, i.tenantId()));
+      boolean burned = Deidentifier.mayShowBurnedInText(source);
+      boolean clean = burned && p.cleanPixels().containsKey(modality(source))
+          && PixelCleaner.cleanable(source, NATIVE.contains(i.transferSyntaxUid()));
+      if (burned && !clean) {
+        header = Optional.empty();
+      } else {
+        AttributeList h = deid.apply(source, i.tenantId());
+        if (clean) PixelCleaner.markCleaned(h);
+        header = Optional.of(new Header(h, clean));
+      }
     } catch (DicomException e) {
       throw new IOException("stored object " + i.objectKey() + " cannot be read: " + e.getMessage(), e);
     }
     headers.put(key, header);
     return header;
+  }
+
+  private static String modality(AttributeList l) {
+    return Attribute.getSingleStringValueOrEmptyString(l, TagFromName.Modality).trim();
   }
 
   private InputStream open(StoredInstance i) throws IOException {

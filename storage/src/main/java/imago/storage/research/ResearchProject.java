@@ -1,6 +1,7 @@
 package imago.storage.research;
 
 import imago.core.deid.ConfidentialityProfile.Option;
+import imago.core.deid.PixelCleaner;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -13,9 +14,12 @@ import java.util.Set;
  *
  * @param cohort QIDO-RS study keys by keyword ({@code ModalitiesInStudy=CT}, {@code StudyDate=20200101-20241231})
  * @param keySalt with Imago's master key, what the project's pseudonyms and UIDs are derived from
+ * @param cleanPixels Clean Pixel Data rules: per modality, the rectangles of burned-in text to black
+ *     out; an instance that may show burned-in text is in the view only where its modality has one
  */
 public record ResearchProject(long id, String name, String title, String ownerTenant, String createdBy, Instant createdAt,
-    Map<String, String> cohort, Set<Option> options, String keySalt, List<Site> sites, List<String> researchers) {
+    Map<String, String> cohort, Set<Option> options, String keySalt, List<Site> sites, List<String> researchers,
+    Map<String, List<PixelCleaner.Rect>> cleanPixels) {
 
   /** Where a hospital stands in a project; only a consented hospital's studies are in the view. */
   public enum SiteState {

@@ -1,6 +1,7 @@
 package imago.storage.research;
 
 import imago.core.deid.ConfidentialityProfile.Option;
+import imago.core.deid.PixelCleaner;
 import imago.storage.index.Jdbc;
 import imago.storage.index.SqlUnavailableException;
 import imago.storage.research.ResearchProject.Site;
@@ -24,7 +25,8 @@ import javax.sql.DataSource;
 public final class ResearchProjects {
   /** A project's name: what its URLs and the command line use. */
   public static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9-]{1,62}");
-  private static final String PROJECT_COLUMNS = "id, name, title, owner_tenant, created_by, created_at, cohort, options, key_salt";
+  private static final String PROJECT_COLUMNS = "id, name, title, owner_tenant, created_by, created_at, cohort, options, key_salt, "
+      + "clean_pixels";
   private static final long EVERY_PROJECT = 0;
 
   private final DataSource ds;
@@ -48,7 +50,8 @@ public final class ResearchProjects {
    * invited and takes part once its admin consents.
    */
   public ResearchProject create(String name, String title, String ownerTenant, String createdBy, Map<String, String> cohort,
-      Set<Option> options, List<String> tenants) throws SqlUnavailableException, NameTakenException {
+      Set<Option> options, Map<String, List<PixelCleaner.Rect>> cleanPixels, List<String> tenants)
+      throws SqlUnavailableException, NameTakenException {
     if (!NAME.matcher(name).matches()) throw new IllegalArgumentException("a project name is 2-63 of a-z, 0-9 and -: " + name);
     byte[] salt = new byte[16];
     random.nextBytes(salt);
@@ -57,9 +60,9 @@ public final class ResearchProjects {
         throw new NameTakenException(name);
       }
       long id = Jdbc.insert(c, "INSERT INTO research_projects (name, title, owner_tenant, created_by, created_at, cohort, "
-          + "options, key_salt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", "id", name, title, ownerTenant, createdBy, clock.instant(),
-          cohortText(cohort), options.stream().map(Enum::name).sorted().collect(Collectors.joining(",")),
-          HexFormat.of().formatHex(salt)).orElseThrow();
+          + "options, key_salt, clean_pixels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", "id", name, title, ownerTenant, createdBy,
+          clock.instant(), cohortText(cohort), options.stream().map(Enum::name).sorted().collect(Collectors.joining(",")),
+          HexFormat.of().formatHex(salt), rulesText(cleanPixels)).orElseThrow();
       Jdbc.update(c, "INSERT INTO research_researchers (project_id, principal, added_by, added_at) VALUES (?, ?, ?, ?)", id,
           createdBy, createdBy, clock.instant());
       for (String t : new java.util.LinkedHashSet<>(tenants)) invite(c, id, t, createdBy);
@@ -171,7 +174,34 @@ public final class ResearchProjects {
     for (String o : rs.getString("options").split(",")) if (!o.isBlank()) options.add(Option.valueOf(o));
     return new ResearchProject(rs.getLong("id"), rs.getString("name"), rs.getString("title"), rs.getString("owner_tenant"),
         rs.getString("created_by"), Jdbc.instant(rs, "created_at"), cohort(rs.getString("cohort")), options,
-        rs.getString("key_salt"), sites, researchers);
+        rs.getString("key_salt"), sites, researchers, rules(rs.getString("clean_pixels")));
+  }
+
+  /** Clean Pixel Data rules as lines of MODALITY=x0,y0,x1,y1;x0,y0,x1,y1. */
+  private static String rulesText(Map<String, List<PixelCleaner.Rect>> rules) {
+    StringBuilder s = new StringBuilder();
+    for (Map.Entry<String, List<PixelCleaner.Rect>> e : rules.entrySet()) {
+      if (!e.getKey().matches("[A-Z]{1,16}")) throw new IllegalArgumentException("a modality is its DICOM code: " + e.getKey());
+      s.append(e.getKey()).append('=').append(String.join(";", e.getValue().stream()
+          .map(r -> r.x0() + "," + r.y0() + "," + r.x1() + "," + r.y1()).toList())).append('\n');
+    }
+    return s.toString();
+  }
+
+  private static Map<String, List<PixelCleaner.Rect>> rules(String text) {
+    Map<String, List<PixelCleaner.Rect>> out = new LinkedHashMap<>();
+    for (String line : text.split("\n")) {
+      int eq = line.indexOf('=');
+      if (eq <= 0) continue;
+      List<PixelCleaner.Rect> rects = new java.util.ArrayList<>();
+      for (String r : line.substring(eq + 1).split(";")) {
+        String[] v = r.split(",");
+        rects.add(new PixelCleaner.Rect(Integer.parseInt(v[0]), Integer.parseInt(v[1]), Integer.parseInt(v[2]),
+            Integer.parseInt(v[3])));
+      }
+      out.put(line.substring(0, eq), List.copyOf(rects));
+    }
+    return out;
   }
 
   /** The cohort's keys as lines of KEY=VALUE (keywords and values never hold a line break). */
