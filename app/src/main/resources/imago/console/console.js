@@ -1,5 +1,5 @@
 /*
- * Imago's console: one page per task (overview, studies, models, links, audit), each drawn from
+ * Imago's console: one page per task (overview, studies, models, research, links, audit), each drawn from
  * Imago's own REST API with the signed-in user's bearer token (the viewer's too: one sign-in serves
  * both). A page or button the token's role may not use is not shown; the API refuses it anyway.
  * Every number links to the API call that gives it. Text from the archive is only ever set as text.
@@ -12,6 +12,7 @@
     {id: 'overview', title: 'Overview', roles: ['admin', 'region'], render: overview},
     {id: 'studies', title: 'Studies', roles: ['hospital', 'radiologist', 'admin', 'region'], render: studies},
     {id: 'models', title: 'Models', roles: ['researcher', 'admin', 'region'], render: models},
+    {id: 'research', title: 'Research', roles: ['researcher', 'admin', 'region'], render: research},
     {id: 'links', title: 'Links and shares', roles: ['hospital', 'admin'], render: links},
     {id: 'audit', title: 'Audit', roles: ['hospital', 'admin'], render: audit}
   ];
@@ -92,6 +93,14 @@
         }
         return body;
       });
+    });
+  }
+  /** A GET whose answer is a file (a zip, an SVG): the Response's blob, or the problem's message. */
+  function download(path) {
+    return fetch(BASE + path, {headers: {'Authorization': 'Bearer ' + token()}}).then(function (r) {
+      if (r.ok) return r.blob();
+      return r.json().then(function (p) { throw new Error(p.title + (p.detail ? ': ' + p.detail : '')); },
+        function () { throw new Error('HTTP ' + r.status); });
     });
   }
   /** A number, linked to the API call that gives it: a click shows that call and its answer. */
@@ -386,7 +395,22 @@
           ['primary', 'shadow'].forEach(function (mode) {
             if (v.state === 'active' && v.mode === mode) return;
             buttons.push(el('button', {type: 'button', text: 'Activate ' + mode, onclick: function () {
-              api(path + '/activate', {method: 'POST', json: {mode: mode}}).then(route, failure(list));
+              api(path + '/activate', {method: 'POST', json: {mode: mode}}).then(route, function (e) {
+                if (e.status !== 409 || mode !== 'primary' || e.message.indexOf('Worse than the primary') < 0) {
+                  failure(list)(e);
+                  return;
+                }
+                // the promotion gate: its figures, and an override that needs a reason
+                detail.hidden = false;
+                var reason = el('input', {name: 'reason', required: true, size: 48, placeholder: 'why it is promoted anyway'});
+                add(clear(detail.firstChild), el('p', {'class': 'error', id: 'gate-refused', text: e.message}),
+                  el('form', {'class': 'row', id: 'gate-override', onsubmit: function (ev) {
+                    ev.preventDefault();
+                    api(path + '/activate', {method: 'POST', json: {mode: 'primary', override: reason.value.trim()}})
+                      .then(route, failure(detail.firstChild));
+                  }}, el('label', {}, 'Override the gate (audited)', reason), el('button', {type: 'submit', 'class': 'danger',
+                    text: 'Promote anyway'})));
+              });
             }}));
           });
         }
@@ -445,12 +469,199 @@
       el('div', {}, el('h2', {text: 'Validation report'}), el('pre', {text: JSON.stringify(report, null, 2)})));
     var history = el('div', {}, el('h2', {text: 'History'}));
     grid.appendChild(history);
+    var evaluations = el('div', {id: 'evaluations'});
+    add(cell, evaluations);
+    evaluationsOf(evaluations, v, path);
     api(path).then(function (full) {
       add(history, table(['When', 'From', 'To', 'By', 'Detail'], (full.history || []).map(function (e) {
         return el('tr', {}, el('td', {text: when(e.at)}), el('td', {text: e.from || ''}), el('td', {text: e.to}),
           el('td', {text: e.by}), el('td', {text: e.detail || ''}));
       })));
     }, failure(history));
+  }
+
+  /** A version's evaluations on research cohorts: each finding's figures beside the primary's, the plot, and (researchers) a new one. */
+  function evaluationsOf(box, v, path) {
+    var c = me();
+    add(clear(box), el('h2', {text: 'Evaluations on research cohorts'}));
+    if (c.role === 'researcher' && (v.state === 'validated' || v.state === 'active')) {
+      var select = el('select', {name: 'project'});
+      var status = el('span', {'class': 'muted'});
+      api('/research').then(function (projects) {
+        projects.filter(function (p) { return p.researchers.indexOf(c.sub) >= 0; }).forEach(function (p) {
+          select.appendChild(el('option', {value: p.name, text: p.name + ' (' + p.title + ')'}));
+        });
+      });
+      add(box, el('form', {'class': 'row', id: 'evaluate', onsubmit: function (ev) {
+        ev.preventDefault();
+        status.textContent = 'starting...';
+        api(path + '/evaluations', {method: 'POST', json: {project: select.value}}).then(function () {
+          evaluationsOf(box, v, path);
+        }, function (e) { status.textContent = e.message; status.className = 'error'; });
+      }}, el('label', {}, 'Project', select), el('button', {type: 'submit', text: 'Evaluate beside the primary'}), status));
+    }
+    var list = el('div', {}, el('p', {'class': 'muted', text: 'loading...'}));
+    add(box, list);
+    api(path + '/evaluations').then(function (all) {
+      if (!all.length) { add(clear(list), el('p', {'class': 'muted', text: 'none'})); return; }
+      clear(list);
+      all.forEach(function (e) {
+        var item = el('div', {'class': 'evaluation', 'data-evaluation': String(e.id)});
+        add(list, item);
+        api(path + '/evaluations/' + e.id).then(function (full) { evaluationView(item, full, path); }, failure(item));
+      });
+    }).catch(failure(list));
+  }
+
+  function evaluationView(item, e, path) {
+    add(clear(item), el('h3', {}, 'Evaluation ' + e.id + ' on project ' + e.project + ' ', badge(e.state),
+      el('span', {'class': 'muted', text: ' beside ' + (e.baseline ? 'primary ' + e.baseline : 'no primary') + ', by '
+        + e.requestedBy + ', ' + when(e.requestedAt)})));
+    if (e.state === 'running') {
+      var p = e.progress || {};
+      add(item, el('p', {'class': 'muted', text: (p.jobs ? p.jobsDone + ' of ' + p.jobs + ' jobs done' : 'starting') + '...'}));
+      timers.push(window.setTimeout(function () {
+        api(path + '/evaluations/' + e.id).then(function (full) { evaluationView(item, full, path); });
+      }, 2000));
+      return;
+    }
+    var r = e.report || {};
+    if (e.state !== 'done') { add(item, el('p', {'class': 'error', text: r.error || e.state})); return; }
+    var detection = r.task === 'detection';
+    r.findings.forEach(function (f) {
+      var rows = [];
+      function row(label, value) { rows.push(el('tr', {}, el('td', {text: label}), el('td', {text: value(f.candidate)}),
+        el('td', {text: f.baseline ? value(f.baseline) : '-'}))); }
+      function interval(x) { return x && x.value !== null ? x.value.toFixed(3) + (x.low !== null ? ' (' + x.low.toFixed(3) + '-'
+        + x.high.toFixed(3) + ')' : '') : 'n/a'; }
+      if (detection) {
+        f.candidate.sensitivityAt.forEach(function (at, i) {
+          row('sensitivity at ' + at.falsePositivesPerImage + ' FP/image', function (x) {
+            var s = x.sensitivityAt[i].sensitivity; return s === null ? 'n/a' : s.toFixed(3); });
+        });
+        row('mean sensitivity', function (x) { return x.meanSensitivity.toFixed(3); });
+      } else {
+        ['auc', 'sensitivity', 'specificity'].forEach(function (m) {
+          row(m === 'auc' ? 'AUC (95% CI)' : m + ' at ' + f.threshold, function (x) { return interval(x[m]); });
+        });
+      }
+      var plot = el('img', {'class': 'eval-plot', alt: (detection ? 'FROC' : 'ROC') + ' of ' + f.finding, width: 480, height: 400});
+      download(path + '/evaluations/' + e.id + '/plot.svg?finding=' + encodeURIComponent(f.finding)).then(function (blob) {
+        var reader = new FileReader();
+        reader.onload = function () { plot.src = reader.result; }; // a data: URL: the console's CSP allows no blob: images
+        reader.readAsDataURL(blob);
+      });
+      add(item, el('div', {'class': 'split'}, el('div', {}, el('p', {'class': 'muted', text: f.finding + ': ' + (detection
+        ? f.images + ' images, ' + f.lesions + ' lesions' : f.cases + ' ' + f.level + ' cases, ' + f.positives + ' with it')}),
+        table(['Figure', 'Candidate ' + r.candidate, r.baseline ? 'Primary ' + r.baseline : 'Primary'], rows)), plot));
+    });
+    if (r.comparison) {
+      var c = r.comparison;
+      add(item, el('p', {'class': c.worse ? 'error' : 'muted', 'data-verdict': c.worse ? 'worse' : 'not-worse',
+        text: c.metric + ': ' + c.candidate.toFixed(3) + ' against ' + c.baseline.toFixed(3) + (c.worse
+          ? ': worse than the primary by more than ' + c.margin + '; promotion needs an override'
+          : ': not worse than the primary (margin ' + c.margin + ')')}));
+    }
+  }
+
+  function research(view) {
+    var c = me();
+    var status = el('span', {'class': 'muted'});
+    var list = el('div', {id: 'project-list'}, el('p', {'class': 'muted', text: 'loading...'}));
+    add(view, el('h1', {text: 'Research projects'}), el('p', {'class': 'muted', text: 'A project sees its cohort of the '
+      + 'consenting hospitals\' studies de-identified (DICOM PS3.15 Annex E), never a patient.'}));
+    if (c.role === 'researcher') {
+      var form = el('form', {'class': 'row', id: 'project-create', onsubmit: function (ev) {
+        ev.preventDefault();
+        var cohort = {};
+        form.elements.cohort.value.split(/[\n,]+/).forEach(function (kv) {
+          var i = kv.indexOf('=');
+          if (i > 0) cohort[kv.substring(0, i).trim()] = kv.substring(i + 1).trim();
+        });
+        var tenants = form.elements.tenants.value.split(',').map(function (t) { return t.trim(); }).filter(Boolean);
+        var body = {name: form.elements.name.value.trim(), title: form.elements.title.value.trim() || undefined, cohort: cohort};
+        if (tenants.length) body.tenants = tenants;
+        api('/research', {method: 'POST', json: body}).then(function () { status.textContent = ''; load(); },
+          function (e) { status.textContent = e.message; status.className = 'error'; });
+      }}, el('label', {}, 'Name', el('input', {name: 'name', required: true, pattern: '[a-z0-9][a-z0-9-]{1,62}', size: 16})),
+        el('label', {}, 'Title', el('input', {name: 'title', size: 24})),
+        el('label', {}, 'Cohort (QIDO study keys)', el('input', {name: 'cohort', size: 28, placeholder: 'ModalitiesInStudy=CT'})),
+        el('label', {}, 'Hospitals invited', el('input', {name: 'tenants', size: 16, placeholder: c.tenant})),
+        el('button', {type: 'submit', text: 'Create project'}), status);
+      add(view, el('h2', {text: 'A new project'}), form);
+    }
+    add(view, list);
+    if (c.role === 'admin') add(view, optOuts());
+    function load() {
+      api('/research').then(function (projects) {
+        add(clear(list), table(['Project', 'Cohort', 'Hospitals', 'Researchers', ''], projects.map(projectRow)));
+      }).catch(failure(list));
+    }
+    function projectRow(p) {
+      var path = '/research/' + encodeURIComponent(p.name);
+      var buttons = [];
+      var site = p.sites.filter(function (s) { return s.tenant === c.tenant; })[0];
+      if (c.role === 'admin' && site) {
+        var verbs = site.state === 'consented' ? [['withdraw', 'Withdraw']] : site.state === 'invited'
+          ? [['consent', 'Consent'], ['decline', 'Decline']] : [['consent', 'Consent']];
+        verbs.forEach(function (v) {
+          buttons.push(el('button', {type: 'button', 'class': v[0] === 'consent' ? null : 'danger', text: v[1], onclick: function () {
+            api(path + '/' + v[0], {method: 'POST'}).then(load, failure(list));
+          }}));
+        });
+      }
+      var got = el('span', {'class': 'muted'});
+      if (c.role === 'researcher' && p.researchers.indexOf(c.sub) >= 0) {
+        buttons.push(el('button', {type: 'button', 'class': 'secondary', text: 'Export', onclick: function () {
+          got.textContent = 'exporting...';
+          download(path + '/export').then(function (blob) {
+            add(clear(got), el('a', {href: URL.createObjectURL(blob), download: p.name + '.zip', 'class': 'export-link',
+              text: p.name + '.zip (' + bytes(blob.size) + ')'}));
+          }, function (e) { got.textContent = e.message; });
+        }}));
+        var labels = el('input', {type: 'file', accept: '.csv,text/csv', 'class': 'labels-file', onchange: function () {
+          var file = labels.files[0];
+          if (!file) return;
+          fetch(BASE + path + '/labels', {method: 'POST', headers: {'Authorization': 'Bearer ' + token(), 'Content-Type': 'text/csv'},
+            body: file}).then(function (r) { return r.json().then(function (b) {
+              got.textContent = r.ok ? b.stored + ' labels stored' : b.title + ': ' + (b.errors || []).map(function (x) {
+                return x.path + ' ' + x.message; }).join('; ');
+            }); });
+        }});
+        buttons.push(el('label', {'class': 'button secondary'}, 'Labels (CSV)', labels));
+      }
+      return el('tr', {'data-project': p.name}, el('td', {}, el('strong', {text: p.name}), el('div', {'class': 'muted', text: p.title})),
+        el('td', {text: Object.keys(p.cohort).map(function (k) { return k + '=' + p.cohort[k]; }).join(', ') || 'every study'}),
+        el('td', {}, p.sites.map(function (s) { return el('div', {}, s.tenant + ' ', badge(s.state)); })),
+        el('td', {text: p.researchers.join(', ')}), el('td', {'class': 'actions'}, buttons, got));
+    }
+    load();
+  }
+
+  /** A hospital admin's list of patients who objected to research use. */
+  function optOuts() {
+    var box = el('div', {id: 'opt-outs'}, el('h2', {text: 'Patients who opted out'}));
+    var list = el('div', {});
+    var form = el('form', {'class': 'row', id: 'opt-out-add', onsubmit: function (ev) {
+      ev.preventDefault();
+      var body = {patientId: form.elements.patientId.value.trim()};
+      if (form.elements.project.value.trim()) body.project = form.elements.project.value.trim();
+      api('/research/opt-outs', {method: 'POST', json: body}).then(function () { form.reset(); load(); }, failure(list));
+    }}, el('label', {}, 'Patient ID', el('input', {name: 'patientId', required: true})),
+      el('label', {}, 'Project (empty: every project)', el('input', {name: 'project'})),
+      el('button', {type: 'submit', text: 'Record opt-out'}));
+    function load() {
+      api('/research/opt-outs').then(function (all) {
+        add(clear(list), table(['Patient', 'Project', 'Recorded', ''], all.map(function (o) {
+          return el('tr', {'data-opt-out': o.patientId}, el('td', {text: o.patientId}), el('td', {text: o.project || 'every project'}),
+            el('td', {text: when(o.recordedAt) + ' by ' + o.recordedBy}), el('td', {}, el('button', {type: 'button', 'class': 'danger',
+              text: 'Remove', onclick: function () { api('/research/opt-outs/' + o.id, {method: 'DELETE'}).then(load, failure(list)); }})));
+        })));
+      }).catch(failure(list));
+    }
+    add(box, form, list);
+    load();
+    return box;
   }
 
   function links(view) {

@@ -125,7 +125,7 @@ class ConsoleTest {
     assertTrue(signIn.get("text").asText().contains("sign in"), signIn.toString());
 
     JsonNode overview = run.at("/steps/overview");
-    assertEquals(List.of("overview", "studies", "models", "links", "audit"), texts(overview.get("nav")));
+    assertEquals(List.of("overview", "studies", "models", "research", "links", "audit"), texts(overview.get("nav")));
     Set<String> needData = Set.of("received", "storage", "archive", "images", "latency", "jobs", "queue");
     int drawn = 0;
     for (JsonNode plot : overview.get("plots")) {

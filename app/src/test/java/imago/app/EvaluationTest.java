@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import imago.core.synthetic.ChestPhantoms;
 import imago.core.tenant.Caller;
 import imago.models.registry.ModelRegistry;
@@ -241,6 +242,38 @@ class EvaluationTest {
     assertEquals(404, get(stranger, "/models/" + DETECTOR + "/versions/1.0.0/evaluations/" + e.getLong("id")).statusCode());
     assertEquals(404, post(stranger, "/models/" + DETECTOR + "/versions/1.0.0/evaluations", new JsonObject().put("project", PROJECT))
         .statusCode());
+  }
+
+  /**
+   * The console's research side in Chromium: the admin consents and keeps an opt-out, the
+   * researcher exports and reads the worse version's evaluation with its plot, the region meets
+   * the gate on that version and overrides it with a reason.
+   */
+  @Test
+  @Order(5)
+  void theConsoleShowsProjectsEvaluationsAndTheGate() throws Exception {
+    assertEquals(201, post(gina, "/research", new JsonObject().put("name", "waiting-for-demo")).statusCode());
+    JsonNode run = BrowserScript.run("/console/research-console.cjs", tmp.resolve("browser"), "research", Duration.ofMinutes(4),
+        Map.of("IMAGO_URL", imago.baseUrl(), "ADMIN_TOKEN", imago.token("demo", Caller.Role.ADMIN), "RESEARCHER_TOKEN", gina,
+            "REGION_TOKEN", region, "PROJECT", PROJECT, "INVITED", "waiting-for-demo", "MODEL", CLASSIFIER, "WORSE", "2.0.0"));
+    assertFalse(run.has("failed"), run.toString());
+    assertEquals(0, run.get("pageErrors").size(), run.get("pageErrors").toString());
+    JsonNode admin = run.at("/steps/admin");
+    assertTrue(admin.get("nav").toString().contains("research"), admin.toString());
+    assertTrue(admin.get("before").asText().contains("invited") && admin.get("after").asText().contains("consented"), admin.toString());
+    assertTrue(admin.get("optOut").asText().contains(PROJECT), admin.toString());
+    JsonNode researcher = run.at("/steps/researcher");
+    assertTrue(researcher.get("exported").asText().startsWith(PROJECT + ".zip"), researcher.toString());
+    assertTrue(researcher.get("evaluation").asText().contains("AUC"), researcher.toString());
+    assertEquals("worse", researcher.get("verdict").asText(), researcher.toString());
+    assertEquals(480, researcher.get("plotWidth").asInt());
+    assertTrue(researcher.get("form").asBoolean(), "a researcher creates projects here");
+    assertFalse(researcher.get("evaluateForm").asBoolean(), "2.0.0 is retired by now: no evaluation is offered");
+    JsonNode gate = run.at("/steps/region");
+    assertTrue(gate.get("refused").asText().contains("Worse than the primary"), gate.toString());
+    assertTrue(gate.get("after").asText().contains("primary"), gate.toString());
+    JsonObject version = new JsonObject(get(region, "/models/" + CLASSIFIER + "/versions/2.0.0").body());
+    assertTrue(version.getJsonArray("history").encode().contains("approved by the board"), version.encode());
   }
 
   /** AUC, sensitivity and specificity at {@code threshold}, from scikit-learn. */
