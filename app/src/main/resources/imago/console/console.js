@@ -273,7 +273,8 @@
           el('td', {}, num(dicomValue(s, '00201206') + ' / ' + dicomValue(s, '00201208'),
             '/dicomweb/studies/' + encodeURIComponent(uid) + '/series')),
           el('td', {'class': 'actions'},
-            el('a', {'class': 'button', href: BASE + '/viewer/viewer?StudyInstanceUIDs=' + encodeURIComponent(uid), text: 'Open'}),
+            el('a', {'class': 'button', href: BASE + '/viewer/viewer?StudyInstanceUIDs=' + encodeURIComponent(uid) + '#research=',
+              text: 'Open'}),
             el('button', {'class': 'secondary', type: 'button', text: 'Details', onclick: function () {
               detail.hidden = !detail.hidden;
               if (!detail.hidden) studyDetail(detail.firstChild, uid);
@@ -612,6 +613,8 @@
       }
       var got = el('span', {'class': 'muted'});
       if (c.role === 'researcher' && p.researchers.indexOf(c.sub) >= 0) {
+        buttons.push(el('a', {'class': 'button secondary', href: BASE + '/viewer/#research=' + encodeURIComponent(p.name),
+          target: '_blank', rel: 'noopener', text: 'Open in viewer'}));
         buttons.push(el('button', {type: 'button', 'class': 'secondary', text: 'Export', onclick: function () {
           got.textContent = 'exporting...';
           download(path + '/export').then(function (blob) {

@@ -156,7 +156,8 @@ class ConsoleTest {
 
     JsonNode studies = run.at("/steps/studies");
     assertEquals(3, studies.get("rows").size(), studies.toString());
-    assertTrue(studies.get("viewerHref").asText().endsWith("/viewer/viewer?StudyInstanceUIDs=" + ct), studies.toString());
+    assertTrue(studies.get("viewerHref").asText().endsWith("/viewer/viewer?StudyInstanceUIDs=" + ct + "#research="),
+        "the clinical view, whatever research view the tab had open: " + studies);
     assertTrue(studies.get("aiResults").asText().contains("demo-nodule-seg 1.0.0"), studies.toString());
     assertTrue(studies.get("aiResults").asText().contains("voxels"), studies.toString());
     assertTrue(studies.get("jobs").asText().contains("done"), studies.toString());

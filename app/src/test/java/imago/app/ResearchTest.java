@@ -423,6 +423,30 @@ class ResearchTest {
     }
   }
 
+  /** OHIF, opened on a project's view as the console links it, lists the project's pseudonyms and draws a study's images. */
+  @Test
+  void ohifOpensTheProjectsViewWithoutAnIdentity() throws Exception {
+    String p = project("ohif-view", "ivy");
+    String ivy = researcher("ivy");
+    JsonObject study = qido(ivy, "/research/" + p + "/dicomweb/studies").getJsonObject(0);
+    String studyUid = study.getJsonObject("0020000D").getJsonArray("Value").getString(0);
+    String patient = study.getJsonObject("00100020").getJsonArray("Value").getString(0);
+    com.fasterxml.jackson.databind.JsonNode run = BrowserScript.run("/viewer/open-research.cjs", tmp.resolve("ohif"), "research",
+        Duration.ofMinutes(4), Map.of("IMAGO_URL", imago.baseUrl(), "IMAGO_TOKEN", ivy, "PROJECT", p, "PSEUDONYM", patient,
+            "STUDY_UID", studyUid));
+    assertFalse(run.has("failed"), run.toString());
+    String list = run.at("/steps/studyList/text").asText();
+    assertTrue(list.contains(patient), list);
+    assertFalse(run.at("/steps/studyList/address").asText().contains("research="), "the fragment leaves the address bar");
+    com.fasterxml.jackson.databind.JsonNode opened = run.at("/steps/study");
+    assertTrue(opened.at("/stats/rendered").asBoolean(), opened.toString());
+    assertTrue(opened.get("frames").asInt() > 0, "its pixels come from the project's view: " + opened);
+    assertEquals(0, opened.get("clinical").asInt(), "nothing is asked of the clinical DICOMweb: " + opened);
+    for (String identity : IDENTITIES) {
+      assertFalse(list.contains(identity) || opened.get("text").asText().contains(identity), identity + " shown");
+    }
+  }
+
   @Test
   void onlyConsentedHospitalsShowAndAnOptOutTakesEffectAtOnce() throws Exception {
     String p = project("two-sites", "erin", "demo", "other");

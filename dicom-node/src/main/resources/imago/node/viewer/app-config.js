@@ -39,7 +39,27 @@
   } catch (e) {
     link = fragment ? fragment[1] : null;
   }
-  var dicomweb = link ? base + '/l/' + link + '/dicomweb' : base + '/dicomweb';
+  // A research project's de-identified view (#research=<project>, from the console's Research page):
+  // DICOMweb goes to /research/<project>/dicomweb with the researcher's own token, for this tab;
+  // #research= (empty) leaves it, as the console's Studies page does when it opens a study.
+  var RESEARCH_KEY = 'imago.research';
+  var research = null;
+  var asked = /[#&]research=([a-z0-9-]{0,63})/.exec(window.location.hash);
+  try {
+    if (asked) {
+      research = asked[1] || null;
+      if (research) window.sessionStorage.setItem(RESEARCH_KEY, research);
+      else window.sessionStorage.removeItem(RESEARCH_KEY);
+      window.history.replaceState(null, '', window.location.pathname + window.location.search);
+    } else {
+      research = window.sessionStorage.getItem(RESEARCH_KEY);
+    }
+  } catch (e) {
+    research = asked ? asked[1] || null : null;
+  }
+  if (link) research = null;
+  var dicomweb = link ? base + '/l/' + link + '/dicomweb' : research ? base + '/research/' + research + '/dicomweb'
+    : base + '/dicomweb';
 
   function toLogin(reason) {
     // several requests fail with 401 at once: a second redirect would abort the first
@@ -141,7 +161,7 @@
         namespace: '@ohif/extension-default.dataSourcesModule.dicomweb',
         sourceName: 'imago',
         configuration: {
-          friendlyName: 'Imago',
+          friendlyName: research ? 'Imago research: ' + research : 'Imago',
           name: 'imago',
           qidoRoot: origin + dicomweb,
           wadoRoot: origin + dicomweb,
@@ -154,7 +174,8 @@
           staticWado: false,
           imageRendering: 'wadors',
           // PS3.18 thumbnail resource, fetched (an <img src> could not carry the bearer token)
-          thumbnailRendering: 'thumbnail',
+          // (a research view has no thumbnail resource: its thumbnails are drawn from the frames)
+          thumbnailRendering: research ? 'wadors' : 'thumbnail',
           thumbnailRequestStrategy: 'fetch',
           enableStudyLazyLoad: true,
           dicomUploadEnabled: false,
