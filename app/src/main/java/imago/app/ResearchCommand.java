@@ -81,6 +81,17 @@ final class ResearchCommand {
       case "labels" -> {
         String name = arg(args, 1);
         ApiClient api = researcher(config, options, name, out);
+        if (options.containsKey("from-reports")) {
+          JsonObject body = new JsonObject().put("finding", options.get("from-reports"));
+          if (options.containsKey("code")) body.put("code", options.get("code"));
+          HttpResponse<String> r = api.send(api.request("/research/" + enc(name) + "/labels/from-reports")
+              .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.encode())).build());
+          if (r.statusCode() != 201) yield api.problem(r);
+          JsonObject j = new JsonObject(r.body());
+          out.printf("labelled %d reported studies of project %s (%s present in %d)%n", j.getInteger("stored"), name,
+              body.getString("finding"), j.getInteger("present"));
+          yield 0;
+        }
         Path csv = Main.userPath(require(options, "csv"));
         HttpResponse<String> r = api.send(api.request("/research/" + enc(name) + "/labels").header("Content-Type", "text/csv")
             .POST(HttpRequest.BodyPublishers.ofFile(csv)).build());

@@ -16,6 +16,7 @@ import com.pixelmed.dicom.TagFromName;
 import com.pixelmed.dicom.TransferSyntax;
 import imago.core.config.Config;
 import imago.core.dicom.Uids;
+import imago.core.synthetic.ChestPhantoms;
 import imago.core.tenant.Caller;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -535,6 +536,75 @@ class ResearchTest {
     int start = body.indexOf("\r\n\r\n") + 4;
     for (int i = 0; i < 64 * 64; i++) assertEquals(pixels[i], frame.body()[start + i], "frame byte " + i);
     assertEquals(404, get(hana, frames.replace("us-clean", "us-plain"), "*/*").statusCode(), "another project knows no such UIDs");
+  }
+
+  /** A radiologist's report on {@code study}: a TID 1500-like tree whose Finding is {@code code}. */
+  static byte[] report(String studyUid, String patientId, String code, String meaning) throws Exception {
+    AttributeList l = new AttributeList();
+    PhantomStudy.text(l, TagFromName.SOPClassUID, "1.2.840.10008.5.1.4.1.1.88.33"); // Comprehensive SR
+    PhantomStudy.text(l, TagFromName.SOPInstanceUID, Uids.random());
+    PhantomStudy.header(l, patientId, studyUid, Uids.random(), "SR");
+    PhantomStudy.text(l, TagFromName.Manufacturer, "Radiology reporting");
+    PhantomStudy.text(l, TagFromName.ValueType, "CONTAINER");
+    PhantomStudy.text(l, TagFromName.ContinuityOfContent, "SEPARATE");
+    l.put(codeSequence(TagFromName.ConceptNameCodeSequence, "126000", "DCM", "Imaging Measurement Report"));
+    AttributeList item = new AttributeList();
+    PhantomStudy.text(item, TagFromName.RelationshipType, "CONTAINS");
+    PhantomStudy.text(item, TagFromName.ValueType, "CODE");
+    item.put(codeSequence(TagFromName.ConceptNameCodeSequence, "121071", "DCM", "Finding"));
+    item.put(codeSequence(TagFromName.ConceptCodeSequence, code, "SCT", meaning));
+    SequenceAttribute content = new SequenceAttribute(TagFromName.ContentSequence);
+    content.addItem(item);
+    l.put(content);
+    FileMetaInformation.addFileMetaInformation(l, TransferSyntax.ExplicitVRLittleEndian, "IMAGOTEST");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    l.write(out, TransferSyntax.ExplicitVRLittleEndian, true, true);
+    return out.toByteArray();
+  }
+
+  static SequenceAttribute codeSequence(AttributeTag tag, String value, String scheme, String meaning) throws Exception {
+    AttributeList c = new AttributeList();
+    PhantomStudy.text(c, TagFromName.CodeValue, value);
+    PhantomStudy.text(c, TagFromName.CodingSchemeDesignator, scheme);
+    PhantomStudy.text(c, TagFromName.CodeMeaning, meaning);
+    SequenceAttribute s = new SequenceAttribute(tag);
+    s.addItem(c);
+    return s;
+  }
+
+  @Test
+  void labelsAreTakenFromTheRadiologistsReports() throws Exception {
+    // radiographs, so that the other tests' CT cohorts stay as they are
+    List<byte[]> parts = new ArrayList<>();
+    for (String patient : List.of("REP-A", "REP-B")) {
+      ChestPhantoms.Study s = ChestPhantoms.radiograph(new ChestPhantoms.Patient(patient, "Reported^" + patient, "F", "19800101"),
+          patient.equals("REP-A"), patient.hashCode());
+      parts.addAll(s.instances());
+      parts.add(patient.equals("REP-A") ? report(s.studyUid(), patient, "52988006", "Lesion")
+          : report(s.studyUid(), patient, "17621005", "Normal"));
+    }
+    assertEquals(200, imago.stow(imago.token("demo", Caller.Role.HOSPITAL), null, parts).statusCode());
+    String jack = researcher("jack");
+    assertEquals(201, post(jack, "/research", new JsonObject().put("name", "from-reports")
+        .put("cohort", new JsonObject().put("ModalitiesInStudy", "CR").put("PatientID", "REP-*"))).statusCode());
+    assertEquals(200, post(admin("demo"), "/research/from-reports/consent", null).statusCode());
+
+    HttpResponse<String> r = post(jack, "/research/from-reports/labels/from-reports", new JsonObject().put("finding", "lesion")
+        .put("code", "52988006"));
+    assertEquals(201, r.statusCode(), r.body());
+    assertEquals(2, new JsonObject(r.body()).getInteger("stored"), r.body());
+    assertEquals(1, new JsonObject(r.body()).getInteger("present"), r.body());
+    String csv = new String(get(jack, "/research/from-reports/labels", "text/csv").body(), StandardCharsets.UTF_8);
+    assertEquals(3, csv.lines().count(), "a header and one label per reported study: " + csv);
+    for (Object o : qido(jack, "/research/from-reports/dicomweb/studies")) {
+      String uid = ((JsonObject) o).getJsonObject("0020000D").getJsonArray("Value").getString(0);
+      String sr = qido(jack, "/research/from-reports/dicomweb/studies/" + uid + "/series?Modality=SR").getJsonObject(0)
+          .getJsonObject("0020000E").getJsonArray("Value").getString(0);
+      String metadata = new String(get(jack, "/research/from-reports/dicomweb/studies/" + uid + "/series/" + sr + "/metadata",
+          "application/dicom+json").body(), StandardCharsets.UTF_8);
+      boolean reported = metadata.contains("52988006");
+      assertTrue(csv.contains(uid + ",,lesion," + (reported ? 1 : 0)), uid + " labelled as its report says: " + csv);
+    }
   }
 
   @Test

@@ -132,6 +132,7 @@ public final class ResearchRouter {
     }
     r.get("/:project/labels").handler(this::labels);
     r.post("/:project/labels").handler(BodyHandler.create(false).setBodyLimit(16 << 20)).handler(this::putLabels);
+    r.post("/:project/labels/from-reports").handler(json).handler(this::labelsFromReports);
     r.get("/:project/export").handler(ctx -> export.send(ctx, this, "true".equals(ctx.queryParams().get("nifti"))));
     r.get("/:project/dicomweb/studies").handler(this::searchStudies);
     r.get(STUDY + "/series").handler(this::searchSeries);
@@ -329,6 +330,67 @@ public final class ResearchRouter {
       audit(caller, p, "labels", ctx, List.of(new Access.Item(null, null, null)));
       return new JsonObject().put("stored", stored);
     }, j -> ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json").end(j.encode()));
+  }
+
+  /** SOP classes of structured reports (PS3.4 B.5: ...88.*). */
+  private static final String SR_CLASSES = "1.2.840.10008.5.1.4.1.1.88.";
+
+  /**
+   * {@code POST /research/{p}/labels/from-reports {"finding": "lesion", "code": "52988006"}}:
+   * study-level labels taken from the radiologists' structured reports in the cohort. A study with
+   * a report (an SR that Imago's models did not write) is labelled present where a coded item of
+   * the report names the finding (its concept or its value: the code, or the finding's name as the
+   * code's meaning) and absent where none does; a study without a report gets no label. They
+   * replace the labels earlier reports gave those studies; uploaded ones stay.
+   */
+  private void labelsFromReports(RoutingContext ctx) {
+    Caller caller = Access.caller(ctx);
+    JsonObject body = Params.jsonBody(ctx, "{\"finding\": \"lesion\", \"code\": \"52988006\" (optional)}");
+    String finding = Optional.ofNullable(Params.string(body, "finding")).orElse("").trim();
+    String code = Optional.ofNullable(Params.string(body, "code")).orElse("").trim();
+    if (finding.isEmpty() || finding.length() > 64) {
+      throw Problem.of(400, "bad-request", "finding is required", "the label's finding, as the model names it").exception();
+    }
+    Blocking.respond(ctx, () -> {
+      ResearchProject p = researcherProject(ctx);
+      List<Label> labels = new ArrayList<>();
+      List<Access.Item> read = new ArrayList<>();
+      for (Cohort.Member m : cohort.members(p)) {
+        Boolean present = null;
+        for (Cohort.Instance i : cohort.instances(p, m, null, null)) {
+          if (!i.stored().sopClassUid().startsWith(SR_CLASSES) || i.stored().source() == imago.storage.index.Source.INFERENCE
+              || Attribute.getSingleStringValueOrEmptyString(i.header(), TagFromName.Manufacturer).startsWith("Imago")) {
+            continue; // not a report, or one of Imago's own AI results
+          }
+          AttributeList report = cohort.deidentified(p, i);
+          present = Boolean.TRUE.equals(present) || names(report, finding, code);
+          read.add(new Access.Item(i.stored().studyUid(), i.stored().seriesUid(), i.stored().sopInstanceUid(), m.tenantId()));
+        }
+        if (present != null) labels.add(new Label(m.pseudoStudyUid(), "", finding, present, null, "sr"));
+      }
+      int stored = judgements.putLabels(p, labels, "sr", caller.principal());
+      if (!read.isEmpty()) audit(caller, p, "labels-from-reports", ctx, read);
+      return new JsonObject().put("stored", stored).put("present", labels.stream().filter(Label::present).count());
+    }, j -> ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json").end(j.encode()));
+  }
+
+  /**
+   * Whether a coded item of the report's content tree has the finding as its value (TID 1500's
+   * Finding, or any CODE item): by code value, or by the finding's name as the code's meaning.
+   */
+  private static boolean names(AttributeList item, String finding, String code) {
+    if (item.get(TagFromName.ConceptCodeSequence) instanceof com.pixelmed.dicom.SequenceAttribute s && s.getNumberOfItems() > 0) {
+      AttributeList c = s.getItem(0).getAttributeList();
+      String value = Attribute.getSingleStringValueOrEmptyString(c, TagFromName.CodeValue).trim();
+      String meaning = Attribute.getSingleStringValueOrEmptyString(c, TagFromName.CodeMeaning).trim();
+      if (!code.isEmpty() && value.equals(code) || meaning.equalsIgnoreCase(finding)) return true;
+    }
+    if (item.get(TagFromName.ContentSequence) instanceof com.pixelmed.dicom.SequenceAttribute content) {
+      for (int k = 0; k < content.getNumberOfItems(); k++) {
+        if (names(content.getItem(k).getAttributeList(), finding, code)) return true;
+      }
+    }
+    return false;
   }
 
   private void labels(RoutingContext ctx) {
