@@ -6,6 +6,7 @@ import com.pixelmed.dicom.DicomException;
 import com.pixelmed.dicom.TagFromName;
 import imago.core.dicom.Part10;
 import imago.core.dicom.Uids;
+import imago.core.io.KeepOpen;
 import imago.core.tenant.Caller;
 import imago.storage.research.Cohort;
 import imago.storage.research.ResearchProject;
@@ -215,8 +216,9 @@ public final class ResearchExport {
   private static String readme(ResearchProject p, int studies, int instances, int volumes) {
     StringBuilder s = new StringBuilder();
     s.append("Imago research export: project ").append(p.name()).append(" (").append(p.title()).append(")\n")
-        .append("Made ").append(Instant.now()).append(": ").append(studies).append(" studies, ").append(instances)
-        .append(" instances").append(volumes >= 0 ? ", " + volumes + " NIfTI volumes (dcm2niix)" : "").append(".\n\n")
+        .append("Made ").append(Instant.now()).append(": ").append(count(studies, "study", "studies")).append(", ")
+        .append(count(instances, "instance", "instances"))
+        .append(volumes >= 0 ? ", " + count(volumes, "NIfTI volume", "NIfTI volumes") + " (dcm2niix)" : "").append(".\n\n")
         .append("Every instance is de-identified per DICOM PS3.15 Annex E, Basic Application Level Confidentiality Profile");
     if (!p.options().isEmpty()) {
       s.append(", with: ").append(String.join(", ", p.options().stream().map(o -> o.meaning()).toList()));
@@ -226,6 +228,10 @@ public final class ResearchExport {
         + "references between instances (an SR to its image, a SEG to its source) still resolve. Instances whose pixels\n"
         + "may show identifying text were left out. manifest.csv lists every file. Patients who opted out are not here.\n");
     return s.toString();
+  }
+
+  private static String count(int n, String one, String many) {
+    return n + " " + (n == 1 ? one : many);
   }
 
   private static void entry(ZipOutputStream zip, String name, String text) throws IOException {
@@ -243,23 +249,6 @@ public final class ResearchExport {
       for (Path f : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
     } catch (IOException e) {
       LOG.warn("event=research.spool.left path={} error=\"{}\"", dir, e.toString());
-    }
-  }
-
-  /** Closing flushes and leaves the stream under it open (a zip entry, a multipart body). */
-  private static final class KeepOpen extends java.io.FilterOutputStream {
-    KeepOpen(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-    }
-
-    @Override
-    public void close() throws IOException {
-      flush();
     }
   }
 }
