@@ -489,7 +489,7 @@
       var select = el('select', {name: 'project'});
       var status = el('span', {'class': 'muted'});
       api('/research').then(function (projects) {
-        projects.filter(function (p) { return p.researchers.indexOf(c.sub) >= 0; }).forEach(function (p) {
+        projects.filter(function (p) { return p.researcher; }).forEach(function (p) {
           select.appendChild(el('option', {value: p.name, text: p.name + ' (' + p.title + ')'}));
         });
       });
@@ -612,7 +612,7 @@
         });
       }
       var got = el('span', {'class': 'muted'});
-      if (c.role === 'researcher' && p.researchers.indexOf(c.sub) >= 0) {
+      if (c.role === 'researcher' && p.researcher) {
         buttons.push(el('a', {'class': 'button secondary', href: BASE + '/viewer/#research=' + encodeURIComponent(p.name),
           target: '_blank', rel: 'noopener', text: 'Open in viewer'}));
         buttons.push(el('button', {type: 'button', 'class': 'secondary', text: 'Export', onclick: function () {

@@ -412,6 +412,15 @@ class ResearchTest {
     assertEquals(200, frames.statusCode());
     int pixels = rossi.volume.getInteger("rows") * rossi.volume.getInteger("columns") * 2;
     assertTrue(frames.body().length >= pixels, "one 16-bit frame: " + frames.body().length);
+    // its validator is the project's own: no clinical frame's ETag (nor boundary) gives the real instance away
+    String tag = frames.headers().firstValue("ETag").orElseThrow();
+    String hospital = imago.token("demo", Caller.Role.RADIOLOGIST);
+    for (String real : rossi.sopInstanceUids) {
+      HttpResponse<byte[]> clinical = get(hospital, "/dicomweb/studies/" + rossi.studyUid + "/series/" + rossi.seriesUid
+          + "/instances/" + real + "/frames/1", "multipart/related; type=\"application/octet-stream\"");
+      assertEquals(200, clinical.statusCode());
+      assertNotEquals(tag, clinical.headers().firstValue("ETag").orElseThrow());
+    }
 
     // nobody else: another project's researcher, a radiologist of the same hospital, the other hospital's admin
     project("another-project", "dario");

@@ -68,6 +68,20 @@ public final class PixelCleaner {
         for (Rect r : rects) blank(null, v, f * frameSamples, rows, columns, samples, planar, r);
       }
       pixels.setValues(v);
+    } else if (bits == 8 && pixels instanceof OtherWordAttribute) {
+      // 8-bit samples read as OW (implicit VR little endian): two samples a word, the first in its low byte
+      short[] w = pixels.getShortValues();
+      byte[] v = new byte[w.length * 2];
+      for (int i = 0; i < w.length; i++) {
+        v[2 * i] = (byte) w[i];
+        v[2 * i + 1] = (byte) (w[i] >> 8);
+      }
+      if (v.length < frameSamples * frames) return false;
+      for (int f = 0; f < frames; f++) {
+        for (Rect r : rects) blank(null, v, f * frameSamples, rows, columns, samples, planar, r);
+      }
+      for (int i = 0; i < w.length; i++) w[i] = (short) ((v[2 * i] & 0xff) | (v[2 * i + 1] << 8));
+      pixels.setValues(w);
     } else {
       return false;
     }

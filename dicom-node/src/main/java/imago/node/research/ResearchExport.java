@@ -72,6 +72,7 @@ public final class ResearchExport {
   /** GET /research/{p}/export[?nifti=true] for one of the project's researchers. */
   void send(RoutingContext ctx, ResearchRouter router, boolean nifti) {
     Caller caller = Access.caller(ctx);
+    String remote = Access.remote(ctx); // read here, on the request's event loop
     Blocking.respond(ctx, () -> {
       ResearchProject p = router.researcherProject(ctx);
       List<Cohort.Member> members = cohort.members(p);
@@ -93,9 +94,8 @@ public final class ResearchExport {
           .putHeader("Content-Disposition", "attachment; filename=\"" + plan.project().name() + ".zip\"");
       Blocking.run(exports, () -> {
         try (OutputStream out = new BufferedOutputStream(new ResponseStream(response), 256 * 1024)) {
-          write(plan.project(), plan.members(), nifti, out, (study, instances) ->
-              router.audit(caller, plan.project(), "export", ctx, List.of(new Access.Item(study.studyUid(), null, null,
-                  study.tenantId()))));
+          write(plan.project(), plan.members(), nifti, out, study -> router.audit(caller, plan.project(), "export", remote,
+              List.of(new Access.Item(study.studyUid(), null, null, study.tenantId()))));
         }
         return null;
       }).onComplete(done -> {
@@ -116,7 +116,7 @@ public final class ResearchExport {
   /** Called before a study's instances are written: the audit of that study. */
   @FunctionalInterface
   interface StudyAudit {
-    void exported(Cohort.Member study, List<Cohort.Instance> instances) throws Exception;
+    void exported(Cohort.Member study) throws Exception;
   }
 
   /** Writes the zip of {@code members} to {@code out} (flushed, left open). */
@@ -129,7 +129,7 @@ public final class ResearchExport {
     for (Cohort.Member m : members) {
       List<Cohort.Instance> all = cohort.instances(p, m, null, null);
       if (all.isEmpty()) continue;
-      audit.exported(m, all);
+      audit.exported(m);
       Map<String, List<Cohort.Instance>> bySeries = new LinkedHashMap<>();
       for (Cohort.Instance i : all) bySeries.computeIfAbsent(i.pseudoSeriesUid(), k -> new ArrayList<>()).add(i);
       for (List<Cohort.Instance> series : bySeries.values()) {
@@ -178,9 +178,10 @@ public final class ResearchExport {
       throw new IOException("NIfTI asked for, but " + dcm2niix + " cannot be started (Debian package dcm2niix): "
           + e.getMessage(), e);
     }
-    if (!proc.waitFor(10, TimeUnit.MINUTES)) {
-      proc.destroyForcibly();
-      throw new IOException("dcm2niix took over 10 minutes on series " + name);
+    try {
+      if (!proc.waitFor(10, TimeUnit.MINUTES)) throw new IOException("dcm2niix took over 10 minutes on series " + name);
+    } finally {
+      if (proc.isAlive()) proc.destroyForcibly(); // timed out, or the export was cut short
     }
     int volumes = 0;
     try (Stream<Path> made = Files.list(outDir)) {
@@ -226,7 +227,8 @@ public final class ResearchExport {
     s.append(".\nPatients are pseudonyms (P + 16 letters) and UIDs are remapped (2.25.*) with the project's key, which stays\n"
         + "in Imago: the same patient, study or instance has the same pseudonym in every export of this project, and\n"
         + "references between instances (an SR to its image, a SEG to its source) still resolve. Instances whose pixels\n"
-        + "may show identifying text were left out. manifest.csv lists every file. Patients who opted out are not here.\n");
+        + "may show identifying text were left out, or cleaned where the project has a Clean Pixel Data rule for their\n"
+        + "modality. manifest.csv lists every file. Patients who opted out are not here.\n");
     return s.toString();
   }
 

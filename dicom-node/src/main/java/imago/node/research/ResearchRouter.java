@@ -36,7 +36,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -73,6 +72,8 @@ public final class ResearchRouter {
   public static final Set<Option> DEFAULT_OPTIONS = EnumSet.of(Option.RETAIN_LONGITUDINAL_MODIFIED_DATES,
       Option.CLEAN_DESCRIPTORS);
   private static final String STUDY = "/:project/dicomweb/studies/:study";
+  /** The most one retrieve of the view holds in memory (it is de-identified whole): larger ones go series by series or by export. */
+  private static final long MAX_RETRIEVE_BYTES = 256L << 20;
   private static final String SERIES = STUDY + "/series/:series";
   private static final String INSTANCE = SERIES + "/instances/:instance";
   /** Study-level attributes a research QIDO answer carries. */
@@ -185,14 +186,14 @@ public final class ResearchRouter {
       audit(caller, p, "create", ctx, List.of(new Access.Item(null, null, null)));
       return p;
     }, p -> ctx.response().setStatusCode(201).putHeader("Location", ctx.request().path() + "/" + p.name())
-        .putHeader("Content-Type", "application/json").end(json(p).encodePrettily()));
+        .putHeader("Content-Type", "application/json").end(json(p, caller).encodePrettily()));
   }
 
   private void list(RoutingContext ctx) {
     Caller caller = Access.caller(ctx);
     Blocking.respond(ctx, () -> {
       JsonArray out = new JsonArray();
-      for (ResearchProject p : projects.all()) if (visible(caller, p)) out.add(json(p));
+      for (ResearchProject p : projects.all()) if (visible(caller, p)) out.add(json(p, caller));
       return out;
     }, a -> ctx.response().putHeader("Content-Type", "application/json").end(a.encodePrettily()));
   }
@@ -201,7 +202,7 @@ public final class ResearchRouter {
     Caller caller = Access.caller(ctx);
     Blocking.respond(ctx, () -> {
       ResearchProject p = project(ctx, pr -> visible(caller, pr));
-      JsonObject j = json(p);
+      JsonObject j = json(p, caller);
       if (p.hasResearcher(caller.principal())) j.put("studies", cohort.members(p).size());
       return j;
     }, j -> ctx.response().putHeader("Content-Type", "application/json").end(j.encodePrettily()));
@@ -243,7 +244,7 @@ public final class ResearchRouter {
       ResearchProject p = project(ctx, pr -> pr.site(caller.tenantId()).isPresent());
       projects.decide(p.id(), caller.tenantId(), decision, caller.principal());
       audit(caller, p, decision.id(), ctx, List.of(new Access.Item(null, null, null)));
-      return json(projects.byName(p.name()).orElseThrow());
+      return json(projects.byName(p.name()).orElseThrow(), caller);
     }, j -> ctx.response().putHeader("Content-Type", "application/json").end(j.encodePrettily()));
   }
 
@@ -298,6 +299,10 @@ public final class ResearchRouter {
           }
         }
         String finding = f[2].trim();
+        if (finding.length() > 64) {
+          errors.add(new JsonObject().put("path", at).put("message", "a finding's name has 64 characters at most"));
+          continue;
+        }
         Boolean present = switch (f[3].trim().toLowerCase(Locale.ROOT)) {
           case "1", "true", "yes", "y" -> true;
           case "0", "false", "no", "n" -> false;
@@ -315,7 +320,8 @@ public final class ResearchRouter {
             errors.add(new JsonObject().put("path", at).put("message", "a box is four numbers x0,y0,x1,y1"));
             continue;
           }
-          if (sop.isEmpty() || !present || box[2] <= box[0] || box[3] <= box[1]) {
+          if (sop.isEmpty() || !present || !java.util.Arrays.stream(box).allMatch(Double::isFinite) || box[2] <= box[0]
+              || box[3] <= box[1]) {
             errors.add(new JsonObject().put("path", at).put("message", "a box is a present lesion on one image, x1 > x0 and y1 > y0"));
             continue;
           }
@@ -393,10 +399,15 @@ public final class ResearchRouter {
     return false;
   }
 
+  /** The labels of the studies in the view now (a withdrawn hospital's or an opted-out patient's are not given back). */
   private void labels(RoutingContext ctx) {
     Blocking.respond(ctx, () -> {
+      ResearchProject p = researcherProject(ctx);
+      Set<String> inView = new java.util.HashSet<>();
+      for (Cohort.Member m : cohort.members(p)) inView.add(m.pseudoStudyUid());
       StringBuilder csv = new StringBuilder(LABEL_HEADER).append('\n');
-      for (Label l : judgements.labels(researcherProject(ctx))) {
+      for (Label l : judgements.labels(p)) {
+        if (!inView.contains(l.studyUid())) continue;
         csv.append(l.studyUid()).append(',').append(l.sopUid()).append(',').append(l.finding()).append(',')
             .append(l.present() ? 1 : 0);
         if (l.box() != null) for (double v : l.box()) csv.append(',').append(v);
@@ -434,8 +445,11 @@ public final class ResearchRouter {
   private void removeOptOut(RoutingContext ctx) {
     Caller caller = admin(ctx);
     long id = Params.id(ctx, "id", "opt-out");
+    String remote = Access.remote(ctx);
     Blocking.respond(ctx, () -> {
       if (!projects.removeOptOut(caller.tenantId(), id)) throw Params.notFound("opt-out", String.valueOf(id));
+      // the patient is back in the projects: that is recorded as much as the objection was
+      access.record(caller, "research:opt-out-removed:" + id, Access.Via.RESEARCH, remote, List.of(new Access.Item(null, null, null)));
       return null;
     }, x -> ctx.response().setStatusCode(204).end());
   }
@@ -470,7 +484,11 @@ public final class ResearchRouter {
 
   void audit(Caller caller, ResearchProject p, String verb, RoutingContext ctx, List<Access.Item> items)
       throws SqlUnavailableException {
-    access.record(caller, "research:" + p.name() + ":" + verb, Access.Via.RESEARCH, Access.remote(ctx), items);
+    audit(caller, p, verb, Access.remote(ctx), items);
+  }
+
+  void audit(Caller caller, ResearchProject p, String verb, String remote, List<Access.Item> items) throws SqlUnavailableException {
+    access.record(caller, "research:" + p.name() + ":" + verb, Access.Via.RESEARCH, remote, items);
   }
 
   // ---- the de-identified view: QIDO-RS ---------------------------------------------------------
@@ -483,23 +501,22 @@ public final class ResearchRouter {
     Blocking.respond(ctx, () -> {
       ResearchProject p = researcherProject(ctx);
       List<DicomJsonWriter> out = new ArrayList<>();
-      List<Access.Item> items = new ArrayList<>();
-      List<Cohort.Member> members = cohort.members(p);
-      for (Cohort.Member m : members) {
+      List<Access.Item> answered = new ArrayList<>();
+      int skipped = 0;
+      for (Cohort.Member m : cohort.members(p)) {
         if (wanted != null && !List.of(wanted.split("[,\\\\]")).contains(m.pseudoStudyUid())) continue;
         AttributeList a = cohort.studyAttributes(p, m);
         if (!matches(ctx, a)) continue;
-        if (offset > 0 && items.size() < offset) {
-          items.add(null);
+        if (skipped < offset) {
+          skipped++;
           continue;
         }
         if (out.size() >= limit) break;
         DicomJsonWriter w = only(a, STUDY_TAGS);
         w.url(0x00081190, root(ctx, p) + "/studies/" + m.pseudoStudyUid());
         out.add(w);
-        items.add(new Access.Item(m.studyUid(), null, null, m.tenantId()));
+        answered.add(new Access.Item(m.studyUid(), null, null, m.tenantId()));
       }
-      List<Access.Item> answered = items.stream().filter(java.util.Objects::nonNull).toList();
       if (!answered.isEmpty()) audit(caller, p, "search", ctx, answered);
       return DicomJson.arrayBytes(out);
     }, bytes -> jsonAnswer(ctx, bytes));
@@ -557,7 +574,12 @@ public final class ResearchRouter {
           : com.pixelmed.dicom.DicomDictionary.StandardDictionary.getTagFromName(key);
       if (tag == null) throw Problem.of(400, "bad-request", "Unknown matching key", key).exception();
       if (q.getValue() == null || q.getValue().isEmpty()) continue;
-      String pattern = q.getValue().replace("\\", "\\\\").replace(".", "\\.").replace("*", ".*").replace("?", ".");
+      // the value's * and ? are wildcards (PS3.4 C.2.2.2.4); everything else is literal text
+      StringBuilder regex = new StringBuilder();
+      for (String piece : q.getValue().split("(?<=[*?])|(?=[*?])")) {
+        regex.append(piece.equals("*") ? ".*" : piece.equals("?") ? "." : java.util.regex.Pattern.quote(piece));
+      }
+      String pattern = regex.toString();
       String[] values;
       try {
         Attribute attr = a.get(tag);
@@ -580,16 +602,27 @@ public final class ResearchRouter {
       ResearchProject p = researcherProject(ctx);
       Cohort.Member m = member(ctx, p);
       List<Cohort.Instance> instances = cohort.instances(p, m, ctx.pathParam("series"), ctx.pathParam("instance"));
-      if (instances.isEmpty()) throw notFound(ctx);
+      if (instances.isEmpty()) throw notFound();
       List<DicomJsonWriter> out = new ArrayList<>();
-      for (Cohort.Instance i : instances) out.add(AttributeListJson.toJson(i.header()));
-      String json = new String(DicomJson.arrayBytes(out), StandardCharsets.UTF_8);
-      // large binary values are not offered in the view; drop their markers rather than point nowhere
-      json = json.replaceAll(",?\"[0-9A-F]{8}\":\\{\"vr\":\"[A-Z]{2}\",\"BulkDataURI\":\"" + AttributeListJson.BULK_DATA_MARKER
-          + "[0-9A-F]{8}\"\\}", "").replace("{,", "{");
+      for (Cohort.Instance i : instances) out.add(AttributeListJson.toJson(withoutBulkData(i.header())));
       audit(caller, p, "metadata", ctx, items(instances));
-      return json.getBytes(StandardCharsets.UTF_8);
+      return DicomJson.arrayBytes(out);
     }, bytes -> jsonAnswer(ctx, bytes));
+  }
+
+  /**
+   * The header less its top-level binary values too large to be inline: the view offers no bulk
+   * data resource, so its metadata names none (frames are what viewers ask for).
+   */
+  private static AttributeList withoutBulkData(AttributeList header) {
+    AttributeList out = new AttributeList();
+    for (Object o : header.values()) {
+      Attribute a = (Attribute) o;
+      String vr = a.getVRAsString();
+      boolean binary = vr.startsWith("O") || vr.equals("UN");
+      if (!binary || (a.getVL() & 0xFFFFFFFFL) <= AttributeListJson.INLINE_BINARY_LIMIT) out.put(a);
+    }
+    return out;
   }
 
   /** The de-identified instances as multipart/related; type="application/dicom" (PS3.18 §8.7.3.1). */
@@ -600,10 +633,10 @@ public final class ResearchRouter {
       ResearchProject p = researcherProject(ctx);
       Cohort.Member m = member(ctx, p);
       List<Cohort.Instance> instances = cohort.instances(p, m, ctx.pathParam("series"), ctx.pathParam("instance"));
-      if (instances.isEmpty()) throw notFound(ctx);
+      if (instances.isEmpty()) throw notFound();
       long total = 0;
       for (Cohort.Instance i : instances) total += i.stored().objectSize();
-      if (total > 512L << 20) {
+      if (total > MAX_RETRIEVE_BYTES) {
         throw Problem.of(413, "too-large", "Ask series by series", "the study holds " + (total >> 20)
             + " MiB; retrieve its series one at a time, or use the export").exception();
       }
@@ -629,14 +662,16 @@ public final class ResearchRouter {
     Blocking.respond(ctx, () -> {
       ResearchProject p = researcherProject(ctx);
       List<Cohort.Instance> l = cohort.instances(p, member(ctx, p), ctx.pathParam("series"), ctx.pathParam("instance"));
-      if (l.isEmpty()) throw notFound(ctx);
+      if (l.isEmpty()) throw notFound();
       return new Found(p, l.get(0));
     }, found -> {
       if (found.instance().cleaned()) {
         cleanedFrames(ctx, found.project(), found.instance());
       } else {
+        // the ETag is keyed with the project's key: it must not tie the pseudonymous instance to its real one
         wado.frames(ctx, () -> found.instance().stored(),
-            i -> audit(caller, found.project(), "frames", ctx, items(List.of(found.instance()))));
+            i -> audit(caller, found.project(), "frames", ctx, items(List.of(found.instance()))),
+            cohort.deidentifier(found.project()).uid("frames-etag"));
       }
     });
   }
@@ -667,14 +702,8 @@ public final class ResearchRouter {
       }
       int frameBytes = rows * columns * samples * bytes;
       ByteArrayOutputStream body = new ByteArrayOutputStream();
-      for (String n : ctx.pathParam("frames").split(",")) {
-        int k;
-        try {
-          k = Integer.parseInt(n.trim());
-        } catch (NumberFormatException e) {
-          throw Problem.of(400, "bad-request", "Bad frame list", "frames are numbers from 1: " + n).exception();
-        }
-        if (k < 1 || k > frames) throw Problem.of(404, "not-found", "No such frame", k + " of " + frames).exception();
+      for (int k : WadoRs.frameNumbers(ctx.pathParam("frames"))) {
+        if (k > frames) throw Problem.of(404, "not-found", "No such frame", k + " of " + frames).exception();
         body.write(("--" + boundary + "\r\nContent-Type: application/octet-stream; transfer-syntax=" + Uids.EXPLICIT_VR_LITTLE_ENDIAN
             + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         body.write(all, (k - 1) * frameBytes, frameBytes);
@@ -690,10 +719,10 @@ public final class ResearchRouter {
   private Cohort.Member member(RoutingContext ctx, ResearchProject p) throws SqlUnavailableException {
     String study = ctx.pathParam("study");
     if (!Uids.isValid(study)) throw Problem.of(400, "bad-request", "Malformed UID", study).exception();
-    return cohort.member(p, study).orElseThrow(() -> notFound(ctx));
+    return cohort.member(p, study).orElseThrow(ResearchRouter::notFound);
   }
 
-  private static ProblemException notFound(RoutingContext ctx) {
+  private static ProblemException notFound() {
     return Problem.of(404, "not-found", "Not found", "nothing of that UID in this project's view").exception();
   }
 
@@ -776,7 +805,8 @@ public final class ResearchRouter {
         .toList()));
   }
 
-  static JsonObject json(ResearchProject p) {
+  /** A project as its API shows it; {@code researcher}: whether the caller is one of its researchers. */
+  static JsonObject json(ResearchProject p, Caller caller) {
     JsonObject cohortJson = new JsonObject();
     p.cohort().forEach(cohortJson::put);
     JsonArray options = new JsonArray();
@@ -794,7 +824,8 @@ public final class ResearchRouter {
     return new JsonObject().put("name", p.name()).put("title", p.title()).put("ownerTenant", p.ownerTenant())
         .put("createdBy", p.createdBy()).put("createdAt", p.createdAt().toString()).put("cohort", cohortJson)
         .put("options", options).put("cleanPixelData", cleanPixelsJson(p)).put("sites", sites).put("researchers", new JsonArray(new ArrayList<>(new LinkedHashSet<>(
-            p.researchers())))).put("dicomweb", "/research/" + p.name() + "/dicomweb");
+            p.researchers())))).put("researcher", p.hasResearcher(caller.principal()))
+        .put("dicomweb", "/research/" + p.name() + "/dicomweb");
   }
 
   private static JsonObject cleanPixelsJson(ResearchProject p) {

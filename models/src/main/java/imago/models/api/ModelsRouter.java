@@ -225,9 +225,8 @@ public final class ModelsRouter {
   /** A version to download, and its bytes (null: the client has them already). */
   private record Download(ModelVersion version, InputStream content) {}
 
-  /** POST .../activate {"mode": "primary" | "shadow"}: admins only. */
   /**
-   * POST .../activate {"mode": "primary" | "shadow", "override": "reason"}. Making a version primary
+   * POST .../activate {"mode": "primary" | "shadow", "override": "reason"} (the region). Making a version primary
    * passes the promotion gate: refused (409, with the figures) when its newest evaluation on a
    * research cohort is worse than the primary's by more than models.promotionMargin, unless the
    * region overrides it with a reason, which the model's history and the audit keep.
@@ -238,6 +237,9 @@ public final class ModelsRouter {
         + "\"override\": \"why the promotion gate is overridden\"}");
     String mode = java.util.Optional.ofNullable(Params.string(body, "mode")).orElse(ModelVersion.PRIMARY);
     String override = Params.string(body, "override");
+    if (override != null && override.length() > 1000) {
+      throw Problem.of(400, "bad-request", "Override reason too long", "1000 characters at most").exception();
+    }
     String name = ctx.pathParam("name");
     String version = ctx.pathParam("version");
     Blocking.respond(ctx, () -> {
@@ -283,7 +285,7 @@ public final class ModelsRouter {
     Blocking.respond(ctx, () -> {
       JsonArray out = new JsonArray();
       for (Evaluation e : evaluations.of(ctx.pathParam("name"), ctx.pathParam("version"))) {
-        if (mayRead(caller, e)) out.add(evaluationJson(e, null).put("report", (Object) null));
+        if (evaluations.readable(caller, e)) out.add(evaluationJson(e, null).put("report", (Object) null));
       }
       return out;
     }, a -> ctx.response().putHeader("Content-Type", "application/json").end(a.encodePrettily()));
@@ -320,24 +322,14 @@ public final class ModelsRouter {
         "default-src 'none'; style-src 'unsafe-inline'").end(svg));
   }
 
+  /** The evaluation of the path, for who may read it (checked before anything is computed); 404 otherwise. */
   private Evaluations.Looked readable(RoutingContext ctx, Caller caller, long id) throws Exception {
-    java.util.Optional<Evaluations.Looked> l = evaluations.look(id);
-    if (l.isEmpty() || !mayRead(caller, l.get().evaluation())
-        || !l.get().evaluation().modelName().equals(ctx.pathParam("name"))
-        || !l.get().evaluation().modelVersion().equals(ctx.pathParam("version"))) {
+    java.util.Optional<Evaluation> e = evaluations.find(id);
+    if (e.isEmpty() || !e.get().modelName().equals(ctx.pathParam("name")) || !e.get().modelVersion().equals(ctx.pathParam("version"))
+        || !evaluations.readable(caller, e.get())) {
       throw Params.notFound("evaluation", String.valueOf(id));
     }
-    return l.get();
-  }
-
-  /** An evaluation is read by its project's researchers and the region. */
-  private boolean mayRead(Caller caller, Evaluation e) {
-    try {
-      evaluations.project(caller, e.project());
-      return true;
-    } catch (Exception refused) {
-      return false;
-    }
+    return evaluations.look(id).orElseThrow();
   }
 
   private JsonObject evaluationJson(Evaluation e, JsonObject progress) {

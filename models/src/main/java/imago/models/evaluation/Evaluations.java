@@ -92,15 +92,11 @@ public final class Evaluations {
     this.margin = margin;
   }
 
-  public double margin() {
-    return margin;
-  }
-
   /** Starts judging {@code name} {@code version} on {@code projectName}'s cohort, for one of its researchers or the region. */
   public Evaluation start(Caller caller, String name, String version, String projectName)
       throws RefusedException, SqlUnavailableException {
     ResearchProject p = project(caller, projectName);
-    ModelVersion candidate = catalog.find(name, version)
+    ModelVersion candidate = catalog.find(name, version).filter(v -> visible(caller, v))
         .orElseThrow(() -> new RefusedException(404, "no model version " + name + " " + version));
     if (candidate.state() != ModelState.VALIDATED && candidate.state() != ModelState.ACTIVE) {
       throw new RefusedException(409, name + " " + version + " is " + candidate.state().id()
@@ -162,6 +158,26 @@ public final class Evaluations {
 
   /** An evaluation and, while it runs, its progress. */
   public record Looked(Evaluation evaluation, JsonObject progress) {}
+
+  /** An evaluation as stored, not looked at (no report is written): for deciding who may read it first. */
+  public Optional<Evaluation> find(long id) throws SqlUnavailableException {
+    return judgements.evaluation(id);
+  }
+
+  /**
+   * Whether {@code caller} may read {@code e}: a researcher of its project (or the region) who may
+   * also see its model version (an active one, or one of the caller's own hospital).
+   */
+  public boolean readable(Caller caller, Evaluation e) throws SqlUnavailableException {
+    Optional<ResearchProject> p = projects.byName(e.project());
+    if (p.isEmpty() || !(p.get().hasResearcher(caller.principal()) || caller.role() == Caller.Role.REGION)) return false;
+    return catalog.find(e.modelName(), e.modelVersion()).filter(v -> visible(caller, v)).isPresent();
+  }
+
+  /** As the registry shows versions: the region sees all, others an active one or their own hospital's. */
+  private static boolean visible(Caller caller, ModelVersion v) {
+    return caller.role() == Caller.Role.REGION || v.state() == ModelState.ACTIVE || v.tenantId().equals(caller.tenantId());
+  }
 
   /** The newest finished evaluation of a version that compares it with a primary: what the promotion gate reads. */
   public Optional<JsonObject> latestComparison(String name, String version) throws SqlUnavailableException {
@@ -240,7 +256,9 @@ public final class Evaluations {
 
   private JsonObject report(ResearchProject p, Evaluation e, Gathered g) throws SqlUnavailableException {
     ModelVersion candidate = catalog.find(e.modelName(), e.modelVersion()).orElseThrow();
-    List<Label> labels = judgements.labels(p);
+    // only the studies in the view now: a withdrawn hospital's or an opted-out patient's labels no longer count
+    List<Label> labels = judgements.labels(p).stream().filter(l -> g.results().get(e.modelVersion()).containsKey(l.studyUid()))
+        .toList();
     Set<String> findings = new LinkedHashSet<>();
     for (Label l : labels) findings.add(l.finding());
     JsonArray perFinding = new JsonArray();
@@ -341,7 +359,7 @@ public final class Evaluations {
     Metrics.Interval sensitivity = Metrics.bootstrap(s, y, (a, b) -> Metrics.sensitivity(a, b, t), RESAMPLES, SEED);
     Metrics.Interval specificity = Metrics.bootstrap(s, y, (a, b) -> Metrics.specificity(a, b, t), RESAMPLES, SEED);
     JsonArray roc = new JsonArray();
-    for (double[] point : Metrics.roc(s, y)) roc.add(new JsonArray().add(point[0]).add(point[1]));
+    for (double[] point : thin(Metrics.roc(s, y))) roc.add(new JsonArray().add(point[0]).add(point[1]));
     return new JsonObject().put("version", version).put("auc", interval(auc)).put("sensitivity", interval(sensitivity))
         .put("specificity", interval(specificity)).put("roc", roc).put("compared", auc.value());
   }
@@ -376,15 +394,31 @@ public final class Evaluations {
       cases.add(new Metrics.DetectionCase(image.getValue(), predicted.getOrDefault(image.getKey(), List.of())));
     }
     Metrics.Froc froc = Metrics.froc(cases);
+    if (froc.lesions() == 0) {
+      throw new IllegalStateException("finding " + finding + ": the labels hold no lesion box (x0,y0,x1,y1 on an image), "
+          + "so a detector's sensitivity is undefined");
+    }
     meta.put("level", "image").put("images", froc.images()).put("lesions", froc.lesions());
     JsonArray at = new JsonArray();
     for (int r = 0; r < Metrics.FP_RATES.length; r++) {
       at.add(new JsonObject().put("falsePositivesPerImage", Metrics.FP_RATES[r]).put("sensitivity", froc.atRates()[r]));
     }
     JsonArray curve = new JsonArray();
-    for (double[] point : froc.points()) curve.add(new JsonArray().add(point[0]).add(point[1]));
+    for (double[] point : thin(froc.points())) curve.add(new JsonArray().add(point[0]).add(point[1]));
     return new JsonObject().put("version", version).put("sensitivityAt", at).put("meanSensitivity", froc.mean())
         .put("froc", curve).put("compared", froc.mean());
+  }
+
+  /** The most points a stored curve keeps: a report stays small whatever the cohort (the plot needs no more). */
+  static final int CURVE_POINTS = 400;
+
+  /** Every k-th point of a curve (its last always kept), down to {@link #CURVE_POINTS}. */
+  static List<double[]> thin(List<double[]> curve) {
+    if (curve.size() <= CURVE_POINTS) return curve;
+    List<double[]> out = new ArrayList<>();
+    double step = (curve.size() - 1) / (double) (CURVE_POINTS - 1);
+    for (int k = 0; k < CURVE_POINTS; k++) out.add(curve.get((int) Math.round(k * step)));
+    return out;
   }
 
   private static JsonObject interval(Metrics.Interval i) {

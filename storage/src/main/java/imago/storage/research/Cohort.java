@@ -50,7 +50,7 @@ public final class Cohort {
       "1.2.840.10008.1.2.1.99");
 
   /** One study of the cohort: where it really is, and the UID the project knows it by. */
-  public record Member(String tenantId, String studyUid, String patientId, String pseudoStudyUid, QueryMatch study) {}
+  public record Member(String tenantId, String studyUid, String pseudoStudyUid, QueryMatch study) {}
 
   /**
    * One instance of a member study, with its de-identified header (no Pixel Data) and project UIDs.
@@ -66,7 +66,7 @@ public final class Cohort {
   private final ObjectStore store;
   private final ResearchProjects projects;
   private final Function<ResearchProject, byte[]> keys;
-  /** De-identified headers by project, instance and content: null marks an instance left out. */
+  /** De-identified headers by project, instance and content; empty: an instance left out. */
   private final Map<String, Optional<Header>> headers = Collections.synchronizedMap(
       new LinkedHashMap<>(256, 0.75f, true) {
         @Override
@@ -135,7 +135,7 @@ public final class Cohort {
         for (QueryMatch m : r.matches()) {
           String patient = m.get(QueryAttributes.PATIENT_ID);
           if (optedOut.contains(patient == null ? "" : patient.trim())) continue;
-          out.add(new Member(tenant, m.studyUid(), patient, deid.uid(m.studyUid()), m));
+          out.add(new Member(tenant, m.studyUid(), deid.uid(m.studyUid()), m));
         }
         if (!r.more() || r.matches().isEmpty()) break;
       }

@@ -46,19 +46,19 @@ final class WadoFrames {
   void frames(RoutingContext ctx) {
     WadoRequest rq = WadoRequest.of(ctx);
     frames(ctx, () -> instance(rq),
-        i -> access.record(rq.caller(), "frames", Access.Via.WADO_RS, rq.remote(), WadoRequest.items(List.of(i))));
+        i -> access.record(rq.caller(), "frames", Access.Via.WADO_RS, rq.remote(), WadoRequest.items(List.of(i))), "");
   }
 
   /**
    * The frames of the instance {@code located} finds (blocking, may throw a problem), recorded by
    * {@code audit} before they go out.
    */
-  void frames(RoutingContext ctx, WadoRs.Located located, WadoRs.Audit audit) {
+  void frames(RoutingContext ctx, WadoRs.Located located, WadoRs.Audit audit, String tagKey) {
     int[] numbers = frameList(ctx.pathParam("frames"));
     List<MediaRange> accept = MediaRange.parse(ctx.request().getHeader("Accept"));
     retrieve.respond(ctx, () -> {
       StoredInstance i = located.instance();
-      String variant = ctx.pathParam("frames") + "\n" + ctx.request().getHeader("Accept");
+      String variant = tagKey + "\n" + ctx.pathParam("frames") + "\n" + ctx.request().getHeader("Accept");
       String etag = Validators.etag("frames", variant, List.of(i));
       if (Validators.notModified(ctx.request(), etag)) {
         audit.record(i);

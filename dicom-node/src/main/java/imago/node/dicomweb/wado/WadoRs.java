@@ -65,10 +65,17 @@ public final class WadoRs implements DicomWebService {
   /**
    * WADO-RS frames ({@code :frames} in the route) of an instance another view resolves and audits
    * its own way: a research project's de-identified view serves the stored pixels through this, as
-   * de-identification leaves Pixel Data as it is.
+   * de-identification leaves Pixel Data as it is. {@code tagKey} goes into the ETag (and the
+   * multipart boundary made from it): a view's secret, so that its tags cannot be matched with
+   * another view's, or the clinical one's, for the same instance.
    */
-  public void frames(RoutingContext ctx, Located instance, Audit audit) {
-    frames.frames(ctx, instance, audit);
+  public void frames(RoutingContext ctx, Located instance, Audit audit, String tagKey) {
+    frames.frames(ctx, instance, audit, tagKey);
+  }
+
+  /** A frame list from the path ({@code 1,3,5}): 1-based, at most 10,000, no repeats; 400 otherwise. */
+  public static int[] frameNumbers(String list) {
+    return WadoFrames.frameList(list);
   }
 
   /** How the instances go out: one multipart/related body, or (instance level) one application/dicom body. */
