@@ -147,8 +147,10 @@ class ViewerRouterTest {
     String js = served("/viewer/app-config.js", "text/javascript; charset=utf-8", "no-store").body();
     assertFalse(js.contains("cloudfront"), "OHIF's own app-config.js must never be served");
     assertTrue(js.contains("var base = \"\";"), js);
-    // DICOMweb at <base>/dicomweb, or through an FSE link's /l/{token}/dicomweb when opened from one
-    assertTrue(js.contains("var dicomweb = link ? base + '/l/' + link + '/dicomweb' : base + '/dicomweb';"), js);
+    // DICOMweb at <base>/dicomweb, or through an FSE link's /l/{token}/dicomweb when opened from one, or a
+    // research project's de-identified view when opened with #research=<project>
+    assertTrue(js.contains("var dicomweb = link ? base + '/l/' + link + '/dicomweb' : research ? base + '/research/' + research"
+        + " + '/dicomweb'\n    : base + '/dicomweb';"), js);
     assertTrue(js.contains("qidoRoot: origin + dicomweb") && js.contains("wadoUriRoot: origin + base + '/wado'"), js);
     assertTrue(js.contains("routerBasename: viewer"), js);
 
