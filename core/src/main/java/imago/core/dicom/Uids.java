@@ -22,6 +22,12 @@ public final class Uids {
    * A UID is 1-64 characters of digits and dots, without empty components. Leading zeros in a
    * component are not allowed by PS3.5 but are common in real archives, so they are accepted.
    */
+  /** Whether a transfer syntax keeps Pixel Data native (uncompressed): implicit or explicit VR, either byte order, deflated. */
+  public static boolean isNative(String transferSyntaxUid) {
+    return IMPLICIT_VR_LITTLE_ENDIAN.equals(transferSyntaxUid) || EXPLICIT_VR_LITTLE_ENDIAN.equals(transferSyntaxUid)
+        || EXPLICIT_VR_BIG_ENDIAN.equals(transferSyntaxUid) || DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN.equals(transferSyntaxUid);
+  }
+
   public static boolean isValid(String uid) {
     if (uid == null || uid.isEmpty() || uid.length() > 64) return false;
     if (uid.charAt(0) == '.' || uid.charAt(uid.length() - 1) == '.') return false;

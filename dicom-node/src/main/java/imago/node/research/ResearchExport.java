@@ -52,8 +52,6 @@ public final class ResearchExport {
   private static final Logger LOG = LoggerFactory.getLogger(ResearchExport.class);
   private static final int MAX_EXPORTS = 2;
   private static final Set<String> VOLUME_MODALITIES = Set.of("CT", "MR", "PT", "NM");
-  private static final Set<String> NATIVE = Set.of(Uids.IMPLICIT_VR_LITTLE_ENDIAN, Uids.EXPLICIT_VR_LITTLE_ENDIAN,
-      "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99");
 
   private final Cohort cohort;
   private final Path spool;
@@ -204,7 +202,7 @@ public final class ResearchExport {
    * is encapsulated (kept as it was), else Explicit VR Little Endian.
    */
   static void writePart10(AttributeList dataset, String storedTransferSyntax, OutputStream out) throws IOException {
-    String ts = NATIVE.contains(storedTransferSyntax) ? Uids.EXPLICIT_VR_LITTLE_ENDIAN : storedTransferSyntax;
+    String ts = Uids.isNative(storedTransferSyntax) ? Uids.EXPLICIT_VR_LITTLE_ENDIAN : storedTransferSyntax;
     out.write(Part10.fileMetaInformation(text(dataset, TagFromName.SOPClassUID), text(dataset, TagFromName.SOPInstanceUID), ts,
         "IMAGO"));
     try {

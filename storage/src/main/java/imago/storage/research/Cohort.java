@@ -9,6 +9,7 @@ import com.pixelmed.dicom.DicomInputStream;
 import com.pixelmed.dicom.TagFromName;
 import imago.core.deid.Deidentifier;
 import imago.core.deid.PixelCleaner;
+import imago.core.dicom.Uids;
 import imago.storage.index.Index;
 import imago.storage.index.Scope;
 import imago.storage.index.SqlUnavailableException;
@@ -45,9 +46,6 @@ public final class Cohort {
   /** Studies read per index query while the cohort is resolved. */
   private static final int PAGE = 1000;
   private static final int HEADER_CACHE = 4096;
-  /** Transfer syntaxes whose Pixel Data is native (a Clean Pixel Data rule can be applied to it). */
-  private static final Set<String> NATIVE = Set.of("1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2",
-      "1.2.840.10008.1.2.1.99");
 
   /** One study of the cohort: where it really is, and the UID the project knows it by. */
   public record Member(String tenantId, String studyUid, String pseudoStudyUid, QueryMatch study) {}
@@ -209,7 +207,7 @@ public final class Cohort {
       source.read(new DicomInputStream(in), TagFromName.PixelData);
       boolean burned = Deidentifier.mayShowBurnedInText(source);
       boolean clean = burned && p.cleanPixels().containsKey(modality(source))
-          && PixelCleaner.cleanable(source, NATIVE.contains(i.transferSyntaxUid()));
+          && PixelCleaner.cleanable(source, Uids.isNative(i.transferSyntaxUid()));
       if (burned && !clean) {
         header = Optional.empty();
       } else {

@@ -28,6 +28,8 @@ public final class ResearchProjects {
   private static final String PROJECT_COLUMNS = "id, name, title, owner_tenant, created_by, created_at, cohort, options, key_salt, "
       + "clean_pixels";
   private static final long EVERY_PROJECT = 0;
+  /** SQLSTATE of a unique or primary key violation, on H2 and PostgreSQL alike. */
+  private static final String UNIQUE_VIOLATION = "23505";
 
   private final DataSource ds;
   private final Clock clock;
@@ -59,10 +61,16 @@ public final class ResearchProjects {
       if (Jdbc.first(c, "SELECT id FROM research_projects WHERE name = ?", rs -> rs.getLong(1), name).isPresent()) {
         throw new NameTakenException(name);
       }
-      long id = Jdbc.insert(c, "INSERT INTO research_projects (name, title, owner_tenant, created_by, created_at, cohort, "
-          + "options, key_salt, clean_pixels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", "id", name, title, ownerTenant, createdBy,
-          clock.instant(), cohortText(cohort), options.stream().map(Enum::name).sorted().collect(Collectors.joining(",")),
-          HexFormat.of().formatHex(salt), rulesText(cleanPixels)).orElseThrow();
+      long id;
+      try {
+        id = Jdbc.insert(c, "INSERT INTO research_projects (name, title, owner_tenant, created_by, created_at, cohort, "
+            + "options, key_salt, clean_pixels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", "id", name, title, ownerTenant, createdBy,
+            clock.instant(), cohortText(cohort), options.stream().map(Enum::name).sorted().collect(Collectors.joining(",")),
+            HexFormat.of().formatHex(salt), rulesText(cleanPixels)).orElseThrow();
+      } catch (SQLException e) {
+        if (UNIQUE_VIOLATION.equals(e.getSQLState())) throw new NameTakenException(name); // created meanwhile
+        throw e;
+      }
       Jdbc.update(c, "INSERT INTO research_researchers (project_id, principal, added_by, added_at) VALUES (?, ?, ?, ?)", id,
           createdBy, createdBy, clock.instant());
       for (String t : new java.util.LinkedHashSet<>(tenants)) invite(c, id, t, createdBy);
@@ -95,8 +103,8 @@ public final class ResearchProjects {
           principal).isPresent()) {
         return false;
       }
-      return Jdbc.update(c, "INSERT INTO research_researchers (project_id, principal, added_by, added_at) VALUES (?, ?, ?, ?)",
-          projectId, principal, by, clock.instant()) == 1;
+      return once(() -> Jdbc.update(c, "INSERT INTO research_researchers (project_id, principal, added_by, added_at) "
+          + "VALUES (?, ?, ?, ?)", projectId, principal, by, clock.instant()) == 1);
     });
   }
 
@@ -110,8 +118,8 @@ public final class ResearchProjects {
         .isPresent()) {
       return false;
     }
-    return Jdbc.update(c, "INSERT INTO research_sites (project_id, tenant_id, state, invited_by, invited_at) "
-        + "VALUES (?, ?, ?, ?, ?)", projectId, tenantId, SiteState.INVITED.id(), by, clock.instant()) == 1;
+    return once(() -> Jdbc.update(c, "INSERT INTO research_sites (project_id, tenant_id, state, invited_by, invited_at) "
+        + "VALUES (?, ?, ?, ?, ?)", projectId, tenantId, SiteState.INVITED.id(), by, clock.instant()) == 1);
   }
 
   /** A hospital admin's decision (consented, declined, withdrawn); false if the hospital was not invited. */
@@ -128,10 +136,26 @@ public final class ResearchProjects {
       Optional<OptOut> existing = optOuts(c, "WHERE o.tenant_id = ? AND o.patient_id = ? AND o.project_id = ?", tenantId,
           patientId, projectId).stream().findFirst();
       if (existing.isPresent()) return existing.get();
-      long id = Jdbc.insert(c, "INSERT INTO research_opt_outs (tenant_id, patient_id, project_id, recorded_by, recorded_at) "
-          + "VALUES (?, ?, ?, ?, ?)", "id", tenantId, patientId, projectId, by, clock.instant()).orElseThrow();
-      return optOuts(c, "WHERE o.id = ?", id).get(0);
+      once(() -> Jdbc.update(c, "INSERT INTO research_opt_outs (tenant_id, patient_id, project_id, "
+          + "recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?)", tenantId, patientId, projectId, by, clock.instant()) == 1);
+      // if another request recorded the same opt-out meanwhile, that one is answered
+      return optOuts(c, "WHERE o.tenant_id = ? AND o.patient_id = ? AND o.project_id = ?", tenantId, patientId, projectId).get(0);
     });
+  }
+
+  @FunctionalInterface
+  private interface Insert {
+    boolean run() throws SQLException;
+  }
+
+  /** An insert of a row that must exist once: false when a concurrent request inserted it first. */
+  private static boolean once(Insert insert) throws SQLException {
+    try {
+      return insert.run();
+    } catch (SQLException e) {
+      if (UNIQUE_VIOLATION.equals(e.getSQLState())) return false;
+      throw e;
+    }
   }
 
   /** A hospital's opt-outs, newest first. */

@@ -70,6 +70,49 @@ class ResearchStoreTest {
     assertEquals(Set.of("PAT-2"), projects.optedOut("demo", p));
   }
 
+  /** Requests racing for one name or one opt-out: one project, one opt-out; the others told so, never "index unavailable". */
+  @ParameterizedTest
+  @EnumSource(Backend.class)
+  void racingRequestsMakeOneProjectAndOneOptOut(Backend backend) throws Exception {
+    ResearchProjects projects = new ResearchProjects(DATABASES.fresh(backend).dataSource(), Clock.systemUTC());
+    int n = 8;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+    try {
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      List<java.util.concurrent.Future<String>> created = new java.util.ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        created.add(pool.submit(() -> {
+          go.await();
+          try {
+            projects.create("raced", "R", "demo", "alice", Map.of(), Set.of(), Map.of(), List.of("demo"));
+            return "created";
+          } catch (ResearchProjects.NameTakenException e) {
+            return "taken";
+          }
+        }));
+      }
+      go.countDown();
+      List<String> outcomes = new java.util.ArrayList<>();
+      for (java.util.concurrent.Future<String> f : created) outcomes.add(f.get());
+      assertEquals(1, outcomes.stream().filter("created"::equals).count(), outcomes.toString());
+      ResearchProject p = projects.byName("raced").orElseThrow();
+      java.util.concurrent.CountDownLatch again = new java.util.concurrent.CountDownLatch(1);
+      List<java.util.concurrent.Future<Long>> optOuts = new java.util.ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        optOuts.add(pool.submit(() -> {
+          again.await();
+          return projects.optOut("demo", "PAT-R", p, "admin@demo").id();
+        }));
+      }
+      again.countDown();
+      java.util.Set<Long> ids = new java.util.HashSet<>();
+      for (java.util.concurrent.Future<Long> f : optOuts) ids.add(f.get());
+      assertEquals(1, ids.size(), "one opt-out, answered to every request: " + ids);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(Backend.class)
   void labelsReplaceTheirSourcesAndEvaluationsFinishOnce(Backend backend) throws Exception {
