@@ -50,8 +50,14 @@ final class ResearchFixture {
 
   /** The project's export, its files by path. */
   Map<String, byte[]> export(String token, String project) throws Exception {
+    return export(token, project, false);
+  }
+
+  /** The same, with NIfTI volumes when {@code nifti}. */
+  Map<String, byte[]> export(String token, String project, boolean nifti) throws Exception {
     HttpResponse<byte[]> r = imago.http().send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + "/research/" + project
-        + "/export")).header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        + "/export" + (nifti ? "?nifti=true" : ""))).header("Authorization", "Bearer " + token).GET().build(),
+        HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(200, r.statusCode(), new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
     Map<String, byte[]> files = new LinkedHashMap<>();
     try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(r.body()))) {

@@ -35,14 +35,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -193,9 +190,7 @@ class ResearchTest {
   }
 
   static HttpResponse<String> post(String token, String path, JsonObject body) throws Exception {
-    return imago.send(HttpRequest.newBuilder(URI.create(imago.baseUrl() + path)).header("Authorization", "Bearer " + token)
-        .header("Content-Type", "application/json")
-        .POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.encode())).build());
+    return new ResearchFixture(imago).post(token, path, body);
   }
 
   static HttpResponse<byte[]> get(String token, String path, String accept) throws Exception {
@@ -221,13 +216,7 @@ class ResearchTest {
 
   /** The export's files by path. */
   static Map<String, byte[]> export(String token, String name, boolean nifti) throws Exception {
-    HttpResponse<byte[]> r = get(token, "/research/" + name + "/export" + (nifti ? "?nifti=true" : ""), "application/zip");
-    assertEquals(200, r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
-    Map<String, byte[]> files = new LinkedHashMap<>();
-    try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(r.body()))) {
-      for (ZipEntry e; (e = zip.getNextEntry()) != null; ) files.put(e.getName(), zip.readAllBytes());
-    }
-    return files;
+    return new ResearchFixture(imago).export(token, name, nifti);
   }
 
   static AttributeList dicom(byte[] file) throws Exception {
@@ -279,9 +268,9 @@ class ResearchTest {
         ctSops.add(text(l, TagFromName.SOPInstanceUID));
         ctSeries = text(l, TagFromName.SeriesInstanceUID);
         assertEquals(text(kos, TagFromName.StudyInstanceUID), text(l, TagFromName.StudyInstanceUID));
-        assertEquals(rossi.files.size(), ctSops.size() == rossi.files.size() ? ctSops.size() : rossi.files.size());
       }
     }
+    assertEquals(rossi.files.size(), ctSops.size(), "every CT image, each under its own UID");
     SequenceItem studyItem = ((SequenceAttribute) kos.get(TagFromName.CurrentRequestedProcedureEvidenceSequence)).getItem(0);
     assertEquals(text(kos, TagFromName.StudyInstanceUID), text(studyItem.getAttributeList(), TagFromName.StudyInstanceUID));
     SequenceItem seriesItem = ((SequenceAttribute) studyItem.getAttributeList().get(TagFromName.ReferencedSeriesSequence))
